@@ -1,0 +1,119 @@
+package io.troupe.environments;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The parameters an env is constructed with (the {@code params} block of its registration, merged with the user's
+ * overrides). Every read names its default and its valid range, so a bad value gets an error naming the env, the key,
+ * what was expected and where the value came from. The registry refuses keys the env never read (likely typos).
+ */
+public final class EnvParams {
+    private final String id;
+    private final Config config;
+    private final Set<String> read = new TreeSet<>();
+
+    public EnvParams(String id, Config config) {
+        this.id = id;
+        this.config = config == null ? ConfigFactory.empty() : config;
+    }
+
+    /** No parameters: every read returns its default. */
+    public static EnvParams empty(String id) {
+        return new EnvParams(id, ConfigFactory.empty());
+    }
+
+    /** The id the env is registered under (build the spec with it). */
+    public String id() {
+        return id;
+    }
+
+    /** An integer parameter in {@code [min, max]}, {@code defaultValue} if absent. */
+    public int intParam(String key, int defaultValue, int min, int max) {
+        read.add(key);
+        if (!config.hasPath(key)) {
+            return defaultValue;
+        }
+        int v;
+        try {
+            v = config.getInt(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, "an integer in " + min + ".." + max);
+        }
+        if (v < min || v > max) {
+            throw bad(key, "an integer in " + min + ".." + max);
+        }
+        return v;
+    }
+
+    /** A floating-point parameter in {@code [min, max]}, {@code defaultValue} if absent. */
+    public double doubleParam(String key, double defaultValue, double min, double max) {
+        read.add(key);
+        if (!config.hasPath(key)) {
+            return defaultValue;
+        }
+        double v;
+        try {
+            v = config.getDouble(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, "a number in [" + min + ", " + max + "]");
+        }
+        if (!(v >= min && v <= max)) {
+            throw bad(key, "a number in [" + min + ", " + max + "]");
+        }
+        return v;
+    }
+
+    /** A boolean parameter, {@code defaultValue} if absent. */
+    public boolean booleanParam(String key, boolean defaultValue) {
+        read.add(key);
+        if (!config.hasPath(key)) {
+            return defaultValue;
+        }
+        try {
+            return config.getBoolean(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, "true or false");
+        }
+    }
+
+    /** A string parameter, one of {@code allowed} when any are given, {@code defaultValue} if absent. */
+    public String stringParam(String key, String defaultValue, String... allowed) {
+        read.add(key);
+        if (!config.hasPath(key)) {
+            return defaultValue;
+        }
+        String v;
+        try {
+            v = config.getString(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, "a string");
+        }
+        if (allowed.length > 0 && !Set.of(allowed).contains(v)) {
+            throw bad(key, "one of " + String.join(", ", allowed));
+        }
+        return v;
+    }
+
+    /** Top-level keys present but never read by the env. */
+    public Set<String> unreadKeys() {
+        Set<String> unread = new TreeSet<>(config.root().keySet());
+        unread.removeAll(read);
+        return unread;
+    }
+
+    /** Keys the env read so far. */
+    public Set<String> readKeys() {
+        return Set.copyOf(read);
+    }
+
+    private IllegalArgumentException bad(String key, String expected) {
+        ConfigValue value = config.getValue(key);
+        return new IllegalArgumentException("env " + id + ": parameter '" + key + "' must be " + expected + ", got "
+                + value.render() + " (" + value.origin().description() + ")");
+    }
+}

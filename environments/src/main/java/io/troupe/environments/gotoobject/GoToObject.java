@@ -1,0 +1,354 @@
+package io.troupe.environments.gotoobject;
+
+import io.troupe.core.Action;
+import io.troupe.core.ByteTensor;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
+import io.troupe.core.space.Discrete;
+import io.troupe.core.space.Text;
+import io.troupe.environments.AbstractEnv;
+import io.troupe.environments.EnvParams;
+import io.troupe.environments.RgbRenderable;
+import io.troupe.environments.StepOutcome;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.random.RandomGenerator;
+
+/**
+ * GoToObject-v0: a multimodal grid task in which the agent must read the mission and see the room.
+ *
+ * <p>A {@code size x size} room (default 5 x 5) holds {@code num-objects} objects (default 3), each a distinct
+ * (colour, type) pair from 6 colours and 3 types (ball, box, key). The mission names one of them:
+ * "go to the red ball". The distractors are chosen so that neither modality alone suffices: with 3 or more objects one
+ * distractor has the target's colour (another type) and one has the target's type (another colour). Actions 0..3 move
+ * right, down, left, up (the agent also turns to face that way); walls and other objects block. Reaching the target's
+ * cell ends the episode with reward {@code 1 - 0.9 * t / maxSteps} (MiniGrid's convention) and success; after
+ * {@code max-steps} steps (default {@code 8 * size}) the episode is truncated with reward 0.
+ *
+ * <p>Observation: {@code image} uint8 {@code [3, size*cell, size*cell]} (CHW, default 3 x 30 x 30: one cell is one
+ * {@code cell-pixels}-sized patch), {@code mission} token ids (Text, 5 tokens, 12 words), and {@code state} float32
+ * {@code [5]}: the agent's direction one-hot and the fraction of the time limit used. Layouts and missions are drawn
+ * from the seed. The image is redrawn incrementally (only the cells that changed), so rendering every step is cheap.
+ */
+public final class GoToObject extends AbstractEnv implements RgbRenderable {
+    public static final String ID = "GoToObject-v0";
+
+    /** Object types, in vocabulary order. */
+    public static final List<String> TYPES = List.of("ball", "box", "key");
+    /** Object colours, in vocabulary order, with MiniGrid's RGB values. */
+    public static final List<String> COLORS = List.of("red", "green", "blue", "purple", "yellow", "grey");
+    private static final int[][] RGB = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {112, 39, 195}, {255, 255, 0},
+        {100, 100, 100}};
+    private static final int[] GRID_RGB = {40, 40, 40};
+    private static final int[] AGENT_RGB = {255, 255, 255};
+    private static final int[] DX = {1, 0, -1, 0};
+    private static final int[] DY = {0, 1, 0, -1};
+    private static final int MISSION_TOKENS = 5;
+    private static final int STATE_SIZE = 5;
+
+    private final int size;
+    private final int numObjects;
+    private final int cell;
+    private final int maxSteps;
+    private final int width;
+    private final Text missionSpace;
+    private final int[] missionIds;
+
+    // episode state
+    private final int[] objX;
+    private final int[] objY;
+    private final int[] objType;
+    private final int[] objColor;
+    private final int[] cellObject;
+    private int agentX;
+    private int agentY;
+    private int dir;
+    private int t;
+    private boolean reachedTarget;
+
+    // rendering
+    private final byte[] image;
+    private final byte[][] objectSprites;
+    private final byte[] floorSprite;
+    private final boolean[][] agentMasks;
+    private final byte[] cellBuf;
+
+    /** GoToObject-v0 with default parameters. */
+    public GoToObject() {
+        this(EnvParams.empty(ID));
+    }
+
+    public GoToObject(EnvParams params) {
+        this(params, params.intParam("size", 5, 4, 12));
+    }
+
+    private GoToObject(EnvParams params, int size) {
+        super(spec(params.id(), size, params.intParam("cell-pixels", 6, 4, 16),
+                params.intParam("max-steps", 8 * size, 1, 100_000)));
+        this.size = size;
+        this.cell = params.intParam("cell-pixels", 6, 4, 16);
+        this.maxSteps = params.intParam("max-steps", 8 * size, 1, 100_000);
+        this.numObjects = params.intParam("num-objects", 3, 1, Math.min(TYPES.size() * COLORS.size(), size * size - 1));
+        this.width = size * cell;
+        this.missionSpace = (Text) ((Dict) spec().observationSpace()).spaces().get("mission");
+        this.missionIds = new int[MISSION_TOKENS];
+        this.objX = new int[numObjects];
+        this.objY = new int[numObjects];
+        this.objType = new int[numObjects];
+        this.objColor = new int[numObjects];
+        this.cellObject = new int[size * size];
+        this.image = new byte[3 * width * width];
+        this.cellBuf = new byte[3 * cell * cell];
+        this.floorSprite = sprite(-1, -1);
+        this.objectSprites = new byte[TYPES.size() * COLORS.size()][];
+        for (int ty = 0; ty < TYPES.size(); ty++) {
+            for (int c = 0; c < COLORS.size(); c++) {
+                objectSprites[ty * COLORS.size() + c] = sprite(ty, c);
+            }
+        }
+        this.agentMasks = new boolean[4][];
+        for (int d = 0; d < 4; d++) {
+            agentMasks[d] = agentMask(d);
+        }
+    }
+
+    private static EnvSpec spec(String id, int size, int cell, int maxSteps) {
+        List<String> words = new ArrayList<>(List.of("go", "to", "the"));
+        words.addAll(COLORS);
+        words.addAll(TYPES);
+        Dict obs = Dict.of(
+                "image", Box.image(3, size * cell, size * cell),
+                "mission", Text.of(MISSION_TOKENS, words),
+                "state", Box.uniform(0f, 1f, io.troupe.core.DType.FLOAT32, STATE_SIZE));
+        return new EnvSpec(id, obs, new Discrete(4), OptionalInt.of(maxSteps), OptionalDouble.empty(), true);
+    }
+
+    /** The mission of the current episode, in words. */
+    public String mission() {
+        return missionSpace.decode(missionIds);
+    }
+
+    @Override
+    public String caption() {
+        return mission();
+    }
+
+    // ---------------------------------------------------------------- dynamics
+
+    @Override
+    protected void resetState(RandomGenerator rng) {
+        int nColors = COLORS.size();
+        int nTypes = TYPES.size();
+        boolean[] used = new boolean[nTypes * nColors];
+        int targetType = rng.nextInt(nTypes);
+        int targetColor = rng.nextInt(nColors);
+        setObject(0, targetType, targetColor, used);
+        if (numObjects >= 2) { // same colour, another type: the image alone cannot tell which
+            setObject(1, (targetType + 1 + rng.nextInt(nTypes - 1)) % nTypes, targetColor, used);
+        }
+        if (numObjects >= 3) { // same type, another colour: the colour word matters
+            setObject(2, targetType, (targetColor + 1 + rng.nextInt(nColors - 1)) % nColors, used);
+        }
+        for (int i = 3; i < numObjects; i++) {
+            int k;
+            do {
+                k = rng.nextInt(used.length);
+            } while (used[k]);
+            setObject(i, k / nColors, k % nColors, used);
+        }
+        Arrays.fill(cellObject, -1);
+        for (int i = 0; i < numObjects; i++) {
+            int c = freeCell(rng);
+            objX[i] = c % size;
+            objY[i] = c / size;
+            cellObject[c] = i;
+        }
+        int a = freeCell(rng);
+        agentX = a % size;
+        agentY = a / size;
+        dir = rng.nextInt(4);
+        t = 0;
+        reachedTarget = false;
+        int[] ids = missionSpace.encode("go to the " + COLORS.get(targetColor) + " " + TYPES.get(targetType));
+        System.arraycopy(ids, 0, missionIds, 0, MISSION_TOKENS);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                drawCell(x, y);
+            }
+        }
+    }
+
+    private void setObject(int i, int type, int color, boolean[] used) {
+        objType[i] = type;
+        objColor[i] = color;
+        used[type * COLORS.size() + color] = true;
+    }
+
+    private int freeCell(RandomGenerator rng) {
+        int c;
+        do {
+            c = rng.nextInt(size * size);
+        } while (cellObject[c] >= 0);
+        return c;
+    }
+
+    @Override
+    protected void advance(Action action, StepOutcome out) {
+        int a = ((Action.Discrete) action).index();
+        int oldX = agentX;
+        int oldY = agentY;
+        dir = a;
+        t++;
+        int nx = agentX + DX[a];
+        int ny = agentY + DY[a];
+        if (nx >= 0 && ny >= 0 && nx < size && ny < size) {
+            int obj = cellObject[ny * size + nx];
+            if (obj == 0) {
+                agentX = nx;
+                agentY = ny;
+                reachedTarget = true;
+            } else if (obj < 0) {
+                agentX = nx;
+                agentY = ny;
+            }
+        }
+        if (reachedTarget) {
+            out.terminated = true;
+            out.success = true;
+            out.reward = 1.0 - 0.9 * ((double) t / maxSteps);
+        } else if (t >= maxSteps) {
+            out.truncated = true;
+        }
+        drawCell(oldX, oldY);
+        if (oldX != agentX || oldY != agentY) {
+            drawCell(agentX, agentY);
+        }
+    }
+
+    @Override
+    protected void writeObservation(ObservationBatch out, int row) {
+        System.arraycopy(image, 0, out.bytes(0), row * image.length, image.length);
+        System.arraycopy(missionIds, 0, out.ints(1), row * MISSION_TOKENS, MISSION_TOKENS);
+        float[] s = out.floats(2);
+        int base = row * STATE_SIZE;
+        for (int d = 0; d < 4; d++) {
+            s[base + d] = d == dir ? 1f : 0f;
+        }
+        s[base + 4] = Math.min(1f, (float) t / maxSteps);
+    }
+
+    /** Manhattan distance from the agent to the target object (for shaped rewards and tests). */
+    public int distanceToTarget() {
+        return Math.abs(agentX - objX[0]) + Math.abs(agentY - objY[0]);
+    }
+
+    /** Agent position {@code [x, y]} and direction (0 right, 1 down, 2 left, 3 up). */
+    public int[] agent() {
+        return new int[] {agentX, agentY, dir};
+    }
+
+    /** Position {@code [x, y]} of the target object. */
+    public int[] target() {
+        return new int[] {objX[0], objY[0]};
+    }
+
+    /** Grid side length in cells. */
+    public int size() {
+        return size;
+    }
+
+    // ---------------------------------------------------------------- rendering
+
+    @Override
+    public ByteTensor renderRgb() {
+        return new ByteTensor(new int[] {3, width, width}, image.clone());
+    }
+
+    private void drawCell(int cx, int cy) {
+        int obj = cellObject[cy * size + cx];
+        byte[] base = obj >= 0 ? objectSprites[objType[obj] * COLORS.size() + objColor[obj]] : floorSprite;
+        System.arraycopy(base, 0, cellBuf, 0, cellBuf.length);
+        if (cx == agentX && cy == agentY) {
+            boolean[] mask = agentMasks[dir];
+            int plane = cell * cell;
+            for (int p = 0; p < plane; p++) {
+                if (mask[p]) {
+                    cellBuf[p] = (byte) AGENT_RGB[0];
+                    cellBuf[plane + p] = (byte) AGENT_RGB[1];
+                    cellBuf[2 * plane + p] = (byte) AGENT_RGB[2];
+                }
+            }
+        }
+        int planeSize = width * width;
+        for (int ch = 0; ch < 3; ch++) {
+            for (int y = 0; y < cell; y++) {
+                System.arraycopy(cellBuf, (ch * cell + y) * cell, image,
+                        ch * planeSize + (cy * cell + y) * width + cx * cell, cell);
+            }
+        }
+    }
+
+    /** A cell's pixels (CHW): grid lines on its top and left edge, then the object's shape, or the floor. */
+    private byte[] sprite(int type, int color) {
+        byte[] s = new byte[3 * cell * cell];
+        int plane = cell * cell;
+        for (int py = 0; py < cell; py++) {
+            for (int px = 0; px < cell; px++) {
+                int[] rgb;
+                if (px == 0 || py == 0) {
+                    rgb = GRID_RGB;
+                } else if (type >= 0 && inShape(type, u(px), u(py))) {
+                    rgb = RGB[color];
+                } else {
+                    continue;
+                }
+                for (int ch = 0; ch < 3; ch++) {
+                    s[ch * plane + py * cell + px] = (byte) rgb[ch];
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Pixel centre in [0, 1] across the cell's interior (the part right of and below the grid lines). */
+    private double u(int p) {
+        return (p - 1 + 0.5) / (cell - 1);
+    }
+
+    private static boolean inShape(int type, double u, double v) {
+        double du = u - 0.5;
+        double dv = v - 0.5;
+        return switch (TYPES.get(type)) {
+            case "ball" -> du * du + dv * dv <= 0.42 * 0.42;
+            case "box" -> Math.max(Math.abs(du), Math.abs(dv)) <= 0.45 && Math.max(Math.abs(du), Math.abs(dv)) >= 0.25;
+            default -> (Math.abs(du) <= 0.12 && v >= 0.3) || (v <= 0.35 && Math.abs(du) <= 0.3)
+                    || (v >= 0.75 && du >= 0 && du <= 0.35);
+        };
+    }
+
+    /** A triangle pointing in direction {@code d} (0 right, 1 down, 2 left, 3 up). */
+    private boolean[] agentMask(int d) {
+        boolean[] m = new boolean[cell * cell];
+        for (int py = 1; py < cell; py++) {
+            for (int px = 1; px < cell; px++) {
+                double u = u(px);
+                double v = u(py);
+                double along;
+                double across;
+                switch (d) {
+                    case 0 -> { along = u; across = v; }
+                    case 1 -> { along = v; across = u; }
+                    case 2 -> { along = 1 - u; across = v; }
+                    default -> { along = 1 - v; across = u; }
+                }
+                m[py * cell + px] = along >= 0.1 && Math.abs(across - 0.5) <= 0.45 * (1.0 - along) / 0.9 + 1e-9;
+            }
+        }
+        return m;
+    }
+}
