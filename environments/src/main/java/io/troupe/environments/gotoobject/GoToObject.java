@@ -257,6 +257,15 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable {
         return new int[] {objX[0], objY[0]};
     }
 
+    /** The objects in the room as "colour type", the target first. */
+    public List<String> objects() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < numObjects; i++) {
+            out.add(COLORS.get(objColor[i]) + " " + TYPES.get(objType[i]));
+        }
+        return out;
+    }
+
     /** Grid side length in cells. */
     public int size() {
         return size;

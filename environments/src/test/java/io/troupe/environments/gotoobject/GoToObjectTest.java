@@ -1,0 +1,231 @@
+package io.troupe.environments.gotoobject;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.troupe.core.Action;
+import io.troupe.core.ByteTensor;
+import io.troupe.core.FloatTensor;
+import io.troupe.core.IntTensor;
+import io.troupe.core.Observation;
+import io.troupe.core.StepResult;
+import io.troupe.core.space.Dict;
+import io.troupe.core.space.Text;
+import io.troupe.environments.EnvParams;
+import io.troupe.environments.EnvRegistry;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class GoToObjectTest {
+
+    private static int[] rgbAt(ByteTensor image, int x, int y) {
+        int h = image.shape()[1];
+        int w = image.shape()[2];
+        byte[] d = image.data();
+        return new int[] {d[y * w + x] & 0xFF, d[h * w + y * w + x] & 0xFF, d[2 * h * w + y * w + x] & 0xFF};
+    }
+
+    /** A shortest path: move along x, then y (objects may block; then try the other order). */
+    private static int greedyAction(GoToObject env) {
+        int[] a = env.agent();
+        int[] t = env.target();
+        if (a[0] != t[0]) {
+            return t[0] > a[0] ? 0 : 2;
+        }
+        return t[1] > a[1] ? 1 : 3;
+    }
+
+    @Test
+    void observationHasImageMissionAndState() {
+        GoToObject env = new GoToObject();
+        Observation obs = env.reset(3);
+        assertEquals(Set.of("image", "mission", "state"), obs.tensors().keySet());
+        assertEquals(3 * 30 * 30, obs.tensor("image").size());
+        Text text = (Text) ((Dict) env.spec().observationSpace()).spaces().get("mission");
+        String mission = text.decode(((IntTensor) obs.tensor("mission")).data());
+        assertTrue(mission.matches("go to the (red|green|blue|purple|yellow|grey) (ball|box|key)"), mission);
+        assertEquals(mission, env.mission());
+        float[] state = ((FloatTensor) obs.tensor("state")).data();
+        assertEquals(1f, state[0] + state[1] + state[2] + state[3], "direction one-hot");
+        assertEquals(0f, state[4], "no time used yet");
+    }
+
+    @Test
+    void distractorsForceReadingBothModalities() {
+        for (int seed = 0; seed < 50; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            String[] words = env.mission().split(" ");
+            String target = words[3] + " " + words[4];
+            java.util.List<String> objects = env.objects();
+            assertEquals(target, objects.get(0));
+            assertEquals(3, new HashSet<>(objects).size(), "distinct objects " + objects);
+            assertTrue(objects.stream().skip(1).anyMatch(o -> o.startsWith(words[3] + " ")),
+                    "seed " + seed + ": a distractor with the target's colour in " + objects);
+            assertTrue(objects.stream().skip(1).anyMatch(o -> o.endsWith(" " + words[4])),
+                    "seed " + seed + ": a distractor of the target's type in " + objects);
+            // and the image shows the target's colour in at least two cells
+            ByteTensor img = env.renderRgb();
+            int[] t = env.target();
+            int[] rgb = objectColor(img, t[0], t[1]);
+            int cells = 0;
+            for (int y = 0; y < env.size(); y++) {
+                for (int x = 0; x < env.size(); x++) {
+                    cells += hasColor(img, x, y, rgb) ? 1 : 0;
+                }
+            }
+            assertTrue(cells >= 2, "seed " + seed + ": target colour drawn in " + cells + " cells");
+        }
+    }
+
+    /** The first non-black, non-grid, non-white colour in a cell's interior. */
+    private static int[] objectColor(ByteTensor img, int cx, int cy) {
+        for (int y = 1; y < 6; y++) {
+            for (int x = 1; x < 6; x++) {
+                int[] c = rgbAt(img, cx * 6 + x, cy * 6 + y);
+                if (!java.util.Arrays.equals(c, new int[3]) && !java.util.Arrays.equals(c, new int[] {255, 255, 255})) {
+                    return c;
+                }
+            }
+        }
+        throw new AssertionError("no object drawn at " + cx + "," + cy);
+    }
+
+    private static boolean hasColor(ByteTensor img, int cx, int cy, int[] rgb) {
+        for (int y = 1; y < 6; y++) {
+            for (int x = 1; x < 6; x++) {
+                if (java.util.Arrays.equals(rgbAt(img, cx * 6 + x, cy * 6 + y), rgb)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void reachingTheTargetTerminatesWithMiniGridReward() {
+        int successes = 0;
+        for (int seed = 0; seed < 30; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            StepResult r = null;
+            int t = 0;
+            int guard = 0;
+            while (guard++ < 40) {
+                int a = greedyAction(env);
+                int[] before = env.agent();
+                r = env.step(Action.discrete(a));
+                t++;
+                if (r.done()) {
+                    break;
+                }
+                int[] after = env.agent();
+                if (before[0] == after[0] && before[1] == after[1]) {
+                    break; // blocked by a distractor: greedy path fails for this layout
+                }
+            }
+            if (r != null && r.terminated()) {
+                successes++;
+                assertEquals(1.0 - 0.9 * t / 40.0, r.reward(), 1e-12);
+                assertEquals(Boolean.TRUE, r.info().get(StepResult.SUCCESS));
+                assertEquals(0, env.distanceToTarget());
+                assertFalse(r.truncated());
+            }
+        }
+        assertTrue(successes >= 15, "greedy walker reached the target in " + successes + " of 30 layouts");
+    }
+
+    @Test
+    void timeoutTruncatesWithZeroRewardAndNoSuccess() {
+        GoToObject env = new GoToObject(new EnvParams("GoToObject-v0", ConfigFactory.parseMap(Map.of("max-steps", 6))));
+        long seed = 0;
+        do { // a layout whose target is not in the agent's row: moving left and right never reaches it
+            env.reset(++seed);
+        } while (env.target()[1] == env.agent()[1]);
+        StepResult r = null;
+        for (int t = 1; t <= 6; t++) {
+            r = env.step(Action.discrete(t % 2 == 0 ? 0 : 2));
+            assertEquals(t == 6, r.done(), "episode ends exactly at max-steps");
+        }
+        assertTrue(r.truncated());
+        assertFalse(r.terminated());
+        assertEquals(0.0, r.reward());
+        assertEquals(Boolean.FALSE, r.info().get(StepResult.SUCCESS));
+        assertEquals(1f, ((FloatTensor) r.observation().tensor("state")).data()[4]);
+        assertThrows(IllegalStateException.class, () -> env.step(Action.discrete(0)));
+    }
+
+    @Test
+    void wallsBlockAndDirectionFollowsTheMove() {
+        GoToObject env = new GoToObject();
+        env.reset(5);
+        for (int i = 0; i < 6; i++) {
+            StepResult r = env.step(Action.discrete(3)); // up, into the wall eventually
+            if (r.done()) {
+                return;
+            }
+        }
+        int[] a = env.agent();
+        assertTrue(a[1] == 0 || blockedAbove(env), "agent at the top wall or blocked, got y=" + a[1]);
+        assertEquals(3, a[2]);
+    }
+
+    private static boolean blockedAbove(GoToObject env) {
+        int[] before = env.agent();
+        env.step(Action.discrete(3));
+        int[] after = env.agent();
+        return before[1] == after[1];
+    }
+
+    @Test
+    void imageShowsTheAgentAndChangesWhenItMoves() {
+        GoToObject env = new GoToObject();
+        env.reset(8);
+        int[] a = env.agent();
+        ByteTensor before = env.renderRgb();
+        assertEquals(255, rgbAt(before, a[0] * 6 + 3, a[1] * 6 + 3)[0], "agent is drawn white at its cell");
+        int action = a[0] > 0 ? 2 : 0;
+        env.step(Action.discrete(action));
+        assertNotEquals(before, env.renderRgb());
+    }
+
+    @Test
+    void layoutsAndMissionsDependOnTheSeed() {
+        Set<String> missions = new HashSet<>();
+        Set<ByteTensor> images = new HashSet<>();
+        for (int seed = 0; seed < 40; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            missions.add(env.mission());
+            images.add(env.renderRgb());
+        }
+        assertTrue(missions.size() > 10, "missions vary: " + missions.size());
+        assertEquals(40, images.size(), "layouts vary");
+    }
+
+    @Test
+    void badParametersNameTheKey() {
+        EnvRegistry registry = EnvRegistry.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params.size = 100")));
+        assertTrue(e.getMessage().contains("'size'") && e.getMessage().contains("4..12"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params.sise = 6")));
+        assertTrue(e.getMessage().contains("sise") && e.getMessage().contains("size"), e.getMessage());
+    }
+
+    @Test
+    void largerRoomsScaleTheImage() {
+        EnvRegistry registry = EnvRegistry.defaults();
+        var env = registry.make("GoToObject-v0", ConfigFactory.parseString("params { size = 8, num-objects = 5 }"));
+        Observation obs = env.reset(1);
+        assertEquals(3 * 48 * 48, obs.tensor("image").size());
+        assertEquals(64, env.spec().maxEpisodeSteps().getAsInt());
+    }
+}
