@@ -108,4 +108,11 @@ class EnvRegistryTest {
         assertEquals("Counter-v3", registry.spec("Counter-v3").id());
         assertEquals(java.util.List.of("Counter-v3"), registry.ids());
     }
+
+    @Test
+    void serviceLoaderProvidersAreRegistered() {
+        EnvRegistry registry = EnvRegistry.defaults();
+        assertTrue(registry.ids().contains("example/Counter-v1"), registry.ids().toString());
+        assertEquals("example/Counter-v1", registry.make("example/Counter-v1").spec().id());
+    }
 }

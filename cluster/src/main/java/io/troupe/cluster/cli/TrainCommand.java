@@ -1,0 +1,85 @@
+package io.troupe.cluster.cli;
+
+import com.typesafe.config.Config;
+import io.troupe.cluster.config.JobConfig;
+import io.troupe.cluster.train.ProgressLine;
+import io.troupe.cluster.train.RandomPolicyRun;
+import io.troupe.cluster.train.RunDirectory;
+import io.troupe.cluster.train.TrainSettings;
+import io.troupe.environments.EnvRegistry;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code troupe train}: runs a job on the embedded single node and writes {@code runs/<run-id>/}. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Run a training job on this machine and write runs/<run-id>/ "
+                + "(config.conf, metrics.jsonl, summary.json).",
+            "Stops when the target is reached or the step/time budget is spent (exit code 0 either way)."})
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "directory for runs/<run-id>/ (troupe.train.runs-dir)")
+    Path runDir;
+
+    @Option(names = "--target", paramLabel = "RETURN", description = "100-episode mean return that counts as solved")
+    Double target;
+
+    @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.seed=3")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        List<String> all = new ArrayList<>(overrides);
+        if (runDir != null) {
+            all.add("troupe.train.runs-dir=\"" + runDir + "\"");
+        }
+        if (target != null) {
+            all.add("troupe.train.target-return=" + target);
+        }
+        Config config = configOptions.load("cartpole.conf", all);
+        TrainSettings settings = TrainSettings.fromConfig(config);
+        EnvRegistry registry = EnvRegistry.fromConfig(config);
+        registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
+        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
+                settings.seed(), LocalDateTime.now());
+        run.writeConfig(JobConfig.renderTroupe(config));
+        System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
+                + settings.seed() + ", " + settings.totalEnvs() + " envs -> " + run.path());
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> { // Ctrl-C: stop at the next step boundary and write the summary
+            stop.set(true);
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "troupe-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (run) {
+            Map<String, Object> summary = new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop)
+                    .run();
+            System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
+                    summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
+                    summary.get("solved"), (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
+        } finally {
+            finished.countDown();
+            if (!stop.get()) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+        }
+        return 0;
+    }
+}

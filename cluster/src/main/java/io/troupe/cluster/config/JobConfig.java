@@ -1,0 +1,71 @@
+package io.troupe.cluster.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Loads the configuration a command runs with: {@code key=value} overrides, over the user's HOCON file, over every
+ * module's {@code reference.conf}. Errors name the file, the line and the key.
+ */
+public final class JobConfig {
+    private JobConfig() {
+    }
+
+    /** The resolved config of {@code file} (may be null: defaults only) with {@code overrides} on top. */
+    public static Config load(Path file, List<String> overrides) {
+        Config base = ConfigFactory.empty();
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("config file " + file + " does not exist");
+            }
+            try {
+                base = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("config file " + file + " is malformed: " + e.getMessage(), e);
+            }
+        }
+        Config over = ConfigFactory.empty();
+        for (String kv : overrides) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("override '" + kv + "' is not key=value (for example "
+                        + "troupe.train.seed=3)");
+            }
+            String key = kv.substring(0, eq).trim();
+            String value = kv.substring(eq + 1).trim();
+            try {
+                over = ConfigFactory.parseString(key + " = " + quoteIfNeeded(value)).withFallback(over);
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("override '" + kv + "' is malformed: " + e.getMessage(), e);
+            }
+        }
+        try {
+            return over.withFallback(base).withFallback(ConfigFactory.defaultReference())
+                    .resolve(ConfigResolveOptions.defaults());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("config does not resolve: " + e.getMessage(), e);
+        }
+    }
+
+    private static String quoteIfNeeded(String value) {
+        try {
+            ConfigFactory.parseString("v = " + value);
+            return value;
+        } catch (ConfigException e) {
+            return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+    }
+
+    /** The {@code troupe} subtree as HOCON, with origin comments off: what {@code config.conf} of a run holds. */
+    public static String renderTroupe(Config config) {
+        return config.getConfig("troupe").atKey("troupe").root()
+                .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    }
+}

@@ -1,0 +1,155 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.cluster.cli.TroupeCli;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Runs the real command line in-process, with real files. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            CommandLine cl = TroupeCli.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(oldOut);
+        }
+    }
+
+    @Test
+    void envListShowsBuiltInsWithTheirSpaces() {
+        Run r = run("env", "list");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("CartPole-v1") && r.out().contains("Discrete(2)"), r.out());
+        assertTrue(r.out().contains("GoToObject-v0") && r.out().contains("mission: Text"), r.out());
+    }
+
+    @Test
+    void envCheckPassesOnBuiltInsAndFailsOnUnknownIds() {
+        Run ok = run("env", "check", "GoToObject-v0");
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("verdict: PASS"), ok.out());
+        Run unknown = run("env", "check", "GoToObjekt-v0");
+        assertEquals(TroupeCli.USER_ERROR, unknown.code());
+        assertTrue(unknown.err().contains("known ids: CartPole-v1, GoToObject-v0"), unknown.err());
+    }
+
+    @Test
+    void envCheckExitsNonZeroOnABrokenRegisteredEnv() throws Exception {
+        Path conf = tmp.resolve("broken.conf");
+        Files.writeString(conf, "troupe.environments.Broken-v0 { class = \"" + NanRewardEnv.class.getName() + "\" }");
+        Run r = run("env", "check", "--config", conf.toString(), "Broken-v0");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("FAIL  rewards-finite"), r.out());
+        assertTrue(r.out().contains("verdict: FAIL"), r.out());
+    }
+
+    @Test
+    void envRenderWritesAPngOfWhatTheAgentSees() throws Exception {
+        Path png = tmp.resolve("room.png");
+        Run r = run("env", "render", "GoToObject-v0", "--seed", "3", "--out", png.toString(), "--scale", "4");
+        assertEquals(0, r.code(), r.err());
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(120, img.getWidth());
+        assertEquals(120, img.getHeight());
+        assertTrue(r.out().contains("go to the"), r.out());
+        Run none = run("env", "render", "CartPole-v1", "--out", tmp.resolve("cp.png").toString());
+        assertEquals(TroupeCli.USER_ERROR, none.code());
+        assertTrue(none.err().contains("nothing to render"), none.err());
+    }
+
+    @Test
+    void trainWritesARunDirectoryWithConfigMetricsAndSummary() throws Exception {
+        Run r = run("train", "--run-dir", tmp.toString(), "troupe.train.max-env-steps=20000",
+                "troupe.train.report-interval=50ms");
+        assertEquals(0, r.code(), r.err());
+        List<Path> runs;
+        try (Stream<Path> s = Files.list(tmp)) {
+            runs = s.toList();
+        }
+        assertEquals(1, runs.size());
+        Path dir = runs.get(0);
+        assertTrue(dir.getFileName().toString().startsWith("CartPole-v1-random-s1-"), dir.toString());
+        String config = Files.readString(dir.resolve("config.conf"));
+        assertTrue(config.contains("max-env-steps=20000") || config.contains("max-env-steps = 20000"), config);
+        List<String> metrics = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertTrue(metrics.size() >= 1);
+        for (String key : List.of("wall_s", "env_steps", "episodes", "mean_return_100", "steps_per_s",
+                "learner_updates", "policy_version", "policy_lag_p50", "policy_lag_max", "reward_version")) {
+            assertTrue(metrics.get(metrics.size() - 1).contains("\"" + key + "\":"), key + " in " + metrics);
+        }
+        String summary = Files.readString(dir.resolve("summary.json"));
+        assertTrue(summary.contains("\"solved\": false") && summary.contains("\"env_steps\": 20000"), summary);
+        assertTrue(Files.isDirectory(dir.resolve("checkpoints")));
+    }
+
+    @Test
+    void trainReachesAModestTargetAndStops() throws Exception {
+        // a uniform-random policy averages about 22 on CartPole-v1: a target of 15 is reached as soon as 100 episodes end
+        Run r = run("train", "--run-dir", tmp.toString(), "--target", "15");
+        assertEquals(0, r.code(), r.err());
+        Path dir;
+        try (Stream<Path> s = Files.list(tmp)) {
+            dir = s.findFirst().orElseThrow();
+        }
+        String summary = Files.readString(dir.resolve("summary.json"));
+        assertTrue(summary.contains("\"solved\": true") && summary.contains("\"stop_reason\": \"target reached\""),
+                summary);
+    }
+
+    @Test
+    void badConfigsGetOneClearLine() throws Exception {
+        Run unknownEnv = run("train", "--run-dir", tmp.toString(), "troupe.train.env=CartPole-v9");
+        assertEquals(TroupeCli.USER_ERROR, unknownEnv.code());
+        assertTrue(unknownEnv.err().contains("unknown env id 'CartPole-v9'"), unknownEnv.err());
+        Run badType = run("train", "--run-dir", tmp.toString(), "troupe.train.seed=abc");
+        assertEquals(TroupeCli.USER_ERROR, badType.code());
+        assertTrue(badType.err().contains("seed"), badType.err());
+        Run badAlgo = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=dqn");
+        assertTrue(badAlgo.err().contains("unknown algorithm 'dqn'; available: random"), badAlgo.err());
+        Run notKv = run("train", "--run-dir", tmp.toString(), "seed");
+        assertTrue(notKv.err().contains("not key=value"), notKv.err());
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(0, s.count(), "nothing is written for a bad config");
+        }
+    }
+
+    @Test
+    void benchEnvPrintsATableAndWritesJson() throws Exception {
+        Path json = tmp.resolve("bench.json");
+        Run r = run("bench", "env", "--seconds", "0.05", "--rounds", "1", "--envs", "4", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("CartPole-v1") && r.out().contains("GoToObject-v0"), r.out());
+        String text = Files.readString(json);
+        for (String key : List.of("\"CartPole-v1\"", "\"GoToObject-v0\"", "\"steps_per_s\"", "\"vector_steps_per_s\"",
+                "\"envs\": 4")) {
+            assertTrue(text.contains(key), key + " in " + text);
+        }
+    }
+}
