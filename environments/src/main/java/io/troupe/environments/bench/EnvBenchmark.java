@@ -48,10 +48,10 @@ public final class EnvBenchmark {
             throw new IllegalArgumentException(envId + ": the env benchmark drives Discrete action spaces only");
         }
         int n = d.n();
-        double single = best(() -> singleRound(env, n));
-        double object = best(() -> objectRound(env, n));
+        double single = best(singleEnv(env, n));
+        double object = best(objectApi(env, n));
         VectorEnv vec = VectorEnv.of(() -> registry.make(envId), vectorEnvs);
-        double vector = best(() -> vectorRound(vec, n));
+        double vector = best(vector(vec, n));
         env.close();
         vec.close();
         return new Result(envId, single, object, vector, vectorEnvs);
@@ -62,99 +62,102 @@ public final class EnvBenchmark {
         return sink;
     }
 
-    private interface Round {
-        double stepsPerSecond();
+    /** One batch of steps; returns how many env steps it took. */
+    private interface Batch {
+        long run();
     }
 
-    private double best(Round round) {
-        round.stepsPerSecond(); // warm-up
+    /** A xorshift64 stream of action indices: cheap enough that the figure is the env's cost, not the RNG's. */
+    private static final class ActionStream {
+        private long x;
+
+        ActionStream(long seed) {
+            x = seed;
+        }
+
+        int next(int n) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            return (int) ((x >>> 33) % n);
+        }
+    }
+
+    /** Best steps/s of {@code rounds} timed rounds, after one warm-up round. */
+    private double best(Batch batch) {
+        timedRound(batch);
         double best = 0;
         for (int i = 0; i < rounds; i++) {
-            best = Math.max(best, round.stepsPerSecond());
+            best = Math.max(best, timedRound(batch));
         }
         return best;
     }
 
-    private double singleRound(Env env, int n) {
-        ObservationBatch batch = ObservationBatch.forSpace(env.spec().observationSpace(), 1);
-        StepOutcome out = new StepOutcome();
-        env.resetInto(1L, batch, 0);
-        long x = 0x9E3779B97F4A7C15L;
-        long steps = 0;
-        double acc = 0;
+    private double timedRound(Batch batch) {
         long deadline = System.nanoTime() + (long) (secondsPerRound * 1e9);
         long start = System.nanoTime();
+        long steps = 0;
         long now;
         do {
+            steps += batch.run();
+            now = System.nanoTime();
+        } while (now < deadline);
+        return steps / ((now - start) / 1e9);
+    }
+
+    private Batch singleEnv(Env env, int n) {
+        ObservationBatch batch = ObservationBatch.forSpace(env.spec().observationSpace(), 1);
+        StepOutcome out = new StepOutcome();
+        ActionStream actions = new ActionStream(0x9E3779B97F4A7C15L);
+        env.resetInto(1L, batch, 0);
+        return () -> {
+            double acc = 0;
             for (int i = 0; i < 4096; i++) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                env.stepInto(Action.discrete((int) ((x >>> 33) % n)), batch, 0, out);
+                env.stepInto(Action.discrete(actions.next(n)), batch, 0, out);
                 acc += out.reward;
                 if (out.terminated || out.truncated) {
                     env.resetInto(batch, 0);
                 }
             }
-            steps += 4096;
-            now = System.nanoTime();
-        } while (now < deadline);
-        sink += acc + firstElement(batch);
-        return steps / ((now - start) / 1e9);
+            sink += acc + firstElement(batch);
+            return 4096;
+        };
     }
 
-    private double objectRound(Env env, int n) {
+    private Batch objectApi(Env env, int n) {
+        ActionStream actions = new ActionStream(0x2545F4914F6CDD1DL);
         env.reset(2L);
-        long x = 0x2545F4914F6CDD1DL;
-        long steps = 0;
-        double acc = 0;
-        long deadline = System.nanoTime() + (long) (secondsPerRound * 1e9);
-        long start = System.nanoTime();
-        long now;
-        do {
+        return () -> {
+            double acc = 0;
             for (int i = 0; i < 1024; i++) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                StepResult r = env.step(Action.discrete((int) ((x >>> 33) % n)));
+                StepResult r = env.step(Action.discrete(actions.next(n)));
                 acc += r.reward() + r.observation().tensors().size();
                 if (r.done()) {
                     env.reset();
                 }
             }
-            steps += 1024;
-            now = System.nanoTime();
-        } while (now < deadline);
-        sink += acc;
-        return steps / ((now - start) / 1e9);
+            sink += acc;
+            return 1024;
+        };
     }
 
-    private double vectorRound(VectorEnv vec, int n) {
-        vec.reset(3L);
+    private Batch vector(VectorEnv vec, int n) {
+        ActionStream stream = new ActionStream(0x5DEECE66DL);
         int k = vec.size();
         int[] actions = new int[k];
-        long x = 0x5DEECE66DL;
-        long steps = 0;
-        double acc = 0;
-        long deadline = System.nanoTime() + (long) (secondsPerRound * 1e9);
-        long start = System.nanoTime();
-        long now;
-        do {
+        vec.reset(3L);
+        return () -> {
+            double acc = 0;
             for (int i = 0; i < 64; i++) {
                 for (int e = 0; e < k; e++) {
-                    x ^= x << 13;
-                    x ^= x >>> 7;
-                    x ^= x << 17;
-                    actions[e] = (int) ((x >>> 33) % n);
+                    actions[e] = stream.next(n);
                 }
                 vec.step(actions);
                 acc += vec.rewards()[0];
             }
-            steps += 64L * k;
-            now = System.nanoTime();
-        } while (now < deadline);
-        sink += acc + firstElement(vec.observations());
-        return steps / ((now - start) / 1e9);
+            sink += acc + firstElement(vec.observations());
+            return 64L * k;
+        };
     }
 
     private static double firstElement(ObservationBatch batch) {
