@@ -18,8 +18,35 @@ import java.util.Map;
  */
 public final class ObservationBatch {
 
-    /** One modality's layout: name, element type and per-row shape. */
+    /** One modality's layout: name, element type and per-row shape. Compares by content. */
     public record Modality(String name, DType dtype, int[] shape, int elements) {
+        public Modality {
+            if (elements != Shapes.size(shape)) {
+                throw new IllegalArgumentException("modality '" + name + "' of shape " + Shapes.format(shape)
+                        + " has " + Shapes.size(shape) + " elements, not " + elements);
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Modality m && name.equals(m.name) && dtype == m.dtype
+                    && java.util.Arrays.equals(shape, m.shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + java.util.Arrays.hashCode(shape);
+        }
+
+        @Override
+        public String toString() {
+            return name + ":" + dtype.label() + Shapes.format(shape);
+        }
+
+        /** Bytes per row of this modality. */
+        public int bytesPerRow() {
+            return dtype == DType.UINT8 ? elements : 4 * elements;
+        }
     }
 
     private final int rows;
@@ -28,6 +55,10 @@ public final class ObservationBatch {
     private final Object[] arrays;
 
     private ObservationBatch(int rows, List<Modality> modalities) {
+        this(rows, modalities, true);
+    }
+
+    private ObservationBatch(int rows, List<Modality> modalities, boolean allocate) {
         this.rows = rows;
         this.modalities = List.copyOf(modalities);
         this.index = new LinkedHashMap<>();
@@ -40,12 +71,39 @@ public final class ObservationBatch {
                 throw new IllegalArgumentException("observation batch of " + rows + " rows of '" + mod.name()
                         + "' would exceed 2^31-1 elements");
             }
-            arrays[m] = switch (mod.dtype()) {
-                case FLOAT32 -> new float[(int) n];
-                case UINT8 -> new byte[(int) n];
-                case INT32 -> new int[(int) n];
-            };
+            if (allocate) {
+                arrays[m] = switch (mod.dtype()) {
+                    case FLOAT32 -> new float[(int) n];
+                    case UINT8 -> new byte[(int) n];
+                    case INT32 -> new int[(int) n];
+                };
+            }
         }
+    }
+
+    /** A batch over existing arrays (not copied), one per modality, each {@code rows * elements} long. */
+    public static ObservationBatch of(int rows, List<Modality> modalities, List<Object> arrays) {
+        if (modalities.size() != arrays.size()) {
+            throw new IllegalArgumentException(modalities.size() + " modalities but " + arrays.size() + " arrays");
+        }
+        ObservationBatch b = new ObservationBatch(rows, modalities, false);
+        for (int m = 0; m < modalities.size(); m++) {
+            Modality mod = modalities.get(m);
+            Object a = arrays.get(m);
+            int len = a instanceof float[] f ? f.length : a instanceof byte[] by ? by.length
+                    : a instanceof int[] i ? i.length : -1;
+            boolean typeOk = switch (mod.dtype()) {
+                case FLOAT32 -> a instanceof float[];
+                case UINT8 -> a instanceof byte[];
+                case INT32 -> a instanceof int[];
+            };
+            if (!typeOk || len != rows * mod.elements()) {
+                throw new IllegalArgumentException("modality '" + mod.name() + "' needs a " + mod.dtype().label()
+                        + " array of " + rows * mod.elements() + " elements");
+            }
+            b.arrays[m] = a;
+        }
+        return b;
     }
 
     /** An all-zero batch of {@code rows} observations of {@code space}. */
@@ -158,6 +216,42 @@ public final class ObservationBatch {
             return Observation.of(out.get(Observation.SINGLE));
         }
         return Observation.of(out);
+    }
+
+    /** Bytes of observation data per row, over all modalities. */
+    public int bytesPerRow() {
+        int n = 0;
+        for (Modality m : modalities) {
+            n += m.bytesPerRow();
+        }
+        return n;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ObservationBatch b) || b.rows != rows || !b.modalities.equals(modalities)) {
+            return false;
+        }
+        for (int m = 0; m < arrays.length; m++) {
+            if (!java.util.Objects.deepEquals(arrays[m], b.arrays[m])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = rows * 31 + modalities.hashCode();
+        for (Object a : arrays) {
+            h = h * 31 + java.util.Arrays.deepHashCode(new Object[] {a});
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return "ObservationBatch(" + rows + " rows, " + modalities + ")";
     }
 
     /** Copies row {@code fromRow} of this batch into row {@code toRow} of {@code target} (same layout). */
