@@ -166,6 +166,14 @@ public final class Table {
         return insertUnchecked(item, priority, nextSequence);
     }
 
+    /**
+     * Inserts an item the table had accepted before a crash (recovery from a durable log): the rate limiter is not
+     * asked, but counts it.
+     */
+    public long insertRecovered(ReplayItem item, double priority) {
+        return insertUnchecked(item, priority, nextSequence);
+    }
+
     private long insertUnchecked(ReplayItem item, double priority, long sequence) {
         if (size == maxSize) {
             deleteSlot(remover.select(removerRng));

@@ -1,0 +1,121 @@
+package io.troupe.replay.shard;
+
+import io.troupe.core.experience.ExperienceBatch;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.delivery.ShardingProducerController;
+
+/**
+ * The writing end of replay for one producer (an agent): a queue of batches in front of a
+ * {@link ShardingProducerController}, which sends one message per demand signal and resends whatever a shard did not
+ * confirm (for example after the shard's node died). The producer id must be unique per incarnation: sequence numbers
+ * restart with a new controller, and shards deduplicate on (producer id, sequence number).
+ *
+ * <p>State lost with this actor: batches queued or unconfirmed here (a durable producer queue would need a journal).
+ */
+public final class ReplayProducer extends AbstractBehavior<ReplayProducer.Command> {
+
+    public sealed interface Command permits Send, WrappedRequestNext, WrappedConfirmed {
+    }
+
+    /** Sends {@code batch} to shard {@code shardId}; {@code confirmTo} (may be null) hears when it is stored. */
+    public record Send(String shardId, ExperienceBatch batch, long tag, ActorRef<Confirmed> confirmTo)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** Batch {@code tag} was stored by {@code shardId} (or, if {@code ok} is false, not confirmed in time). */
+    public record Confirmed(String shardId, long tag, boolean ok) {
+    }
+
+    private record WrappedRequestNext(ShardingProducerController.RequestNext<ExperienceBatch> next)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record WrappedConfirmed(Send send, boolean ok) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private final ArrayDeque<Send> queue = new ArrayDeque<>();
+    private final Duration confirmTimeout;
+    private ShardingProducerController.RequestNext<ExperienceBatch> demand;
+
+    private ReplayProducer(ActorContext<Command> context, String producerId,
+                           ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> region,
+                           Duration confirmTimeout) {
+        super(context);
+        this.confirmTimeout = confirmTimeout;
+        ActorRef<ShardingProducerController.Command<ExperienceBatch>> controller = context.spawn(
+                ShardingProducerController.create(ExperienceBatch.class, producerId, region, Optional.empty()),
+                "producer-controller");
+        ActorRef<ShardingProducerController.RequestNext<ExperienceBatch>> requestNext =
+                context.messageAdapter(ShardingProducerController.requestNextClass(), WrappedRequestNext::new);
+        controller.tell(new ShardingProducerController.Start<>(requestNext));
+    }
+
+    /**
+     * A producer with a unique {@code producerId}, writing into the replay {@code region}; confirmations not heard
+     * within {@code confirmTimeout} are reported as not ok (the batch may still be delivered).
+     */
+    public static Behavior<Command> create(String producerId,
+                                           ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> region,
+                                           Duration confirmTimeout) {
+        return Behaviors.setup(ctx -> new ReplayProducer(ctx, producerId, region, confirmTimeout));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Send.class, this::onSend)
+                .onMessage(WrappedRequestNext.class, this::onRequestNext)
+                .onMessage(WrappedConfirmed.class, this::onConfirmed)
+                .build();
+    }
+
+    private Behavior<Command> onSend(Send s) {
+        queue.add(s);
+        sendIfDemand();
+        return this;
+    }
+
+    private Behavior<Command> onRequestNext(WrappedRequestNext r) {
+        demand = r.next();
+        sendIfDemand();
+        return this;
+    }
+
+    private void sendIfDemand() {
+        if (demand == null || queue.isEmpty()) {
+            return;
+        }
+        Send s = queue.poll();
+        ShardingProducerController.RequestNext<ExperienceBatch> next = demand;
+        demand = null;
+        if (s.confirmTo() == null) {
+            next.sendNextTo().tell(new ShardingEnvelope<>(s.shardId(), s.batch()));
+        } else {
+            getContext().ask(Done.class, next.askNextTo(), confirmTimeout,
+                    replyTo -> new ShardingProducerController.MessageWithConfirmation<>(s.shardId(), s.batch(), replyTo),
+                    (done, failure) -> new WrappedConfirmed(s, failure == null));
+        }
+    }
+
+    private Behavior<Command> onConfirmed(WrappedConfirmed c) {
+        c.send().confirmTo().tell(new Confirmed(c.send().shardId(), c.send().tag(), c.ok()));
+        return this;
+    }
+
+    /** Pending batches (for tests and metrics). */
+    int queued() {
+        return queue.size();
+    }
+}

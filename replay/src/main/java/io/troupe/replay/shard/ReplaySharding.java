@@ -1,0 +1,60 @@
+package io.troupe.replay.shard;
+
+import io.troupe.core.experience.ExperienceBatch;
+import io.troupe.replay.table.ItemSignature;
+import io.troupe.replay.wire.KryoRegistrations;
+import io.troupe.replay.wire.TroupeKryo;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.delivery.ShardingConsumerController;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * Sets up the replay shards as Cluster Sharding entities of the replay role, each behind a
+ * {@link ShardingConsumerController} so agents write to them through reliable delivery. Call {@link #init} on every
+ * node (nodes without the role become proxies); agents give the returned region to a
+ * {@code ShardingProducerController} (see {@link ReplayProducer}).
+ */
+public final class ReplaySharding {
+    public static final EntityTypeKey<ConsumerController.SequencedMessage<ExperienceBatch>> ENTITY_KEY =
+            EntityTypeKey.create(ShardingConsumerController.entityTypeKeyClass(), "troupe-replay");
+
+    private ReplaySharding() {
+    }
+
+    /**
+     * Initializes sharding for the replay entities (no passivation: a shard holding data stays up) and, on nodes with
+     * the replay role, a keep-alive that restarts shards whose node died.
+     */
+    public static ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> init(
+            ActorSystem<?> system, ReplaySettings settings, Optional<ItemSignature> signature) {
+        TroupeKryo kryo = new TroupeKryo(KryoRegistrations.fromConfig(system.settings().config()), null);
+        ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system)
+                .withRole(settings.role())
+                .withNoPassivationStrategy();
+        ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> region =
+                ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx ->
+                        ShardingConsumerController.<ExperienceBatch, ReplayShard.Command>create(start ->
+                                supervised(ReplayShard.create(ctx.getEntityId(), settings, signature, kryo, start))))
+                        .withSettings(shardingSettings));
+        if (org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().hasRole(settings.role())) {
+            system.systemActorOf(ReplayKeepAlive.create(region, settings), "troupe-replay-keep-alive",
+                    org.apache.pekko.actor.typed.Props.empty());
+        }
+        return region;
+    }
+
+    private static Behavior<ReplayShard.Command> supervised(Behavior<ReplayShard.Command> shard) {
+        // a failing shard (for example a log write error) restarts and recovers from its files
+        return Behaviors.supervise(shard).onFailure(SupervisorStrategy.restart());
+    }
+}
