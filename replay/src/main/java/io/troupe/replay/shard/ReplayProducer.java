@@ -35,7 +35,7 @@ public final class ReplayProducer extends AbstractBehavior<ReplayProducer.Comman
     }
 
     /** Batch {@code tag} was stored by {@code shardId} (or, if {@code ok} is false, not confirmed in time). */
-    public record Confirmed(String shardId, long tag, boolean ok) {
+    public record Confirmed(String shardId, long tag, boolean ok) implements NoSerializationVerificationNeeded {
     }
 
     private record WrappedRequestNext(ShardingProducerController.RequestNext<ExperienceBatch> next)
