@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code troupe bench ...}: benchmarks that print a table and can write JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
-        subcommands = {BenchCommand.EnvBench.class})
+        subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -86,6 +86,63 @@ final class BenchCommand implements Runnable {
             System.out.printf("(one thread, random actions, auto-reset, best of %d x %.1f s rounds; checksum %.3g)%n",
                     rounds, seconds, bench.sink());
             writeJson(json, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = {"Replay tables and codec (JMH), and shard ingest through reliable delivery, in memory and "
+                    + "in wal mode."})
+    static final class ReplayBenchCommand implements Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--forks", defaultValue = "1", description = "JMH forks (default 1; 0 runs in this JVM)")
+        int forks;
+
+        @Option(names = "--iterations", defaultValue = "3", description = "JMH measured iterations (default 3)")
+        int iterations;
+
+        @Option(names = "--seconds", defaultValue = "1.0", description = "JMH iteration length (default 1.0)")
+        double seconds;
+
+        @Option(names = "--producers", defaultValue = "4", description = "producers in the ingest runs (default 4)")
+        int producers;
+
+        @Option(names = "--batches", defaultValue = "400",
+                description = "batches of 16 x 64 steps per producer in the ingest runs (default 400)")
+        int batches;
+
+        @Override
+        public Integer call() throws Exception {
+            if (forks < 0 || iterations < 1 || seconds <= 0 || producers < 1 || batches < 1) {
+                throw new IllegalArgumentException("bench replay needs --forks >= 0, --iterations >= 1, --seconds > 0, "
+                        + "--producers >= 1, --batches >= 1");
+            }
+            Path work = Files.createTempDirectory("troupe-bench-replay");
+            try {
+                Map<String, Object> out = io.troupe.replay.bench.ReplayBench.run(new io.troupe.replay.bench.ReplayBench
+                        .Options(forks, Math.max(1, iterations - 1), iterations, seconds, producers, batches), work);
+                System.out.println();
+                System.out.printf("%-34s %18s   %s%n", "figure", "value", "target on 2 cores");
+                Map<String, String> targets = Map.of(
+                        "uniform_insert_per_s", ">= 5,000,000",
+                        "prioritized_insert_per_s", ">= 5,000,000",
+                        "prioritized_sample_items_per_s", ">= 2,000,000",
+                        "kryo_roundtrip_mb_per_s", ">= 300",
+                        "shard_insert_steps_per_s", ">= 200,000",
+                        "wal_vs_memory", ">= 0.5");
+                for (Map.Entry<String, Object> e : out.entrySet()) {
+                    Object v = e.getValue();
+                    String value = v instanceof Long l ? String.format("%,d", l) : String.valueOf(v);
+                    System.out.printf("%-34s %18s   %s%n", e.getKey(), value, targets.getOrDefault(e.getKey(), ""));
+                }
+                writeJson(json, out);
+            } finally {
+                try (var files = Files.walk(work)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
             return 0;
         }
     }

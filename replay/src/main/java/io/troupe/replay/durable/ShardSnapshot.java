@@ -1,13 +1,26 @@
 package io.troupe.replay.durable;
 
 import io.troupe.core.CrossNode;
-import io.troupe.replay.table.TableSnapshot;
+import io.troupe.core.experience.ReplayItem;
 import java.util.List;
 
 /**
- * A shard's state at a point of its log: the table (items in insertion order, with the keys they had), and the
- * highest sequence number stored per producer (for deduplication).
+ * A snapshot file is a sequence of records: one {@link Header}, then {@link Chunk}s of items in insertion order, then
+ * an {@link End} that confirms the item count. Each record stays small, so a table of any size streams to disk.
  */
-public record ShardSnapshot(TableSnapshot table, long[] keys, List<String> producers, long[] lastSeqNrs)
-        implements CrossNode {
+public sealed interface ShardSnapshot extends CrossNode {
+
+    /** Table counters and the highest stored sequence number per producer (for deduplication). */
+    record Header(String table, long inserts, long samples, long deletes, long nextSequence, long items,
+                  List<String> producers, long[] lastSeqNrs) implements ShardSnapshot {
+    }
+
+    /** Items with the keys they had, their sequences, priorities and sample counts. */
+    record Chunk(List<ReplayItem> items, long[] keys, long[] sequences, double[] priorities, int[] timesSampled)
+            implements ShardSnapshot {
+    }
+
+    /** The end of a complete snapshot. */
+    record End(long items) implements ShardSnapshot {
+    }
 }

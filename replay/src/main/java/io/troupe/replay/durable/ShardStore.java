@@ -34,6 +34,8 @@ public final class ShardStore implements AutoCloseable {
     private static final Pattern SEGMENT = Pattern.compile("wal-(\\d{12})\\.log");
     private static final Pattern SNAPSHOT = Pattern.compile("snapshot-(\\d{12})\\.bin");
     private static final int HEADER = 8;
+    /** Items per snapshot record. */
+    private static final int SNAPSHOT_CHUNK = 256;
 
     /** The result of recovery: the highest stored sequence number per producer, and what was found. */
     public record Recovered(Map<String, Long> lastSeqNrs, RecoveryReport report) {
@@ -104,14 +106,12 @@ public final class ShardStore implements AutoCloseable {
         String corruptReason = "";
         for (Map.Entry<Long, Path> e : numbered(SNAPSHOT, true).entrySet()) {
             try {
-                ShardSnapshot snap = (ShardSnapshot) readSingleRecord(e.getValue());
+                LoadedSnapshot snap = readSnapshot(e.getValue());
                 long[] newKeys = table.restore(snap.table());
                 for (int i = 0; i < newKeys.length; i++) {
                     keyMap.put(snap.keys()[i], newKeys[i]);
                 }
-                for (int i = 0; i < snap.producers().size(); i++) {
-                    lastSeq.put(snap.producers().get(i), snap.lastSeqNrs()[i]);
-                }
+                lastSeq.putAll(snap.lastSeqNrs());
                 snapshotName = e.getValue().getFileName().toString();
                 snapshotItems = snap.table().items().size();
                 fromSegment = e.getKey();
@@ -199,23 +199,84 @@ public final class ShardStore implements AutoCloseable {
                 corruptOffset, corruptReason));
     }
 
-    private Object readSingleRecord(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        if (all.length < HEADER) {
-            throw new IOException("file too short");
+    private record LoadedSnapshot(TableSnapshot table, long[] keys, Map<String, Long> lastSeqNrs) {
+    }
+
+    private LoadedSnapshot readSnapshot(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            long offset = 0;
+            ShardSnapshot.Header header = null;
+            List<ReplayItem> items = new ArrayList<>();
+            LongList keys = new LongList();
+            LongList sequences = new LongList();
+            List<Double> priorities = new ArrayList<>();
+            List<Integer> times = new ArrayList<>();
+            while (offset < size) {
+                ByteBuffer h = ByteBuffer.allocate(HEADER);
+                ch.read(h, offset);
+                h.flip();
+                if (h.remaining() < HEADER) {
+                    throw new IOException("truncated at offset " + offset);
+                }
+                int length = h.getInt();
+                int checksum = h.getInt();
+                if (length < 0 || length > size - offset - HEADER) {
+                    throw new IOException("record at offset " + offset + " runs past the end");
+                }
+                ByteBuffer body = ByteBuffer.allocate(length);
+                ch.read(body, offset + HEADER);
+                CRC32 c = new CRC32();
+                c.update(body.array(), 0, length);
+                if ((int) c.getValue() != checksum) {
+                    throw new IOException("checksum mismatch at offset " + offset);
+                }
+                offset += HEADER + length;
+                Object record = kryo.fromBytes(body.array(), 0, length);
+                if (record instanceof ShardSnapshot.Header hd) {
+                    header = hd;
+                } else if (record instanceof ShardSnapshot.Chunk chunk) {
+                    items.addAll(chunk.items());
+                    for (int i = 0; i < chunk.keys().length; i++) {
+                        keys.add(chunk.keys()[i]);
+                        sequences.add(chunk.sequences()[i]);
+                        priorities.add(chunk.priorities()[i]);
+                        times.add(chunk.timesSampled()[i]);
+                    }
+                } else if (record instanceof ShardSnapshot.End end) {
+                    if (header == null || end.items() != items.size() || header.items() != items.size()) {
+                        throw new IOException("incomplete snapshot: " + items.size() + " items read");
+                    }
+                    Map<String, Long> lastSeq = new HashMap<>();
+                    for (int i = 0; i < header.producers().size(); i++) {
+                        lastSeq.put(header.producers().get(i), header.lastSeqNrs()[i]);
+                    }
+                    TableSnapshot ts = new TableSnapshot(header.table(), items, sequences.toArray(),
+                            priorities.stream().mapToDouble(Double::doubleValue).toArray(),
+                            times.stream().mapToInt(Integer::intValue).toArray(), header.inserts(), header.samples(),
+                            header.deletes(), header.nextSequence());
+                    return new LoadedSnapshot(ts, keys.toArray(), lastSeq);
+                }
+            }
+            throw new IOException("snapshot has no end record");
         }
-        ByteBuffer b = ByteBuffer.wrap(all);
-        int length = b.getInt();
-        int checksum = b.getInt();
-        if (length != all.length - HEADER) {
-            throw new IOException("length " + length + " does not match the file size " + all.length);
+    }
+
+    /** A growable long array. */
+    private static final class LongList {
+        private long[] a = new long[16];
+        private int n;
+
+        void add(long v) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
         }
-        CRC32 c = new CRC32();
-        c.update(all, HEADER, length);
-        if ((int) c.getValue() != checksum) {
-            throw new IOException("checksum mismatch");
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
         }
-        return kryo.fromBytes(all, HEADER, length);
     }
 
     private Map<Long, Path> numbered(Pattern pattern, boolean newestFirst) {
@@ -306,22 +367,27 @@ public final class ShardStore implements AutoCloseable {
             }
             segmentIndex = next - 1; // the next append opens segment `next`
             TableSnapshot ts = table.snapshot();
+            long[] keys = table.keys();
             List<String> producers = new ArrayList<>(lastSeqNrs.keySet());
             long[] seqs = new long[producers.size()];
             for (int i = 0; i < seqs.length; i++) {
                 seqs[i] = lastSeqNrs.get(producers.get(i));
             }
-            byte[] body = kryo.toBytes(new ShardSnapshot(ts, table.keys(), producers, seqs));
-            CRC32 c = new CRC32();
-            c.update(body);
-            ByteBuffer out = ByteBuffer.allocate(HEADER + body.length);
-            out.putInt(body.length).putInt((int) c.getValue()).put(body).flip();
             Path tmp = dir.resolve("snapshot.tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (out.hasRemaining()) {
-                    ch.write(out);
+                int n = ts.items().size();
+                writeRecord(ch, new ShardSnapshot.Header(ts.name(), ts.inserts(), ts.samples(), ts.deletes(),
+                        ts.nextSequence(), n, producers, seqs));
+                for (int from = 0; from < n; from += SNAPSHOT_CHUNK) {
+                    int to = Math.min(n, from + SNAPSHOT_CHUNK);
+                    writeRecord(ch, new ShardSnapshot.Chunk(ts.items().subList(from, to),
+                            java.util.Arrays.copyOfRange(keys, from, to),
+                            java.util.Arrays.copyOfRange(ts.sequences(), from, to),
+                            java.util.Arrays.copyOfRange(ts.priorities(), from, to),
+                            java.util.Arrays.copyOfRange(ts.timesSampled(), from, to)));
                 }
+                writeRecord(ch, new ShardSnapshot.End(n));
                 ch.force(true);
             }
             Path target = dir.resolve(String.format("snapshot-%012d.bin", next));
@@ -339,6 +405,17 @@ public final class ShardStore implements AutoCloseable {
             bytesSinceSnapshot = 0;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write replay snapshot in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeRecord(FileChannel ch, Object record) throws IOException {
+        byte[] body = kryo.toBytes(record);
+        CRC32 c = new CRC32();
+        c.update(body);
+        ByteBuffer out = ByteBuffer.allocate(HEADER + body.length);
+        out.putInt(body.length).putInt((int) c.getValue()).put(body).flip();
+        while (out.hasRemaining()) {
+            ch.write(out);
         }
     }
 

@@ -290,7 +290,9 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
             c.tell(ConsumerController.confirmed());
         }
         unconfirmed.clear();
-        if (store.bytesSinceSnapshot() >= settings.compactAfterBytes()) {
+        // compact once the log outgrows both the threshold and the table: a snapshot then costs no more than the log
+        // it replaces, so its price is amortized over the writes
+        if (store.bytesSinceSnapshot() >= Math.max(settings.compactAfterBytes(), table.bytesStored())) {
             store.snapshot(table, lastSeqNrs);
         }
         return this;

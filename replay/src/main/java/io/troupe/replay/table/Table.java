@@ -46,6 +46,7 @@ public final class Table {
     private long nextSequence;
     private long deletes;
     private long stepsStored;
+    private long bytesStored;
     private final SplittableRandom removerRng;
     private LongConsumer deleteListener = k -> { };
 
@@ -189,6 +190,7 @@ public final class Table {
         remover.insert(slot, priority);
         size++;
         stepsStored += item.steps();
+        bytesStored += item.estimatedBytes();
         limiter.inserted(1);
         return key;
     }
@@ -277,6 +279,7 @@ public final class Table {
         sampler.delete(slot);
         remover.delete(slot);
         stepsStored -= items[slot].steps();
+        bytesStored -= items[slot].estimatedBytes();
         items[slot] = null;
         keys[slot] = -1;
         freeSlots[freeCount++] = slot;
@@ -295,7 +298,12 @@ public final class Table {
 
     public TableStats stats() {
         return new TableStats(name, size, maxSize, limiter.inserts(), limiter.samples(), deletes, stepsStored,
-                limiter.describe(), canSample(1), canInsert(1));
+                bytesStored, limiter.describe(), canSample(1), canInsert(1));
+    }
+
+    /** Estimated serialized bytes of the items present. */
+    public long bytesStored() {
+        return bytesStored;
     }
 
     /** Keys of the items present, in insertion order. */

@@ -4,5 +4,5 @@ import io.troupe.core.CrossNode;
 
 /** A table's counters and its rate limiter's state. */
 public record TableStats(String name, long size, long maxSize, long inserts, long samples, long deletes,
-                         long stepsStored, String rateLimiter, boolean canSample, boolean canInsert) implements CrossNode {
+                         long stepsStored, long bytesStored, String rateLimiter, boolean canSample, boolean canInsert) implements CrossNode {
 }
