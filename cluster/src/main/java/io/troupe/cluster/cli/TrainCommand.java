@@ -4,6 +4,10 @@ import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.train.ProgressLine;
 import io.troupe.cluster.train.RandomPolicyRun;
+import io.troupe.cluster.train.ReferencePpoRun;
+import io.troupe.learners.model.Devices;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.cluster.train.RunDirectory;
 import io.troupe.cluster.train.TrainSettings;
 import io.troupe.environments.EnvRegistry;
@@ -69,8 +73,13 @@ final class TrainCommand implements Callable<Integer> {
         }, "troupe-train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (run) {
-            Map<String, Object> summary = new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop)
-                    .run();
+            Map<String, Object> summary = switch (settings.algorithm()) {
+                case "ppo" -> new ReferencePpoRun(settings, PpoConfig.fromConfig(config.getConfig("troupe.ppo")),
+                        ModelConfig.fromConfig(config.getConfig("troupe.model")),
+                        Devices.select(config.getString("troupe.learner.device")), registry, run,
+                        ProgressLine.forStdout(), stop).run();
+                default -> new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run();
+            };
             System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
                     summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
                     summary.get("solved"), (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));

@@ -29,7 +29,7 @@ public record TrainSettings(String env, Config envOverrides, String algorithm, l
                             OptionalDouble targetSuccessRate, Duration reportInterval, Path runsDir) {
 
     /** Algorithms {@code train} can run today. */
-    public static final List<String> ALGORITHMS = List.of("random");
+    public static final List<String> ALGORITHMS = List.of("ppo", "random");
 
     public TrainSettings {
         if (!ALGORITHMS.contains(algorithm)) {

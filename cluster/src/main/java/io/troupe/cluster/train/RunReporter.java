@@ -1,0 +1,124 @@
+package io.troupe.cluster.train;
+
+import io.troupe.core.EnvSpec;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * What every training run reports: the 100-episode window, the solved check, one metrics line and one progress line
+ * per report interval, and the summary. Single-threaded (the run's loop owns it).
+ */
+public final class RunReporter {
+    private final TrainSettings settings;
+    private final RunDirectory run;
+    private final ProgressLine progress;
+    private final EnvSpec spec;
+    private final EpisodeWindow window = new EpisodeWindow(100);
+    private final OptionalDouble targetReturn;
+    private final OptionalDouble targetSuccess;
+    private final long start = System.nanoTime();
+    private final long reportEvery;
+    private long nextReport;
+    private long lastSteps;
+    private long lastTime = start;
+    private Double solvedAt;
+    private Long solvedSteps;
+
+    public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
+        this.settings = settings;
+        this.run = run;
+        this.progress = progress;
+        this.spec = spec;
+        this.targetReturn = settings.targetReturn().isPresent() ? settings.targetReturn() : spec.rewardThreshold();
+        this.targetSuccess = spec.definesSuccess() ? settings.targetSuccessRate() : OptionalDouble.empty();
+        this.reportEvery = settings.reportInterval().toNanos();
+        this.nextReport = start + reportEvery;
+    }
+
+    /** Records a finished episode. */
+    public void episode(double episodeReturn, boolean success) {
+        window.add(episodeReturn, success);
+    }
+
+    /** Whether the target is reached; the first time, remembers when. */
+    public boolean solved(long envSteps) {
+        boolean solved = window.full() && (targetSuccess.isPresent()
+                ? window.successRate() >= targetSuccess.getAsDouble()
+                : targetReturn.isPresent() && window.meanReturn() >= targetReturn.getAsDouble());
+        if (solved && solvedAt == null) {
+            solvedAt = elapsed();
+            solvedSteps = envSteps;
+        }
+        return solved;
+    }
+
+    public double elapsed() {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    public boolean outOfTime() {
+        return System.nanoTime() - start >= settings.maxWallTime().toNanos();
+    }
+
+    /** Writes a metrics line and updates the progress line if the report interval has passed (or if forced). */
+    public void maybeReport(long envSteps, long learnerUpdates, long policyVersion, String policy,
+                            Map<String, Object> extra, boolean force) {
+        long now = System.nanoTime();
+        if (!force && now < nextReport) {
+            return;
+        }
+        double rate = (envSteps - lastSteps) / Math.max((now - lastTime) / 1e9, 1e-9);
+        lastSteps = envSteps;
+        lastTime = now;
+        nextReport = now + reportEvery;
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("wall_s", Math.round(elapsed() * 1000) / 1000.0);
+        line.put("env_steps", envSteps);
+        line.put("episodes", window.episodes());
+        line.put("mean_return_100", window.meanReturn());
+        if (spec.definesSuccess()) {
+            line.put("success_rate_100", window.successRate());
+        }
+        line.put("steps_per_s", Math.round(rate));
+        line.put("learner_updates", learnerUpdates);
+        line.put("policy_version", policyVersion);
+        line.put("policy_lag_p50", 0);
+        line.put("policy_lag_max", 0);
+        line.put("reward_version", 0);
+        line.putAll(extra);
+        run.appendMetrics(line);
+        progress.update(String.format("%s %s | steps %,d | episodes %,d | return(100) %.1f%s | %,.0f steps/s | "
+                        + "policy v%d (%s) | lag 0", spec.id(), settings.algorithm(), envSteps, window.episodes(),
+                window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
+                        window.successRate()) : "", rate, policyVersion, policy));
+    }
+
+    /** Writes and returns the summary. */
+    public Map<String, Object> finish(String stopReason, long envSteps, Map<String, Object> extra) {
+        progress.finish();
+        double wall = elapsed();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("run_id", run.runId());
+        summary.put("env", spec.id());
+        summary.put("algorithm", settings.algorithm());
+        summary.put("seed", settings.seed());
+        summary.put("solved", solvedAt != null);
+        summary.put("stop_reason", stopReason);
+        summary.put("target_return", targetReturn.isPresent() ? targetReturn.getAsDouble() : null);
+        summary.put("target_success_rate", targetSuccess.isPresent() ? targetSuccess.getAsDouble() : null);
+        summary.put("wall_s_to_solve", solvedAt);
+        summary.put("env_steps_to_solve", solvedSteps);
+        summary.put("wall_s", wall);
+        summary.put("env_steps", envSteps);
+        summary.put("episodes", window.episodes());
+        summary.put("mean_return_100", window.meanReturn());
+        if (spec.definesSuccess()) {
+            summary.put("success_rate_100", window.successRate());
+        }
+        summary.put("steps_per_s", envSteps / Math.max(wall, 1e-9));
+        summary.putAll(extra);
+        run.writeSummary(summary);
+        return summary;
+    }
+}

@@ -1,0 +1,160 @@
+package io.troupe.learners.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Adam with global gradient-norm clipping, whose state (step count and both moment estimates) can be saved and
+ * restored, so a learner resumes from a checkpoint without resetting its optimizer. Non-finite gradients skip the
+ * update: the parameters stay as they were.
+ */
+public final class Adam implements AutoCloseable {
+    private final List<Pair<String, Parameter>> parameters;
+    private final NDManager manager;
+    private final float beta1;
+    private final float beta2;
+    private final float epsilon;
+    private final List<NDArray> m = new ArrayList<>();
+    private final List<NDArray> v = new ArrayList<>();
+    private long step;
+
+    public Adam(List<Pair<String, Parameter>> parameters, NDManager parent, float beta1, float beta2, float epsilon) {
+        this.parameters = parameters;
+        this.manager = parent.newSubManager();
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+        for (Pair<String, Parameter> p : parameters) {
+            NDArray w = p.getValue().getArray();
+            m.add(manager.zeros(w.getShape(), w.getDataType(), w.getDevice()));
+            v.add(manager.zeros(w.getShape(), w.getDataType(), w.getDevice()));
+        }
+    }
+
+    /** PyTorch's defaults with CleanRL's epsilon: beta1 0.9, beta2 0.999, eps 1e-5. */
+    public static Adam withDefaults(List<Pair<String, Parameter>> parameters, NDManager parent) {
+        return new Adam(parameters, parent, 0.9f, 0.999f, 1e-5f);
+    }
+
+    /**
+     * Clips the gradients to {@code maxGradNorm} (global L2 norm; 0 disables clipping) and takes one Adam step with
+     * learning rate {@code lr}. Returns the gradient norm before clipping; when it is not finite no parameter changes.
+     */
+    public double step(float lr, float maxGradNorm) {
+        double sq = 0;
+        try (NDManager scope = manager.newSubManager()) {
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray g = p.getValue().getArray().getGradient();
+                g.attach(scope); // the handle (not the gradient itself) closes with the scope
+                sq += g.square().sum().getFloat();
+            }
+        }
+        double norm = Math.sqrt(sq);
+        if (!Double.isFinite(norm)) {
+            return norm;
+        }
+        float scale = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
+        step++;
+        float c1 = (float) (1 - Math.pow(beta1, step));
+        float c2 = (float) (1 - Math.pow(beta2, step));
+        float stepSize = lr / c1;
+        for (int i = 0; i < parameters.size(); i++) {
+            NDArray w = parameters.get(i).getValue().getArray();
+            try (NDManager scope = manager.newSubManager()) {
+                // temporaries of an operation attach to its first operand's manager: borrow the long-lived arrays
+                // into the scope so every temporary is freed with it
+                scope.tempAttachAll(m.get(i), v.get(i), w);
+                NDArray g = w.getGradient();
+                g.attach(scope);
+                NDArray gs = scale == 1f ? g : g.mul(scale);
+                m.get(i).muli(beta1).addi(gs.mul(1 - beta1));
+                v.get(i).muli(beta2).addi(gs.square().muli(1 - beta2));
+                NDArray denom = v.get(i).div(c2).sqrt().addi(epsilon);
+                w.subi(m.get(i).div(denom).muli(stepSize));
+            }
+        }
+        return norm;
+    }
+
+    /**
+     * Zeroes the gradients of the parameters (PyTorch accumulates them across backward passes). Cheaper than
+     * DJL's {@code GradientCollector.zeroGradients()}, which walks every array of the engine.
+     */
+    public void zeroGradients() {
+        try (NDManager scope = manager.newSubManager()) {
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray w = p.getValue().getArray();
+                if (w.hasGradient()) {
+                    NDArray g = w.getGradient();
+                    g.attach(scope);
+                    g.set(new float[(int) g.size()]);
+                }
+            }
+        }
+    }
+
+    public long steps() {
+        return step;
+    }
+
+    /** Writes the step count and the moments, parameter by parameter. */
+    public void save(DataOutputStream out) throws IOException {
+        out.writeLong(step);
+        out.writeInt(parameters.size());
+        for (int i = 0; i < parameters.size(); i++) {
+            out.writeUTF(parameters.get(i).getKey());
+            writeFloats(out, m.get(i).toFloatArray());
+            writeFloats(out, v.get(i).toFloatArray());
+        }
+    }
+
+    /** Restores what {@link #save} wrote; the parameter list must match. */
+    public void load(DataInputStream in) throws IOException {
+        long s = in.readLong();
+        int n = in.readInt();
+        if (n != parameters.size()) {
+            throw new IllegalArgumentException("optimizer state has " + n + " parameters, the model " + parameters.size());
+        }
+        for (int i = 0; i < n; i++) {
+            String name = in.readUTF();
+            if (!name.equals(parameters.get(i).getKey())) {
+                throw new IllegalArgumentException("optimizer state parameter " + i + " is " + name + ", the model's is "
+                        + parameters.get(i).getKey());
+            }
+            m.get(i).set(readFloats(in, m.get(i).size()));
+            v.get(i).set(readFloats(in, v.get(i).size()));
+        }
+        step = s;
+    }
+
+    private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
+        out.writeInt(a.length);
+        for (float f : a) {
+            out.writeFloat(f);
+        }
+    }
+
+    private static float[] readFloats(DataInputStream in, long expected) throws IOException {
+        int n = in.readInt();
+        if (n != expected) {
+            throw new IllegalArgumentException("optimizer state array of " + n + " values, expected " + expected);
+        }
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = in.readFloat();
+        }
+        return a;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
