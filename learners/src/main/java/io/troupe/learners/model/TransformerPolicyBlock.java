@@ -8,13 +8,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
-import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -31,7 +29,7 @@ import java.util.List;
  * modality becomes tokens: an image by a strided convolution over {@code patch x patch} patches (with learned 2-D
  * positions, one per patch), a text by a token embedding with positions, a vector by a linear projection to
  * {@code stateTokens} tokens. Each modality's tokens get a learned modality-type embedding; a learned summary token is
- * prepended; {@code layers} transformer encoder blocks mix them; the policy logits and the value are read from the
+ * prepended; {@code layers} pre-norm transformer encoder blocks ({@link PreNormEncoderBlock}) mix them; the policy logits and the value are read from the
  * summary token. Inputs: one array per modality in the space's order (float32; uint8 images as float32 0..255;
  * text as int32 token ids). Outputs: logits {@code (B, actions)}, values {@code (B)}.
  */
@@ -45,7 +43,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
     private final ModelConfig config;
     private final List<Tokenizer> tokenizers = new ArrayList<>();
     private final Parameter summary;
-    private final List<TransformerEncoderBlock> encoder = new ArrayList<>();
+    private final List<PreNormEncoderBlock> encoder = new ArrayList<>();
     private final LayerNorm norm;
     private final Linear policyHead;
     private final Linear valueHead;
@@ -95,8 +93,8 @@ final class TransformerPolicyBlock extends AbstractBlock {
         this.summary = addParameter(Parameter.builder().setName("summary").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(1, 1, embedding)).optInitializer(new NormalInitializer(0.02f)).build());
         for (int l = 0; l < config.layers(); l++) {
-            encoder.add(addChildBlock("encoder" + l, new TransformerEncoderBlock(embedding, config.heads(),
-                    config.feedForward(), 0.0f, Activation::gelu)));
+            encoder.add(addChildBlock("encoder" + l, new PreNormEncoderBlock(embedding, config.heads(),
+                    config.feedForward())));
         }
         this.norm = addChildBlock("norm", LayerNorm.builder().build());
         this.policyHead = addChildBlock("policy", Linear.builder().setUnits(actions).build());
@@ -134,7 +132,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
             sequence.add(tokens);
         }
         NDArray h = NDArrays.concat(new NDList(sequence), 1);
-        for (TransformerEncoderBlock block : encoder) {
+        for (PreNormEncoderBlock block : encoder) {
             h = block.forward(ps, new NDList(h), training).singletonOrThrow();
         }
         NDArray pooled = norm.forward(ps, new NDList(h.get(":, 0, :")), training).singletonOrThrow();
@@ -168,7 +166,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
             t.embed().initialize(manager, dataType, s);
             total += t.tokens();
         }
-        for (TransformerEncoderBlock block : encoder) {
+        for (PreNormEncoderBlock block : encoder) {
             block.initialize(manager, dataType, new Shape(b, total, embedding));
         }
         norm.initialize(manager, dataType, new Shape(b, embedding));

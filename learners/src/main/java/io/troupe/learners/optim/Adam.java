@@ -26,12 +26,12 @@ public final class Adam implements AutoCloseable {
     private long step;
 
     public Adam(List<Pair<String, Parameter>> parameters, NDManager parent, float beta1, float beta2, float epsilon) {
-        this.parameters = parameters;
+        this.parameters = parameters.stream().filter(p -> p.getValue().requiresGradient()).toList();
         this.manager = parent.newSubManager();
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
-        for (Pair<String, Parameter> p : parameters) {
+        for (Pair<String, Parameter> p : this.parameters) {
             NDArray w = p.getValue().getArray();
             m.add(manager.zeros(w.getShape(), w.getDataType(), w.getDevice()));
             v.add(manager.zeros(w.getShape(), w.getDataType(), w.getDevice()));

@@ -111,27 +111,14 @@ public final class PpoUpdate {
         adam.zeroGradients();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDList o = model.forward(inputs, true);
-            NDArray logits = o.get(0);
-            NDArray newValue = o.get(1);
-            NDArray logpAll = logits.logSoftmax(-1);
-            NDArray oneHot = actionsNd.toType(DataType.INT64, false).oneHot(model.actions())
-                    .toType(DataType.FLOAT32, false);
-            NDArray newLogp = logpAll.mul(oneHot).sum(new int[] {-1});
-            NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mean();
-            NDArray logRatio = newLogp.sub(oldLogpNd);
-            NDArray ratio = logRatio.exp();
-            NDArray pg1 = advNd.neg().mul(ratio);
-            NDArray pg2 = advNd.neg().mul(ratio.clip(1 - clip, 1 + clip));
-            NDArray pgLoss = pg1.maximum(pg2).mean();
-            NDArray vLoss;
-            if (c.clipVloss()) {
-                NDArray unclipped = newValue.sub(retNd).square();
-                NDArray clipped = oldValuesNd.add(newValue.sub(oldValuesNd).clip(-clip, clip)).sub(retNd).square();
-                vLoss = unclipped.maximum(clipped).mean().mul(0.5f);
-            } else {
-                vLoss = newValue.sub(retNd).square().mean().mul(0.5f);
-            }
-            NDArray loss = pgLoss.sub(entropy.mul((float) c.entCoef())).add(vLoss.mul((float) c.vfCoef()));
+            PpoLosses.Losses l = PpoLosses.compute(o.get(0), o.get(1), actionsNd, oldLogpNd, oldValuesNd, advNd, retNd,
+                    c);
+            NDArray loss = l.loss();
+            NDArray pgLoss = l.pgLoss();
+            NDArray vLoss = l.vLoss();
+            NDArray entropy = l.entropy();
+            NDArray logRatio = l.logRatio();
+            NDArray ratio = l.ratio();
             float lossValue = loss.getFloat();
             if (!Float.isFinite(lossValue)) {
                 return null;

@@ -1,0 +1,66 @@
+package io.troupe.learners.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.transformer.ScaledDotProductAttentionBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A pre-norm transformer encoder block: {@code x + Attention(LN(x))}, then {@code x + FFN(LN(x))} with a GELU
+ * feed-forward network. Layer normalization only (no batch statistics), so acting and training see the same function,
+ * which PPO's probability ratios require.
+ */
+final class PreNormEncoderBlock extends AbstractBlock {
+    private final LayerNorm attentionNorm;
+    private final ScaledDotProductAttentionBlock attention;
+    private final LayerNorm ffNorm;
+    private final Linear ff1;
+    private final Linear ff2;
+
+    PreNormEncoderBlock(int embedding, int heads, int feedForward) {
+        super((byte) 1);
+        attentionNorm = addChildBlock("attentionNorm", LayerNorm.builder().build());
+        attention = addChildBlock("attention", ScaledDotProductAttentionBlock.builder().setEmbeddingSize(embedding)
+                .setHeadCount(heads).optAttentionProbsDropoutProb(0f).build());
+        ffNorm = addChildBlock("ffNorm", LayerNorm.builder().build());
+        ff1 = addChildBlock("ff1", Linear.builder().setUnits(feedForward).build());
+        ff2 = addChildBlock("ff2", Linear.builder().setUnits(embedding).build());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray a = attentionNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+        x = x.add(attention.forward(ps, new NDList(a), training).singletonOrThrow());
+        NDArray f = ffNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+        f = ff1.forward(ps, new NDList(f), training).singletonOrThrow();
+        f = Activation.gelu(f);
+        f = ff2.forward(ps, new NDList(f), training).singletonOrThrow();
+        return new NDList(x.add(f));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape s = inputShapes[0];
+        attentionNorm.initialize(manager, dataType, s);
+        attention.initialize(manager, dataType, s);
+        ffNorm.initialize(manager, dataType, s);
+        ff1.initialize(manager, dataType, s);
+        ff2.initialize(manager, dataType, new Shape(s.get(0), s.get(1), ff1.getOutputShapes(new Shape[] {s})[0]
+                .get(2)));
+    }
+}

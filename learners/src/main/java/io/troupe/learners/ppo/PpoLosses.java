@@ -1,0 +1,53 @@
+package io.troupe.learners.ppo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * PPO's loss for one minibatch, in CleanRL's names: the clipped surrogate {@code pg_loss}, the (optionally clipped)
+ * {@code v_loss}, the entropy bonus, and {@code loss = pg_loss - ent_coef * entropy + vf_coef * v_loss}.
+ */
+public final class PpoLosses {
+
+    /** The loss and its parts (scalars), plus the log-ratio and ratio for the statistics. */
+    public record Losses(NDArray loss, NDArray pgLoss, NDArray vLoss, NDArray entropy, NDArray logRatio,
+                         NDArray ratio) {
+    }
+
+    private PpoLosses() {
+    }
+
+    /**
+     * @param logits     new policy logits (B, A)
+     * @param newValue   new values (B)
+     * @param actions    taken actions (B), int
+     * @param oldLogp    behaviour log-probabilities (B)
+     * @param oldValues  behaviour values (B)
+     * @param advantages advantages (B), already normalized if wanted
+     * @param returns    returns (B)
+     */
+    public static Losses compute(NDArray logits, NDArray newValue, NDArray actions, NDArray oldLogp,
+                                 NDArray oldValues, NDArray advantages, NDArray returns, PpoConfig c) {
+        int numActions = (int) logits.getShape().get(1);
+        float clip = (float) c.clipCoef();
+        NDArray logpAll = logits.logSoftmax(-1);
+        NDArray oneHot = actions.toType(DataType.INT64, false).oneHot(numActions).toType(DataType.FLOAT32, false);
+        NDArray newLogp = logpAll.mul(oneHot).sum(new int[] {-1});
+        NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mean();
+        NDArray logRatio = newLogp.sub(oldLogp);
+        NDArray ratio = logRatio.exp();
+        NDArray pg1 = advantages.neg().mul(ratio);
+        NDArray pg2 = advantages.neg().mul(ratio.clip(1 - clip, 1 + clip));
+        NDArray pgLoss = pg1.maximum(pg2).mean();
+        NDArray vLoss;
+        if (c.clipVloss()) {
+            NDArray unclipped = newValue.sub(returns).square();
+            NDArray clipped = oldValues.add(newValue.sub(oldValues).clip(-clip, clip)).sub(returns).square();
+            vLoss = unclipped.maximum(clipped).mean().mul(0.5f);
+        } else {
+            vLoss = newValue.sub(returns).square().mean().mul(0.5f);
+        }
+        NDArray loss = pgLoss.sub(entropy.mul((float) c.entCoef())).add(vLoss.mul((float) c.vfCoef()));
+        return new Losses(loss, pgLoss, vLoss, entropy, logRatio, ratio);
+    }
+}

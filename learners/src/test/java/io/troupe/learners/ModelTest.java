@@ -1,0 +1,201 @@
+package io.troupe.learners;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.troupe.core.DType;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.PolicyWeights;
+import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
+import io.troupe.core.space.Discrete;
+import io.troupe.core.space.Text;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.learners.ppo.PpoLosses;
+import io.troupe.learners.ppo.PpoStats;
+import io.troupe.learners.ppo.PpoUpdate;
+import io.troupe.learners.ppo.RolloutBatch;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelTest {
+    static final EnvSpec CARTPOLE = EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, DType.FLOAT32, 4), new Discrete(2));
+    static final EnvSpec GRID = EnvSpec.of("GoToObject-v0", Dict.of("image", Box.image(3, 30, 30),
+            "mission", Text.of(5, List.of("go", "to", "the", "red", "blue", "ball", "box")),
+            "state", Box.uniform(0, 1, DType.FLOAT32, 5)), new Discrete(4));
+    static final ModelConfig SMALL_TRANSFORMER = ModelConfig.transformer(16, 2, 1, 32, 6, 2);
+
+    @TempDir
+    Path dir;
+
+    private static ObservationBatch randomObs(EnvSpec spec, int rows, long seed) {
+        ObservationBatch b = ObservationBatch.forSpace(spec.observationSpace(), rows);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int r = 0; r < rows; r++) {
+            b.write(r, spec.observationSpace() instanceof Dict d ? d.sample(rng)
+                    : io.troupe.core.Observation.of((io.troupe.core.Tensor) spec.observationSpace().sample(rng)));
+        }
+        return b;
+    }
+
+    @Test
+    void outputShapesForEverySpaceKind() {
+        for (var pair : List.of(List.of(CARTPOLE, ModelConfig.mlp(64, 64)), List.of(CARTPOLE, SMALL_TRANSFORMER),
+                List.of(GRID, SMALL_TRANSFORMER))) {
+            EnvSpec spec = (EnvSpec) pair.get(0);
+            try (PolicyModel m = PolicyModel.create(spec, (ModelConfig) pair.get(1), 1, Device.cpu())) {
+                PolicyModel.Output out = m.infer(randomObs(spec, 3, 2));
+                int actions = ((Discrete) spec.actionSpace()).n();
+                assertEquals(3 * actions, out.logits().length, m.modelId());
+                assertEquals(3, out.values().length);
+                for (float f : out.logits()) {
+                    assertTrue(Float.isFinite(f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void transformerReadsEveryModality() {
+        try (PolicyModel m = PolicyModel.create(GRID, SMALL_TRANSFORMER, 1, Device.cpu())) {
+            ObservationBatch obs = randomObs(GRID, 1, 5);
+            float[] base = m.infer(obs).logits();
+            for (String modality : List.of("image", "mission", "state")) {
+                ObservationBatch changed = randomObs(GRID, 1, 5);
+                ObservationBatch other = randomObs(GRID, 1, 99);
+                int idx = changed.indexOf(modality);
+                System.arraycopy(other.array(idx), 0, changed.array(idx), 0, changed.elements(idx));
+                assertFalse(java.util.Arrays.equals(base, m.infer(changed).logits()),
+                        "changing the " + modality + " changes the policy");
+            }
+        }
+    }
+
+    @Test
+    void mlpRefusesImagesAndPatchMustDivideTheImage() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PolicyModel.create(GRID, ModelConfig.mlp(64), 1, Device.cpu()));
+        assertTrue(e.getMessage().contains("kind = transformer"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> PolicyModel.create(GRID, ModelConfig.transformer(16, 2, 1, 32, 7, 1), 1, Device.cpu()));
+        assertTrue(e.getMessage().contains("patch-size = 7"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.transformer(30, 4, 1, 32, 6, 1));
+        assertTrue(e.getMessage().contains("heads"), e.getMessage());
+    }
+
+    @Test
+    void weightsRoundTripAndRefuseAnotherArchitectureNamingTheParameter() {
+        try (PolicyModel a = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 1, Device.cpu());
+             PolicyModel b = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 2, Device.cpu());
+             PolicyModel c = PolicyModel.create(CARTPOLE, ModelConfig.mlp(32, 64), 1, Device.cpu())) {
+            ObservationBatch obs = randomObs(CARTPOLE, 4, 1);
+            assertFalse(java.util.Arrays.equals(a.infer(obs).logits(), b.infer(obs).logits()));
+            PolicyWeights w = a.weights(7);
+            assertEquals(7, w.version());
+            b.load(w);
+            assertArrayEquals(a.infer(obs).logits(), b.infer(obs).logits());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.load(w));
+            assertTrue(e.getMessage().contains("actor") && e.getMessage().contains("shape"), e.getMessage());
+            IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
+                    () -> b.load(new PolicyWeights(w.modelId(), 1, java.util.Arrays.copyOf(w.bytes(), 100))));
+            assertTrue(corrupt.getMessage().contains("truncated or corrupt"), corrupt.getMessage());
+        }
+    }
+
+    /**
+     * Two samples, 2 actions, clip 0.2. Row 0: logits [0, 0], action 0, old log-prob ln 0.25 -> ratio 2, advantage 1:
+     * max(-2, -1.2) = -1.2. Row 1: logits [ln 3, 0] (p = [0.75, 0.25]), action 1, old ln 0.5 -> ratio 0.5, advantage
+     * -1: max(0.5, 0.8) = 0.8. pg_loss = -0.2. Entropy: (ln 2 + 0.5623351446) / 2. Values new [1, 2], old [0.5, 2.5],
+     * returns [2, 1]: clipped values 0.7 and 2.3 give squared errors 1.69 (> 1), v_loss = 0.5 * 1.69 = 0.845.
+     */
+    @Test
+    void ppoLossMatchesAHandComputedCase() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PpoConfig c = PpoConfig.cleanRl();
+            NDArray logits = m.create(new float[] {0f, 0f, (float) Math.log(3), 0f}, new ai.djl.ndarray.types.Shape(2, 2));
+            PpoLosses.Losses l = PpoLosses.compute(logits, m.create(new float[] {1, 2}), m.create(new int[] {0, 1}),
+                    m.create(new float[] {(float) Math.log(0.25), (float) Math.log(0.5)}),
+                    m.create(new float[] {0.5f, 2.5f}), m.create(new float[] {1, -1}), m.create(new float[] {2, 1}), c);
+            double entropy = (Math.log(2) + 0.5623351446) / 2;
+            assertEquals(-0.2, l.pgLoss().getFloat(), 1e-5);
+            assertEquals(0.845, l.vLoss().getFloat(), 1e-5);
+            assertEquals(entropy, l.entropy().getFloat(), 1e-5);
+            assertEquals(-0.2 - 0.01 * entropy + 0.5 * 0.845, l.loss().getFloat(), 1e-5);
+        }
+    }
+
+    private static RolloutBatch rollout(int n, long seed, boolean poison) {
+        ObservationBatch obs = randomObs(CARTPOLE, n, seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] act = new int[n];
+        float[] lp = new float[n];
+        float[] v = new float[n];
+        float[] adv = new float[n];
+        float[] ret = new float[n];
+        for (int i = 0; i < n; i++) {
+            act[i] = r.nextInt(2);
+            lp[i] = (float) Math.log(0.5);
+            adv[i] = poison ? Float.NaN : (float) r.nextGaussian();
+            ret[i] = (float) r.nextGaussian();
+        }
+        return new RolloutBatch(obs, act, lp, v, adv, ret);
+    }
+
+    @Test
+    void nonFiniteLossesSkipTheUpdateAndKeepTheWeights() {
+        try (PolicyModel m = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 1, Device.cpu());
+             Adam adam = Adam.withDefaults(m.parameters(), m.manager())) {
+            byte[] before = m.weights(0).bytes();
+            PpoStats stats = PpoUpdate.update(m, adam, rollout(64, 1, true), PpoConfig.cleanRl(), 1e-3,
+                    new SplittableRandom(1));
+            assertEquals(stats.minibatches(), stats.skippedMinibatches());
+            assertArrayEquals(before, m.weights(0).bytes());
+            assertEquals(0, adam.steps());
+            PpoStats ok = PpoUpdate.update(m, adam, rollout(64, 1, false), PpoConfig.cleanRl(), 1e-3,
+                    new SplittableRandom(1));
+            assertEquals(0, ok.skippedMinibatches());
+            assertFalse(java.util.Arrays.equals(before, m.weights(0).bytes()));
+        }
+    }
+
+    /** Resuming from a checkpoint continues exactly as if training had not stopped: same weights, same optimizer. */
+    @Test
+    void checkpointResumesParametersOptimizerAndCounters() {
+        PpoConfig c = PpoConfig.cleanRl();
+        byte[] uninterrupted;
+        try (PolicyModel m = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 1, Device.cpu());
+             Adam adam = Adam.withDefaults(m.parameters(), m.manager())) {
+            PpoUpdate.update(m, adam, rollout(128, 1, false), c, 1e-3, new SplittableRandom(1));
+            LearnerCheckpoint.save(dir, m, adam, new LearnerCheckpoint.Counters(1, 128, 1));
+            PpoUpdate.update(m, adam, rollout(128, 2, false), c, 1e-3, new SplittableRandom(2));
+            uninterrupted = m.weights(2).bytes();
+        }
+        try (PolicyModel m = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 9, Device.cpu());
+             Adam adam = Adam.withDefaults(m.parameters(), m.manager())) {
+            LearnerCheckpoint.Counters counters = LearnerCheckpoint.load(dir, m, adam).orElseThrow();
+            assertEquals(new LearnerCheckpoint.Counters(1, 128, 1), counters);
+            assertEquals(16, adam.steps(), "the optimizer's step count is restored, not reset");
+            PpoUpdate.update(m, adam, rollout(128, 2, false), c, 1e-3, new SplittableRandom(2));
+            assertArrayEquals(uninterrupted, m.weights(2).bytes());
+        }
+        try (PolicyModel other = PolicyModel.create(CARTPOLE, ModelConfig.mlp(32), 1, Device.cpu());
+             Adam adam = Adam.withDefaults(other.parameters(), other.manager())) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> LearnerCheckpoint.load(dir, other, adam));
+            assertTrue(e.getMessage().contains("cannot be loaded"), e.getMessage());
+        }
+    }
+}
