@@ -1,0 +1,289 @@
+package io.troupe.learners;
+
+import ai.djl.Device;
+import io.troupe.core.CrossNode;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.experience.Unroll;
+import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.impala.ImpalaUpdate;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.ppo.Gae;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.learners.ppo.PpoStats;
+import io.troupe.learners.ppo.PpoUpdate;
+import io.troupe.learners.ppo.RolloutBatch;
+import io.troupe.replay.shard.ReplayShard;
+import io.troupe.replay.table.SampledItem;
+import io.troupe.replay.weights.WeightsPublisher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The learner: samples unrolls from every replay shard, runs PPO or IMPALA updates on its DJL model, publishes a new
+ * {@code PolicyWeights} version every {@code publish-every} updates (through its {@link WeightsPublisher}) and writes a
+ * checkpoint every {@code checkpoint-every} updates and when it stops. It runs on the dedicated
+ * {@value LearnerSettings#DISPATCHER} dispatcher; in a cluster it is a singleton of the learner role.
+ *
+ * <p>On start it resumes from the newest checkpoint in its checkpoint directory (parameters, optimizer state, update
+ * count and policy version), so versions keep increasing across a fail-over; then it publishes its current weights so
+ * agents can act. State lost on a crash: updates since the last checkpoint.
+ */
+public final class Learner extends AbstractBehavior<Learner.Command> {
+
+    public sealed interface Command permits GetStatus, ShardsChanged, Reply, NextRound {
+    }
+
+    public record GetStatus(ActorRef<Status> replyTo) implements Command, CrossNode {
+    }
+
+    /** Counters for status pages and tests. */
+    public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
+                         String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
+                         String thread)
+            implements CrossNode {
+    }
+
+    private record ShardsChanged(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record Reply(ReplayShard.SampleReply reply) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private enum NextRound implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    /** Everything a learner is built from (the composition root assembles it). */
+    public record Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
+                       long seed) {
+    }
+
+    private final Spec spec;
+    private final PolicyModel model;
+    private final Adam adam;
+    private final Device device;
+    private final ActorRef<WeightsPublisher.Command> publisher;
+    private final ActorRef<ReplayShard.SampleReply> replies;
+    private final SplittableRandom rng;
+    private Set<ActorRef<ReplayShard.Command>> shards = Set.of();
+    private long updates;
+    private long policyVersion;
+    private long stepsConsumed;
+    private long skippedUpdates;
+    private double lastPolicyLoss = Double.NaN;
+    private double lastValueLoss = Double.NaN;
+    private long requestId;
+    private boolean roundActive;
+    private int outstanding;
+    private final List<Unroll> collected = new ArrayList<>();
+
+    private Learner(ActorContext<Command> context, Spec spec) {
+        super(context);
+        this.spec = spec;
+        this.device = io.troupe.learners.model.Devices.select(spec.settings().device());
+        this.model = PolicyModel.create(spec.env(), spec.model(), spec.seed(), device);
+        this.adam = Adam.withDefaults(model.parameters(), model.manager());
+        this.rng = new SplittableRandom(spec.seed());
+        LearnerCheckpoint.load(spec.settings().checkpointDir(), model, adam).ifPresent(c -> {
+            updates = c.updates();
+            policyVersion = c.policyVersion();
+            stepsConsumed = c.envSteps();
+            context.getLog().info("learner resumed from {}: update {}, policy version {}",
+                    spec.settings().checkpointDir(), updates, policyVersion);
+        });
+        this.publisher = context.spawn(WeightsPublisher.create(spec.settings().chunkBytes()), "weights");
+        this.replies = context.messageAdapter(ReplayShard.SampleReply.class, Reply::new);
+        publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(ReplayShard.SERVICE_KEY,
+                context.messageAdapter(Receptionist.Listing.class, ShardsChanged::new)));
+    }
+
+    public static Behavior<Command> create(Spec spec) {
+        return Behaviors.setup(ctx -> new Learner(ctx, spec));
+    }
+
+    /** The learner as a supervised behaviour (restarted, and so resumed from its checkpoint, after a failure). */
+    public static Behavior<Command> supervised(Spec spec) {
+        return Behaviors.supervise(create(spec)).onFailure(SupervisorStrategy.restart());
+    }
+
+    /** Props selecting the learner's dedicated dispatcher. */
+    public static DispatcherSelector dispatcher() {
+        return DispatcherSelector.fromConfig(LearnerSettings.DISPATCHER);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(ShardsChanged.class, this::onShards)
+                .onMessage(Reply.class, this::onReply)
+                .onMessageEquals(NextRound.INSTANCE, this::onNextRound)
+                .onMessage(GetStatus.class, this::onStatus)
+                .onSignal(PostStop.class, s -> onStop())
+                .build();
+    }
+
+    private Behavior<Command> onShards(ShardsChanged c) {
+        shards = c.listing().getServiceInstances(ReplayShard.SERVICE_KEY);
+        if (!roundActive) {
+            getContext().getSelf().tell(NextRound.INSTANCE);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onNextRound() {
+        if (roundActive || shards.isEmpty()) {
+            return this;
+        }
+        roundActive = true;
+        requestId++;
+        collected.clear();
+        outstanding = shards.size();
+        int perShard = Math.max(1, (spec.settings().batchUnrolls() + shards.size() - 1) / shards.size());
+        for (ActorRef<ReplayShard.Command> shard : shards) {
+            shard.tell(new ReplayShard.Sample(requestId, perShard, replies));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onReply(Reply r) {
+        ReplayShard.SampleReply reply = r.reply();
+        if (reply.requestId() != requestId) {
+            return this; // a late answer to an earlier round
+        }
+        boolean shardDone = true;
+        if (reply instanceof ReplayShard.Sampled s) {
+            for (SampledItem item : s.items()) {
+                if (item.item() instanceof Unroll u) {
+                    collected.add(u);
+                }
+            }
+            shardDone = s.last();
+        } else {
+            getContext().getLog().debug("learner: {}", reply);
+        }
+        if (shardDone && --outstanding == 0) { // every shard answered (items, a timeout or a refusal)
+            finishRound();
+        }
+        return this;
+    }
+
+    private void finishRound() {
+        roundActive = false;
+        if (!collected.isEmpty()) {
+            train(new ArrayList<>(collected));
+        }
+        collected.clear();
+        getContext().getSelf().tell(NextRound.INSTANCE);
+    }
+
+    private void train(List<Unroll> unrolls) {
+        int length = unrolls.get(0).length();
+        unrolls.removeIf(u -> u.length() != length);
+        long steps = (long) unrolls.size() * length;
+        double lr;
+        boolean skipped;
+        if (spec.settings().algorithm().equals("impala")) {
+            lr = spec.impala().learningRate();
+            ImpalaUpdate.Stats s = ImpalaUpdate.update(model, adam, unrolls, spec.impala(), lr);
+            skipped = s.skipped();
+            lastPolicyLoss = s.policyLoss();
+            lastValueLoss = s.valueLoss();
+        } else {
+            lr = spec.ppo().learningRateAt(stepsConsumed);
+            PpoStats s = PpoUpdate.update(model, adam, rollout(unrolls), spec.ppo(), lr, rng);
+            skipped = s.skippedMinibatches() == s.minibatches();
+            lastPolicyLoss = s.policyLoss();
+            lastValueLoss = s.valueLoss();
+        }
+        if (skipped) {
+            skippedUpdates++;
+            getContext().getLog().warn("learner: update skipped (non-finite loss or gradient); weights kept at version {}",
+                    policyVersion);
+            return;
+        }
+        updates++;
+        stepsConsumed += steps;
+        if (updates % spec.settings().publishEvery() == 0) {
+            policyVersion++;
+            publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
+        }
+        if (updates % spec.settings().checkpointEvery() == 0) {
+            checkpoint();
+        }
+    }
+
+    /** PPO on unrolls: GAE per unroll with the learner's value of its last observation as bootstrap. */
+    private RolloutBatch rollout(List<Unroll> unrolls) {
+        int n = unrolls.size();
+        int t = unrolls.get(0).length();
+        ObservationBatch last = ObservationBatch.forSpace(model.spec().observationSpace(), n);
+        ObservationBatch obs = ObservationBatch.forSpace(model.spec().observationSpace(), n * t);
+        for (int u = 0; u < n; u++) {
+            Unroll un = unrolls.get(u);
+            un.observations().copyRow(t, last, u);
+            for (int s = 0; s < t; s++) {
+                un.observations().copyRow(s, obs, u * t + s);
+            }
+        }
+        float[] bootstrap = model.infer(last).values();
+        int[] actions = new int[n * t];
+        float[] logp = new float[n * t];
+        float[] values = new float[n * t];
+        float[] adv = new float[n * t];
+        float[] ret = new float[n * t];
+        float[] a = new float[t];
+        float[] r = new float[t];
+        for (int u = 0; u < n; u++) {
+            Unroll un = unrolls.get(u);
+            boolean[] ended = new boolean[t];
+            for (int s = 0; s < t; s++) {
+                ended[s] = un.terminated()[s] || un.truncated()[s]; // like CleanRL: a time limit ends the chain
+            }
+            Gae.compute(un.rewards(), un.values(), ended, new boolean[t], new float[t], new float[] {bootstrap[u]}, 1,
+                    spec.ppo().gamma(), spec.ppo().gaeLambda(), a, r);
+            System.arraycopy(un.discreteActions(), 0, actions, u * t, t);
+            System.arraycopy(un.behaviourLogProbs(), 0, logp, u * t, t);
+            System.arraycopy(un.values(), 0, values, u * t, t);
+            System.arraycopy(a, 0, adv, u * t, t);
+            System.arraycopy(r, 0, ret, u * t, t);
+        }
+        return new RolloutBatch(obs, actions, logp, values, adv, ret);
+    }
+
+    private void checkpoint() {
+        LearnerCheckpoint.save(spec.settings().checkpointDir(), model, adam,
+                new LearnerCheckpoint.Counters(updates, stepsConsumed, policyVersion));
+    }
+
+    private Behavior<Command> onStatus(GetStatus g) {
+        g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
+                device.toString(), spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
+                Thread.currentThread().getName()));
+        return this;
+    }
+
+    private Behavior<Command> onStop() {
+        try {
+            checkpoint();
+        } finally {
+            adam.close();
+            model.close();
+        }
+        return this;
+    }
+}

@@ -1,0 +1,113 @@
+package io.troupe.learners.impala;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.experience.Unroll;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import java.util.List;
+
+/**
+ * One IMPALA update on unrolls produced by possibly older policies: the current network evaluates every observation,
+ * V-trace ({@link VTrace}) corrects for the policy lag, and the loss is
+ * {@code -mean(log pi(a|x) * pg_advantage) + vf_coef * 0.5 * mean((vs - V)^2) - ent_coef * entropy}. A non-finite
+ * loss or gradient skips the update and keeps the weights. Pure update step: no actors.
+ */
+public final class ImpalaUpdate {
+
+    /** What one update reports. */
+    public record Stats(double policyLoss, double valueLoss, double entropy, double meanRho, double gradNorm,
+                        boolean skipped, long steps) {
+    }
+
+    private ImpalaUpdate() {
+    }
+
+    public static Stats update(PolicyModel model, Adam adam, List<Unroll> unrolls, ImpalaConfig c, double lr) {
+        int n = unrolls.size();
+        int t = unrolls.get(0).length();
+        int actions = model.actions();
+        // every unroll's T + 1 observations, in one batch: row u * (T + 1) + s
+        ObservationBatch all = ObservationBatch.forSpace(model.spec().observationSpace(), n * (t + 1));
+        for (int u = 0; u < n; u++) {
+            Unroll un = unrolls.get(u);
+            if (un.length() != t) {
+                throw new IllegalArgumentException("IMPALA batch mixes unroll lengths " + t + " and " + un.length());
+            }
+            for (int s = 0; s <= t; s++) {
+                un.observations().copyRow(s, all, u * (t + 1) + s);
+            }
+        }
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDList inputs = model.inputs(scope, all, null);
+            adam.zeroGradients();
+            double[] out = new double[4];
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDList o = model.forward(inputs, true);
+                NDArray logpAll = o.get(0).logSoftmax(-1); // (n*(T+1), A)
+                float[] logp = logpAll.toFloatArray();
+                float[] values = o.get(1).toFloatArray();
+                float[] pgAdv = new float[n * t];
+                float[] vs = new float[n * t];
+                int[] taken = new int[n * (t + 1)];
+                float[] rowMask = new float[n * (t + 1)];
+                double rhoSum = 0;
+                for (int u = 0; u < n; u++) {
+                    Unroll un = unrolls.get(u);
+                    float[] logRhos = new float[t];
+                    float[] discounts = new float[t];
+                    float[] v = new float[t];
+                    for (int s = 0; s < t; s++) {
+                        int row = u * (t + 1) + s;
+                        int a = un.discreteActions()[s];
+                        logRhos[s] = logp[row * actions + a] - un.behaviourLogProbs()[s];
+                        rhoSum += Math.exp(logRhos[s]);
+                        discounts[s] = un.terminated()[s] || un.truncated()[s] ? 0f : (float) c.gamma();
+                        v[s] = values[row];
+                        taken[row] = a;
+                        rowMask[row] = 1f;
+                    }
+                    VTrace.Result r = VTrace.compute(logRhos, discounts, un.rewards(), v, values[u * (t + 1) + t],
+                            c.rhoBar(), c.cBar(), c.pgRhoBar(), c.lambda());
+                    System.arraycopy(r.pgAdvantages(), 0, pgAdv, u * t, t);
+                    System.arraycopy(r.vs(), 0, vs, u * t, t);
+                }
+                // scatter per-step targets onto the observation rows (the bootstrap rows get mask 0)
+                float[] advRows = new float[n * (t + 1)];
+                float[] vsRows = new float[n * (t + 1)];
+                for (int u = 0; u < n; u++) {
+                    for (int s = 0; s < t; s++) {
+                        advRows[u * (t + 1) + s] = pgAdv[u * t + s];
+                        vsRows[u * (t + 1) + s] = vs[u * t + s];
+                    }
+                }
+                NDArray mask = scope.create(rowMask).toDevice(model.device(), false);
+                NDArray oneHot = scope.create(taken).toDevice(model.device(), false).toType(DataType.INT64, false)
+                        .oneHot(actions).toType(DataType.FLOAT32, false);
+                NDArray logpTaken = logpAll.mul(oneHot).sum(new int[] {-1});
+                float steps = n * t;
+                NDArray pgLoss = logpTaken.mul(scope.create(advRows).toDevice(model.device(), false)).mul(mask).sum()
+                        .div(-steps);
+                NDArray vLoss = o.get(1).sub(scope.create(vsRows).toDevice(model.device(), false)).square().mul(mask)
+                        .sum().div(steps).mul(0.5f);
+                NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mul(mask).sum().div(steps);
+                NDArray loss = pgLoss.add(vLoss.mul((float) c.vfCoef())).sub(entropy.mul((float) c.entCoef()));
+                if (!Float.isFinite(loss.getFloat())) {
+                    return new Stats(Double.NaN, Double.NaN, Double.NaN, rhoSum / steps, Double.NaN, true, n * t);
+                }
+                gc.backward(loss);
+                out[0] = pgLoss.getFloat();
+                out[1] = vLoss.getFloat();
+                out[2] = entropy.getFloat();
+                out[3] = rhoSum / steps;
+            }
+            double norm = adam.step((float) lr, (float) c.maxGradNorm());
+            return new Stats(out[0], out[1], out[2], out[3], norm, !Double.isFinite(norm), (long) n * t);
+        }
+    }
+}

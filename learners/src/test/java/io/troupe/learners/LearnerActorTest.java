@@ -1,0 +1,173 @@
+package io.troupe.learners;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.PolicyWeights;
+import io.troupe.core.experience.ExperienceBatch;
+import io.troupe.core.experience.ReplayItem;
+import io.troupe.core.experience.Unroll;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.VectorEnv;
+import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.replay.shard.ReplayProducer;
+import io.troupe.replay.shard.ReplaySettings;
+import io.troupe.replay.shard.ReplaySharding;
+import io.troupe.replay.weights.WeightsFetcher;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Learner actor on a real one-node cluster: it samples CartPole unrolls from replay shards fed through reliable
+ * delivery, trains with DJL on its own dispatcher, publishes versions that a fetcher receives and loads, checkpoints,
+ * and a new learner resumes the version numbering from the checkpoint.
+ */
+class LearnerActorTest {
+    private static ActorTestKit kit;
+    private static final int LENGTH = 32;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        int port = freePort();
+        Config config = ConfigFactory.parseString("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.cluster.roles = ["replay", "learner", "agent"]
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                pekko.loglevel = WARNING
+                troupe.replay { shards = 2, table { max-size = 64, max-times-sampled = 1, sampler = fifo,
+                                                    rate-limiter.kind = queue }, sample-timeout = 500ms }
+                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
+                .withFallback(ConfigFactory.load()).resolve();
+        kit = ActorTestKit.create("learner-test", config);
+        Cluster c = Cluster.get(kit.system());
+        c.manager().tell(Join.create(c.selfMember().address()));
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Unrolls of the uniform-random policy on real CartPole copies. */
+    private static List<Unroll> unrolls(EnvSpec[] specOut, int count) {
+        EnvRegistry registry = EnvRegistry.defaults();
+        List<Unroll> out = new ArrayList<>();
+        try (VectorEnv vec = VectorEnv.of(() -> registry.make("CartPole-v1"), 1)) {
+            specOut[0] = vec.spec();
+            vec.reset(7);
+            SplittableRandom rng = new SplittableRandom(7);
+            for (int u = 0; u < count; u++) {
+                ObservationBatch obs = ObservationBatch.forSpace(vec.spec().observationSpace(), LENGTH + 1);
+                int[] actions = new int[LENGTH];
+                float[] rewards = new float[LENGTH];
+                boolean[] term = new boolean[LENGTH];
+                boolean[] trunc = new boolean[LENGTH];
+                float[] logp = new float[LENGTH];
+                for (int t = 0; t < LENGTH; t++) {
+                    vec.observations().copyRow(0, obs, t);
+                    actions[t] = rng.nextInt(2);
+                    logp[t] = (float) Math.log(0.5);
+                    vec.step(new int[] {actions[t]});
+                    rewards[t] = (float) vec.rewards()[0];
+                    term[t] = vec.terminated()[0];
+                    trunc[t] = vec.truncated()[0];
+                }
+                vec.observations().copyRow(0, obs, LENGTH);
+                out.add(new Unroll("random-agent", u, obs, actions, new float[0], rewards, term, trunc, new float[0],
+                        logp, new float[LENGTH], 0, 0));
+            }
+        }
+        return out;
+    }
+
+    private Learner.Spec spec(EnvSpec env, Path checkpoints) {
+        PpoConfig ppo = new PpoConfig(4, 128, 1e-3, false, 0.99, 0.95, 4, 2, true, 0.2, true, 0.01, 0.5, 0.5, 100_000);
+        LearnerSettings settings = new LearnerSettings("cpu", "ppo", 8, 1, 2, checkpoints, 64 * 1024, "learner");
+        return new Learner.Spec(env, ModelConfig.mlp(64, 64), ppo, ImpalaConfig.defaults(), settings, 1);
+    }
+
+    @Test
+    void trainsPublishesCheckpointsAndResumes() {
+        EnvSpec[] env = new EnvSpec[1];
+        List<Unroll> data = unrolls(env, 96);
+        var region = ReplaySharding.init(kit.system(),
+                ReplaySettings.fromConfig(kit.system().settings().config().getConfig("troupe.replay")), Optional.empty());
+        ActorRef<ReplayProducer.Command> producer = kit.spawn(ReplayProducer.create("random-agent-1", region,
+                Duration.ofSeconds(60)));
+        TestProbe<PolicyWeights> weights = kit.createTestProbe();
+        kit.spawn(WeightsFetcher.create(weights.ref(), Duration.ofSeconds(3)));
+
+        Path checkpoints = dir.resolve("checkpoints");
+        ActorRef<Learner.Command> learner = kit.spawn(Learner.create(spec(env[0], checkpoints)), "learner",
+                Learner.dispatcher());
+        for (int b = 0; b < data.size() / 8; b++) {
+            List<ReplayItem> items = new ArrayList<>(data.subList(b * 8, b * 8 + 8));
+            producer.tell(new ReplayProducer.Send(ReplaySettings.shardId(b % 2), ExperienceBatch.of(items), b, null));
+        }
+        TestProbe<Learner.Status> status = kit.createTestProbe();
+        status.awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+            learner.tell(new Learner.GetStatus(status.ref()));
+            Learner.Status s = status.receiveMessage();
+            assertTrue(s.updates() >= 6, "updates " + s.updates());
+            return null;
+        });
+        learner.tell(new Learner.GetStatus(status.ref()));
+        Learner.Status before = status.receiveMessage();
+        assertEquals("ppo", before.algorithm());
+        assertTrue(before.thread().contains("troupe.learner.dispatcher"), "runs on its dispatcher: " + before.thread());
+        assertEquals(2, before.shards());
+        assertTrue(before.stepsConsumed() >= 6 * 8 * LENGTH / 2, "steps " + before.stepsConsumed());
+
+        // the fetcher sees versions go up, and they load into a model of the same architecture
+        PolicyWeights latest = weights.receiveMessage(Duration.ofSeconds(10));
+        while (latest.version() < 3) {
+            latest = weights.receiveMessage(Duration.ofSeconds(10));
+        }
+        try (PolicyModel agentModel = PolicyModel.create(env[0], ModelConfig.mlp(64, 64), 5, Device.cpu())) {
+            agentModel.load(latest);
+        }
+
+        kit.stop(learner, Duration.ofSeconds(20)); // writes a final checkpoint
+        ActorRef<Learner.Command> resumed = kit.spawn(Learner.create(spec(env[0], checkpoints)), "learner-2",
+                Learner.dispatcher());
+        resumed.tell(new Learner.GetStatus(status.ref()));
+        Learner.Status after = status.receiveMessage(Duration.ofSeconds(30));
+        assertTrue(after.policyVersion() >= before.policyVersion(), "versions continue: " + before.policyVersion()
+                + " then " + after.policyVersion());
+        assertTrue(after.updates() >= before.updates());
+        kit.stop(resumed, Duration.ofSeconds(20));
+    }
+}
