@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code troupe bench ...}: benchmarks that print a table and can write JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
-        subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class})
+        subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
+            BenchCommand.LearnerBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -143,6 +144,45 @@ final class BenchCommand implements Runnable {
                     files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "learner", mixinStandardHelpOptions = true,
+            description = {"PPO updates/s and experience steps consumed/s of the default models, and the time to "
+                    + "publish one weights version to another node on loopback."})
+    static final class LearnerBenchCommand implements Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seconds", defaultValue = "5", description = "training time per model (default 5)")
+        double seconds;
+
+        @Option(names = "--publishes", defaultValue = "5", description = "publications timed per model (default 5)")
+        int publishes;
+
+        @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto)")
+        String device;
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds <= 0 || publishes < 1) {
+                throw new IllegalArgumentException("bench learner needs --seconds > 0 and --publishes >= 1");
+            }
+            Map<String, Object> out = io.troupe.cluster.bench.LearnerBench.run(
+                    io.troupe.cluster.bench.LearnerBench.defaultCases(),
+                    io.troupe.learners.model.Devices.select(device), seconds, publishes);
+            System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", "model", "updates/s", "samples/s", "params",
+                    "bytes", "publish ms", "device");
+            for (Map.Entry<String, Object> e : out.entrySet()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) e.getValue();
+                System.out.printf("%-28s %14s %,14d %,12d %,12d %12s %8s%n", e.getKey(), m.get("updates_per_s"),
+                        (Long) m.get("samples_per_s"), (Long) m.get("parameters"), (Integer) m.get("weights_bytes"),
+                        m.get("publish_ms"), m.get("device"));
+            }
+            System.out.println("(PPO update = 4 epochs x 4 minibatches over a 512-step rollout, CleanRL's defaults)");
+            writeJson(json, out);
             return 0;
         }
     }

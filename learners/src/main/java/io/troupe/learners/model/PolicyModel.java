@@ -185,6 +185,7 @@ public final class PolicyModel implements AutoCloseable {
 
     /** Logits (row-major, B x actions) and values of every row of {@code obs}, with no gradient. */
     public Output infer(ObservationBatch obs) {
+        GradMode.off();
         try (NDManager scope = manager.newSubManager()) {
             NDList out = forward(inputs(scope, obs, null), false);
             return new Output(out.get(0).toFloatArray(), out.get(1).toFloatArray());
@@ -201,6 +202,7 @@ public final class PolicyModel implements AutoCloseable {
 
     /** Loads weights of the same architecture; otherwise an error naming the parameter that differs. */
     public void load(PolicyWeights weights) {
+        GradMode.off();
         WeightsCodec.decode(weights.bytes(), modelId, parameters());
     }
 

@@ -48,6 +48,7 @@ public final class Adam implements AutoCloseable {
      * learning rate {@code lr}. Returns the gradient norm before clipping; when it is not finite no parameter changes.
      */
     public double step(float lr, float maxGradNorm) {
+        io.troupe.learners.model.GradMode.off(); // in-place updates of parameters must not be recorded
         double sq = 0;
         try (NDManager scope = manager.newSubManager()) {
             for (Pair<String, Parameter> p : parameters) {
@@ -88,6 +89,7 @@ public final class Adam implements AutoCloseable {
      * DJL's {@code GradientCollector.zeroGradients()}, which walks every array of the engine.
      */
     public void zeroGradients() {
+        io.troupe.learners.model.GradMode.off();
         try (NDManager scope = manager.newSubManager()) {
             for (Pair<String, Parameter> p : parameters) {
                 NDArray w = p.getValue().getArray();
@@ -117,6 +119,7 @@ public final class Adam implements AutoCloseable {
 
     /** Restores what {@link #save} wrote; the parameter list must match. */
     public void load(DataInputStream in) throws IOException {
+        io.troupe.learners.model.GradMode.off();
         long s = in.readLong();
         int n = in.readInt();
         if (n != parameters.size()) {

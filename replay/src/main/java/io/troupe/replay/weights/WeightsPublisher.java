@@ -32,6 +32,8 @@ public final class WeightsPublisher extends AbstractBehavior<WeightsPublisher.Co
     /** The replicated announcement of the newest weights. */
     public static final Key<LWWRegister<WeightsAnnouncement>> KEY = LWWRegisterKey.create("troupe-policy-weights");
     static final int KEEP = 2;
+    /** Push the announcement to every node at once (gossip still repairs a node that missed it). */
+    private static final Replicator.WriteConsistency WRITE = new Replicator.WriteAll(java.time.Duration.ofSeconds(3));
 
     public sealed interface Command permits Publish, GetChunk, Announced {
     }
@@ -122,14 +124,14 @@ public final class WeightsPublisher extends AbstractBehavior<WeightsPublisher.Co
                 getContext().getSelf());
         LWWRegister.Clock<WeightsAnnouncement> byVersion = (current, value) -> value.version();
         replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWRegister.create(node, a, byVersion),
-                        Replicator.writeLocal(), replyTo, reg -> reg.withValue(node, a, byVersion)),
+                        WRITE, replyTo, reg -> reg.withValue(node, a, byVersion)),
                 response -> new Announced(w.version(), p.replyTo(), response instanceof Replicator.UpdateSuccess));
         return this;
     }
 
     private Behavior<Command> onAnnounced(Announced a) {
-        if (!a.ok()) {
-            getContext().getLog().warn("announcing weights version {} failed", a.version());
+        if (!a.ok()) { // written locally anyway; gossip spreads it to the nodes that did not answer in time
+            getContext().getLog().debug("announcing weights version {} did not reach every node in time", a.version());
         }
         if (a.replyTo() != null) {
             a.replyTo().tell(new Published(a.version()));
