@@ -2,6 +2,7 @@ package io.troupe.learners.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.io.DataInputStream;
@@ -96,7 +97,9 @@ public final class Adam implements AutoCloseable {
                 if (w.hasGradient()) {
                     NDArray g = w.getGradient();
                     g.attach(scope);
-                    g.set(new float[(int) g.size()]);
+                    // in place (index_put_): NDArray.set(Buffer) would swap the gradient's storage for a Java buffer
+                    // that dies with this handle
+                    g.set(new NDIndex("..."), 0f);
                 }
             }
         }
