@@ -121,6 +121,19 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         return Behaviors.supervise(create(spec)).onFailure(SupervisorStrategy.restart());
     }
 
+    /**
+     * Runs the learner as a Cluster Singleton on the oldest node of the learner role, supervised and on its dispatcher;
+     * when that node leaves or dies the singleton starts on the next learner node and resumes from the checkpoint
+     * directory. Returns the singleton's proxy. Call on every node.
+     */
+    public static ActorRef<Command> initSingleton(org.apache.pekko.actor.typed.ActorSystem<?> system, Spec spec) {
+        return org.apache.pekko.cluster.typed.ClusterSingleton.get(system).init(
+                org.apache.pekko.cluster.typed.SingletonActor.of(supervised(spec), "troupe-learner")
+                        .withProps(dispatcher())
+                        .withSettings(org.apache.pekko.cluster.typed.ClusterSingletonSettings.create(system)
+                                .withRole(spec.settings().role())));
+    }
+
     /** Props selecting the learner's dedicated dispatcher. */
     public static DispatcherSelector dispatcher() {
         return DispatcherSelector.fromConfig(LearnerSettings.DISPATCHER);

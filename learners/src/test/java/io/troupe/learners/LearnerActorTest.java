@@ -169,5 +169,15 @@ class LearnerActorTest {
                 + " then " + after.policyVersion());
         assertTrue(after.updates() >= before.updates());
         kit.stop(resumed, Duration.ofSeconds(20));
+
+        // the same learner as the cluster singleton of the learner role, reached through its proxy
+        ActorRef<Learner.Command> proxy = Learner.initSingleton(kit.system(), spec(env[0], checkpoints));
+        status.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(200), () -> {
+            proxy.tell(new Learner.GetStatus(status.ref()));
+            Learner.Status s = status.receiveMessage(Duration.ofSeconds(2));
+            assertTrue(s.policyVersion() >= after.policyVersion(), "singleton resumed at " + s.policyVersion());
+            assertTrue(s.thread().contains("troupe.learner.dispatcher"), s.thread());
+            return null;
+        });
     }
 }
