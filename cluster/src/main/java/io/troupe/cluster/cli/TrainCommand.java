@@ -59,8 +59,9 @@ final class TrainCommand implements Callable<Integer> {
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
         run.writeConfig(JobConfig.renderTroupe(config));
+        int envs = settings.algorithm().equals("ppo") ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
         System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
-                + settings.seed() + ", " + settings.totalEnvs() + " envs -> " + run.path());
+                + settings.seed() + ", " + envs + " envs -> " + run.path());
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> { // Ctrl-C: stop at the next step boundary and write the summary
