@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -116,16 +116,16 @@ public final class LearnerBench {
         ActorSystem<Void> learner = ActorSystem.create(Behaviors.empty(), "bench-publish", node(a, a));
         ActorSystem<Void> agent = ActorSystem.create(Behaviors.empty(), "bench-publish", node(b, a));
         try {
+            CompletableFuture<Void> learnerUp = new CompletableFuture<>();
+            CompletableFuture<Void> agentUp = new CompletableFuture<>();
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(learner)).registerOnMemberUp(
+                    () -> learnerUp.complete(null));
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(agent)).registerOnMemberUp(
+                    () -> agentUp.complete(null));
             Cluster.get(learner).manager().tell(Join.create(Cluster.get(learner).selfMember().address()));
             Cluster.get(agent).manager().tell(Join.create(Cluster.get(learner).selfMember().address()));
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (upMembers(learner) < 2 || upMembers(agent) < 2) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("bench nodes did not form a cluster in 30 s");
-                }
-                Thread.onSpinWait();
-                Thread.sleep(10); // start-up wait of a benchmark harness, not a test synchronisation
-            }
+            CompletableFuture<Void> formed = CompletableFuture.allOf(learnerUp, agentUp);
+            formed.get(30, TimeUnit.SECONDS);
             LinkedBlockingQueue<PolicyWeights> received = new LinkedBlockingQueue<>();
             ActorRef<PolicyWeights> sink = agent.systemActorOf(Behaviors.receiveMessage(w -> {
                 received.add(w);
@@ -161,14 +161,6 @@ public final class LearnerBench {
             CompletableFuture.allOf(agent.getWhenTerminated().toCompletableFuture(),
                     learner.getWhenTerminated().toCompletableFuture()).get(30, TimeUnit.SECONDS);
         }
-    }
-
-    private static long upMembers(ActorSystem<?> system) {
-        long n = 0;
-        for (var m : Cluster.get(system).state().getMembers()) {
-            n += m.status() == MemberStatus.up() ? 1 : 0;
-        }
-        return n;
     }
 
     private static Config node(int port, int seed) {

@@ -14,7 +14,6 @@ import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoStats;
 import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -154,22 +153,17 @@ public final class ReferencePpoRun {
             probs[a] = Math.exp(logits[from + a] - max);
             sum += probs[a];
         }
-        double u = rng.nextDouble() * sum;
-        int chosen = n - 1;
-        double acc = 0;
         for (int a = 0; a < n; a++) {
             probs[a] /= sum;
-            acc += probs[a] * sum;
-            if (u < acc && chosen == n - 1 && a < n - 1) {
-                chosen = a;
-                u = Double.POSITIVE_INFINITY;
+        }
+        double u = rng.nextDouble();
+        double cumulative = 0;
+        for (int a = 0; a < n - 1; a++) {
+            cumulative += probs[a];
+            if (u < cumulative) {
+                return a;
             }
         }
-        return chosen;
-    }
-
-    /** Where checkpoints of a run go. */
-    static Path checkpoints(RunDirectory run) {
-        return run.path().resolve("checkpoints");
+        return n - 1;
     }
 }
