@@ -25,7 +25,7 @@ import java.util.List;
  * observation space, or an MLP for vector observations. Owns its native memory (close it). Reads observations
  * straight from {@link ObservationBatch} arrays; weights leave it as {@link PolicyWeights} bytes. Not thread-safe.
  */
-public final class PolicyModel implements AutoCloseable {
+public final class PolicyModel implements io.troupe.core.Policy {
     private final EnvSpec spec;
     private final ModelConfig config;
     private final NDManager manager;
@@ -84,6 +84,7 @@ public final class PolicyModel implements AutoCloseable {
         return new PolicyModel(spec, config, seed, device);
     }
 
+    @Override
     public String modelId() {
         return modelId;
     }
@@ -196,11 +197,18 @@ public final class PolicyModel implements AutoCloseable {
     public record Output(float[] logits, float[] values) {
     }
 
+    @Override
+    public Evaluation evaluate(ObservationBatch observations) {
+        Output o = infer(observations);
+        return new Evaluation(o.logits(), o.values(), actions);
+    }
+
     public PolicyWeights weights(long version) {
         return new PolicyWeights(modelId, version, WeightsCodec.encode(modelId, parameters()));
     }
 
     /** Loads weights of the same architecture; otherwise an error naming the parameter that differs. */
+    @Override
     public void load(PolicyWeights weights) {
         GradMode.off();
         WeightsCodec.decode(weights.bytes(), modelId, parameters());

@@ -19,7 +19,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * Sets up the replay shards as Cluster Sharding entities of the replay role, each behind a
+ * Sets up (once per actor system) the replay shards as Cluster Sharding entities of the replay role, each behind a
  * {@link ShardingConsumerController} so agents write to them through reliable delivery. Call {@link #init} on every
  * node (nodes without the role become proxies); agents give the returned region to a
  * {@code ShardingProducerController} (see {@link ReplayProducer}).
@@ -28,6 +28,10 @@ public final class ReplaySharding {
     public static final EntityTypeKey<ConsumerController.SequencedMessage<ExperienceBatch>> ENTITY_KEY =
             EntityTypeKey.create(ShardingConsumerController.entityTypeKeyClass(), "troupe-replay");
 
+    /** Regions already initialized, per actor system: init is idempotent. */
+    private static final java.util.Map<ActorSystem<?>, ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<
+            ExperienceBatch>>>> REGIONS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     private ReplaySharding() {
     }
 
@@ -35,8 +39,12 @@ public final class ReplaySharding {
      * Initializes sharding for the replay entities (no passivation: a shard holding data stays up) and, on nodes with
      * the replay role, a keep-alive that restarts shards whose node died.
      */
-    public static ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> init(
+    public static synchronized ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> init(
             ActorSystem<?> system, ReplaySettings settings, Optional<ItemSignature> signature) {
+        var existing = REGIONS.get(system);
+        if (existing != null) {
+            return existing;
+        }
         TroupeKryo kryo = new TroupeKryo(KryoRegistrations.fromConfig(system.settings().config()), null);
         ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system)
                 .withRole(settings.role())
@@ -50,6 +58,7 @@ public final class ReplaySharding {
             system.systemActorOf(ReplayKeepAlive.create(region, settings), "troupe-replay-keep-alive",
                     org.apache.pekko.actor.typed.Props.empty());
         }
+        REGIONS.put(system, region);
         return region;
     }
 

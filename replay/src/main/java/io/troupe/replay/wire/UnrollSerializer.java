@@ -15,8 +15,8 @@ public final class UnrollSerializer extends Serializer<Unroll> {
     public void write(Kryo kryo, Output out, Unroll u) {
         out.writeString(u.producerId());
         out.writeVarLong(u.sequence(), true);
-        out.writeVarLong(u.policyVersion(), true);
-        out.writeVarLong(u.rewardVersion(), true);
+        out.writeVarLong(u.policyVersion(), false); // -1: acted before the first published version
+        out.writeVarLong(u.rewardVersion(), false);
         observations.write(kryo, out, u.observations());
         Arrays.writeInts(out, u.discreteActions());
         Arrays.writeFloats(out, u.continuousActions());
@@ -32,8 +32,8 @@ public final class UnrollSerializer extends Serializer<Unroll> {
     public Unroll read(Kryo kryo, Input in, Class<? extends Unroll> type) {
         String producer = in.readString();
         long sequence = in.readVarLong(true);
-        long policyVersion = in.readVarLong(true);
-        long rewardVersion = in.readVarLong(true);
+        long policyVersion = in.readVarLong(false);
+        long rewardVersion = in.readVarLong(false);
         ObservationBatch obs = observations.read(kryo, in, ObservationBatch.class);
         return new Unroll(producer, sequence, obs, Arrays.readInts(in), Arrays.readFloats(in), Arrays.readFloats(in),
                 Arrays.readBooleans(in), Arrays.readBooleans(in), Arrays.readFloats(in), Arrays.readFloats(in),

@@ -1,0 +1,279 @@
+package io.troupe.actors;
+
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.Policy;
+import io.troupe.core.PolicyWeights;
+import io.troupe.core.experience.ExperienceBatch;
+import io.troupe.core.experience.Unroll;
+import io.troupe.environments.Env;
+import io.troupe.environments.VectorEnv;
+import io.troupe.replay.shard.ReplayProducer;
+import io.troupe.replay.weights.WeightsFetcher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+
+/**
+ * An agent: steps a vectorized env of K copies with one batched inference call per step on its local copy of the
+ * policy, samples actions, and streams T-step unrolls (observations, actions, rewards, behaviour log-probabilities and
+ * values, tagged with the policy version that acted) to its replay shard through reliable delivery. New weights,
+ * fetched in the background, are applied at the next unroll boundary, so every unroll comes from one version; the
+ * agent never waits for the learner. It runs on its own dispatcher; a failure restarts it (supervision) with the
+ * running episodes counted as aborted and reported.
+ *
+ * <p>State lost on restart or rebalance: the unfinished unroll and episodes (reported as aborted). Unrolls already
+ * handed to the producer are resent by reliable delivery unless the node itself died.
+ */
+public final class Agent extends AbstractBehavior<Agent.Command> {
+
+    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored {
+    }
+
+    private record Stored(ReplayProducer.Confirmed confirmed) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private enum Tick implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    public record GetStats(ActorRef<Stats> replyTo) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** An agent's counters. */
+    public record Stats(String agentId, long steps, long episodes, long unrollsSent, long policyVersion)
+            implements NoSerializationVerificationNeeded {
+    }
+
+    /** What an agent reports about an episode: ended normally, or aborted by a failure. */
+    public sealed interface Report extends NoSerializationVerificationNeeded permits EpisodeEnded, Aborted {
+    }
+
+    public record EpisodeEnded(String agentId, double episodeReturn, int length, boolean success, long policyVersion)
+            implements Report {
+    }
+
+    public record Aborted(String agentId, int episodes, String reason) implements Report {
+    }
+
+    /** What an agent is built from; the composition root supplies the env and policy factories. */
+    public record Spec(String agentId, int index, long seed, Supplier<Env> envFactory, Supplier<Policy> policyFactory,
+                       AgentSettings settings,
+                       ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> replay,
+                       ActorRef<Report> reports) {
+    }
+
+    private final Spec spec;
+    private final VectorEnv envs;
+    private final Policy policy;
+    private final SplittableRandom rng;
+    private final ActorRef<ReplayProducer.Command> producer;
+    private final String producerId;
+    private final String shardId;
+    private final int k;
+    private final int t;
+    private final List<ObservationBatch> obs = new ArrayList<>();
+    private final int[][] actions;
+    private final float[][] rewards;
+    private final boolean[][] terminated;
+    private final boolean[][] truncated;
+    private final float[][] logProbs;
+    private final float[][] values;
+    private final float[][] logits;
+    private final int[] stepActions;
+    private final double[] probs;
+    private int step;
+    private long unrollSeq;
+    private long policyVersion = -1;
+    private PolicyWeights pending;
+    private long steps;
+    private long episodes;
+    private int unconfirmed;
+    private boolean paused;
+    private final ActorRef<ReplayProducer.Confirmed> stored;
+
+    private Agent(ActorContext<Command> context, Spec spec) {
+        super(context);
+        this.spec = spec;
+        AgentSettings s = spec.settings();
+        this.k = s.envsPerAgent();
+        this.t = s.unrollLength();
+        this.envs = VectorEnv.of(spec.envFactory(), k);
+        this.policy = spec.policyFactory().get();
+        this.rng = new SplittableRandom(spec.seed());
+        int numActions = ((io.troupe.core.space.Discrete) envs.spec().actionSpace()).n();
+        this.actions = new int[k][t];
+        this.rewards = new float[k][t];
+        this.terminated = new boolean[k][t];
+        this.truncated = new boolean[k][t];
+        this.logProbs = new float[k][t];
+        this.values = new float[k][t];
+        this.logits = new float[k][t * numActions];
+        this.stepActions = new int[k];
+        this.probs = new double[numActions];
+        for (int e = 0; e < k; e++) {
+            obs.add(ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
+        }
+        envs.setEpisodeListener((i, ret, len, term, success) -> {
+            episodes++;
+            if (spec.reports() != null) {
+                spec.reports().tell(new EpisodeEnded(spec.agentId(), ret, len, success, policyVersion));
+            }
+        });
+        envs.reset(spec.seed());
+        this.producerId = spec.agentId() + "-" + UUID.randomUUID(); // unique per incarnation: shards dedupe on it
+        this.shardId = "replay-" + Math.floorMod(spec.index(), s.replayShards());
+        this.producer = context.spawn(ReplayProducer.create(producerId, spec.replay(), Duration.ofMinutes(10)),
+                "producer");
+        ActorRef<PolicyWeights> weights = context.messageAdapter(PolicyWeights.class, WeightsArrived::new);
+        ActorRef<WeightsFetcher.Command> fetcher = context.spawn(WeightsFetcher.create(weights, Duration.ofSeconds(5)),
+                "weights");
+        fetcher.tell(WeightsFetcher.FetchLatest.INSTANCE);
+        this.stored = context.messageAdapter(ReplayProducer.Confirmed.class, Stored::new);
+        context.getSelf().tell(Tick.INSTANCE);
+    }
+
+    public static Behavior<Command> create(Spec spec) {
+        return Behaviors.setup(ctx -> new Agent(ctx, spec));
+    }
+
+    /** The agent restarted by supervision after a failure. */
+    public static Behavior<Command> supervised(Spec spec) {
+        return Behaviors.supervise(create(spec)).onFailure(SupervisorStrategy.restart());
+    }
+
+    public static DispatcherSelector dispatcher() {
+        return DispatcherSelector.fromConfig(AgentSettings.DISPATCHER);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(WeightsArrived.class, w -> {
+                    pending = w.weights(); // applied at the next unroll boundary
+                    return this;
+                })
+                .onMessage(Stored.class, c -> {
+                    unconfirmed--;
+                    if (paused && unconfirmed < spec.settings().maxUnconfirmed()) {
+                        paused = false; // replay made room: act again
+                        getContext().getSelf().tell(Tick.INSTANCE);
+                    }
+                    return this;
+                })
+                .onMessage(GetStats.class, g -> {
+                    g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion));
+                    return this;
+                })
+                .onSignal(PostStop.class, s -> {
+                    policy.close();
+                    envs.close();
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onTick() {
+        try {
+            actOneStep();
+        } catch (RuntimeException e) {
+            if (spec.reports() != null) {
+                spec.reports().tell(new Aborted(spec.agentId(), k, e.toString()));
+            }
+            getContext().getLog().error("agent {} failed; restarting with {} episodes aborted", spec.agentId(), k, e);
+            throw e;
+        }
+        if (unconfirmed >= spec.settings().maxUnconfirmed()) {
+            paused = true; // replay is full (its rate limiter holds our batches): wait for it, not for the learner
+        } else {
+            getContext().getSelf().tell(Tick.INSTANCE);
+        }
+        return this;
+    }
+
+    private void actOneStep() {
+        if (step == 0 && pending != null) {
+            policy.load(pending);
+            policyVersion = pending.version();
+            pending = null;
+        }
+        Policy.Evaluation eval = policy.evaluate(envs.observations());
+        int n = eval.actions();
+        for (int e = 0; e < k; e++) {
+            envs.observations().copyRow(e, obs.get(e), step);
+            int a = sample(eval.logits(), e * n, n);
+            stepActions[e] = a;
+            actions[e][step] = a;
+            logProbs[e][step] = (float) Math.log(probs[a]);
+            values[e][step] = eval.values()[e];
+            System.arraycopy(eval.logits(), e * n, logits[e], step * n, n);
+        }
+        envs.step(stepActions);
+        steps += k;
+        for (int e = 0; e < k; e++) {
+            rewards[e][step] = (float) envs.rewards()[e];
+            terminated[e][step] = envs.terminated()[e];
+            truncated[e][step] = envs.truncated()[e];
+        }
+        step++;
+        if (step == t) {
+            sendUnrolls();
+            step = 0;
+        }
+    }
+
+    private void sendUnrolls() {
+        List<Unroll> unrolls = new ArrayList<>(k);
+        for (int e = 0; e < k; e++) {
+            envs.observations().copyRow(e, obs.get(e), t);
+            unrolls.add(new Unroll(spec.agentId(), unrollSeq++, obs.get(e), actions[e].clone(), new float[0],
+                    rewards[e].clone(), terminated[e].clone(), truncated[e].clone(), logits[e].clone(),
+                    logProbs[e].clone(), values[e].clone(), policyVersion, 0));
+            obs.set(e, ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
+        }
+        for (ExperienceBatch batch : ExperienceBatch.split(unrolls, spec.settings().maxMessageBytes())) {
+            producer.tell(new ReplayProducer.Send(shardId, batch, unrollSeq, stored));
+            unconfirmed++;
+        }
+    }
+
+    private int sample(float[] l, int from, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int a = 0; a < n; a++) {
+            max = Math.max(max, l[from + a]);
+        }
+        double sum = 0;
+        for (int a = 0; a < n; a++) {
+            probs[a] = Math.exp(l[from + a] - max);
+            sum += probs[a];
+        }
+        double u = rng.nextDouble() * sum;
+        double cumulative = 0;
+        for (int a = 0; a < n; a++) {
+            probs[a] /= sum;
+        }
+        for (int a = 0; a < n - 1; a++) {
+            cumulative += probs[a] * sum;
+            if (u < cumulative) {
+                return a;
+            }
+        }
+        return n - 1;
+    }
+}
