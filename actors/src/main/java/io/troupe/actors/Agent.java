@@ -41,8 +41,11 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  */
 public final class Agent extends AbstractBehavior<Agent.Command> {
 
-    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored {
+    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop {
     }
+
+    /** Stops the agent (its host uses it when sharding moves or stops it). */
+    public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private record Stored(ReplayProducer.Confirmed confirmed) implements Command, NoSerializationVerificationNeeded {
     }
@@ -60,8 +63,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             implements NoSerializationVerificationNeeded {
     }
 
-    /** What an agent reports about an episode: ended normally, or aborted by a failure. */
-    public sealed interface Report extends NoSerializationVerificationNeeded permits EpisodeEnded, Aborted {
+    /** What an agent reports about an episode: ended normally, or aborted by a failure. Crosses nodes. */
+    public sealed interface Report extends io.troupe.core.CrossNode permits EpisodeEnded, Aborted {
     }
 
     public record EpisodeEnded(String agentId, double episodeReturn, int length, boolean success, long policyVersion)
@@ -177,6 +180,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                     }
                     return this;
                 })
+                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .onMessage(GetStats.class, g -> {
                     g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion));
                     return this;

@@ -132,7 +132,9 @@ class CliTest {
         assertEquals(TroupeCli.USER_ERROR, badType.code());
         assertTrue(badType.err().contains("seed"), badType.err());
         Run badAlgo = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=dqn");
-        assertTrue(badAlgo.err().contains("unknown algorithm 'dqn'; available: ppo, random"), badAlgo.err());
+        assertTrue(badAlgo.err().contains("unknown algorithm 'dqn'; available: ppo, impala, random"), badAlgo.err());
+        Run badMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=swarm");
+        assertTrue(badMode.err().contains("unknown mode 'swarm'; available: reference, cluster"), badMode.err());
         Run notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {

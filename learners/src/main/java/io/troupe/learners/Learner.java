@@ -55,7 +55,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** Counters for status pages and tests. */
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
-                         String thread)
+                         String thread, long lagP50, long lagMax)
             implements CrossNode {
     }
 
@@ -72,6 +72,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                        long seed) {
     }
 
+    /** How long one sampling round waits for a shard that has nothing yet. */
+    static final long ROUND_WAIT_MILLIS = 200;
+
     private final Spec spec;
     private final PolicyModel model;
     private final Adam adam;
@@ -86,9 +89,11 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private long skippedUpdates;
     private double lastPolicyLoss = Double.NaN;
     private double lastValueLoss = Double.NaN;
+    private long lagP50;
+    private long lagMax;
     private long requestId;
-    private boolean roundActive;
-    private int outstanding;
+    /** Outstanding sample requests by request id: one per shard at a time, each shard pulled independently. */
+    private final java.util.Map<Long, ActorRef<ReplayShard.Command>> inFlight = new java.util.HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
 
     private Learner(ActorContext<Command> context, Spec spec) {
@@ -152,31 +157,33 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onShards(ShardsChanged c) {
         shards = c.listing().getServiceInstances(ReplayShard.SERVICE_KEY);
-        if (!roundActive) {
-            getContext().getSelf().tell(NextRound.INSTANCE);
-        }
+        getContext().getSelf().tell(NextRound.INSTANCE);
         return this;
     }
 
+    /** Asks every shard that has no request outstanding for what it can give now. */
     private Behavior<Command> onNextRound() {
-        if (roundActive || shards.isEmpty()) {
-            return this;
+        int batch = spec.settings().batchUnrolls();
+        if (collected.size() >= 2 * batch) {
+            return this; // enough buffered: train first
         }
-        roundActive = true;
-        requestId++;
-        collected.clear();
-        outstanding = shards.size();
-        int perShard = Math.max(1, (spec.settings().batchUnrolls() + shards.size() - 1) / shards.size());
+        int perShard = Math.max(1, (batch + shards.size() - 1) / Math.max(1, shards.size()));
         for (ActorRef<ReplayShard.Command> shard : shards) {
-            shard.tell(new ReplayShard.Sample(requestId, perShard, replies));
+            if (!inFlight.containsValue(shard)) {
+                long id = ++requestId;
+                inFlight.put(id, shard);
+                // whatever the shard can give now (at least one item), waiting briefly: shards are pulled
+                // independently, so an empty shard never holds the others up
+                shard.tell(new ReplayShard.Sample(id, perShard, replies, true, ROUND_WAIT_MILLIS));
+            }
         }
         return this;
     }
 
     private Behavior<Command> onReply(Reply r) {
         ReplayShard.SampleReply reply = r.reply();
-        if (reply.requestId() != requestId) {
-            return this; // a late answer to an earlier round
+        if (!inFlight.containsKey(reply.requestId())) {
+            return this; // a late answer to a request given up on
         }
         boolean shardDone = true;
         if (reply instanceof ReplayShard.Sampled s) {
@@ -186,28 +193,26 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 }
             }
             shardDone = s.last();
-        } else {
-            getContext().getLog().debug("learner: {}", reply);
         }
-        if (shardDone && --outstanding == 0) { // every shard answered (items, a timeout or a refusal)
-            finishRound();
+        if (shardDone) {
+            inFlight.remove(reply.requestId());
+            if (collected.size() >= spec.settings().batchUnrolls()) {
+                List<Unroll> batch = new ArrayList<>(collected.subList(0, spec.settings().batchUnrolls()));
+                collected.subList(0, spec.settings().batchUnrolls()).clear();
+                train(batch);
+            }
+            getContext().getSelf().tell(NextRound.INSTANCE);
         }
         return this;
-    }
-
-    private void finishRound() {
-        roundActive = false;
-        if (!collected.isEmpty()) {
-            train(new ArrayList<>(collected));
-        }
-        collected.clear();
-        getContext().getSelf().tell(NextRound.INSTANCE);
     }
 
     private void train(List<Unroll> unrolls) {
         int length = unrolls.get(0).length();
         unrolls.removeIf(u -> u.length() != length);
         long steps = (long) unrolls.size() * length;
+        long[] lags = unrolls.stream().mapToLong(u -> policyVersion - u.policyVersion()).sorted().toArray();
+        lagP50 = lags[lags.length / 2];
+        lagMax = lags[lags.length - 1];
         double lr;
         boolean skipped;
         if (spec.settings().algorithm().equals("impala")) {
@@ -286,7 +291,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private Behavior<Command> onStatus(GetStatus g) {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
                 device.toString(), spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
-                Thread.currentThread().getName()));
+                Thread.currentThread().getName(), lagP50, lagMax));
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.troupe.cluster.cli;
 import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.train.ProgressLine;
+import io.troupe.cluster.train.EmbeddedClusterRun;
 import io.troupe.cluster.train.RandomPolicyRun;
 import io.troupe.cluster.train.ReferencePpoRun;
 import io.troupe.learners.model.Devices;
@@ -44,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
     List<String> overrides = new ArrayList<>();
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         List<String> all = new ArrayList<>(overrides);
         if (runDir != null) {
             all.add("troupe.train.runs-dir=\"" + runDir + "\"");
@@ -59,7 +60,8 @@ final class TrainCommand implements Callable<Integer> {
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
         run.writeConfig(JobConfig.renderTroupe(config));
-        int envs = settings.algorithm().equals("ppo") ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
+        int envs = settings.algorithm().equals("ppo") && settings.mode().equals("reference")
+                ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
         System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
                 + settings.seed() + ", " + envs + " envs -> " + run.path());
         AtomicBoolean stop = new AtomicBoolean();
@@ -74,13 +76,14 @@ final class TrainCommand implements Callable<Integer> {
         }, "troupe-train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (run) {
-            Map<String, Object> summary = switch (settings.algorithm()) {
-                case "ppo" -> new ReferencePpoRun(settings, PpoConfig.fromConfig(config.getConfig("troupe.ppo")),
+            Map<String, Object> summary = settings.algorithm().equals("random")
+                    ? new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run()
+                    : settings.mode().equals("cluster")
+                    ? new EmbeddedClusterRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run()
+                    : new ReferencePpoRun(settings, PpoConfig.fromConfig(config.getConfig("troupe.ppo")),
                         ModelConfig.fromConfig(config.getConfig("troupe.model")),
                         Devices.select(config.getString("troupe.learner.device")), registry, run,
                         ProgressLine.forStdout(), stop).run();
-                default -> new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run();
-            };
             System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
                     summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
                     summary.get("solved"), (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));

@@ -14,6 +14,7 @@ import java.util.OptionalDouble;
  * @param env            registered env id
  * @param envOverrides   {@code max-episode-steps} and {@code params} on top of the env's registration
  * @param algorithm      one of {@link #ALGORITHMS}
+ * @param mode           one of {@link #MODES}: {@code reference} (one thread, no actors) or {@code cluster}
  * @param seed           run seed; env copy {@code i} is seeded {@code seed * 1000 + i}
  * @param numAgents      agents (each steps {@code envsPerAgent} env copies)
  * @param envsPerAgent   env copies per agent (K of its vectorized env)
@@ -24,14 +25,24 @@ import java.util.OptionalDouble;
  * @param reportInterval how often a metrics line and a progress line are written
  * @param runsDir        where {@code <run-id>/} directories are created
  */
-public record TrainSettings(String env, Config envOverrides, String algorithm, long seed, int numAgents,
+public record TrainSettings(String env, Config envOverrides, String algorithm, String mode, long seed, int numAgents,
                             int envsPerAgent, long maxEnvSteps, Duration maxWallTime, OptionalDouble targetReturn,
                             OptionalDouble targetSuccessRate, Duration reportInterval, Path runsDir) {
 
     /** Algorithms {@code train} can run today. */
-    public static final List<String> ALGORITHMS = List.of("ppo", "random");
+    public static final List<String> ALGORITHMS = List.of("ppo", "impala", "random");
+    /** Where training runs: the single-threaded reference loop, or the embedded one-node cluster. */
+    public static final List<String> MODES = List.of("reference", "cluster");
 
     public TrainSettings {
+        if (!MODES.contains(mode)) {
+            throw new IllegalArgumentException("troupe.train.mode: unknown mode '" + mode + "'; available: "
+                    + String.join(", ", MODES));
+        }
+        if (algorithm.equals("impala") && mode.equals("reference")) {
+            throw new IllegalArgumentException("troupe.train.algorithm = impala runs with troupe.train.mode = cluster "
+                    + "(the reference loop is PPO's)");
+        }
         if (!ALGORITHMS.contains(algorithm)) {
             throw new IllegalArgumentException("troupe.train.algorithm: unknown algorithm '" + algorithm
                     + "'; available: " + String.join(", ", ALGORITHMS));
@@ -79,6 +90,7 @@ public record TrainSettings(String env, Config envOverrides, String algorithm, l
                     c.getString("env"),
                     c.hasPath("env-overrides") ? c.getConfig("env-overrides") : ConfigFactory.empty(),
                     c.getString("algorithm"),
+                    c.getString("mode"),
                     c.getLong("seed"),
                     c.getInt("num-agents"),
                     c.getInt("envs-per-agent"),

@@ -23,7 +23,7 @@ public final class PpoUpdate {
     public static PpoStats update(PolicyModel model, Adam adam, RolloutBatch batch, PpoConfig config, double lr,
                                   SplittableRandom rng) {
         int n = batch.size();
-        int mb = n / config.numMinibatches();
+        int mb = Math.max(1, n / config.numMinibatches());
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -44,7 +44,7 @@ public final class PpoUpdate {
                 order[i] = order[j];
                 order[j] = t;
             }
-            for (int start = 0; start < n; start += mb) {
+            for (int start = 0; start + mb <= n; start += mb) { // a remainder below a minibatch is left out
                 int[] rows = java.util.Arrays.copyOfRange(order, start, start + mb);
                 try (NDManager scope = model.manager().newSubManager()) {
                     double[] s = minibatch(model, adam, batch, config, lr, rows, scope);

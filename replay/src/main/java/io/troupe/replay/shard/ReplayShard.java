@@ -62,8 +62,17 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
             SampleTimeout, Flush, Checkpoint {
     }
 
-    /** Asks for {@code batchSize} items; answered with {@link SampleReply}s carrying {@code requestId}. */
-    public record Sample(long requestId, int batchSize, ActorRef<SampleReply> replyTo) implements Command, CrossNode {
+    /**
+     * Asks for {@code batchSize} items; answered with {@link SampleReply}s carrying {@code requestId}. With
+     * {@code partial}, as many as the rate limiter allows right now (at least one) are enough. {@code waitMillis}
+     * bounds the wait (0 or less: the shard's sample-timeout).
+     */
+    public record Sample(long requestId, int batchSize, ActorRef<SampleReply> replyTo, boolean partial,
+                         long waitMillis) implements Command, CrossNode {
+        /** A full batch, waiting up to the shard's sample-timeout. */
+        public Sample(long requestId, int batchSize, ActorRef<SampleReply> replyTo) {
+            this(requestId, batchSize, replyTo, false, 0);
+        }
     }
 
     /** New priorities by key (keys that left the table are skipped). No reply. */
@@ -317,7 +326,9 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
             return this;
         }
         waiting.put(s.requestId(), new Waiting(s));
-        timers.startSingleTimer(s.requestId(), new SampleTimeout(s.requestId()), settings.sampleTimeout());
+        java.time.Duration wait = s.waitMillis() > 0 ? java.time.Duration.ofMillis(s.waitMillis())
+                : settings.sampleTimeout();
+        timers.startSingleTimer(s.requestId(), new SampleTimeout(s.requestId()), wait);
         progress();
         return this;
     }
@@ -327,12 +338,18 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         var it = waiting.values().iterator();
         while (it.hasNext()) {
             Sample s = it.next().request();
-            if (!table.canSample(s.batchSize())) {
+            int n = s.batchSize();
+            if (s.partial()) {
+                while (n > 0 && !table.canSample(n)) {
+                    n--;
+                }
+            }
+            if (n == 0 || !table.canSample(n)) {
                 break; // first come, first served
             }
             it.remove();
             timers.cancel(s.requestId());
-            reply(s, table.sample(s.batchSize(), rng));
+            reply(s, table.sample(n, rng));
             moved = true;
         }
         return moved;
@@ -359,7 +376,7 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         Waiting w = waiting.remove(t.requestId());
         if (w != null) {
             w.request().replyTo().tell(new SampleTimedOut(t.requestId(), shardId, "no sample of "
-                    + w.request().batchSize() + " within " + settings.sampleTimeout().toMillis() + " ms: table size "
+                    + w.request().batchSize() + " in time: table size "
                     + table.size() + ", " + table.rateLimiter().describe()));
         }
         return this;

@@ -1,0 +1,178 @@
+package io.troupe.cluster.train;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.actors.Agent;
+import io.troupe.actors.AgentHost;
+import io.troupe.actors.AgentSettings;
+import io.troupe.core.EnvSpec;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerSettings;
+import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.replay.shard.ReplaySettings;
+import io.troupe.replay.shard.ReplaySharding;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * Training through the distributed path on an embedded one-node cluster with every role: agents as a
+ * ShardedDaemonProcess ({@code num-agents} instances, each stepping {@code envs-per-agent} copies with batched DJL
+ * inference), replay shards fed through reliable delivery (a queue table for PPO: every unroll used once), and the
+ * learner singleton publishing versions back. The run's reporter reads the agents' episodes and the learner's status
+ * once per report interval.
+ */
+public final class EmbeddedClusterRun {
+    private final TrainSettings settings;
+    private final Config config;
+    private final EnvRegistry registry;
+    private final RunDirectory run;
+    private final ProgressLine progress;
+    private final AtomicBoolean stopRequested;
+
+    public EmbeddedClusterRun(TrainSettings settings, Config config, EnvRegistry registry, RunDirectory run,
+                              ProgressLine progress, AtomicBoolean stopRequested) {
+        this.settings = settings;
+        this.config = config;
+        this.registry = registry;
+        this.run = run;
+        this.progress = progress;
+        this.stopRequested = stopRequested;
+    }
+
+    public Map<String, Object> run() throws Exception {
+        int agents = settings.numAgents();
+        int k = settings.envsPerAgent();
+        String algorithm = settings.algorithm();
+        Config node = nodeConfig(agents * k).withFallback(config).resolve();
+        EnvSpec spec;
+        try (var probe = registry.make(settings.env(), settings.envOverrides())) {
+            spec = probe.spec();
+        }
+        ModelConfig model = ModelConfig.fromConfig(node.getConfig("troupe.model"));
+        LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
+        Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
+                : run.path().resolve(configured.checkpointDir());
+        LearnerSettings learnerSettings = new LearnerSettings(configured.device(), algorithm.equals("impala")
+                ? "impala" : "ppo", algorithm.equals("impala") ? configured.batchUnrolls() : agents * k,
+                configured.publishEvery(), configured.checkpointEvery(), checkpoints, configured.chunkBytes(),
+                configured.role());
+        Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
+        AgentSettings agentSettings = AgentSettings.fromConfig(node);
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe", node);
+        try {
+            CompletableFuture<Void> up = new CompletableFuture<>();
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
+            Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
+            up.get(30, TimeUnit.SECONDS);
+            var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
+                    Optional.empty());
+            ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
+                    PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
+                    ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed()));
+            ActorRef<RunMetrics.Command> metrics = system.systemActorOf(RunMetrics.create(), "run-metrics",
+                    Props.empty());
+            ActorRef<Agent.Report> reports = system.systemActorOf(RunMetrics.adapter(metrics), "run-reports",
+                    Props.empty());
+            ShardedDaemonProcess.get(system).init(Agent.Command.class, "troupe-agents", agents,
+                    i -> AgentHost.create(i, index -> new Agent.Spec("agent-" + index, index,
+                            settings.seed() * 1000 + (long) index * k,
+                            () -> registry.make(settings.env(), settings.envOverrides()),
+                            () -> PolicyModel.create(spec, model, settings.seed(), device), agentSettings, region,
+                            reports)),
+                    ShardedDaemonProcessSettings.create(system).withRole("agent"), Optional.of(AgentHost.STOP));
+
+            RunReporter reporter = new RunReporter(settings, run, progress, spec);
+            long steps = 0;
+            String stopReason = "step budget spent";
+            Learner.Status status = null;
+            Duration interval = settings.reportInterval();
+            while (true) {
+                RunMetrics.Drained drained = AskPattern.<RunMetrics.Command, RunMetrics.Drained>ask(metrics,
+                        RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
+                        .get(15, TimeUnit.SECONDS);
+                for (Agent.EpisodeEnded e : drained.episodes()) {
+                    reporter.episode(e.episodeReturn(), e.success());
+                }
+                steps = drained.envSteps();
+                status = AskPattern.<Learner.Command, Learner.Status>ask(learner, Learner.GetStatus::new,
+                        Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(35, TimeUnit.SECONDS);
+                Map<String, Object> extra = new LinkedHashMap<>();
+                extra.put("policy_lag_p50", status.lagP50());
+                extra.put("policy_lag_max", status.lagMax());
+                extra.put("losses/policy_loss", status.lastPolicyLoss());
+                extra.put("losses/value_loss", status.lastValueLoss());
+                extra.put("agents/aborted_episodes", drained.aborted());
+                reporter.maybeReport(steps, status.updates(), status.policyVersion(), algorithm, extra, true);
+                if (reporter.solved(steps)) {
+                    stopReason = "target reached";
+                    break;
+                }
+                if (steps >= settings.maxEnvSteps()) {
+                    break;
+                }
+                if (reporter.outOfTime()) {
+                    stopReason = "time budget spent";
+                    break;
+                }
+                if (stopRequested.get()) {
+                    stopReason = "interrupted";
+                    break;
+                }
+                CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(interval.toMillis(),
+                        TimeUnit.MILLISECONDS)).get(); // the report interval
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("mode", "cluster");
+            extra.put("agents", agents);
+            extra.put("envs_per_agent", k);
+            extra.put("learner_updates", status == null ? 0 : status.updates());
+            extra.put("policy_version", status == null ? 0 : status.policyVersion());
+            extra.put("model", model.describe());
+            extra.put("device", device.toString());
+            return reporter.finish(stopReason, steps, extra);
+        } finally {
+            system.terminate(); // the learner checkpoints as it stops
+            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The embedded node: loopback, every role; for PPO a queue table so every unroll is used exactly once. */
+    private Config nodeConfig(int totalEnvs) {
+        StringBuilder hocon = new StringBuilder("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.roles = ["agent", "replay", "learner"]
+                pekko.loglevel = WARNING
+                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                """);
+        hocon.append("troupe.agent.envs-per-agent = ").append(settings.envsPerAgent()).append('\n');
+        if (!settings.algorithm().equals("impala")) {
+            hocon.append("troupe.replay.table { sampler = fifo, remover = fifo, max-times-sampled = 1, max-size = ")
+                    .append(Math.max(2, 2 * totalEnvs)).append(", rate-limiter.kind = queue }\n");
+        }
+        return ConfigFactory.parseString(hocon.toString());
+    }
+}

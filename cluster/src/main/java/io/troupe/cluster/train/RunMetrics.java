@@ -1,0 +1,75 @@
+package io.troupe.cluster.train;
+
+import io.troupe.actors.Agent;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Collects what agents report (episodes ended or aborted) for the run's reporter, which drains it once per report
+ * interval. State lost on a crash: episodes not yet drained.
+ */
+public final class RunMetrics extends AbstractBehavior<RunMetrics.Command> {
+
+    public sealed interface Command permits Reported, Drain {
+    }
+
+    private record Reported(Agent.Report report) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** Hands over the episodes reported since the last drain. */
+    public record Drain(ActorRef<Drained> replyTo) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    public record Drained(List<Agent.EpisodeEnded> episodes, long envSteps, long aborted, String lastAbort)
+            implements NoSerializationVerificationNeeded {
+    }
+
+    private final List<Agent.EpisodeEnded> episodes = new ArrayList<>();
+    private long envSteps;
+    private long aborted;
+    private String lastAbort = "";
+
+    private RunMetrics(ActorContext<Command> context) {
+        super(context);
+    }
+
+    public static Behavior<Command> create() {
+        return Behaviors.setup(RunMetrics::new);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Reported.class, r -> {
+                    if (r.report() instanceof Agent.EpisodeEnded e) {
+                        episodes.add(e);
+                        envSteps += e.length();
+                    } else if (r.report() instanceof Agent.Aborted a) {
+                        aborted += a.episodes();
+                        lastAbort = a.agentId() + ": " + a.reason();
+                    }
+                    return this;
+                })
+                .onMessage(Drain.class, d -> {
+                    d.replyTo().tell(new Drained(new ArrayList<>(episodes), envSteps, aborted, lastAbort));
+                    episodes.clear();
+                    return this;
+                })
+                .build();
+    }
+
+    /** A reference agents can report to, adapting their reports into this actor's protocol. */
+    public static Behavior<Agent.Report> adapter(ActorRef<Command> metrics) {
+        return Behaviors.receiveMessage(r -> {
+            metrics.tell(new Reported(r));
+            return Behaviors.same();
+        });
+    }
+}
