@@ -154,4 +154,19 @@ class CliTest {
             assertTrue(text.contains(key), key + " in " + text);
         }
     }
+
+    @Test
+    void benchActingMeasuresThePipelineAgainstTheInferenceCeiling() throws Exception {
+        Path json = tmp.resolve("acting.json");
+        Run r = run("bench", "acting", "--config", "../conf/cartpole.conf", "--seconds", "0.5", "--json",
+                json.toString(), "troupe.train.num-agents=1", "troupe.train.envs-per-agent=4");
+        assertEquals(0, r.code(), r.err());
+        String text = Files.readString(json);
+        for (String key : List.of("\"acting_steps_per_s\"", "\"inference_ceiling_obs_per_s\"", "\"acting_vs_ceiling\"",
+                "\"train_steps_per_s\"")) {
+            assertTrue(text.contains(key), key + " in " + text);
+        }
+        long acting = Long.parseLong(text.replaceAll("(?s).*\"acting_steps_per_s\": (\\d+).*", "$1"));
+        assertTrue(acting > 0, "agents stepped: " + text);
+    }
 }

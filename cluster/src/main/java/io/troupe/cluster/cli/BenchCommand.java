@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 /** {@code troupe bench ...}: benchmarks that print a table and can write JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
         subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
-            BenchCommand.LearnerBenchCommand.class})
+            BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -182,6 +182,43 @@ final class BenchCommand implements Runnable {
                         m.get("publish_ms"), m.get("device"));
             }
             System.out.println("(PPO update = 4 epochs x 4 minibatches over a 512-step rollout, CleanRL's defaults)");
+            writeJson(json, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "acting", mixinStandardHelpOptions = true,
+            description = {"Env steps/s through agents + batched inference + streaming into replay (no learner), the "
+                    + "bare inference ceiling of the same model and batch, their ratio, and steps/s while training."})
+    static final class ActingBenchCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ConfigOptions configOptions;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per phase (default 10)")
+        double seconds;
+
+        @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.num-agents=2")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds <= 0) {
+                throw new IllegalArgumentException("--seconds must be > 0");
+            }
+            com.typesafe.config.Config config = configOptions.load("cartpole-transformer.conf", overrides);
+            io.troupe.cluster.train.TrainSettings settings = io.troupe.cluster.train.TrainSettings.fromConfig(config);
+            io.troupe.learners.model.ModelConfig model = io.troupe.learners.model.ModelConfig.fromConfig(
+                    config.getConfig("troupe.model"));
+            Path work = Files.createTempDirectory("troupe-bench-acting");
+            Map<String, Object> out = io.troupe.cluster.bench.ActingBench.run(settings.env(), model,
+                    settings.numAgents(), settings.envsPerAgent(), seconds, work);
+            for (Map.Entry<String, Object> e : out.entrySet()) {
+                Object v = e.getValue();
+                System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
+            }
             writeJson(json, out);
             return 0;
         }

@@ -28,9 +28,12 @@ public final class ReplaySharding {
     public static final EntityTypeKey<ConsumerController.SequencedMessage<ExperienceBatch>> ENTITY_KEY =
             EntityTypeKey.create(ShardingConsumerController.entityTypeKeyClass(), "troupe-replay");
 
-    /** Regions already initialized, per actor system: init is idempotent. */
+    /**
+     * Regions already initialized, per actor system instance (by identity: two systems may share a name), so init is
+     * idempotent; an entry leaves when its system terminates.
+     */
     private static final java.util.Map<ActorSystem<?>, ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<
-            ExperienceBatch>>>> REGIONS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+            ExperienceBatch>>>> REGIONS = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     private ReplaySharding() {
     }
@@ -59,6 +62,7 @@ public final class ReplaySharding {
                     org.apache.pekko.actor.typed.Props.empty());
         }
         REGIONS.put(system, region);
+        system.getWhenTerminated().thenRun(() -> REGIONS.remove(system));
         return region;
     }
 

@@ -1,0 +1,161 @@
+package io.troupe.cluster.bench;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.actors.Agent;
+import io.troupe.actors.AgentSettings;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.VectorEnv;
+import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerSettings;
+import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.replay.shard.ReplaySettings;
+import io.troupe.replay.shard.ReplaySharding;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * {@code troupe bench acting}: env steps per second through the acting pipeline (agents, batched DJL inference,
+ * unrolls streamed into replay by reliable delivery) with no learner ({@code acting_steps_per_s}); in the same run the
+ * bare batched-inference ceiling of the same model at the same batch size, with as many threads as agents
+ * ({@code inference_ceiling_obs_per_s}) and their ratio; and the steps per second with a PPO learner training on the
+ * stream ({@code train_steps_per_s}).
+ */
+public final class ActingBench {
+    private ActingBench() {
+    }
+
+    public static Map<String, Object> run(String envId, ModelConfig model, int agents, int envsPerAgent,
+                                          double seconds, Path workDir) throws Exception {
+        EnvRegistry registry = EnvRegistry.defaults();
+        EnvSpec spec = registry.spec(envId);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("env", envId);
+        out.put("model", model.describe());
+        out.put("agents", agents);
+        out.put("envs_per_agent", envsPerAgent);
+        out.put("inference_ceiling_obs_per_s", Math.round(ceiling(registry, spec, model, envsPerAgent, agents,
+                seconds)));
+        out.put("acting_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, false,
+                workDir)));
+        out.put("acting_vs_ceiling", Math.round((double) (Long) out.get("acting_steps_per_s")
+                / (Long) out.get("inference_ceiling_obs_per_s") * 1000) / 1000.0);
+        out.put("train_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true,
+                workDir)));
+        return out;
+    }
+
+    /**
+     * Observations per second of the model's batched inference alone, batch = envs per agent, on as many threads as
+     * there are agents (each with its own model copy, as agents have): the ceiling the acting pipeline is held to.
+     */
+    static double ceiling(EnvRegistry registry, EnvSpec spec, ModelConfig model, int batch, int threads,
+                          double seconds) throws Exception {
+        List<CompletableFuture<Double>> runs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try (PolicyModel m = PolicyModel.create(spec, model, 1, Device.cpu());
+                     VectorEnv envs = VectorEnv.of(() -> registry.make(spec.id()), batch)) {
+                    envs.reset(1);
+                    ObservationBatch obs = envs.observations();
+                    for (int i = 0; i < 500; i++) {
+                        m.evaluate(obs);
+                    }
+                    long start = System.nanoTime();
+                    long calls = 0;
+                    while (System.nanoTime() - start < seconds * 1e9) {
+                        m.evaluate(obs);
+                        calls++;
+                    }
+                    return calls * batch / ((System.nanoTime() - start) / 1e9);
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+        }
+        double total = 0;
+        for (CompletableFuture<Double> r : runs) {
+            total += r.get();
+        }
+        return total;
+    }
+
+    private static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
+                                   double seconds, boolean learn, Path workDir) throws Exception {
+        Config node = ConfigFactory.parseString("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.roles = ["agent", "replay", "learner"]
+                pekko.loglevel = WARNING
+                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                troupe.agent.unroll-length = 32
+                """ + (learn
+                ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"
+                : "troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }"))
+                .withFallback(ConfigFactory.load()).resolve();
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-bench-acting", node);
+        try {
+            CompletableFuture<Void> up = new CompletableFuture<>();
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
+            Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
+            up.get(30, TimeUnit.SECONDS);
+            var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
+                    Optional.empty());
+            AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
+                    node.getInt("troupe.replay.max-message-bytes"), 2);
+            if (learn) {
+                LearnerSettings ls = new LearnerSettings("cpu", "ppo", agents * k, 1, 1_000_000,
+                        workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner");
+                Learner.initSingleton(system, new Learner.Spec(spec, model, PpoConfig.cleanRl(),
+                        ImpalaConfig.defaults(), ls, 1));
+            }
+            List<ActorRef<Agent.Command>> refs = new ArrayList<>();
+            for (int i = 0; i < agents; i++) {
+                int index = i;
+                refs.add(system.systemActorOf(Agent.supervised(new Agent.Spec("bench-agent-" + i, i, 10L + i,
+                        () -> registry.make(spec.id()), () -> PolicyModel.create(spec, model, 1, Device.cpu()),
+                        agentSettings, region, null)), "agent-" + index, Agent.dispatcher()));
+            }
+            // warm up, then count the steps all agents took over the measured window
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS)).get();
+            long before = totalSteps(system, refs);
+            long start = System.nanoTime();
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor((long) (seconds * 1000),
+                    TimeUnit.MILLISECONDS)).get();
+            long after = totalSteps(system, refs);
+            return (after - before) / ((System.nanoTime() - start) / 1e9);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long totalSteps(ActorSystem<?> system, List<ActorRef<Agent.Command>> agents) throws Exception {
+        long sum = 0;
+        for (ActorRef<Agent.Command> a : agents) {
+            sum += AskPattern.<Agent.Command, Agent.Stats>ask(a, Agent.GetStats::new, Duration.ofSeconds(10),
+                    system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS).steps();
+        }
+        return sum;
+    }
+}
