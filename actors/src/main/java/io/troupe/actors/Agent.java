@@ -221,7 +221,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         int n = eval.actions();
         for (int e = 0; e < k; e++) {
             envs.observations().copyRow(e, obs.get(e), step);
-            int a = sample(eval.logits(), e * n, n);
+            int a = io.troupe.core.Categorical.sample(eval.logits(), e * n, n, probs, rng);
             stepActions[e] = a;
             actions[e][step] = a;
             logProbs[e][step] = (float) Math.log(probs[a]);
@@ -255,29 +255,5 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             producer.tell(new ReplayProducer.Send(shardId, batch, unrollSeq, stored));
             unconfirmed++;
         }
-    }
-
-    private int sample(float[] l, int from, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int a = 0; a < n; a++) {
-            max = Math.max(max, l[from + a]);
-        }
-        double sum = 0;
-        for (int a = 0; a < n; a++) {
-            probs[a] = Math.exp(l[from + a] - max);
-            sum += probs[a];
-        }
-        double u = rng.nextDouble() * sum;
-        double cumulative = 0;
-        for (int a = 0; a < n; a++) {
-            probs[a] /= sum;
-        }
-        for (int a = 0; a < n - 1; a++) {
-            cumulative += probs[a] * sum;
-            if (u < cumulative) {
-                return a;
-            }
-        }
-        return n - 1;
     }
 }

@@ -34,13 +34,7 @@ public final class Evaluation {
                 Policy.Evaluation eval = policy.evaluate(vec.observations());
                 int n = eval.actions();
                 for (int e = 0; e < envs; e++) {
-                    int best = 0;
-                    for (int a = 1; a < n; a++) {
-                        if (eval.logits()[e * n + a] > eval.logits()[e * n + best]) {
-                            best = a;
-                        }
-                    }
-                    actions[e] = best;
+                    actions[e] = io.troupe.core.Categorical.argmax(eval.logits(), e * n, n);
                 }
                 vec.step(actions);
             }

@@ -86,7 +86,7 @@ public final class ReferencePpoRun {
                     for (int e = 0; e < numEnvs; e++) {
                         int i = t * numEnvs + e;
                         envs.observations().copyRow(e, obs, i);
-                        int a = sample(out.logits(), e * actionsN, actionsN, probs, rng);
+                        int a = io.troupe.core.Categorical.sample(out.logits(), e * actionsN, actionsN, probs, rng);
                         stepActions[e] = a;
                         actions[i] = a;
                         logProbs[i] = (float) Math.log(probs[a]);
@@ -140,30 +140,5 @@ public final class ReferencePpoRun {
             extra.put("device", device.toString());
             return reporter.finish(stopReason, globalStep, extra);
         }
-    }
-
-    /** Samples from softmax(logits[from .. from+n)); leaves the probabilities in {@code probs}. */
-    static int sample(float[] logits, int from, int n, double[] probs, SplittableRandom rng) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int a = 0; a < n; a++) {
-            max = Math.max(max, logits[from + a]);
-        }
-        double sum = 0;
-        for (int a = 0; a < n; a++) {
-            probs[a] = Math.exp(logits[from + a] - max);
-            sum += probs[a];
-        }
-        for (int a = 0; a < n; a++) {
-            probs[a] /= sum;
-        }
-        double u = rng.nextDouble();
-        double cumulative = 0;
-        for (int a = 0; a < n - 1; a++) {
-            cumulative += probs[a];
-            if (u < cumulative) {
-                return a;
-            }
-        }
-        return n - 1;
     }
 }

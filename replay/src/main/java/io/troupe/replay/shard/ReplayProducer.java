@@ -113,9 +113,4 @@ public final class ReplayProducer extends AbstractBehavior<ReplayProducer.Comman
         c.send().confirmTo().tell(new Confirmed(c.send().shardId(), c.send().tag(), c.ok()));
         return this;
     }
-
-    /** Pending batches (for tests and metrics). */
-    int queued() {
-        return queue.size();
-    }
 }

@@ -2,7 +2,6 @@ package io.troupe.replay.weights;
 
 import io.troupe.core.PolicyWeights;
 import java.time.Duration;
-import java.util.Optional;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -154,10 +153,5 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
             ask(t.index());
         }
         return this;
-    }
-
-    /** The version last delivered, if any (for tests). */
-    Optional<Long> delivered() {
-        return delivered < 0 ? Optional.empty() : Optional.of(delivered);
     }
 }

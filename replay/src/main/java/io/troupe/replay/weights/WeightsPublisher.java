@@ -4,7 +4,6 @@ import io.troupe.core.CrossNode;
 import io.troupe.core.PolicyWeights;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -154,10 +153,5 @@ public final class WeightsPublisher extends AbstractBehavior<WeightsPublisher.Co
         int to = Math.min(w.bytes().length, from + chunkBytes);
         g.replyTo().tell(new Chunk(w.modelId(), w.version(), g.index(), count, Arrays.copyOfRange(w.bytes(), from, to)));
         return this;
-    }
-
-    /** Versions kept (for tests). */
-    Map<Long, PolicyWeights> kept() {
-        return kept;
     }
 }
