@@ -16,8 +16,8 @@ class CategoricalTest {
         for (int i = 0; i < n; i++) {
             ones += Categorical.sample(logits, 0, 2, probs, rng);
         }
-        assertEquals(0.25, probs[0], 1e-9);
-        assertEquals(0.75, probs[1], 1e-9);
+        assertEquals(0.25, probs[0], 1e-6); // ln 3 as a float
+        assertEquals(0.75, probs[1], 1e-6);
         assertEquals(0.75, (double) ones / n, 0.01); // about 4.6 standard deviations
         assertEquals(1, Categorical.argmax(logits, 0, 2));
         assertEquals(0, Categorical.argmax(logits, 2, 2), "ties go to the first");
