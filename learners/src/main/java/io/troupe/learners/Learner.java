@@ -201,7 +201,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 collected.subList(0, spec.settings().batchUnrolls()).clear();
                 train(batch);
             }
-            getContext().getSelf().tell(NextRound.INSTANCE);
+            if (reply instanceof ReplayShard.SampleRefused refused) {
+                // a configuration error (batch larger than the table): say so, and retry slowly rather than spin
+                getContext().getLog().error("learner: replay shard {} refused a sample: {}", refused.shardId(),
+                        refused.reason());
+                getContext().scheduleOnce(java.time.Duration.ofSeconds(5), getContext().getSelf(), NextRound.INSTANCE);
+            } else {
+                getContext().getSelf().tell(NextRound.INSTANCE);
+            }
         }
         return this;
     }
