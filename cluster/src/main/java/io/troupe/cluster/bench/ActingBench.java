@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
+import io.troupe.cluster.train.EmbeddedNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.environments.EnvRegistry;
@@ -28,11 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 
 /**
  * {@code troupe bench acting}: env steps per second through the acting pipeline (agents, batched DJL inference,
@@ -100,25 +97,12 @@ public final class ActingBench {
 
     private static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
                                    double seconds, boolean learn, Path workDir) throws Exception {
-        Config node = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.roles = ["agent", "replay", "learner"]
-                pekko.loglevel = WARNING
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                troupe.agent.unroll-length = 32
-                """ + (learn
+        Config node = EmbeddedNode.config("troupe.agent.unroll-length = 32\n" + (learn
                 ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"
-                : "troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }"))
-                .withFallback(ConfigFactory.load()).resolve();
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-bench-acting", node);
+                : "troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }"),
+                ConfigFactory.load());
+        ActorSystem<Void> system = EmbeddedNode.start("troupe-bench-acting", node);
         try {
-            CompletableFuture<Void> up = new CompletableFuture<>();
-            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
-            Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
-            up.get(30, TimeUnit.SECONDS);
             var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                     Optional.empty());
             AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
@@ -145,8 +129,7 @@ public final class ActingBench {
             long after = totalSteps(system, refs);
             return (after - before) / ((System.nanoTime() - start) / 1e9);
         } finally {
-            system.terminate();
-            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            EmbeddedNode.stop(system);
         }
     }
 

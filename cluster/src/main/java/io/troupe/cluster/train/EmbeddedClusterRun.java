@@ -2,7 +2,6 @@ package io.troupe.cluster.train;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
@@ -27,13 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 
 /**
  * Training through the distributed path on an embedded one-node cluster with every role: agents as a
@@ -64,7 +60,7 @@ public final class EmbeddedClusterRun {
         int agents = settings.numAgents();
         int k = settings.envsPerAgent();
         String algorithm = settings.algorithm();
-        Config node = nodeConfig(agents * k).withFallback(config).resolve();
+        Config node = EmbeddedNode.config(nodeConfig(agents * k), config);
         EnvSpec spec;
         try (var probe = registry.make(settings.env(), settings.envOverrides())) {
             spec = probe.spec();
@@ -79,12 +75,8 @@ public final class EmbeddedClusterRun {
                 configured.role());
         Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
         AgentSettings agentSettings = AgentSettings.fromConfig(node);
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe", node);
+        ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
         try {
-            CompletableFuture<Void> up = new CompletableFuture<>();
-            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
-            Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
-            up.get(30, TimeUnit.SECONDS);
             var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                     Optional.empty());
             ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
@@ -152,27 +144,18 @@ public final class EmbeddedClusterRun {
             extra.put("device", device.toString());
             return reporter.finish(stopReason, steps, extra);
         } finally {
-            system.terminate(); // the learner checkpoints as it stops
-            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            EmbeddedNode.stop(system); // the learner checkpoints as it stops
         }
     }
 
-    /** The embedded node: loopback, every role; for PPO a queue table so every unroll is used exactly once. */
-    private Config nodeConfig(int totalEnvs) {
-        StringBuilder hocon = new StringBuilder("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.roles = ["agent", "replay", "learner"]
-                pekko.loglevel = WARNING
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                """);
+    /** On top of the embedded node: the agents' env count; for PPO a queue table so every unroll is used once. */
+    private String nodeConfig(int totalEnvs) {
+        StringBuilder hocon = new StringBuilder();
         hocon.append("troupe.agent.envs-per-agent = ").append(settings.envsPerAgent()).append('\n');
         if (!settings.algorithm().equals("impala")) {
             hocon.append("troupe.replay.table { sampler = fifo, remover = fifo, max-times-sampled = 1, max-size = ")
                     .append(Math.max(2, 2 * totalEnvs)).append(", rate-limiter.kind = queue }\n");
         }
-        return ConfigFactory.parseString(hocon.toString());
+        return hocon.toString();
     }
 }

@@ -1,0 +1,54 @@
+package io.troupe.cluster.train;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/** A one-node cluster with every role on a free loopback port: the embedded trainer's node, and the benchmarks'. */
+public final class EmbeddedNode {
+    private static final String BASE = """
+            pekko.actor.provider = cluster
+            pekko.remote.artery.canonical.hostname = "127.0.0.1"
+            pekko.remote.artery.canonical.port = 0
+            pekko.cluster.roles = ["agent", "replay", "learner"]
+            pekko.loglevel = WARNING
+            pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+            """;
+
+    private EmbeddedNode() {
+    }
+
+    /** The embedded node's settings with {@code hocon} on top, over {@code fallback}, resolved. */
+    public static Config config(String hocon, Config fallback) {
+        return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseString(BASE)).withFallback(fallback)
+                .resolve();
+    }
+
+    /** Starts the node, joins it to itself, and returns once it is Up. */
+    public static ActorSystem<Void> start(String name, Config config) throws Exception {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
+        try {
+            CompletableFuture<Void> up = new CompletableFuture<>();
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
+            Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
+            up.get(30, TimeUnit.SECONDS);
+            return system;
+        } catch (Exception e) {
+            system.terminate();
+            throw e;
+        }
+    }
+
+    /** Terminates the node and waits for it. */
+    public static void stop(ActorSystem<?> system) throws Exception {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+}
