@@ -8,6 +8,7 @@ import io.troupe.core.experience.Unroll;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.impala.ImpalaUpdate;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.Gae;
@@ -76,9 +77,12 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     static final long ROUND_WAIT_MILLIS = 200;
 
     private final Spec spec;
+    /** The model on its device(s): data-parallel when troupe.learner.device names several. */
+    private final ModelReplicas replicas;
+    /** The primary replica: the one the optimizer steps, published and checkpointed. */
     private final PolicyModel model;
     private final Adam adam;
-    private final Device device;
+    private final String devices;
     private final ActorRef<WeightsPublisher.Command> publisher;
     private final ActorRef<ReplayShard.SampleReply> replies;
     private final SplittableRandom rng;
@@ -99,8 +103,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private Learner(ActorContext<Command> context, Spec spec) {
         super(context);
         this.spec = spec;
-        this.device = io.troupe.learners.model.Devices.select(spec.settings().device());
-        this.model = PolicyModel.create(spec.env(), spec.model(), spec.seed(), device);
+        List<Device> deviceList = io.troupe.learners.model.Devices.selectAll(spec.settings().device());
+        this.devices = deviceList.stream().map(Device::toString).collect(java.util.stream.Collectors.joining(","));
+        this.replicas = ModelReplicas.create(spec.env(), spec.model(), spec.seed(), deviceList);
+        this.model = replicas.primary();
         this.adam = Adam.withDefaults(model.parameters(), model.manager());
         this.rng = new SplittableRandom(spec.seed());
         LearnerCheckpoint.load(spec.settings().checkpointDir(), model, adam).ifPresent(c -> {
@@ -224,13 +230,13 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         boolean skipped;
         if (spec.settings().algorithm().equals("impala")) {
             lr = spec.impala().learningRate();
-            ImpalaUpdate.Stats s = ImpalaUpdate.update(model, adam, unrolls, spec.impala(), lr);
+            ImpalaUpdate.Stats s = ImpalaUpdate.update(replicas, adam, unrolls, spec.impala(), lr);
             skipped = s.skipped();
             lastPolicyLoss = s.policyLoss();
             lastValueLoss = s.valueLoss();
         } else {
             lr = spec.ppo().learningRateAt(stepsConsumed);
-            PpoStats s = PpoUpdate.update(model, adam, rollout(unrolls), spec.ppo(), lr, rng);
+            PpoStats s = PpoUpdate.update(replicas, adam, rollout(unrolls), spec.ppo(), lr, rng);
             skipped = s.skippedMinibatches() == s.minibatches();
             lastPolicyLoss = s.policyLoss();
             lastValueLoss = s.valueLoss();
@@ -297,7 +303,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onStatus(GetStatus g) {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
-                device.toString(), spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
+                devices, spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
                 Thread.currentThread().getName(), lagP50, lagMax));
         return this;
     }
@@ -307,7 +313,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             checkpoint();
         } finally {
             adam.close();
-            model.close();
+            replicas.close();
         }
         return this;
     }

@@ -42,13 +42,7 @@ class ModelTest {
     Path dir;
 
     private static ObservationBatch randomObs(EnvSpec spec, int rows, long seed) {
-        ObservationBatch b = ObservationBatch.forSpace(spec.observationSpace(), rows);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int r = 0; r < rows; r++) {
-            b.write(r, spec.observationSpace() instanceof Dict d ? d.sample(rng)
-                    : io.troupe.core.Observation.of((io.troupe.core.Tensor) spec.observationSpace().sample(rng)));
-        }
-        return b;
+        return RandomObservations.batch(spec, rows, seed);
     }
 
     @Test

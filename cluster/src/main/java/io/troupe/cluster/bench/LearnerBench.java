@@ -4,16 +4,12 @@ import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.EnvSpec;
-import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
-import io.troupe.core.space.Dict;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.bench.UpdateThroughput;
 import io.troupe.learners.model.PolicyModel;
-import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
-import io.troupe.learners.ppo.PpoUpdate;
-import io.troupe.learners.ppo.RolloutBatch;
 import io.troupe.replay.weights.WeightsFetcher;
 import io.troupe.replay.weights.WeightsPublisher;
 import java.net.ServerSocket;
@@ -23,10 +19,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -55,58 +51,27 @@ public final class LearnerBench {
                 new Case("GoToObject-v0 transformer", "GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1)));
     }
 
-    public static Map<String, Object> run(List<Case> cases, Device device, double seconds, int publishes)
+    public static Map<String, Object> run(List<Case> cases, List<Device> devices, double seconds, int publishes)
             throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         Map<String, Object> out = new LinkedHashMap<>();
         PpoConfig ppo = PpoConfig.cleanRl();
         for (Case c : cases) {
             EnvSpec spec = registry.spec(c.envId());
-            try (PolicyModel model = PolicyModel.create(spec, c.model(), 1, device);
-                 Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
-                RolloutBatch batch = syntheticRollout(spec, ppo.batchSize());
-                SplittableRandom rng = new SplittableRandom(1);
-                PpoUpdate.update(model, adam, batch, ppo, 1e-4, rng); // warm-up
-                long start = System.nanoTime();
-                int updates = 0;
-                while (System.nanoTime() - start < seconds * 1e9) {
-                    PpoUpdate.update(model, adam, batch, ppo, 1e-4, rng);
-                    updates++;
-                }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("updates_per_s", Math.round(updates / elapsed * 100) / 100.0);
-                m.put("samples_per_s", Math.round(updates * (double) ppo.batchSize() / elapsed));
-                m.put("parameters", model.parameterCount());
-                m.put("weights_bytes", model.weights(0).bytes().length);
-                m.put("publish_ms", publishMs(model.weights(0), publishes));
-                m.put("device", device.toString());
-                out.put(c.name(), m);
+            UpdateThroughput.Result r = UpdateThroughput.measure(spec, c.model(), devices, ppo, seconds);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("updates_per_s", r.updatesPerS());
+            m.put("samples_per_s", r.samplesPerS());
+            m.put("parameters", r.parameters());
+            try (PolicyModel model = PolicyModel.create(spec, c.model(), 1, Device.cpu())) {
+                PolicyWeights w = model.weights(0);
+                m.put("weights_bytes", w.bytes().length);
+                m.put("publish_ms", publishMs(w, publishes));
             }
+            m.put("device", devices.stream().map(Device::toString).collect(Collectors.joining(",")));
+            out.put(c.name(), m);
         }
         return out;
-    }
-
-    private static RolloutBatch syntheticRollout(EnvSpec spec, int n) {
-        ObservationBatch obs = ObservationBatch.forSpace(spec.observationSpace(), n);
-        SplittableRandom rng = new SplittableRandom(3);
-        for (int r = 0; r < n; r++) {
-            obs.write(r, spec.observationSpace() instanceof Dict d ? d.sample(rng)
-                    : io.troupe.core.Observation.of((io.troupe.core.Tensor) spec.observationSpace().sample(rng)));
-        }
-        int actions = ((io.troupe.core.space.Discrete) spec.actionSpace()).n();
-        int[] a = new int[n];
-        float[] logp = new float[n];
-        float[] v = new float[n];
-        float[] adv = new float[n];
-        float[] ret = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = rng.nextInt(actions);
-            logp[i] = (float) Math.log(1.0 / actions);
-            adv[i] = (float) rng.nextGaussian();
-            ret[i] = (float) rng.nextGaussian();
-        }
-        return new RolloutBatch(obs, a, logp, v, adv, ret);
     }
 
     /** Median milliseconds from publishing a version on one node to a fetcher on another holding all its bytes. */

@@ -161,7 +161,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--publishes", defaultValue = "5", description = "publications timed per model (default 5)")
         int publishes;
 
-        @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default auto)")
+        @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu, gpu:N, gpu:all or a list "
+                + "such as gpu:0,gpu:1 (data-parallel) (default auto)")
         String device;
 
         @Override
@@ -171,7 +172,7 @@ final class BenchCommand implements Runnable {
             }
             Map<String, Object> out = io.troupe.cluster.bench.LearnerBench.run(
                     io.troupe.cluster.bench.LearnerBench.defaultCases(),
-                    io.troupe.learners.model.Devices.select(device), seconds, publishes);
+                    io.troupe.learners.model.Devices.selectAll(device), seconds, publishes);
             System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", "model", "updates/s", "samples/s", "params",
                     "bytes", "publish ms", "device");
             for (Map.Entry<String, Object> e : out.entrySet()) {

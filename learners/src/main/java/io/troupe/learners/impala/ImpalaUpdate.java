@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.experience.Unroll;
+import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import java.util.List;
@@ -29,6 +30,49 @@ public final class ImpalaUpdate {
     }
 
     public static Stats update(PolicyModel model, Adam adam, List<Unroll> unrolls, ImpalaConfig c, double lr) {
+        return update(ModelReplicas.single(model), adam, unrolls, c, lr);
+    }
+
+    /**
+     * The update on a data-parallel model: the unrolls are split over the replicas, each computes V-trace and the
+     * loss of its unrolls (normalized by the whole batch's steps, so the shards' losses add up to the batch's), the
+     * gradients are summed into the primary's and {@code adam} (over the primary's parameters) steps it.
+     */
+    public static Stats update(ModelReplicas replicas, Adam adam, List<Unroll> unrolls, ImpalaConfig c, double lr) {
+        int n = unrolls.size();
+        int t = unrolls.get(0).length();
+        for (Unroll un : unrolls) {
+            if (un.length() != t) {
+                throw new IllegalArgumentException("IMPALA batch mixes unroll lengths " + t + " and " + un.length());
+            }
+        }
+        replicas.broadcastWeights(); // the primary may have been loaded from a checkpoint or weights since
+        float steps = n * t;
+        double[] out = new double[4];
+        adam.zeroGradients();
+        replicas.zeroReplicaGradients();
+        int[] bounds = replicas.shardBounds(n);
+        for (int k = 0; k < replicas.size(); k++) {
+            if (bounds[k + 1] == bounds[k]) {
+                continue;
+            }
+            if (!shard(replicas.replica(k), unrolls.subList(bounds[k], bounds[k + 1]), c, steps, out)) {
+                return new Stats(Double.NaN, Double.NaN, Double.NaN, out[3] / steps, Double.NaN, true, n * t);
+            }
+        }
+        replicas.reduceGradients();
+        double norm = adam.step((float) lr, (float) c.maxGradNorm());
+        if (Double.isFinite(norm)) {
+            replicas.broadcastWeights();
+        }
+        return new Stats(out[0], out[1], out[2], out[3] / steps, norm, !Double.isFinite(norm), (long) n * t);
+    }
+
+    /**
+     * Forward, V-trace and backward of some unrolls on one replica, the losses divided by {@code steps} (the whole
+     * batch's). Adds policy loss, value loss, entropy and the sum of rhos into {@code out}; false if not finite.
+     */
+    private static boolean shard(PolicyModel model, List<Unroll> unrolls, ImpalaConfig c, float steps, double[] out) {
         int n = unrolls.size();
         int t = unrolls.get(0).length();
         int actions = model.actions();
@@ -36,26 +80,22 @@ public final class ImpalaUpdate {
         ObservationBatch all = ObservationBatch.forSpace(model.spec().observationSpace(), n * (t + 1));
         for (int u = 0; u < n; u++) {
             Unroll un = unrolls.get(u);
-            if (un.length() != t) {
-                throw new IllegalArgumentException("IMPALA batch mixes unroll lengths " + t + " and " + un.length());
-            }
             for (int s = 0; s <= t; s++) {
                 un.observations().copyRow(s, all, u * (t + 1) + s);
             }
         }
         try (NDManager scope = model.manager().newSubManager()) {
             NDList inputs = model.inputs(scope, all, null);
-            adam.zeroGradients();
-            double[] out = new double[4];
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList o = model.forward(inputs, true);
                 NDArray logpAll = o.get(0).logSoftmax(-1); // (n*(T+1), A)
                 float[] logp = logpAll.toFloatArray();
                 float[] values = o.get(1).toFloatArray();
-                float[] pgAdv = new float[n * t];
-                float[] vs = new float[n * t];
                 int[] taken = new int[n * (t + 1)];
                 float[] rowMask = new float[n * (t + 1)];
+                // per-step targets on the observation rows (the bootstrap rows get mask 0)
+                float[] advRows = new float[n * (t + 1)];
+                float[] vsRows = new float[n * (t + 1)];
                 double rhoSum = 0;
                 for (int u = 0; u < n; u++) {
                     Unroll un = unrolls.get(u);
@@ -74,23 +114,16 @@ public final class ImpalaUpdate {
                     }
                     VTrace.Result r = VTrace.compute(logRhos, discounts, un.rewards(), v, values[u * (t + 1) + t],
                             c.rhoBar(), c.cBar(), c.pgRhoBar(), c.lambda());
-                    System.arraycopy(r.pgAdvantages(), 0, pgAdv, u * t, t);
-                    System.arraycopy(r.vs(), 0, vs, u * t, t);
-                }
-                // scatter per-step targets onto the observation rows (the bootstrap rows get mask 0)
-                float[] advRows = new float[n * (t + 1)];
-                float[] vsRows = new float[n * (t + 1)];
-                for (int u = 0; u < n; u++) {
                     for (int s = 0; s < t; s++) {
-                        advRows[u * (t + 1) + s] = pgAdv[u * t + s];
-                        vsRows[u * (t + 1) + s] = vs[u * t + s];
+                        advRows[u * (t + 1) + s] = r.pgAdvantages()[s];
+                        vsRows[u * (t + 1) + s] = r.vs()[s];
                     }
                 }
+                out[3] += rhoSum;
                 NDArray mask = scope.create(rowMask).toDevice(model.device(), false);
                 NDArray oneHot = scope.create(taken).toDevice(model.device(), false).toType(DataType.INT64, false)
                         .oneHot(actions).toType(DataType.FLOAT32, false);
                 NDArray logpTaken = logpAll.mul(oneHot).sum(new int[] {-1});
-                float steps = n * t;
                 NDArray pgLoss = logpTaken.mul(scope.create(advRows).toDevice(model.device(), false)).mul(mask).sum()
                         .div(-steps);
                 NDArray vLoss = o.get(1).sub(scope.create(vsRows).toDevice(model.device(), false)).square().mul(mask)
@@ -98,16 +131,14 @@ public final class ImpalaUpdate {
                 NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mul(mask).sum().div(steps);
                 NDArray loss = pgLoss.add(vLoss.mul((float) c.vfCoef())).sub(entropy.mul((float) c.entCoef()));
                 if (!Float.isFinite(loss.getFloat())) {
-                    return new Stats(Double.NaN, Double.NaN, Double.NaN, rhoSum / steps, Double.NaN, true, n * t);
+                    return false;
                 }
                 gc.backward(loss);
-                out[0] = pgLoss.getFloat();
-                out[1] = vLoss.getFloat();
-                out[2] = entropy.getFloat();
-                out[3] = rhoSum / steps;
+                out[0] += pgLoss.getFloat();
+                out[1] += vLoss.getFloat();
+                out[2] += entropy.getFloat();
             }
-            double norm = adam.step((float) lr, (float) c.maxGradNorm());
-            return new Stats(out[0], out[1], out[2], out[3], norm, !Double.isFinite(norm), (long) n * t);
         }
+        return true;
     }
 }

@@ -82,9 +82,9 @@ final class MlpPolicyBlock extends AbstractBlock {
                 seen++;
                 long[] s = a.getShape().getShape();
                 double gain = seen == weights ? outputGain : Math.sqrt(2);
-                a.set(Orthogonal.matrix((int) s[0], (int) s[1], gain, rng));
+                InPlace.copy(a, Orthogonal.matrix((int) s[0], (int) s[1], gain, rng));
             } else {
-                a.set(new float[(int) a.size()]);
+                InPlace.copy(a, new float[(int) a.size()]);
             }
         }
     }

@@ -106,7 +106,7 @@ public final class WeightsCodec {
                         + parameters.get(count).getKey() + " of model " + modelId);
             }
             for (int i = 0; i < values.length; i++) {
-                parameters.get(i).getValue().getArray().set(values[i]);
+                InPlace.copy(parameters.get(i).getValue().getArray(), values[i]);
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("policy weights are truncated or corrupt: " + e.getMessage(), e);

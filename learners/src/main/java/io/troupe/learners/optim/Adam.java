@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.troupe.learners.model.InPlace;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -134,8 +135,8 @@ public final class Adam implements AutoCloseable {
                 throw new IllegalArgumentException("optimizer state parameter " + i + " is " + name + ", the model's is "
                         + parameters.get(i).getKey());
             }
-            m.get(i).set(readFloats(in, m.get(i).size()));
-            v.get(i).set(readFloats(in, v.get(i).size()));
+            InPlace.copy(m.get(i), readFloats(in, m.get(i).size()));
+            InPlace.copy(v.get(i), readFloats(in, v.get(i).size()));
         }
         step = s;
     }

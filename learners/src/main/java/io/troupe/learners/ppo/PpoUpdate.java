@@ -1,13 +1,16 @@
 package io.troupe.learners.ppo;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -22,6 +25,16 @@ public final class PpoUpdate {
 
     public static PpoStats update(PolicyModel model, Adam adam, RolloutBatch batch, PpoConfig config, double lr,
                                   SplittableRandom rng) {
+        return update(ModelReplicas.single(model), adam, batch, config, lr, rng);
+    }
+
+    /**
+     * The update on a data-parallel model: each minibatch is split over the replicas, their weighted gradients are
+     * summed into the primary's, and {@code adam} (built over the primary's parameters) steps the primary.
+     */
+    public static PpoStats update(ModelReplicas replicas, Adam adam, RolloutBatch batch, PpoConfig config, double lr,
+                                  SplittableRandom rng) {
+        replicas.broadcastWeights(); // the primary may have been loaded from a checkpoint or weights since
         int n = batch.size();
         int mb = Math.max(1, n / config.numMinibatches());
         int[] order = new int[n];
@@ -45,9 +58,9 @@ public final class PpoUpdate {
                 order[j] = t;
             }
             for (int start = 0; start + mb <= n; start += mb) { // a remainder below a minibatch is left out
-                int[] rows = java.util.Arrays.copyOfRange(order, start, start + mb);
-                try (NDManager scope = model.manager().newSubManager()) {
-                    double[] s = minibatch(model, adam, batch, config, lr, rows, scope);
+                int[] rows = Arrays.copyOfRange(order, start, start + mb);
+                try (NDManager scope = replicas.primary().manager().newSubManager()) {
+                    double[] s = minibatch(replicas, adam, batch, config, lr, rows, scope);
                     if (s == null) {
                         skipped++;
                         continue;
@@ -69,8 +82,8 @@ public final class PpoUpdate {
     }
 
     /** Returns {policy loss, value loss, entropy, old approx kl, approx kl, clip fraction, grad norm}, or null if skipped. */
-    private static double[] minibatch(PolicyModel model, Adam adam, RolloutBatch b, PpoConfig c, double lr, int[] rows,
-                                      NDManager scope) {
+    private static double[] minibatch(ModelReplicas replicas, Adam adam, RolloutBatch b, PpoConfig c, double lr,
+                                      int[] rows, NDManager scope) {
         int m = rows.length;
         int[] actions = new int[m];
         float[] oldLogp = new float[m];
@@ -85,7 +98,7 @@ public final class PpoUpdate {
             adv[i] = b.advantages()[r];
             ret[i] = b.returns()[r];
         }
-        if (c.normAdv() && m > 1) {
+        if (c.normAdv() && m > 1) { // over the whole minibatch, before it is split over replicas
             double mean = 0;
             for (float a : adv) {
                 mean += a;
@@ -100,42 +113,66 @@ public final class PpoUpdate {
                 adv[i] = (float) ((adv[i] - mean) / (std + 1e-8));
             }
         }
-        NDList inputs = model.inputs(scope, b.observations(), rows);
-        NDArray actionsNd = scope.create(actions).toDevice(model.device(), false);
-        NDArray oldLogpNd = scope.create(oldLogp).toDevice(model.device(), false);
-        NDArray oldValuesNd = scope.create(oldValues).toDevice(model.device(), false);
-        NDArray advNd = scope.create(adv).toDevice(model.device(), false);
-        NDArray retNd = scope.create(ret).toDevice(model.device(), false);
-        float clip = (float) c.clipCoef();
         double[] out = new double[7];
         adam.zeroGradients();
+        replicas.zeroReplicaGradients();
+        int[] bounds = replicas.shardBounds(m);
+        for (int k = 0; k < replicas.size(); k++) {
+            int from = bounds[k];
+            int to = bounds[k + 1];
+            if (to == from) {
+                continue;
+            }
+            float share = (to - from) / (float) m;
+            if (!shard(replicas.replica(k), b, c, rows, from, to, share, actions, oldLogp, oldValues, adv, ret, scope,
+                    out)) {
+                return null;
+            }
+        }
+        replicas.reduceGradients();
+        double norm = adam.step((float) lr, (float) c.maxGradNorm());
+        if (!Double.isFinite(norm)) {
+            return null;
+        }
+        replicas.broadcastWeights();
+        out[6] = norm;
+        return out;
+    }
+
+    /**
+     * Forward and backward of rows {@code [from, to)} of the minibatch on one replica, its loss weighted by
+     * {@code share}; adds the weighted statistics into {@code out}. False when the loss is not finite.
+     */
+    private static boolean shard(PolicyModel model, RolloutBatch b, PpoConfig c, int[] rows, int from, int to,
+                                 float share, int[] actions, float[] oldLogp, float[] oldValues, float[] adv,
+                                 float[] ret, NDManager scope, double[] out) {
+        Device device = model.device();
+        NDList inputs = model.inputs(scope, b.observations(), Arrays.copyOfRange(rows, from, to));
+        NDArray actionsNd = scope.create(Arrays.copyOfRange(actions, from, to)).toDevice(device, false);
+        NDArray oldLogpNd = scope.create(Arrays.copyOfRange(oldLogp, from, to)).toDevice(device, false);
+        NDArray oldValuesNd = scope.create(Arrays.copyOfRange(oldValues, from, to)).toDevice(device, false);
+        NDArray advNd = scope.create(Arrays.copyOfRange(adv, from, to)).toDevice(device, false);
+        NDArray retNd = scope.create(Arrays.copyOfRange(ret, from, to)).toDevice(device, false);
+        float clip = (float) c.clipCoef();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDList o = model.forward(inputs, true);
             PpoLosses.Losses l = PpoLosses.compute(o.get(0), o.get(1), actionsNd, oldLogpNd, oldValuesNd, advNd, retNd,
                     c);
             NDArray loss = l.loss();
-            NDArray pgLoss = l.pgLoss();
-            NDArray vLoss = l.vLoss();
-            NDArray entropy = l.entropy();
-            NDArray logRatio = l.logRatio();
-            NDArray ratio = l.ratio();
             float lossValue = loss.getFloat();
             if (!Float.isFinite(lossValue)) {
-                return null;
+                return false;
             }
-            gc.backward(loss);
-            out[0] = pgLoss.getFloat();
-            out[1] = vLoss.getFloat();
-            out[2] = entropy.getFloat();
-            out[3] = logRatio.neg().mean().getFloat();
-            out[4] = ratio.sub(1).sub(logRatio).mean().getFloat();
-            out[5] = ratio.sub(1).abs().gt(clip).toType(DataType.FLOAT32, false).mean().getFloat();
+            gc.backward(share == 1f ? loss : loss.mul(share));
+            NDArray logRatio = l.logRatio();
+            NDArray ratio = l.ratio();
+            out[0] += share * l.pgLoss().getFloat();
+            out[1] += share * l.vLoss().getFloat();
+            out[2] += share * l.entropy().getFloat();
+            out[3] += share * logRatio.neg().mean().getFloat();
+            out[4] += share * ratio.sub(1).sub(logRatio).mean().getFloat();
+            out[5] += share * ratio.sub(1).abs().gt(clip).toType(DataType.FLOAT32, false).mean().getFloat();
         }
-        double norm = adam.step((float) lr, (float) c.maxGradNorm());
-        if (!Double.isFinite(norm)) {
-            return null;
-        }
-        out[6] = norm;
-        return out;
+        return true;
     }
 }

@@ -1,0 +1,202 @@
+package io.troupe.learners.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.PolicyWeights;
+import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
+import io.troupe.core.space.Discrete;
+import io.troupe.core.space.Text;
+import io.troupe.learners.model.Devices;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.ModelReplicas;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.learners.ppo.PpoUpdate;
+import io.troupe.learners.ppo.RolloutBatch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Checks a learner device (the first GPU when the engine reports one, else the CPU) against the CPU, with the
+ * default models: the same PPO update gives the same weights on both (within float rounding and TF32), weights saved
+ * on the device load on the CPU and give the same outputs, data-parallel updates over the device and the CPU (and
+ * two replicas on the device) equal the single-device update, and the update throughput on each. Prints a table;
+ * exits 1 when a check fails. Run it with {@code java -cp <learners' classpath> io.troupe.learners.bench.DeviceCheck
+ * [--seconds S] [--json FILE]} (the README's GPU section says how on a GPU machine).
+ */
+public final class DeviceCheck {
+    /** Relative tolerance: the weight difference between two ways of computing one update, over how far it moved. */
+    private static final double RELATIVE_TOLERANCE = 0.02;
+
+    private record Case(String name, EnvSpec spec, ModelConfig model) {
+    }
+
+    private DeviceCheck() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        double seconds = 3;
+        Path json = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--json" -> json = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "'; expected --seconds S or --json FILE");
+            }
+        }
+        Engine engine = Engine.getInstance();
+        Device device = Devices.select("auto");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        out.put("gpu_count", engine.getGpuCount());
+        out.put("auto_devices", Devices.selectAll("auto").toString());
+        out.put("device", device.toString());
+        System.out.printf("engine %s, %d GPU(s), auto -> %s%n", out.get("engine"), engine.getGpuCount(),
+                out.get("auto_devices"));
+        List<Case> cases = List.of(
+                new Case("CartPole-v1 mlp", cartPole(), ModelConfig.mlp(64, 64)),
+                new Case("CartPole-v1 transformer", cartPole(), ModelConfig.transformer(32, 4, 1, 64, 6, 4)),
+                new Case("GoToObject-v0 transformer", goToObject(), ModelConfig.transformer(32, 4, 1, 64, 6, 1)));
+        boolean ok = true;
+        Map<String, Object> checks = new LinkedHashMap<>();
+        for (Case c : cases) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            double[] same = compare(c, List.of(device), List.of(Device.cpu()));
+            ok &= record(m, "same_update_" + name(device) + "_vs_cpu", same);
+            ok &= record(m, "data_parallel_" + name(device) + "+cpu_vs_" + name(device),
+                    compare(c, List.of(device, Device.cpu()), List.of(device)));
+            ok &= record(m, "data_parallel_" + name(device) + "x2_vs_" + name(device),
+                    compare(c, List.of(device, device), List.of(device)));
+            double roundTrip = roundTrip(c, device);
+            m.put("weights_round_trip_max_logit_diff", roundTrip);
+            ok &= roundTrip < 1e-2;
+            UpdateThroughput.Result onDevice = UpdateThroughput.measure(c.spec(), c.model(), List.of(device),
+                    PpoConfig.cleanRl(), seconds);
+            UpdateThroughput.Result onCpu = UpdateThroughput.measure(c.spec(), c.model(), List.of(Device.cpu()),
+                    PpoConfig.cleanRl(), seconds);
+            m.put("updates_per_s_" + name(device), onDevice.updatesPerS());
+            m.put("updates_per_s_cpu", onCpu.updatesPerS());
+            m.put("samples_per_s_" + name(device), onDevice.samplesPerS());
+            m.put("samples_per_s_cpu", onCpu.samplesPerS());
+            checks.put(c.name(), m);
+            System.out.println(c.name());
+            m.forEach((k, v) -> System.out.printf("  %-48s %s%n", k, v));
+        }
+        out.put("cases", checks);
+        out.put("passed", ok);
+        System.out.println(ok ? "device check passed" : "device check FAILED");
+        if (json != null) {
+            Files.writeString(json, toJson(out), StandardCharsets.UTF_8);
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    private static String name(Device d) {
+        return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
+    }
+
+    private static boolean record(Map<String, Object> m, String name, double[] movedAndDiff) {
+        boolean pass = movedAndDiff[1] <= RELATIVE_TOLERANCE * movedAndDiff[0] && movedAndDiff[0] > 1e-4;
+        m.put(name, String.format("%s (max diff %.3g, moved %.3g)", pass ? "PASS" : "FAIL", movedAndDiff[1],
+                movedAndDiff[0]));
+        return pass;
+    }
+
+    /** One PPO update from the same start on two device lists: {how far it moved the weights, max difference}. */
+    private static double[] compare(Case c, List<Device> a, List<Device> b) {
+        RolloutBatch batch = UpdateThroughput.syntheticRollout(c.spec(), 256, 5);
+        float[] start;
+        float[] afterA;
+        float[] afterB;
+        try (ModelReplicas ra = ModelReplicas.create(c.spec(), c.model(), 1, a);
+             Adam adamA = linearAdam(ra.primary())) {
+            start = flat(ra.primary());
+            PpoUpdate.update(ra, adamA, batch, PpoConfig.cleanRl(), 0.01, new SplittableRandom(2));
+            afterA = flat(ra.primary());
+        }
+        try (ModelReplicas rb = ModelReplicas.create(c.spec(), c.model(), 1, b);
+             Adam adamB = linearAdam(rb.primary())) {
+            PpoUpdate.update(rb, adamB, batch, PpoConfig.cleanRl(), 0.01, new SplittableRandom(2));
+            afterB = flat(rb.primary());
+        }
+        return new double[] {maxAbsDiff(start, afterA), maxAbsDiff(afterA, afterB)};
+    }
+
+    /** Weights saved on the device, loaded on the CPU: the largest difference between the two models' logits. */
+    private static double roundTrip(Case c, Device device) {
+        ObservationBatch obs = UpdateThroughput.syntheticRollout(c.spec(), 64, 9).observations();
+        try (PolicyModel onDevice = PolicyModel.create(c.spec(), c.model(), 4, device);
+             PolicyModel onCpu = PolicyModel.create(c.spec(), c.model(), 5, Device.cpu())) {
+            PolicyWeights w = onDevice.weights(1);
+            onCpu.load(w);
+            return maxAbsDiff(onDevice.infer(obs).logits(), onCpu.infer(obs).logits());
+        }
+    }
+
+    /** Adam with a large epsilon: a step nearly linear in the gradient, so rounding cannot flip its sign. */
+    private static Adam linearAdam(PolicyModel m) {
+        return new Adam(m.parameters(), m.manager(), 0.9f, 0.999f, 1f);
+    }
+
+    private static float[] flat(PolicyModel m) {
+        List<float[]> parts = new ArrayList<>();
+        int n = 0;
+        for (var p : m.parameters()) {
+            float[] a = p.getValue().getArray().toFloatArray();
+            parts.add(a);
+            n += a.length;
+        }
+        float[] out = new float[n];
+        int o = 0;
+        for (float[] a : parts) {
+            System.arraycopy(a, 0, out, o, a.length);
+            o += a.length;
+        }
+        return out;
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
+    }
+
+    /** CartPole-v1's spec, written out so the check needs no environments on its class path. */
+    private static EnvSpec cartPole() {
+        return EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, io.troupe.core.DType.FLOAT32, 4), new Discrete(2));
+    }
+
+    /** GoToObject-v0's observation shapes (image 3x30x30, a 5-token mission, 5 state floats), 4 actions. */
+    private static EnvSpec goToObject() {
+        return EnvSpec.of("GoToObject-v0", Dict.of("image", Box.image(3, 30, 30),
+                "mission", Text.of(5, List.of("go", "to", "the", "red", "green", "blue", "ball", "box", "key")),
+                "state", Box.uniform(0, 1, io.troupe.core.DType.FLOAT32, 5)), new Discrete(4));
+    }
+
+    private static String toJson(Object o) {
+        if (o instanceof Map<?, ?> map) {
+            StringBuilder b = new StringBuilder("{");
+            map.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
+                    .append(toJson(v)));
+            return b.append('}').toString();
+        }
+        if (o instanceof Number || o instanceof Boolean) {
+            return o.toString();
+        }
+        return '"' + o.toString().replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+}
