@@ -5,6 +5,7 @@ import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
+import io.troupe.environments.reward.RewardShaper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -40,6 +41,8 @@ public final class VectorEnv implements AutoCloseable {
     private final Action.Continuous[] continuousActions;
     private final StepOutcome outcome = new StepOutcome();
     private EpisodeListener listener = (i, r, l, t, s) -> { };
+    private RewardShaper shaper;
+    private final double[] envRewards;
     private boolean started;
 
     public VectorEnv(List<? extends Env> copies) {
@@ -58,6 +61,7 @@ public final class VectorEnv implements AutoCloseable {
         this.observations = ObservationBatch.forSpace(spec.observationSpace(), k);
         this.finalObservations = ObservationBatch.forSpace(spec.observationSpace(), k);
         this.rewards = new double[k];
+        this.envRewards = new double[k];
         this.terminated = new boolean[k];
         this.truncated = new boolean[k];
         this.success = new boolean[k];
@@ -100,12 +104,28 @@ public final class VectorEnv implements AutoCloseable {
         this.listener = listener == null ? (i, r, l, t, s) -> { } : listener;
     }
 
+    /**
+     * Computes {@link #rewards()} with {@code shaper} instead of the envs' own rewards ({@link #envRewards()} keeps
+     * those; the episode listener still gets the env's own return). Set it before {@link #reset}.
+     */
+    public void setRewardShaper(RewardShaper shaper) {
+        this.shaper = shaper;
+        if (shaper != null && started) {
+            for (int i = 0; i < envs.length; i++) {
+                shaper.started(i, envs[i], observations);
+            }
+        }
+    }
+
     /** Resets every copy; copy {@code i} gets seed {@code seed + i}. */
     public void reset(long seed) {
         for (int i = 0; i < envs.length; i++) {
             envs[i].resetInto(seed + i, observations, i);
             episodeReturns[i] = 0;
             episodeLengths[i] = 0;
+            if (shaper != null) {
+                shaper.started(i, envs[i], observations);
+            }
         }
         started = true;
     }
@@ -118,7 +138,7 @@ public final class VectorEnv implements AutoCloseable {
                     + spec.actionSpace().describe());
         }
         for (int i = 0; i < envs.length; i++) {
-            stepOne(i, Action.discrete(actions[i]));
+            stepOne(i, Action.discrete(actions[i]), actions[i]);
         }
     }
 
@@ -131,7 +151,7 @@ public final class VectorEnv implements AutoCloseable {
         checkStep(actions.length, envs.length * actionDim, "continuous action values (K x " + actionDim + ")");
         for (int i = 0; i < envs.length; i++) {
             System.arraycopy(actions, i * actionDim, continuousActions[i].values(), 0, actionDim);
-            stepOne(i, continuousActions[i]);
+            stepOne(i, continuousActions[i], 0);
         }
     }
 
@@ -144,10 +164,11 @@ public final class VectorEnv implements AutoCloseable {
         }
     }
 
-    private void stepOne(int i, Action action) {
+    private void stepOne(int i, Action action, int actionIndex) {
         Env env = envs[i];
         env.stepInto(action, observations, i, outcome);
-        rewards[i] = outcome.reward;
+        envRewards[i] = outcome.reward;
+        rewards[i] = shaper == null ? outcome.reward : shaper.reward(i, env, actionIndex, outcome, observations);
         terminated[i] = outcome.terminated;
         truncated[i] = outcome.truncated;
         success[i] = outcome.success;
@@ -159,6 +180,9 @@ public final class VectorEnv implements AutoCloseable {
             episodeReturns[i] = 0;
             episodeLengths[i] = 0;
             env.resetInto(observations, i);
+            if (shaper != null) {
+                shaper.started(i, env, observations);
+            }
         }
     }
 
@@ -172,8 +196,14 @@ public final class VectorEnv implements AutoCloseable {
         return finalObservations;
     }
 
+    /** The last step's rewards: the reward shaper's when one is set, else the envs' own. */
     public double[] rewards() {
         return rewards;
+    }
+
+    /** The last step's rewards as the envs gave them. */
+    public double[] envRewards() {
+        return envRewards;
     }
 
     public boolean[] terminated() {

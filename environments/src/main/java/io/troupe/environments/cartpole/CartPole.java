@@ -7,6 +7,7 @@ import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
 import io.troupe.environments.AbstractEnv;
 import io.troupe.environments.EnvParams;
+import io.troupe.environments.RewardFeatures;
 import io.troupe.environments.StepOutcome;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
@@ -19,7 +20,7 @@ import java.util.random.RandomGenerator;
  * at 500 steps (by the registry's {@code TimeLimit}); initial state uniform in [-0.05, 0.05]. The state is float64; the
  * observation {@code [x, x_dot, theta, theta_dot]} is float32.
  */
-public final class CartPole extends AbstractEnv {
+public final class CartPole extends AbstractEnv implements RewardFeatures {
     public static final String ID = "CartPole-v1";
 
     static final double GRAVITY = 9.8;
@@ -100,6 +101,20 @@ public final class CartPole extends AbstractEnv {
     }
 
     /** The float64 state {@code [x, x_dot, theta, theta_dot]}, like Gymnasium's {@code env.unwrapped.state}. */
+    /** The state's four fields: cart position and velocity, pole angle (radians) and angular velocity. */
+    @Override
+    public java.util.List<String> rewardFeatureNames() {
+        return java.util.List.of("x", "x_dot", "theta", "theta_dot");
+    }
+
+    @Override
+    public void writeRewardFeatures(double[] out, int offset) {
+        out[offset] = x;
+        out[offset + 1] = xDot;
+        out[offset + 2] = theta;
+        out[offset + 3] = thetaDot;
+    }
+
     public double[] state() {
         return new double[] {x, xDot, theta, thetaDot};
     }

@@ -11,6 +11,7 @@ import io.troupe.core.space.Text;
 import io.troupe.environments.AbstractEnv;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.RgbRenderable;
+import io.troupe.environments.RewardFeatures;
 import io.troupe.environments.StepOutcome;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +36,7 @@ import java.util.random.RandomGenerator;
  * {@code [5]}: the agent's direction one-hot and the fraction of the time limit used. Layouts and missions are drawn
  * from the seed. The image is redrawn incrementally (only the cells that changed), so rendering every step is cheap.
  */
-public final class GoToObject extends AbstractEnv implements RgbRenderable {
+public final class GoToObject extends AbstractEnv implements RgbRenderable, RewardFeatures {
     public static final String ID = "GoToObject-v0";
 
     /** Object types, in vocabulary order. */
@@ -240,6 +241,24 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable {
             s[base + d] = d == dir ? 1f : 0f;
         }
         s[base + 4] = Math.min(1f, (float) t / maxSteps);
+    }
+
+    /**
+     * {@code distance}: Manhattan distance from the agent to the target object; {@code agent_x, agent_y, target_x,
+     * target_y}: cells (0 is the left or top column).
+     */
+    @Override
+    public List<String> rewardFeatureNames() {
+        return List.of("distance", "agent_x", "agent_y", "target_x", "target_y");
+    }
+
+    @Override
+    public void writeRewardFeatures(double[] out, int offset) {
+        out[offset] = distanceToTarget();
+        out[offset + 1] = agentX;
+        out[offset + 2] = agentY;
+        out[offset + 3] = objX[0];
+        out[offset + 4] = objY[0];
     }
 
     /** Manhattan distance from the agent to the target object (for shaped rewards and tests). */
