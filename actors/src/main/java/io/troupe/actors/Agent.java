@@ -7,6 +7,9 @@ import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.Unroll;
 import io.troupe.environments.Env;
 import io.troupe.environments.VectorEnv;
+import io.troupe.actors.reward.RewardFollower;
+import io.troupe.environments.reward.FeatureSource;
+import io.troupe.environments.reward.RewardShaper;
 import io.troupe.replay.shard.ReplayProducer;
 import io.troupe.replay.weights.WeightsFetcher;
 import java.time.Duration;
@@ -41,7 +44,11 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  */
 public final class Agent extends AbstractBehavior<Agent.Command> {
 
-    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop {
+    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, RewardReady {
+    }
+
+    /** The registry's active reward is known and offered to the env copies: acting may start. */
+    private record RewardReady(RewardFollower.Ready ready) implements Command, NoSerializationVerificationNeeded {
     }
 
     /** Stops the agent (its host uses it when sharding moves or stops it). */
@@ -58,16 +65,31 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     public record GetStats(ActorRef<Stats> replyTo) implements Command, NoSerializationVerificationNeeded {
     }
 
-    /** An agent's counters. */
-    public record Stats(String agentId, long steps, long episodes, long unrollsSent, long policyVersion)
-            implements NoSerializationVerificationNeeded {
+    /**
+     * An agent's counters; {@code rewardVersion} is the version its env copies switch to (some may still finish an
+     * episode under the previous one), {@code rewardFallbacks} how many reward versions failed on it.
+     */
+    public record Stats(String agentId, long steps, long episodes, long unrollsSent, long policyVersion,
+                        long rewardVersion, long rewardFallbacks) implements NoSerializationVerificationNeeded {
     }
 
     /** What an agent reports about an episode: ended normally, or aborted by a failure. Crosses nodes. */
-    public sealed interface Report extends io.troupe.core.CrossNode permits EpisodeEnded, Aborted {
+    public sealed interface Report extends io.troupe.core.CrossNode permits EpisodeEnded, Aborted, RewardEvent {
     }
 
-    public record EpisodeEnded(String agentId, double episodeReturn, int length, boolean success, long policyVersion)
+    /**
+     * An episode ended: {@code episodeReturn} is the env's own return (what targets such as CartPole's 475 are about),
+     * {@code rewardReturn} the return under reward version {@code rewardVersion}, which produced the whole episode.
+     */
+    public record EpisodeEnded(String agentId, double episodeReturn, int length, boolean success, long policyVersion,
+                               long rewardVersion, double rewardReturn) implements Report {
+    }
+
+    /**
+     * A reward version could not be used on this agent: it failed at run time ({@code fallbackVersion} replaced it),
+     * or it could not be compiled here ({@code fallbackVersion} is the version kept).
+     */
+    public record RewardEvent(String agentId, String envId, long version, long fallbackVersion, String reason)
             implements Report {
     }
 
@@ -99,6 +121,9 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private final float[][] values;
     private final float[][] logits;
     private final int[] stepActions;
+    private final RewardShaper shaper;
+    private final long[] unrollRewardVersion;
+    private boolean started;
     private final double[] probs;
     private int step;
     private long unrollSeq;
@@ -132,12 +157,23 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         for (int e = 0; e < k; e++) {
             obs.add(ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
         }
+        this.shaper = new RewardShaper(FeatureSource.of(envs.env(0)), k, s.rewardSwitchAt(),
+                RewardShaper.Version.ENV);
+        shaper.setFallbackListener((failed, fallback, reason) -> {
+            getContext().getLog().warn("agent {}: reward version {} failed ({}); using version {}", spec.agentId(),
+                    failed, reason, fallback);
+            report(new RewardEvent(spec.agentId(), envs.spec().id(), failed, fallback, reason));
+        });
+        envs.setRewardShaper(shaper);
         envs.setEpisodeListener((i, ret, len, term, success) -> {
             episodes++;
             if (spec.reports() != null) {
-                spec.reports().tell(new EpisodeEnded(spec.agentId(), ret, len, success, policyVersion));
+                spec.reports().tell(new EpisodeEnded(spec.agentId(), ret, len, success, policyVersion,
+                        shaper.rewardVersion(i), shaper.episodeReturn(i)));
             }
         });
+        this.unrollRewardVersion = new long[k];
+        java.util.Arrays.fill(unrollRewardVersion, Long.MAX_VALUE);
         envs.reset(spec.seed());
         this.producerId = spec.agentId() + "-" + UUID.randomUUID(); // unique per incarnation: shards dedupe on it
         this.shardId = "replay-" + Math.floorMod(spec.index(), s.replayShards());
@@ -148,7 +184,29 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 "weights");
         fetcher.tell(WeightsFetcher.FetchLatest.INSTANCE);
         this.stored = context.messageAdapter(ReplayProducer.Confirmed.class, Stored::new);
-        context.getSelf().tell(Tick.INSTANCE);
+        // act once the registry's active reward is known (a local read: no network round trip)
+        context.spawn(RewardFollower.create(envs.spec().id(), shaper,
+                context.messageAdapter(RewardFollower.Ready.class, RewardReady::new),
+                refused -> report(new RewardEvent(spec.agentId(), envs.spec().id(), refused.spec().version(),
+                        shaper.offeredVersion(), refused.reason()))), "reward");
+    }
+
+    private void report(Report r) {
+        if (spec.reports() != null) {
+            spec.reports().tell(r);
+        }
+    }
+
+    private Behavior<Command> onRewardReady() {
+        if (!started) {
+            started = true;
+            // the copies were reset before the version was known: their first episode starts under it
+            for (int i = 0; i < k; i++) {
+                shaper.started(i, envs.env(i), envs.observations());
+            }
+            getContext().getSelf().tell(Tick.INSTANCE);
+        }
+        return this;
     }
 
     public static Behavior<Command> create(Spec spec) {
@@ -168,6 +226,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(RewardReady.class, r -> onRewardReady())
                 .onMessage(WeightsArrived.class, w -> {
                     pending = w.weights(); // applied at the next unroll boundary
                     return this;
@@ -182,7 +241,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 })
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .onMessage(GetStats.class, g -> {
-                    g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion));
+                    g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion,
+                            shaper.offeredVersion(), shaper.fallbacks()));
                     return this;
                 })
                 .onSignal(PostStop.class, s -> {
@@ -232,6 +292,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         steps += k;
         for (int e = 0; e < k; e++) {
             rewards[e][step] = (float) envs.rewards()[e];
+            unrollRewardVersion[e] = Math.min(unrollRewardVersion[e], shaper.rewardVersion(e));
             terminated[e][step] = envs.terminated()[e];
             truncated[e][step] = envs.truncated()[e];
         }
@@ -248,7 +309,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             envs.observations().copyRow(e, obs.get(e), t);
             unrolls.add(new Unroll(spec.agentId(), unrollSeq++, obs.get(e), actions[e].clone(), new float[0],
                     rewards[e].clone(), terminated[e].clone(), truncated[e].clone(), logits[e].clone(),
-                    logProbs[e].clone(), values[e].clone(), policyVersion, 0));
+                    logProbs[e].clone(), values[e].clone(), policyVersion, unrollRewardVersion[e]));
+            unrollRewardVersion[e] = Long.MAX_VALUE;
             obs.set(e, ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
         }
         for (ExperienceBatch batch : ExperienceBatch.split(unrolls, spec.settings().maxMessageBytes())) {

@@ -2,6 +2,7 @@ package io.troupe.actors;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.troupe.environments.reward.RewardShaper;
 
 /**
  * The {@code troupe.agent} settings, read once and validated (errors name the key).
@@ -11,9 +12,11 @@ import com.typesafe.config.ConfigException;
  * @param replayShards     number of replay shards; agent i writes to shard i mod replayShards
  * @param maxMessageBytes  batches of unrolls stay under this size (under the remote frame size)
  * @param maxUnconfirmed   batches sent but not yet stored after which the agent pauses (replay backpressure)
+ * @param rewardSwitchAt   when env copies adopt a new reward version ({@code troupe.reward.switch-at}): at their next
+ *                         episode start (no episode mixes two rewards) or at their next step
  */
 public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes,
-                            int maxUnconfirmed) {
+                            int maxUnconfirmed, RewardShaper.SwitchAt rewardSwitchAt) {
     /** The dispatcher agents run on (DJL inference happens inside the agent). */
     public static final String DISPATCHER = "troupe.agent.dispatcher";
 
@@ -36,7 +39,8 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
             Config c = root.getConfig("troupe.agent");
             return new AgentSettings(c.getInt("envs-per-agent"), c.getInt("unroll-length"),
                     root.getInt("troupe.replay.shards"), root.getInt("troupe.replay.max-message-bytes"),
-                    c.getInt("max-unconfirmed-batches"));
+                    c.getInt("max-unconfirmed-batches"),
+                    RewardShaper.SwitchAt.parse(root.getString("troupe.reward.switch-at")));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.agent: " + e.getMessage(), e);
         }

@@ -18,7 +18,12 @@ import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
 import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.table.SampledItem;
+import io.troupe.replay.registry.RewardRegistry;
 import io.troupe.replay.weights.WeightsPublisher;
+import io.troupe.core.reward.RewardHistory;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -47,7 +52,12 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  */
 public final class Learner extends AbstractBehavior<Learner.Command> {
 
-    public sealed interface Command permits GetStatus, ShardsChanged, Reply, NextRound {
+    public sealed interface Command permits GetStatus, ShardsChanged, Reply, NextRound, RewardChanged {
+    }
+
+    /** The reward registry's history of this env changed (only subscribed when dropping stale rewards). */
+    private record RewardChanged(Replicator.SubscribeResponse<LWWRegister<RewardHistory>> response)
+            implements Command, NoSerializationVerificationNeeded {
     }
 
     public record GetStatus(ActorRef<Status> replyTo) implements Command, CrossNode {
@@ -56,7 +66,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** Counters for status pages and tests. */
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
-                         String thread, long lagP50, long lagMax)
+                         String thread, long lagP50, long lagMax, long activeRewardVersion,
+                         long droppedStaleUnrolls)
             implements CrossNode {
     }
 
@@ -96,6 +107,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private long lagP50;
     private long lagMax;
     private long requestId;
+    /** The registry's active reward version (followed only with drop-stale-rewards). */
+    private long activeRewardVersion;
+    private long droppedStaleUnrolls;
     /** Outstanding sample requests by request id: one per shard at a time, each shard pulled independently. */
     private final java.util.Map<Long, ActorRef<ReplayShard.Command>> inFlight = new java.util.HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
@@ -121,6 +135,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
         context.getSystem().receptionist().tell(Receptionist.subscribe(ReplayShard.SERVICE_KEY,
                 context.messageAdapter(Receptionist.Listing.class, ShardsChanged::new)));
+        if (spec.settings().dropStaleRewards()) {
+            @SuppressWarnings("unchecked")
+            Class<Replicator.SubscribeResponse<LWWRegister<RewardHistory>>> type =
+                    (Class<Replicator.SubscribeResponse<LWWRegister<RewardHistory>>>) (Class<?>)
+                            Replicator.SubscribeResponse.class;
+            DistributedData.get(context.getSystem()).replicator().tell(new Replicator.Subscribe<>(
+                    RewardRegistry.key(spec.env().id()), context.messageAdapter(type, RewardChanged::new)));
+        }
     }
 
     public static Behavior<Command> create(Spec spec) {
@@ -157,6 +179,12 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 .onMessage(Reply.class, this::onReply)
                 .onMessageEquals(NextRound.INSTANCE, this::onNextRound)
                 .onMessage(GetStatus.class, this::onStatus)
+                .onMessage(RewardChanged.class, c -> {
+                    if (c.response() instanceof Replicator.Changed<LWWRegister<RewardHistory>> changed) {
+                        activeRewardVersion = changed.get(changed.key()).getValue().active();
+                    }
+                    return this;
+                })
                 .onSignal(PostStop.class, s -> onStop())
                 .build();
     }
@@ -220,6 +248,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     private void train(List<Unroll> unrolls) {
+        if (spec.settings().dropStaleRewards()) {
+            int before = unrolls.size();
+            unrolls.removeIf(u -> u.rewardVersion() != activeRewardVersion);
+            droppedStaleUnrolls += before - unrolls.size();
+            if (unrolls.isEmpty()) {
+                return;
+            }
+        }
         int length = unrolls.get(0).length();
         unrolls.removeIf(u -> u.length() != length);
         long steps = (long) unrolls.size() * length;
@@ -304,7 +340,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private Behavior<Command> onStatus(GetStatus g) {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
                 devices, spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
-                Thread.currentThread().getName(), lagP50, lagMax));
+                Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls));
         return this;
     }
 

@@ -16,9 +16,12 @@ import java.util.Locale;
  * @param checkpointDir    where checkpoints live; a shared file system lets another learner node resume
  * @param chunkBytes       size of the pieces weights are fetched in (well under the remote frame size)
  * @param role             the cluster role of learner nodes (the singleton runs on the oldest)
+ * @param dropStaleRewards drop unrolls whose reward version is not the registry's active one (an unroll that
+ *                         straddles a switch carries the older version)
  */
 public record LearnerSettings(String device, String algorithm, int batchUnrolls, int publishEvery,
-                              int checkpointEvery, Path checkpointDir, int chunkBytes, String role) {
+                              int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
+                              boolean dropStaleRewards) {
     public static final List<String> ALGORITHMS = List.of("ppo", "impala");
     /** The dispatcher learners run on: never Pekko's default dispatcher. */
     public static final String DISPATCHER = "troupe.learner.dispatcher";
@@ -43,7 +46,8 @@ public record LearnerSettings(String device, String algorithm, int batchUnrolls,
         try {
             return new LearnerSettings(c.getString("device"), c.getString("algorithm"), c.getInt("batch-unrolls"),
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
-                    (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"));
+                    (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
+                    c.getBoolean("drop-stale-rewards"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.learner: " + e.getMessage(), e);
         }

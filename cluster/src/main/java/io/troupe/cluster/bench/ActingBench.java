@@ -106,10 +106,11 @@ public final class ActingBench {
             var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                     Optional.empty());
             AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
-                    node.getInt("troupe.replay.max-message-bytes"), 2);
+                    node.getInt("troupe.replay.max-message-bytes"), 2,
+                    io.troupe.environments.reward.RewardShaper.SwitchAt.EPISODE);
             if (learn) {
                 LearnerSettings ls = new LearnerSettings("cpu", "ppo", agents * k, 1, 1_000_000,
-                        workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner");
+                        workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner", false);
                 Learner.initSingleton(system, new Learner.Spec(spec, model, PpoConfig.cleanRl(),
                         ImpalaConfig.defaults(), ls, 1));
             }

@@ -6,9 +6,6 @@ import io.troupe.cluster.train.ProgressLine;
 import io.troupe.cluster.train.EmbeddedClusterRun;
 import io.troupe.cluster.train.RandomPolicyRun;
 import io.troupe.cluster.train.ReferencePpoRun;
-import io.troupe.learners.model.Devices;
-import io.troupe.learners.model.ModelConfig;
-import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.cluster.train.RunDirectory;
 import io.troupe.cluster.train.TrainSettings;
 import io.troupe.environments.EnvRegistry;
@@ -41,6 +38,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--target", paramLabel = "RETURN", description = "100-episode mean return that counts as solved")
     Double target;
 
+    @Option(names = "--admin-port", paramLabel = "PORT",
+            description = "serve the admin HTTP API (status, rewards) on 127.0.0.1:PORT (troupe.admin.port; 0 picks a "
+                    + "free port); mutating requests need the TROUPE_ADMIN_TOKEN bearer token")
+    Integer adminPort;
+
     @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.seed=3")
     List<String> overrides = new ArrayList<>();
 
@@ -49,6 +51,9 @@ final class TrainCommand implements Callable<Integer> {
         List<String> all = new ArrayList<>(overrides);
         if (runDir != null) {
             all.add("troupe.train.runs-dir=\"" + runDir + "\"");
+        }
+        if (adminPort != null) {
+            all.add("troupe.admin.port=" + adminPort);
         }
         if (target != null) {
             all.add("troupe.train.target-return=" + target);
@@ -80,10 +85,7 @@ final class TrainCommand implements Callable<Integer> {
                     ? new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run()
                     : settings.mode().equals("cluster")
                     ? new EmbeddedClusterRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run()
-                    : new ReferencePpoRun(settings, PpoConfig.fromConfig(config.getConfig("troupe.ppo")),
-                        ModelConfig.fromConfig(config.getConfig("troupe.model")),
-                        Devices.select(config.getString("troupe.learner.device")), registry, run,
-                        ProgressLine.forStdout(), stop).run();
+                    : new ReferencePpoRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run();
             System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
                     summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
                     summary.get("solved"), (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));

@@ -3,6 +3,8 @@ package io.troupe.cluster.train;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import io.troupe.actors.Agent;
+import io.troupe.cluster.admin.AdminServer;
+import io.troupe.cluster.admin.AdminSettings;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
 import io.troupe.core.EnvSpec;
@@ -71,10 +73,11 @@ public final class EmbeddedClusterRun {
         LearnerSettings learnerSettings = new LearnerSettings(configured.device(), algorithm.equals("impala")
                 ? "impala" : "ppo", algorithm.equals("impala") ? configured.batchUnrolls() : agents * k,
                 configured.publishEvery(), configured.checkpointEvery(), checkpoints, configured.chunkBytes(),
-                configured.role());
+                configured.role(), configured.dropStaleRewards());
         Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
         AgentSettings agentSettings = AgentSettings.fromConfig(node);
         ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
+        AdminServer adminServer = null;
         try {
             var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                     Optional.empty());
@@ -94,6 +97,11 @@ public final class EmbeddedClusterRun {
                     ShardedDaemonProcessSettings.create(system).withRole("agent"), Optional.of(AgentHost.STOP));
 
             RunReporter reporter = new RunReporter(settings, run, progress, spec);
+            AdminSettings admin = AdminSettings.fromConfig(node, System.getenv());
+            if (admin.enabled()) {
+                adminServer = AdminServer.start(system, admin, registry, reporter::latest);
+                progress.log("admin API on " + adminServer.url());
+            }
             long steps = 0;
             String stopReason = "step budget spent";
             Learner.Status status = null;
@@ -103,7 +111,12 @@ public final class EmbeddedClusterRun {
                         RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
                         .get(15, TimeUnit.SECONDS);
                 for (Agent.EpisodeEnded e : drained.episodes()) {
-                    reporter.episode(e.episodeReturn(), e.success());
+                    reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn());
+                }
+                for (Agent.RewardEvent e : drained.rewardEvents()) {
+                    reporter.rewardFallback();
+                    progress.log("reward: " + e.agentId() + " could not use reward v" + e.version() + " of "
+                            + e.envId() + " (" + e.reason() + "); it uses v" + e.fallbackVersion());
                 }
                 steps = drained.envSteps();
                 status = AskPattern.<Learner.Command, Learner.Status>ask(learner, Learner.GetStatus::new,
@@ -143,6 +156,9 @@ public final class EmbeddedClusterRun {
             extra.put("device", device.toString());
             return reporter.finish(stopReason, steps, extra);
         } finally {
+            if (adminServer != null) {
+                adminServer.close();
+            }
             EmbeddedNode.stop(system); // the learner checkpoints as it stops
         }
     }

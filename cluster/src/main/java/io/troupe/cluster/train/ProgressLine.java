@@ -32,6 +32,16 @@ public final class ProgressLine {
         out.flush();
     }
 
+    /** An event line of its own (the in-place progress line continues below it). */
+    public void log(String line) {
+        if (inPlace && lastLength > 0) {
+            out.print("\r" + " ".repeat(lastLength) + "\r");
+            lastLength = 0;
+        }
+        out.println(line);
+        out.flush();
+    }
+
     /** Ends the in-place line so later output starts on a new line. */
     public void finish() {
         if (inPlace && lastLength > 0) {

@@ -3,7 +3,11 @@ package io.troupe.cluster.train;
 import ai.djl.Device;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
+import com.typesafe.config.Config;
+import io.troupe.cluster.admin.AdminSettings;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.reward.FeatureSource;
+import io.troupe.environments.reward.RewardShaper;
 import io.troupe.environments.VectorEnv;
 import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.model.ModelConfig;
@@ -35,28 +39,60 @@ public final class ReferencePpoRun {
     private final ProgressLine progress;
     private final AtomicBoolean stopRequested;
 
-    public ReferencePpoRun(TrainSettings settings, PpoConfig ppo, ModelConfig modelConfig, Device device,
-                           EnvRegistry registry, RunDirectory run, ProgressLine progress, AtomicBoolean stopRequested) {
+    private final Config config;
+
+    /** Reads troupe.ppo, troupe.model, troupe.learner.device, troupe.reward and troupe.admin from {@code config}. */
+    public ReferencePpoRun(TrainSettings settings, Config config, EnvRegistry registry, RunDirectory run,
+                           ProgressLine progress, AtomicBoolean stopRequested) {
         this.settings = settings;
-        this.ppo = ppo;
-        this.modelConfig = modelConfig;
-        this.device = device;
+        this.config = config;
+        this.ppo = PpoConfig.fromConfig(config.getConfig("troupe.ppo"));
+        this.modelConfig = ModelConfig.fromConfig(config.getConfig("troupe.model"));
+        this.device = io.troupe.learners.model.Devices.select(config.getString("troupe.learner.device"));
         this.registry = registry;
         this.run = run;
         this.progress = progress;
         this.stopRequested = stopRequested;
     }
 
-    public Map<String, Object> run() {
+    public Map<String, Object> run() throws Exception {
         int numEnvs = ppo.numEnvs();
         int numSteps = ppo.numSteps();
         int batch = ppo.batchSize();
+        AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
         try (VectorEnv envs = VectorEnv.of(() -> registry.make(settings.env(), settings.envOverrides()), numEnvs);
              PolicyModel model = PolicyModel.create(envs.spec(), modelConfig, settings.seed(), device);
              Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
             EnvSpec spec = envs.spec();
             RunReporter reporter = new RunReporter(settings, run, progress, spec);
-            envs.setEpisodeListener((i, ret, len, terminated, success) -> reporter.episode(ret, success));
+            RewardShaper shaper = new RewardShaper(FeatureSource.of(envs.env(0)), numEnvs,
+                    RewardShaper.SwitchAt.parse(config.getString("troupe.reward.switch-at")), RewardShaper.Version.ENV);
+            java.util.concurrent.ConcurrentLinkedQueue<String> rewardEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            shaper.setFallbackListener((failed, fallback, reason) -> {
+                reporter.rewardFallback();
+                progress.log("reward v" + failed + " failed (" + reason + "); using v" + fallback);
+            });
+            envs.setRewardShaper(shaper);
+            envs.setEpisodeListener((i, ret, len, terminated, success) -> reporter.episode(ret, success,
+                    shaper.rewardVersion(i), shaper.episodeReturn(i)));
+            try (AdminNode adminNode = admin.enabled() ? AdminNode.start(config, admin, registry, reporter::latest)
+                    : null) {
+                if (adminNode != null) {
+                    adminNode.follow(spec.id(), shaper, refused -> rewardEvents.add("reward " + refused.spec()
+                            .describe() + " refused: " + refused.reason()));
+                    progress.log("admin API on " + adminNode.url());
+                }
+                return train(envs, model, adam, spec, reporter, rewardEvents);
+            }
+        }
+    }
+
+    private Map<String, Object> train(VectorEnv envs, PolicyModel model, Adam adam, EnvSpec spec,
+                                      RunReporter reporter, java.util.Queue<String> rewardEvents) {
+        int numEnvs = ppo.numEnvs();
+        int numSteps = ppo.numSteps();
+        int batch = ppo.batchSize();
+        {
             envs.reset(settings.seed() * 1000);
             SplittableRandom rng = new SplittableRandom(settings.seed());
             int actionsN = model.actions();
@@ -124,6 +160,9 @@ public final class ReferencePpoRun {
                         advantages, returns), ppo, lr, rng);
                 updates++;
                 lastStats = stats.asMetrics();
+                for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
+                    progress.log(event);
+                }
                 reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, false);
                 if (reporter.outOfTime()) {
                     stopReason = "time budget spent";

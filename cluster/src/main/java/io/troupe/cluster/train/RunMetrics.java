@@ -12,7 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Collects what agents report (episodes ended or aborted) for the run's reporter, which drains it once per report
+ * Collects what agents report (episodes ended or aborted, reward events) for the run's reporter, which drains it once per report
  * interval. State lost on a crash: episodes not yet drained.
  */
 public final class RunMetrics extends AbstractBehavior<RunMetrics.Command> {
@@ -27,11 +27,12 @@ public final class RunMetrics extends AbstractBehavior<RunMetrics.Command> {
     public record Drain(ActorRef<Drained> replyTo) implements Command, NoSerializationVerificationNeeded {
     }
 
-    public record Drained(List<Agent.EpisodeEnded> episodes, long envSteps, long aborted, String lastAbort)
-            implements NoSerializationVerificationNeeded {
+    public record Drained(List<Agent.EpisodeEnded> episodes, long envSteps, long aborted, String lastAbort,
+                          List<Agent.RewardEvent> rewardEvents) implements NoSerializationVerificationNeeded {
     }
 
     private final List<Agent.EpisodeEnded> episodes = new ArrayList<>();
+    private final List<Agent.RewardEvent> rewardEvents = new ArrayList<>();
     private long envSteps;
     private long aborted;
     private String lastAbort = "";
@@ -54,12 +55,16 @@ public final class RunMetrics extends AbstractBehavior<RunMetrics.Command> {
                     } else if (r.report() instanceof Agent.Aborted a) {
                         aborted += a.episodes();
                         lastAbort = a.agentId() + ": " + a.reason();
+                    } else if (r.report() instanceof Agent.RewardEvent e) {
+                        rewardEvents.add(e);
                     }
                     return this;
                 })
                 .onMessage(Drain.class, d -> {
-                    d.replyTo().tell(new Drained(new ArrayList<>(episodes), envSteps, aborted, lastAbort));
+                    d.replyTo().tell(new Drained(new ArrayList<>(episodes), envSteps, aborted, lastAbort,
+                            new ArrayList<>(rewardEvents)));
                     episodes.clear();
+                    rewardEvents.clear();
                     return this;
                 })
                 .build();

@@ -24,6 +24,12 @@ public final class RunReporter {
     private long lastTime = start;
     private Double solvedAt;
     private Long solvedSteps;
+    /** Per reward version: episodes, sum of env returns, sum of returns under that reward version. */
+    private final Map<Long, double[]> byRewardVersion = new java.util.TreeMap<>();
+    private long rewardVersion;
+    private long rewardFallbacks;
+    /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
+    private volatile Map<String, Object> latest;
 
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
         this.settings = settings;
@@ -34,11 +40,62 @@ public final class RunReporter {
         this.targetSuccess = spec.definesSuccess() ? settings.targetSuccessRate() : OptionalDouble.empty();
         this.reportEvery = settings.reportInterval().toNanos();
         this.nextReport = start + reportEvery;
+        Map<String, Object> first = job();
+        first.put("env_steps", 0L);
+        first.put("episodes", 0L);
+        first.put("policy_version", 0L);
+        first.put("reward_version", 0L);
+        this.latest = java.util.Collections.unmodifiableMap(first);
     }
 
-    /** Records a finished episode. */
+    private Map<String, Object> job() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run_id", run.runId());
+        m.put("env", spec.id());
+        m.put("algorithm", settings.algorithm());
+        m.put("mode", settings.mode());
+        return m;
+    }
+
+    /** The latest metrics line, with run_id, env, algorithm and mode; safe to call from any thread. */
+    public Map<String, Object> latest() {
+        return latest;
+    }
+
+    /** Records a finished episode under the env's own reward (reward version 0). */
     public void episode(double episodeReturn, boolean success) {
+        episode(episodeReturn, success, 0, episodeReturn);
+    }
+
+    /**
+     * Records a finished episode: {@code episodeReturn} is the env's own return (targets are about it),
+     * {@code rewardReturn} its return under reward version {@code version}.
+     */
+    public void episode(double episodeReturn, boolean success, long version, double rewardReturn) {
         window.add(episodeReturn, success);
+        double[] v = byRewardVersion.computeIfAbsent(version, x -> new double[3]);
+        v[0]++;
+        v[1] += episodeReturn;
+        v[2] += rewardReturn;
+        rewardVersion = version;
+    }
+
+    /** Counts reward versions that failed on some agent and were replaced by a fallback. */
+    public void rewardFallback() {
+        rewardFallbacks++;
+    }
+
+    /** Episodes, mean env return and mean reward return per reward version, since the start. */
+    public Map<String, Object> returnsByRewardVersion() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        byRewardVersion.forEach((version, v) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("episodes", (long) v[0]);
+            m.put("mean_return", v[1] / v[0]);
+            m.put("mean_reward_return", v[2] / v[0]);
+            out.put(Long.toString(version), m);
+        });
+        return out;
     }
 
     /** Whether the target is reached; the first time, remembers when. */
@@ -85,13 +142,18 @@ public final class RunReporter {
         line.put("policy_version", policyVersion);
         line.put("policy_lag_p50", 0);
         line.put("policy_lag_max", 0);
-        line.put("reward_version", 0);
+        line.put("reward_version", rewardVersion);
+        line.put("returns_by_reward_version", returnsByRewardVersion());
+        line.put("reward_fallbacks", rewardFallbacks);
         line.putAll(extra);
         run.appendMetrics(line);
+        Map<String, Object> snapshot = job();
+        snapshot.putAll(line);
+        latest = java.util.Collections.unmodifiableMap(snapshot);
         progress.update(String.format("%s %s | steps %,d | episodes %,d | return(100) %.1f%s | %,.0f steps/s | "
-                        + "policy v%d (%s) | lag 0", spec.id(), settings.algorithm(), envSteps, window.episodes(),
-                window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
-                        window.successRate()) : "", rate, policyVersion, policy));
+                        + "policy v%d (%s) | lag 0 | reward v%d", spec.id(), settings.algorithm(), envSteps,
+                window.episodes(), window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
+                        window.successRate()) : "", rate, policyVersion, policy, rewardVersion));
     }
 
     /** Writes and returns the summary. */
@@ -117,6 +179,8 @@ public final class RunReporter {
             summary.put("success_rate_100", window.successRate());
         }
         summary.put("steps_per_s", envSteps / Math.max(wall, 1e-9));
+        summary.put("returns_by_reward_version", returnsByRewardVersion());
+        summary.put("reward_fallbacks", rewardFallbacks);
         summary.putAll(extra);
         run.writeSummary(summary);
         return summary;
