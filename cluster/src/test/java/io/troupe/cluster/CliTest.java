@@ -169,4 +169,47 @@ class CliTest {
         long acting = Long.parseLong(text.replaceAll("(?s).*\"acting_steps_per_s\": (\\d+).*", "$1"));
         assertTrue(acting > 0, "agents stepped: " + text);
     }
+
+    /** The reward commands against a real admin API on a loopback port. */
+    @Test
+    void rewardCommandsTalkToTheAdminApi() throws Exception {
+        com.typesafe.config.Config config = io.troupe.cluster.train.EmbeddedNode.config("",
+                com.typesafe.config.ConfigFactory.load());
+        var system = io.troupe.cluster.train.EmbeddedNode.start("cli-reward", config);
+        String token = "cli-test-token-0123456789";
+        try (var server = io.troupe.cluster.admin.AdminServer.start(system, new io.troupe.cluster.admin.AdminSettings(0,
+                "127.0.0.1", java.util.Optional.of(token), 300, java.time.Duration.ofSeconds(3)),
+                io.troupe.environments.EnvRegistry.defaults(), java.util.Map::of)) {
+            Path tokenFile = tmp.resolve("token");
+            Files.writeString(tokenFile, token + "\n");
+            String admin = server.url();
+            Run set = run("reward", "set", "--env", "CartPole-v1", "--expr", "1 - abs(theta) / 0.21", "--note",
+                    "upright", "--admin", admin, "--token-file", tokenFile.toString());
+            assertEquals(0, set.code(), set.out() + set.err());
+            assertTrue(set.out().contains("reward v1 is active") && set.out().contains("dry run on 304") /* 300 rounded up to 8 copies */, set.out());
+            Run list = run("reward", "list", "--env", "CartPole-v1", "--admin", admin);
+            assertTrue(list.out().contains("* v1  expr \"1 - abs(theta) / 0.21\"") && list.out().contains("(upright)"),
+                    list.out());
+            Run bad = run("reward", "set", "--env", "CartPole-v1", "--expr", "1 - abs(thta)", "--admin", admin,
+                    "--token-file", tokenFile.toString());
+            assertEquals(TroupeCli.USER_ERROR, bad.code());
+            assertTrue(bad.err().contains("400") && bad.err().contains("column 9"), bad.err());
+            Path wrong = tmp.resolve("wrong");
+            Files.writeString(wrong, "not-the-token-0123456789");
+            Run denied = run("reward", "rollback", "--env", "CartPole-v1", "--admin", admin, "--token-file",
+                    wrong.toString());
+            assertTrue(denied.err().contains("401"), denied.err());
+            Run back = run("reward", "rollback", "--env", "CartPole-v1", "--admin", admin, "--token-file",
+                    tokenFile.toString(), "--json");
+            assertEquals(0, back.code(), back.err());
+            assertTrue(back.out().contains("\"active\": 0"), back.out());
+            Run test = run("reward", "test", "--env", "GoToObject-v0", "--expr", "reward + 0.1 * (prev_distance - distance)",
+                    "--steps", "500", "--admin", admin, "--token-file", tokenFile.toString());
+            assertTrue(test.out().contains("dry run on 504 simulated steps"), test.out() + test.err());
+            Run unreachable = run("reward", "list", "--env", "CartPole-v1", "--admin", "http://127.0.0.1:1");
+            assertTrue(unreachable.err().contains("cannot reach the admin API"), unreachable.err());
+        } finally {
+            io.troupe.cluster.train.EmbeddedNode.stop(system);
+        }
+    }
 }

@@ -180,4 +180,62 @@ class LearnerActorTest {
             return null;
         });
     }
+
+    /** With drop-stale-rewards, unrolls made under another reward version than the registry's active one are dropped. */
+    @Test
+    void dropsExperienceOfInactiveRewardVersions() throws Exception {
+        EnvSpec[] env = new EnvSpec[1];
+        List<Unroll> data = unrolls(env, 32);
+        var self = org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(kit.system()).selfUniqueAddress();
+        io.troupe.core.reward.RewardHistory history = io.troupe.core.reward.RewardHistory.initial(env[0].id())
+                .submit("expr", "5", "test", 1, "");
+        TestProbe<org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.UpdateResponse<
+                org.apache.pekko.cluster.ddata.LWWRegister<io.troupe.core.reward.RewardHistory>>> written =
+                kit.createTestProbe();
+        org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(kit.system()).replicator().tell(
+                new org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.Update<>(
+                        io.troupe.replay.registry.RewardRegistry.key(env[0].id()),
+                        org.apache.pekko.cluster.ddata.LWWRegister.create(self, history),
+                        org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.writeLocal(), written.ref(),
+                        r -> r.withValue(self, history)));
+        written.receiveMessage(Duration.ofSeconds(10));
+
+        Path checkpoints = dir.resolve("stale-checkpoints");
+        Learner.Spec base = spec(env[0], checkpoints);
+        LearnerSettings s = base.settings();
+        Learner.Spec dropping = new Learner.Spec(base.env(), base.model(), base.ppo(), base.impala(),
+                new LearnerSettings(s.device(), s.algorithm(), s.batchUnrolls(), s.publishEvery(), s.checkpointEvery(),
+                        checkpoints, s.chunkBytes(), s.role(), true), base.seed());
+        ActorRef<Learner.Command> learner = kit.spawn(Learner.create(dropping), "stale-learner",
+                Learner.dispatcher());
+        TestProbe<Learner.Status> status = kit.createTestProbe();
+        status.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
+            learner.tell(new Learner.GetStatus(status.ref()));
+            assertEquals(1, status.receiveMessage().activeRewardVersion(), "the learner follows the registry");
+            return null;
+        });
+        var region = ReplaySharding.init(kit.system(),
+                ReplaySettings.fromConfig(kit.system().settings().config().getConfig("troupe.replay")), Optional.empty());
+        ActorRef<ReplayProducer.Command> producer = kit.spawn(ReplayProducer.create("stale-agent", region,
+                Duration.ofSeconds(60)));
+        for (int b = 0; b < 4; b++) {
+            List<ReplayItem> items = new ArrayList<>();
+            for (Unroll u : data.subList(b * 8, b * 8 + 8)) {
+                long version = b < 2 ? 0 : 1; // the first 16 under the env's reward, the last 16 under version 1
+                items.add(new Unroll(u.producerId(), u.sequence(), u.observations(), u.discreteActions(),
+                        u.continuousActions(), u.rewards(), u.terminated(), u.truncated(), u.behaviourLogits(),
+                        u.behaviourLogProbs(), u.values(), u.policyVersion(), version));
+            }
+            producer.tell(new ReplayProducer.Send(ReplaySettings.shardId(b % 2), ExperienceBatch.of(items), b, null));
+        }
+        status.awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+            learner.tell(new Learner.GetStatus(status.ref()));
+            Learner.Status st = status.receiveMessage();
+            assertEquals(16, st.droppedStaleUnrolls(), st.toString());
+            assertTrue(st.updates() >= 1 && st.stepsConsumed() <= 16L * LENGTH, st.toString());
+            return null;
+        });
+        kit.stop(learner, Duration.ofSeconds(20));
+        kit.stop(producer, Duration.ofSeconds(20));
+    }
 }

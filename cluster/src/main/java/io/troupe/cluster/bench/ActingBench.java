@@ -5,6 +5,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
+import io.troupe.cluster.admin.AdminSettings;
+import io.troupe.cluster.admin.RewardRegistryClient;
 import io.troupe.cluster.train.EmbeddedNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
@@ -54,11 +56,11 @@ public final class ActingBench {
         out.put("inference_ceiling_obs_per_s", Math.round(ceiling(registry, spec, model, envsPerAgent, agents,
                 seconds)));
         out.put("acting_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, false,
-                workDir)));
+                workDir, Optional.empty())));
         out.put("acting_vs_ceiling", Math.round((double) (Long) out.get("acting_steps_per_s")
                 / (Long) out.get("inference_ceiling_obs_per_s") * 1000) / 1000.0);
         out.put("train_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true,
-                workDir)));
+                workDir, Optional.empty())));
         return out;
     }
 
@@ -95,8 +97,12 @@ public final class ActingBench {
         return total;
     }
 
-    private static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
-                                   double seconds, boolean learn, Path workDir) throws Exception {
+    /**
+     * Env steps per second of {@code agents} agents of {@code k} envs; with {@code rewardExpr}, the agents act under
+     * that reward expression (activated in the registry before they start) instead of the env's own reward.
+     */
+    static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
+                           double seconds, boolean learn, Path workDir, Optional<String> rewardExpr) throws Exception {
         Config node = EmbeddedNode.config("troupe.agent.unroll-length = 32\n" + (learn
                 ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"
                 : "troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }"),
@@ -105,6 +111,11 @@ public final class ActingBench {
         try {
             var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                     Optional.empty());
+            if (rewardExpr.isPresent()) {
+                new RewardRegistryClient(system, registry, AdminSettings.fromConfig(node, Map.of()))
+                        .submit(spec.id(), "expr", rewardExpr.get(), "bench", "").toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+            }
             AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
                     node.getInt("troupe.replay.max-message-bytes"), 2,
                     io.troupe.environments.reward.RewardShaper.SwitchAt.EPISODE);

@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 /** {@code troupe bench ...}: benchmarks that print a table and can write JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
         subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
+            BenchCommand.RewardBenchCommand.class,
             BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -216,6 +217,45 @@ final class BenchCommand implements Runnable {
             Path work = Files.createTempDirectory("troupe-bench-acting");
             Map<String, Object> out = io.troupe.cluster.bench.ActingBench.run(settings.env(), model,
                     settings.numAgents(), settings.envsPerAgent(), seconds, work);
+            for (Map.Entry<String, Object> e : out.entrySet()) {
+                Object v = e.getValue();
+                System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
+            }
+            writeJson(json, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "reward", mixinStandardHelpOptions = true,
+            description = {"Cost of a reward expression per step vs the same reward in Java, acting throughput under "
+                    + "the expression vs the env's own reward, and swap propagation on a 3-node loopback cluster."})
+    static final class RewardBenchCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ConfigOptions configOptions;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seconds", defaultValue = "6", description = "measured seconds per acting phase (default 6)")
+        double seconds;
+
+        @Option(names = "--swaps", defaultValue = "40", description = "reward swaps timed (default 40)")
+        int swaps;
+
+        @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.num-agents=2")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds <= 0 || swaps < 1) {
+                throw new IllegalArgumentException("bench reward needs --seconds > 0 and --swaps >= 1");
+            }
+            com.typesafe.config.Config config = configOptions.load("cartpole-transformer.conf", overrides);
+            io.troupe.cluster.train.TrainSettings settings = io.troupe.cluster.train.TrainSettings.fromConfig(config);
+            io.troupe.learners.model.ModelConfig model = io.troupe.learners.model.ModelConfig.fromConfig(
+                    config.getConfig("troupe.model"));
+            Map<String, Object> out = io.troupe.cluster.bench.RewardBench.run(model, settings.numAgents(),
+                    settings.envsPerAgent(), seconds, swaps, Files.createTempDirectory("troupe-bench-reward"));
             for (Map.Entry<String, Object> e : out.entrySet()) {
                 Object v = e.getValue();
                 System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);

@@ -39,8 +39,21 @@ final class RewardCommand implements Runnable {
         @Option(names = "--json", description = "print the API's JSON answer")
         boolean json;
 
+        @Option(names = "--token-file", paramLabel = "FILE",
+                description = "read the bearer token from FILE instead of TROUPE_ADMIN_TOKEN")
+        java.nio.file.Path tokenFile;
+
         AdminClient client() {
-            return new AdminClient(admin, System.getenv());
+            Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            if (tokenFile != null) {
+                try {
+                    env.put(io.troupe.cluster.admin.AdminSettings.TOKEN_VARIABLE,
+                            java.nio.file.Files.readString(tokenFile).trim());
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + ": " + e.getMessage());
+                }
+            }
+            return new AdminClient(admin, env);
         }
 
         String path(String suffix) {

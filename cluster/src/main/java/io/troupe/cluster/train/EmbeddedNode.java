@@ -35,6 +35,7 @@ public final class EmbeddedNode {
     public static ActorSystem<Void> start(String name, Config config) throws Exception {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
         try {
+            startReplicator(system);
             CompletableFuture<Void> up = new CompletableFuture<>();
             org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
             Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
@@ -44,6 +45,15 @@ public final class EmbeddedNode {
             system.terminate();
             throw e;
         }
+    }
+
+    /**
+     * Starts the node's Distributed Data replicator now rather than at its first use: a node whose replicator is not
+     * running cannot acknowledge writes (reward versions, weights announcements), so a majority write would time out.
+     * Every cluster node Troupe starts calls this.
+     */
+    public static void startReplicator(ActorSystem<?> system) {
+        org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(system);
     }
 
     /** Terminates the node and waits for it. */

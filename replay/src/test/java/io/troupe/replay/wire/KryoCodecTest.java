@@ -41,6 +41,15 @@ class KryoCodecTest {
     }
 
     @Test
+    void rewardHistoriesRoundTrip() {
+        io.troupe.core.reward.RewardHistory h = io.troupe.core.reward.RewardHistory.initial("CartPole-v1")
+                .submit("expr", "1 - abs(theta) / 0.21", "ann", 1234, "shaped")
+                .submit("class", "com.acme.Reward", "bob", 5678, "")
+                .rollback(java.util.Optional.empty());
+        assertEquals(h, kryo.fromBytes(kryo.toBytes(h)));
+    }
+
+    @Test
     void encodingIsCompact() {
         Unroll u = Items.unroll(Items.CARTPOLE, "agent-1", 7, 64, 3, 2);
         int bytes = kryo.toBytes(u).length;
