@@ -5,8 +5,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
-import io.troupe.cluster.admin.AdminSettings;
-import io.troupe.cluster.admin.RewardRegistryClient;
 import io.troupe.cluster.train.EmbeddedNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
@@ -56,11 +54,11 @@ public final class ActingBench {
         out.put("inference_ceiling_obs_per_s", Math.round(ceiling(registry, spec, model, envsPerAgent, agents,
                 seconds)));
         out.put("acting_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, false,
-                workDir, Optional.empty())));
+                workDir)));
         out.put("acting_vs_ceiling", Math.round((double) (Long) out.get("acting_steps_per_s")
                 / (Long) out.get("inference_ceiling_obs_per_s") * 1000) / 1000.0);
         out.put("train_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true,
-                workDir, Optional.empty())));
+                workDir)));
         return out;
     }
 
@@ -97,55 +95,75 @@ public final class ActingBench {
         return total;
     }
 
-    /**
-     * Env steps per second of {@code agents} agents of {@code k} envs; with {@code rewardExpr}, the agents act under
-     * that reward expression (activated in the registry before they start) instead of the env's own reward.
-     */
+    /** Env steps per second of {@code agents} agents of {@code k} envs, after a 2 s warm-up. */
     static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
-                           double seconds, boolean learn, Path workDir, Optional<String> rewardExpr) throws Exception {
-        Config node = EmbeddedNode.config("troupe.agent.unroll-length = 32\n" + (learn
-                ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"
-                : "troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }"),
-                ConfigFactory.load());
-        ActorSystem<Void> system = EmbeddedNode.start("troupe-bench-acting", node);
-        try {
-            var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
-                    Optional.empty());
-            if (rewardExpr.isPresent()) {
-                new RewardRegistryClient(system, registry, AdminSettings.fromConfig(node, Map.of()))
-                        .submit(spec.id(), "expr", rewardExpr.get(), "bench", "").toCompletableFuture()
-                        .get(30, TimeUnit.SECONDS);
+                           double seconds, boolean learn, Path workDir) throws Exception {
+        try (Pipeline p = Pipeline.start(registry, spec, model, agents, k, learn, workDir,
+                io.troupe.environments.reward.RewardShaper.SwitchAt.EPISODE)) {
+            p.measure(2);
+            return p.measure(seconds);
+        }
+    }
+
+    /** Agents (and optionally a learner) streaming into replay on an embedded node, until closed. */
+    static final class Pipeline implements AutoCloseable {
+        final ActorSystem<Void> system;
+        final List<ActorRef<Agent.Command>> agents;
+
+        private Pipeline(ActorSystem<Void> system, List<ActorRef<Agent.Command>> agents) {
+            this.system = system;
+            this.agents = agents;
+        }
+
+        static Pipeline start(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
+                              boolean learn, Path workDir, io.troupe.environments.reward.RewardShaper.SwitchAt switchAt)
+                throws Exception {
+            Config node = EmbeddedNode.config("troupe.agent.unroll-length = 32\n" + (learn
+                    ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"
+                    : "troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }"),
+                    ConfigFactory.load());
+            ActorSystem<Void> system = EmbeddedNode.start("troupe-bench-acting", node);
+            try {
+                var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
+                        Optional.empty());
+                AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
+                        node.getInt("troupe.replay.max-message-bytes"), 2, switchAt);
+                if (learn) {
+                    LearnerSettings ls = new LearnerSettings("cpu", "ppo", agents * k, 1, 1_000_000,
+                            workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner", false);
+                    Learner.initSingleton(system, new Learner.Spec(spec, model, PpoConfig.cleanRl(),
+                            ImpalaConfig.defaults(), ls, 1));
+                }
+                List<ActorRef<Agent.Command>> refs = new ArrayList<>();
+                for (int i = 0; i < agents; i++) {
+                    refs.add(system.systemActorOf(Agent.supervised(new Agent.Spec("bench-agent-" + i, i, 10L + i,
+                            () -> registry.make(spec.id()), () -> PolicyModel.create(spec, model, 1, Device.cpu()),
+                            agentSettings, region, null)), "agent-" + i, Agent.dispatcher()));
+                }
+                return new Pipeline(system, refs);
+            } catch (Exception | Error e) {
+                EmbeddedNode.stop(system);
+                throw e;
             }
-            AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
-                    node.getInt("troupe.replay.max-message-bytes"), 2,
-                    io.troupe.environments.reward.RewardShaper.SwitchAt.EPISODE);
-            if (learn) {
-                LearnerSettings ls = new LearnerSettings("cpu", "ppo", agents * k, 1, 1_000_000,
-                        workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner", false);
-                Learner.initSingleton(system, new Learner.Spec(spec, model, PpoConfig.cleanRl(),
-                        ImpalaConfig.defaults(), ls, 1));
-            }
-            List<ActorRef<Agent.Command>> refs = new ArrayList<>();
-            for (int i = 0; i < agents; i++) {
-                int index = i;
-                refs.add(system.systemActorOf(Agent.supervised(new Agent.Spec("bench-agent-" + i, i, 10L + i,
-                        () -> registry.make(spec.id()), () -> PolicyModel.create(spec, model, 1, Device.cpu()),
-                        agentSettings, region, null)), "agent-" + index, Agent.dispatcher()));
-            }
-            // warm up, then count the steps all agents took over the measured window
-            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS)).get();
-            long before = totalSteps(system, refs);
+        }
+
+        /** Env steps per second all agents took over the next {@code seconds}. */
+        double measure(double seconds) throws Exception {
+            long before = totalSteps(system, agents);
             long start = System.nanoTime();
             CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor((long) (seconds * 1000),
                     TimeUnit.MILLISECONDS)).get();
-            long after = totalSteps(system, refs);
+            long after = totalSteps(system, agents);
             return (after - before) / ((System.nanoTime() - start) / 1e9);
-        } finally {
+        }
+
+        @Override
+        public void close() throws Exception {
             EmbeddedNode.stop(system);
         }
     }
 
-    private static long totalSteps(ActorSystem<?> system, List<ActorRef<Agent.Command>> agents) throws Exception {
+    static long totalSteps(ActorSystem<?> system, List<ActorRef<Agent.Command>> agents) throws Exception {
         long sum = 0;
         for (ActorRef<Agent.Command> a : agents) {
             sum += AskPattern.<Agent.Command, Agent.Stats>ask(a, Agent.GetStats::new, Duration.ofSeconds(10),

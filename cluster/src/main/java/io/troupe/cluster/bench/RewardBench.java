@@ -34,7 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * {@code troupe bench reward}: the cost of a reward expression per step against the same reward as a Java class
  * ({@code expr_ns_per_step}, {@code java_ns_per_step}); the acting pipeline's throughput under the expression over its
- * throughput under the env's own reward, alternated twice in one run, best of each ({@code acting_ratio_expr_vs_builtin});
+ * throughput under the env's own reward, in alternating windows of one pipeline ({@code acting_ratio_expr_vs_builtin});
  * and on a three-node loopback cluster with agents on two nodes, the time from a swap written on the first node to
  * every agent having the new version ({@code swap_propagation_ms_p50}, {@code _p99}).
  */
@@ -54,14 +54,9 @@ public final class RewardBench {
         out.put("expr", EXPR);
         out.put("expr_ns_per_step", round(nsPerCall(RewardExpression.compile(EXPR, variables), variables), 1));
         out.put("java_ns_per_step", round(nsPerCall(new CartPoleUprightReward(), variables), 1));
-        double builtin = 0;
-        double expr = 0;
-        for (int round = 0; round < 2; round++) {
-            builtin = Math.max(builtin, ActingBench.pipeline(registry, spec, model, agents, envsPerAgent, seconds,
-                    false, workDir, Optional.empty()));
-            expr = Math.max(expr, ActingBench.pipeline(registry, spec, model, agents, envsPerAgent, seconds, false,
-                    workDir, Optional.of(EXPR)));
-        }
+        double[] acting = alternating(registry, spec, model, agents, envsPerAgent, seconds, workDir);
+        double builtin = acting[0];
+        double expr = acting[1];
         out.put("model", model.describe());
         out.put("acting_steps_per_s_builtin", Math.round(builtin));
         out.put("acting_steps_per_s_expr", Math.round(expr));
@@ -73,6 +68,36 @@ public final class RewardBench {
                 Math.ceil(0.99 * propagation.length) - 1)], 1));
         out.put("swap_propagation_ms_max", round(propagation[propagation.length - 1], 1));
         return out;
+    }
+
+    /**
+     * {builtin, expr} env steps per second of one acting pipeline whose agents switch rewards at the next step: the
+     * env's own reward and the expression take turns in windows of {@code seconds / 3} (six windows each), so both
+     * see the same JIT state and machine load; the sums of each are compared.
+     */
+    static double[] alternating(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
+                                double seconds, Path workDir) throws Exception {
+        try (ActingBench.Pipeline p = ActingBench.Pipeline.start(registry, spec, model, agents, k, false, workDir,
+                RewardShaper.SwitchAt.STEP)) {
+            RewardRegistryClient client = new RewardRegistryClient(p.system, registry, new AdminSettings(-1,
+                    "127.0.0.1", Optional.empty(), 200, Duration.ofSeconds(5)));
+            long exprVersion = client.submit(spec.id(), "expr", EXPR, "bench", "").toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS).history().active();
+            p.measure(3); // warm-up
+            double[] sums = new double[2];
+            for (int w = 0; w < 12; w++) {
+                boolean withExpr = w % 2 != (w / 2) % 2; // B E E B B E E B ...: neither always goes first
+                long version = withExpr ? exprVersion : 0;
+                client.rollback(spec.id(), Optional.of(version)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                for (ActorRef<Agent.Command> a : p.agents) {
+                    while (stats(p.system, a).rewardVersion() != version) {
+                        Thread.onSpinWait();
+                    }
+                }
+                sums[withExpr ? 1 : 0] += p.measure(seconds / 3);
+            }
+            return new double[] {sums[0] / 6, sums[1] / 6};
+        }
     }
 
     /** Nanoseconds per call over random CartPole-like inputs, after a warm-up. */
