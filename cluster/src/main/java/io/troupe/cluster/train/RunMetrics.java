@@ -3,7 +3,7 @@ package io.troupe.cluster.train;
 import io.troupe.actors.Agent;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import io.troupe.core.CrossNode;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -12,23 +12,25 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Collects what agents report (episodes ended or aborted, reward events) for the run's reporter, which drains it once per report
- * interval. State lost on a crash: episodes not yet drained.
+ * Collects what agents report (episodes ended or aborted, reward events) for the run's reporter, which drains it once
+ * per report interval. A cluster singleton of the learner role in a distributed job. State lost on a crash or a move:
+ * episodes not yet drained, and the step count (the new instance counts from zero).
  */
 public final class RunMetrics extends AbstractBehavior<RunMetrics.Command> {
 
     public sealed interface Command permits Reported, Drain {
     }
 
-    private record Reported(Agent.Report report) implements Command, NoSerializationVerificationNeeded {
+    /** An agent's report, forwarded to the run-metrics singleton (which may live on another node). */
+    public record Reported(Agent.Report report) implements Command, CrossNode {
     }
 
     /** Hands over the episodes reported since the last drain. */
-    public record Drain(ActorRef<Drained> replyTo) implements Command, NoSerializationVerificationNeeded {
+    public record Drain(ActorRef<Drained> replyTo) implements Command, CrossNode {
     }
 
     public record Drained(List<Agent.EpisodeEnded> episodes, long envSteps, long aborted, String lastAbort,
-                          List<Agent.RewardEvent> rewardEvents) implements NoSerializationVerificationNeeded {
+                          List<Agent.RewardEvent> rewardEvents) implements CrossNode {
     }
 
     private final List<Agent.EpisodeEnded> episodes = new ArrayList<>();

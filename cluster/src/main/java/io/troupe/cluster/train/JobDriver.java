@@ -1,0 +1,88 @@
+package io.troupe.cluster.train;
+
+import io.troupe.actors.Agent;
+import io.troupe.learners.Learner;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The reporting loop of a distributed run: once per report interval it drains the agents' episodes from the
+ * run-metrics singleton, asks the learner for its status, writes a metrics line, and stops when the target is reached,
+ * a budget is spent or a stop is requested; then it writes the summary.
+ */
+public final class JobDriver {
+    private final ActorSystem<?> system;
+    private final TrainSettings settings;
+    private final ClusterJob.Handles job;
+    private final RunReporter reporter;
+    private final ProgressLine progress;
+
+    public JobDriver(ActorSystem<?> system, TrainSettings settings, ClusterJob.Handles job, RunReporter reporter,
+                     ProgressLine progress) {
+        this.system = system;
+        this.settings = settings;
+        this.job = job;
+        this.reporter = reporter;
+        this.progress = progress;
+    }
+
+    /** Runs until the job ends; returns the summary. {@code stop} is polled once per interval. */
+    public Map<String, Object> run(BooleanSupplier stop, Map<String, Object> summaryExtra) throws Exception {
+        long steps = 0;
+        String stopReason = "step budget spent";
+        Learner.Status status = null;
+        Duration interval = settings.reportInterval();
+        while (true) {
+            RunMetrics.Drained drained = AskPattern.<RunMetrics.Command, RunMetrics.Drained>ask(job.metrics(),
+                    RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS);
+            for (Agent.EpisodeEnded e : drained.episodes()) {
+                reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn());
+            }
+            for (Agent.RewardEvent e : drained.rewardEvents()) {
+                reporter.rewardFallback();
+                progress.log("reward: " + e.agentId() + " could not use reward v" + e.version() + " of "
+                        + e.envId() + " (" + e.reason() + "); it uses v" + e.fallbackVersion());
+            }
+            steps = drained.envSteps();
+            status = AskPattern.<Learner.Command, Learner.Status>ask(job.learner(), Learner.GetStatus::new,
+                    Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(35, TimeUnit.SECONDS);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("policy_lag_p50", status.lagP50());
+            extra.put("policy_lag_max", status.lagMax());
+            extra.put("losses/policy_loss", status.lastPolicyLoss());
+            extra.put("losses/value_loss", status.lastValueLoss());
+            extra.put("agents/aborted_episodes", drained.aborted());
+            reporter.maybeReport(steps, status.updates(), status.policyVersion(), settings.algorithm(), extra, true);
+            if (reporter.solved(steps)) {
+                stopReason = "target reached";
+                break;
+            }
+            if (steps >= settings.maxEnvSteps()) {
+                break;
+            }
+            if (reporter.outOfTime()) {
+                stopReason = "time budget spent";
+                break;
+            }
+            if (stop.getAsBoolean()) {
+                stopReason = "interrupted";
+                break;
+            }
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(interval.toMillis(),
+                    TimeUnit.MILLISECONDS)).get(); // the report interval
+        }
+        Map<String, Object> extra = new LinkedHashMap<>(summaryExtra);
+        extra.put("learner_updates", status == null ? 0 : status.updates());
+        extra.put("policy_version", status == null ? 0 : status.policyVersion());
+        extra.put("model", job.model().describe());
+        extra.put("device", job.device().toString());
+        return reporter.finish(stopReason, steps, extra);
+    }
+}
