@@ -141,4 +141,56 @@ class AdminApiTest {
         Answer templates = call(server, "GET", "/troupe/rewards/GoToObject-v0/templates", null, null);
         assertTrue(templates.body().toString().contains("prev_distance"), templates.toString());
     }
+
+    @Test
+    void clusterMembersAndPrometheusMetrics() throws Exception {
+        JsonObject members = call(server, "GET", "/troupe/cluster/members", null, null).body();
+        assertEquals(1, members.getAsJsonArray("members").size(), members.toString());
+        assertTrue(members.getAsJsonArray("members").get(0).getAsJsonObject().get("reachable").getAsBoolean());
+        String self = members.get("self").getAsString();
+        assertError(call(server, "POST", "/troupe/cluster/leave", "{\"address\": \"" + self + "\"}", null), 401,
+                "Bearer");
+        assertError(call(server, "POST", "/troupe/cluster/down", "{\"address\": \"not an address\"}", TOKEN), 400,
+                "not a member address");
+        assertError(call(server, "POST", "/troupe/cluster/down", "{\"address\": \"pekko://troupe@10.9.9.9:1\"}",
+                TOKEN), 404, "not a member");
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(server.url() + "/troupe/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("troupe_env_steps 42\n"), metrics.body());
+        assertTrue(metrics.body().contains("troupe_cluster_members{status=\"up\"} 1\n"), metrics.body());
+        assertTrue(metrics.body().contains("troupe_jvm_heap_used_bytes "), metrics.body());
+        assertError(call(server, "GET", "/troupe/nothing-here", null, null), 404, "");
+    }
+
+    /** Leave and down through the API act on another node of the cluster. */
+    @Test
+    void leaveAndDownReachOtherMembers() throws Exception {
+        try (io.troupe.cluster.bench.LoopbackCluster cluster = io.troupe.cluster.bench.LoopbackCluster.start(
+                "admin-members", java.util.List.of(java.util.List.of("replay"), java.util.List.of("agent"),
+                        java.util.List.of("agent")), "")) {
+            try (AdminServer api = AdminServer.start(cluster.node(0), new AdminSettings(0, "127.0.0.1",
+                    Optional.of(TOKEN), 100, Duration.ofSeconds(3)), EnvRegistry.defaults(), Map::of)) {
+                String leaving = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(1)).selfMember().address()
+                        .toString();
+                assertEquals(202, call(api, "POST", "/troupe/cluster/leave", "{\"address\": \"" + leaving + "\"}",
+                        TOKEN).status());
+                cluster.node(1).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                String downed = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(2)).selfMember().address()
+                        .toString();
+                assertEquals(202, call(api, "POST", "/troupe/cluster/down", "{\"address\": \"" + downed + "\"}",
+                        TOKEN).status());
+                cluster.node(2).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                // the downed member is listed as Down until the leader removes it
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                JsonObject left = call(api, "GET", "/troupe/cluster/members", null, null).body();
+                while (left.getAsJsonArray("members").size() > 1 && System.nanoTime() < deadline) {
+                    assertTrue(left.toString().contains("\"status\":\"Down\""), left.toString());
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+                    left = call(api, "GET", "/troupe/cluster/members", null, null).body();
+                }
+                assertEquals(1, left.getAsJsonArray("members").size(), left.toString());
+            }
+        }
+    }
 }

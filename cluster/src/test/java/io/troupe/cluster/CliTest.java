@@ -206,6 +206,13 @@ class CliTest {
             Run test = run("reward", "test", "--env", "GoToObject-v0", "--expr", "reward + 0.1 * (prev_distance - distance)",
                     "--steps", "500", "--admin", admin, "--token-file", tokenFile.toString());
             assertTrue(test.out().contains("dry run on 504 simulated steps"), test.out() + test.err());
+            Run status = run("cluster", "status", "--admin", admin);
+            assertEquals(0, status.code(), status.err());
+            assertTrue(status.out().contains("Up") && status.out().contains("reachable") && status.out().contains("learner"),
+                    status.out());
+            Run leave = run("cluster", "leave", "pekko://troupe@10.9.9.9:1", "--admin", admin, "--token-file",
+                    tokenFile.toString());
+            assertTrue(leave.err().contains("404") && leave.err().contains("not a member"), leave.err());
             Run unreachable = run("reward", "list", "--env", "CartPole-v1", "--admin", "http://127.0.0.1:1");
             assertTrue(unreachable.err().contains("cannot reach the admin API"), unreachable.err());
         } finally {

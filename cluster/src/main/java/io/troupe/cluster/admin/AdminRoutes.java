@@ -25,6 +25,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -48,6 +50,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  *
  * <pre>
  * GET  /troupe/status                       job figures, reward versions, cluster members and their roles
+ * GET  /troupe/metrics                      the same figures and JVM memory in Prometheus' text format
+ * GET  /troupe/cluster/members              members: address, status, roles, reachability; the leader
+ * POST /troupe/cluster/join|leave|down      {"address": "pekko://troupe@host:port"}
  * GET  /troupe/rewards/{env}                the env's reward history and the active version
  * GET  /troupe/rewards/{env}/templates      built-in example rewards
  * POST /troupe/rewards/{env}                {"expr": "..."} or {"class": "..."}, optional "note", "author"
@@ -85,6 +90,7 @@ public final class AdminRoutes extends AllDirectives {
         ExceptionHandler exceptions = ExceptionHandler.newBuilder()
                 .match(EntityStreamSizeException.class, e -> error(StatusCodes.PAYLOAD_TOO_LARGE,
                         "the request body is larger than " + MAX_BODY + " bytes"))
+                .match(Exception.class, e -> error(statusOf(e), String.valueOf(e.getMessage())))
                 .build();
         return handleExceptions(exceptions, () -> handleRejections(rejections, this::routes));
     }
@@ -92,6 +98,17 @@ public final class AdminRoutes extends AllDirectives {
     private Route routes() {
         return pathPrefix("troupe", () -> concat(
                 path("status", () -> get(() -> json(StatusCodes.OK, statusBody()))),
+                path("metrics", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
+                        .withEntity(ContentTypes.TEXT_PLAIN_UTF8, PrometheusText.render(status.snapshot(),
+                                Cluster.get(system).state().getMembers()))))),
+                pathPrefix("cluster", () -> concat(
+                        path("members", () -> get(() -> json(StatusCodes.OK, membersBody()))),
+                        path("join", () -> post(() -> authorized(() -> body(Set.of("address"),
+                                b -> membership(b, "join"))))),
+                        path("leave", () -> post(() -> authorized(() -> body(Set.of("address"),
+                                b -> membership(b, "leave"))))),
+                        path("down", () -> post(() -> authorized(() -> body(Set.of("address"),
+                                b -> membership(b, "down"))))))),
                 pathPrefix("rewards", () -> pathPrefix(PathMatchers.segment(), envId -> concat(
                         pathEnd(() -> concat(
                                 get(() -> async(() -> rewards.history(envId).thenApply(this::historyBody))),
@@ -100,6 +117,65 @@ public final class AdminRoutes extends AllDirectives {
                         path("rollback", () -> post(() -> authorized(() -> body(Set.of("to"), b -> rollback(envId,
                                 b))))),
                         path("test", () -> post(() -> authorized(() -> body(TEST_FIELDS, b -> test(envId, b))))))))));
+    }
+
+    /** join: this node joins the cluster at the address; leave / down: the member at the address leaves / is downed. */
+    private Route membership(JsonObject b, String action) {
+        String text = optionalString(b, "address");
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("the body needs \"address\": a member address such as "
+                    + Cluster.get(system).selfMember().address());
+        }
+        Address address;
+        try {
+            address = AddressFromURIString.parse(text);
+        } catch (Exception e) { // Pekko throws the checked MalformedURLException here
+            if (!(e instanceof RuntimeException) && !(e instanceof java.net.MalformedURLException)) {
+                throw new IllegalStateException(e);
+            }
+            throw new IllegalArgumentException("\"" + text + "\" is not a member address such as "
+                    + Cluster.get(system).selfMember().address());
+        }
+        Cluster cluster = Cluster.get(system);
+        if (!action.equals("join")) {
+            boolean member = false;
+            for (Member m : cluster.state().getMembers()) {
+                member |= m.address().equals(address);
+            }
+            if (!member) {
+                return error(StatusCodes.NOT_FOUND, address + " is not a member of this cluster; members: "
+                        + membersBody().get("members"));
+            }
+        }
+        switch (action) {
+            case "join" -> cluster.manager().tell(org.apache.pekko.cluster.typed.Join.create(address));
+            case "leave" -> cluster.manager().tell(org.apache.pekko.cluster.typed.Leave.create(address));
+            default -> cluster.manager().tell(new org.apache.pekko.cluster.typed.Down(address));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("action", action);
+        out.put("address", address.toString());
+        out.put("accepted", true);
+        return json(StatusCodes.ACCEPTED, out);
+    }
+
+    private Map<String, Object> membersBody() {
+        Cluster cluster = Cluster.get(system);
+        var state = cluster.state();
+        List<Map<String, Object>> members = new ArrayList<>();
+        for (Member m : state.getMembers()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("address", m.address().toString());
+            e.put("status", m.status().toString());
+            e.put("roles", m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
+            e.put("reachable", !state.getUnreachable().contains(m));
+            members.add(e);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("self", cluster.selfMember().address().toString());
+        out.put("leader", state.getLeader() == null ? null : state.getLeader().toString());
+        out.put("members", members);
+        return out;
     }
 
     private Route submit(String envId, JsonObject b) {
@@ -266,15 +342,7 @@ public final class AdminRoutes extends AllDirectives {
 
     private Map<String, Object> statusBody() {
         Map<String, Object> out = new LinkedHashMap<>(status.snapshot());
-        List<Map<String, Object>> members = new ArrayList<>();
-        for (Member m : Cluster.get(system).state().getMembers()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("address", m.address().toString());
-            e.put("status", m.status().toString());
-            e.put("roles", m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
-            members.add(e);
-        }
-        out.put("members", members);
+        out.put("members", membersBody().get("members"));
         return out;
     }
 

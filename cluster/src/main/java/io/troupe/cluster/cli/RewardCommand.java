@@ -1,6 +1,5 @@
 package io.troupe.cluster.cli;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.net.URLEncoder;
@@ -28,44 +27,12 @@ final class RewardCommand implements Runnable {
     }
 
     /** Options every reward command takes. */
-    static class Common {
+    static class Common extends AdminOptions {
         @Option(names = "--env", required = true, paramLabel = "ENV", description = "env id, e.g. CartPole-v1")
         String env;
 
-        @Option(names = "--admin", paramLabel = "URL", defaultValue = AdminClient.DEFAULT_URL,
-                description = "the job's admin API (default ${DEFAULT-VALUE})")
-        String admin;
-
-        @Option(names = "--json", description = "print the API's JSON answer")
-        boolean json;
-
-        @Option(names = "--token-file", paramLabel = "FILE",
-                description = "read the bearer token from FILE instead of TROUPE_ADMIN_TOKEN")
-        java.nio.file.Path tokenFile;
-
-        AdminClient client() {
-            Map<String, String> env = new java.util.HashMap<>(System.getenv());
-            if (tokenFile != null) {
-                try {
-                    env.put(io.troupe.cluster.admin.AdminSettings.TOKEN_VARIABLE,
-                            java.nio.file.Files.readString(tokenFile).trim());
-                } catch (java.io.IOException e) {
-                    throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + ": " + e.getMessage());
-                }
-            }
-            return new AdminClient(admin, env);
-        }
-
         String path(String suffix) {
             return "/troupe/rewards/" + URLEncoder.encode(env, StandardCharsets.UTF_8) + suffix;
-        }
-
-        void print(JsonElement answer, Runnable human) {
-            if (json) {
-                System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(answer));
-            } else {
-                human.run();
-            }
         }
     }
 
