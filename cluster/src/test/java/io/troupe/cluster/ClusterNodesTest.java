@@ -6,59 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.troupe.cluster.cli.TroupeCli;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code troupe node} in separate JVM processes on loopback: A (learner + replay), B (agent + replay) and C (agent)
- * train CartPole-v1 together until the mean return passes a target; a fourth node with another job is refused with the
- * differing keys named; SIGTERM makes the agent nodes leave gracefully.
+ * {@code troupe node} in separate JVM processes on loopback. Three nodes (A: learner + replay, B: agent + replay,
+ * C: agent) train CartPole-v1 together; a node with another job is refused with the differing keys named; C gets
+ * SIGTERM mid-run and leaves gracefully while training goes on; when the target is reached every node leaves. And the
+ * learner singleton moves to a second learner node when its node is killed, resuming its versions from the checkpoint.
  */
 class ClusterNodesTest {
     private static final String JOB = "troupe.train.num-agents=2 troupe.train.envs-per-agent=8 "
-            + "troupe.train.target-return=120 troupe.train.max-wall-time=150s troupe.train.report-interval=2s";
-    private final List<Process> processes = new ArrayList<>();
+            + "troupe.train.max-wall-time=150s troupe.train.report-interval=1s";
 
     @TempDir
     Path dir;
-
-    @AfterEach
-    void killLeftovers() {
-        processes.forEach(Process::destroyForcibly);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private Process node(String name, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx700m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-                "-Dtroupe.home=" + Path.of("..").toAbsolutePath().normalize(),
-                "-cp", System.getProperty("java.class.path"), TroupeCli.class.getName(), "node"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        Process p = pb.start();
-        processes.add(p);
-        return p;
-    }
-
-    private String log(String name) throws IOException {
-        return Files.readString(dir.resolve(name + ".log"));
-    }
 
     private static List<String> args(String fixed, String job) {
         List<String> out = new ArrayList<>(List.of(fixed.split(" ")));
@@ -66,48 +34,85 @@ class ClusterNodesTest {
         return out;
     }
 
-    @Test
-    void threeNodesTrainTogetherAndAForeignJobIsRefused() throws Exception {
-        int a = freePort();
-        int b = freePort();
-        int c = freePort();
-        int d = freePort();
-        String seed = "127.0.0.1:" + a;
-        Process learner = node("a", args("--roles learner,replay --port " + a + " --run-dir " + dir.resolve("runs"),
-                JOB).toArray(new String[0]));
-        Process agentsAndReplay = node("b", args("--roles agent,replay --port " + b + " --seed-nodes " + seed, JOB)
-                .toArray(new String[0]));
-        Process agents = node("c", args("--roles agent --port " + c + " --seed-nodes " + seed, JOB)
-                .toArray(new String[0]));
-        Process foreign = node("d", args("--roles agent --port " + d + " --seed-nodes " + seed,
-                JOB + " troupe.train.env=GoToObject-v0").toArray(new String[0]));
-
-        assertTrue(foreign.waitFor(120, TimeUnit.SECONDS), "the foreign node gave up:\n" + log("d") + "\nA:\n" + log("a"));
-        assertEquals(TroupeCli.USER_ERROR, foreign.exitValue(), log("d"));
-        assertTrue(log("d").contains("differs from the cluster's") && log("d").contains("troupe.train.env (this node: "
-                + "\"GoToObject-v0\", the cluster's job: \"CartPole-v1\")"), log("d"));
-
-        assertTrue(learner.waitFor(170, TimeUnit.SECONDS), "the learner node finished the job:\n" + log("a"));
-        assertEquals(0, learner.exitValue(), log("a"));
-        String learnerLog = log("a");
-        Path summaryFile;
+    private JsonObject summary() throws Exception {
         try (Stream<Path> runs = Files.list(dir.resolve("runs"))) {
-            summaryFile = runs.map(r -> r.resolve("summary.json")).filter(Files::isRegularFile).findFirst()
-                    .orElseThrow(() -> new AssertionError("no summary.json:\n" + learnerLog));
+            Path file = runs.map(r -> r.resolve("summary.json")).filter(Files::isRegularFile).findFirst()
+                    .orElseThrow(() -> new AssertionError("no summary.json"));
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         }
-        JsonObject summary = JsonParser.parseString(Files.readString(summaryFile)).getAsJsonObject();
-        assertTrue(summary.get("solved").getAsBoolean(), "the 100-episode mean return passed 120 (random: about 22): "
-                + summary);
-        assertTrue(log("b").contains("Up; the cluster has") && log("c").contains("Up; the cluster has"),
-                log("b") + log("c"));
+    }
 
-        for (Process p : List.of(agentsAndReplay, agents)) {
-            p.destroy(); // SIGTERM: leave the cluster gracefully
+    @Test
+    void threeNodesTrainTogetherAForeignJobIsRefusedAndANodeLeavesMidRun() throws Exception {
+        String job = JOB + " troupe.train.target-return=120";
+        try (NodeProcesses nodes = new NodeProcesses(dir)) {
+            int a = NodeProcesses.freePort();
+            String seed = "127.0.0.1:" + a;
+            Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --run-dir "
+                    + dir.resolve("runs"), job));
+            Process replayAndAgents = nodes.start("b", args("--roles agent,replay --port " + NodeProcesses.freePort()
+                    + " --seed-nodes " + seed, job));
+            Process agents = nodes.start("c", args("--roles agent --port " + NodeProcesses.freePort()
+                    + " --seed-nodes " + seed, job));
+            Process foreign = nodes.start("d", args("--roles agent --port " + NodeProcesses.freePort()
+                    + " --seed-nodes " + seed, job + " troupe.train.env=GoToObject-v0"));
+
+            assertTrue(foreign.waitFor(120, TimeUnit.SECONDS), "the foreign node gave up:\n" + nodes.log("d"));
+            assertEquals(TroupeCli.USER_ERROR, foreign.exitValue(), nodes.log("d"));
+            assertTrue(nodes.log("d").contains("differs from the cluster's") && nodes.log("d").contains(
+                    "troupe.train.env (this node: \"GoToObject-v0\", the cluster's job: \"CartPole-v1\")"),
+                    nodes.log("d"));
+
+            nodes.awaitLog("a", log -> NodeProcesses.lastPolicyVersion(log) >= 5, 120, "training started");
+            agents.destroy(); // SIGTERM: C leaves gracefully, its agents move to B
+            assertTrue(agents.waitFor(60, TimeUnit.SECONDS), "C left after SIGTERM:\n" + nodes.log("c"));
+            // a JVM ended by SIGTERM exits with 143 after its shutdown hooks (here: leaving the cluster) ran
+            assertEquals(143, agents.exitValue(), nodes.log("c"));
+            assertTrue(nodes.log("c").contains("troupe node: left the cluster"), nodes.log("c"));
+
+            assertTrue(learner.waitFor(170, TimeUnit.SECONDS), "A finished the job:\n" + nodes.log("a"));
+            assertEquals(0, learner.exitValue(), nodes.log("a"));
+            JsonObject summary = summary();
+            assertTrue(summary.get("solved").getAsBoolean(), "the 100-episode mean return passed 120 (a random "
+                    + "policy averages about 22): " + summary);
+            assertTrue(replayAndAgents.waitFor(60, TimeUnit.SECONDS), "B left when the job was done:\n"
+                    + nodes.log("b"));
+            assertEquals(0, replayAndAgents.exitValue(), nodes.log("b"));
+            assertTrue(nodes.log("b").contains("the job is done; leaving"), nodes.log("b"));
         }
-        for (String name : List.of("b", "c")) {
-            Process p = name.equals("b") ? agentsAndReplay : agents;
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node " + name + " left after SIGTERM:\n" + log(name));
-            assertTrue(log(name).contains("troupe node: left the cluster"), log(name));
+    }
+
+    @Test
+    void theLearnerMovesToAnotherLearnerNodeWhenItsNodeIsKilled() throws Exception {
+        String job = JOB + " troupe.train.target-return=100 troupe.learner.checkpoint-every=4 "
+                + "troupe.learner.checkpoint-dir=" + dir.resolve("shared-checkpoints");
+        try (NodeProcesses nodes = new NodeProcesses(dir)) {
+            int a = NodeProcesses.freePort();
+            String seed = "127.0.0.1:" + a;
+            Process first = nodes.start("a1", args("--roles learner,replay --port " + a + " --run-dir "
+                    + dir.resolve("runs-a1"), job));
+            nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
+            Process second = nodes.start("a2", args("--roles learner,replay --port " + NodeProcesses.freePort()
+                    + " --seed-nodes " + seed + " --run-dir " + dir.resolve("runs-a2"), job));
+            Process agents = nodes.start("c", args("--roles agent --port " + NodeProcesses.freePort()
+                    + " --seed-nodes " + seed, job));
+            String before = nodes.awaitLog("a1", log -> NodeProcesses.lastPolicyVersion(log) >= 12, 150,
+                    "12 policy versions");
+            long versionAtKill = NodeProcesses.lastPolicyVersion(before);
+            first.destroyForcibly(); // SIGKILL: no leaving, no checkpoint at stop
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+
+            String after = nodes.awaitLog("a2", log -> log.contains("now hosts the learner singleton")
+                    && NodeProcesses.lastPolicyVersion(log) >= 0, 120, "A2 took over the learner");
+            long firstVersionOnA2 = NodeProcesses.lastPolicyVersion(after);
+            assertTrue(firstVersionOnA2 >= versionAtKill - 4, "versions continue from the last checkpoint (every 4 "
+                    + "updates): killed at v" + versionAtKill + ", A2 reports v" + firstVersionOnA2);
+            String later = nodes.awaitLog("a2", log -> NodeProcesses.lastPolicyVersion(log) > firstVersionOnA2 + 5,
+                    120, "training went on");
+            assertTrue(NodeProcesses.lastPolicyVersion(later) > versionAtKill, later);
+            second.destroy();
+            agents.destroy();
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS) && agents.waitFor(60, TimeUnit.SECONDS));
         }
     }
 }

@@ -29,4 +29,9 @@ final class ConfigOptions {
     Config load(String defaultName, List<String> overrides) {
         return JobConfig.load(resolve(defaultName), overrides == null ? new ArrayList<>() : overrides);
     }
+
+    /** As {@link #load(String, List)}, with {@code underJob} (node settings) below the job file. */
+    Config load(String defaultName, List<String> overrides, Config underJob) {
+        return JobConfig.load(resolve(defaultName), overrides == null ? new ArrayList<>() : overrides, underJob);
+    }
 }

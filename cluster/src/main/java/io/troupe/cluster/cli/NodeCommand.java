@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.admin.AdminServer;
 import io.troupe.cluster.admin.AdminSettings;
 import io.troupe.cluster.config.JobConfig;
+import io.troupe.cluster.node.JobEnd;
 import io.troupe.cluster.node.JobGuard;
 import io.troupe.cluster.node.JobIdentity;
 import io.troupe.cluster.node.NodeSettings;
@@ -45,8 +46,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code troupe node}: one node of a distributed job. It joins the cluster through the seed nodes, checks that the
  * cluster runs the same job, and starts its part (agents, replay shards, the learner and the run's metrics, by role).
- * The node hosting the learner singleton reports the run like {@code train} does and, once the job is done, leaves;
- * the others run until stopped (SIGTERM leaves gracefully).
+ * The node hosting the learner singleton reports the run like {@code train} does; when the job is done it raises a
+ * cluster-wide flag and every node leaves. SIGTERM makes a node leave gracefully at any time.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = {"Start a cluster node of a distributed job (same job config on every node).",
@@ -93,7 +94,6 @@ final class NodeCommand implements Callable<Integer> {
         if (adminPort != null) {
             all.add("troupe.admin.port=" + adminPort);
         }
-        Config job = configOptions.load("cartpole.conf", all);
         Path nodeFile = nodeConfig != null ? nodeConfig : Path.of(System.getProperty("troupe.home", "."), "conf",
                 "cluster-node.conf");
         if (nodeConfig != null && !nodeFile.toFile().isFile()) {
@@ -101,11 +101,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         Config nodeDefaults = nodeFile.toFile().isFile() ? ConfigFactory.parseFile(nodeFile.toFile())
                 : ConfigFactory.empty();
+        // the job config over the node settings over the modules' defaults
+        Config job = configOptions.load("cartpole.conf", all, nodeDefaults);
         TrainSettings settings = TrainSettings.fromConfig(job);
         EnvRegistry registry = EnvRegistry.fromConfig(job);
         registry.registration(settings.env());
-        Config config = node.pekkoConfig(ConfigFactory.parseString(ClusterJob.nodeConfig(settings))
-                .withFallback(job).withFallback(nodeDefaults).withFallback(ConfigFactory.load()));
+        Config config = node.pekkoConfig(ConfigFactory.parseString(ClusterJob.nodeConfig(settings)).withFallback(job));
         requireFreePort(host, port);
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);
@@ -141,19 +142,25 @@ final class NodeCommand implements Callable<Integer> {
         if (server != null) {
             System.out.println("troupe node: admin API on " + server.url());
         }
+        system.systemActorOf(JobEnd.follower(() -> System.out.println("troupe node: the job is done; leaving")),
+                "job-end", org.apache.pekko.actor.typed.Props.empty());
         try {
             if (reporter != null) {
                 Map<String, Object> extra = new LinkedHashMap<>();
                 extra.put("mode", "cluster-nodes");
                 extra.put("agents", settings.numAgents());
                 extra.put("envs_per_agent", settings.envsPerAgent());
+                // every learner node runs a driver; the one hosting the learner singleton (the oldest) reports
                 Map<String, Object> summary = new JobDriver(system, settings, handles, reporter,
-                        ProgressLine.forStdout()).run(() -> system.whenTerminated().isCompleted(), extra);
-                System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
-                        summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
-                        summary.get("solved"), (Double) summary.get("mean_return_100"),
-                        run.path().resolve("summary.json"));
-                leave(system);
+                        ProgressLine.forStdout()).run(() -> system.whenTerminated().isCompleted(),
+                        () -> hostsLearner(system), extra);
+                if (summary != null) {
+                    System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary "
+                                    + "in %s%n", summary.get("stop_reason"), (Long) summary.get("env_steps"),
+                            (Double) summary.get("wall_s"), summary.get("solved"),
+                            (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
+                    JobEnd.announce(system);
+                }
             }
             system.getWhenTerminated().toCompletableFuture().get();
             System.out.println("troupe node: left the cluster");
@@ -198,6 +205,20 @@ final class NodeCommand implements Callable<Integer> {
                         node.seedNodes().isEmpty() ? "(this node)" : node.seedNodes());
             }
         }
+    }
+
+    /** Whether this node is the oldest Up learner-role member: where the learner and run-metrics singletons run. */
+    private static boolean hostsLearner(ActorSystem<?> system) {
+        Member self = Cluster.get(system).selfMember();
+        if (self.status() != MemberStatus.up() || !self.hasRole("learner")) {
+            return false;
+        }
+        for (Member m : Cluster.get(system).state().getMembers()) {
+            if (m.status() == MemberStatus.up() && m.hasRole("learner") && m.isOlderThan(self)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long upMembers(ActorSystem<?> system) {

@@ -20,6 +20,11 @@ public final class JobConfig {
 
     /** The resolved config of {@code file} (may be null: defaults only) with {@code overrides} on top. */
     public static Config load(Path file, List<String> overrides) {
+        return load(file, overrides, ConfigFactory.empty());
+    }
+
+    /** As {@link #load(Path, List)}, with {@code underJob} between the job file and the modules' defaults. */
+    public static Config load(Path file, List<String> overrides, Config underJob) {
         Config base = ConfigFactory.empty();
         if (file != null) {
             if (!Files.isRegularFile(file)) {
@@ -47,7 +52,7 @@ public final class JobConfig {
             }
         }
         try {
-            return over.withFallback(base).withFallback(ConfigFactory.defaultReference())
+            return over.withFallback(base).withFallback(underJob).withFallback(ConfigFactory.defaultReference())
                     .resolve(ConfigResolveOptions.defaults());
         } catch (ConfigException e) {
             throw new IllegalArgumentException("config does not resolve: " + e.getMessage(), e);

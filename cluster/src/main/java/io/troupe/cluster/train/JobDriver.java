@@ -34,11 +34,40 @@ public final class JobDriver {
 
     /** Runs until the job ends; returns the summary. {@code stop} is polled once per interval. */
     public Map<String, Object> run(BooleanSupplier stop, Map<String, Object> summaryExtra) throws Exception {
+        return run(stop, () -> true, summaryExtra);
+    }
+
+    /**
+     * Runs until the job ends, reporting only while {@code active} holds (on a cluster node: while it hosts the
+     * learner singleton; another learner node takes over when it dies); returns the summary, or null when
+     * {@code stop} ended a driver that never became active.
+     */
+    public Map<String, Object> run(BooleanSupplier stop, BooleanSupplier active, Map<String, Object> summaryExtra)
+            throws Exception {
         long steps = 0;
         String stopReason = "step budget spent";
         Learner.Status status = null;
         Duration interval = settings.reportInterval();
+        boolean wasActive = false;
+        boolean waited = false;
         while (true) {
+            if (!active.getAsBoolean()) {
+                waited = true;
+                if (stop.getAsBoolean()) {
+                    if (!wasActive) {
+                        return null;
+                    }
+                    stopReason = "interrupted";
+                    break;
+                }
+                CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(interval.toMillis(),
+                        TimeUnit.MILLISECONDS)).get();
+                continue;
+            }
+            if (!wasActive && waited) {
+                progress.log("this node now hosts the learner singleton: the run is reported from here");
+            }
+            wasActive = true;
             RunMetrics.Drained drained = AskPattern.<RunMetrics.Command, RunMetrics.Drained>ask(job.metrics(),
                     RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
                     .get(15, TimeUnit.SECONDS);

@@ -1,0 +1,82 @@
+package io.troupe.cluster;
+
+import io.troupe.cluster.cli.TroupeCli;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code troupe node} processes (separate JVMs on loopback) for the cluster tests, with their logs in a directory. */
+final class NodeProcesses implements AutoCloseable {
+    private final Path dir;
+    private final List<Process> processes = new ArrayList<>();
+
+    NodeProcesses(Path dir) {
+        this.dir = dir;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts {@code troupe node ARGS...}, its output in {@code <name>.log}. */
+    Process start(String name, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx700m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+                "-Dtroupe.home=" + Path.of("..").toAbsolutePath().normalize(),
+                "-cp", System.getProperty("java.class.path"), TroupeCli.class.getName(), "node"));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    String log(String name) {
+        try {
+            return Files.readString(dir.resolve(name + ".log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Waits (polling the log, at most {@code seconds}) until the log satisfies {@code condition}. */
+    String awaitLog(String name, Predicate<String> condition, int seconds, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            String text = log(name);
+            if (condition.test(text)) {
+                return text;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+        throw new AssertionError("node " + name + ": " + what + " did not happen in " + seconds + " s; its log:\n"
+                + log(name));
+    }
+
+    /** The highest {@code policy vN} the log's progress lines show (-1 if none). */
+    static long lastPolicyVersion(String log) {
+        Matcher m = Pattern.compile("policy v(\\d+)").matcher(log);
+        long v = -1;
+        while (m.find()) {
+            v = Math.max(v, Long.parseLong(m.group(1)));
+        }
+        return v;
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(Process::destroyForcibly);
+    }
+}
