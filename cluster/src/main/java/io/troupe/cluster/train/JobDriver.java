@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -68,9 +70,20 @@ public final class JobDriver {
                 progress.log("this node now hosts the learner singleton: the run is reported from here");
             }
             wasActive = true;
-            RunMetrics.Drained drained = AskPattern.<RunMetrics.Command, RunMetrics.Drained>ask(job.metrics(),
-                    RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
-                    .get(15, TimeUnit.SECONDS);
+            RunMetrics.Drained drained;
+            try {
+                drained = AskPattern.<RunMetrics.Command, RunMetrics.Drained>ask(job.metrics(),
+                        RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
+                        .get(15, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // the singletons are moving (their node died or left): they answer once they run here
+                progress.log("the run-metrics singleton does not answer yet (" + e.getMessage() + "); retrying");
+                if (reporter.outOfTime() || stop.getAsBoolean()) {
+                    stopReason = reporter.outOfTime() ? "time budget spent" : "interrupted";
+                    break;
+                }
+                continue;
+            }
             for (Agent.EpisodeEnded e : drained.episodes()) {
                 reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn());
             }
@@ -80,8 +93,17 @@ public final class JobDriver {
                         + e.envId() + " (" + e.reason() + "); it uses v" + e.fallbackVersion());
             }
             steps = drained.envSteps();
-            status = AskPattern.<Learner.Command, Learner.Status>ask(job.learner(), Learner.GetStatus::new,
-                    Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(35, TimeUnit.SECONDS);
+            try {
+                status = AskPattern.<Learner.Command, Learner.Status>ask(job.learner(), Learner.GetStatus::new,
+                        Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(35, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                progress.log("the learner does not answer yet (" + e.getMessage() + "); retrying");
+                if (reporter.outOfTime() || stop.getAsBoolean()) {
+                    stopReason = reporter.outOfTime() ? "time budget spent" : "interrupted";
+                    break;
+                }
+                continue;
+            }
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("policy_lag_p50", status.lagP50());
             extra.put("policy_lag_max", status.lagMax());
