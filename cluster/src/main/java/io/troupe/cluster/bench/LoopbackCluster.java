@@ -31,14 +31,14 @@ public final class LoopbackCluster implements AutoCloseable {
                 try (ServerSocket s = new ServerSocket(0)) {
                     port = s.getLocalPort();
                 }
-                Config c = ConfigFactory.parseString(extraHocon + """
-
+                Config c = ConfigFactory.parseString("""
                         pekko.actor.provider = cluster
                         pekko.remote.artery.canonical.hostname = "127.0.0.1"
                         pekko.loglevel = WARNING
                         pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                        """).withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port,
+                        """).withFallback(ConfigFactory.parseString(extraHocon))
+                        .withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port,
                         "pekko.cluster.roles", r))).withFallback(ConfigFactory.load()).resolve();
                 ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), name, c);
                 io.troupe.cluster.train.EmbeddedNode.startReplicator(node);

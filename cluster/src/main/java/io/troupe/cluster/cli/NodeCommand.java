@@ -74,6 +74,10 @@ final class NodeCommand implements Callable<Integer> {
             description = "node settings (default conf/cluster-node.conf of the Troupe directory)")
     Path nodeConfig;
 
+    @Option(names = "--tls", paramLabel = "FILE", description = "Artery over TLS with mutual authentication, e.g. "
+            + "conf/tls.conf (key and trust stores from TROUPE_TLS_* environment variables)")
+    Path tls;
+
     @Option(names = "--run-dir", paramLabel = "DIR", description = "directory for runs/<run-id>/ on learner nodes")
     Path runDir;
 
@@ -101,6 +105,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         Config nodeDefaults = nodeFile.toFile().isFile() ? ConfigFactory.parseFile(nodeFile.toFile())
                 : ConfigFactory.empty();
+        if (tls != null) {
+            if (!tls.toFile().isFile()) {
+                throw new IllegalArgumentException("--tls: " + tls + " is not a file");
+            }
+            nodeDefaults = ConfigFactory.parseFile(tls.toFile()).withFallback(nodeDefaults);
+        }
         // the job config over the node settings over the modules' defaults
         Config job = configOptions.load("cartpole.conf", all, nodeDefaults);
         TrainSettings settings = TrainSettings.fromConfig(job);
