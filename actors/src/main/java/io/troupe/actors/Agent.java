@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -44,7 +45,14 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  */
 public final class Agent extends AbstractBehavior<Agent.Command> {
 
-    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, RewardReady {
+    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, RewardReady, SetPaused {
+    }
+
+    /** Agents register under this key with the (cluster) receptionist, so the admin API can find every one. */
+    public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "troupe-agents");
+
+    /** Pauses (stops stepping; nothing is lost, the env copies wait mid-episode) or resumes the agent. */
+    public record SetPaused(boolean paused) implements Command, io.troupe.core.CrossNode {
     }
 
     /** The registry's active reward is known and offered to the env copies: acting may start. */
@@ -62,7 +70,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
     }
 
-    public record GetStats(ActorRef<Stats> replyTo) implements Command, NoSerializationVerificationNeeded {
+    public record GetStats(ActorRef<Stats> replyTo) implements Command, io.troupe.core.CrossNode {
     }
 
     /**
@@ -70,7 +78,11 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
      * episode under the previous one), {@code rewardFallbacks} how many reward versions failed on it.
      */
     public record Stats(String agentId, long steps, long episodes, long unrollsSent, long policyVersion,
-                        long rewardVersion, long rewardFallbacks) implements NoSerializationVerificationNeeded {
+                        long rewardVersion, long rewardFallbacks, int index, String envId, String state)
+            implements io.troupe.core.CrossNode {
+        /** States: starting (waiting for the reward registry), acting, waiting-for-replay, paused. */
+        public static final java.util.List<String> STATES = java.util.List.of("starting", "acting",
+                "waiting-for-replay", "paused");
     }
 
     /** What an agent reports about an episode: ended normally, or aborted by a failure. Crosses nodes. */
@@ -132,7 +144,12 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private long steps;
     private long episodes;
     private int unconfirmed;
+    /** Replay holds max-unconfirmed-batches of ours: wait for it (backpressure). */
     private boolean paused;
+    /** Paused by an admin. */
+    private boolean pausedByAdmin;
+    /** A Tick is on its way: at most one at a time. */
+    private boolean tickQueued;
     private final ActorRef<ReplayProducer.Confirmed> stored;
 
     private Agent(ActorContext<Command> context, Spec spec) {
@@ -184,6 +201,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 "weights");
         fetcher.tell(WeightsFetcher.FetchLatest.INSTANCE);
         this.stored = context.messageAdapter(ReplayProducer.Confirmed.class, Stored::new);
+        context.getSystem().receptionist().tell(
+                org.apache.pekko.actor.typed.receptionist.Receptionist.register(SERVICE_KEY, context.getSelf()));
         // act once the registry's active reward is known (a local read: no network round trip)
         context.spawn(RewardFollower.create(envs.spec().id(), shaper,
                 context.messageAdapter(RewardFollower.Ready.class, RewardReady::new),
@@ -204,7 +223,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             for (int i = 0; i < k; i++) {
                 shaper.started(i, envs.env(i), envs.observations());
             }
-            getContext().getSelf().tell(Tick.INSTANCE);
+            tick();
         }
         return this;
     }
@@ -235,14 +254,23 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                     unconfirmed--;
                     if (paused && unconfirmed < spec.settings().maxUnconfirmed()) {
                         paused = false; // replay made room: act again
-                        getContext().getSelf().tell(Tick.INSTANCE);
+                        tick();
                     }
                     return this;
                 })
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                .onMessage(SetPaused.class, p -> {
+                    pausedByAdmin = p.paused();
+                    if (!pausedByAdmin && started && !paused) {
+                        tick();
+                    }
+                    return this;
+                })
                 .onMessage(GetStats.class, g -> {
+                    String state = !started ? "starting" : pausedByAdmin ? "paused" : paused ? "waiting-for-replay"
+                            : "acting";
                     g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion,
-                            shaper.offeredVersion(), shaper.fallbacks()));
+                            shaper.offeredVersion(), shaper.fallbacks(), spec.index(), envs.spec().id(), state));
                     return this;
                 })
                 .onSignal(PostStop.class, s -> {
@@ -253,7 +281,19 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 .build();
     }
 
+    /** Queues the next step unless one is queued already or an admin paused the agent. */
+    private void tick() {
+        if (!tickQueued && !pausedByAdmin) {
+            tickQueued = true;
+            getContext().getSelf().tell(Tick.INSTANCE);
+        }
+    }
+
     private Behavior<Command> onTick() {
+        tickQueued = false;
+        if (pausedByAdmin) {
+            return this; // resumed by SetPaused(false)
+        }
         try {
             actOneStep();
         } catch (RuntimeException e) {
@@ -266,7 +306,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         if (unconfirmed >= spec.settings().maxUnconfirmed()) {
             paused = true; // replay is full (its rate limiter holds our batches): wait for it, not for the learner
         } else {
-            getContext().getSelf().tell(Tick.INSTANCE);
+            tick();
         }
         return this;
     }

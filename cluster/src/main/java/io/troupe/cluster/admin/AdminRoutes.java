@@ -51,6 +51,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * <pre>
  * GET  /troupe/status                       job figures, reward versions, cluster members and their roles
  * GET  /troupe/metrics                      the same figures and JVM memory in Prometheus' text format
+ * GET  /troupe/agents                       per agent: node, env, state, steps, episodes, policy and reward versions
+ * POST /troupe/agents/pause|resume          {} (all) or {"agents": ["agent-0", ...]}
+ * POST /troupe/agents/scale                 {"count": N}: agents 0..N-1 act, the others pause
  * GET  /troupe/cluster/members              members: address, status, roles, reachability; the leader
  * POST /troupe/cluster/join|leave|down      {"address": "pekko://troupe@host:port"}
  * GET  /troupe/rewards/{env}                the env's reward history and the active version
@@ -69,12 +72,14 @@ public final class AdminRoutes extends AllDirectives {
     private final AdminSettings settings;
     private final RewardRegistryClient rewards;
     private final JobStatus status;
+    private final AgentDirectory agents;
 
     public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status) {
         this.system = system;
         this.settings = settings;
         this.rewards = rewards;
         this.status = status;
+        this.agents = new AgentDirectory(system);
     }
 
     public Route route() {
@@ -101,6 +106,26 @@ public final class AdminRoutes extends AllDirectives {
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, PrometheusText.render(status.snapshot(),
                                 Cluster.get(system).state().getMembers()))))),
+                pathPrefix("agents", () -> concat(
+                        pathEnd(() -> get(() -> async(() -> agents.list().thenApply(l -> {
+                            Map<String, Object> out = new LinkedHashMap<>();
+                            out.put("count", l.size());
+                            out.put("agents", l);
+                            return out;
+                        })))),
+                        path("pause", () -> post(() -> authorized(() -> body(Set.of("agents"),
+                                b -> pause(b, true))))),
+                        path("resume", () -> post(() -> authorized(() -> body(Set.of("agents"),
+                                b -> pause(b, false))))),
+                        path("scale", () -> post(() -> authorized(() -> body(Set.of("count"), b -> {
+                            JsonElement c = b.get("count");
+                            if (c == null || !c.isJsonPrimitive() || !c.getAsJsonPrimitive().isNumber()) {
+                                throw new IllegalArgumentException("the body needs \"count\": the number of agents "
+                                        + "that act");
+                            }
+                            int n = c.getAsInt();
+                            return async(() -> agents.scale(n), StatusCodes.ACCEPTED);
+                        })))))),
                 pathPrefix("cluster", () -> concat(
                         path("members", () -> get(() -> json(StatusCodes.OK, membersBody()))),
                         path("join", () -> post(() -> authorized(() -> body(Set.of("address"),
@@ -117,6 +142,27 @@ public final class AdminRoutes extends AllDirectives {
                         path("rollback", () -> post(() -> authorized(() -> body(Set.of("to"), b -> rollback(envId,
                                 b))))),
                         path("test", () -> post(() -> authorized(() -> body(TEST_FIELDS, b -> test(envId, b))))))))));
+    }
+
+    private Route pause(JsonObject b, boolean paused) {
+        List<String> ids = new ArrayList<>();
+        if (b.has("agents")) {
+            JsonElement e = b.get("agents");
+            if (!e.isJsonArray()) {
+                throw new IllegalArgumentException("\"agents\" must be a list of agent ids, got " + e);
+            }
+            for (JsonElement id : e.getAsJsonArray()) {
+                if (!id.isJsonPrimitive() || !id.getAsJsonPrimitive().isString()) {
+                    throw new IllegalArgumentException("\"agents\" must hold agent ids (strings), got " + id);
+                }
+                ids.add(id.getAsString());
+            }
+        }
+        return async(() -> agents.setPaused(ids, paused).thenApply(told -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put(paused ? "paused" : "resumed", told);
+            return out;
+        }), StatusCodes.ACCEPTED);
     }
 
     /** join: this node joins the cluster at the address; leave / down: the member at the address leaves / is downed. */

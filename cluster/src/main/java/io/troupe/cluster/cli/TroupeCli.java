@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** {@code ./troupe}: the command line of Troupe. User errors print one clear line and exit 2; no stack traces. */
 @Command(name = "troupe", mixinStandardHelpOptions = true, version = "troupe 0.1.0",
         description = "Actor-model reinforcement learning on the JVM.",
-        subcommands = {TrainCommand.class, NodeCommand.class, ClusterCommand.class, RewardCommand.class,
+        subcommands = {TrainCommand.class, NodeCommand.class, ClusterCommand.class, AgentsCommand.class,
+            RewardCommand.class,
             EvalCommand.class, EnvCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class TroupeCli implements Runnable {
     /** Exit code of a user error (bad config, unknown id, bad argument). */
