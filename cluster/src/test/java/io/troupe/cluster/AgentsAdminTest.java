@@ -117,6 +117,15 @@ class AgentsAdminTest {
                     .contains("0..2"));
             assertTrue(call(api, "POST", "/troupe/agents/pause", "{\"agents\": [\"agent-9\"]}", 400).get("error")
                     .getAsString().contains("no agent 'agent-9'"));
+            JsonObject replay = call(api, "GET", "/troupe/replay", null, 200);
+            long inserts = 0;
+            for (var shard : replay.getAsJsonArray("shards")) {
+                inserts += shard.getAsJsonObject().get("inserts").getAsLong();
+            }
+            assertTrue(inserts > 0, "the agents' unrolls are in replay: " + replay);
+            JsonObject status = call(api, "GET", "/troupe/status", null, 200);
+            assertTrue(status.get("replay_shards").getAsInt() >= 1 && status.get("replay_items").getAsLong() > 0,
+                    status.toString());
         } finally {
             EmbeddedNode.stop(system);
         }

@@ -49,7 +49,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * most 16 KiB; a malformed one gets 400 with the reason. Errors are JSON {@code {"error": "..."}}.
  *
  * <pre>
- * GET  /troupe/status                       job figures, reward versions, cluster members and their roles
+ * GET  /troupe/status                       job figures, reward versions, replay sizes, cluster members and their roles
+ * GET  /troupe/replay                       per replay shard: node, items, steps, inserts, samples, duplicates
  * GET  /troupe/metrics                      the same figures and JVM memory in Prometheus' text format
  * GET  /troupe/agents                       per agent: node, env, state, steps, episodes, policy and reward versions
  * POST /troupe/agents/pause|resume          {} (all) or {"agents": ["agent-0", ...]}
@@ -73,6 +74,7 @@ public final class AdminRoutes extends AllDirectives {
     private final RewardRegistryClient rewards;
     private final JobStatus status;
     private final AgentDirectory agents;
+    private final ReplayDirectory replay;
 
     public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status) {
         this.system = system;
@@ -80,6 +82,7 @@ public final class AdminRoutes extends AllDirectives {
         this.rewards = rewards;
         this.status = status;
         this.agents = new AgentDirectory(system);
+        this.replay = new ReplayDirectory(system);
     }
 
     public Route route() {
@@ -102,7 +105,21 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route routes() {
         return pathPrefix("troupe", () -> concat(
-                path("status", () -> get(() -> json(StatusCodes.OK, statusBody()))),
+                path("status", () -> get(() -> async(() -> replay.list().thenApply(shards -> {
+                    Map<String, Object> out = statusBody();
+                    long items = 0;
+                    for (Map<String, Object> shard : shards) {
+                        items += shard.get("items") instanceof Number n ? n.longValue() : 0;
+                    }
+                    out.put("replay_shards", shards.size());
+                    out.put("replay_items", items);
+                    return out;
+                })))),
+                path("replay", () -> get(() -> async(() -> replay.list().thenApply(shards -> {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("shards", shards);
+                    return out;
+                })))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, PrometheusText.render(status.snapshot(),
                                 Cluster.get(system).state().getMembers()))))),
