@@ -115,4 +115,42 @@ class ClusterNodesTest {
             assertTrue(second.waitFor(60, TimeUnit.SECONDS) && agents.waitFor(60, TimeUnit.SECONDS));
         }
     }
+
+    /** A node that joins mid-run receives agents (Cluster Sharding rebalances the ShardedDaemonProcess onto it). */
+    @Test
+    void aNodeJoiningMidRunReceivesAgents() throws Exception {
+        String job = JOB + " troupe.train.target-return=100000"; // trains until the test ends it
+        try (NodeProcesses nodes = new NodeProcesses(dir)) {
+            int a = NodeProcesses.freePort();
+            int admin = NodeProcesses.freePort();
+            String seed = "127.0.0.1:" + a;
+            Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port " + admin
+                    + " --run-dir " + dir.resolve("runs"), job));
+            nodes.start("b", args("--roles agent,replay --port " + NodeProcesses.freePort() + " --seed-nodes " + seed,
+                    job));
+            nodes.awaitLog("a", log -> NodeProcesses.lastPolicyVersion(log) >= 2, 120, "training started");
+            int c = NodeProcesses.freePort();
+            long joinedAt = System.nanoTime();
+            nodes.start("c", args("--roles agent --port " + c + " --seed-nodes " + seed, job));
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String cAddress = "pekko://troupe@127.0.0.1:" + c;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            String agents = "";
+            while (!agents.contains(cAddress) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+                try {
+                    agents = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + admin + "/troupe/agents")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body();
+                } catch (java.io.IOException e) {
+                    agents = e.toString();
+                }
+            }
+            assertTrue(agents.contains(cAddress), "an agent moved to the node that joined: " + agents + "\nC:\n"
+                    + nodes.log("c"));
+            System.out.printf("agents reached the joining node %.1f s after it was started%n",
+                    (System.nanoTime() - joinedAt) / 1e9);
+            assertTrue(learner.isAlive(), "the job was still running");
+        }
+    }
 }
