@@ -313,9 +313,16 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
 
     private void actOneStep() {
         if (step == 0 && pending != null) {
-            policy.load(pending);
-            policyVersion = pending.version();
+            PolicyWeights w = pending;
             pending = null;
+            try {
+                policy.load(w);
+                policyVersion = w.version();
+            } catch (IllegalArgumentException e) {
+                // weights of another model (a misconfigured job) or corrupt bytes: keep acting with what we have
+                getContext().getLog().error("agent {}: refused weights version {} of model {} (this agent runs {}): {}",
+                        spec.agentId(), w.version(), w.modelId(), policy.modelId(), e.getMessage());
+            }
         }
         Policy.Evaluation eval = policy.evaluate(envs.observations());
         int n = eval.actions();

@@ -202,4 +202,33 @@ class RewardSwapTest {
         assertEquals(later.length(), later.episodeReturn(), 1e-9, "training goes on under the fallback");
         agents.forEach(a -> kit.stop(a, Duration.ofSeconds(20)));
     }
+
+    /** Weights of another model (a misconfigured job) are refused with an error; the agent keeps acting, no restart. */
+    @Test
+    void agentsRefuseWeightsOfAnotherModelAndKeepActing() {
+        TestProbe<Agent.Report> reports = kit.createTestProbe();
+        ActorRef<Agent.Command> agent = agents(1, reports.ref()).get(0);
+        TestProbe<Agent.Stats> stats = kit.createTestProbe();
+        stats.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
+            agent.tell(new Agent.GetStats(stats.ref()));
+            assertTrue(stats.receiveMessage().steps() > 0);
+            return null;
+        });
+        var publisher = kit.spawn(io.troupe.replay.weights.WeightsPublisher.create(64 * 1024));
+        publisher.tell(new io.troupe.replay.weights.WeightsPublisher.Publish(new io.troupe.core.PolicyWeights(
+                "SomeOtherEnv-v0/mlp", 7, new byte[] {1, 2, 3, 4}), null));
+        agent.tell(new Agent.GetStats(stats.ref()));
+        long before = stats.receiveMessage().steps();
+        stats.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
+            agent.tell(new Agent.GetStats(stats.ref()));
+            assertTrue(stats.receiveMessage().steps() > before + 2000, "the agent acts on");
+            return null;
+        });
+        agent.tell(new Agent.GetStats(stats.ref()));
+        Agent.Stats s = stats.receiveMessage();
+        assertTrue(s.policyVersion() != 7, "the foreign weights were not loaded: " + s);
+        assertTrue(s.steps() > before, "same incarnation (a restart would count from 0): " + s);
+        kit.stop(agent, Duration.ofSeconds(20));
+        kit.stop(publisher, Duration.ofSeconds(20));
+    }
 }

@@ -17,9 +17,43 @@ import org.apache.pekko.cluster.typed.Join;
 /** Several cluster nodes in this JVM on loopback ports, joined to the first: for benchmarks of cross-node paths. */
 public final class LoopbackCluster implements AutoCloseable {
     private final List<ActorSystem<Void>> nodes;
+    private final String name;
+    private final String extraHocon;
 
-    private LoopbackCluster(List<ActorSystem<Void>> nodes) {
-        this.nodes = nodes;
+    private LoopbackCluster(List<ActorSystem<Void>> nodes, String name, String extraHocon) {
+        this.nodes = new ArrayList<>(nodes);
+        this.name = name;
+        this.extraHocon = extraHocon;
+    }
+
+    /** Starts one more node with {@code roles}, joining the first; returns once it is Up (as it sees itself). */
+    public ActorSystem<Void> add(List<String> roles) throws Exception {
+        ActorSystem<Void> node = create(name, roles, extraHocon);
+        CompletableFuture<Void> up = new CompletableFuture<>();
+        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(node)).registerOnMemberUp(() -> up.complete(null));
+        Cluster.get(node).manager().tell(Join.create(Cluster.get(nodes.get(0)).selfMember().address()));
+        nodes.add(node);
+        up.get(60, TimeUnit.SECONDS);
+        return node;
+    }
+
+    private static ActorSystem<Void> create(String name, List<String> r, String extraHocon) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Config c = ConfigFactory.parseString("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.loglevel = WARNING
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                """).withFallback(ConfigFactory.parseString(extraHocon))
+                .withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port,
+                        "pekko.cluster.roles", r))).withFallback(ConfigFactory.load()).resolve();
+        ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), name, c);
+        io.troupe.cluster.train.EmbeddedNode.startReplicator(node);
+        return node;
     }
 
     /** Starts {@code roles.size()} nodes named {@code name}, node i with {@code roles.get(i)}; returns once all are Up. */
@@ -27,22 +61,7 @@ public final class LoopbackCluster implements AutoCloseable {
         List<ActorSystem<Void>> nodes = new ArrayList<>();
         try {
             for (List<String> r : roles) {
-                int port;
-                try (ServerSocket s = new ServerSocket(0)) {
-                    port = s.getLocalPort();
-                }
-                Config c = ConfigFactory.parseString("""
-                        pekko.actor.provider = cluster
-                        pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                        pekko.loglevel = WARNING
-                        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                        pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                        """).withFallback(ConfigFactory.parseString(extraHocon))
-                        .withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port,
-                        "pekko.cluster.roles", r))).withFallback(ConfigFactory.load()).resolve();
-                ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), name, c);
-                io.troupe.cluster.train.EmbeddedNode.startReplicator(node);
-                nodes.add(node);
+                nodes.add(create(name, r, extraHocon));
             }
             List<CompletableFuture<Void>> up = new ArrayList<>();
             for (ActorSystem<Void> n : nodes) {
@@ -62,7 +81,7 @@ public final class LoopbackCluster implements AutoCloseable {
                     java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 }
             }
-            return new LoopbackCluster(nodes);
+            return new LoopbackCluster(nodes, name, extraHocon);
         } catch (Exception e) {
             nodes.forEach(ActorSystem::terminate);
             throw e;

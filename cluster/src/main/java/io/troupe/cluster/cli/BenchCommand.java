@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 /** {@code troupe bench ...}: benchmarks that print a table and can write JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
         subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
-            BenchCommand.RewardBenchCommand.class,
+            BenchCommand.RewardBenchCommand.class, BenchCommand.ClusterBenchCommand.class,
             BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -256,6 +256,49 @@ final class BenchCommand implements Runnable {
                     config.getConfig("troupe.model"));
             Map<String, Object> out = io.troupe.cluster.bench.RewardBench.run(model, settings.numAgents(),
                     settings.envsPerAgent(), seconds, swaps, Files.createTempDirectory("troupe-bench-reward"));
+            for (Map.Entry<String, Object> e : out.entrySet()) {
+                Object v = e.getValue();
+                System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
+            }
+            writeJson(json, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "cluster", mixinStandardHelpOptions = true,
+            description = {"Three nodes on loopback in this JVM: rebalance time when an agent node joins, acting "
+                    + "steps/s over all nodes, and 10 MB weights publication to two agent nodes."})
+    static final class ClusterBenchCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ConfigOptions configOptions;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seconds", defaultValue = "8", description = "measured acting seconds (default 8)")
+        double seconds;
+
+        @Option(names = "--publishes", defaultValue = "10", description = "weights versions timed (default 10)")
+        int publishes;
+
+        @Option(names = "--weights-mb", defaultValue = "10", description = "size of the weights (default 10 MB)")
+        int weightsMb;
+
+        @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.num-agents=4")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds <= 0 || publishes < 1 || weightsMb < 1) {
+                throw new IllegalArgumentException("bench cluster needs --seconds > 0, --publishes >= 1, "
+                        + "--weights-mb >= 1");
+            }
+            com.typesafe.config.Config config = configOptions.load("cartpole-transformer.conf", overrides);
+            io.troupe.cluster.train.TrainSettings settings = io.troupe.cluster.train.TrainSettings.fromConfig(config);
+            io.troupe.learners.model.ModelConfig model = io.troupe.learners.model.ModelConfig.fromConfig(
+                    config.getConfig("troupe.model"));
+            Map<String, Object> out = io.troupe.cluster.bench.ClusterBench.run(model, Math.max(2,
+                    settings.numAgents()), settings.envsPerAgent(), seconds, publishes, weightsMb * 1_000_000);
             for (Map.Entry<String, Object> e : out.entrySet()) {
                 Object v = e.getValue();
                 System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);

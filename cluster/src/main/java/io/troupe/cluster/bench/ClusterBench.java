@@ -1,0 +1,193 @@
+package io.troupe.cluster.bench;
+
+import ai.djl.Device;
+import io.troupe.actors.Agent;
+import io.troupe.actors.AgentHost;
+import io.troupe.actors.AgentSettings;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.replay.shard.ReplaySettings;
+import io.troupe.replay.shard.ReplaySharding;
+import io.troupe.replay.weights.WeightsFetcher;
+import io.troupe.replay.weights.WeightsPublisher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+
+/**
+ * {@code troupe bench cluster}: three nodes in one JVM on loopback (A: replay; B and C: replay + agent). Agents run as
+ * the job runs them (a ShardedDaemonProcess); C joins after the agents started on B, and {@code rebalance_s} is the
+ * time until agents act on C; {@code acting_steps_per_s} is then the env steps per second of all agents summed;
+ * {@code weights_publish_ms_p50/p99} times a 10 MB weights version from A until fetchers on B and C both hold it.
+ * Node settings as in conf/cluster-node.conf (5 s rebalance rounds).
+ */
+public final class ClusterBench {
+    private ClusterBench() {
+    }
+
+    public static Map<String, Object> run(ModelConfig model, int agents, int envsPerAgent, double seconds,
+                                          int publishes, int weightsBytes) throws Exception {
+        EnvRegistry registry = EnvRegistry.defaults();
+        EnvSpec spec = registry.spec("CartPole-v1");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("nodes", 3);
+        out.put("model", model.describe());
+        out.put("agents", agents);
+        out.put("envs_per_agent", envsPerAgent);
+        String hocon = """
+                troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }
+                pekko.cluster.sharding.rebalance-interval = 5s
+                pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
+                pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0.5
+                troupe.agent.envs-per-agent = %d
+                """.formatted(envsPerAgent);
+        try (LoopbackCluster cluster = LoopbackCluster.start("troupe-bench-cluster", List.of(List.of("replay"),
+                List.of("replay", "agent")), hocon)) {
+            startJob(cluster.node(0), registry, spec, model, agents);
+            startJob(cluster.node(1), registry, spec, model, agents);
+            ActorSystem<Void> a = cluster.node(0);
+            awaitAgents(a, agents, 1);
+            long joinStart = System.nanoTime();
+            ActorSystem<Void> c = cluster.add(List.of("replay", "agent"));
+            startJob(c, registry, spec, model, agents);
+            String cAddress = org.apache.pekko.cluster.typed.Cluster.get(c).selfMember().address().toString();
+            while (agentNodes(a).stream().noneMatch(cAddress::equals)) {
+                if (System.nanoTime() - joinStart > TimeUnit.SECONDS.toNanos(120)) {
+                    throw new IllegalStateException("no agent moved to the node that joined in 120 s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            out.put("rebalance_s", Math.round((System.nanoTime() - joinStart) / 1e8) / 10.0);
+            awaitAgents(a, agents, 2);
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS)).get();
+            long before = totalSteps(a); // after 3 s for the moved agents to start and warm up
+            long start = System.nanoTime();
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor((long) (seconds * 1000),
+                    TimeUnit.MILLISECONDS)).get();
+            out.put("acting_steps_per_s", Math.round((totalSteps(a) - before) / ((System.nanoTime() - start) / 1e9)));
+            // the bench's weights are random bytes: pause the agents so they do not try to load them
+            for (ActorRef<Agent.Command> agent : agentRefs(a)) {
+                agent.tell(new Agent.SetPaused(true));
+            }
+            double[] ms = publish(a, List.of(cluster.node(1), c), publishes, weightsBytes);
+            out.put("weights_bytes", weightsBytes);
+            out.put("weights_publish_ms_p50", Math.round(ms[ms.length / 2] * 10) / 10.0);
+            out.put("weights_publish_ms_p99", Math.round(ms[(int) Math.min(ms.length - 1,
+                    Math.ceil(0.99 * ms.length) - 1)] * 10) / 10.0);
+        }
+        return out;
+    }
+
+    private static void startJob(ActorSystem<Void> node, EnvRegistry registry, EnvSpec spec, ModelConfig model,
+                                 int agents) {
+        var config = node.settings().config();
+        var region = ReplaySharding.init(node, ReplaySettings.fromConfig(config.getConfig("troupe.replay")),
+                Optional.empty());
+        AgentSettings settings = AgentSettings.fromConfig(config);
+        ShardedDaemonProcess.get(node).init(Agent.Command.class, "troupe-agents", agents,
+                i -> AgentHost.create(i, index -> new Agent.Spec("agent-" + index, index, index,
+                        () -> registry.make(spec.id()), () -> PolicyModel.create(spec, model, 1, Device.cpu()),
+                        settings, region, null)),
+                ShardedDaemonProcessSettings.create(node).withRole("agent"), Optional.of(AgentHost.STOP));
+    }
+
+    private static List<ActorRef<Agent.Command>> agentRefs(ActorSystem<?> system) throws Exception {
+        return new ArrayList<>(AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                replyTo -> Receptionist.find(Agent.SERVICE_KEY, replyTo), Duration.ofSeconds(3), system.scheduler())
+                .toCompletableFuture().get(5, TimeUnit.SECONDS).getServiceInstances(Agent.SERVICE_KEY));
+    }
+
+    private static List<String> agentNodes(ActorSystem<?> system) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (ActorRef<Agent.Command> r : agentRefs(system)) {
+            out.add(r.path().address().toString());
+        }
+        return out;
+    }
+
+    /** Waits until {@code agents} agents are registered on {@code nodes} distinct nodes. */
+    private static void awaitAgents(ActorSystem<?> system, int agents, int nodes) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            List<String> where = agentNodes(system);
+            if (where.size() >= agents && where.stream().distinct().count() >= nodes) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("agents on " + where + " after 120 s; wanted " + agents + " on "
+                        + nodes + " nodes");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    private static long totalSteps(ActorSystem<?> system) throws Exception {
+        long sum = 0;
+        for (ActorRef<Agent.Command> a : agentRefs(system)) {
+            sum += AskPattern.<Agent.Command, Agent.Stats>ask(a, Agent.GetStats::new, Duration.ofSeconds(10),
+                    system.scheduler()).toCompletableFuture().get(15, TimeUnit.SECONDS).steps();
+        }
+        return sum;
+    }
+
+    /** Milliseconds from publishing each version on {@code from} until every node of {@code to} holds it, sorted. */
+    private static double[] publish(ActorSystem<?> from, List<ActorSystem<Void>> to, int publishes, int bytes)
+            throws Exception {
+        List<LinkedBlockingQueue<PolicyWeights>> received = new ArrayList<>();
+        for (ActorSystem<Void> node : to) {
+            LinkedBlockingQueue<PolicyWeights> q = new LinkedBlockingQueue<>();
+            received.add(q);
+            ActorRef<PolicyWeights> sink = node.systemActorOf(Behaviors.receiveMessage(w -> {
+                q.add(w);
+                return Behaviors.same();
+            }), "bench-weights-sink", Props.empty());
+            node.systemActorOf(WeightsFetcher.create(sink, Duration.ofSeconds(5)), "bench-weights-fetcher",
+                    Props.empty());
+        }
+        ActorRef<WeightsPublisher.Command> publisher = from.systemActorOf(WeightsPublisher.create(128 * 1024),
+                "bench-weights-publisher", Props.empty());
+        byte[] payload = new byte[bytes];
+        new SplittableRandom(1).nextBytes(payload);
+        double[] ms = new double[publishes];
+        for (int v = 1; v <= publishes + 1; v++) {
+            long start = System.nanoTime();
+            publisher.tell(new WeightsPublisher.Publish(new PolicyWeights("bench-10mb", 1000 + v, payload), null));
+            for (LinkedBlockingQueue<PolicyWeights> q : received) {
+                PolicyWeights got;
+                do {
+                    got = q.poll(60, TimeUnit.SECONDS);
+                    if (got == null) {
+                        throw new IllegalStateException("weights version " + (1000 + v) + " did not arrive in 60 s");
+                    }
+                } while (got.version() < 1000 + v);
+                if (!Arrays.equals(got.bytes(), payload)) {
+                    throw new IllegalStateException("weights arrived corrupted");
+                }
+            }
+            if (v > 1) { // the first also pays for connections and the fetchers' start
+                ms[v - 2] = (System.nanoTime() - start) / 1e6;
+            }
+        }
+        Arrays.sort(ms);
+        return ms;
+    }
+}
