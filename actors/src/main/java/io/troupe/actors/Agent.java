@@ -78,7 +78,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
      * episode under the previous one), {@code rewardFallbacks} how many reward versions failed on it.
      */
     public record Stats(String agentId, long steps, long episodes, long unrollsSent, long policyVersion,
-                        long rewardVersion, long rewardFallbacks, int index, String envId, String state)
+                        long rewardVersion, long rewardFallbacks, int index, String envId, String state,
+                        long confirmedUnrolls)
             implements io.troupe.core.CrossNode {
         /** States: starting (waiting for the reward registry), acting, waiting-for-replay, paused. */
         public static final java.util.List<String> STATES = java.util.List.of("starting", "acting",
@@ -150,6 +151,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private boolean pausedByAdmin;
     /** A Tick is on its way: at most one at a time. */
     private boolean tickQueued;
+    /** Unrolls 0..confirmedUnrolls-1 of this incarnation are stored in replay (confirmed by reliable delivery). */
+    private long confirmedUnrolls;
     private final ActorRef<ReplayProducer.Confirmed> stored;
 
     private Agent(ActorContext<Command> context, Spec spec) {
@@ -252,6 +255,9 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 })
                 .onMessage(Stored.class, c -> {
                     unconfirmed--;
+                    if (c.confirmed().ok()) { // one shard, confirmed in order: every unroll below the tag is stored
+                        confirmedUnrolls = Math.max(confirmedUnrolls, c.confirmed().tag());
+                    }
                     if (paused && unconfirmed < spec.settings().maxUnconfirmed()) {
                         paused = false; // replay made room: act again
                         tick();
@@ -270,7 +276,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                     String state = !started ? "starting" : pausedByAdmin ? "paused" : paused ? "waiting-for-replay"
                             : "acting";
                     g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion,
-                            shaper.offeredVersion(), shaper.fallbacks(), spec.index(), envs.spec().id(), state));
+                            shaper.offeredVersion(), shaper.fallbacks(), spec.index(), envs.spec().id(), state,
+                            confirmedUnrolls));
                     return this;
                 })
                 .onSignal(PostStop.class, s -> {
@@ -361,7 +368,9 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             obs.set(e, ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
         }
         for (ExperienceBatch batch : ExperienceBatch.split(unrolls, spec.settings().maxMessageBytes())) {
-            producer.tell(new ReplayProducer.Send(shardId, batch, unrollSeq, stored));
+            // the tag: one past the batch's last unroll, so a confirmation says every earlier unroll is stored
+            long tag = ((Unroll) batch.items().get(batch.items().size() - 1)).sequence() + 1;
+            producer.tell(new ReplayProducer.Send(shardId, batch, tag, stored));
             unconfirmed++;
         }
     }

@@ -123,6 +123,17 @@ class AgentsAdminTest {
                 inserts += shard.getAsJsonObject().get("inserts").getAsLong();
             }
             assertTrue(inserts > 0, "the agents' unrolls are in replay: " + replay);
+            // the audit: every unroll an agent had confirmed is in replay, by sequence number
+            JsonObject a0 = agent(api, "agent-0");
+            long confirmed = a0.get("unrolls_confirmed").getAsLong();
+            assertTrue(confirmed > 0, a0.toString());
+            JsonObject stored = call(api, "GET", "/troupe/replay/stored?producer=agent-0", null, 200);
+            assertTrue(!stored.get("truncated").getAsBoolean(), stored.toString());
+            java.util.Set<Long> seqs = new java.util.HashSet<>();
+            stored.getAsJsonArray("sequences").forEach(x -> seqs.add(x.getAsLong()));
+            for (long q = 0; q < confirmed; q++) {
+                assertTrue(seqs.contains(q), "confirmed unroll " + q + " of " + confirmed + " is in replay: " + stored);
+            }
             JsonObject status = call(api, "GET", "/troupe/status", null, 200);
             assertTrue(status.get("replay_shards").getAsInt() >= 1 && status.get("replay_items").getAsLong() > 0,
                     status.toString());

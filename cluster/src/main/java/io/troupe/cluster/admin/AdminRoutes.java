@@ -51,6 +51,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * <pre>
  * GET  /troupe/status                       job figures, reward versions, replay sizes, cluster members and their roles
  * GET  /troupe/replay                       per replay shard: node, items, steps, inserts, samples, duplicates
+ * GET  /troupe/replay/stored?producer=ID    the unroll sequence numbers replay holds for one agent (audits)
  * GET  /troupe/metrics                      the same figures and JVM memory in Prometheus' text format
  * GET  /troupe/agents                       per agent: node, env, state, steps, episodes, policy and reward versions
  * POST /troupe/agents/pause|resume          {} (all) or {"agents": ["agent-0", ...]}
@@ -115,11 +116,14 @@ public final class AdminRoutes extends AllDirectives {
                     out.put("replay_items", items);
                     return out;
                 })))),
-                path("replay", () -> get(() -> async(() -> replay.list().thenApply(shards -> {
-                    Map<String, Object> out = new LinkedHashMap<>();
-                    out.put("shards", shards);
-                    return out;
-                })))),
+                pathPrefix("replay", () -> concat(
+                        pathEnd(() -> get(() -> async(() -> replay.list().thenApply(shards -> {
+                            Map<String, Object> out = new LinkedHashMap<>();
+                            out.put("shards", shards);
+                            return out;
+                        })))),
+                        path("stored", () -> get(() -> parameter("producer", producer -> async(() ->
+                                replay.stored(producer))))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withStatus(StatusCodes.OK)
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, PrometheusText.render(status.snapshot(),
                                 Cluster.get(system).state().getMembers()))))),

@@ -78,6 +78,7 @@ public final class AgentDirectory {
                             m.put("reward_version", s.rewardVersion());
                             m.put("reward_fallbacks", s.rewardFallbacks());
                             m.put("unrolls_sent", s.unrollsSent());
+                            m.put("unrolls_confirmed", s.confirmedUnrolls());
                             return new Entry(ref, m);
                         }));
             }

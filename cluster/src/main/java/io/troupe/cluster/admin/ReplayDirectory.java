@@ -24,6 +24,43 @@ public final class ReplayDirectory {
         this.system = system;
     }
 
+    /**
+     * The unroll sequence numbers each shard holds for {@code producer} (an agent id), sorted; {@code truncated} when
+     * a shard's id list was cut to fit a message.
+     */
+    public CompletionStage<Map<String, Object>> stored(String producer) {
+        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                .thenCompose(listing -> {
+                    List<CompletableFuture<ReplayShard.StoredIds>> answers = new ArrayList<>();
+                    for (ActorRef<ReplayShard.Command> ref : listing.getServiceInstances(ReplayShard.SERVICE_KEY)) {
+                        answers.add(AskPattern.<ReplayShard.Command, ReplayShard.StoredIds>ask(ref,
+                                ReplayShard.GetStoredIds::new, Duration.ofSeconds(10), system.scheduler())
+                                .toCompletableFuture());
+                    }
+                    return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0])).thenApply(v -> {
+                        List<Long> seqs = new ArrayList<>();
+                        boolean truncated = false;
+                        String prefix = producer + "#";
+                        for (CompletableFuture<ReplayShard.StoredIds> a : answers) {
+                            ReplayShard.StoredIds ids = a.join();
+                            truncated |= ids.truncated();
+                            for (String id : ids.ids()) {
+                                if (id.startsWith(prefix)) {
+                                    seqs.add(Long.parseLong(id.substring(prefix.length())));
+                                }
+                            }
+                        }
+                        seqs.sort(null);
+                        Map<String, Object> out = new LinkedHashMap<>();
+                        out.put("producer", producer);
+                        out.put("sequences", seqs);
+                        out.put("truncated", truncated);
+                        return out;
+                    });
+                });
+    }
+
     /** Per shard: node, items held, steps stored, inserts, samples, batches stored, duplicates dropped, durability. */
     public CompletionStage<List<Map<String, Object>>> list() {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
@@ -51,6 +88,8 @@ public final class ReplayDirectory {
                                     m.put("batches_stored", s.batchesStored());
                                     m.put("duplicates_dropped", s.duplicatesDropped());
                                     m.put("durability", s.durability());
+                                    m.put("recovered_items", s.recovery().snapshotItems() + s.recovery()
+                                            .replayedInserts());
                                     return m;
                                 }));
                     }
