@@ -130,6 +130,8 @@ public final class ShardStore implements AutoCloseable {
                 segments.add(e.getValue());
             }
         }
+        // this instance numbers its segments and snapshots above everything it recovered from
+        segmentIndex = Math.max(segmentIndex, Math.max(fromSegment, highest(SEGMENT)));
         outer:
         for (Path file : segments) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -359,7 +361,9 @@ public final class ShardStore implements AutoCloseable {
             return;
         }
         try {
-            long next = Math.max(segmentIndex, highest(SEGMENT)) + 1;
+            // above every segment and snapshot on disk: a new snapshot must outrank the log written before it, or a
+            // later recovery would start from a stale snapshot and skip that log
+            long next = Math.max(segmentIndex, Math.max(highest(SEGMENT), highest(SNAPSHOT))) + 1;
             if (segment != null) {
                 segment.force(false);
                 segment.close();

@@ -66,6 +66,41 @@ class ShardStoreTest {
         return out;
     }
 
+    /** One shard instance's life: recover, the shard's fresh-log snapshot, {@code batches} stored, then handoff or crash. */
+    private void instance(int first, int batches, boolean handoff) {
+        ShardStore store = ShardStore.open(root, "replay-0", Durability.WAL, kryo, 1 << 20);
+        Table t = table();
+        ShardStore.Recovered r = store.recover(t);
+        Map<String, Long> last = new java.util.HashMap<>(r.lastSeqNrs());
+        store.snapshot(t, last); // as ReplayShard does after recovering
+        for (int i = first; i < first + batches; i++) {
+            Unroll u = Items.unroll(Items.CARTPOLE, "p", i, 8, 0, 0);
+            long key = t.insert(u, 1);
+            store.append(new WalRecord.Insert("p", i + 1, new long[] {key}, ExperienceBatch.of(List.of(u))));
+            last.put("p", (long) i + 1);
+        }
+        store.sync();
+        if (handoff) {
+            store.snapshot(t, last); // a handoff leaves a compact state for the next host
+            store.close();
+        } // else: killed, the log is all there is
+    }
+
+    /**
+     * A shard handed off, recovered elsewhere, stored more, and was killed: the next instance has everything. (The
+     * handoff snapshot's number must not outrank the new instance's log: it once did, and recovery then ignored the
+     * log of the instance that was killed, losing batches it had confirmed.)
+     */
+    @Test
+    void aRecoveryAfterAHandoffAndACrashKeepsEverything() throws Exception {
+        instance(0, 5, true);   // first host, handed off (snapshot, no later segment)
+        instance(5, 3, true);   // second host, handed off again
+        instance(8, 4, false);  // third host, killed
+        Table t = table();
+        ShardStore.open(root, "replay-0", Durability.WAL, kryo, 1 << 20).recover(t);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L), sequences(t));
+    }
+
     @Test
     void logReplaysIntoAFreshTable() throws Exception {
         writeLog(3);
