@@ -161,6 +161,17 @@ class AdminApiTest {
         assertTrue(metrics.body().contains("troupe_cluster_members{status=\"up\"} 1\n"), metrics.body());
         assertTrue(metrics.body().contains("troupe_jvm_heap_used_bytes "), metrics.body());
         assertError(call(server, "GET", "/troupe/nothing-here", null, null), 404, "");
+        // Pekko Management's cluster routes on the same port: reads open, changes need the token
+        JsonObject managed = call(server, "GET", "/cluster/members", null, null).body();
+        assertTrue(managed.toString().contains(self) && managed.has("selfNode"), managed.toString());
+        HttpResponse<String> unauthenticated = HTTP.send(HttpRequest.newBuilder(URI.create(server.url()
+                + "/cluster/members/" + java.net.URLEncoder.encode(self, java.nio.charset.StandardCharsets.UTF_8)))
+                .method("PUT", HttpRequest.BodyPublishers.ofString("operation=Down"))
+                .header("Content-Type", "application/x-www-form-urlencoded").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, unauthenticated.statusCode(), unauthenticated.body());
+        assertEquals(1, call(server, "GET", "/troupe/cluster/members", null, null).body().getAsJsonArray("members")
+                .size(), "nothing changed");
     }
 
     /** Leave and down through the API act on another node of the cluster. */
@@ -178,8 +189,13 @@ class AdminApiTest {
                 cluster.node(1).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
                 String downed = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(2)).selfMember().address()
                         .toString();
-                assertEquals(202, call(api, "POST", "/troupe/cluster/down", "{\"address\": \"" + downed + "\"}",
-                        TOKEN).status());
+                // this time through Pekko Management's route, with the token
+                HttpResponse<String> down = HTTP.send(HttpRequest.newBuilder(URI.create(api.url() + "/cluster/members/"
+                        + java.net.URLEncoder.encode(downed, java.nio.charset.StandardCharsets.UTF_8)))
+                        .method("PUT", HttpRequest.BodyPublishers.ofString("operation=Down"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, down.statusCode(), down.body());
                 cluster.node(2).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
                 // the downed member is listed as Down until the leader removes it
                 long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);

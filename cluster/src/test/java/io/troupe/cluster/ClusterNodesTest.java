@@ -196,13 +196,15 @@ class ClusterNodesTest {
     }
 
     /**
-     * SIGKILL of an agent + replay node mid-training: the cluster downs it, its agent restarts on the other agent node,
-     * its replay shard recovers on the remaining replay node from its write-ahead log, training goes on, and every
-     * unroll each agent had confirmed is in replay (checked by sequence numbers). The replay shard on B was handed
-     * over from A when B joined, so this also covers recovery after a handoff (where a confirmed stretch was once lost).
+     * An agent + replay node stops mid-training, by SIGKILL (the cluster downs it) or by SIGTERM (it leaves
+     * gracefully, handing its shard over): its agent restarts on the other agent node, its replay shard continues on
+     * the remaining replay node (from its write-ahead log, or its handoff snapshot), training goes on, and every unroll
+     * each agent had confirmed is in replay (checked by sequence numbers). The shard on B was itself handed over from
+     * A when B joined, so this also covers recovery after a handoff (where a confirmed stretch was once lost).
      */
-    @Test
-    void aKilledAgentAndReplayNodeLosesNoConfirmedExperience() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "killed = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void anAgentAndReplayNodeStoppingLosesNoConfirmedExperience(boolean killed) throws Exception {
         String job = "troupe.train.algorithm=impala troupe.train.num-agents=2 troupe.train.envs-per-agent=4 "
                 + "troupe.train.max-wall-time=400s troupe.train.max-env-steps=1000000000 "
                 + "troupe.train.target-return=100000 troupe.replay.shards=2 troupe.replay.table.sampler=uniform "
@@ -229,8 +231,12 @@ class ClusterNodesTest {
             nodes.awaitLog("a", log -> NodeProcesses.lastPolicyVersion(log) >= 3, 120, "training started");
             long versionAtKill = NodeProcesses.lastPolicyVersion(nodes.log("a"));
 
-            replayAndAgent.destroyForcibly(); // SIGKILL
-            assertTrue(replayAndAgent.waitFor(30, TimeUnit.SECONDS));
+            if (killed) {
+                replayAndAgent.destroyForcibly(); // SIGKILL
+            } else {
+                replayAndAgent.destroy(); // SIGTERM: leave gracefully
+            }
+            assertTrue(replayAndAgent.waitFor(60, TimeUnit.SECONDS), nodes.log("b"));
 
             JsonObject shards = awaitApi(admin, "/troupe/replay", r -> r.getAsJsonArray("shards").size() == 2
                     && !nodesOf(r, "shards").contains(bAddress), 120, "B's shard recovering on A");
@@ -238,7 +244,7 @@ class ClusterNodesTest {
             for (var e : shards.getAsJsonArray("shards")) {
                 recovered += e.getAsJsonObject().get("recovered_items").getAsLong();
             }
-            assertTrue(recovered > 0, "the shard that was on B came back from its log: " + shards);
+            assertTrue(recovered > 0, "the shard that was on B came back from its log or snapshot: " + shards);
             JsonObject agents = awaitApi(admin, "/troupe/agents", r -> {
                 boolean ok = r.getAsJsonArray("agents").size() == 2 && nodesOf(r, "agents").equals(
                         java.util.Set.of(cAddress));

@@ -29,7 +29,10 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -58,6 +61,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * POST /troupe/agents/scale                 {"count": N}: agents 0..N-1 act, the others pause
  * GET  /troupe/cluster/members              members: address, status, roles, reachability; the leader
  * POST /troupe/cluster/join|leave|down      {"address": "pekko://troupe@host:port"}
+ * /cluster/members[/{address}], /cluster/shards/{name}   Pekko Management's cluster routes (changes authenticated)
  * GET  /troupe/rewards/{env}                the env's reward history and the active version
  * GET  /troupe/rewards/{env}/templates      built-in example rewards
  * POST /troupe/rewards/{env}                {"expr": "..."} or {"class": "..."}, optional "note", "author"
@@ -101,7 +105,15 @@ public final class AdminRoutes extends AllDirectives {
                         "the request body is larger than " + MAX_BODY + " bytes"))
                 .match(Exception.class, e -> error(statusOf(e), String.valueOf(e.getMessage())))
                 .build();
-        return handleExceptions(exceptions, () -> handleRejections(rejections, this::routes));
+        // Pekko Management's cluster routes (GET /cluster/members, /cluster/members/{address}, /cluster/shards/{name};
+        // POST /cluster/members to join, PUT (operation Leave or Down) and DELETE to remove): reads open, changes
+        // behind the same bearer token as Troupe's routes
+        Route management = ClusterHttpManagementRoutes.all(
+                org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)));
+        Route guardedManagement = extractMethod(m -> m.equals(HttpMethods.GET) ? management
+                : authorized(() -> management));
+        return handleExceptions(exceptions, () -> handleRejections(rejections,
+                () -> concat(routes(), guardedManagement)));
     }
 
     private Route routes() {
