@@ -40,23 +40,6 @@ class DataParallelTest {
         return new Adam(m.parameters(), m.manager(), 0.9f, 0.999f, 1f);
     }
 
-    private static float[] flat(PolicyModel m) {
-        List<float[]> parts = new ArrayList<>();
-        int n = 0;
-        for (var p : m.parameters()) {
-            float[] a = p.getValue().getArray().toFloatArray();
-            parts.add(a);
-            n += a.length;
-        }
-        float[] out = new float[n];
-        int o = 0;
-        for (float[] a : parts) {
-            System.arraycopy(a, 0, out, o, a.length);
-            o += a.length;
-        }
-        return out;
-    }
-
     private static double maxAbsDiff(float[] a, float[] b) {
         double d = 0;
         for (int i = 0; i < a.length; i++) {
@@ -92,12 +75,12 @@ class DataParallelTest {
              ModelReplicas parallel = ModelReplicas.create(spec, config, 1,
                      java.util.Collections.nCopies(replicas, Device.cpu()));
              Adam parallelAdam = linearAdam(parallel.primary())) {
-            float[] start = flat(single);
-            assertArrayEquals(start, flat(parallel.primary()));
+            float[] start = single.flatParameters();
+            assertArrayEquals(start, parallel.primary().flatParameters());
             PpoStats a = PpoUpdate.update(single, singleAdam, batch, c, 0.05, new SplittableRandom(7));
             PpoStats b = PpoUpdate.update(parallel, parallelAdam, batch, c, 0.05, new SplittableRandom(7));
-            float[] whole = flat(single);
-            float[] split = flat(parallel.primary());
+            float[] whole = single.flatParameters();
+            float[] split = parallel.primary().flatParameters();
             double moved = maxAbsDiff(start, whole);
             assertTrue(moved > 1e-3, "the update moved the weights (by " + moved + ")");
             double diff = maxAbsDiff(whole, split);
@@ -108,7 +91,7 @@ class DataParallelTest {
             assertEquals(a.entropy(), b.entropy(), 1e-4);
             assertEquals(a.clipFraction(), b.clipFraction(), 1e-6);
             for (int r = 1; r < replicas; r++) {
-                assertArrayEquals(split, flat(parallel.replica(r)), "replica " + r + " holds the primary's weights");
+                assertArrayEquals(split, parallel.replica(r).flatParameters(), "replica " + r + " holds the primary's weights");
             }
         }
     }
@@ -148,17 +131,17 @@ class DataParallelTest {
              Adam singleAdam = linearAdam(single);
              ModelReplicas parallel = ModelReplicas.create(spec, MLP, 1, List.of(Device.cpu(), Device.cpu()));
              Adam parallelAdam = linearAdam(parallel.primary())) {
-            float[] start = flat(single);
+            float[] start = single.flatParameters();
             ImpalaUpdate.Stats a = ImpalaUpdate.update(single, singleAdam, unrolls, c, c.learningRate());
             ImpalaUpdate.Stats b = ImpalaUpdate.update(parallel, parallelAdam, unrolls, c, c.learningRate());
-            assertTrue(maxAbsDiff(start, flat(single)) > 1e-3, "the update moved the weights");
-            double diff = maxAbsDiff(flat(single), flat(parallel.primary()));
+            assertTrue(maxAbsDiff(start, single.flatParameters()) > 1e-3, "the update moved the weights");
+            double diff = maxAbsDiff(single.flatParameters(), parallel.primary().flatParameters());
             assertTrue(diff < 2e-5, "max weight difference " + diff);
             assertEquals(a.policyLoss(), b.policyLoss(), 1e-4);
             assertEquals(a.valueLoss(), b.valueLoss(), 1e-4);
             assertEquals(a.meanRho(), b.meanRho(), 1e-5);
             assertEquals(a.gradNorm(), b.gradNorm(), 1e-3 * Math.max(1, a.gradNorm()));
-            assertArrayEquals(flat(parallel.primary()), flat(parallel.replica(1)));
+            assertArrayEquals(parallel.primary().flatParameters(), parallel.replica(1).flatParameters());
         }
     }
 
@@ -175,7 +158,7 @@ class DataParallelTest {
             RolloutBatch batch = rollout(ModelTest.CARTPOLE, 40, 8);
             PpoUpdate.update(parallel, parallelAdam, batch, c, 0.05, new SplittableRandom(1));
             PpoUpdate.update(single, singleAdam, batch, c, 0.05, new SplittableRandom(1));
-            double diff = maxAbsDiff(flat(single), flat(parallel.primary()));
+            double diff = maxAbsDiff(single.flatParameters(), parallel.primary().flatParameters());
             assertTrue(diff < 2e-5, "the replica trained from the loaded weights, not its own (diff " + diff + ")");
         }
     }

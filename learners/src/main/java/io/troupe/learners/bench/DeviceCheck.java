@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,14 +121,14 @@ public final class DeviceCheck {
         float[] afterB;
         try (ModelReplicas ra = ModelReplicas.create(c.spec(), c.model(), 1, a);
              Adam adamA = linearAdam(ra.primary())) {
-            start = flat(ra.primary());
+            start = ra.primary().flatParameters();
             PpoUpdate.update(ra, adamA, batch, PpoConfig.cleanRl(), 0.01, new SplittableRandom(2));
-            afterA = flat(ra.primary());
+            afterA = ra.primary().flatParameters();
         }
         try (ModelReplicas rb = ModelReplicas.create(c.spec(), c.model(), 1, b);
              Adam adamB = linearAdam(rb.primary())) {
             PpoUpdate.update(rb, adamB, batch, PpoConfig.cleanRl(), 0.01, new SplittableRandom(2));
-            afterB = flat(rb.primary());
+            afterB = rb.primary().flatParameters();
         }
         return new double[] {maxAbsDiff(start, afterA), maxAbsDiff(afterA, afterB)};
     }
@@ -148,23 +147,6 @@ public final class DeviceCheck {
     /** Adam with a large epsilon: a step nearly linear in the gradient, so rounding cannot flip its sign. */
     private static Adam linearAdam(PolicyModel m) {
         return new Adam(m.parameters(), m.manager(), 0.9f, 0.999f, 1f);
-    }
-
-    private static float[] flat(PolicyModel m) {
-        List<float[]> parts = new ArrayList<>();
-        int n = 0;
-        for (var p : m.parameters()) {
-            float[] a = p.getValue().getArray().toFloatArray();
-            parts.add(a);
-            n += a.length;
-        }
-        float[] out = new float[n];
-        int o = 0;
-        for (float[] a : parts) {
-            System.arraycopy(a, 0, out, o, a.length);
-            o += a.length;
-        }
-        return out;
     }
 
     private static double maxAbsDiff(float[] a, float[] b) {

@@ -113,6 +113,18 @@ public final class PolicyModel implements io.troupe.core.Policy {
         return parameters;
     }
 
+    /** Every parameter's values, in parameter order, in one array (for comparing models; copies to the heap). */
+    public float[] flatParameters() {
+        float[] out = new float[(int) parameterCount()];
+        int o = 0;
+        for (Pair<String, Parameter> p : parameters()) {
+            float[] a = p.getValue().getArray().toFloatArray();
+            System.arraycopy(a, 0, out, o, a.length);
+            o += a.length;
+        }
+        return out;
+    }
+
     /** Number of scalar parameters. */
     public long parameterCount() {
         long n = 0;
