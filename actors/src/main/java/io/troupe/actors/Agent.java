@@ -146,7 +146,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private long episodes;
     private int unconfirmed;
     /** Replay holds max-unconfirmed-batches of ours: wait for it (backpressure). */
-    private boolean paused;
+    private boolean waitingForReplay;
     /** Paused by an admin. */
     private boolean pausedByAdmin;
     /** A Tick is on its way: at most one at a time. */
@@ -258,8 +258,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                     if (c.confirmed().ok()) { // one shard, confirmed in order: every unroll below the tag is stored
                         confirmedUnrolls = Math.max(confirmedUnrolls, c.confirmed().tag());
                     }
-                    if (paused && unconfirmed < spec.settings().maxUnconfirmed()) {
-                        paused = false; // replay made room: act again
+                    if (waitingForReplay && unconfirmed < spec.settings().maxUnconfirmed()) {
+                        waitingForReplay = false; // replay made room: act again
                         tick();
                     }
                     return this;
@@ -267,14 +267,14 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .onMessage(SetPaused.class, p -> {
                     pausedByAdmin = p.paused();
-                    if (!pausedByAdmin && started && !paused) {
+                    if (!pausedByAdmin && started && !waitingForReplay) {
                         tick();
                     }
                     return this;
                 })
                 .onMessage(GetStats.class, g -> {
-                    String state = !started ? "starting" : pausedByAdmin ? "paused" : paused ? "waiting-for-replay"
-                            : "acting";
+                    String state = !started ? "starting" : pausedByAdmin ? "paused"
+                            : waitingForReplay ? "waiting-for-replay" : "acting";
                     g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion,
                             shaper.offeredVersion(), shaper.fallbacks(), spec.index(), envs.spec().id(), state,
                             confirmedUnrolls));
@@ -311,7 +311,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             throw e;
         }
         if (unconfirmed >= spec.settings().maxUnconfirmed()) {
-            paused = true; // replay is full (its rate limiter holds our batches): wait for it, not for the learner
+            // replay is full (its rate limiter holds our batches): wait for it, not for the learner
+            waitingForReplay = true;
         } else {
             tick();
         }

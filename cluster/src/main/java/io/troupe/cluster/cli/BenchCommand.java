@@ -30,6 +30,24 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** The job a pipeline benchmark runs: its settings and model, default conf/cartpole-transformer.conf. */
+    record Job(io.troupe.cluster.train.TrainSettings settings, io.troupe.learners.model.ModelConfig model) {
+        static Job load(ConfigOptions options, List<String> overrides) {
+            com.typesafe.config.Config config = options.load("cartpole-transformer.conf", overrides);
+            return new Job(io.troupe.cluster.train.TrainSettings.fromConfig(config),
+                    io.troupe.learners.model.ModelConfig.fromConfig(config.getConfig("troupe.model")));
+        }
+    }
+
+    /** Prints one figure per line (longs with thousands separators) and writes them to {@code json} if given. */
+    static void printFigures(Map<String, Object> out, Path json) {
+        for (Map.Entry<String, Object> e : out.entrySet()) {
+            Object v = e.getValue();
+            System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
+        }
+        writeJson(json, out);
+    }
+
     static void writeJson(Path file, Object value) {
         if (file == null) {
             return;
@@ -210,18 +228,13 @@ final class BenchCommand implements Runnable {
             if (seconds <= 0) {
                 throw new IllegalArgumentException("--seconds must be > 0");
             }
-            com.typesafe.config.Config config = configOptions.load("cartpole-transformer.conf", overrides);
-            io.troupe.cluster.train.TrainSettings settings = io.troupe.cluster.train.TrainSettings.fromConfig(config);
-            io.troupe.learners.model.ModelConfig model = io.troupe.learners.model.ModelConfig.fromConfig(
-                    config.getConfig("troupe.model"));
+            Job job = Job.load(configOptions, overrides);
+            io.troupe.cluster.train.TrainSettings settings = job.settings();
+            io.troupe.learners.model.ModelConfig model = job.model();
             Path work = Files.createTempDirectory("troupe-bench-acting");
             Map<String, Object> out = io.troupe.cluster.bench.ActingBench.run(settings.env(), model,
                     settings.numAgents(), settings.envsPerAgent(), seconds, work);
-            for (Map.Entry<String, Object> e : out.entrySet()) {
-                Object v = e.getValue();
-                System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
-            }
-            writeJson(json, out);
+            printFigures(out, json);
             return 0;
         }
     }
@@ -250,17 +263,12 @@ final class BenchCommand implements Runnable {
             if (seconds <= 0 || swaps < 1) {
                 throw new IllegalArgumentException("bench reward needs --seconds > 0 and --swaps >= 1");
             }
-            com.typesafe.config.Config config = configOptions.load("cartpole-transformer.conf", overrides);
-            io.troupe.cluster.train.TrainSettings settings = io.troupe.cluster.train.TrainSettings.fromConfig(config);
-            io.troupe.learners.model.ModelConfig model = io.troupe.learners.model.ModelConfig.fromConfig(
-                    config.getConfig("troupe.model"));
+            Job job = Job.load(configOptions, overrides);
+            io.troupe.cluster.train.TrainSettings settings = job.settings();
+            io.troupe.learners.model.ModelConfig model = job.model();
             Map<String, Object> out = io.troupe.cluster.bench.RewardBench.run(model, settings.numAgents(),
                     settings.envsPerAgent(), seconds, swaps, Files.createTempDirectory("troupe-bench-reward"));
-            for (Map.Entry<String, Object> e : out.entrySet()) {
-                Object v = e.getValue();
-                System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
-            }
-            writeJson(json, out);
+            printFigures(out, json);
             return 0;
         }
     }
@@ -293,17 +301,12 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("bench cluster needs --seconds > 0, --publishes >= 1, "
                         + "--weights-mb >= 1");
             }
-            com.typesafe.config.Config config = configOptions.load("cartpole-transformer.conf", overrides);
-            io.troupe.cluster.train.TrainSettings settings = io.troupe.cluster.train.TrainSettings.fromConfig(config);
-            io.troupe.learners.model.ModelConfig model = io.troupe.learners.model.ModelConfig.fromConfig(
-                    config.getConfig("troupe.model"));
+            Job job = Job.load(configOptions, overrides);
+            io.troupe.cluster.train.TrainSettings settings = job.settings();
+            io.troupe.learners.model.ModelConfig model = job.model();
             Map<String, Object> out = io.troupe.cluster.bench.ClusterBench.run(model, Math.max(2,
                     settings.numAgents()), settings.envsPerAgent(), seconds, publishes, weightsMb * 1_000_000);
-            for (Map.Entry<String, Object> e : out.entrySet()) {
-                Object v = e.getValue();
-                System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
-            }
-            writeJson(json, out);
+            printFigures(out, json);
             return 0;
         }
     }

@@ -57,8 +57,6 @@ public final class ReferencePpoRun {
 
     public Map<String, Object> run() throws Exception {
         int numEnvs = ppo.numEnvs();
-        int numSteps = ppo.numSteps();
-        int batch = ppo.batchSize();
         AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
         try (VectorEnv envs = VectorEnv.of(() -> registry.make(settings.env(), settings.envOverrides()), numEnvs);
              PolicyModel model = PolicyModel.create(envs.spec(), modelConfig, settings.seed(), device);
@@ -92,92 +90,90 @@ public final class ReferencePpoRun {
         int numEnvs = ppo.numEnvs();
         int numSteps = ppo.numSteps();
         int batch = ppo.batchSize();
-        {
-            envs.reset(settings.seed() * 1000);
-            SplittableRandom rng = new SplittableRandom(settings.seed());
-            int actionsN = model.actions();
+        envs.reset(settings.seed() * 1000);
+        SplittableRandom rng = new SplittableRandom(settings.seed());
+        int actionsN = model.actions();
 
-            ObservationBatch obs = ObservationBatch.forSpace(spec.observationSpace(), batch);
-            int[] actions = new int[batch];
-            float[] logProbs = new float[batch];
-            float[] values = new float[batch];
-            float[] rewards = new float[batch];
-            boolean[] terminated = new boolean[batch];
-            boolean[] truncated = new boolean[batch];
-            float[] truncationValues = new float[batch];
-            float[] advantages = new float[batch];
-            float[] returns = new float[batch];
-            int[] stepActions = new int[numEnvs];
-            double[] probs = new double[actionsN];
+        ObservationBatch obs = ObservationBatch.forSpace(spec.observationSpace(), batch);
+        int[] actions = new int[batch];
+        float[] logProbs = new float[batch];
+        float[] values = new float[batch];
+        float[] rewards = new float[batch];
+        boolean[] terminated = new boolean[batch];
+        boolean[] truncated = new boolean[batch];
+        float[] truncationValues = new float[batch];
+        float[] advantages = new float[batch];
+        float[] returns = new float[batch];
+        int[] stepActions = new int[numEnvs];
+        double[] probs = new double[actionsN];
 
-            long globalStep = 0;
-            long updates = 0;
-            String stopReason = "step budget spent";
-            Map<String, Object> lastStats = Map.of();
-            outer:
-            while (globalStep < settings.maxEnvSteps()) {
-                double lr = ppo.learningRateAt(globalStep);
-                for (int t = 0; t < numSteps; t++) {
-                    PolicyModel.Output out = model.infer(envs.observations());
+        long globalStep = 0;
+        long updates = 0;
+        String stopReason = "step budget spent";
+        Map<String, Object> lastStats = Map.of();
+        outer:
+        while (globalStep < settings.maxEnvSteps()) {
+            double lr = ppo.learningRateAt(globalStep);
+            for (int t = 0; t < numSteps; t++) {
+                PolicyModel.Output out = model.infer(envs.observations());
+                for (int e = 0; e < numEnvs; e++) {
+                    int i = t * numEnvs + e;
+                    envs.observations().copyRow(e, obs, i);
+                    int a = io.troupe.core.Categorical.sample(out.logits(), e * actionsN, actionsN, probs, rng);
+                    stepActions[e] = a;
+                    actions[i] = a;
+                    logProbs[i] = (float) Math.log(probs[a]);
+                    values[i] = out.values()[e];
+                }
+                envs.step(stepActions);
+                globalStep += numEnvs;
+                boolean anyTruncated = false;
+                for (int e = 0; e < numEnvs; e++) {
+                    int i = t * numEnvs + e;
+                    rewards[i] = (float) envs.rewards()[e];
+                    terminated[i] = envs.terminated()[e];
+                    truncated[i] = envs.truncated()[e];
+                    anyTruncated |= truncated[i] && !terminated[i];
+                }
+                if (anyTruncated) { // bootstrap a time-limit end from its final observation
+                    float[] finalValues = model.infer(envs.finalObservations()).values();
                     for (int e = 0; e < numEnvs; e++) {
-                        int i = t * numEnvs + e;
-                        envs.observations().copyRow(e, obs, i);
-                        int a = io.troupe.core.Categorical.sample(out.logits(), e * actionsN, actionsN, probs, rng);
-                        stepActions[e] = a;
-                        actions[i] = a;
-                        logProbs[i] = (float) Math.log(probs[a]);
-                        values[i] = out.values()[e];
-                    }
-                    envs.step(stepActions);
-                    globalStep += numEnvs;
-                    boolean anyTruncated = false;
-                    for (int e = 0; e < numEnvs; e++) {
-                        int i = t * numEnvs + e;
-                        rewards[i] = (float) envs.rewards()[e];
-                        terminated[i] = envs.terminated()[e];
-                        truncated[i] = envs.truncated()[e];
-                        anyTruncated |= truncated[i] && !terminated[i];
-                    }
-                    if (anyTruncated) { // bootstrap a time-limit end from its final observation
-                        float[] finalValues = model.infer(envs.finalObservations()).values();
-                        for (int e = 0; e < numEnvs; e++) {
-                            truncationValues[t * numEnvs + e] = finalValues[e];
-                        }
-                    }
-                    if (reporter.solved(globalStep)) {
-                        stopReason = "target reached";
-                        break outer;
-                    }
-                    if (stopRequested.get()) {
-                        stopReason = "interrupted";
-                        break outer;
+                        truncationValues[t * numEnvs + e] = finalValues[e];
                     }
                 }
-                float[] lastValues = model.infer(envs.observations()).values();
-                Gae.compute(rewards, values, terminated, truncated, truncationValues, lastValues, numEnvs,
-                        ppo.gamma(), ppo.gaeLambda(), advantages, returns);
-                PpoStats stats = PpoUpdate.update(model, adam, new RolloutBatch(obs, actions, logProbs, values,
-                        advantages, returns), ppo, lr, rng);
-                updates++;
-                lastStats = stats.asMetrics();
-                for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
-                    progress.log(event);
+                if (reporter.solved(globalStep)) {
+                    stopReason = "target reached";
+                    break outer;
                 }
-                reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, false);
-                if (reporter.outOfTime()) {
-                    stopReason = "time budget spent";
-                    break;
+                if (stopRequested.get()) {
+                    stopReason = "interrupted";
+                    break outer;
                 }
             }
-            reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, true);
-            LearnerCheckpoint.save(run.path().resolve("checkpoints"), model, adam,
-                    new LearnerCheckpoint.Counters(updates, globalStep, updates));
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("learner_updates", updates);
-            extra.put("model", model.modelId());
-            extra.put("parameters", model.parameterCount());
-            extra.put("device", device.toString());
-            return reporter.finish(stopReason, globalStep, extra);
+            float[] lastValues = model.infer(envs.observations()).values();
+            Gae.compute(rewards, values, terminated, truncated, truncationValues, lastValues, numEnvs,
+                    ppo.gamma(), ppo.gaeLambda(), advantages, returns);
+            PpoStats stats = PpoUpdate.update(model, adam, new RolloutBatch(obs, actions, logProbs, values,
+                    advantages, returns), ppo, lr, rng);
+            updates++;
+            lastStats = stats.asMetrics();
+            for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
+                progress.log(event);
+            }
+            reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, false);
+            if (reporter.outOfTime()) {
+                stopReason = "time budget spent";
+                break;
+            }
         }
+        reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, true);
+        LearnerCheckpoint.save(run.path().resolve("checkpoints"), model, adam,
+                new LearnerCheckpoint.Counters(updates, globalStep, updates));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("learner_updates", updates);
+        extra.put("model", model.modelId());
+        extra.put("parameters", model.parameterCount());
+        extra.put("device", device.toString());
+        return reporter.finish(stopReason, globalStep, extra);
     }
 }
