@@ -20,7 +20,9 @@ import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Queue;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -65,7 +67,7 @@ public final class ReferencePpoRun {
             RunReporter reporter = new RunReporter(settings, run, progress, spec);
             RewardShaper shaper = new RewardShaper(FeatureSource.of(envs.env(0)), numEnvs,
                     RewardShaper.SwitchAt.parse(config.getString("troupe.reward.switch-at")), RewardShaper.Version.ENV);
-            java.util.concurrent.ConcurrentLinkedQueue<String> rewardEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Queue<String> rewardEvents = new ConcurrentLinkedQueue<>(); // from the follower's thread
             shaper.setFallbackListener((failed, fallback, reason) -> {
                 reporter.rewardFallback();
                 progress.log("reward v" + failed + " failed (" + reason + "); using v" + fallback);
@@ -86,7 +88,7 @@ public final class ReferencePpoRun {
     }
 
     private Map<String, Object> train(VectorEnv envs, PolicyModel model, Adam adam, EnvSpec spec,
-                                      RunReporter reporter, java.util.Queue<String> rewardEvents) {
+                                      RunReporter reporter, Queue<String> rewardEvents) {
         int numEnvs = ppo.numEnvs();
         int numSteps = ppo.numSteps();
         int batch = ppo.batchSize();
