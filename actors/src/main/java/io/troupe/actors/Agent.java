@@ -35,17 +35,23 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 /**
  * An agent: steps a vectorized env of K copies with one batched inference call per step on its local copy of the
  * policy, samples actions, and streams T-step unrolls (observations, actions, rewards, behaviour log-probabilities and
- * values, tagged with the policy version that acted) to its replay shard through reliable delivery. New weights,
- * fetched in the background, are applied at the next unroll boundary, so every unroll comes from one version; the
- * agent never waits for the learner. It runs on its own dispatcher; a failure restarts it (supervision) with the
- * running episodes counted as aborted and reported.
+ * values, tagged with the oldest policy version that acted in it) to its replay shard through reliable delivery. New
+ * weights, fetched in the background (or taken directly from a learner on the same node), are applied at the next
+ * step boundary. By default the agent never waits for the learner; with {@code max-policy-lag} it starts an unroll
+ * only on recent enough weights, waiting at most {@code policy-wait-timeout} for them (synchronous PPO). It runs on its
+ * own dispatcher; a failure restarts it (supervision) with the running episodes counted as aborted and reported.
  *
  * <p>State lost on restart or rebalance: the unfinished unroll and episodes (reported as aborted). Unrolls already
  * handed to the producer are resent by reliable delivery unless the node itself died.
  */
 public final class Agent extends AbstractBehavior<Agent.Command> {
 
-    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, RewardReady, SetPaused {
+    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, RewardReady, SetPaused,
+            PolicyWaitOver {
+    }
+
+    /** The wait for a newer policy version ({@code max-policy-lag}) timed out. */
+    private record PolicyWaitOver(long waitId) implements Command, NoSerializationVerificationNeeded {
     }
 
     /** Agents register under this key with the (cluster) receptionist, so the admin API can find every one. */
@@ -81,9 +87,12 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                         long rewardVersion, long rewardFallbacks, int index, String envId, String state,
                         long confirmedUnrolls)
             implements io.troupe.core.CrossNode {
-        /** States: starting (waiting for the reward registry), acting, waiting-for-replay, paused. */
+        /**
+         * States: starting (waiting for the reward registry), acting, waiting-for-replay, waiting-for-policy (the
+         * policy-lag bound), paused.
+         */
         public static final java.util.List<String> STATES = java.util.List.of("starting", "acting",
-                "waiting-for-replay", "paused");
+                "waiting-for-replay", "waiting-for-policy", "paused");
     }
 
     /** What an agent reports about an episode: ended normally, or aborted by a failure. Crosses nodes. */
@@ -132,6 +141,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private final boolean[][] truncated;
     private final float[][] logProbs;
     private final float[][] values;
+    /** The behaviour value of the final observation where a time limit cut an episode off (0 elsewhere). */
+    private final float[][] truncationValues;
     private final float[][] logits;
     private final int[] stepActions;
     private final RewardShaper shaper;
@@ -141,12 +152,21 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private int step;
     private long unrollSeq;
     private long policyVersion = -1;
+    /** The version that acted at the current unroll's first step. */
+    private long unrollPolicyVersion = -1;
     private PolicyWeights pending;
     private long steps;
     private long episodes;
     private int unconfirmed;
     /** Replay holds max-unconfirmed-batches of ours: wait for it (backpressure). */
     private boolean waitingForReplay;
+    /** Versions that started this agent's last max-policy-lag + 1 unrolls, oldest first. */
+    private final java.util.ArrayDeque<Long> unrollStartVersions = new java.util.ArrayDeque<>();
+    /** Waiting for a version newer than the oldest of unrollStartVersions (max-policy-lag). */
+    private boolean waitingForPolicy;
+    /** The wait timed out: the next unroll starts without the bound. */
+    private boolean policyWaitExpired;
+    private long policyWaitId;
     /** Paused by an admin. */
     private boolean pausedByAdmin;
     /** A Tick is on its way: at most one at a time. */
@@ -171,6 +191,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         this.truncated = new boolean[k][t];
         this.logProbs = new float[k][t];
         this.values = new float[k][t];
+        this.truncationValues = new float[k][t];
         this.logits = new float[k][t * numActions];
         this.stepActions = new int[k];
         this.probs = new double[numActions];
@@ -250,7 +271,23 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(RewardReady.class, r -> onRewardReady())
                 .onMessage(WeightsArrived.class, w -> {
-                    pending = w.weights(); // applied at the next unroll boundary
+                    pending = w.weights(); // applied at the next step boundary
+                    if (waitingForPolicy && !mustWaitForPolicy()) {
+                        waitingForPolicy = false;
+                        tick();
+                    }
+                    return this;
+                })
+                .onMessage(PolicyWaitOver.class, o -> {
+                    if (waitingForPolicy && o.waitId() == policyWaitId) {
+                        // act one unroll with what we have: the learner is slow, restarted from an older checkpoint,
+                        // or lost the data it was to train on (its node died after sampling it)
+                        waitingForPolicy = false;
+                        policyWaitExpired = true;
+                        getContext().getLog().debug("agent {}: no newer policy than {} within {}; acting on",
+                                spec.agentId(), policyVersion, spec.settings().policyWaitTimeout());
+                        tick();
+                    }
                     return this;
                 })
                 .onMessage(Stored.class, c -> {
@@ -267,14 +304,15 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .onMessage(SetPaused.class, p -> {
                     pausedByAdmin = p.paused();
-                    if (!pausedByAdmin && started && !waitingForReplay) {
+                    if (!pausedByAdmin && started && !waitingForReplay && !waitingForPolicy) {
                         tick();
                     }
                     return this;
                 })
                 .onMessage(GetStats.class, g -> {
                     String state = !started ? "starting" : pausedByAdmin ? "paused"
-                            : waitingForReplay ? "waiting-for-replay" : "acting";
+                            : waitingForReplay ? "waiting-for-replay" : waitingForPolicy ? "waiting-for-policy"
+                            : "acting";
                     g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion,
                             shaper.offeredVersion(), shaper.fallbacks(), spec.index(), envs.spec().id(), state,
                             confirmedUnrolls));
@@ -301,6 +339,15 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         if (pausedByAdmin) {
             return this; // resumed by SetPaused(false)
         }
+        if (step == 0) {
+            if (!policyWaitExpired && mustWaitForPolicy()) {
+                waitingForPolicy = true; // resumed by newer weights, or by the timeout
+                getContext().scheduleOnce(spec.settings().policyWaitTimeout(), getContext().getSelf(),
+                        new PolicyWaitOver(++policyWaitId));
+                return this;
+            }
+            policyWaitExpired = false; // this unroll starts: the next one is held to the bound again
+        }
         try {
             actOneStep();
         } catch (RuntimeException e) {
@@ -319,8 +366,21 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         return this;
     }
 
+    /** Whether the next unroll would start on a version the policy-lag bound does not allow yet. */
+    private boolean mustWaitForPolicy() {
+        int maxLag = spec.settings().maxPolicyLag();
+        if (maxLag < 0) {
+            return false;
+        }
+        long newest = pending != null ? Math.max(policyVersion, pending.version()) : policyVersion;
+        if (newest < 0) {
+            return true; // no published version yet: the learner's first one is what its first batch is measured by
+        }
+        return unrollStartVersions.size() > maxLag && newest <= unrollStartVersions.peekFirst();
+    }
+
     private void actOneStep() {
-        if (step == 0 && pending != null) {
+        if (pending != null) { // new weights take effect at this step boundary
             PolicyWeights w = pending;
             pending = null;
             try {
@@ -331,6 +391,9 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                 getContext().getLog().error("agent {}: refused weights version {} of model {} (this agent runs {}): {}",
                         spec.agentId(), w.version(), w.modelId(), policy.modelId(), e.getMessage());
             }
+        }
+        if (step == 0) {
+            unrollPolicyVersion = policyVersion; // the unroll's tag: the oldest version that acted in it
         }
         Policy.Evaluation eval = policy.evaluate(envs.observations());
         int n = eval.actions();
@@ -345,11 +408,22 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         }
         envs.step(stepActions);
         steps += k;
+        boolean anyCutOff = false;
         for (int e = 0; e < k; e++) {
             rewards[e][step] = (float) envs.rewards()[e];
             unrollRewardVersion[e] = Math.min(unrollRewardVersion[e], shaper.rewardVersion(e));
             terminated[e][step] = envs.terminated()[e];
             truncated[e][step] = envs.truncated()[e];
+            truncationValues[e][step] = 0f;
+            anyCutOff |= truncated[e][step] && !terminated[e][step];
+        }
+        if (anyCutOff) { // a time limit ended an episode: value its final observation, so the learner can bootstrap
+            float[] finalValues = policy.evaluate(envs.finalObservations()).values();
+            for (int e = 0; e < k; e++) {
+                if (truncated[e][step] && !terminated[e][step]) {
+                    truncationValues[e][step] = finalValues[e];
+                }
+            }
         }
         step++;
         if (step == t) {
@@ -359,12 +433,17 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     }
 
     private void sendUnrolls() {
+        unrollStartVersions.addLast(unrollPolicyVersion);
+        while (unrollStartVersions.size() > Math.max(0, spec.settings().maxPolicyLag()) + 1) {
+            unrollStartVersions.removeFirst();
+        }
         List<Unroll> unrolls = new ArrayList<>(k);
         for (int e = 0; e < k; e++) {
             envs.observations().copyRow(e, obs.get(e), t);
             unrolls.add(new Unroll(spec.agentId(), unrollSeq++, obs.get(e), actions[e].clone(), new float[0],
                     rewards[e].clone(), terminated[e].clone(), truncated[e].clone(), logits[e].clone(),
-                    logProbs[e].clone(), values[e].clone(), policyVersion, unrollRewardVersion[e]));
+                    logProbs[e].clone(), values[e].clone(), unrollPolicyVersion, unrollRewardVersion[e],
+                    truncationValues[e].clone()));
             unrollRewardVersion[e] = Long.MAX_VALUE;
             obs.set(e, ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
         }

@@ -14,9 +14,17 @@ import io.troupe.environments.reward.RewardShaper;
  * @param maxUnconfirmed   batches sent but not yet stored after which the agent pauses (replay backpressure)
  * @param rewardSwitchAt   when env copies adopt a new reward version ({@code troupe.reward.switch-at}): at their next
  *                         episode start (no episode mixes two rewards) or at their next step
+ * @param maxPolicyLag     -1: act freely (the default). N >= 0: start an unroll only with a policy version newer than
+ *                         the one that started the agent's unroll N + 1 unrolls back (and never before the learner's
+ *                         first version): an agent stays at most N + 1 unrolls ahead of its weights. 0 is synchronous
+ *                         PPO: with one unroll per env copy per update, every batch is trained by the version that
+ *                         produced it (policy lag 0). The agent waits for weights at most {@code policyWaitTimeout},
+ *                         then acts with what it has
+ * @param policyWaitTimeout the longest such a wait lasts (the agent never stalls on a slow or missing learner)
  */
 public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes,
-                            int maxUnconfirmed, RewardShaper.SwitchAt rewardSwitchAt) {
+                            int maxUnconfirmed, RewardShaper.SwitchAt rewardSwitchAt, int maxPolicyLag,
+                            java.time.Duration policyWaitTimeout) {
     /** The dispatcher agents run on (DJL inference happens inside the agent). */
     public static final String DISPATCHER = "troupe.agent.dispatcher";
 
@@ -29,9 +37,24 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
             throw new IllegalArgumentException("troupe.agent.max-unconfirmed-batches must be >= 1, got "
                     + maxUnconfirmed);
         }
+        if (maxPolicyLag < -1) {
+            throw new IllegalArgumentException("troupe.agent.max-policy-lag must be -1 (off) or >= 0, got "
+                    + maxPolicyLag);
+        }
+        if (policyWaitTimeout.isNegative() || policyWaitTimeout.isZero()) {
+            throw new IllegalArgumentException("troupe.agent.policy-wait-timeout must be > 0, got "
+                    + policyWaitTimeout);
+        }
         if (maxMessageBytes < 4096) {
             throw new IllegalArgumentException("troupe.agent.max-message-bytes must be >= 4096, got " + maxMessageBytes);
         }
+    }
+
+    /** Settings that let the agent act freely (no policy-lag bound). */
+    public AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes, int maxUnconfirmed,
+                         RewardShaper.SwitchAt rewardSwitchAt) {
+        this(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed, rewardSwitchAt, -1,
+                java.time.Duration.ofSeconds(2));
     }
 
     public static AgentSettings fromConfig(Config root) {
@@ -40,7 +63,8 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
             return new AgentSettings(c.getInt("envs-per-agent"), c.getInt("unroll-length"),
                     root.getInt("troupe.replay.shards"), root.getInt("troupe.replay.max-message-bytes"),
                     c.getInt("max-unconfirmed-batches"),
-                    RewardShaper.SwitchAt.parse(root.getString("troupe.reward.switch-at")));
+                    RewardShaper.SwitchAt.parse(root.getString("troupe.reward.switch-at")), c.getInt("max-policy-lag"),
+                    c.getDuration("policy-wait-timeout"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.agent: " + e.getMessage(), e);
         }

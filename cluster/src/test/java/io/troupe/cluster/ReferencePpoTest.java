@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The single-threaded reference PPO (the oracle for the distributed path) solves CartPole-v1: a 100-episode mean return
- * of at least 475, through the real command line with the default job config. Takes about 15-30 s here.
+ * of at least 475, through the real command line with the default job config in {@code mode = reference}. Takes about
+ * 15-30 s here.
  */
 class ReferencePpoTest {
     @TempDir
@@ -23,7 +24,7 @@ class ReferencePpoTest {
     void defaultJobSolvesCartPole() throws Exception {
         Path conf = Path.of("..", "conf", "cartpole.conf");
         int code = TroupeCli.commandLine().execute("train", "--config", conf.toString(), "--run-dir", runs.toString(),
-                "troupe.train.report-interval=5s");
+                "troupe.train.mode=reference", "troupe.train.report-interval=5s");
         assertEquals(0, code);
         Path dir;
         try (Stream<Path> s = Files.list(runs)) {

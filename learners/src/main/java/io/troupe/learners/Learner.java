@@ -67,7 +67,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
                          String thread, long lagP50, long lagMax, long activeRewardVersion,
-                         long droppedStaleUnrolls)
+                         long droppedStaleUnrolls, long partialUpdates)
             implements CrossNode {
     }
 
@@ -86,6 +86,12 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     /** How long one sampling round waits for a shard that has nothing yet. */
     static final long ROUND_WAIT_MILLIS = 200;
+    /**
+     * How long no shard may give anything before the learner trains on a partial batch: longer than agents wait for
+     * weights under max-policy-lag by default (2 s), so an agent that starts late or waits does not split a batch
+     * (agents that time out fill it instead).
+     */
+    static final long PARTIAL_AFTER_MILLIS = 5000;
 
     private final Spec spec;
     /** The model on its device(s): data-parallel when troupe.learner.device names several. */
@@ -110,6 +116,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** The registry's active reward version (followed only with drop-stale-rewards). */
     private long activeRewardVersion;
     private long droppedStaleUnrolls;
+    /** When a shard last gave items; updates on a partial batch after a quiet wait are counted. */
+    private long lastItemNanos = System.nanoTime();
+    private long partialUpdates;
     /** Outstanding sample requests by request id: one per shard at a time, each shard pulled independently. */
     private final java.util.Map<Long, ActorRef<ReplayShard.Command>> inFlight = new java.util.HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
@@ -198,8 +207,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** Asks every shard that has no request outstanding for what it can give now. */
     private Behavior<Command> onNextRound() {
         int batch = spec.settings().batchUnrolls();
-        if (collected.size() >= 2 * batch) {
-            return this; // enough buffered: train first
+        if (collected.size() >= batch) {
+            return this; // a batch is buffered: train first (fetching more would only age it)
         }
         int perShard = Math.max(1, (batch + shards.size() - 1) / Math.max(1, shards.size()));
         for (ActorRef<ReplayShard.Command> shard : shards) {
@@ -230,9 +239,20 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
         if (shardDone) {
             inFlight.remove(reply.requestId());
+            if (reply instanceof ReplayShard.Sampled) {
+                lastItemNanos = System.nanoTime();
+            }
             if (collected.size() >= spec.settings().batchUnrolls()) {
                 List<Unroll> batch = new ArrayList<>(collected.subList(0, spec.settings().batchUnrolls()));
                 collected.subList(0, spec.settings().batchUnrolls()).clear();
+                train(batch);
+            } else if (!collected.isEmpty() && reply instanceof ReplayShard.SampleTimedOut
+                    && System.nanoTime() - lastItemNanos >= PARTIAL_AFTER_MILLIS * 1_000_000L) {
+                // nothing new for a whole wait: fewer producers than the batch expects (paused, gone, or waiting for
+                // this very update under max-policy-lag): train on what there is rather than stall
+                List<Unroll> batch = new ArrayList<>(collected);
+                collected.clear();
+                partialUpdates++;
                 train(batch);
             }
             if (reply instanceof ReplayShard.SampleRefused refused) {
@@ -258,6 +278,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
         int length = unrolls.get(0).length();
         unrolls.removeIf(u -> u.length() != length);
+        // a fixed order (producer, then sequence) whatever order the shards answered in, so a run repeats itself
+        unrolls.sort(java.util.Comparator.comparing(Unroll::producerId).thenComparingLong(Unroll::sequence));
         long steps = (long) unrolls.size() * length;
         long[] lags = unrolls.stream().mapToLong(u -> policyVersion - u.policyVersion()).sorted().toArray();
         lagP50 = lags[lags.length / 2];
@@ -317,12 +339,17 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         float[] r = new float[t];
         for (int u = 0; u < n; u++) {
             Unroll un = unrolls.get(u);
-            boolean[] ended = new boolean[t];
-            for (int s = 0; s < t; s++) {
-                ended[s] = un.terminated()[s] || un.truncated()[s]; // like CleanRL: a time limit ends the chain
+            if (un.hasTruncationValues()) { // a time limit's cut-off bootstraps from the final observation's value
+                Gae.compute(un.rewards(), un.values(), un.terminated(), un.truncated(), un.truncationValues(),
+                        new float[] {bootstrap[u]}, 1, spec.ppo().gamma(), spec.ppo().gaeLambda(), a, r);
+            } else { // a producer without truncation values: like CleanRL, a time limit ends the chain
+                boolean[] ended = new boolean[t];
+                for (int s = 0; s < t; s++) {
+                    ended[s] = un.terminated()[s] || un.truncated()[s];
+                }
+                Gae.compute(un.rewards(), un.values(), ended, new boolean[t], new float[t],
+                        new float[] {bootstrap[u]}, 1, spec.ppo().gamma(), spec.ppo().gaeLambda(), a, r);
             }
-            Gae.compute(un.rewards(), un.values(), ended, new boolean[t], new float[t], new float[] {bootstrap[u]}, 1,
-                    spec.ppo().gamma(), spec.ppo().gaeLambda(), a, r);
             System.arraycopy(un.discreteActions(), 0, actions, u * t, t);
             System.arraycopy(un.behaviourLogProbs(), 0, logp, u * t, t);
             System.arraycopy(un.values(), 0, values, u * t, t);
@@ -340,7 +367,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private Behavior<Command> onStatus(GetStatus g) {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
                 devices, spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
-                Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls));
+                Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls,
+                partialUpdates));
         return this;
     }
 

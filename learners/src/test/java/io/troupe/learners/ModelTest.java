@@ -192,4 +192,59 @@ class ModelTest {
             assertTrue(e.getMessage().contains("cannot be loaded"), e.getMessage());
         }
     }
+
+    /**
+     * The Java arithmetic Adam runs on the CPU takes the same steps as the tensor arithmetic a GPU runs (clipping
+     * included), and either one's saved state continues in the other.
+     */
+    @Test
+    void adamsJavaArithmeticMatchesItsTensorArithmetic() {
+        PpoConfig c = PpoConfig.cleanRl();
+        try (PolicyModel host = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 3, Device.cpu());
+             PolicyModel tensors = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 3, Device.cpu());
+             Adam hostAdam = Adam.withDefaults(host.parameters(), host.manager());
+             Adam tensorAdam = Adam.withTensorArithmetic(tensors.parameters(), tensors.manager())) {
+            float[] start = host.flatParameters();
+            for (int round = 0; round < 3; round++) { // 3 updates x 16 minibatches, with gradient clipping at 0.5
+                PpoUpdate.update(host, hostAdam, rollout(128, 10 + round, false), c, 3e-3,
+                        new SplittableRandom(round));
+                PpoUpdate.update(tensors, tensorAdam, rollout(128, 10 + round, false), c, 3e-3,
+                        new SplittableRandom(round));
+            }
+            float[] a = host.flatParameters();
+            float[] b = tensors.flatParameters();
+            double moved = 0;
+            double diff = 0;
+            for (int i = 0; i < a.length; i++) {
+                moved = Math.max(moved, Math.abs(a[i] - start[i]));
+                diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            }
+            assertTrue(moved > 1e-2, "the updates moved the weights by " + moved);
+            assertTrue(diff < 1e-4, "Java and tensor Adam differ by " + diff + " after moving weights by " + moved);
+            assertEquals(hostAdam.steps(), tensorAdam.steps());
+            // the host state saved and loaded into the tensor path (and back) continues identically
+            java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(saved)) {
+                hostAdam.save(out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            try (PolicyModel copy = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 3, Device.cpu());
+                 Adam copyAdam = Adam.withTensorArithmetic(copy.parameters(), copy.manager())) {
+                copy.load(host.weights(1));
+                copyAdam.load(new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved.toByteArray())));
+                PpoUpdate.update(host, hostAdam, rollout(128, 20, false), c, 3e-3, new SplittableRandom(7));
+                PpoUpdate.update(copy, copyAdam, rollout(128, 20, false), c, 3e-3, new SplittableRandom(7));
+                float[] x = host.flatParameters();
+                float[] y = copy.flatParameters();
+                double after = 0;
+                for (int i = 0; i < x.length; i++) {
+                    after = Math.max(after, Math.abs(x[i] - y[i]));
+                }
+                assertTrue(after < 1e-4, "a restored optimizer continues the same: difference " + after);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
 }

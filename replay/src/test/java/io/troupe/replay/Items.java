@@ -44,6 +44,8 @@ public final class Items {
         int[] actions = new int[length];
         float[] rewards = new float[length];
         boolean[] term = new boolean[length];
+        boolean[] trunc = new boolean[length];
+        float[] truncationValues = new float[length];
         float[] logits = new float[length * n];
         float[] logp = new float[length];
         float[] values = new float[length];
@@ -51,13 +53,15 @@ public final class Items {
             actions[t] = rng.nextInt(n);
             rewards[t] = (float) rng.nextDouble();
             term[t] = rng.nextInt(20) == 0;
+            trunc[t] = !term[t] && rng.nextInt(20) == 0;
+            truncationValues[t] = trunc[t] ? (float) rng.nextGaussian() : 0f;
             logp[t] = (float) -rng.nextDouble();
             values[t] = (float) rng.nextGaussian();
             for (int a = 0; a < n; a++) {
                 logits[t * n + a] = (float) rng.nextGaussian();
             }
         }
-        return new Unroll(producer, seq, obs, actions, new float[0], rewards, term, new boolean[length], logits, logp,
-                values, policyVersion, rewardVersion);
+        return new Unroll(producer, seq, obs, actions, new float[0], rewards, term, trunc, logits, logp,
+                values, policyVersion, rewardVersion, truncationValues);
     }
 }

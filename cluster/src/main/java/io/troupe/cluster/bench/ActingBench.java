@@ -35,8 +35,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * {@code troupe bench acting}: env steps per second through the acting pipeline (agents, batched DJL inference,
  * unrolls streamed into replay by reliable delivery) with no learner ({@code acting_steps_per_s}); in the same run the
  * bare batched-inference ceiling of the same model at the same batch size, with as many threads as agents
- * ({@code inference_ceiling_obs_per_s}) and their ratio; and the steps per second with a PPO learner training on the
- * stream ({@code train_steps_per_s}).
+ * ({@code inference_ceiling_obs_per_s}) and their ratio; the ceiling of one node-wide batched inference over every
+ * agent's observations on one thread ({@code node_batched_inference_obs_per_s}, what a SEED-style inference service
+ * could serve at most) against the per-agent ceiling ({@code per_agent_vs_node_batched}); and the steps per second with
+ * a PPO learner training on the stream while agents act freely ({@code train_steps_per_s}).
  */
 public final class ActingBench {
     private ActingBench() {
@@ -57,6 +59,12 @@ public final class ActingBench {
                 workDir)));
         out.put("acting_vs_ceiling", Math.round((double) (Long) out.get("acting_steps_per_s")
                 / (Long) out.get("inference_ceiling_obs_per_s") * 1000) / 1000.0);
+        // the placement question: one node-wide inference service batching every agent's observations (SEED-style)
+        // runs one call of agents x K rows on one thread; per-agent batching runs agents calls of K rows in parallel
+        out.put("node_batched_inference_obs_per_s", Math.round(ceiling(registry, spec, model, agents * envsPerAgent,
+                1, seconds)));
+        out.put("per_agent_vs_node_batched", Math.round((double) (Long) out.get("inference_ceiling_obs_per_s")
+                / (Long) out.get("node_batched_inference_obs_per_s") * 1000) / 1000.0);
         out.put("train_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true,
                 workDir)));
         return out;

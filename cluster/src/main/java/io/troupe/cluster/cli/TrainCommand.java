@@ -48,6 +48,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.troupe.learners.model.Devices.preloadEngine();
         List<String> all = new ArrayList<>(overrides);
         if (runDir != null) {
             all.add("troupe.train.runs-dir=\"" + runDir + "\"");
@@ -65,10 +66,12 @@ final class TrainCommand implements Callable<Integer> {
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
         run.writeConfig(JobConfig.renderTroupe(config));
-        int envs = settings.algorithm().equals("ppo") && settings.mode().equals("reference")
-                ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
+        boolean reference = settings.algorithm().equals("ppo") && settings.mode().equals("reference");
+        int envs = reference ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
+        String where = settings.algorithm().equals("random") ? "" : reference ? ", reference loop"
+                : ", " + settings.numAgents() + " agents x " + settings.envsPerAgent() + " on an embedded node";
         System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
-                + settings.seed() + ", " + envs + " envs -> " + run.path());
+                + settings.seed() + ", " + envs + " envs" + where + " -> " + run.path());
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> { // Ctrl-C: stop at the next step boundary and write the summary
@@ -86,9 +89,11 @@ final class TrainCommand implements Callable<Integer> {
                     : settings.mode().equals("cluster")
                     ? new EmbeddedClusterRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run()
                     : new ReferencePpoRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run();
-            System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
-                    summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
-                    summary.get("solved"), (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
+            System.out.printf("%s after %,d env steps in %.1f s (%.1f s since the JVM started): solved=%s, mean "
+                            + "return (100) %.2f; summary in %s%n", summary.get("stop_reason"),
+                    (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
+                    (Double) summary.get("wall_s_since_jvm_start"), summary.get("solved"),
+                    (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
         } finally {
             finished.countDown();
             if (!stop.get()) {

@@ -50,7 +50,7 @@ public final class ClusterJob {
         hocon.append("troupe.agent.envs-per-agent = ").append(settings.envsPerAgent()).append('\n');
         if (!settings.algorithm().equals("impala")) {
             hocon.append("troupe.replay.table { sampler = fifo, remover = fifo, max-times-sampled = 1, max-size = ")
-                    .append(Math.max(2, 2 * settings.totalEnvs())).append(", rate-limiter.kind = queue }\n");
+                    .append(Math.max(2, settings.totalEnvs())).append(", rate-limiter.kind = queue }\n");
         }
         return hocon.toString();
     }

@@ -20,6 +20,11 @@ public final class EmbeddedNode {
             pekko.loglevel = WARNING
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
             pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+            # one node: it joins itself and is Up at the leader's next tick; Pekko's 1 s defaults (sized for gossip
+            # between many nodes) would add about 2 s to every launch
+            pekko.cluster.periodic-tasks-initial-delay = 50ms
+            pekko.cluster.leader-actions-interval = 100ms
+            pekko.cluster.sharding.retry-interval = 200ms
             """;
 
     private EmbeddedNode() {

@@ -14,11 +14,14 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * The reporting loop of a distributed run: once per report interval it drains the agents' episodes from the
- * run-metrics singleton, asks the learner for its status, writes a metrics line, and stops when the target is reached,
- * a budget is spent or a stop is requested; then it writes the summary.
+ * The reporting loop of a distributed run: every {@link #POLL} it drains the agents' episodes from the run-metrics
+ * singleton and checks the target; once per report interval it also asks the learner for its status and writes a
+ * metrics line. It stops when the target is reached, a budget is spent or a stop is requested; then it writes the
+ * summary.
  */
 public final class JobDriver {
+    /** How often the agents' episodes are drained and the target checked (lines are written per report interval). */
+    static final Duration POLL = Duration.ofMillis(100);
     private final ActorSystem<?> system;
     private final TrainSettings settings;
     private final ClusterJob.Handles job;
@@ -50,6 +53,7 @@ public final class JobDriver {
         String stopReason = "step budget spent";
         Learner.Status status = null;
         Duration interval = settings.reportInterval();
+        Duration poll = interval.compareTo(POLL) < 0 ? interval : POLL;
         boolean wasActive = false;
         boolean waited = false;
         while (true) {
@@ -93,6 +97,15 @@ public final class JobDriver {
                         + e.envId() + " (" + e.reason() + "); it uses v" + e.fallbackVersion());
             }
             steps = drained.envSteps();
+            boolean solved = reporter.solved(steps);
+            boolean last = solved || steps >= settings.maxEnvSteps() || reporter.outOfTime() || stop.getAsBoolean();
+            if (!last && !reporter.reportDue()) {
+                // episodes are drained every poll, so the target is seen within a poll of being reached; the
+                // learner is asked only when a line is due
+                CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(poll.toMillis(),
+                        TimeUnit.MILLISECONDS)).get();
+                continue;
+            }
             try {
                 status = AskPattern.<Learner.Command, Learner.Status>ask(job.learner(), Learner.GetStatus::new,
                         Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(35, TimeUnit.SECONDS);
@@ -111,7 +124,7 @@ public final class JobDriver {
             extra.put("losses/value_loss", status.lastValueLoss());
             extra.put("agents/aborted_episodes", drained.aborted());
             reporter.maybeReport(steps, status.updates(), status.policyVersion(), settings.algorithm(), extra, true);
-            if (reporter.solved(steps)) {
+            if (solved) {
                 stopReason = "target reached";
                 break;
             }
@@ -126,8 +139,8 @@ public final class JobDriver {
                 stopReason = "interrupted";
                 break;
             }
-            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(interval.toMillis(),
-                    TimeUnit.MILLISECONDS)).get(); // the report interval
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(poll.toMillis(),
+                    TimeUnit.MILLISECONDS)).get();
         }
         Map<String, Object> extra = new LinkedHashMap<>(summaryExtra);
         extra.put("learner_updates", status == null ? 0 : status.updates());

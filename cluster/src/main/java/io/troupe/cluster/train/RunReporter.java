@@ -110,6 +110,11 @@ public final class RunReporter {
         return solved;
     }
 
+    /** Whether the report interval has passed since the last line. */
+    public boolean reportDue() {
+        return System.nanoTime() >= nextReport;
+    }
+
     public double elapsed() {
         return (System.nanoTime() - start) / 1e9;
     }
@@ -151,9 +156,10 @@ public final class RunReporter {
         snapshot.putAll(line);
         latest = java.util.Collections.unmodifiableMap(snapshot);
         progress.update(String.format("%s %s | steps %,d | episodes %,d | return(100) %.1f%s | %,.0f steps/s | "
-                        + "policy v%d (%s) | lag 0 | reward v%d", spec.id(), settings.algorithm(), envSteps,
+                        + "policy v%d (%s) | lag %s | reward v%d", spec.id(), settings.algorithm(), envSteps,
                 window.episodes(), window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
-                        window.successRate()) : "", rate, policyVersion, policy, rewardVersion));
+                        window.successRate()) : "", rate, policyVersion, policy, line.get("policy_lag_p50"),
+                rewardVersion));
     }
 
     /** Writes and returns the summary. */
@@ -172,6 +178,11 @@ public final class RunReporter {
         summary.put("wall_s_to_solve", solvedAt);
         summary.put("env_steps_to_solve", solvedSteps);
         summary.put("wall_s", wall);
+        // the JVM's own start (the launcher's Maven freshness check runs before it): what "from launch" means here
+        double sinceLaunch = (System.currentTimeMillis()
+                - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
+        summary.put("wall_s_since_jvm_start", sinceLaunch);
+        summary.put("wall_s_to_solve_since_jvm_start", solvedAt == null ? null : solvedAt + sinceLaunch - wall);
         summary.put("env_steps", envSteps);
         summary.put("episodes", window.episodes());
         summary.put("mean_return_100", window.meanReturn());

@@ -19,11 +19,23 @@ import java.util.Objects;
  * @param behaviourLogits   T x num-actions logits of the behaviour policy (discrete), or empty
  * @param behaviourLogProbs T log-probabilities of the taken actions under the behaviour policy
  * @param values            T value estimates of the behaviour policy, or empty
+ * @param truncationValues  T values, or empty: at a step truncated by a time limit (and not terminated), the
+ *                          behaviour policy's value of the episode's final observation, which row t + 1 no longer
+ *                          holds, so a learner can bootstrap the cut-off return; 0 at every other step
  */
 public record Unroll(String producerId, long sequence, ObservationBatch observations, int[] discreteActions,
                      float[] continuousActions, float[] rewards, boolean[] terminated, boolean[] truncated,
                      float[] behaviourLogits, float[] behaviourLogProbs, float[] values, long policyVersion,
-                     long rewardVersion) implements ReplayItem {
+                     long rewardVersion, float[] truncationValues) implements ReplayItem {
+
+    /** An unroll without truncation values (a learner treats a truncation like an episode's end). */
+    public Unroll(String producerId, long sequence, ObservationBatch observations, int[] discreteActions,
+                  float[] continuousActions, float[] rewards, boolean[] terminated, boolean[] truncated,
+                  float[] behaviourLogits, float[] behaviourLogProbs, float[] values, long policyVersion,
+                  long rewardVersion) {
+        this(producerId, sequence, observations, discreteActions, continuousActions, rewards, terminated, truncated,
+                behaviourLogits, behaviourLogProbs, values, policyVersion, rewardVersion, new float[0]);
+    }
 
     public Unroll {
         Objects.requireNonNull(producerId, "producerId");
@@ -46,9 +58,15 @@ public record Unroll(String producerId, long sequence, ObservationBatch observat
             throw new IllegalArgumentException(t + " steps but " + continuousActions.length + " action values");
         }
         if (terminated.length != t || truncated.length != t || behaviourLogProbs.length != t
-                || (values.length != 0 && values.length != t) || behaviourLogits.length % t != 0) {
+                || (values.length != 0 && values.length != t) || behaviourLogits.length % t != 0
+                || (truncationValues.length != 0 && truncationValues.length != t)) {
             throw new IllegalArgumentException("unroll arrays disagree on the length " + t);
         }
+    }
+
+    /** Whether the producer recorded truncation values (see {@code truncationValues}). */
+    public boolean hasTruncationValues() {
+        return truncationValues.length != 0;
     }
 
     /** T. */
@@ -65,7 +83,7 @@ public record Unroll(String producerId, long sequence, ObservationBatch observat
     public long estimatedBytes() {
         return 64L + producerId.length() + (long) observations.rows() * observations.bytesPerRow()
                 + 4L * (discreteActions.length + continuousActions.length + rewards.length + behaviourLogits.length
-                + behaviourLogProbs.length + values.length) + 2L * rewards.length;
+                + behaviourLogProbs.length + values.length + truncationValues.length) + 2L * rewards.length;
     }
 
     @Override
@@ -76,7 +94,8 @@ public record Unroll(String producerId, long sequence, ObservationBatch observat
                 && Arrays.equals(continuousActions, u.continuousActions) && Arrays.equals(rewards, u.rewards)
                 && Arrays.equals(terminated, u.terminated) && Arrays.equals(truncated, u.truncated)
                 && Arrays.equals(behaviourLogits, u.behaviourLogits)
-                && Arrays.equals(behaviourLogProbs, u.behaviourLogProbs) && Arrays.equals(values, u.values);
+                && Arrays.equals(behaviourLogProbs, u.behaviourLogProbs) && Arrays.equals(values, u.values)
+                && Arrays.equals(truncationValues, u.truncationValues);
     }
 
     @Override

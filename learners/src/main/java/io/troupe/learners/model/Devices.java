@@ -17,6 +17,22 @@ public final class Devices {
     private Devices() {
     }
 
+    /**
+     * Loads the deep-learning engine (PyTorch's native library, about a second) on a background thread, so a launch
+     * overlaps it with starting the actor system. Later engine calls wait for it as they would anyway.
+     */
+    public static void preloadEngine() {
+        Thread t = new Thread(() -> {
+            try {
+                ai.djl.engine.Engine.getInstance();
+            } catch (RuntimeException | Error e) {
+                // reported by the first real use, with its context
+            }
+        }, "troupe-engine-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** The first (primary) device of the setting. */
     public static Device select(String setting) {
         return selectAll(setting).get(0);

@@ -4,6 +4,7 @@ import io.troupe.core.PolicyWeights;
 import java.time.Duration;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -25,7 +26,11 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Command> {
     static final int IN_FLIGHT = 4;
 
-    public sealed interface Command permits FetchLatest, Changed, GotLatest, ChunkReceived, ChunkTimeout {
+    public sealed interface Command permits FetchLatest, Changed, GotLatest, ChunkReceived, ChunkTimeout, Local {
+    }
+
+    /** A publication by a learner on this node (the fast path: the weights object itself). */
+    private record Local(WeightsPublisher.LocalWeights local) implements Command, NoSerializationVerificationNeeded {
     }
 
     /** Asks for the newest announced version now. */
@@ -67,6 +72,8 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
         this.chunkTimeout = chunkTimeout;
         this.chunkAdapter = context.messageAdapter(WeightsPublisher.ChunkReply.class, ChunkReceived::new);
         replicator.subscribe(WeightsPublisher.KEY, Changed::new);
+        context.getSystem().eventStream().tell(new EventStream.Subscribe<>(WeightsPublisher.LocalWeights.class,
+                context.messageAdapter(WeightsPublisher.LocalWeights.class, Local::new)));
     }
 
     public static Behavior<Command> create(ActorRef<PolicyWeights> deliverTo, Duration chunkTimeout) {
@@ -92,6 +99,19 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
                 .onMessage(GotLatest.class, g -> {
                     if (g.response() instanceof Replicator.GetSuccess<LWWRegister<WeightsAnnouncement>> ok) {
                         consider(ok.get(WeightsPublisher.KEY).getValue());
+                    }
+                    return this;
+                })
+                .onMessage(Local.class, l -> {
+                    PolicyWeights w = l.local().weights();
+                    if (w.version() > delivered) {
+                        if (fetching != null && fetching.version() <= w.version()) {
+                            fetching = null; // the same or an older version is on its way in chunks: not needed
+                            buffer = null;
+                            timers.cancelAll();
+                        }
+                        delivered = w.version();
+                        deliverTo.tell(w);
                     }
                     return this;
                 })

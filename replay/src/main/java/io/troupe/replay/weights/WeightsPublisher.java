@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -70,6 +71,13 @@ public final class WeightsPublisher extends AbstractBehavior<WeightsPublisher.Co
     public record VersionGone(long version, long latest) implements ChunkReply {
     }
 
+    /**
+     * The same-node fast path: every publication is also put on the local event stream, so fetchers on the learner's
+     * own node take the weights object directly (no announcement round, no chunks, no copy). Never leaves the JVM.
+     */
+    public record LocalWeights(PolicyWeights weights) implements NoSerializationVerificationNeeded {
+    }
+
     private record Announced(long version, ActorRef<Published> replyTo, boolean ok)
             implements Command, NoSerializationVerificationNeeded {
     }
@@ -118,6 +126,7 @@ public final class WeightsPublisher extends AbstractBehavior<WeightsPublisher.Co
             kept.remove(kept.keySet().iterator().next());
         }
         latest = w.version();
+        getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new LocalWeights(w)));
         int chunks = (int) Math.max(1, (w.bytes().length + (long) chunkBytes - 1) / chunkBytes);
         WeightsAnnouncement a = new WeightsAnnouncement(w.modelId(), w.version(), w.bytes().length, chunks, chunkBytes,
                 getContext().getSelf());

@@ -26,6 +26,7 @@ public final class UnrollSerializer extends Serializer<Unroll> {
         Arrays.writeFloats(out, u.behaviourLogits());
         Arrays.writeFloats(out, u.behaviourLogProbs());
         Arrays.writeFloats(out, u.values());
+        Arrays.writeFloats(out, u.truncationValues());
     }
 
     @Override
@@ -37,6 +38,6 @@ public final class UnrollSerializer extends Serializer<Unroll> {
         ObservationBatch obs = observations.read(kryo, in, ObservationBatch.class);
         return new Unroll(producer, sequence, obs, Arrays.readInts(in), Arrays.readFloats(in), Arrays.readFloats(in),
                 Arrays.readBooleans(in), Arrays.readBooleans(in), Arrays.readFloats(in), Arrays.readFloats(in),
-                Arrays.readFloats(in), policyVersion, rewardVersion);
+                Arrays.readFloats(in), policyVersion, rewardVersion, Arrays.readFloats(in));
     }
 }

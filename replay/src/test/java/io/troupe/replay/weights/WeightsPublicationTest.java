@@ -2,6 +2,8 @@ package io.troupe.replay.weights;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.troupe.core.PolicyWeights;
 import io.troupe.replay.shard.TestNodes;
@@ -87,5 +89,35 @@ class WeightsPublicationTest {
         PolicyWeights gotLate = late.receiveMessage(Duration.ofSeconds(30));
         assertEquals(2, gotLate.version());
         assertArrayEquals(v2.bytes(), gotLate.bytes());
+    }
+
+    @Test
+    void aFetcherOnTheLearnersNodeTakesTheWeightsObjectItself() {
+        ActorRef<WeightsPublisher.Command> publisher = learnerNode.spawn(WeightsPublisher.create(128 * 1024));
+        TestProbe<PolicyWeights> local = learnerNode.createTestProbe();
+        TestProbe<PolicyWeights> remote = agentNode.createTestProbe();
+        learnerNode.spawn(WeightsFetcher.create(local.ref(), Duration.ofSeconds(3)));
+        agentNode.spawn(WeightsFetcher.create(remote.ref(), Duration.ofSeconds(3)));
+        TestProbe<WeightsPublisher.Published> published = learnerNode.createTestProbe();
+        // the event-stream subscription is registered asynchronously: publish until the local fetcher has one
+        PolicyWeights sent = null;
+        PolicyWeights got = null;
+        for (long version = 10; (got == null || got != sent) && version < 60; version++) {
+            sent = weights(version, 300 * 1024); // three chunks on the remote path
+            publisher.tell(new WeightsPublisher.Publish(sent, published.ref()));
+            published.receiveMessage(Duration.ofSeconds(10));
+            got = local.receiveMessage(Duration.ofSeconds(10)); // one delivery per version, by either path
+            assertEquals(version, got.version());
+        }
+        long localVersion = got.version();
+        // the local path delivers the published object itself (no chunks, no copy); the remote one a copy of its bytes
+        assertSame(sent, got, "same-node fetchers take the weights object directly");
+        PolicyWeights remoteGot = remote.receiveMessage(Duration.ofSeconds(30));
+        while (remoteGot.version() < localVersion) {
+            remoteGot = remote.receiveMessage(Duration.ofSeconds(30));
+        }
+        assertEquals(localVersion, remoteGot.version());
+        assertNotSame(sent, remoteGot);
+        assertArrayEquals(sent.bytes(), remoteGot.bytes());
     }
 }

@@ -1,0 +1,209 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.actors.Agent;
+import io.troupe.actors.AgentSettings;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.experience.Unroll;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.reward.RewardShaper;
+import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerSettings;
+import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.replay.shard.ReplayShard;
+import io.troupe.replay.shard.ReplaySettings;
+import io.troupe.replay.shard.ReplaySharding;
+import io.troupe.replay.table.SampledItem;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What agents put into replay, on a real one-node cluster of its own per test (so no other test's unrolls are in its
+ * replay queues): synchronous PPO (max-policy-lag 0) trains every batch on data of the learner's own version, and
+ * steps cut off by a time limit carry the behaviour value of the episode's final observation.
+ */
+class AgentExperienceTest {
+    private static final EnvRegistry REGISTRY = EnvRegistry.defaults();
+    private ActorTestKit kit;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void start() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Config config = ConfigFactory.parseString("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.cluster.roles = ["replay", "learner", "agent"]
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                pekko.loglevel = WARNING
+                troupe.replay { shards = 2, table { max-size = 8, max-times-sampled = 1, sampler = fifo,
+                                                    rate-limiter.kind = queue }, sample-timeout = 2s }
+                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
+                .withFallback(ConfigFactory.load()).resolve();
+        kit = ActorTestKit.create("agent-experience", config);
+        Cluster c = Cluster.get(kit.system());
+        c.manager().tell(Join.create(c.selfMember().address()));
+    }
+
+    @AfterEach
+    void stop() {
+        kit.shutdownTestKit();
+    }
+
+    private ActorRef<Agent.Command> agent(int index, Config envOverrides, AgentSettings settings, EnvSpec spec,
+                                          ActorRef<Agent.Report> reports) {
+        var region = ReplaySharding.init(kit.system(), ReplaySettings.fromConfig(
+                kit.system().settings().config().getConfig("troupe.replay")), Optional.empty());
+        return kit.spawn(Agent.supervised(new Agent.Spec("agent-" + index, index, 100 + index,
+                () -> REGISTRY.make("CartPole-v1", envOverrides),
+                () -> PolicyModel.create(spec, ModelConfig.mlp(64, 64), 1, Device.cpu()), settings, region, reports)),
+                "agent-" + index, Agent.dispatcher());
+    }
+
+    private AgentSettings settings(int k, int t, int maxPolicyLag) {
+        return settings(k, t, maxPolicyLag, Duration.ofSeconds(5));
+    }
+
+    private AgentSettings settings(int k, int t, int maxPolicyLag, Duration policyWait) {
+        Config c = kit.system().settings().config();
+        return new AgentSettings(k, t, c.getInt("troupe.replay.shards"), c.getInt("troupe.replay.max-message-bytes"),
+                1, RewardShaper.SwitchAt.EPISODE, maxPolicyLag, policyWait);
+    }
+
+    /**
+     * A synchronous agent whose learner never publishes (gone, or restarted behind it) still acts: one unroll per
+     * policy-wait-timeout, so the data a new learner needs keeps coming.
+     */
+    @Test
+    void aSynchronousAgentWithoutALearnerActsOnAfterEachWait() {
+        EnvSpec spec = REGISTRY.spec("CartPole-v1");
+        TestProbe<Agent.Report> reports = kit.createTestProbe();
+        ActorRef<Agent.Command> agent = agent(3, ConfigFactory.empty(), settings(2, 8, 0, Duration.ofMillis(200)), spec,
+                reports.ref());
+        TestProbe<Agent.Stats> stats = kit.createTestProbe();
+        Agent.Stats st;
+        boolean sawWaiting = false;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        do {
+            agent.tell(new Agent.GetStats(stats.ref()));
+            st = stats.receiveMessage(Duration.ofSeconds(10));
+            sawWaiting |= st.state().equals("waiting-for-policy");
+        } while (st.unrollsSent() < 3 * 2 && System.nanoTime() < deadline);
+        assertTrue(st.unrollsSent() >= 6, "unrolls sent without any published version: " + st);
+        assertEquals(-1, st.policyVersion(), st.toString());
+        assertTrue(sawWaiting, "the agent waited for a version between unrolls");
+    }
+
+    @Test
+    void synchronousAgentsGiveTheLearnerDataOfItsOwnVersionOnly() {
+        EnvSpec spec = REGISTRY.spec("CartPole-v1");
+        PpoConfig ppo = new PpoConfig(4, 16, 1e-3, false, 0.99, 0.95, 2, 2, true, 0.2, true, 0.01, 0.5, 0.5, 1_000_000);
+        // 2 agents x 4 copies: one unroll per copy is a batch of 8
+        LearnerSettings ls = new LearnerSettings("cpu", "ppo", 8, 1, 1000, dir.resolve("checkpoints"), 64 * 1024,
+                "learner", false);
+        ActorRef<Learner.Command> learner = kit.spawn(Learner.create(new Learner.Spec(spec, ModelConfig.mlp(64, 64),
+                ppo, ImpalaConfig.defaults(), ls, 1)), "learner", Learner.dispatcher());
+        TestProbe<Agent.Report> reports = kit.createTestProbe();
+        List<ActorRef<Agent.Command>> agents = List.of(
+                agent(0, ConfigFactory.empty(), settings(4, 16, 0), spec, reports.ref()),
+                agent(1, ConfigFactory.empty(), settings(4, 16, 0), spec, reports.ref()));
+        TestProbe<Learner.Status> status = kit.createTestProbe();
+        Learner.Status s;
+        int checked = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        do {
+            learner.tell(new Learner.GetStatus(status.ref()));
+            s = status.receiveMessage(Duration.ofSeconds(30));
+            if (s.updates() > 0) {
+                // the learner's version when it trained minus the version that acted: 0 for every unroll of the batch
+                assertEquals(0, s.lagMax(), "policy lag of the latest batch: " + s);
+                checked++;
+            }
+        } while (s.updates() < 12 && System.nanoTime() < deadline);
+        assertTrue(s.updates() >= 12, "the learner kept training on the agents' batches: " + s);
+        assertEquals(0, s.partialUpdates(), "every update had one unroll from each env copy: " + s);
+        assertTrue(checked >= 3, "lag checked on " + checked + " status replies");
+        TestProbe<Agent.Stats> stats = kit.createTestProbe();
+        for (ActorRef<Agent.Command> a : agents) {
+            a.tell(new Agent.GetStats(stats.ref()));
+            Agent.Stats st = stats.receiveMessage(Duration.ofSeconds(30));
+            // an agent acts one unroll per version: it cannot be more than one unroll ahead of the learner
+            assertTrue(st.policyVersion() >= 10 && st.unrollsSent() <= 4L * (st.policyVersion() + 1), st.toString());
+        }
+    }
+
+    @Test
+    void stepsCutOffByATimeLimitCarryTheValueOfTheFinalObservation() {
+        EnvSpec spec = REGISTRY.spec("CartPole-v1");
+        TestProbe<Agent.Report> reports = kit.createTestProbe();
+        // 8-step episodes: most end by the time limit, some terminate first
+        agent(2, ConfigFactory.parseString("max-episode-steps = 8"), settings(4, 16, -1), spec, reports.ref());
+        TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
+        Set<ActorRef<ReplayShard.Command>> shards = Set.of();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (shards.isEmpty() && System.nanoTime() < deadline) { // the shard starts with the agent's first batch
+            kit.system().receptionist().tell(Receptionist.find(ReplayShard.SERVICE_KEY, listing.ref()));
+            shards = listing.receiveMessage(Duration.ofSeconds(10)).getServiceInstances(ReplayShard.SERVICE_KEY);
+        }
+        TestProbe<ReplayShard.SampleReply> replies = kit.createTestProbe();
+        List<Unroll> unrolls = new ArrayList<>();
+        long request = 0;
+        while (unrolls.size() < 8 && System.nanoTime() < deadline) {
+            for (ActorRef<ReplayShard.Command> shard : shards) {
+                shard.tell(new ReplayShard.Sample(++request, 4, replies.ref(), true, 2000));
+                ReplayShard.SampleReply r = replies.receiveMessage(Duration.ofSeconds(10));
+                while (r instanceof ReplayShard.Sampled sampled) {
+                    for (SampledItem item : sampled.items()) {
+                        unrolls.add((Unroll) item.item());
+                    }
+                    r = sampled.last() ? null : replies.receiveMessage(Duration.ofSeconds(10));
+                }
+            }
+        }
+        assertTrue(unrolls.size() >= 8, "unrolls sampled: " + unrolls.size());
+        int cutOff = 0;
+        int terminated = 0;
+        for (Unroll u : unrolls) {
+            assertTrue(u.hasTruncationValues(), u + " has no truncation values");
+            for (int t = 0; t < u.length(); t++) {
+                boolean cut = u.truncated()[t] && !u.terminated()[t];
+                if (cut) {
+                    cutOff++;
+                    assertTrue(u.truncationValues()[t] != 0f && Float.isFinite(u.truncationValues()[t]),
+                            u + " step " + t + ": a cut-off step carries the final observation's value");
+                } else {
+                    assertEquals(0f, u.truncationValues()[t], u + " step " + t + " did not end by the time limit");
+                }
+                terminated += u.terminated()[t] ? 1 : 0;
+            }
+        }
+        assertTrue(cutOff >= 8, "time-limit ends seen: " + cutOff + " (terminations: " + terminated + ")");
+    }
+}
