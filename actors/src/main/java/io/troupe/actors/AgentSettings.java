@@ -57,6 +57,12 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
                 java.time.Duration.ofSeconds(2));
     }
 
+    /** These settings with agents acting freely (no policy-lag bound): for off-policy learners such as IMPALA. */
+    public AgentSettings actingFreely() {
+        return new AgentSettings(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed,
+                rewardSwitchAt, -1, policyWaitTimeout);
+    }
+
     public static AgentSettings fromConfig(Config root) {
         try {
             Config c = root.getConfig("troupe.agent");

@@ -63,6 +63,9 @@ class AgentExperienceTest {
                 pekko.cluster.roles = ["replay", "learner", "agent"]
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.loglevel = WARNING
+                # leaving the one-node cluster hands replay shards over and checkpoints the learner: more than the
+                # test kit's default 10 s on a busy 2-core machine
+                pekko.actor.testkit.typed.system-shutdown-default = 60s
                 troupe.replay { shards = 2, table { max-size = 8, max-times-sampled = 1, sampler = fifo,
                                                     rate-limiter.kind = queue }, sample-timeout = 2s }
                 """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
@@ -157,6 +160,8 @@ class AgentExperienceTest {
             // an agent acts one unroll per version: it cannot be more than one unroll ahead of the learner
             assertTrue(st.policyVersion() >= 10 && st.unrollsSent() <= 4L * (st.policyVersion() + 1), st.toString());
         }
+        agents.forEach(a -> kit.stop(a, Duration.ofSeconds(30)));
+        kit.stop(learner, Duration.ofSeconds(30));
     }
 
     @Test
@@ -166,16 +171,15 @@ class AgentExperienceTest {
         // 8-step episodes: most end by the time limit, some terminate first
         agent(2, ConfigFactory.parseString("max-episode-steps = 8"), settings(4, 16, -1), spec, reports.ref());
         TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
-        Set<ActorRef<ReplayShard.Command>> shards = Set.of();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (shards.isEmpty() && System.nanoTime() < deadline) { // the shard starts with the agent's first batch
-            kit.system().receptionist().tell(Receptionist.find(ReplayShard.SERVICE_KEY, listing.ref()));
-            shards = listing.receiveMessage(Duration.ofSeconds(10)).getServiceInstances(ReplayShard.SERVICE_KEY);
-        }
         TestProbe<ReplayShard.SampleReply> replies = kit.createTestProbe();
         List<Unroll> unrolls = new ArrayList<>();
         long request = 0;
         while (unrolls.size() < 8 && System.nanoTime() < deadline) {
+            // every shard registered so far (the agent's may register after the others)
+            kit.system().receptionist().tell(Receptionist.find(ReplayShard.SERVICE_KEY, listing.ref()));
+            Set<ActorRef<ReplayShard.Command>> shards = listing.receiveMessage(Duration.ofSeconds(10))
+                    .getServiceInstances(ReplayShard.SERVICE_KEY);
             for (ActorRef<ReplayShard.Command> shard : shards) {
                 shard.tell(new ReplayShard.Sample(++request, 4, replies.ref(), true, 2000));
                 ReplayShard.SampleReply r = replies.receiveMessage(Duration.ofSeconds(10));

@@ -74,7 +74,10 @@ public final class ClusterJob {
                 configured.publishEvery(), configured.checkpointEvery(), checkpoints, configured.chunkBytes(),
                 configured.role(), configured.dropStaleRewards());
         Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
-        AgentSettings agentSettings = AgentSettings.fromConfig(node);
+        // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
+        // freely and its learner samples a replay table rather than one unroll per env copy
+        AgentSettings agentSettings = algorithm.equals("impala") ? AgentSettings.fromConfig(node).actingFreely()
+                : AgentSettings.fromConfig(node);
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
