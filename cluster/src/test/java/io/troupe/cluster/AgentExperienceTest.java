@@ -32,8 +32,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,26 +51,10 @@ class AgentExperienceTest {
 
     @BeforeEach
     void start() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Config config = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.cluster.roles = ["replay", "learner", "agent"]
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.loglevel = WARNING
-                # leaving the one-node cluster hands replay shards over and checkpoints the learner: more than the
-                # test kit's default 10 s on a busy 2-core machine
-                pekko.actor.testkit.typed.system-shutdown-default = 60s
-                troupe.replay { shards = 2, table { max-size = 8, max-times-sampled = 1, sampler = fifo,
-                                                    rate-limiter.kind = queue }, sample-timeout = 2s }
-                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
-                .withFallback(ConfigFactory.load()).resolve();
-        kit = ActorTestKit.create("agent-experience", config);
-        Cluster c = Cluster.get(kit.system());
-        c.manager().tell(Join.create(c.selfMember().address()));
+        // leaving the one-node cluster hands replay shards over and checkpoints the learner: more than the test kit's
+        // default 10 s on a busy 2-core machine
+        kit = TrainingFixtures.oneNodeCluster("agent-experience",
+                "pekko.actor.testkit.typed.system-shutdown-default = 60s");
     }
 
     @AfterEach

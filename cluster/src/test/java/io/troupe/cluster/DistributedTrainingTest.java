@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
 import io.troupe.core.Action;
@@ -31,8 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,24 +49,8 @@ class DistributedTrainingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Config config = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.cluster.roles = ["replay", "learner", "agent"]
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.loglevel = WARNING
-                troupe.replay { shards = 2, table { max-size = 8, max-times-sampled = 1, sampler = fifo,
-                                                    rate-limiter.kind = queue }, sample-timeout = 2s }
-                troupe.agent { envs-per-agent = 4, unroll-length = 32 }
-                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
-                .withFallback(ConfigFactory.load()).resolve();
-        kit = ActorTestKit.create("distributed-test", config);
-        Cluster c = Cluster.get(kit.system());
-        c.manager().tell(Join.create(c.selfMember().address()));
+        kit = TrainingFixtures.oneNodeCluster("distributed-test",
+                "troupe.agent { envs-per-agent = 4, unroll-length = 32 }");
     }
 
     @AfterAll

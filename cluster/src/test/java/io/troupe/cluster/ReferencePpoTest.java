@@ -40,16 +40,7 @@ class ReferencePpoTest {
         assertTrue(Files.exists(dir.resolve("checkpoints/latest/optimizer.bin")));
 
         // ./troupe eval runs the greedy policy of the checkpoint
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try {
-            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-            assertEquals(0, TroupeCli.commandLine().execute("eval", "--checkpoint", dir.toString(), "--episodes", "20"));
-        } finally {
-            System.setOut(old);
-        }
-        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
-        double greedy = Double.parseDouble(printed.replaceAll("(?s).*mean return ([0-9.]+).*", "$1"));
-        assertTrue(greedy >= 400, "greedy return " + greedy + " in: " + printed);
+        double greedy = TrainingFixtures.greedyReturn(dir, 20);
+        assertTrue(greedy >= 400, "greedy return " + greedy);
     }
 }

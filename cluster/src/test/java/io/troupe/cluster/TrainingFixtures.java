@@ -1,0 +1,57 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.cli.TroupeCli;
+import java.nio.file.Path;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/** What the training tests share: a one-node cluster with every role, and the greedy evaluation of a run. */
+final class TrainingFixtures {
+    private TrainingFixtures() {
+    }
+
+    /**
+     * A test kit on a one-node cluster (every role, a free loopback port) with two replay shards of small queue
+     * tables, joined to itself; {@code hocon} goes on top.
+     */
+    static ActorTestKit oneNodeCluster(String name, String hocon) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Config config = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseString("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.cluster.roles = ["replay", "learner", "agent"]
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                pekko.loglevel = WARNING
+                troupe.replay { shards = 2, table { max-size = 8, max-times-sampled = 1, sampler = fifo,
+                                                    rate-limiter.kind = queue }, sample-timeout = 2s }
+                """)).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
+                .withFallback(ConfigFactory.load()).resolve();
+        ActorTestKit kit = ActorTestKit.create(name, config);
+        Cluster c = Cluster.get(kit.system());
+        c.manager().tell(Join.create(c.selfMember().address()));
+        return kit;
+    }
+
+    /** The greedy policy's mean return over {@code episodes} from {@code ./troupe eval --checkpoint runDir}. */
+    static double greedyReturn(Path runDir, int episodes) {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(0, TroupeCli.commandLine().execute("eval", "--checkpoint", runDir.toString(), "--episodes",
+                    String.valueOf(episodes)));
+        } finally {
+            System.setOut(old);
+        }
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return Double.parseDouble(printed.replaceAll("(?s).*mean return ([0-9.]+).*", "$1"));
+    }
+}
