@@ -97,11 +97,10 @@ public final class Adam implements AutoCloseable {
         if (!Double.isFinite(norm)) {
             return norm;
         }
-        float scale = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
-        step++;
-        float c1 = (float) (1 - Math.pow(beta1, step));
-        float c2 = (float) (1 - Math.pow(beta2, step));
-        float stepSize = lr / c1;
+        Scalars k = nextStep(lr, maxGradNorm, norm);
+        float scale = k.scale();
+        float c2 = k.c2();
+        float stepSize = k.stepSize();
         for (int i = 0; i < parameters.size(); i++) {
             NDArray w = parameters.get(i).getValue().getArray();
             try (NDManager scope = manager.newSubManager()) {
@@ -120,6 +119,19 @@ public final class Adam implements AutoCloseable {
         return norm;
     }
 
+    /** What one step scales by: the clipping factor, the second moment's bias correction, the step size. */
+    private record Scalars(float scale, float c2, float stepSize) {
+    }
+
+    /** Counts the step and derives its scalars from the gradient norm (both paths share this arithmetic). */
+    private Scalars nextStep(float lr, float maxGradNorm, double norm) {
+        float scale = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
+        step++;
+        float c1 = (float) (1 - Math.pow(beta1, step));
+        float c2 = (float) (1 - Math.pow(beta2, step));
+        return new Scalars(scale, c2, lr / c1);
+    }
+
     /** {@link #step} in Java: the same arithmetic as the tensor path, in float like PyTorch's. */
     private double hostStep(float lr, float maxGradNorm) {
         int n = parameters.size();
@@ -136,11 +148,10 @@ public final class Adam implements AutoCloseable {
         if (!Double.isFinite(norm)) {
             return norm;
         }
-        float scale = maxGradNorm > 0 && norm > maxGradNorm ? (float) (maxGradNorm / (norm + 1e-6)) : 1f;
-        step++;
-        float c1 = (float) (1 - Math.pow(beta1, step));
-        float c2 = (float) (1 - Math.pow(beta2, step));
-        float stepSize = lr / c1;
+        Scalars k = nextStep(lr, maxGradNorm, norm);
+        float scale = k.scale();
+        float c2 = k.c2();
+        float stepSize = k.stepSize();
         for (int i = 0; i < n; i++) {
             NDArray wArray = parameters.get(i).getValue().getArray();
             float[] w = wArray.toFloatArray();
