@@ -11,7 +11,7 @@ import io.troupe.actors.reward.RewardFollower;
 import io.troupe.environments.reward.FeatureSource;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.replay.shard.ReplayProducer;
-import io.troupe.replay.weights.WeightsFetcher;
+import io.troupe.transport.weights.WeightsFetcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -173,11 +173,11 @@ class CliTest {
     /** The reward commands against a real admin API on a loopback port. */
     @Test
     void rewardCommandsTalkToTheAdminApi() throws Exception {
-        com.typesafe.config.Config config = io.troupe.cluster.train.EmbeddedNode.config("",
+        com.typesafe.config.Config config = io.troupe.cluster.node.EmbeddedNode.config("",
                 com.typesafe.config.ConfigFactory.load());
-        var system = io.troupe.cluster.train.EmbeddedNode.start("cli-reward", config);
+        var system = io.troupe.cluster.node.EmbeddedNode.start("cli-reward", config);
         String token = "cli-test-token-0123456789";
-        try (var server = io.troupe.cluster.admin.AdminServer.start(system, new io.troupe.cluster.admin.AdminSettings(0,
+        try (var server = io.troupe.cluster.http.AdminServer.start(system, new io.troupe.cluster.http.AdminSettings(0,
                 "127.0.0.1", java.util.Optional.of(token), 300, java.time.Duration.ofSeconds(3)),
                 io.troupe.environments.EnvRegistry.defaults(), java.util.Map::of)) {
             Path tokenFile = tmp.resolve("token");
@@ -216,7 +216,7 @@ class CliTest {
             Run unreachable = run("reward", "list", "--env", "CartPole-v1", "--admin", "http://127.0.0.1:1");
             assertTrue(unreachable.err().contains("cannot reach the admin API"), unreachable.err());
         } finally {
-            io.troupe.cluster.train.EmbeddedNode.stop(system);
+            io.troupe.cluster.node.EmbeddedNode.stop(system);
         }
     }
 }

@@ -8,8 +8,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
-import io.troupe.cluster.admin.AdminSettings;
-import io.troupe.cluster.admin.RewardRegistryClient;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.http.RewardRegistryClient;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.experience.Unroll;
 import io.troupe.environments.EnvRegistry;
@@ -214,8 +214,8 @@ class RewardSwapTest {
             assertTrue(stats.receiveMessage().steps() > 0);
             return null;
         });
-        var publisher = kit.spawn(io.troupe.replay.weights.WeightsPublisher.create(64 * 1024));
-        publisher.tell(new io.troupe.replay.weights.WeightsPublisher.Publish(new io.troupe.core.PolicyWeights(
+        var publisher = kit.spawn(io.troupe.transport.weights.WeightsPublisher.create(64 * 1024));
+        publisher.tell(new io.troupe.transport.weights.WeightsPublisher.Publish(new io.troupe.core.PolicyWeights(
                 "SomeOtherEnv-v0/mlp", 7, new byte[] {1, 2, 3, 4}), null));
         agent.tell(new Agent.GetStats(stats.ref()));
         long before = stats.receiveMessage().steps();

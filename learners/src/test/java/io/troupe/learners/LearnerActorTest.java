@@ -21,7 +21,7 @@ import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplayProducer;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
-import io.troupe.replay.weights.WeightsFetcher;
+import io.troupe.transport.weights.WeightsFetcher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -194,7 +194,7 @@ class LearnerActorTest {
                 kit.createTestProbe();
         org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(kit.system()).replicator().tell(
                 new org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.Update<>(
-                        io.troupe.replay.registry.RewardRegistry.key(env[0].id()),
+                        io.troupe.transport.registry.RewardRegistry.key(env[0].id()),
                         org.apache.pekko.cluster.ddata.LWWRegister.create(self, history),
                         org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.writeLocal(), written.ref(),
                         r -> r.withValue(self, history)));

@@ -4,7 +4,7 @@ import io.troupe.core.reward.RewardHistory;
 import io.troupe.core.reward.RewardSpec;
 import io.troupe.environments.reward.RewardCompiler;
 import io.troupe.environments.reward.RewardShaper;
-import io.troupe.replay.registry.RewardRegistry;
+import io.troupe.transport.registry.RewardRegistry;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;

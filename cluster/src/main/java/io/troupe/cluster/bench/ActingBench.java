@@ -5,7 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
-import io.troupe.cluster.train.EmbeddedNode;
+import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.environments.EnvRegistry;

@@ -52,7 +52,7 @@ public final class LoopbackCluster implements AutoCloseable {
                 .withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port,
                         "pekko.cluster.roles", r))).withFallback(ConfigFactory.load()).resolve();
         ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), name, c);
-        io.troupe.cluster.train.EmbeddedNode.startReplicator(node);
+        io.troupe.cluster.node.EmbeddedNode.startReplicator(node);
         return node;
     }
 

@@ -2,7 +2,7 @@ package io.troupe.cluster.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import io.troupe.cluster.admin.AdminSettings;
+import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.util.Json;
 import java.io.IOException;
 import java.net.ConnectException;

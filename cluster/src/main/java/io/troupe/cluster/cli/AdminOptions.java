@@ -26,7 +26,7 @@ class AdminOptions {
         Map<String, String> env = new HashMap<>(System.getenv());
         if (tokenFile != null) {
             try {
-                env.put(io.troupe.cluster.admin.AdminSettings.TOKEN_VARIABLE, Files.readString(tokenFile).trim());
+                env.put(io.troupe.cluster.http.AdminSettings.TOKEN_VARIABLE, Files.readString(tokenFile).trim());
             } catch (IOException e) {
                 throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + ": " + e.getMessage());
             }

@@ -31,10 +31,10 @@ final class BenchCommand implements Runnable {
     }
 
     /** The job a pipeline benchmark runs: its settings and model, default conf/cartpole-transformer.conf. */
-    record Job(io.troupe.cluster.train.TrainSettings settings, io.troupe.learners.model.ModelConfig model) {
+    record Job(io.troupe.cluster.run.TrainSettings settings, io.troupe.learners.model.ModelConfig model) {
         static Job load(ConfigOptions options, List<String> overrides) {
             com.typesafe.config.Config config = options.load("cartpole-transformer.conf", overrides);
-            return new Job(io.troupe.cluster.train.TrainSettings.fromConfig(config),
+            return new Job(io.troupe.cluster.run.TrainSettings.fromConfig(config),
                     io.troupe.learners.model.ModelConfig.fromConfig(config.getConfig("troupe.model")));
         }
     }
@@ -229,7 +229,7 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--seconds must be > 0");
             }
             Job job = Job.load(configOptions, overrides);
-            io.troupe.cluster.train.TrainSettings settings = job.settings();
+            io.troupe.cluster.run.TrainSettings settings = job.settings();
             io.troupe.learners.model.ModelConfig model = job.model();
             Path work = Files.createTempDirectory("troupe-bench-acting");
             Map<String, Object> out = io.troupe.cluster.bench.ActingBench.run(settings.env(), model,
@@ -264,7 +264,7 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("bench reward needs --seconds > 0 and --swaps >= 1");
             }
             Job job = Job.load(configOptions, overrides);
-            io.troupe.cluster.train.TrainSettings settings = job.settings();
+            io.troupe.cluster.run.TrainSettings settings = job.settings();
             io.troupe.learners.model.ModelConfig model = job.model();
             Map<String, Object> out = io.troupe.cluster.bench.RewardBench.run(model, settings.numAgents(),
                     settings.envsPerAgent(), seconds, swaps, Files.createTempDirectory("troupe-bench-reward"));
@@ -302,7 +302,7 @@ final class BenchCommand implements Runnable {
                         + "--weights-mb >= 1");
             }
             Job job = Job.load(configOptions, overrides);
-            io.troupe.cluster.train.TrainSettings settings = job.settings();
+            io.troupe.cluster.run.TrainSettings settings = job.settings();
             io.troupe.learners.model.ModelConfig model = job.model();
             Map<String, Object> out = io.troupe.cluster.bench.ClusterBench.run(model, Math.max(2,
                     settings.numAgents()), settings.envsPerAgent(), seconds, publishes, weightsMb * 1_000_000);

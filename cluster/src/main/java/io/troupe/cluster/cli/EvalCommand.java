@@ -2,8 +2,8 @@ package io.troupe.cluster.cli;
 
 import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
-import io.troupe.cluster.train.Evaluation;
-import io.troupe.cluster.train.TrainSettings;
+import io.troupe.cluster.run.Evaluation;
+import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.model.Devices;

@@ -2,12 +2,12 @@ package io.troupe.cluster.cli;
 
 import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
-import io.troupe.cluster.train.ProgressLine;
-import io.troupe.cluster.train.EmbeddedClusterRun;
-import io.troupe.cluster.train.RandomPolicyRun;
-import io.troupe.cluster.train.ReferencePpoRun;
-import io.troupe.cluster.train.RunDirectory;
-import io.troupe.cluster.train.TrainSettings;
+import io.troupe.cluster.run.ProgressLine;
+import io.troupe.cluster.run.EmbeddedClusterRun;
+import io.troupe.cluster.run.RandomPolicyRun;
+import io.troupe.cluster.run.ReferencePpoRun;
+import io.troupe.cluster.run.RunDirectory;
+import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
 import java.nio.file.Path;
 import java.time.LocalDateTime;

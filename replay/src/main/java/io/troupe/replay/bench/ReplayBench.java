@@ -2,8 +2,8 @@ package io.troupe.replay.bench;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.replay.durable.Durability;
-import io.troupe.replay.wire.KryoRegistrations;
-import io.troupe.replay.wire.TroupeKryo;
+import io.troupe.transport.wire.KryoRegistrations;
+import io.troupe.transport.wire.TroupeKryo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;

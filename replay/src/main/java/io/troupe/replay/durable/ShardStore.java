@@ -3,7 +3,7 @@ package io.troupe.replay.durable;
 import io.troupe.core.experience.ReplayItem;
 import io.troupe.replay.table.Table;
 import io.troupe.replay.table.TableSnapshot;
-import io.troupe.replay.wire.TroupeKryo;
+import io.troupe.transport.wire.TroupeKryo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

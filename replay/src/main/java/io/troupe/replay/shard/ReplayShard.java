@@ -13,7 +13,7 @@ import io.troupe.replay.table.ItemSignature;
 import io.troupe.replay.table.SampledItem;
 import io.troupe.replay.table.Table;
 import io.troupe.replay.table.TableStats;
-import io.troupe.replay.wire.TroupeKryo;
+import io.troupe.transport.wire.TroupeKryo;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

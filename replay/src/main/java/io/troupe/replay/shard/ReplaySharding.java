@@ -2,8 +2,8 @@ package io.troupe.replay.shard;
 
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.replay.table.ItemSignature;
-import io.troupe.replay.wire.KryoRegistrations;
-import io.troupe.replay.wire.TroupeKryo;
+import io.troupe.transport.wire.KryoRegistrations;
+import io.troupe.transport.wire.TroupeKryo;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;

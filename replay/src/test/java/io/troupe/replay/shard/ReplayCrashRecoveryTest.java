@@ -1,5 +1,6 @@
 package io.troupe.replay.shard;
 
+import io.troupe.transport.testing.TestNodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

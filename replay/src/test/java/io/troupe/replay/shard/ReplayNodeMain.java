@@ -1,5 +1,6 @@
 package io.troupe.replay.shard;
 
+import io.troupe.transport.testing.TestNodes;
 import com.typesafe.config.Config;
 import java.util.List;
 import java.util.Optional;

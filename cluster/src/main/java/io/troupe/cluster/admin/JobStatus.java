@@ -1,9 +1,0 @@
-package io.troupe.cluster.admin;
-
-import java.util.Map;
-
-/** The running job's latest figures for {@code GET /troupe/status}: called on HTTP threads, so it must be thread-safe. */
-@FunctionalInterface
-public interface JobStatus {
-    Map<String, Object> snapshot();
-}

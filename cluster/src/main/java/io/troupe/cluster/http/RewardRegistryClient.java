@@ -1,0 +1,106 @@
+package io.troupe.cluster.http;
+
+import io.troupe.core.reward.RewardHistory;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.reward.RewardValidator;
+import io.troupe.transport.registry.RewardRegistry;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+
+/**
+ * Reads and changes reward histories in the registry (Distributed Data): reads are local, writes go to a majority of
+ * nodes. A new version is validated (compiled against the env's variables and dry-run) before it is written, so
+ * nothing invalid ever becomes active.
+ */
+public final class RewardRegistryClient {
+    private final ActorSystem<?> system;
+    private final EnvRegistry envs;
+    private final AdminSettings settings;
+    private final SelfUniqueAddress self;
+
+    public RewardRegistryClient(ActorSystem<?> system, EnvRegistry envs, AdminSettings settings) {
+        this.system = system;
+        this.envs = envs;
+        this.settings = settings;
+        this.self = DistributedData.get(system).selfUniqueAddress();
+    }
+
+    /** What a submission produced: the new history and the dry run that validated it. */
+    public record Submitted(RewardHistory history, RewardValidator.Report dryRun) {
+    }
+
+    /** The env's history (version 0 alone when nothing was submitted). Unknown env ids fail with the known ones. */
+    public CompletionStage<RewardHistory> history(String envId) {
+        envs.spec(envId); // throws, listing the known ids
+        return AskPattern.<Replicator.Command, Replicator.GetResponse<LWWRegister<RewardHistory>>>ask(
+                DistributedData.get(system).replicator(),
+                replyTo -> new Replicator.Get<>(RewardRegistry.key(envId), Replicator.readLocal(), replyTo),
+                Duration.ofSeconds(5), system.scheduler()).thenApply(r -> {
+                    if (r instanceof Replicator.GetSuccess<LWWRegister<RewardHistory>> ok) {
+                        return ok.get(ok.key()).getValue();
+                    }
+                    return RewardHistory.initial(envId);
+                });
+    }
+
+    /** Validates ({@code dryRunSteps} simulated transitions) and appends a new active version. */
+    public CompletionStage<Submitted> submit(String envId, String kind, String source, String author, String note) {
+        return history(envId).thenCompose(h -> {
+            RewardHistory candidate = h.submit(kind, source, author, System.currentTimeMillis(), note);
+            RewardValidator.Report report = RewardValidator.validate(envs, candidate.activeSpec(),
+                    settings.dryRunSteps(), 1);
+            return update(envId, current -> current.submit(kind, source, author, System.currentTimeMillis(), note))
+                    .thenApply(written -> new Submitted(written, report));
+        });
+    }
+
+    /** Dry-runs a reward without writing anything. */
+    public RewardValidator.Report test(String envId, String kind, String source, int steps) {
+        RewardHistory candidate = RewardHistory.initial(envId).submit(kind, source, "", 0, "");
+        return RewardValidator.validate(envs, candidate.activeSpec(), steps, 1);
+    }
+
+    /** Re-activates {@code to}, or the version active before the current one. */
+    public CompletionStage<RewardHistory> rollback(String envId, Optional<Long> to) {
+        return history(envId).thenCompose(h -> {
+            h.rollback(to); // refuses an unknown version or an empty stack before anything is written
+            return update(envId, current -> current.rollback(to));
+        });
+    }
+
+    private CompletionStage<RewardHistory> update(String envId, UnaryOperator<RewardHistory> change) {
+        AtomicReference<RewardHistory> written = new AtomicReference<>();
+        RewardHistory initial = RewardHistory.initial(envId);
+        return AskPattern.<Replicator.Command, Replicator.UpdateResponse<LWWRegister<RewardHistory>>>ask(
+                DistributedData.get(system).replicator(),
+                replyTo -> new Replicator.Update<>(RewardRegistry.key(envId), LWWRegister.create(self, initial),
+                        new Replicator.WriteMajority(settings.writeTimeout()), replyTo, register -> {
+                            RewardHistory next = change.apply(register.getValue());
+                            written.set(next);
+                            return register.withValue(self, next);
+                        }),
+                settings.writeTimeout().plusSeconds(2), system.scheduler()).thenCompose(r -> {
+                    if (r instanceof Replicator.UpdateSuccess<?>) {
+                        return CompletableFuture.completedFuture(written.get());
+                    }
+                    if (r instanceof Replicator.UpdateTimeout<?>) {
+                        // written locally and on some nodes: it spreads by gossip, but a majority did not confirm
+                        return CompletableFuture.failedFuture(new IllegalStateException("reward registry: a majority "
+                                + "of nodes did not confirm the write within " + settings.writeTimeout()
+                                + "; it was applied on this node and spreads as nodes become reachable"));
+                    }
+                    return CompletableFuture.failedFuture(new IllegalStateException("reward registry write failed: "
+                            + r));
+                });
+    }
+}

@@ -1,0 +1,102 @@
+package io.troupe.cluster.node;
+
+import io.troupe.cluster.run.RunMetrics;
+import io.troupe.cluster.run.TrainSettings;
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import io.troupe.actors.Agent;
+import io.troupe.actors.AgentHost;
+import io.troupe.actors.AgentSettings;
+import io.troupe.core.EnvSpec;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerSettings;
+import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.replay.shard.ReplaySettings;
+import io.troupe.replay.shard.ReplaySharding;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * The distributed job's parts, started the same way on every node (each part runs where its role is and is a proxy
+ * elsewhere): replay shards (role {@code replay}), the learner singleton and the run-metrics singleton (role
+ * {@code learner}), and {@code num-agents} agents as a ShardedDaemonProcess (role {@code agent}) that report their
+ * episodes to the run-metrics singleton.
+ */
+public final class ClusterJob {
+    /** What the node's driver and admin API talk to. */
+    public record Handles(EnvSpec spec, ModelConfig model, Device device, ActorRef<Learner.Command> learner,
+                          ActorRef<RunMetrics.Command> metrics) {
+    }
+
+    private ClusterJob() {
+    }
+
+    /**
+     * On top of the job config: the agents' env count; for PPO a queue table so every unroll is used once. The
+     * embedded node and every {@code troupe node} use it, so all nodes of a job agree.
+     */
+    public static String nodeConfig(TrainSettings settings) {
+        StringBuilder hocon = new StringBuilder();
+        hocon.append("troupe.agent.envs-per-agent = ").append(settings.envsPerAgent()).append('\n');
+        if (!settings.algorithm().equals("impala")) {
+            hocon.append("troupe.replay.table { sampler = fifo, remover = fifo, max-times-sampled = 1, max-size = ")
+                    .append(Math.max(2, settings.totalEnvs())).append(", rate-limiter.kind = queue }\n");
+        }
+        return hocon.toString();
+    }
+
+    /** Starts this node's part of the job; relative checkpoint directories resolve against {@code runPath}. */
+    public static Handles start(ActorSystem<?> system, Config node, TrainSettings settings, EnvRegistry registry,
+                                Path runPath) {
+        int agents = settings.numAgents();
+        int k = settings.envsPerAgent();
+        String algorithm = settings.algorithm();
+        EnvSpec spec;
+        try (var probe = registry.make(settings.env(), settings.envOverrides())) {
+            spec = probe.spec();
+        }
+        ModelConfig model = ModelConfig.fromConfig(node.getConfig("troupe.model"));
+        LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
+        Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
+                : runPath.resolve(configured.checkpointDir());
+        LearnerSettings learnerSettings = new LearnerSettings(configured.device(), algorithm.equals("impala")
+                ? "impala" : "ppo", algorithm.equals("impala") ? configured.batchUnrolls() : agents * k,
+                configured.publishEvery(), configured.checkpointEvery(), checkpoints, configured.chunkBytes(),
+                configured.role(), configured.dropStaleRewards());
+        Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
+        // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
+        // freely and its learner samples a replay table rather than one unroll per env copy
+        AgentSettings agentSettings = algorithm.equals("impala") ? AgentSettings.fromConfig(node).actingFreely()
+                : AgentSettings.fromConfig(node);
+        var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
+                Optional.empty());
+        ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
+                PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
+                ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed()));
+        ActorRef<RunMetrics.Command> metrics = ClusterSingleton.get(system).init(
+                SingletonActor.of(RunMetrics.create(), "troupe-run-metrics")
+                        .withSettings(ClusterSingletonSettings.create(system).withRole(configured.role())));
+        ActorRef<Agent.Report> reports = system.systemActorOf(RunMetrics.adapter(metrics), "run-reports",
+                Props.empty());
+        ShardedDaemonProcess.get(system).init(Agent.Command.class, "troupe-agents", agents,
+                i -> AgentHost.create(i, index -> new Agent.Spec("agent-" + index, index,
+                        settings.seed() * 1000 + (long) index * k,
+                        () -> registry.make(settings.env(), settings.envOverrides()),
+                        () -> PolicyModel.create(spec, model, settings.seed(), device), agentSettings, region,
+                        reports)),
+                ShardedDaemonProcessSettings.create(system).withRole("agent"), Optional.of(AgentHost.STOP));
+        return new Handles(spec, model, device, learner, metrics);
+    }
+}

@@ -1,0 +1,63 @@
+package io.troupe.cluster.run;
+
+import io.troupe.cluster.node.ClusterJob;
+import io.troupe.cluster.node.EmbeddedNode;
+import com.typesafe.config.Config;
+import io.troupe.cluster.http.AdminServer;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.environments.EnvRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Training through the distributed path on an embedded one-node cluster with every role: agents as a
+ * ShardedDaemonProcess ({@code num-agents} instances, each stepping {@code envs-per-agent} copies with batched DJL
+ * inference), replay shards fed through reliable delivery (a queue table for PPO: every unroll used once), and the
+ * learner singleton publishing versions back. The run's reporter reads the agents' episodes and the learner's status
+ * once per report interval.
+ */
+public final class EmbeddedClusterRun {
+    private final TrainSettings settings;
+    private final Config config;
+    private final EnvRegistry registry;
+    private final RunDirectory run;
+    private final ProgressLine progress;
+    private final AtomicBoolean stopRequested;
+
+    public EmbeddedClusterRun(TrainSettings settings, Config config, EnvRegistry registry, RunDirectory run,
+                              ProgressLine progress, AtomicBoolean stopRequested) {
+        this.settings = settings;
+        this.config = config;
+        this.registry = registry;
+        this.run = run;
+        this.progress = progress;
+        this.stopRequested = stopRequested;
+    }
+
+    public Map<String, Object> run() throws Exception {
+        Config node = EmbeddedNode.config(ClusterJob.nodeConfig(settings), config);
+        ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
+        AdminServer adminServer = null;
+        try {
+            ClusterJob.Handles job = ClusterJob.start(system, node, settings, registry, run.path());
+            RunReporter reporter = new RunReporter(settings, run, progress, job.spec());
+            AdminSettings admin = AdminSettings.fromConfig(node, System.getenv());
+            if (admin.enabled()) {
+                adminServer = AdminServer.start(system, admin, registry, reporter::latest);
+                progress.log("admin API on " + adminServer.url());
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("mode", "cluster");
+            extra.put("agents", settings.numAgents());
+            extra.put("envs_per_agent", settings.envsPerAgent());
+            return new JobDriver(system, settings, job, reporter, progress).run(stopRequested::get, extra);
+        } finally {
+            if (adminServer != null) {
+                adminServer.close();
+            }
+            EmbeddedNode.stop(system); // the learner checkpoints as it stops
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.troupe.cluster.run;
+
+import io.troupe.cluster.node.AdminNode;
+import ai.djl.Device;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import com.typesafe.config.Config;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.reward.FeatureSource;
+import io.troupe.environments.reward.RewardShaper;
+import io.troupe.environments.VectorEnv;
+import io.troupe.learners.LearnerCheckpoint;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.ppo.Gae;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.learners.ppo.PpoStats;
+import io.troupe.learners.ppo.PpoUpdate;
+import io.troupe.learners.ppo.RolloutBatch;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Queue;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@code ppo} algorithm on one thread, CleanRL's {@code ppo.py} read top to bottom: collect {@code num-steps} from
+ * {@code num-envs} env copies with the current policy, compute GAE advantages, run the PPO update, repeat. No actors:
+ * this is the single-threaded reference the distributed path is checked against, and the embedded trainer until
+ * agents exist.
+ */
+public final class ReferencePpoRun {
+    private final TrainSettings settings;
+    private final PpoConfig ppo;
+    private final ModelConfig modelConfig;
+    private final Device device;
+    private final EnvRegistry registry;
+    private final RunDirectory run;
+    private final ProgressLine progress;
+    private final AtomicBoolean stopRequested;
+
+    private final Config config;
+
+    /** Reads troupe.ppo, troupe.model, troupe.learner.device, troupe.reward and troupe.admin from {@code config}. */
+    public ReferencePpoRun(TrainSettings settings, Config config, EnvRegistry registry, RunDirectory run,
+                           ProgressLine progress, AtomicBoolean stopRequested) {
+        this.settings = settings;
+        this.config = config;
+        this.ppo = PpoConfig.fromConfig(config.getConfig("troupe.ppo"));
+        this.modelConfig = ModelConfig.fromConfig(config.getConfig("troupe.model"));
+        this.device = io.troupe.learners.model.Devices.select(config.getString("troupe.learner.device"));
+        this.registry = registry;
+        this.run = run;
+        this.progress = progress;
+        this.stopRequested = stopRequested;
+    }
+
+    public Map<String, Object> run() throws Exception {
+        int numEnvs = ppo.numEnvs();
+        AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
+        try (VectorEnv envs = VectorEnv.of(() -> registry.make(settings.env(), settings.envOverrides()), numEnvs);
+             PolicyModel model = PolicyModel.create(envs.spec(), modelConfig, settings.seed(), device);
+             Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            EnvSpec spec = envs.spec();
+            RunReporter reporter = new RunReporter(settings, run, progress, spec);
+            RewardShaper shaper = new RewardShaper(FeatureSource.of(envs.env(0)), numEnvs,
+                    RewardShaper.SwitchAt.parse(config.getString("troupe.reward.switch-at")), RewardShaper.Version.ENV);
+            Queue<String> rewardEvents = new ConcurrentLinkedQueue<>(); // from the follower's thread
+            shaper.setFallbackListener((failed, fallback, reason) -> {
+                reporter.rewardFallback();
+                progress.log("reward v" + failed + " failed (" + reason + "); using v" + fallback);
+            });
+            envs.setRewardShaper(shaper);
+            envs.setEpisodeListener((i, ret, len, terminated, success) -> reporter.episode(ret, success,
+                    shaper.rewardVersion(i), shaper.episodeReturn(i)));
+            try (AdminNode adminNode = admin.enabled() ? AdminNode.start(config, admin, registry, reporter::latest)
+                    : null) {
+                if (adminNode != null) {
+                    adminNode.follow(spec.id(), shaper, refused -> rewardEvents.add("reward " + refused.spec()
+                            .describe() + " refused: " + refused.reason()));
+                    progress.log("admin API on " + adminNode.url());
+                }
+                return train(envs, model, adam, spec, reporter, rewardEvents);
+            }
+        }
+    }
+
+    private Map<String, Object> train(VectorEnv envs, PolicyModel model, Adam adam, EnvSpec spec,
+                                      RunReporter reporter, Queue<String> rewardEvents) {
+        int numEnvs = ppo.numEnvs();
+        int numSteps = ppo.numSteps();
+        int batch = ppo.batchSize();
+        envs.reset(settings.seed() * 1000);
+        SplittableRandom rng = new SplittableRandom(settings.seed());
+        int actionsN = model.actions();
+
+        ObservationBatch obs = ObservationBatch.forSpace(spec.observationSpace(), batch);
+        int[] actions = new int[batch];
+        float[] logProbs = new float[batch];
+        float[] values = new float[batch];
+        float[] rewards = new float[batch];
+        boolean[] terminated = new boolean[batch];
+        boolean[] truncated = new boolean[batch];
+        float[] truncationValues = new float[batch];
+        float[] advantages = new float[batch];
+        float[] returns = new float[batch];
+        int[] stepActions = new int[numEnvs];
+        double[] probs = new double[actionsN];
+
+        long globalStep = 0;
+        long updates = 0;
+        String stopReason = "step budget spent";
+        Map<String, Object> lastStats = Map.of();
+        outer:
+        while (globalStep < settings.maxEnvSteps()) {
+            double lr = ppo.learningRateAt(globalStep);
+            for (int t = 0; t < numSteps; t++) {
+                PolicyModel.Output out = model.infer(envs.observations());
+                for (int e = 0; e < numEnvs; e++) {
+                    int i = t * numEnvs + e;
+                    envs.observations().copyRow(e, obs, i);
+                    int a = io.troupe.core.Categorical.sample(out.logits(), e * actionsN, actionsN, probs, rng);
+                    stepActions[e] = a;
+                    actions[i] = a;
+                    logProbs[i] = (float) Math.log(probs[a]);
+                    values[i] = out.values()[e];
+                }
+                envs.step(stepActions);
+                globalStep += numEnvs;
+                boolean anyTruncated = false;
+                for (int e = 0; e < numEnvs; e++) {
+                    int i = t * numEnvs + e;
+                    rewards[i] = (float) envs.rewards()[e];
+                    terminated[i] = envs.terminated()[e];
+                    truncated[i] = envs.truncated()[e];
+                    anyTruncated |= truncated[i] && !terminated[i];
+                }
+                if (anyTruncated) { // bootstrap a time-limit end from its final observation
+                    float[] finalValues = model.infer(envs.finalObservations()).values();
+                    for (int e = 0; e < numEnvs; e++) {
+                        truncationValues[t * numEnvs + e] = finalValues[e];
+                    }
+                }
+                if (reporter.solved(globalStep)) {
+                    stopReason = "target reached";
+                    break outer;
+                }
+                if (stopRequested.get()) {
+                    stopReason = "interrupted";
+                    break outer;
+                }
+            }
+            float[] lastValues = model.infer(envs.observations()).values();
+            Gae.compute(rewards, values, terminated, truncated, truncationValues, lastValues, numEnvs,
+                    ppo.gamma(), ppo.gaeLambda(), advantages, returns);
+            PpoStats stats = PpoUpdate.update(model, adam, new RolloutBatch(obs, actions, logProbs, values,
+                    advantages, returns), ppo, lr, rng);
+            updates++;
+            lastStats = stats.asMetrics();
+            for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
+                progress.log(event);
+            }
+            reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, false);
+            if (reporter.outOfTime()) {
+                stopReason = "time budget spent";
+                break;
+            }
+        }
+        reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, true);
+        LearnerCheckpoint.save(run.path().resolve("checkpoints"), model, adam,
+                new LearnerCheckpoint.Counters(updates, globalStep, updates));
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("learner_updates", updates);
+        extra.put("model", model.modelId());
+        extra.put("parameters", model.parameterCount());
+        extra.put("device", device.toString());
+        return reporter.finish(stopReason, globalStep, extra);
+    }
+}

@@ -1,0 +1,96 @@
+package io.troupe.cluster.run;
+
+import io.troupe.cluster.util.Json;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+/**
+ * {@code runs/<run-id>/}: the resolved config ({@code config.conf}), one JSON object per report
+ * ({@code metrics.jsonl}), checkpoints, and the final {@code summary.json}. The run id records env, algorithm, seed
+ * and start time.
+ */
+public final class RunDirectory implements AutoCloseable {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final Path dir;
+    private final String runId;
+    private final BufferedWriter metrics;
+
+    private RunDirectory(Path dir, String runId) throws IOException {
+        this.dir = dir;
+        this.runId = runId;
+        Files.createDirectories(dir.resolve("checkpoints"));
+        this.metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Creates {@code runsDir/<env>-<algorithm>-s<seed>-<yyyyMMdd-HHmmss>[-n]/}. */
+    public static RunDirectory create(Path runsDir, String env, String algorithm, long seed, LocalDateTime start) {
+        String base = env.replace('/', '_') + "-" + algorithm + "-s" + seed + "-" + TIME.format(start);
+        try {
+            Files.createDirectories(runsDir);
+            String id = base;
+            for (int n = 2; Files.exists(runsDir.resolve(id)); n++) {
+                id = base + "-" + n;
+            }
+            return new RunDirectory(runsDir.resolve(id), id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run directory under " + runsDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public void writeConfig(String hocon) {
+        write("config.conf", hocon);
+    }
+
+    /** Appends one metrics line and flushes it, so a crash loses at most the line being written. */
+    public void appendMetrics(Map<String, Object> line) {
+        try {
+            metrics.write(Json.write(line));
+            metrics.newLine();
+            metrics.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve("metrics.jsonl"), e);
+        }
+    }
+
+    public void writeSummary(Map<String, Object> summary) {
+        write("summary.json", Json.pretty(summary));
+    }
+
+    private void write(String name, String content) {
+        try {
+            Path tmp = dir.resolve(name + ".tmp");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(name), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            metrics.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.troupe.cluster.run;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/**
+ * The {@code troupe.train} settings, read once and validated; every error names the key.
+ *
+ * @param env            registered env id
+ * @param envOverrides   {@code max-episode-steps} and {@code params} on top of the env's registration
+ * @param algorithm      one of {@link #ALGORITHMS}
+ * @param mode           one of {@link #MODES}: {@code reference} (one thread, no actors) or {@code cluster}
+ * @param seed           run seed; env copy {@code i} is seeded {@code seed * 1000 + i}
+ * @param numAgents      agents (each steps {@code envsPerAgent} env copies)
+ * @param envsPerAgent   env copies per agent (K of its vectorized env)
+ * @param maxEnvSteps    step budget: the run stops when it is spent
+ * @param maxWallTime    time budget
+ * @param targetReturn   100-episode mean return that ends the run as solved; empty: the env's reward threshold
+ * @param targetSuccessRate 100-episode success rate that ends the run as solved (envs that report success)
+ * @param reportInterval how often a metrics line and a progress line are written
+ * @param runsDir        where {@code <run-id>/} directories are created
+ */
+public record TrainSettings(String env, Config envOverrides, String algorithm, String mode, long seed, int numAgents,
+                            int envsPerAgent, long maxEnvSteps, Duration maxWallTime, OptionalDouble targetReturn,
+                            OptionalDouble targetSuccessRate, Duration reportInterval, Path runsDir) {
+
+    /** Algorithms {@code train} can run today. */
+    public static final List<String> ALGORITHMS = List.of("ppo", "impala", "random");
+    /** Where training runs: the single-threaded reference loop, or the embedded one-node cluster. */
+    public static final List<String> MODES = List.of("reference", "cluster");
+
+    public TrainSettings {
+        if (!MODES.contains(mode)) {
+            throw new IllegalArgumentException("troupe.train.mode: unknown mode '" + mode + "'; available: "
+                    + String.join(", ", MODES));
+        }
+        if (algorithm.equals("impala") && mode.equals("reference")) {
+            throw new IllegalArgumentException("troupe.train.algorithm = impala runs with troupe.train.mode = cluster "
+                    + "(the reference loop is PPO's)");
+        }
+        if (!ALGORITHMS.contains(algorithm)) {
+            throw new IllegalArgumentException("troupe.train.algorithm: unknown algorithm '" + algorithm
+                    + "'; available: " + String.join(", ", ALGORITHMS));
+        }
+        positive("num-agents", numAgents);
+        positive("envs-per-agent", envsPerAgent);
+        positive("max-env-steps", maxEnvSteps);
+        if (maxWallTime.isNegative() || maxWallTime.isZero()) {
+            throw new IllegalArgumentException("troupe.train.max-wall-time must be positive, got " + maxWallTime);
+        }
+        if (reportInterval.toMillis() < 50) {
+            throw new IllegalArgumentException("troupe.train.report-interval must be at least 50ms, got "
+                    + reportInterval);
+        }
+        if (targetReturn.isPresent() && !Double.isFinite(targetReturn.getAsDouble())) {
+            throw new IllegalArgumentException("troupe.train.target-return must be a finite number");
+        }
+        if (targetSuccessRate.isPresent() && !(targetSuccessRate.getAsDouble() > 0
+                && targetSuccessRate.getAsDouble() <= 1)) {
+            throw new IllegalArgumentException("troupe.train.target-success-rate must be in (0, 1], got "
+                    + targetSuccessRate.getAsDouble());
+        }
+    }
+
+    private static void positive(String key, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("troupe.train." + key + " must be >= 1, got " + value);
+        }
+    }
+
+    /** Total env copies. */
+    public int totalEnvs() {
+        return numAgents * envsPerAgent;
+    }
+
+    private static OptionalDouble optionalDouble(Config c, String key) {
+        return c.hasPath(key) ? OptionalDouble.of(c.getDouble(key)) : OptionalDouble.empty();
+    }
+
+    /** Reads {@code troupe.train} from a resolved config. */
+    public static TrainSettings fromConfig(Config root) {
+        Config c = root.getConfig("troupe.train");
+        try {
+            return new TrainSettings(
+                    c.getString("env"),
+                    c.hasPath("env-overrides") ? c.getConfig("env-overrides") : ConfigFactory.empty(),
+                    c.getString("algorithm"),
+                    c.getString("mode"),
+                    c.getLong("seed"),
+                    c.getInt("num-agents"),
+                    c.getInt("envs-per-agent"),
+                    c.getLong("max-env-steps"),
+                    c.getDuration("max-wall-time"),
+                    optionalDouble(c, "target-return"),
+                    optionalDouble(c, "target-success-rate"),
+                    c.getDuration("report-interval"),
+                    Path.of(c.getString("runs-dir")));
+        } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
+            throw new IllegalArgumentException("troupe.train: " + e.getMessage(), e);
+        }
+    }
+}
