@@ -11,7 +11,7 @@ import io.troupe.actors.reward.RewardFollower;
 import io.troupe.environments.reward.FeatureSource;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.replay.shard.ReplayProducer;
-import io.troupe.transport.weights.WeightsFetcher;
+import io.troupe.transport.weights.NodeWeights;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -221,9 +221,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         this.producer = context.spawn(ReplayProducer.create(producerId, spec.replay(), Duration.ofMinutes(10)),
                 "producer");
         ActorRef<PolicyWeights> weights = context.messageAdapter(PolicyWeights.class, WeightsArrived::new);
-        ActorRef<WeightsFetcher.Command> fetcher = context.spawn(WeightsFetcher.create(weights, Duration.ofSeconds(5)),
-                "weights");
-        fetcher.tell(WeightsFetcher.FetchLatest.INSTANCE);
+        NodeWeights.get(context.getSystem()).subscribe(weights); // one fetcher per node, shared by its agents
         this.stored = context.messageAdapter(ReplayProducer.Confirmed.class, Stored::new);
         context.getSystem().receptionist().tell(
                 org.apache.pekko.actor.typed.receptionist.Receptionist.register(SERVICE_KEY, context.getSelf()));

@@ -11,7 +11,7 @@ import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
-import io.troupe.transport.weights.WeightsFetcher;
+import io.troupe.transport.weights.NodeWeights;
 import io.troupe.transport.weights.WeightsPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -160,8 +160,7 @@ public final class ClusterBench {
                 q.add(w);
                 return Behaviors.same();
             }), "bench-weights-sink", Props.empty());
-            node.systemActorOf(WeightsFetcher.create(sink, Duration.ofSeconds(5)), "bench-weights-fetcher",
-                    Props.empty());
+            NodeWeights.get(node).subscribe(sink); // what the node's agents get, through the node's one fetcher
         }
         ActorRef<WeightsPublisher.Command> publisher = from.systemActorOf(WeightsPublisher.create(128 * 1024),
                 "bench-weights-publisher", Props.empty());
