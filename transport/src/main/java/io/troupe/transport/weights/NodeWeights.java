@@ -20,6 +20,8 @@ import org.apache.pekko.actor.typed.Props;
 public final class NodeWeights implements Extension {
     /** How long a requested chunk may take before it is asked for again. */
     static final String CHUNK_TIMEOUT_KEY = "troupe.transport.weights.chunk-timeout";
+    /** How many chunk requests the node's fetcher keeps outstanding. */
+    static final String IN_FLIGHT_KEY = "troupe.transport.weights.chunks-in-flight";
 
     private static final ExtensionId<NodeWeights> ID = new ExtensionId<>() {
         @Override
@@ -35,8 +37,12 @@ public final class NodeWeights implements Extension {
         if (chunkTimeout.isNegative() || chunkTimeout.isZero()) {
             throw new IllegalArgumentException(CHUNK_TIMEOUT_KEY + " must be > 0, got " + chunkTimeout);
         }
-        this.distributor = system.systemActorOf(WeightsDistributor.create(chunkTimeout), "troupe-node-weights",
-                Props.empty());
+        int inFlight = system.settings().config().getInt(IN_FLIGHT_KEY);
+        if (inFlight < 1 || inFlight > 64) {
+            throw new IllegalArgumentException(IN_FLIGHT_KEY + " must be in 1..64, got " + inFlight);
+        }
+        this.distributor = system.systemActorOf(WeightsDistributor.create(chunkTimeout, inFlight),
+                "troupe-node-weights", Props.empty());
     }
 
     public static NodeWeights get(ActorSystem<?> system) {

@@ -41,15 +41,15 @@ public final class WeightsDistributor extends AbstractBehavior<WeightsDistributo
     private final ActorRef<WeightsFetcher.Command> fetcher;
     private PolicyWeights latest;
 
-    private WeightsDistributor(ActorContext<Command> context, Duration chunkTimeout) {
+    private WeightsDistributor(ActorContext<Command> context, Duration chunkTimeout, int inFlight) {
         super(context);
         ActorRef<PolicyWeights> self = context.messageAdapter(PolicyWeights.class, Arrived::new);
-        this.fetcher = context.spawn(WeightsFetcher.create(self, chunkTimeout), "fetcher");
+        this.fetcher = context.spawn(WeightsFetcher.create(self, chunkTimeout, inFlight), "fetcher");
         fetcher.tell(WeightsFetcher.FetchLatest.INSTANCE);
     }
 
-    static Behavior<Command> create(Duration chunkTimeout) {
-        return Behaviors.setup(ctx -> new WeightsDistributor(ctx, chunkTimeout));
+    static Behavior<Command> create(Duration chunkTimeout, int inFlight) {
+        return Behaviors.setup(ctx -> new WeightsDistributor(ctx, chunkTimeout, inFlight));
     }
 
     @Override
