@@ -1,9 +1,10 @@
 package io.troupe.replay.shard;
 
 import io.troupe.core.experience.ExperienceBatch;
+import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
 import io.troupe.transport.wire.KryoRegistrations;
-import io.troupe.transport.wire.TroupeKryo;
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -48,14 +49,14 @@ public final class ReplaySharding {
         if (existing != null) {
             return existing;
         }
-        TroupeKryo kryo = new TroupeKryo(KryoRegistrations.fromConfig(system.settings().config()), null);
+        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(system.settings().config()));
         ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system)
                 .withRole(settings.role())
                 .withNoPassivationStrategy();
         ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> region =
                 ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx ->
                         ShardingConsumerController.<ExperienceBatch, ReplayShard.Command>create(start ->
-                                supervised(ReplayShard.create(ctx.getEntityId(), settings, signature, kryo, start))))
+                                supervised(ReplayShard.create(ctx.getEntityId(), settings, signature, format, start))))
                         .withSettings(shardingSettings));
         if (org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().hasRole(settings.role())) {
             system.systemActorOf(ReplayKeepAlive.create(region, settings), "troupe-replay-keep-alive",
@@ -67,7 +68,9 @@ public final class ReplaySharding {
     }
 
     private static Behavior<ReplayShard.Command> supervised(Behavior<ReplayShard.Command> shard) {
-        // a failing shard (for example a log write error) restarts and recovers from its files
-        return Behaviors.supervise(shard).onFailure(SupervisorStrategy.restart());
+        // a failing shard (for example a log write error) restarts and recovers from its files; with a backoff, so a
+        // shard that cannot start (a log of another format, a bad entity id) says why without spinning
+        return Behaviors.supervise(shard).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+                Duration.ofSeconds(30), 0.2));
     }
 }
