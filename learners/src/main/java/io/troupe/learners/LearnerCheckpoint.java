@@ -90,8 +90,8 @@ public final class LearnerCheckpoint {
                 manifest.append(f.getKey()).append(' ').append(f.getValue().length).append(' ')
                         .append(crc(f.getValue())).append('\n');
             }
-            manifest.append(MANIFEST).append(' ').append(crc(manifest.toString().getBytes(StandardCharsets.UTF_8)))
-                    .append('\n');
+            String own = crc(manifest.toString().getBytes(StandardCharsets.UTF_8)); // of the lines above it
+            manifest.append(MANIFEST).append(' ').append(own).append('\n');
             writeSynced(tmp.resolve(MANIFEST), manifest.toString().getBytes(StandardCharsets.UTF_8));
             syncDirectory(tmp);
             // the new checkpoint is complete and on disk: only now does the oldest go

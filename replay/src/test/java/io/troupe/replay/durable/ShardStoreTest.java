@@ -165,6 +165,8 @@ class ShardStoreTest {
         assertEquals(List.of(new RecoveryReport.Damage(log.toString(), ends.get(0), ends.get(1), "checksum mismatch",
                 List.of(new RecoveryReport.Missing("p", 2, 2)))), r.report().damage());
         assertTrue(r.report().describe().contains("missing batches p #2"), r.report().describe());
+        assertEquals(r.report(), format.kryo().fromBytes(format.kryo().toBytes(r.report())),
+                "the report crosses nodes in ReplayShard.Stats");
     }
 
     /** Damage in one segment does not drop the segments after it. */
