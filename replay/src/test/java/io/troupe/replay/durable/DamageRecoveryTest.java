@@ -236,6 +236,33 @@ class DamageRecoveryTest {
         }
     }
 
+    /**
+     * A crash after a new snapshot was renamed into place but before the older one and its log were deleted, and then
+     * damage to the new one: recovery takes the older snapshot and the log after it, and loses nothing.
+     */
+    @Test
+    void aDamagedNewestSnapshotFallsBackToAnOlderCompleteOneAndItsLog() throws IOException {
+        Path older = root.resolve("older");
+        Path log = writeConfirmedLog(older); // snapshot 1 (empty) and its log
+        Path oldSnapshot = file(older, "snapshot-");
+        byte[] oldSnapshotBytes = Files.readAllBytes(oldSnapshot);
+        byte[] logBytes = Files.readAllBytes(log);
+        ShardStore store = open(older);
+        Table t = table();
+        ShardStore.Recovered r = store.recover(t);
+        store.snapshot(ShardStore.State.of(t, r.lastSeqNrs())); // snapshot 2, the older files deleted
+        store.close();
+        Path newest = file(older, "snapshot-");
+        Files.write(oldSnapshot, oldSnapshotBytes); // as if the crash came before the deletes
+        Files.write(log, logBytes);
+        flipBit(newest, frameEnds(newest).get(1) - 5, 2); // in its first chunk
+        Table again = table();
+        RecoveryReport report = open(older).recover(again).report();
+        assertEquals(range(0, BATCHES), sequences(again), report.describe());
+        assertEquals(oldSnapshot.getFileName().toString(), report.snapshotFile());
+        assertEquals(newest.toString(), report.damage().get(0).file());
+    }
+
     @Test
     void aSnapshotTruncatedAtRandomOffsetsKeepsEveryChunkBeforeTheCut() throws IOException {
         for (int seed = 1; seed <= SEEDS; seed++) {
