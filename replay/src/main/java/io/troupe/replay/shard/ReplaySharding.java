@@ -5,10 +5,14 @@ import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
 import io.troupe.transport.wire.KryoRegistrations;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -18,6 +22,7 @@ import org.apache.pekko.cluster.sharding.typed.delivery.ShardingConsumerControll
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Sets up (once per actor system) the replay shards as Cluster Sharding entities of the replay role, each behind a
@@ -33,8 +38,8 @@ public final class ReplaySharding {
      * Regions already initialized, per actor system instance (by identity: two systems may share a name), so init is
      * idempotent; an entry leaves when its system terminates.
      */
-    private static final java.util.Map<ActorSystem<?>, ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<
-            ExperienceBatch>>>> REGIONS = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    private static final Map<ActorSystem<?>, ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<
+            ExperienceBatch>>>> REGIONS = Collections.synchronizedMap(new IdentityHashMap<>());
 
     private ReplaySharding() {
     }
@@ -58,9 +63,9 @@ public final class ReplaySharding {
                         ShardingConsumerController.<ExperienceBatch, ReplayShard.Command>create(start ->
                                 supervised(ReplayShard.create(ctx.getEntityId(), settings, signature, format, start))))
                         .withSettings(shardingSettings));
-        if (org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().hasRole(settings.role())) {
+        if (Cluster.get(system).selfMember().hasRole(settings.role())) {
             system.systemActorOf(ReplayKeepAlive.create(region, settings), "troupe-replay-keep-alive",
-                    org.apache.pekko.actor.typed.Props.empty());
+                    Props.empty());
         }
         REGIONS.put(system, region);
         system.getWhenTerminated().thenRun(() -> REGIONS.remove(system));
