@@ -1,7 +1,6 @@
 package io.troupe.learners.model;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -19,6 +18,7 @@ import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Space;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * A policy/value network for an env, built from its {@link EnvSpec} by {@link ModelConfig}: the transformer for any
@@ -48,7 +48,8 @@ public final class PolicyModel implements io.troupe.core.Policy {
         }
         this.actions = d.n();
         this.manager = NDManager.newBaseManager(device);
-        Engine.getInstance().setRandomSeed((int) seed);
+        // parameters come from the seed's own Java stream, never from PyTorch's process-wide generator (which other
+        // threads' models share): initialize() only allocates, the seeded init writes the values
         Shape[] inputShapes = modalities.stream().map(m -> {
             long[] dims = new long[m.shape().length + 1];
             dims[0] = 1;
@@ -64,12 +65,15 @@ public final class PolicyModel implements io.troupe.core.Policy {
                         + spec.id() + " observes " + obs.describe() + "; use kind = transformer");
             }
             MlpPolicyBlock mlp = new MlpPolicyBlock(b.size(), actions, config.mlpHidden());
+            SeededInit.allocateWithoutDrawing(mlp);
             mlp.initialize(manager, DataType.FLOAT32, inputShapes);
             mlp.orthogonalInit(seed);
             this.block = mlp;
         } else {
             TransformerPolicyBlock t = new TransformerPolicyBlock(spec.observationSpace(), actions, config);
+            SeededInit.allocateWithoutDrawing(t);
             t.initialize(manager, DataType.FLOAT32, inputShapes);
+            t.seededInit(new SplittableRandom(seed));
             this.block = t;
         }
         this.store = new ParameterStore(manager, false);
@@ -79,7 +83,10 @@ public final class PolicyModel implements io.troupe.core.Policy {
         this.modelId = spec.id() + "/" + config.describe() + "/" + modalities + "/a" + actions;
     }
 
-    /** A new model with parameters initialized from {@code seed}. */
+    /**
+     * A new model with parameters drawn from {@code seed} (all 64 bits) through a Java random stream: the same seed
+     * gives the same parameters whatever other threads do, and building leaves PyTorch's generator untouched.
+     */
     public static PolicyModel create(EnvSpec spec, ModelConfig config, long seed, Device device) {
         return new PolicyModel(spec, config, seed, device);
     }
