@@ -10,13 +10,17 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
+import io.troupe.core.Policy;
 import io.troupe.core.PolicyWeights;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Space;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -25,7 +29,7 @@ import java.util.SplittableRandom;
  * observation space, or an MLP for vector observations. Owns its native memory (close it). Reads observations
  * straight from {@link ObservationBatch} arrays; weights leave it as {@link PolicyWeights} bytes. Not thread-safe.
  */
-public final class PolicyModel implements io.troupe.core.Policy {
+public final class PolicyModel implements Policy {
     private final EnvSpec spec;
     private final ModelConfig config;
     private final NDManager manager;
@@ -35,7 +39,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
     private final int actions;
     private final String modelId;
     private final Device device;
-    private final List<Pair<String, Parameter>> parameters = new java.util.ArrayList<>();
+    private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
 
     private PolicyModel(EnvSpec spec, ModelConfig config, long seed, Device device) {
         this.spec = spec;
@@ -60,7 +64,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
         }).toArray(Shape[]::new);
         if (config.kind().equals("mlp")) {
             Space obs = spec.observationSpace();
-            if (!(obs instanceof Box b) || b.shape().length != 1 || b.dtype() != io.troupe.core.DType.FLOAT32) {
+            if (!(obs instanceof Box b) || b.shape().length != 1 || b.dtype() != DType.FLOAT32) {
                 throw new IllegalArgumentException("troupe.model.kind = mlp takes a 1-D float32 observation, but "
                         + spec.id() + " observes " + obs.describe() + "; use kind = transformer");
             }
@@ -167,7 +171,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
 
     private static float[] gather(float[] src, int e, int[] rows, int n) {
         if (rows == null) {
-            return src.length == n * e ? src : java.util.Arrays.copyOf(src, n * e);
+            return src.length == n * e ? src : Arrays.copyOf(src, n * e);
         }
         float[] out = new float[n * e];
         for (int i = 0; i < n; i++) {
@@ -178,7 +182,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
 
     private static int[] gather(int[] src, int e, int[] rows, int n) {
         if (rows == null) {
-            return src.length == n * e ? src : java.util.Arrays.copyOf(src, n * e);
+            return src.length == n * e ? src : Arrays.copyOf(src, n * e);
         }
         int[] out = new int[n * e];
         for (int i = 0; i < n; i++) {
@@ -189,7 +193,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
 
     private static byte[] gather(byte[] src, int e, int[] rows, int n) {
         if (rows == null) {
-            return src.length == n * e ? src : java.util.Arrays.copyOf(src, n * e);
+            return src.length == n * e ? src : Arrays.copyOf(src, n * e);
         }
         byte[] out = new byte[n * e];
         for (int i = 0; i < n; i++) {
