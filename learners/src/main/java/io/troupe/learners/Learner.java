@@ -310,7 +310,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onStatus(GetStatus g) {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
-                devices, spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
+                devices, step.algorithm(), lastPolicyLoss, lastValueLoss,
                 Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls,
                 partialUpdates));
         return this;
@@ -320,7 +320,6 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         try {
             checkpoint();
         } finally {
-            step.close();
             adam.close();
             replicas.close();
         }

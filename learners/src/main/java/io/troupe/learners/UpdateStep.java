@@ -17,7 +17,7 @@ import java.util.List;
  * A batch with a non-finite reward or behaviour log-probability, or whose loss or gradient is not finite, is skipped:
  * no parameter changes. Pure: no actors; not thread-safe (the learner's one thread calls it).
  */
-public interface UpdateStep extends AutoCloseable {
+public interface UpdateStep {
 
     /**
      * What one update did.
@@ -38,11 +38,6 @@ public interface UpdateStep extends AutoCloseable {
 
     /** The algorithm's name, as {@code troupe.learner.algorithm} spells it. */
     String algorithm();
-
-    /** Frees what the step holds beyond the model and optimizer it was given (nothing by default). */
-    @Override
-    default void close() {
-    }
 
     /**
      * Whether every reward, behaviour log-probability and truncation value of {@code unrolls} is finite: corrupt

@@ -21,7 +21,6 @@ public final class PpoLearner implements UpdateStep {
     private final Adam adam;
     private final PpoConfig config;
     private final SplittableRandom rng;
-    private PpoStats lastStats;
 
     /** {@code rng} shuffles the minibatches (derive it from the job's seed). */
     public PpoLearner(ModelReplicas replicas, Adam adam, PpoConfig config, SplittableRandom rng) {
@@ -45,13 +44,7 @@ public final class PpoLearner implements UpdateStep {
         RolloutBatch batch = rollout(model.spec().observationSpace(), unrolls, bootstrapValues(model, unrolls),
                 config.gamma(), config.gaeLambda());
         PpoStats s = PpoUpdate.update(replicas, adam, batch, config, config.learningRateAt(envSteps), rng);
-        lastStats = s;
         return new Result(s.skippedMinibatches() == s.minibatches(), s.policyLoss(), s.valueLoss());
-    }
-
-    /** CleanRL's statistics of the last update that ran (null before the first). */
-    public PpoStats lastStats() {
-        return lastStats;
     }
 
     /** The current network's value of each unroll's last observation (row T). */
