@@ -79,7 +79,7 @@ class UpdateStepTest {
                 u.truncationValues());
     }
 
-    /** The unroll whose observation at {@code row} is +infinity: the network's logits and value there are not finite. */
+    /** The unroll whose observation at {@code row} is +infinity: the network's logits and value there go bad. */
     private static Unroll withInfiniteObservation(Unroll u, int row) {
         var obs = RandomObservations.batch(SPEC, T + 1, 0);
         for (int s = 0; s <= T; s++) {

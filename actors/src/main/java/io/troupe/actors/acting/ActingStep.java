@@ -18,8 +18,9 @@ import java.util.random.RandomGenerator;
 public final class ActingStep {
 
     /**
-     * What one step did, per copy {@code e}: {@code logits} holds K rows of {@code numActions}; {@code truncationValues[e]}
-     * is the value of copy e's final observation where a time limit cut its episode off, 0 elsewhere.
+     * What one step did, per copy {@code e}: {@code logits} holds K rows of {@code numActions};
+     * {@code truncationValues[e]} is the value of copy e's final observation where a time limit cut its episode off,
+     * 0 elsewhere.
      */
     public record Acted(int[] actions, float[] logProbs, float[] values, float[] logits, int numActions,
                         float[] rewards, boolean[] terminated, boolean[] truncated, float[] truncationValues) {
@@ -35,7 +36,7 @@ public final class ActingStep {
     private final RandomGenerator rng;
     private double[] probs = new double[0];
 
-    /** Acts with {@code policy} (whose weights may be replaced between steps) on {@code envs}, sampling with {@code rng}. */
+    /** Acts with {@code policy} (its weights may change between steps) on {@code envs}, sampling with {@code rng}. */
     public ActingStep(Policy policy, VectorEnv envs, RandomGenerator rng) {
         this.policy = policy;
         this.envs = envs;

@@ -32,7 +32,7 @@ public final class UnrollBuffer {
     private int step;
     private boolean observed;
 
-    /** A buffer of {@code copies} unrolls of {@code length} steps over a discrete action space of {@code numActions}. */
+    /** A buffer of {@code copies} unrolls of {@code length} steps over {@code numActions} discrete actions. */
     public UnrollBuffer(Space observationSpace, int copies, int length, int numActions) {
         if (copies < 1 || length < 1 || numActions < 1) {
             throw new IllegalArgumentException("an unroll buffer needs copies, length and actions >= 1, got " + copies

@@ -22,11 +22,11 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 
 /**
  * Follows one env's reward history in the registry and sends its active version, compiled on this node, to the actor
- * that owns the {@link RewardShaper} (an agent), which offers it to its shaper on its own thread (the copies adopt it at
- * their next switch point). It reads the local replica once at start, sends the active version's {@link Offered} (when
- * there is one) and then {@link Ready} (so acting can wait for it), then follows every change. A version that does not
- * compile here (say, a plugin class missing from this node's class path) is sent as {@link Refused}, and the shaper
- * keeps what it has. The follower never touches the shaper itself.
+ * that owns the {@link RewardShaper} (an agent), which offers it to its shaper on its own thread (the copies adopt it
+ * at their next switch point). It reads the local replica once at start, sends the active version's {@link Offered}
+ * (when there is one) and then {@link Ready} (so acting can wait for it), then follows every change. A version that
+ * does not compile here (say, a plugin class missing from this node's class path) is sent as {@link Refused}, and the
+ * shaper keeps what it has. The follower never touches the shaper itself.
  */
 public final class RewardFollower extends AbstractBehavior<RewardFollower.Command> {
 
