@@ -74,7 +74,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
                          String thread, long lagP50, long lagMax, long activeRewardVersion,
-                         long droppedStaleUnrolls, long partialUpdates)
+                         long droppedStaleUnrolls, long partialUpdates, String resumedFrom)
             implements CrossNode {
     }
 
@@ -118,6 +118,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** When a shard last gave items; updates on a partial batch after a quiet wait are counted. */
     private long lastItemNanos = System.nanoTime();
     private long partialUpdates;
+    /** The checkpoint this learner resumed from, and whether it had to fall back to the previous one; "" if none. */
+    private String resumedFrom = "";
     /** Outstanding sample requests by request id: one per shard at a time, each shard pulled independently. */
     private final Map<Long, ActorRef<ReplayShard.Command>> inFlight = new HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
@@ -132,12 +134,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.adam = Adam.withDefaults(model.parameters(), model.manager());
         this.step = spec.settings().algorithm().equals("impala") ? new ImpalaLearner(replicas, adam, spec.impala())
                 : new PpoLearner(replicas, adam, spec.ppo(), new SplittableRandom(spec.seed()));
-        LearnerCheckpoint.load(spec.settings().checkpointDir(), model, adam).ifPresent(c -> {
-            updates = c.updates();
-            policyVersion = c.policyVersion();
-            stepsConsumed = c.envSteps();
-            context.getLog().info("learner resumed from {}: update {}, policy version {}",
-                    spec.settings().checkpointDir(), updates, policyVersion);
+        LearnerCheckpoint.restore(spec.settings().checkpointDir(), model, adam).ifPresent(r -> {
+            updates = r.counters().updates();
+            policyVersion = r.counters().policyVersion();
+            stepsConsumed = r.counters().envSteps();
+            resumedFrom = r.fellBack() ? r.from() + " (the latest checkpoint was unreadable: " + r.reason() + ")"
+                    : r.from().toString();
+            context.getLog().info("learner resumed from {}: update {}, policy version {}", resumedFrom, updates,
+                    policyVersion);
         });
         this.publisher = context.spawn(WeightsPublisher.create(spec.settings().chunkBytes()), "weights");
         this.replies = context.messageAdapter(ReplayShard.SampleReply.class, Reply::new);
@@ -312,7 +316,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
                 devices, step.algorithm(), lastPolicyLoss, lastValueLoss,
                 Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls,
-                partialUpdates));
+                partialUpdates, resumedFrom));
         return this;
     }
 

@@ -18,6 +18,7 @@ import io.troupe.environments.VectorEnv;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplayProducer;
 import io.troupe.replay.shard.ReplaySettings;
@@ -264,6 +265,32 @@ class LearnerActorTest {
             assertTrue(s.thread().contains("troupe.learner.dispatcher"), s.thread());
             return null;
         });
+    }
+
+    /** A learner whose latest checkpoint is damaged resumes from the previous one and says so in its status. */
+    @Test
+    void aDamagedLatestCheckpointResumesFromThePreviousAndTheStatusSaysSo() throws Exception {
+        EnvSpec[] env = new EnvSpec[1];
+        unrolls(env, 1);
+        Path checkpoints = dir.resolve("damaged-checkpoints");
+        try (PolicyModel model = PolicyModel.create(env[0], ModelConfig.mlp(64, 64), 3, Device.cpu())) {
+            Adam adam = Adam.withDefaults(model.parameters(), model.manager());
+            LearnerCheckpoint.save(checkpoints, model, adam, new LearnerCheckpoint.Counters(10, 1000, 10));
+            LearnerCheckpoint.save(checkpoints, model, adam, new LearnerCheckpoint.Counters(20, 2000, 20));
+        }
+        Path weightsFile = checkpoints.resolve("latest").resolve("weights.trpw");
+        byte[] bytes = Files.readAllBytes(weightsFile);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(weightsFile, bytes);
+
+        ActorRef<Learner.Command> learner = kit.spawn(Learner.create(spec(env[0], checkpoints)), "damaged-learner",
+                Learner.dispatcher());
+        TestProbe<Learner.Status> status = kit.createTestProbe();
+        learner.tell(new Learner.GetStatus(status.ref()));
+        Learner.Status s = status.receiveMessage(Duration.ofSeconds(30));
+        assertEquals(10, s.policyVersion(), "resumed at the previous checkpoint's version");
+        assertTrue(s.resumedFrom().contains("previous") && s.resumedFrom().contains("unreadable"), s.resumedFrom());
+        kit.stop(learner, Duration.ofSeconds(20));
     }
 
     /** With drop-stale-rewards, unrolls made under another reward version than the registry's active one are dropped. */
