@@ -5,17 +5,26 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * The one JSON library of the cluster module, both ways: records in, records out. Reports keep the names a user sees
@@ -34,6 +43,15 @@ public final class JsonCodec {
                     .addSerializer(float.class, new FiniteFloat()))
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // a body's types as written: 3 is not "3", "3" is not 3, 3.5 is not 3
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
     private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter(Separators.createDefaultInstance()
@@ -78,17 +96,63 @@ public final class JsonCodec {
     }
 
     /**
-     * {@code json} read as a {@code type}; a malformed body or a wrong field is an {@link IllegalArgumentException}
-     * whose message names {@code what} (for example "the body of POST /troupe/rewards/{env}") and Jackson's reason.
-     * An empty text reads as an empty object ({@code {}}).
+     * {@code json} read as a {@code type}; a malformed body, an unknown field, a value of the wrong JSON type (no
+     * coercion between strings, numbers and booleans) or a refusal of the record's constructor is an
+     * {@link IllegalArgumentException} whose message names {@code what} (for example "the body of POST
+     * /troupe/rewards/{env}") and the field. An empty text reads as an empty object ({@code {}}).
      */
     public static <T> T read(String json, Class<T> type, String what) {
         try {
             return MAPPER.readValue(json.isBlank() ? "{}" : json, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(what + ": unknown field \"" + e.getPropertyName() + "\"; expected "
+                    + e.getKnownPropertyIds());
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalArgumentException(what + ": " + cause.getMessage());
+        } catch (MismatchedInputException e) {
+            String field = field(e.getPath());
+            if (field.isEmpty()) {
+                throw new IllegalArgumentException(what + " must be a JSON object, got " + json.strip());
+            }
+            throw new IllegalArgumentException(what + ": \"" + field + "\" must be " + describe(e.getTargetType()));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not a valid " + type.getSimpleName() + ": "
-                    + e.getOriginalMessage());
+            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
         }
+    }
+
+    private static String field(List<JsonMappingException.Reference> path) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : path) {
+            if (r.getFieldName() != null) {
+                b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == String.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        return "an object";
     }
 
     /** {@code json} as a tree; malformed text is an {@link IllegalArgumentException} naming {@code what}. */
