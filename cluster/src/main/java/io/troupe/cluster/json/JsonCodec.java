@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -54,6 +55,8 @@ public final class JsonCodec {
                     .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
+    private static final ObjectReader LENIENT = MAPPER.reader()
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter(Separators.createDefaultInstance()
             .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
             .withArrayValueSpacing(Separators.Spacing.AFTER)
@@ -153,6 +156,19 @@ public final class JsonCodec {
             return "a list";
         }
         return "an object";
+    }
+
+    /**
+     * An answer from another process ({@code tree}) as a {@code type}, ignoring fields this version does not know (a
+     * newer server may add some); a missing or mistyped one is an {@link IllegalArgumentException} naming
+     * {@code what}.
+     */
+    public static <T> T convert(JsonNode tree, Class<T> type, String what) {
+        try {
+            return LENIENT.treeToValue(tree, type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " is not a " + type.getSimpleName() + ": " + e.getMessage());
+        }
     }
 
     /** {@code json} as a tree; malformed text is an {@link IllegalArgumentException} naming {@code what}. */
