@@ -9,7 +9,7 @@ import java.util.Optional;
  * beside them. This table is the only way a mutating request reaches a handler: {@link AdminRoutes} builds its
  * mutating routes from it (an exhaustive {@code switch} gives each entry its handler) and puts the bearer-token check
  * in front of every one; a non-GET request that matches no entry is refused before it reaches Pekko Management.
- * {@code AdminAuthTest} walks the same table and expects 401 from each entry without a token and with a wrong one.
+ * {@code AdminSecurityTest} walks the same table and expects 401 from each entry without a token and with a wrong one.
  *
  * <p>Templates are paths of literal segments and {@code {name}} placeholders, one segment each.
  */
