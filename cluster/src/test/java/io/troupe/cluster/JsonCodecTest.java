@@ -19,6 +19,14 @@ class JsonCodecTest {
     record Body(String name, int count) {
     }
 
+    record Checked(int count) {
+        Checked {
+            if (count < 0) {
+                throw new IllegalArgumentException("count must be >= 0, got " + count);
+            }
+        }
+    }
+
     @Test
     void writesSnakeCaseNamesEscapesAndNonFiniteAsNull() {
         Line line = new Line("a\"b\\c\n", 3, Double.NaN, 2.0, Arrays.asList(1, null, 3), Float.POSITIVE_INFINITY);
@@ -42,11 +50,20 @@ class JsonCodecTest {
         assertEquals(new Body(null, 0), JsonCodec.read("", Body.class, "the body"), "an empty body is {}");
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> JsonCodec.read("{\"nme\": \"x\"}", Body.class, "the body of POST /x"));
-        assertTrue(unknown.getMessage().startsWith("the body of POST /x is not a valid Body")
-                && unknown.getMessage().contains("\"nme\""), unknown.getMessage());
+        assertTrue(unknown.getMessage().startsWith("the body of POST /x: unknown field \"nme\"")
+                && unknown.getMessage().contains("name") && unknown.getMessage().contains("count"), unknown.getMessage());
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
-                () -> JsonCodec.read("{\"count\": \"many\"}", Body.class, "the body"));
-        assertTrue(type.getMessage().contains("many"), type.getMessage());
+                () -> JsonCodec.read("{\"count\": \"3\"}", Body.class, "the body"));
+        assertEquals("the body: \"count\" must be a whole number", type.getMessage());
+        IllegalArgumentException number = assertThrows(IllegalArgumentException.class,
+                () -> JsonCodec.read("{\"name\": 3}", Body.class, "the body"));
+        assertEquals("the body: \"name\" must be a string", number.getMessage(), "3 is not \"3\"");
+        IllegalArgumentException list = assertThrows(IllegalArgumentException.class,
+                () -> JsonCodec.read("[1]", Body.class, "the body"));
+        assertEquals("the body must be a JSON object, got [1]", list.getMessage());
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> JsonCodec.read("{\"count\": -1}", Checked.class, "the body"));
+        assertEquals("the body: count must be >= 0, got -1", refused.getMessage(), "the constructor's own message");
         IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class,
                 () -> JsonCodec.readTree("{\"name\": ", "the answer"));
         assertTrue(malformed.getMessage().startsWith("the answer is not valid JSON"), malformed.getMessage());
