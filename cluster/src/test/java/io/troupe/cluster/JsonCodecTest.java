@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.troupe.cluster.bench.ActingBench;
+import io.troupe.cluster.bench.ClusterBench;
+import io.troupe.cluster.bench.LearnerBench;
+import io.troupe.cluster.bench.RewardBench;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.replay.bench.ReplayBench;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,6 +23,14 @@ class JsonCodecTest {
     }
 
     record Body(String name, int count) {
+    }
+
+    record Required(String name) {
+        Required {
+            if (name == null) {
+                throw new IllegalArgumentException("the body needs \"name\"");
+            }
+        }
     }
 
     record Checked(int count) {
@@ -52,6 +66,10 @@ class JsonCodecTest {
                 () -> JsonCodec.read("{\"nme\": \"x\"}", Body.class, "the body of POST /x"));
         assertTrue(unknown.getMessage().startsWith("the body of POST /x: unknown field \"nme\"")
                 && unknown.getMessage().contains("name") && unknown.getMessage().contains("count"), unknown.getMessage());
+        IllegalArgumentException misspelt = assertThrows(IllegalArgumentException.class,
+                () -> JsonCodec.read("{\"nam\": \"x\"}", Required.class, "the body"));
+        assertEquals("the body: unknown field \"nam\"; expected [name]", misspelt.getMessage(),
+                "the misspelt field is named, not the constructor's complaint about the missing one");
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
                 () -> JsonCodec.read("{\"count\": \"3\"}", Body.class, "the body"));
         assertEquals("the body: \"count\" must be a whole number", type.getMessage());
@@ -68,5 +86,32 @@ class JsonCodecTest {
                 () -> JsonCodec.readTree("{\"name\": ", "the answer"));
         assertTrue(malformed.getMessage().startsWith("the answer is not valid JSON"), malformed.getMessage());
         assertEquals(3, JsonCodec.tree(new Line("", 3, 0, 0, List.of(), 0)).get("env_steps").asLong());
+    }
+
+    private static List<String> keys(Object record) {
+        List<String> out = new ArrayList<>();
+        JsonCodec.tree(record).fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    /** The bench results' JSON names, as the README and scripts read them (snake_case must not eat an underscore). */
+    @Test
+    void benchResultsKeepTheirNames() {
+        assertEquals(List.of("expr", "expr_ns_per_step", "java_ns_per_step", "model", "acting_steps_per_s_builtin",
+                "acting_steps_per_s_expr", "acting_ratio_expr_vs_builtin", "swaps", "swap_propagation_ms_p50",
+                "swap_propagation_ms_p99", "swap_propagation_ms_max"),
+                keys(new RewardBench.Result("1", 1, 1, "m", 1, 1, 1, 1, 1, 1, 1)));
+        assertEquals(List.of("nodes", "model", "agents", "envs_per_agent", "rebalance_s", "acting_steps_per_s",
+                "weights_bytes", "weights_publish_ms_p50", "weights_publish_ms_p99"),
+                keys(new ClusterBench.Result(3, "m", 1, 1, 1, 1, 1, 1, 1)));
+        assertEquals(List.of("env", "model", "agents", "envs_per_agent", "inference_ceiling_obs_per_s",
+                "acting_steps_per_s", "acting_vs_ceiling", "node_batched_inference_obs_per_s",
+                "per_agent_vs_node_batched", "train_steps_per_s"),
+                keys(new ActingBench.Result("e", "m", 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertEquals(List.of("uniform_insert_per_s", "prioritized_insert_per_s", "prioritized_sample_items_per_s",
+                "priority_update_per_s", "kryo_roundtrip_mb_per_s", "kryo_bytes_per_step", "shard_insert_steps_per_s",
+                "wal_insert_steps_per_s", "wal_vs_memory"), keys(new ReplayBench.Result(1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertEquals(List.of("updates_per_s", "samples_per_s", "parameters", "weights_bytes", "publish_ms", "device"),
+                keys(new LearnerBench.Figures(1, 1, 1, 1, 1, "cpu()")));
     }
 }

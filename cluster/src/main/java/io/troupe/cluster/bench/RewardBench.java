@@ -1,6 +1,7 @@
 package io.troupe.cluster.bench;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.http.AdminSettings;
@@ -45,7 +46,9 @@ public final class RewardBench {
 
     /** The figures of {@code bench reward} ({@code --json} writes them under these names in snake_case). */
     public record Result(String expr, double exprNsPerStep, double javaNsPerStep, String model,
-                         long actingStepsPerSBuiltin, long actingStepsPerSExpr, double actingRatioExprVsBuiltin,
+                         @JsonProperty("acting_steps_per_s_builtin") long actingStepsPerSBuiltin,
+                         @JsonProperty("acting_steps_per_s_expr") long actingStepsPerSExpr,
+                         double actingRatioExprVsBuiltin,
                          int swaps, double swapPropagationMsP50, double swapPropagationMsP99,
                          double swapPropagationMsMax) {
     }

@@ -16,16 +16,21 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one JSON library of the cluster module, both ways: records in, records out. Reports keep the names a user sees
@@ -55,6 +60,7 @@ public final class JsonCodec {
                     .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
+    private static final Map<Class<?>, Set<String>> KNOWN = new ConcurrentHashMap<>();
     private static final ObjectReader LENIENT = MAPPER.reader()
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter(Separators.createDefaultInstance()
@@ -105,11 +111,24 @@ public final class JsonCodec {
      * /troupe/rewards/{env}") and the field. An empty text reads as an empty object ({@code {}}).
      */
     public static <T> T read(String json, Class<T> type, String what) {
+        JsonNode tree;
         try {
-            return MAPPER.readValue(json.isBlank() ? "{}" : json, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(what + ": unknown field \"" + e.getPropertyName() + "\"; expected "
-                    + e.getKnownPropertyIds());
+            tree = MAPPER.readTree(json.isBlank() ? "{}" : json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (tree.isObject()) {
+            // before the record's constructor runs: Jackson reports unknown fields only after building the value
+            Set<String> known = KNOWN.computeIfAbsent(type, JsonCodec::propertyNames);
+            for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
+                String name = it.next();
+                if (!known.contains(name)) {
+                    throw new IllegalArgumentException(what + ": unknown field \"" + name + "\"; expected " + known);
+                }
+            }
+        }
+        try {
+            return MAPPER.treeToValue(tree, type);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IllegalArgumentException(what + ": " + cause.getMessage());
@@ -120,8 +139,18 @@ public final class JsonCodec {
             }
             throw new IllegalArgumentException(what + ": \"" + field + "\" must be " + describe(e.getTargetType()));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(what + " is not a valid " + type.getSimpleName() + ": "
+                    + e.getOriginalMessage());
         }
+    }
+
+    private static Set<String> propertyNames(Class<?> type) {
+        Set<String> names = new TreeSet<>();
+        for (BeanPropertyDefinition p : MAPPER.getDeserializationConfig().introspect(MAPPER.constructType(type))
+                .findProperties()) {
+            names.add(p.getName());
+        }
+        return names;
     }
 
     private static String field(List<JsonMappingException.Reference> path) {

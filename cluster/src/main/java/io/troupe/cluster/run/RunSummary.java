@@ -14,9 +14,11 @@ import java.util.Map;
  * @param facts              how the run was set up and how far its learner got
  */
 public record RunSummary(String runId, String env, Algorithm algorithm, long seed, boolean solved,
-                         StopReason stopReason, Double targetReturn, Double targetSuccessRate, Double wallSToSolve,
-                         Long envStepsToSolve, double wallS, double wallSSinceJvmStart,
-                         Double wallSToSolveSinceJvmStart, long envSteps, long episodes,
+                         StopReason stopReason, Double targetReturn, Double targetSuccessRate,
+                         @JsonProperty("wall_s_to_solve") Double wallSToSolve, Long envStepsToSolve, double wallS,
+                         @JsonProperty("wall_s_since_jvm_start") double wallSSinceJvmStart,
+                         @JsonProperty("wall_s_to_solve_since_jvm_start") Double wallSToSolveSinceJvmStart,
+                         long envSteps, long episodes,
                          @JsonProperty("mean_return_100") double meanReturn100,
                          @JsonProperty("success_rate_100") @JsonInclude(JsonInclude.Include.NON_NULL)
                          Double successRate100,

@@ -61,8 +61,8 @@ public final class DeviceCheck {
      */
     public record CaseReport(Check sameUpdateDeviceVsCpu, Check dataParallelDeviceAndCpu,
                              Check dataParallelTwoReplicas, double weightsRoundTripMaxLogitDiff,
-                             double updatesPerSDevice, double updatesPerSCpu, long samplesPerSDevice,
-                             long samplesPerSCpu) {
+                             double deviceUpdatesPerS, double cpuUpdatesPerS, long deviceSamplesPerS,
+                             long cpuSamplesPerS) {
         boolean passed() {
             return sameUpdateDeviceVsCpu.passed() && dataParallelDeviceAndCpu.passed()
                     && dataParallelTwoReplicas.passed() && weightsRoundTripMaxLogitDiff < 1e-2;
