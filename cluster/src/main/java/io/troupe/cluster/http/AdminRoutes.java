@@ -30,6 +30,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -111,15 +112,19 @@ public final class AdminRoutes extends AllDirectives {
         this.hosts = hosts;
     }
 
-    public Route route() {
-        // every answer is JSON, also pekko-http's own rejections (404, 405, 413, ...), and carries no secret
-        RejectionHandler rejections = RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
+    /** Every answer is JSON, also pekko-http's own rejections (404, 405, 413, ...), and carries no secret. */
+    private RejectionHandler rejections() {
+        return RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
             if (r.entity() instanceof HttpEntity.Strict strict
                     && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
                 return response(r.status(), new ErrorBody(strict.getData().utf8String()));
             }
             return r;
         });
+    }
+
+    public Route route() {
+        RejectionHandler rejections = rejections();
         ExceptionHandler exceptions = ExceptionHandler.newBuilder()
                 .match(EntityStreamSizeException.class, e -> error(StatusCodes.PAYLOAD_TOO_LARGE,
                         "the request body is larger than " + MAX_BODY + " bytes"))
@@ -143,10 +148,14 @@ public final class AdminRoutes extends AllDirectives {
         });
     }
 
-    /** Every route of {@link MutatingRoute}, behind the token; nothing else in this class changes anything. */
+    /**
+     * Every route of {@link MutatingRoute}, behind the token; nothing else in this class changes anything. A matched
+     * route answers itself (its rejections are not merged with the read routes').
+     */
     private Route mutations(Route management) {
         return extractMethod(method -> extractUri(uri -> MutatingRoute.find(method.name(), uri.path())
-                .map(m -> authorized(() -> handle(m.route(), m.values(), management)))
+                .<Route>map(m -> handleRejections(rejections(), () -> authorized(() -> handle(m.route(), m.values(),
+                        management))))
                 .orElseGet(this::reject)));
     }
 
@@ -283,13 +292,19 @@ public final class AdminRoutes extends AllDirectives {
 
     /** Reads the JSON body (at most 16 KiB) as a {@code type} and hands it to {@code handler}. */
     private <T> Route body(MutatingRoute route, Class<T> type, Function<T, Route> handler) {
-        return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), text -> {
-            try {
-                return handler.apply(JsonCodec.read(text, type, "the body of " + route));
-            } catch (RuntimeException e) {
-                return error(statusOf(e), e.getMessage());
+        return extractRequestEntity(entity -> {
+            OptionalLong length = entity.getContentLengthOption();
+            if (length.isPresent() && length.getAsLong() > MAX_BODY) {
+                return error(StatusCodes.PAYLOAD_TOO_LARGE, "the request body is larger than " + MAX_BODY + " bytes");
             }
-        }));
+            return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), text -> {
+                try {
+                    return handler.apply(JsonCodec.read(text, type, "the body of " + route));
+                } catch (RuntimeException e) {
+                    return error(statusOf(e), e.getMessage());
+                }
+            }));
+        });
     }
 
     private Route async(Supplier<CompletionStage<?>> work) {
