@@ -148,6 +148,10 @@ class AdminApiTest {
         Answer a = call(server, "GET", "/troupe/status", null, null);
         assertEquals(200, a.status());
         assertEquals(42, a.body().get("env_steps").asLong());
+        assertEquals("CartPole-v1-ppo-s1-test", a.body().get("run_id").asText());
+        assertEquals("ppo", a.body().get("algorithm").asText());
+        assertEquals(0.25, a.body().get("losses/policy_loss").asDouble(), "the learner's figures, flat");
+        assertEquals(3, a.body().get("returns_by_reward_version").get("0").get("episodes").asLong());
         JsonNode member = a.body().get("members").get(0);
         assertEquals("Up", member.get("status").asText());
         assertTrue(member.get("roles").toString().contains("learner"), member.toString());

@@ -220,6 +220,29 @@ class AdminSecurityTest {
     }
 
     @Test
+    void settingsTakeSecretsFromTheEnvironmentAndNameWhatIsMissing() {
+        Config tls = ConfigFactory.parseString("troupe.admin { port = 0, token = \"from-the-config-file-0123\", "
+                + "tls { enabled = on, key-store = \"admin.p12\", key-store-password = \"in-the-file\" } }")
+                .withFallback(ConfigFactory.load());
+        AdminSettings fromEnv = AdminSettings.fromConfig(tls, java.util.Map.of(AdminSettings.TOKEN_VARIABLE, TOKEN,
+                AdminTls.PASSWORD_VARIABLE, TLS_PASSWORD));
+        assertEquals(Optional.of(TOKEN), fromEnv.token());
+        assertEquals(TLS_PASSWORD, fromEnv.tls().keyStorePassword());
+        assertEquals(List.of(TOKEN, TLS_PASSWORD), fromEnv.secrets());
+        assertEquals("in-the-file", AdminSettings.fromConfig(tls, java.util.Map.of()).tls().keyStorePassword());
+        Config noStore = ConfigFactory.parseString("troupe.admin.tls.enabled = on").withFallback(ConfigFactory.load());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AdminSettings.fromConfig(noStore, java.util.Map.of()));
+        assertTrue(e.getMessage().contains("troupe.admin.tls.key-store"), e.getMessage());
+        Config missing = ConfigFactory.parseString("troupe.admin.tls { enabled = on, key-store = \"nope.p12\" }")
+                .withFallback(ConfigFactory.load());
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class,
+                () -> AdminSettings.fromConfig(missing, java.util.Map.of()).tls().serverContext());
+        assertTrue(absent.getMessage().startsWith("troupe.admin.tls.key-store: no file ")
+                && absent.getMessage().endsWith("nope.p12"), absent.getMessage());
+    }
+
+    @Test
     void aNonLoopbackAddressNeedsTls() {
         AdminSettings plain = new AdminSettings(0, "0.0.0.0", Optional.of(TOKEN), 100, Duration.ofSeconds(3),
                 AdminTls.DISABLED, List.of(), false);
