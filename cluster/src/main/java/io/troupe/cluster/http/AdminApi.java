@@ -29,6 +29,9 @@ public final class AdminApi {
     /** {@code POST /troupe/agents/pause|resume}: {@code {}} (every agent) or {@code {"agents": ["agent-0", ...]}}. */
     public record AgentSelection(List<String> agents) {
         public AgentSelection {
+            if (agents != null && agents.contains(null)) {
+                throw new IllegalArgumentException("\"agents\" must hold agent ids (strings), got " + agents);
+            }
             agents = agents == null ? List.of() : List.copyOf(agents);
         }
     }

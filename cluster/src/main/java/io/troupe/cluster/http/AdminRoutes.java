@@ -41,6 +41,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.Join;
@@ -223,7 +224,7 @@ public final class AdminRoutes extends AllDirectives {
                     + cluster.selfMember().address());
         }
         boolean member = false;
-        for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+        for (Member m : cluster.state().getMembers()) {
             member |= m.address().equals(address);
         }
         switch (action) {
@@ -243,7 +244,7 @@ public final class AdminRoutes extends AllDirectives {
         Cluster cluster = Cluster.get(system);
         var state = cluster.state();
         List<AdminApi.Member> members = new ArrayList<>();
-        for (org.apache.pekko.cluster.Member m : state.getMembers()) {
+        for (Member m : state.getMembers()) {
             members.add(new AdminApi.Member(m.address().toString(), m.status().toString(),
                     m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
                     !state.getUnreachable().contains(m)));
