@@ -230,6 +230,9 @@ class AdminSecurityTest {
         assertEquals(TLS_PASSWORD, fromEnv.tls().keyStorePassword());
         assertEquals(List.of(TOKEN, TLS_PASSWORD), fromEnv.secrets());
         assertEquals("in-the-file", AdminSettings.fromConfig(tls, java.util.Map.of()).tls().keyStorePassword());
+        for (String key : AdminSettings.SECRET_KEYS) {
+            assertTrue(tls.hasPath(key), key + " is a key of troupe.admin");
+        }
         Config noStore = ConfigFactory.parseString("troupe.admin.tls.enabled = on").withFallback(ConfigFactory.load());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AdminSettings.fromConfig(noStore, java.util.Map.of()));

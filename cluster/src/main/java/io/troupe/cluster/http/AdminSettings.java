@@ -26,6 +26,9 @@ import java.util.Optional;
 public record AdminSettings(int port, String hostname, Optional<String> token, int dryRunSteps,
                             Duration writeTimeout, AdminTls tls, List<String> allowedHosts, boolean insecure) {
     public static final String TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
+    /** The config keys that hold secrets: whatever writes a config (a run's config.conf, logs) must redact them. */
+    public static final List<String> SECRET_KEYS = List.of("troupe.admin.token",
+            "troupe.admin.tls.key-store-password");
     private static final String REDACTED = "<redacted>";
 
     public AdminSettings {
