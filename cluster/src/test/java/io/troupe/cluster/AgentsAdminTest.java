@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.junit.jupiter.api.Test;
 
 /** The admin API's agents routes on a node with two acting agents: list, pause one, resume it, scale. */
