@@ -16,9 +16,7 @@ import io.troupe.transport.weights.WeightsPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -44,15 +42,16 @@ public final class ClusterBench {
     private ClusterBench() {
     }
 
-    public static Map<String, Object> run(ModelConfig model, int agents, int envsPerAgent, double seconds,
-                                          int publishes, int weightsBytes) throws Exception {
+    /** The figures of {@code bench cluster} ({@code --json} writes them under these names in snake_case). */
+    public record Result(int nodes, String model, int agents, int envsPerAgent, double rebalanceS,
+                         long actingStepsPerS, int weightsBytes, double weightsPublishMsP50,
+                         double weightsPublishMsP99) {
+    }
+
+    public static Result run(ModelConfig model, int agents, int envsPerAgent, double seconds, int publishes,
+                             int weightsBytes) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec("CartPole-v1");
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodes", 3);
-        out.put("model", model.describe());
-        out.put("agents", agents);
-        out.put("envs_per_agent", envsPerAgent);
         String hocon = """
                 troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }
                 pekko.cluster.sharding.rebalance-interval = 5s
@@ -76,25 +75,23 @@ public final class ClusterBench {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
-            out.put("rebalance_s", Math.round((System.nanoTime() - joinStart) / 1e8) / 10.0);
+            double rebalanceS = Math.round((System.nanoTime() - joinStart) / 1e8) / 10.0;
             awaitAgents(a, agents, 2);
             CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS)).get();
             long before = totalSteps(a); // after 3 s for the moved agents to start and warm up
             long start = System.nanoTime();
             CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor((long) (seconds * 1000),
                     TimeUnit.MILLISECONDS)).get();
-            out.put("acting_steps_per_s", Math.round((totalSteps(a) - before) / ((System.nanoTime() - start) / 1e9)));
+            long acting = Math.round((totalSteps(a) - before) / ((System.nanoTime() - start) / 1e9));
             // the bench's weights are random bytes: pause the agents so they do not try to load them
             for (ActorRef<Agent.Command> agent : agentRefs(a)) {
                 agent.tell(new Agent.SetPaused(true));
             }
             double[] ms = publish(a, List.of(cluster.node(1), c), publishes, weightsBytes);
-            out.put("weights_bytes", weightsBytes);
-            out.put("weights_publish_ms_p50", Math.round(ms[ms.length / 2] * 10) / 10.0);
-            out.put("weights_publish_ms_p99", Math.round(ms[(int) Math.min(ms.length - 1,
-                    Math.ceil(0.99 * ms.length) - 1)] * 10) / 10.0);
+            return new Result(3, model.describe(), agents, envsPerAgent, rebalanceS, acting, weightsBytes,
+                    Math.round(ms[ms.length / 2] * 10) / 10.0,
+                    Math.round(ms[(int) Math.min(ms.length - 1, Math.ceil(0.99 * ms.length) - 1)] * 10) / 10.0);
         }
-        return out;
     }
 
     private static void startJob(ActorSystem<Void> node, EnvRegistry registry, EnvSpec spec, ModelConfig model,

@@ -51,25 +51,26 @@ public final class LearnerBench {
                 new Case("GoToObject-v0 transformer", "GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1)));
     }
 
-    public static Map<String, Object> run(List<Case> cases, List<Device> devices, double seconds, int publishes)
+    /** One model's figures ({@code --json} writes them under these names in snake_case). */
+    public record Figures(double updatesPerS, long samplesPerS, long parameters, int weightsBytes, double publishMs,
+                          String device) {
+    }
+
+    /** Figures per case name, in the order of {@code cases}. */
+    public static Map<String, Figures> run(List<Case> cases, List<Device> devices, double seconds, int publishes)
             throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Figures> out = new LinkedHashMap<>();
         PpoConfig ppo = PpoConfig.cleanRl();
         for (Case c : cases) {
             EnvSpec spec = registry.spec(c.envId());
             UpdateThroughput.Result r = UpdateThroughput.measure(spec, c.model(), devices, ppo, seconds);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("updates_per_s", r.updatesPerS());
-            m.put("samples_per_s", r.samplesPerS());
-            m.put("parameters", r.parameters());
             try (PolicyModel model = PolicyModel.create(spec, c.model(), 1, Device.cpu())) {
                 PolicyWeights w = model.weights(0);
-                m.put("weights_bytes", w.bytes().length);
-                m.put("publish_ms", publishMs(w, publishes));
+                out.put(c.name(), new Figures(r.updatesPerS(), r.samplesPerS(), r.parameters(), w.bytes().length,
+                        publishMs(w, publishes), devices.stream().map(Device::toString)
+                        .collect(Collectors.joining(","))));
             }
-            m.put("device", devices.stream().map(Device::toString).collect(Collectors.joining(",")));
-            out.put(c.name(), m);
         }
         return out;
     }

@@ -14,6 +14,7 @@ import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.cluster.run.JobDriver;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
+import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.cluster.run.RunReporter;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
@@ -148,7 +149,7 @@ final class NodeCommand implements Callable<Integer> {
         RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec())
                 : null;
         AdminServer server = admin.enabled() ? AdminServer.start(system, admin, registry,
-                reporter != null ? reporter::latest : () -> Map.of("node", node.roles().toString())) : null;
+                reporter != null ? reporter::latest : () -> JobSnapshot.node(node.roles().toString())) : null;
         if (server != null) {
             System.out.println("troupe node: admin API on " + server.url());
         }

@@ -2,22 +2,42 @@ package io.troupe.cluster.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.troupe.cluster.json.JsonCodec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The {@code troupe.admin} settings, read once. The token comes from the {@code TROUPE_ADMIN_TOKEN} environment
  * variable, else from {@code troupe.admin.token}; there is no default secret: without one, every mutating request is
- * refused.
+ * refused. Secrets never leave this record in clear: {@link #toString()} and {@link #redact(String)} replace them.
+ *
+ * @param port         -1 (off), 0 (any free port) or the port
+ * @param hostname     the address to bind; requests must name it (or one of {@code allowedHosts}) in their Host header
+ * @param token        the bearer token of mutating requests
+ * @param dryRunSteps  transitions simulated to validate a reward before it becomes active
+ * @param writeTimeout how long a registry write waits for a majority of nodes
+ * @param tls          HTTPS on the admin port
+ * @param allowedHosts further names clients may use in the Host header (a DNS name of the node)
+ * @param insecure     serve plain HTTP on a non-loopback address (the token travels in clear)
  */
 public record AdminSettings(int port, String hostname, Optional<String> token, int dryRunSteps,
-                            Duration writeTimeout) {
+                            Duration writeTimeout, AdminTls tls, List<String> allowedHosts, boolean insecure) {
     public static final String TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
+    /** The config keys that hold secrets: whatever writes a config (a run's config.conf, logs) must redact them. */
+    public static final List<String> SECRET_KEYS = List.of("troupe.admin.token",
+            "troupe.admin.tls.key-store-password");
+    private static final String REDACTED = "<redacted>";
 
     public AdminSettings {
         if (port < -1 || port > 65535) {
             throw new IllegalArgumentException("troupe.admin.port must be -1 (off), 0 (any free port) or 1..65535, got "
                     + port);
+        }
+        if (hostname == null || hostname.isBlank()) {
+            throw new IllegalArgumentException("troupe.admin.hostname must be an address such as 127.0.0.1");
         }
         if (token.isPresent() && token.get().length() < 16) {
             throw new IllegalArgumentException("the admin token (" + TOKEN_VARIABLE + " or troupe.admin.token) must "
@@ -26,20 +46,60 @@ public record AdminSettings(int port, String hostname, Optional<String> token, i
         if (dryRunSteps < 1) {
             throw new IllegalArgumentException("troupe.admin.dry-run-steps must be >= 1, got " + dryRunSteps);
         }
+        allowedHosts = List.copyOf(allowedHosts);
+        for (String h : allowedHosts) {
+            if (h.isBlank() || h.contains("/") || h.contains(" ")) {
+                throw new IllegalArgumentException("troupe.admin.allowed-hosts: '" + h + "' is not a host name");
+            }
+        }
+    }
+
+    /** Plain HTTP, no further host names: the loopback setup of tests and tools. */
+    public AdminSettings(int port, String hostname, Optional<String> token, int dryRunSteps, Duration writeTimeout) {
+        this(port, hostname, token, dryRunSteps, writeTimeout, AdminTls.DISABLED, List.of(), false);
     }
 
     public boolean enabled() {
         return port >= 0;
     }
 
-    public static AdminSettings fromConfig(Config root, java.util.Map<String, String> environment) {
+    /** The token and the TLS passwords: what must never be written or answered. */
+    public List<String> secrets() {
+        List<String> out = new ArrayList<>();
+        token.ifPresent(out::add);
+        if (!tls.keyStorePassword().isEmpty()) {
+            out.add(tls.keyStorePassword());
+        }
+        return out;
+    }
+
+    /** {@code text} with every secret (also in its JSON-escaped form) replaced by {@code <redacted>}. */
+    public String redact(String text) {
+        String out = text;
+        for (String secret : secrets()) {
+            out = out.replace(secret, REDACTED);
+            String escaped = JsonCodec.write(secret);
+            out = out.replace(escaped.substring(1, escaped.length() - 1), REDACTED);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "AdminSettings[port=" + port + ", hostname=" + hostname + ", token=" + token.map(t -> REDACTED)
+                .orElse("none") + ", dryRunSteps=" + dryRunSteps + ", writeTimeout=" + writeTimeout + ", tls=" + tls
+                + ", allowedHosts=" + allowedHosts + ", insecure=" + insecure + "]";
+    }
+
+    public static AdminSettings fromConfig(Config root, Map<String, String> environment) {
         try {
             Config c = root.getConfig("troupe.admin");
             String fromEnv = environment.get(TOKEN_VARIABLE);
             String token = fromEnv != null && !fromEnv.isBlank() ? fromEnv.trim() : c.getString("token").trim();
             return new AdminSettings(c.getInt("port"), c.getString("hostname"),
                     token.isEmpty() ? Optional.empty() : Optional.of(token), c.getInt("dry-run-steps"),
-                    c.getDuration("write-timeout"));
+                    c.getDuration("write-timeout"), AdminTls.fromConfig(c.getConfig("tls"), environment),
+                    c.getStringList("allowed-hosts"), c.getBoolean("insecure"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.admin: " + e.getMessage(), e);
         }
