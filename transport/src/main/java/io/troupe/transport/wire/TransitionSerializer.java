@@ -26,13 +26,13 @@ public final class TransitionSerializer extends Serializer<Transition> {
 
     @Override
     public Transition read(Kryo kryo, Input in, Class<? extends Transition> type) {
-        String producer = in.readString();
+        String producer = Arrays.readString(in, "Transition.producerId");
         long sequence = in.readVarLong(true);
         long policyVersion = in.readVarLong(true);
         long rewardVersion = in.readVarLong(true);
         ObservationBatch obs = observations.read(kryo, in, ObservationBatch.class);
         int action = in.readVarInt(false);
-        float[] continuous = Arrays.readFloats(in);
+        float[] continuous = Arrays.readFloats(in, "Transition.continuousAction");
         return new Transition(producer, sequence, obs, action, continuous, in.readFloat(), in.readFloat(),
                 policyVersion, rewardVersion);
     }
