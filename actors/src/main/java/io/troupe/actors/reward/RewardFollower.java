@@ -5,6 +5,7 @@ import io.troupe.core.reward.RewardSpec;
 import io.troupe.environments.reward.RewardCompiler;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.transport.registry.RewardRegistry;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,7 +25,7 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * {@link RewardShaper} (whose copies adopt it at their next switch point). It reads the local replica once at start and
  * tells {@code ready} the active version (so acting can wait for it), then follows every change. A version that does
  * not compile here (say, a plugin class missing from this node's class path) is refused, reported through
- * {@code refused}, and the shaper keeps what it has.
+ * {@code refused}, and the shaper keeps what it has. A Java class's calls get {@code troupe.reward.java-call-budget}.
  */
 public final class RewardFollower extends AbstractBehavior<RewardFollower.Command> {
 
@@ -50,11 +51,13 @@ public final class RewardFollower extends AbstractBehavior<RewardFollower.Comman
     private final RewardShaper shaper;
     private final ActorRef<Ready> ready;
     private final Consumer<Refused> refused;
+    private final Duration javaCallBudget;
 
     private RewardFollower(ActorContext<Command> context, String envId, RewardShaper shaper, ActorRef<Ready> ready,
                            Consumer<Refused> refused,
                            ReplicatorMessageAdapter<Command, LWWRegister<RewardHistory>> registry) {
         super(context);
+        this.javaCallBudget = RewardCompiler.javaCallBudget(context.getSystem().settings().config());
         this.shaper = shaper;
         this.ready = ready;
         this.refused = refused;
@@ -102,7 +105,7 @@ public final class RewardFollower extends AbstractBehavior<RewardFollower.Comman
         }
         try {
             shaper.offer(new RewardShaper.Version(active.version(),
-                    RewardCompiler.compile(active, shaper.variables())));
+                    RewardCompiler.compile(active, shaper.variables(), javaCallBudget)));
         } catch (RuntimeException e) {
             getContext().getLog().warn("reward {} of {} cannot be used on this node: {}", active.describe(),
                     history.envId(), e.getMessage());
