@@ -21,6 +21,7 @@ import io.troupe.replay.shard.ReplaySharding;
 import io.troupe.replay.table.SampledItem;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -199,8 +200,8 @@ class RewardSwapTest {
         Unroll restored = storedUnroll(u -> u.rewardVersion() == back && u.producerId().equals(after.producerId())
                 && u.sequence() > after.sequence() + 8 && u.rewards()[u.rewards().length - 1] == 1f, seen);
         assertTrue(switchesAtAnEpisodeStart(restored, 5f, 1f), "rewards of an unroll after the rollback: 5 until an "
-                + "episode ended, then 1 (switch-at = episode): " + java.util.Arrays.toString(restored.rewards())
-                + ", ends " + java.util.Arrays.toString(restored.terminated()));
+                + "episode ended, then 1 (switch-at = episode): " + Arrays.toString(restored.rewards())
+                + ", ends " + Arrays.toString(restored.terminated()));
         TestProbe<Agent.Stats> stats = kit.createTestProbe();
         for (ActorRef<Agent.Command> a : agents) {
             a.tell(new Agent.GetStats(stats.ref()));

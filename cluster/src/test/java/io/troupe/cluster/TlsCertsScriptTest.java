@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,11 +40,11 @@ class TlsCertsScriptTest {
     }
 
     private Process run(Path javaHome, List<String> args, boolean withPasswords) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("bash", Path.of("..", "scripts", "tls-certs.sh")
+        List<String> cmd = new ArrayList<>(List.of("bash", Path.of("..", "scripts", "tls-certs.sh")
                 .toString()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("JAVA_HOME", javaHome.toString());
         pb.environment().remove("TROUPE_TLS_PASSWORD");
         pb.environment().remove("TROUPE_TLS_CA_PASSWORD");

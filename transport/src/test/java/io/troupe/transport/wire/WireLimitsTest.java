@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Output;
+import com.sun.management.ThreadMXBean;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.DType;
 import io.troupe.core.ObservationBatch;
@@ -44,7 +45,7 @@ class WireLimitsTest {
 
     /** Reads {@code bytes}, expecting a refusal; checks that the read allocated far less than the forged length. */
     private KryoException refused(byte[] bytes) {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = threads.getCurrentThreadAllocatedBytes();
         KryoException e = assertThrows(KryoException.class, () -> kryo.fromBytes(bytes));
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
