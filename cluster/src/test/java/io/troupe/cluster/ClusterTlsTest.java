@@ -36,8 +36,9 @@ class ClusterTlsTest {
 
     private void certificates(Path target, String node) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", Path.of("..", "scripts", "tls-certs.sh").toString(),
-                target.toString(), PASSWORD, node).redirectErrorStream(true);
+                target.toString(), node).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("TROUPE_TLS_PASSWORD", PASSWORD); // never on a command line
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);

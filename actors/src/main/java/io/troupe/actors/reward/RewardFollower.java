@@ -6,6 +6,7 @@ import io.troupe.core.reward.RewardVariables;
 import io.troupe.environments.reward.RewardCompiler;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.transport.registry.RewardRegistry;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -26,7 +27,8 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * at their next switch point). It reads the local replica once at start, sends the active version's {@link Offered}
  * (when there is one) and then {@link Ready} (so acting can wait for it), then follows every change. A version that
  * does not compile here (say, a plugin class missing from this node's class path) is sent as {@link Refused}, and the
- * shaper keeps what it has. The follower never touches the shaper itself.
+ * shaper keeps what it has. The follower never touches the shaper itself. A Java class's calls get
+ * {@code troupe.reward.java-call-budget}.
  */
 public final class RewardFollower extends AbstractBehavior<RewardFollower.Command> {
 
@@ -62,6 +64,7 @@ public final class RewardFollower extends AbstractBehavior<RewardFollower.Comman
 
     private final RewardVariables variables;
     private final ActorRef<Event> owner;
+    private final Duration javaCallBudget;
     /** The version last offered (the shaper starts with the env's own reward, version 0). */
     private long offered = RewardShaper.Version.ENV.version();
 
@@ -69,6 +72,7 @@ public final class RewardFollower extends AbstractBehavior<RewardFollower.Comman
                            ActorRef<Event> owner,
                            ReplicatorMessageAdapter<Command, LWWRegister<RewardHistory>> registry) {
         super(context);
+        this.javaCallBudget = RewardCompiler.javaCallBudget(context.getSystem().settings().config());
         this.variables = variables;
         this.owner = owner;
         Key<LWWRegister<RewardHistory>> key = RewardRegistry.key(envId);
@@ -142,7 +146,7 @@ public final class RewardFollower extends AbstractBehavior<RewardFollower.Comman
         }
         try {
             RewardShaper.Version version = new RewardShaper.Version(active.version(),
-                    RewardCompiler.compile(active, variables));
+                    RewardCompiler.compile(active, variables, javaCallBudget));
             offered = active.version();
             owner.tell(new Offered(version));
         } catch (RuntimeException e) {

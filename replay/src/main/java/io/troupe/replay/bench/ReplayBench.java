@@ -17,7 +17,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code troupe bench replay}: the table and codec microbenchmarks through JMH, then shard ingest through reliable
- * delivery in memory and in wal mode, all in one run. Keys as in the replay issue.
+ * delivery in memory and in wal mode, all in one run. Its keys are the README's (Performance, {@code bench replay}).
  */
 public final class ReplayBench {
     /** How long and how often: JMH forks, warm-up and measured iterations, and the ingest size. */

@@ -3,7 +3,6 @@ package io.troupe.replay.shard;
 import io.troupe.core.CrossNode;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
-import io.troupe.core.experience.Transition;
 import io.troupe.core.experience.Unroll;
 import io.troupe.replay.durable.Durability;
 import io.troupe.replay.durable.LogFormat;
@@ -551,8 +550,8 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         boolean truncated = false;
         for (long key : table.keys()) {
             ReplayItem item = table.get(key).orElseThrow();
-            String id = item instanceof Unroll u ? u.producerId() + "#" + u.sequence()
-                    : ((Transition) item).producerId() + "#" + ((Transition) item).sequence();
+            Unroll u = (Unroll) item;
+            String id = u.producerId() + "#" + u.sequence();
             bytes += id.length() + 4;
             if (bytes > settings.maxMessageBytes()) {
                 truncated = true;

@@ -26,10 +26,8 @@ class NodeWeightsTest {
 
     @BeforeAll
     static void start() {
-        int a = TestNodes.freePort();
-        int b = TestNodes.freePort();
-        learnerNode = ActorTestKit.create("node-weights", TestNodes.node("node-weights", a, a, List.of("learner"), ""));
-        agentNode = ActorTestKit.create("node-weights", TestNodes.node("node-weights", b, a, List.of("agent"), ""));
+        learnerNode = ActorTestKit.create("node-weights", TestNodes.node(List.of("learner"), ""));
+        agentNode = ActorTestKit.create("node-weights", TestNodes.node(List.of("agent"), ""));
         Cluster ca = Cluster.get(learnerNode.system());
         ca.manager().tell(Join.create(ca.selfMember().address()));
         Cluster.get(agentNode.system()).manager().tell(Join.create(ca.selfMember().address()));
