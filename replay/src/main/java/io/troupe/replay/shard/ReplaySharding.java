@@ -3,7 +3,6 @@ package io.troupe.replay.shard;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
-import io.troupe.transport.wire.KryoRegistrations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -54,7 +53,7 @@ public final class ReplaySharding {
         if (existing != null) {
             return existing;
         }
-        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(system.settings().config()));
+        LogFormat format = LogFormat.fromConfig(system.settings().config());
         ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system)
                 .withRole(settings.role())
                 .withNoPassivationStrategy();
