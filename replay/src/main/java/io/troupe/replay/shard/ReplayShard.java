@@ -75,7 +75,7 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
     private static final int STASH_CAPACITY = 10_000;
 
     /** Messages a shard handles. */
-    public sealed interface Command permits Sample, UpdatePriorities, GetStats, GetStoredIds, Delivered,
+    public sealed interface Command permits Sample, GetStats, GetStoredIds, Delivered,
             SampleTimeout, Flush, Checkpoint, Opened, Synced, Snapshotted {
     }
 
@@ -90,10 +90,6 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         public Sample(long requestId, int batchSize, ActorRef<SampleReply> replyTo) {
             this(requestId, batchSize, replyTo, false, 0);
         }
-    }
-
-    /** New priorities by key (keys that left the table are skipped). No reply. */
-    public record UpdatePriorities(long[] keys, double[] priorities) implements Command, CrossNode {
     }
 
     public record GetStats(ActorRef<Stats> replyTo) implements Command, CrossNode {
@@ -282,7 +278,6 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
                 .onMessage(Delivered.class, this::onDelivered)
                 .onMessage(Sample.class, this::onSample)
                 .onMessage(SampleTimeout.class, this::onSampleTimeout)
-                .onMessage(UpdatePriorities.class, this::onUpdatePriorities)
                 .onMessage(GetStats.class, this::onGetStats)
                 .onMessage(GetStoredIds.class, this::onGetStoredIds)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
@@ -523,17 +518,6 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
             w.request().replyTo().tell(new SampleTimedOut(t.requestId(), shardId, "no sample of "
                     + w.request().batchSize() + " in time: table size "
                     + table.size() + ", " + table.rateLimiter().describe()));
-        }
-        return this;
-    }
-
-    private Behavior<Command> onUpdatePriorities(UpdatePriorities u) {
-        try {
-            table.updatePriorities(u.keys(), u.priorities());
-        } catch (IllegalArgumentException e) {
-            rejectedItems += u.keys().length;
-            lastRejection = "priority update: " + e.getMessage();
-            getContext().getLog().warn("{} refused a {}", shardId, lastRejection);
         }
         return this;
     }
