@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
@@ -62,16 +63,18 @@ class LearnerActorTest {
 
     /** A one-node cluster with every role and a two-shard replay queue. */
     private static ActorTestKit startCluster(String name) {
-        int port = freePort();
+        // port 0: Artery binds a free port itself, and the self address (joined below) carries the port it took
         Config config = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.cluster.roles = ["replay", "learner", "agent"]
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.loglevel = WARNING
                 troupe.replay { shards = 2, table { max-size = 64, max-times-sampled = 1, sampler = fifo,
                                                     rate-limiter.kind = queue }, sample-timeout = 500ms }
-                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
+                """)
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("replay", "learner",
+                        "agent")))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
                 .withFallback(ConfigFactory.load()).resolve();
         ActorTestKit testKit = ActorTestKit.create(name, config);
         Cluster c = Cluster.get(testKit.system());
@@ -82,14 +85,6 @@ class LearnerActorTest {
     @AfterAll
     static void stop() {
         kit.shutdownTestKit();
-    }
-
-    static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** Unrolls of the uniform-random policy on real CartPole copies. */
