@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.json.JsonCodec;
@@ -40,7 +41,7 @@ class AdminApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Config config = EmbeddedNode.config("", com.typesafe.config.ConfigFactory.load());
+        Config config = EmbeddedNode.config("", ConfigFactory.load());
         system = EmbeddedNode.start("admin-test", config);
         EnvRegistry envs = EnvRegistry.defaults();
         server = AdminServer.start(system, new AdminSettings(0, "127.0.0.1", Optional.of(TOKEN), 500,
@@ -196,7 +197,7 @@ class AdminApiTest {
     void leaveAndDownReachOtherMembers() throws Exception {
         try (io.troupe.cluster.bench.LoopbackCluster cluster = io.troupe.cluster.bench.LoopbackCluster.start(
                 "admin-members", java.util.List.of(java.util.List.of("replay"), java.util.List.of("agent"),
-                        java.util.List.of("agent")), "")) {
+                        java.util.List.of("agent")), ConfigFactory.empty())) {
             try (AdminServer api = AdminServer.start(cluster.node(0), new AdminSettings(0, "127.0.0.1",
                     Optional.of(TOKEN), 100, Duration.ofSeconds(3)), EnvRegistry.defaults(), () -> JobSnapshot.node("test"))) {
                 String leaving = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(1)).selfMember().address()

@@ -1,6 +1,9 @@
 package io.troupe.cluster.bench;
 
 import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
@@ -52,15 +55,17 @@ public final class ClusterBench {
                              int weightsBytes) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec("CartPole-v1");
-        String hocon = """
-                troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }
-                pekko.cluster.sharding.rebalance-interval = 5s
-                pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
-                pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0.5
-                troupe.agent.envs-per-agent = %d
-                """.formatted(envsPerAgent);
+        String allocation = "pekko.cluster.sharding.least-shard-allocation-strategy.";
+        Config nodes = ConfigFactory.empty()
+                .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("uniform"))
+                .withValue("troupe.replay.table.max-size", ConfigValueFactory.fromAnyRef(20_000))
+                .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("min-size"))
+                .withValue("pekko.cluster.sharding.rebalance-interval", ConfigValueFactory.fromAnyRef("5s"))
+                .withValue(allocation + "rebalance-absolute-limit", ConfigValueFactory.fromAnyRef(20))
+                .withValue(allocation + "rebalance-relative-limit", ConfigValueFactory.fromAnyRef(0.5))
+                .withValue("troupe.agent.envs-per-agent", ConfigValueFactory.fromAnyRef(envsPerAgent));
         try (LoopbackCluster cluster = LoopbackCluster.start("troupe-bench-cluster", List.of(List.of("replay"),
-                List.of("replay", "agent")), hocon)) {
+                List.of("replay", "agent")), nodes)) {
             startJob(cluster.node(0), registry, spec, model, agents);
             startJob(cluster.node(1), registry, spec, model, agents);
             ActorSystem<Void> a = cluster.node(0);

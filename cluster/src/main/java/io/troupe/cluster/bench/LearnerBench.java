@@ -3,6 +3,7 @@ package io.troupe.cluster.bench;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
@@ -12,7 +13,6 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.transport.weights.WeightsFetcher;
 import io.troupe.transport.weights.WeightsPublisher;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,10 +77,9 @@ public final class LearnerBench {
 
     /** Median milliseconds from publishing a version on one node to a fetcher on another holding all its bytes. */
     static double publishMs(PolicyWeights weights, int publishes) throws Exception {
-        int a = freePort();
-        int b = freePort();
-        ActorSystem<Void> learner = ActorSystem.create(Behaviors.empty(), "bench-publish", node(a, a));
-        ActorSystem<Void> agent = ActorSystem.create(Behaviors.empty(), "bench-publish", node(b, a));
+        // both bind port 0 (Artery takes a free port itself); the agent joins the learner at the address it reports
+        ActorSystem<Void> learner = ActorSystem.create(Behaviors.empty(), "bench-publish", node());
+        ActorSystem<Void> agent = ActorSystem.create(Behaviors.empty(), "bench-publish", node());
         try {
             CompletableFuture<Void> learnerUp = new CompletableFuture<>();
             CompletableFuture<Void> agentUp = new CompletableFuture<>();
@@ -129,22 +128,17 @@ public final class LearnerBench {
         }
     }
 
-    private static Config node(int port, int seed) {
-        return ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.loglevel = WARNING
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                pekko.cluster.distributed-data.notify-subscribers-interval = 20ms
-                pekko.cluster.distributed-data.gossip-interval = 100ms
-                """).withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port)))
+    private static Config node() {
+        return ConfigFactory.empty()
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef(false))
+                .withValue("pekko.cluster.distributed-data.notify-subscribers-interval",
+                        ConfigValueFactory.fromAnyRef("20ms"))
+                .withValue("pekko.cluster.distributed-data.gossip-interval", ConfigValueFactory.fromAnyRef("100ms"))
                 .withFallback(ConfigFactory.load()).resolve();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

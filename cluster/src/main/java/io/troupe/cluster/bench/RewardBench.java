@@ -2,6 +2,8 @@ package io.troupe.cluster.bench;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.http.AdminSettings;
@@ -132,7 +134,10 @@ public final class RewardBench {
     static double[] propagation(EnvRegistry registry, EnvSpec spec, int swaps) throws Exception {
         List<String> roles = List.of("replay", "agent");
         try (LoopbackCluster cluster = LoopbackCluster.start("troupe-bench-reward", List.of(List.of("replay"), roles,
-                roles), "troupe.replay.table { sampler = uniform, max-size = 2000, rate-limiter.kind = min-size }")) {
+                roles), ConfigFactory.empty()
+                .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("uniform"))
+                .withValue("troupe.replay.table.max-size", ConfigValueFactory.fromAnyRef(2000))
+                .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("min-size")))) {
             List<ActorRef<Agent.Command>> agents = new ArrayList<>();
             for (int n = 0; n < cluster.size(); n++) {
                 ActorSystem<Void> node = cluster.node(n);

@@ -2,14 +2,17 @@ package io.troupe.cluster.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.http.AdminTimeouts;
 import io.troupe.cluster.json.JsonCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -35,11 +38,16 @@ final class AdminClient {
     private final String base;
     private final String token;
     private final HttpClient http;
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
 
-    AdminClient(String base, Map<String, String> environment, Path caCert) {
+    /** {@code timeouts}: {@code troupe.admin.client.connect-timeout} and {@code request-timeout}. */
+    AdminClient(String base, Map<String, String> environment, Path caCert, AdminTimeouts timeouts) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.token = environment.getOrDefault(AdminSettings.TOKEN_VARIABLE, "");
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        this.connectTimeout = timeouts.clientConnect();
+        this.requestTimeout = timeouts.clientRequest();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout);
         if (caCert != null) {
             b.sslContext(trusting(caCert));
         }
@@ -100,13 +108,19 @@ final class AdminClient {
     private JsonNode send(HttpRequest.Builder request, String path) {
         HttpResponse<String> r;
         try {
-            r = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            r = http.send(request.timeout(requestTimeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new IllegalStateException("cannot reach the admin API at " + base + " (is a job running with "
                     + "--admin-port? point --admin at it)");
         } catch (SSLException e) {
             throw new IllegalStateException("admin API at " + base + ": TLS failed (" + e.getMessage() + "); is the "
                     + "server's certificate trusted? pass it with --ca-cert");
+        } catch (HttpConnectTimeoutException e) {
+            throw new IllegalStateException("cannot reach the admin API at " + base + " within " + connectTimeout
+                    + " (troupe.admin.client.connect-timeout)");
+        } catch (HttpTimeoutException e) {
+            throw new IllegalStateException("admin API at " + base + ": no answer to " + path + " within "
+                    + requestTimeout + " (troupe.admin.client.request-timeout)");
         } catch (IOException e) {
             throw new IllegalStateException("admin API at " + base + ": " + e.getMessage());
         } catch (InterruptedException e) {

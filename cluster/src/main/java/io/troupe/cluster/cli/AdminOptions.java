@@ -1,7 +1,9 @@
 package io.troupe.cluster.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.http.AdminTimeouts;
 import io.troupe.cluster.json.JsonCodec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +38,8 @@ class AdminOptions {
                 throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + ": " + e.getMessage());
             }
         }
-        return new AdminClient(admin, env, caCert);
+        return new AdminClient(admin, env, caCert, AdminTimeouts.fromConfig(ConfigFactory.load()
+                .getConfig("troupe.admin")));
     }
 
     void print(JsonNode answer, Runnable human) {

@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -84,7 +83,8 @@ import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
  * GET  /troupe/rewards/{env}/templates      built-in example rewards
  * POST /troupe/rewards/{env}                {"expr": "..."} or {"class": "..."}, optional "note", "author"
  * POST /troupe/rewards/{env}/rollback       {} (the version active before) or {"to": N}
- * POST /troupe/rewards/{env}/test           {"expr" | "class", "steps"}: a dry run, nothing written
+ * POST /troupe/rewards/{env}/test           {"expr" | "class", "steps"}: a dry run, nothing written; steps at most
+ *                                           troupe.admin.max-dry-run-steps (400 above)
  * </pre>
  */
 public final class AdminRoutes extends AllDirectives {
@@ -108,8 +108,8 @@ public final class AdminRoutes extends AllDirectives {
         this.settings = settings;
         this.rewards = rewards;
         this.status = status;
-        this.agents = new AgentDirectory(system);
-        this.replay = new ReplayDirectory(system);
+        this.agents = new AgentDirectory(system, settings.timeouts().ask());
+        this.replay = new ReplayDirectory(system, settings.timeouts());
         this.hosts = hosts;
     }
 
@@ -262,8 +262,7 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route test(String envId, RewardTest b) {
         RewardSource source = b.source();
-        return async(() -> CompletableFuture.supplyAsync(() -> DryRun.of(rewards.test(envId, source.kind(),
-                source.source(), b.steps())), system.executionContext()));
+        return async(() -> rewards.test(envId, source.kind(), source.source(), b.steps()).thenApply(DryRun::of));
     }
 
     private static String decode(String segment) {

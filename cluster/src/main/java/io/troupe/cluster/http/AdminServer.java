@@ -23,10 +23,12 @@ import org.apache.pekko.http.javadsl.ServerBuilder;
 public final class AdminServer implements AutoCloseable {
     private final ServerBinding binding;
     private final boolean https;
+    private final Duration unbind;
 
-    private AdminServer(ServerBinding binding, boolean https) {
+    private AdminServer(ServerBinding binding, boolean https, Duration unbind) {
         this.binding = binding;
         this.https = https;
+        this.unbind = unbind;
     }
 
     /** Starts the server; a port in use, a missing key store or a plain non-loopback bind is a one-line error. */
@@ -45,9 +47,10 @@ public final class AdminServer implements AutoCloseable {
             builder = builder.enableHttps(ConnectionContext.httpsServer(settings.tls().serverContext()));
         }
         try {
-            ServerBinding b = builder.bind(routes.route()).toCompletableFuture().get(15, TimeUnit.SECONDS);
+            ServerBinding b = builder.bind(routes.route()).toCompletableFuture().get(
+                    settings.timeouts().bind().toMillis(), TimeUnit.MILLISECONDS);
             hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts()));
-            return new AdminServer(b, https);
+            return new AdminServer(b, https, settings.timeouts().unbind());
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             String why = c instanceof BindException || String.valueOf(c.getMessage()).contains("in use")
@@ -56,7 +59,7 @@ public final class AdminServer implements AutoCloseable {
                     + ": " + why);
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("admin API: binding " + settings.hostname() + ":" + settings.port()
-                    + " did not finish: " + e);
+                    + " did not finish within " + settings.timeouts().bind() + " (troupe.admin.bind-timeout): " + e);
         }
     }
 
@@ -81,7 +84,9 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         try {
-            binding.terminate(Duration.ofSeconds(3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            // terminate completes by its deadline; twice the deadline leaves the scheduler its slack
+            binding.terminate(unbind).toCompletableFuture().get(unbind.multipliedBy(2).toMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             // the server goes down with the actor system anyway
         }

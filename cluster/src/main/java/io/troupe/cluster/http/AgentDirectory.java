@@ -23,16 +23,18 @@ import org.apache.pekko.cluster.typed.Cluster;
  * ShardedDaemonProcess cannot grow in Pekko 1.7), so the target ranges over 0..num-agents.
  */
 public final class AgentDirectory {
-    private static final Duration ASK = Duration.ofSeconds(3);
     private final ActorSystem<?> system;
+    private final Duration ask;
 
-    public AgentDirectory(ActorSystem<?> system) {
+    /** @param ask how long an agent (and the receptionist) may take to answer ({@code troupe.admin.ask-timeout}) */
+    public AgentDirectory(ActorSystem<?> system, Duration ask) {
         this.system = system;
+        this.ask = ask;
     }
 
     private CompletionStage<Set<ActorRef<Agent.Command>>> refs() {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                replyTo -> Receptionist.find(Agent.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                replyTo -> Receptionist.find(Agent.SERVICE_KEY, replyTo), ask, system.scheduler())
                 .thenApply(l -> l.getServiceInstances(Agent.SERVICE_KEY));
     }
 
@@ -47,7 +49,7 @@ public final class AgentDirectory {
         }
     }
 
-    /** Every agent's counters, node and state, sorted by index; one that does not answer in 3 s is listed as such. */
+    /** Every agent's counters, node and state, sorted by index; one that does not answer in time is listed as such. */
     public CompletionStage<List<AgentView>> list() {
         return entries().thenApply(es -> es.stream().map(Entry::view).toList());
     }
@@ -58,7 +60,7 @@ public final class AgentDirectory {
             for (ActorRef<Agent.Command> ref : refs) {
                 String node = ref.path().address().hasGlobalScope() ? ref.path().address().toString()
                         : Cluster.get(system).selfMember().address().toString();
-                answers.add(AskPattern.<Agent.Command, Agent.Stats>ask(ref, Agent.GetStats::new, ASK,
+                answers.add(AskPattern.<Agent.Command, Agent.Stats>ask(ref, Agent.GetStats::new, ask,
                         system.scheduler()).toCompletableFuture().handle((s, failure) -> s == null
                         ? new Entry(ref, AgentView.notAnswering(ref.path().toString(), node))
                         : new Entry(ref, new AgentView(s.agentId(), s.index(), node, s.envId(),

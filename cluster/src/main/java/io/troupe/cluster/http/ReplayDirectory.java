@@ -17,11 +17,15 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /** The job's replay shards as the admin API sees them: found through the cluster receptionist, asked for stats. */
 public final class ReplayDirectory {
-    private static final Duration ASK = Duration.ofSeconds(3);
     private final ActorSystem<?> system;
+    private final Duration ask;
+    private final Duration storedIds;
 
-    public ReplayDirectory(ActorSystem<?> system) {
+    /** The timeouts used: {@code ask} (stats, the receptionist) and {@code storedIds} (id lists). */
+    public ReplayDirectory(ActorSystem<?> system, AdminTimeouts timeouts) {
         this.system = system;
+        this.ask = timeouts.ask();
+        this.storedIds = timeouts.storedIds();
     }
 
     /**
@@ -30,12 +34,12 @@ public final class ReplayDirectory {
      */
     public CompletionStage<StoredSequences> stored(String producer) {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ask, system.scheduler())
                 .thenCompose(listing -> {
                     List<CompletableFuture<ReplayShard.StoredIds>> answers = new ArrayList<>();
                     for (ActorRef<ReplayShard.Command> ref : listing.getServiceInstances(ReplayShard.SERVICE_KEY)) {
                         answers.add(AskPattern.<ReplayShard.Command, ReplayShard.StoredIds>ask(ref,
-                                ReplayShard.GetStoredIds::new, Duration.ofSeconds(10), system.scheduler())
+                                ReplayShard.GetStoredIds::new, storedIds, system.scheduler())
                                 .toCompletableFuture());
                     }
                     return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0])).thenApply(v -> {
@@ -60,14 +64,14 @@ public final class ReplayDirectory {
     /** Per shard: node, items held, steps stored, inserts, samples, batches stored, duplicates dropped, durability. */
     public CompletionStage<List<ShardView>> list() {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ask, system.scheduler())
                 .thenCompose(listing -> {
                     List<CompletableFuture<ShardView>> answers = new ArrayList<>();
                     for (ActorRef<ReplayShard.Command> ref : listing.getServiceInstances(ReplayShard.SERVICE_KEY)) {
                         String node = ref.path().address().hasGlobalScope() ? ref.path().address().toString()
                                 : Cluster.get(system).selfMember().address().toString();
                         answers.add(AskPattern.<ReplayShard.Command, ReplayShard.Stats>ask(ref,
-                                ReplayShard.GetStats::new, ASK, system.scheduler()).toCompletableFuture()
+                                ReplayShard.GetStats::new, ask, system.scheduler()).toCompletableFuture()
                                 .handle((s, failure) -> s == null
                                         ? ShardView.notAnswering(ref.path().toString(), node)
                                         : new ShardView(s.shardId(), node, null, s.table().size(),
