@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -86,9 +87,12 @@ class AdminTimeoutsTest {
             Cluster cluster = Cluster.get(kit.system());
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
             ActorRef<Agent.Command> silent = kit.spawn(Behaviors.ignore(), "silent-agent");
-            TestProbe<Receptionist.Registered> registered = kit.createTestProbe();
-            kit.system().receptionist().tell(Receptionist.register(Agent.SERVICE_KEY, silent, registered.getRef()));
-            registered.expectMessageClass(Receptionist.Registered.class);
+            kit.system().receptionist().tell(Receptionist.register(Agent.SERVICE_KEY, silent));
+            // the cluster receptionist lists a registration once its replicated state has it
+            TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
+            kit.system().receptionist().tell(Receptionist.subscribe(Agent.SERVICE_KEY, listing.getRef()));
+            listing.fishForMessage(Duration.ofSeconds(30), l -> l.getServiceInstances(Agent.SERVICE_KEY)
+                    .contains(silent) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
 
             // 3 s (the old literal) would miss the 2.5 s wait below; 200 ms leaves it a wide margin
             List<AgentView> agents = new AgentDirectory(kit.system(), Duration.ofMillis(200)).list()
