@@ -3,13 +3,17 @@ package io.troupe.cluster.bench;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.troupe.cluster.node.EmbeddedNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -53,7 +57,7 @@ public final class LoopbackCluster implements AutoCloseable {
                         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles)))
                 .withFallback(ConfigFactory.load()).resolve();
         ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), name, c);
-        io.troupe.cluster.node.EmbeddedNode.startReplicator(node);
+        EmbeddedNode.startReplicator(node);
         return node;
     }
 
@@ -82,7 +86,7 @@ public final class LoopbackCluster implements AutoCloseable {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the loopback cluster did not converge in 60 s");
                     }
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 }
             }
             return new LoopbackCluster(nodes, name, extra);
@@ -94,8 +98,8 @@ public final class LoopbackCluster implements AutoCloseable {
 
     private static long countUp(ActorSystem<?> node) {
         long up = 0;
-        for (org.apache.pekko.cluster.Member m : Cluster.get(node).state().getMembers()) {
-            if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+        for (Member m : Cluster.get(node).state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
                 up++;
             }
         }
