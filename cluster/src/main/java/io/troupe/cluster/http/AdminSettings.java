@@ -16,15 +16,16 @@ import java.util.Optional;
  * variable, else from {@code troupe.admin.token}; there is no default secret: without one, every mutating request is
  * refused. Secrets never leave this record in clear: {@link #toString()} and {@link #redact(String)} replace them.
  *
- * @param port         -1 (off), 0 (any free port) or the port
- * @param hostname     the address to bind; requests must name it (or one of {@code allowedHosts}) in their Host header
- * @param token        the bearer token of mutating requests
- * @param dryRunSteps  transitions simulated to validate a reward before it becomes active (at most
- *                     {@code maxDryRunSteps})
- * @param writeTimeout how long a registry write waits for a majority of nodes
- * @param tls          HTTPS on the admin port
- * @param allowedHosts further names clients may use in the Host header (a DNS name of the node)
- * @param insecure     serve plain HTTP on a non-loopback address (the token travels in clear)
+ * @param port              -1 (off), 0 (any free port) or the port
+ * @param hostname          the address to bind; requests must name it (or one of {@code allowedHosts}) in their
+ *                          Host header
+ * @param token             the bearer token of mutating requests
+ * @param dryRunSteps       transitions simulated to validate a reward before it becomes active (at most
+ *                          {@code maxDryRunSteps})
+ * @param writeTimeout      how long a registry write waits for a majority of nodes
+ * @param tls               HTTPS on the admin port
+ * @param allowedHosts      further names clients may use in the Host header (a DNS name of the node)
+ * @param insecure          serve plain HTTP on a non-loopback address (the token travels in clear)
  * @param maxDryRunSteps    the most transitions one dry run may simulate ({@code max-dry-run-steps})
  * @param maxPendingDryRuns dry runs running or waiting for a thread of {@value #DRY_RUN_DISPATCHER}; one more is
  *                          refused at once ({@code max-pending-dry-runs})
