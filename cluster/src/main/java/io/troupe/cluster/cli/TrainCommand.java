@@ -1,14 +1,16 @@
 package io.troupe.cluster.cli;
 
 import com.typesafe.config.Config;
-import io.troupe.cluster.config.JobConfig;
-import io.troupe.cluster.run.ProgressLine;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.cluster.run.EmbeddedClusterRun;
+import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RandomPolicyRun;
 import io.troupe.cluster.run.ReferencePpoRun;
 import io.troupe.cluster.run.RunDirectory;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.model.Devices;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -48,24 +50,25 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        io.troupe.learners.model.Devices.preloadEngine();
-        List<String> all = new ArrayList<>(overrides);
+        Devices.preloadEngine();
+        // the options as values, never spliced into HOCON text: any directory name works
+        Config options = ConfigFactory.empty();
         if (runDir != null) {
-            all.add("troupe.train.runs-dir=\"" + runDir + "\"");
+            options = options.withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef(runDir.toString()));
         }
         if (adminPort != null) {
-            all.add("troupe.admin.port=" + adminPort);
+            options = options.withValue("troupe.admin.port", ConfigValueFactory.fromAnyRef(adminPort));
         }
         if (target != null) {
-            all.add("troupe.train.target-return=" + target);
+            options = options.withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(target));
         }
-        Config config = configOptions.load("cartpole.conf", all);
+        Config config = configOptions.load("cartpole.conf", overrides, options, ConfigFactory.empty());
         TrainSettings settings = TrainSettings.fromConfig(config);
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
-        run.writeConfig(JobConfig.renderTroupe(config));
+        run.writeConfig(config);
         boolean reference = settings.algorithm().equals("ppo") && settings.mode().equals("reference");
         int envs = reference ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
         String where = settings.algorithm().equals("random") ? "" : reference ? ", reference loop"
@@ -84,16 +87,16 @@ final class TrainCommand implements Callable<Integer> {
         }, "troupe-train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (run) {
-            Map<String, Object> summary = settings.algorithm().equals("random")
-                    ? new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run()
-                    : settings.mode().equals("cluster")
-                    ? new EmbeddedClusterRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run()
-                    : new ReferencePpoRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run();
-            System.out.printf("%s after %,d env steps in %.1f s (%.1f s since the JVM started): solved=%s, mean "
-                            + "return (100) %.2f; summary in %s%n", summary.get("stop_reason"),
-                    (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
-                    (Double) summary.get("wall_s_since_jvm_start"), summary.get("solved"),
-                    (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
+            if (settings.algorithm().equals("random")) {
+                printResult(new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run(), run);
+            } else if (settings.mode().equals("cluster")) {
+                // the result is printed as soon as the run ends; the node then stops (agents, replay, the learner)
+                new EmbeddedClusterRun(settings, config, registry, run, ProgressLine.forStdout(), stop)
+                        .run(summary -> printResult(summary, run));
+            } else {
+                printResult(new ReferencePpoRun(settings, config, registry, run, ProgressLine.forStdout(), stop).run(),
+                        run);
+            }
         } finally {
             finished.countDown();
             if (!stop.get()) {
@@ -101,5 +104,14 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static void printResult(Map<String, Object> summary, RunDirectory run) {
+        System.out.printf("%s after %,d env steps in %.1f s (%.1f s since the JVM started): solved=%s, mean "
+                        + "return (100) %.2f; summary in %s%n", summary.get("stop_reason"),
+                (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
+                (Double) summary.get("wall_s_since_jvm_start"), summary.get("solved"),
+                (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
+        System.out.flush();
     }
 }

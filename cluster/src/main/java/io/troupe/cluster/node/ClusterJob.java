@@ -1,17 +1,20 @@
 package io.troupe.cluster.node;
 
-import io.troupe.cluster.run.RunMetrics;
-import io.troupe.cluster.run.TrainSettings;
 import ai.djl.Device;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
+import io.troupe.cluster.run.RunMetrics;
+import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
 import io.troupe.learners.LearnerSettings;
 import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
@@ -43,18 +46,26 @@ public final class ClusterJob {
     private ClusterJob() {
     }
 
+    /** The name of the agents' ShardedDaemonProcess (its region and keep-alive are named after it). */
+    public static final String AGENTS = "troupe-agents";
+
     /**
      * On top of the job config: the agents' env count; for PPO a queue table so every unroll is used once. The
      * embedded node and every {@code troupe node} use it, so all nodes of a job agree.
      */
-    public static String nodeConfig(TrainSettings settings) {
-        StringBuilder hocon = new StringBuilder();
-        hocon.append("troupe.agent.envs-per-agent = ").append(settings.envsPerAgent()).append('\n');
+    public static Config nodeConfig(TrainSettings settings) {
+        Config config = ConfigFactory.empty()
+                .withValue("troupe.agent.envs-per-agent", ConfigValueFactory.fromAnyRef(settings.envsPerAgent()));
         if (!settings.algorithm().equals("impala")) {
-            hocon.append("troupe.replay.table { sampler = fifo, remover = fifo, max-times-sampled = 1, max-size = ")
-                    .append(Math.max(2, settings.totalEnvs())).append(", rate-limiter.kind = queue }\n");
+            config = config
+                    .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("fifo"))
+                    .withValue("troupe.replay.table.remover", ConfigValueFactory.fromAnyRef("fifo"))
+                    .withValue("troupe.replay.table.max-times-sampled", ConfigValueFactory.fromAnyRef(1))
+                    .withValue("troupe.replay.table.max-size",
+                            ConfigValueFactory.fromAnyRef(Math.max(2, settings.totalEnvs())))
+                    .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("queue"));
         }
-        return hocon.toString();
+        return config;
     }
 
     /** Starts this node's part of the job; relative checkpoint directories resolve against {@code runPath}. */
@@ -75,7 +86,7 @@ public final class ClusterJob {
                 ? "impala" : "ppo", algorithm.equals("impala") ? configured.batchUnrolls() : agents * k,
                 configured.publishEvery(), configured.checkpointEvery(), checkpoints, configured.chunkBytes(),
                 configured.role(), configured.dropStaleRewards());
-        Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
+        Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
         // freely and its learner samples a replay table rather than one unroll per env copy
         AgentSettings agentSettings = algorithm.equals("impala") ? AgentSettings.fromConfig(node).actingFreely()
@@ -90,7 +101,7 @@ public final class ClusterJob {
                         .withSettings(ClusterSingletonSettings.create(system).withRole(configured.role())));
         ActorRef<Agent.Report> reports = system.systemActorOf(RunMetrics.adapter(metrics), "run-reports",
                 Props.empty());
-        ShardedDaemonProcess.get(system).init(Agent.Command.class, "troupe-agents", agents,
+        ShardedDaemonProcess.get(system).init(Agent.Command.class, AGENTS, agents,
                 i -> AgentHost.create(i, index -> new Agent.Spec("agent-" + index, index,
                         settings.seed() * 1000 + (long) index * k,
                         () -> registry.make(settings.env(), settings.envOverrides()),

@@ -1,10 +1,11 @@
 package io.troupe.cluster.node;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ddata.Flag;
@@ -28,8 +29,11 @@ public final class JobEnd {
     private JobEnd() {
     }
 
-    /** Leaves the cluster (and so ends this node) once the job is done; {@code onEnd} runs first. */
-    public static Behavior<Changed> follower(Runnable onEnd) {
+    /**
+     * Stops this node cleanly ({@link OrderedStop}: agents, replay, the learner, then it leaves the cluster) once the
+     * job is done; {@code onEnd} runs first.
+     */
+    public static Behavior<Changed> follower(Runnable onEnd, NodeTimeouts timeouts) {
         return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Changed, Flag> replicator) -> {
                     replicator.subscribe(KEY, Changed::new);
@@ -37,8 +41,8 @@ public final class JobEnd {
                         if (c.response() instanceof Replicator.Changed<Flag> changed
                                 && changed.get(KEY).enabled()) {
                             onEnd.run();
-                            CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem()))
-                                    .runAll(CoordinatedShutdown.clusterLeavingReason());
+                            OrderedStop.stopNode(ctx.getSystem(), timeouts,
+                                    CoordinatedShutdown.clusterLeavingReason());
                             return Behaviors.stopped();
                         }
                         return Behaviors.same();
@@ -46,12 +50,13 @@ public final class JobEnd {
                 }));
     }
 
-    /** Raises the flag on a majority of nodes (the others learn it by gossip). */
-    public static void announce(ActorSystem<?> system) throws Exception {
+    /** Raises the flag on a majority of nodes within {@code timeout} (the others learn it by gossip). */
+    public static void announce(ActorSystem<?> system, Duration timeout) throws Exception {
+        // the replicator answers within the write timeout (success or a timeout reply): the ask allows a second more
         AskPattern.<Replicator.Command, Replicator.UpdateResponse<Flag>>ask(DistributedData.get(system).replicator(),
-                replyTo -> new Replicator.Update<>(KEY, Flag.create(), new Replicator.WriteMajority(
-                        java.time.Duration.ofSeconds(5)), replyTo, Flag::switchOn),
-                java.time.Duration.ofSeconds(7), system.scheduler()).toCompletableFuture()
-                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+                replyTo -> new Replicator.Update<>(KEY, Flag.create(), new Replicator.WriteMajority(timeout), replyTo,
+                        Flag::switchOn),
+                timeout.plusSeconds(1), system.scheduler()).toCompletableFuture()
+                .get(timeout.plusSeconds(2).toMillis(), TimeUnit.MILLISECONDS);
     }
 }

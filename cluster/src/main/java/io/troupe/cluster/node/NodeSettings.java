@@ -3,6 +3,8 @@ package io.troupe.cluster.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +58,31 @@ public record NodeSettings(List<String> roles, String host, int port, List<Strin
             }
         }
         return new NodeSettings(r, host, port, seedList);
+    }
+
+    /**
+     * Refuses a node that would bind a non-loopback address without TLS unless {@code insecure}: cluster membership is
+     * the trust boundary (a member can write the reward registry and send any registered message), so on a network
+     * the nodes must authenticate each other.
+     */
+    public void requireTrustedTransport(boolean tls, boolean insecure) {
+        if (tls || insecure || isLoopback(host)) {
+            return;
+        }
+        throw new IllegalArgumentException("--host " + host + " is not a loopback address and --tls is not given: "
+                + "cluster membership is the trust boundary (any member can write the reward registry and send any "
+                + "registered message), so a node reachable from a network must use TLS with mutual authentication "
+                + "(--tls conf/tls.conf, certificates from scripts/tls-certs.sh). To run without it on a network you "
+                + "trust, add --insecure.");
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--host " + host + " is not an address or a host name that resolves "
+                    + "here: give an address of this machine");
+        }
     }
 
     /** The seed nodes as Artery addresses; this node itself when none were given. */

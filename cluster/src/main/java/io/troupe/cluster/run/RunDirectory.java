@@ -1,5 +1,7 @@
 package io.troupe.cluster.run;
 
+import com.typesafe.config.Config;
+import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.util.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -55,8 +58,9 @@ public final class RunDirectory implements AutoCloseable {
         return runId;
     }
 
-    public void writeConfig(String hocon) {
-        write("config.conf", hocon);
+    /** Writes {@code config.conf}: the resolved {@code troupe} settings, secrets redacted. */
+    public void writeConfig(Config config) {
+        write("config.conf", JobConfig.renderTroupe(config));
     }
 
     /** Appends one metrics line and flushes it, so a crash loses at most the line being written. */
@@ -78,8 +82,7 @@ public final class RunDirectory implements AutoCloseable {
         try {
             Path tmp = dir.resolve(name + ".tmp");
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(name), e);
         }
