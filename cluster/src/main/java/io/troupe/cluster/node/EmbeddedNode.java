@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -71,12 +70,11 @@ public final class EmbeddedNode {
 
     /**
      * Stops the node cleanly ({@link OrderedStop}: agents, replay, then the learner, which checkpoints, and the node) and
-     * waits for it, at most {@code troupe.node.terminate-timeout} past the stop stages.
+     * waits for it, at most {@code troupe.node.terminate-timeout} past the stop's stages.
      */
     public static void stop(ActorSystem<?> system) throws Exception {
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(system.settings().config());
-        OrderedStop.stopNode(system, timeouts, CoordinatedShutdown.clusterLeavingReason()).toCompletableFuture()
-                .get(timeouts.terminateTimeout().plus(timeouts.stopStageTimeout().multipliedBy(2)).toMillis(),
-                        TimeUnit.MILLISECONDS);
+        OrderedStop.stopAlone(system, timeouts).toCompletableFuture()
+                .get(OrderedStop.longest(timeouts).toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -2,7 +2,6 @@ package io.troupe.cluster.node;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -41,8 +40,7 @@ public final class JobEnd {
                         if (c.response() instanceof Replicator.Changed<Flag> changed
                                 && changed.get(KEY).enabled()) {
                             onEnd.run();
-                            OrderedStop.stopNode(ctx.getSystem(), timeouts,
-                                    CoordinatedShutdown.clusterLeavingReason());
+                            OrderedStop.leave(ctx.getSystem(), timeouts);
                             return Behaviors.stopped();
                         }
                         return Behaviors.same();
