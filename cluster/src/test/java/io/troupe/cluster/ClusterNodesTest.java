@@ -79,6 +79,11 @@ class ClusterNodesTest {
                     + nodes.log("b"));
             assertEquals(0, replayAndAgents.exitValue(), nodes.log("b"));
             assertTrue(nodes.log("b").contains("the job is done; leaving"), nodes.log("b"));
+            // the nodes stopped in order (agents, replay, learner, node): no sharding region waited out its timeout
+            for (String node : List.of("a", "b")) {
+                assertTrue(nodes.log(node).lines().noneMatch(l -> l.contains("Graceful shutdown of shard region timed "
+                        + "out") || l.contains("buffered messages")), node + ":\n" + nodes.log(node));
+            }
         }
     }
 

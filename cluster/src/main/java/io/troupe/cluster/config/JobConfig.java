@@ -92,12 +92,14 @@ public final class JobConfig {
 
     /** What replaces a secret's value wherever a config is written or shown. */
     public static final String REDACTED = "<redacted>";
-    private static final Pattern SECRET = Pattern.compile("(?i).*(token|password|secret|passphrase).*");
+    /** A key named {@code token}, {@code password}, ... or ending in {@code -token}, {@code -password}, .... */
+    private static final Pattern SECRET = Pattern.compile("(?i)(.*[-_])?(token|password|secret|passphrase)");
 
     /**
-     * {@code config} with the value of every key whose last part names a secret (the admin token, TLS key-store and
-     * trust-store passwords, anything called a secret or a passphrase) replaced by {@link #REDACTED}; empty values
-     * stay empty, so a reader can tell "not set" from "set".
+     * {@code config} with the string value of every key whose last part names a secret ({@code token},
+     * {@code key-store-password}, {@code key-password}, anything named or ending in {@code -token}, {@code -password},
+     * {@code -secret}, {@code -passphrase}) replaced by {@link #REDACTED}; empty values stay empty, so a reader can tell
+     * "not set" from "set". ({@code state-tokens}, a number, is no secret.)
      */
     public static Config redacted(Config config) {
         Config out = config;
@@ -105,7 +107,7 @@ public final class JobConfig {
             List<String> path = ConfigUtil.splitPath(e.getKey());
             boolean secret = SECRET.matcher(path.get(path.size() - 1)).matches();
             Object value = e.getValue().unwrapped();
-            if (secret && !(value instanceof String str && str.isEmpty())) {
+            if (secret && value instanceof String str && !str.isEmpty()) {
                 out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(REDACTED));
             }
         }
