@@ -92,7 +92,8 @@ class CommandOptionsTest {
         assertFalse(config.contains(token), config);
         assertFalse(config.contains("hunter2"), config);
         assertTrue(config.contains(JobConfig.REDACTED), config);
-        assertTrue(config.matches("(?s).*state-tokens\\s*=\\s*\\d+.*"), "a number named like a token stays: " + config);
+        assertTrue(config.matches("(?s).*state-tokens\\s*=\\s*\\d+.*"), "a number named like a token stays: "
+                + config);
         assertFalse((r.out() + r.err()).contains(token), "nor in the output");
     }
 

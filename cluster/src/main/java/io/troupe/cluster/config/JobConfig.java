@@ -65,7 +65,8 @@ public final class JobConfig {
             }
         }
         try {
-            return options.withFallback(over).withFallback(base).withFallback(underJob).withFallback(ConfigFactory.defaultReference())
+            return options.withFallback(over).withFallback(base).withFallback(underJob)
+                    .withFallback(ConfigFactory.defaultReference())
                     .resolve(ConfigResolveOptions.defaults());
         } catch (ConfigException e) {
             throw new IllegalArgumentException("config does not resolve: " + e.getMessage(), e);
@@ -98,8 +99,8 @@ public final class JobConfig {
     /**
      * {@code config} with the string value of every key whose last part names a secret ({@code token},
      * {@code key-store-password}, {@code key-password}, anything named or ending in {@code -token}, {@code -password},
-     * {@code -secret}, {@code -passphrase}) replaced by {@link #REDACTED}; empty values stay empty, so a reader can tell
-     * "not set" from "set". ({@code state-tokens}, a number, is no secret.)
+     * {@code -secret}, {@code -passphrase}) replaced by {@link #REDACTED}; empty values stay empty, so a reader can
+     * tell "not set" from "set". ({@code state-tokens}, a number, is no secret.)
      */
     public static Config redacted(Config config) {
         Config out = config;

@@ -31,7 +31,7 @@ public final class EmbeddedNode {
     private EmbeddedNode() {
     }
 
-    /** The embedded node's settings with {@code hocon} (a test's or a benchmark's text) on top, over {@code fallback}. */
+    /** The embedded node's settings with {@code hocon} (HOCON of a test or a bench) on top, over {@code fallback}. */
     public static Config config(String hocon, Config fallback) {
         return config(ConfigFactory.parseString(hocon), fallback);
     }
@@ -69,8 +69,8 @@ public final class EmbeddedNode {
     }
 
     /**
-     * Stops the node cleanly ({@link OrderedStop}: agents, replay, then the learner, which checkpoints, and the node) and
-     * waits for it, at most {@code troupe.node.terminate-timeout} past the stop's stages.
+     * Stops the node cleanly ({@link OrderedStop}: agents, replay, then the learner, which checkpoints, and the node)
+     * and waits for it, at most {@code troupe.node.terminate-timeout} past the stop's stages.
      */
     public static void stop(ActorSystem<?> system) throws Exception {
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(system.settings().config());

@@ -32,7 +32,7 @@ import org.apache.pekko.pattern.Patterns;
  * stop moves on.
  */
 public final class OrderedStop {
-    /** The region and the keep-alive pinger of {@link ClusterJob}'s agents (a ShardedDaemonProcess), as Pekko names them. */
+    /** The region and keep-alive pinger of {@link ClusterJob}'s agents (a ShardedDaemonProcess) as Pekko names them. */
     private static final String AGENTS_REGION = "sharded-daemon-process-" + ClusterJob.AGENTS;
     private static final String AGENTS_PINGER = "/system/ShardedDaemonProcessKeepAlive-" + ClusterJob.AGENTS;
     /** The replay keep-alive {@link ReplaySharding} starts on replay nodes. */
