@@ -172,7 +172,7 @@ public final class NodeLifecycle {
                     run.path().resolve("summary.json"));
             System.out.flush();
             if (!shutdown.getShutdownReason().isPresent()) {
-                JobEnd.announce(system, timeouts.jobEndWriteTimeout());
+                JobEnd.announce(system, timeouts);
             }
         }
     }

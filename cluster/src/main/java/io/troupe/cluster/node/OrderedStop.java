@@ -79,12 +79,21 @@ public final class OrderedStop {
         return system.getWhenTerminated().thenApply(t -> Done.getInstance());
     }
 
-    /** The keep-alives, the agents, the replay shards and the learner of this node, in that order. */
-    static CompletionStage<Done> stopJob(ActorSystem<?> system, NodeTimeouts timeouts) {
+    /**
+     * The first stage alone: this node's agents (their keep-alive, then their region). A cluster stops every node's
+     * agents before any node stops its replay shards ({@link JobEnd}); stopping them again later does nothing.
+     */
+    public static CompletionStage<Done> stopAgents(ActorSystem<?> system, NodeTimeouts timeouts) {
         Duration stage = timeouts.stopStageTimeout();
         return stopActor(system, AGENTS_PINGER, "the agents' keep-alive", stage)
+                .thenCompose(d -> shutDownRegion(system, AGENTS_REGION, "the agents", stage));
+    }
+
+    /** The agents, then the replay shards (their keep-alive, then their region), then the learner of this node. */
+    static CompletionStage<Done> stopJob(ActorSystem<?> system, NodeTimeouts timeouts) {
+        Duration stage = timeouts.stopStageTimeout();
+        return stopAgents(system, timeouts)
                 .thenCompose(d -> stopActor(system, REPLAY_KEEP_ALIVE, "the replay keep-alive", stage))
-                .thenCompose(d -> shutDownRegion(system, AGENTS_REGION, "the agents", stage))
                 .thenCompose(d -> shutDownRegion(system, ReplaySharding.ENTITY_KEY.name(), "the replay shards", stage))
                 .thenCompose(d -> stopActor(system, LEARNER, "the learner", stage));
     }
