@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterEach;
@@ -128,8 +129,9 @@ class JobDriverTest {
         assertEquals("interrupted", summary.get("stop_reason"), summary.toString());
         String log = printed.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("the run-metrics singleton does not answer yet"), log);
-        assertTrue(Files.exists(Files.list(dir).findFirst().orElseThrow().resolve("summary.json")),
-                "the summary was written");
+        try (Stream<Path> runs = Files.list(dir)) {
+            assertTrue(Files.exists(runs.findFirst().orElseThrow().resolve("summary.json")), "the summary was written");
+        }
     }
 
     @Test
