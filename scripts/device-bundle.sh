@@ -10,7 +10,7 @@ jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.
 (cd cluster && mvn -B -q -o dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=/tmp/troupe-learners.cp)
 cp core/target/troupe-core-*.jar learners/target/troupe-learners-*.jar .devbundle/lib/
 tr ':' '\n' < /tmp/troupe-learners.cp \
-  | grep -E '/(api-|pytorch-engine-|pytorch-jni-|gson-|jna-|slf4j-api-|logback-classic-|logback-core-|commons-compress-|config-)[0-9]' \
+  | grep -E '/(api-|pytorch-engine-|pytorch-jni-|gson-|jna-|slf4j-api-|logback-classic-|logback-core-|commons-compress-|config-|jackson-core-|jackson-databind-|jackson-annotations-)[0-9]' \
   | xargs -I{} cp {} .devbundle/lib/
 cat > .devbundle/conf/logback.xml <<'XML'
 <configuration>

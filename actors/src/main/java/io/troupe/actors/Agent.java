@@ -1,19 +1,22 @@
 package io.troupe.actors;
 
-import io.troupe.core.ObservationBatch;
+import io.troupe.actors.acting.ActingStep;
+import io.troupe.actors.acting.PolicyLagGate;
+import io.troupe.actors.acting.UnrollBuffer;
+import io.troupe.actors.reward.RewardFollower;
+import io.troupe.core.CrossNode;
 import io.troupe.core.Policy;
 import io.troupe.core.PolicyWeights;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.Unroll;
+import io.troupe.core.space.Discrete;
 import io.troupe.environments.Env;
 import io.troupe.environments.VectorEnv;
-import io.troupe.actors.reward.RewardFollower;
 import io.troupe.environments.reward.FeatureSource;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.replay.shard.ReplayProducer;
-import io.troupe.transport.weights.WeightsFetcher;
-import java.time.Duration;
-import java.util.ArrayList;
+import io.troupe.transport.weights.NodeWeights;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -24,12 +27,13 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 
 /**
@@ -41,12 +45,16 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  * only on recent enough weights, waiting at most {@code policy-wait-timeout} for them (synchronous PPO). It runs on its
  * own dispatcher; a failure restarts it (supervision) with the running episodes counted as aborted and reported.
  *
+ * <p>The actor only sequences pure parts: the {@link ActingStep} (sample, log-probability, value, truncation value),
+ * the {@link UnrollBuffer} it records into, and the {@link PolicyLagGate}; its {@link AgentState} says which message it
+ * waits for. Reward versions reach its {@link RewardShaper} as messages from its {@link RewardFollower}.
+ *
  * <p>State lost on restart or rebalance: the unfinished unroll and episodes (reported as aborted). Unrolls already
  * handed to the producer are resent by reliable delivery unless the node itself died.
  */
 public final class Agent extends AbstractBehavior<Agent.Command> {
 
-    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, RewardReady, SetPaused,
+    public sealed interface Command permits Tick, WeightsArrived, GetStats, Stored, Stop, FromRewardFollower, SetPaused,
             PolicyWaitOver {
     }
 
@@ -58,11 +66,12 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "troupe-agents");
 
     /** Pauses (stops stepping; nothing is lost, the env copies wait mid-episode) or resumes the agent. */
-    public record SetPaused(boolean paused) implements Command, io.troupe.core.CrossNode {
+    public record SetPaused(boolean paused) implements Command, CrossNode {
     }
 
-    /** The registry's active reward is known and offered to the env copies: acting may start. */
-    private record RewardReady(RewardFollower.Ready ready) implements Command, NoSerializationVerificationNeeded {
+    /** A reward version to offer, the first read done (acting may start), or a version this node refused. */
+    private record FromRewardFollower(RewardFollower.Event event)
+            implements Command, NoSerializationVerificationNeeded {
     }
 
     /** Stops the agent (its host uses it when sharding moves or stops it). */
@@ -76,27 +85,28 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
     }
 
-    public record GetStats(ActorRef<Stats> replyTo) implements Command, io.troupe.core.CrossNode {
+    public record GetStats(ActorRef<Stats> replyTo) implements Command, CrossNode {
     }
 
     /**
      * An agent's counters; {@code rewardVersion} is the version its env copies switch to (some may still finish an
-     * episode under the previous one), {@code rewardFallbacks} how many reward versions failed on it.
+     * episode under the previous one), {@code rewardFallbacks} how many reward versions failed on it; {@code state} is
+     * an {@link AgentState}'s label (what the admin API shows; {@link #agentState()} reads it back).
      */
     public record Stats(String agentId, long steps, long episodes, long unrollsSent, long policyVersion,
                         long rewardVersion, long rewardFallbacks, int index, String envId, String state,
                         long confirmedUnrolls)
-            implements io.troupe.core.CrossNode {
-        /**
-         * States: starting (waiting for the reward registry), acting, waiting-for-replay, waiting-for-policy (the
-         * policy-lag bound), paused.
-         */
-        public static final java.util.List<String> STATES = java.util.List.of("starting", "acting",
-                "waiting-for-replay", "waiting-for-policy", "paused");
+            implements CrossNode {
+        /** Every state's label: starting, acting, waiting-for-replay, waiting-for-policy, paused. */
+        public static final List<String> STATES = Arrays.stream(AgentState.values()).map(AgentState::label).toList();
+
+        public AgentState agentState() {
+            return AgentState.ofLabel(state);
+        }
     }
 
     /** What an agent reports about an episode: ended normally, or aborted by a failure. Crosses nodes. */
-    public sealed interface Report extends io.troupe.core.CrossNode permits EpisodeEnded, Aborted, RewardEvent {
+    public sealed interface Report extends CrossNode permits EpisodeEnded, Aborted, RewardEvent {
     }
 
     /**
@@ -128,28 +138,25 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private final Spec spec;
     private final VectorEnv envs;
     private final Policy policy;
-    private final SplittableRandom rng;
+    private final ActingStep acting;
+    private final UnrollBuffer unrolls;
+    private final PolicyLagGate lagGate;
+    private final RewardShaper shaper;
     private final ActorRef<ReplayProducer.Command> producer;
+    private final ActorRef<ReplayProducer.Confirmed> stored;
     private final String producerId;
     private final String shardId;
     private final int k;
-    private final int t;
-    private final List<ObservationBatch> obs = new ArrayList<>();
-    private final int[][] actions;
-    private final float[][] rewards;
-    private final boolean[][] terminated;
-    private final boolean[][] truncated;
-    private final float[][] logProbs;
-    private final float[][] values;
-    /** The behaviour value of the final observation where a time limit cut an episode off (0 elsewhere). */
-    private final float[][] truncationValues;
-    private final float[][] logits;
-    private final int[] stepActions;
-    private final RewardShaper shaper;
-    private final long[] unrollRewardVersion;
-    private boolean started;
-    private final double[] probs;
-    private int step;
+    /** The reward version of each copy's reward at the current step. */
+    private final long[] stepRewardVersions;
+    private AgentState state = AgentState.STARTING;
+    /** Paused by an admin: on top of the state, which resumes when the pause ends. */
+    private boolean pausedByAdmin;
+    /** The policy-lag wait timed out: the next unroll starts without the bound. */
+    private boolean policyWaitExpired;
+    private long policyWaitId;
+    /** A Tick is on its way: at most one at a time. */
+    private boolean tickQueued;
     private long unrollSeq;
     private long policyVersion = -1;
     /** The version that acted at the current unroll's first step. */
@@ -158,46 +165,21 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private long steps;
     private long episodes;
     private int unconfirmed;
-    /** Replay holds max-unconfirmed-batches of ours: wait for it (backpressure). */
-    private boolean waitingForReplay;
-    /** Versions that started this agent's last max-policy-lag + 1 unrolls, oldest first. */
-    private final java.util.ArrayDeque<Long> unrollStartVersions = new java.util.ArrayDeque<>();
-    /** Waiting for a version newer than the oldest of unrollStartVersions (max-policy-lag). */
-    private boolean waitingForPolicy;
-    /** The wait timed out: the next unroll starts without the bound. */
-    private boolean policyWaitExpired;
-    private long policyWaitId;
-    /** Paused by an admin. */
-    private boolean pausedByAdmin;
-    /** A Tick is on its way: at most one at a time. */
-    private boolean tickQueued;
     /** Unrolls 0..confirmedUnrolls-1 of this incarnation are stored in replay (confirmed by reliable delivery). */
     private long confirmedUnrolls;
-    private final ActorRef<ReplayProducer.Confirmed> stored;
 
     private Agent(ActorContext<Command> context, Spec spec) {
         super(context);
         this.spec = spec;
         AgentSettings s = spec.settings();
         this.k = s.envsPerAgent();
-        this.t = s.unrollLength();
         this.envs = VectorEnv.of(spec.envFactory(), k);
         this.policy = spec.policyFactory().get();
-        this.rng = new SplittableRandom(spec.seed());
-        int numActions = ((io.troupe.core.space.Discrete) envs.spec().actionSpace()).n();
-        this.actions = new int[k][t];
-        this.rewards = new float[k][t];
-        this.terminated = new boolean[k][t];
-        this.truncated = new boolean[k][t];
-        this.logProbs = new float[k][t];
-        this.values = new float[k][t];
-        this.truncationValues = new float[k][t];
-        this.logits = new float[k][t * numActions];
-        this.stepActions = new int[k];
-        this.probs = new double[numActions];
-        for (int e = 0; e < k; e++) {
-            obs.add(ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
-        }
+        this.acting = new ActingStep(policy, envs, new SplittableRandom(spec.seed()));
+        this.unrolls = new UnrollBuffer(envs.spec().observationSpace(), k, s.unrollLength(),
+                ((Discrete) envs.spec().actionSpace()).n());
+        this.lagGate = new PolicyLagGate(s.maxPolicyLag());
+        this.stepRewardVersions = new long[k];
         this.shaper = new RewardShaper(FeatureSource.of(envs.env(0)), k, s.rewardSwitchAt(),
                 RewardShaper.Version.ENV);
         shaper.setFallbackListener((failed, fallback, reason) -> {
@@ -208,30 +190,22 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         envs.setRewardShaper(shaper);
         envs.setEpisodeListener((i, ret, len, term, success) -> {
             episodes++;
-            if (spec.reports() != null) {
-                spec.reports().tell(new EpisodeEnded(spec.agentId(), ret, len, success, policyVersion,
-                        shaper.rewardVersion(i), shaper.episodeReturn(i)));
-            }
+            report(new EpisodeEnded(spec.agentId(), ret, len, success, policyVersion, shaper.rewardVersion(i),
+                    shaper.episodeReturn(i)));
         });
-        this.unrollRewardVersion = new long[k];
-        java.util.Arrays.fill(unrollRewardVersion, Long.MAX_VALUE);
         envs.reset(spec.seed());
         this.producerId = spec.agentId() + "-" + UUID.randomUUID(); // unique per incarnation: shards dedupe on it
         this.shardId = "replay-" + Math.floorMod(spec.index(), s.replayShards());
-        this.producer = context.spawn(ReplayProducer.create(producerId, spec.replay(), Duration.ofMinutes(10)),
+        this.producer = context.spawn(ReplayProducer.create(producerId, spec.replay(), s.confirmTimeout()),
                 "producer");
         ActorRef<PolicyWeights> weights = context.messageAdapter(PolicyWeights.class, WeightsArrived::new);
-        ActorRef<WeightsFetcher.Command> fetcher = context.spawn(WeightsFetcher.create(weights, Duration.ofSeconds(5)),
-                "weights");
-        fetcher.tell(WeightsFetcher.FetchLatest.INSTANCE);
+        NodeWeights.get(context.getSystem()).subscribe(weights); // one fetcher per node, shared by its agents
         this.stored = context.messageAdapter(ReplayProducer.Confirmed.class, Stored::new);
-        context.getSystem().receptionist().tell(
-                org.apache.pekko.actor.typed.receptionist.Receptionist.register(SERVICE_KEY, context.getSelf()));
-        // act once the registry's active reward is known (a local read: no network round trip)
-        context.spawn(RewardFollower.create(envs.spec().id(), shaper,
-                context.messageAdapter(RewardFollower.Ready.class, RewardReady::new),
-                refused -> report(new RewardEvent(spec.agentId(), envs.spec().id(), refused.spec().version(),
-                        shaper.offeredVersion(), refused.reason()))), "reward");
+        context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+        // act once the registry's active reward is known (a local read: no network round trip); the follower sends
+        // versions here, and only this actor's thread touches the shaper
+        context.spawn(RewardFollower.create(envs.spec().id(), shaper.variables(),
+                context.messageAdapter(RewardFollower.Event.class, FromRewardFollower::new)), "reward");
     }
 
     private void report(Report r) {
@@ -240,9 +214,15 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         }
     }
 
-    private Behavior<Command> onRewardReady() {
-        if (!started) {
-            started = true;
+    private Behavior<Command> onRewardFollower(FromRewardFollower m) {
+        RewardFollower.Event event = m.event();
+        if (event instanceof RewardFollower.Offered o) {
+            shaper.offer(o.version());
+        } else if (event instanceof RewardFollower.Refused r) {
+            report(new RewardEvent(spec.agentId(), envs.spec().id(), r.spec().version(), shaper.offeredVersion(),
+                    r.reason()));
+        } else if (event instanceof RewardFollower.Ready && state == AgentState.STARTING) {
+            state = AgentState.ACTING;
             // the copies were reset before the version was known: their first episode starts under it
             for (int i = 0; i < k; i++) {
                 shaper.started(i, envs.env(i), envs.observations());
@@ -269,61 +249,68 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
-                .onMessage(RewardReady.class, r -> onRewardReady())
-                .onMessage(WeightsArrived.class, w -> {
-                    pending = w.weights(); // applied at the next step boundary
-                    if (waitingForPolicy && !mustWaitForPolicy()) {
-                        waitingForPolicy = false;
-                        tick();
-                    }
-                    return this;
-                })
-                .onMessage(PolicyWaitOver.class, o -> {
-                    if (waitingForPolicy && o.waitId() == policyWaitId) {
-                        // act one unroll with what we have: the learner is slow, restarted from an older checkpoint,
-                        // or lost the data it was to train on (its node died after sampling it)
-                        waitingForPolicy = false;
-                        policyWaitExpired = true;
-                        getContext().getLog().debug("agent {}: no newer policy than {} within {}; acting on",
-                                spec.agentId(), policyVersion, spec.settings().policyWaitTimeout());
-                        tick();
-                    }
-                    return this;
-                })
-                .onMessage(Stored.class, c -> {
-                    unconfirmed--;
-                    if (c.confirmed().ok()) { // one shard, confirmed in order: every unroll below the tag is stored
-                        confirmedUnrolls = Math.max(confirmedUnrolls, c.confirmed().tag());
-                    }
-                    if (waitingForReplay && unconfirmed < spec.settings().maxUnconfirmed()) {
-                        waitingForReplay = false; // replay made room: act again
-                        tick();
-                    }
-                    return this;
-                })
+                .onMessage(FromRewardFollower.class, this::onRewardFollower)
+                .onMessage(WeightsArrived.class, this::onWeights)
+                .onMessage(PolicyWaitOver.class, this::onPolicyWaitOver)
+                .onMessage(Stored.class, this::onStored)
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-                .onMessage(SetPaused.class, p -> {
-                    pausedByAdmin = p.paused();
-                    if (!pausedByAdmin && started && !waitingForReplay && !waitingForPolicy) {
-                        tick();
-                    }
-                    return this;
-                })
-                .onMessage(GetStats.class, g -> {
-                    String state = !started ? "starting" : pausedByAdmin ? "paused"
-                            : waitingForReplay ? "waiting-for-replay" : waitingForPolicy ? "waiting-for-policy"
-                            : "acting";
-                    g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion,
-                            shaper.offeredVersion(), shaper.fallbacks(), spec.index(), envs.spec().id(), state,
-                            confirmedUnrolls));
-                    return this;
-                })
+                .onMessage(SetPaused.class, this::onSetPaused)
+                .onMessage(GetStats.class, this::onGetStats)
                 .onSignal(PostStop.class, s -> {
                     policy.close();
                     envs.close();
                     return this;
                 })
                 .build();
+    }
+
+    private Behavior<Command> onWeights(WeightsArrived w) {
+        pending = w.weights(); // applied at the next step boundary
+        if (state == AgentState.WAITING_FOR_POLICY && !lagGate.mustWait(newestVersion())) {
+            state = AgentState.ACTING;
+            tick();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onPolicyWaitOver(PolicyWaitOver o) {
+        if (state == AgentState.WAITING_FOR_POLICY && o.waitId() == policyWaitId) {
+            // act one unroll with what we have: the learner is slow, restarted from an older checkpoint, or lost the
+            // data it was to train on (its node died after sampling it)
+            state = AgentState.ACTING;
+            policyWaitExpired = true;
+            getContext().getLog().debug("agent {}: no newer policy than {} within {}; acting on", spec.agentId(),
+                    policyVersion, spec.settings().policyWaitTimeout());
+            tick();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onStored(Stored c) {
+        unconfirmed--;
+        if (c.confirmed().ok()) { // one shard, confirmed in order: every unroll below the tag is stored
+            confirmedUnrolls = Math.max(confirmedUnrolls, c.confirmed().tag());
+        }
+        if (state == AgentState.WAITING_FOR_REPLAY && unconfirmed < spec.settings().maxUnconfirmed()) {
+            state = AgentState.ACTING; // replay made room: act again
+            tick();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSetPaused(SetPaused p) {
+        pausedByAdmin = p.paused();
+        if (!pausedByAdmin && state == AgentState.ACTING) {
+            tick();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onGetStats(GetStats g) {
+        AgentState shown = state != AgentState.STARTING && pausedByAdmin ? AgentState.PAUSED : state;
+        g.replyTo().tell(new Stats(spec.agentId(), steps, episodes, unrollSeq, policyVersion, shaper.offeredVersion(),
+                shaper.fallbacks(), spec.index(), envs.spec().id(), shown.label(), confirmedUnrolls));
+        return this;
     }
 
     /** Queues the next step unless one is queued already or an admin paused the agent. */
@@ -336,12 +323,12 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
 
     private Behavior<Command> onTick() {
         tickQueued = false;
-        if (pausedByAdmin) {
-            return this; // resumed by SetPaused(false)
+        if (pausedByAdmin || state != AgentState.ACTING) {
+            return this; // resumed by SetPaused(false), or by what the state waits for
         }
-        if (step == 0) {
-            if (!policyWaitExpired && mustWaitForPolicy()) {
-                waitingForPolicy = true; // resumed by newer weights, or by the timeout
+        if (unrolls.step() == 0) {
+            if (!policyWaitExpired && lagGate.mustWait(newestVersion())) {
+                state = AgentState.WAITING_FOR_POLICY; // resumed by newer weights, or by the timeout
                 getContext().scheduleOnce(spec.settings().policyWaitTimeout(), getContext().getSelf(),
                         new PolicyWaitOver(++policyWaitId));
                 return this;
@@ -351,32 +338,22 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         try {
             actOneStep();
         } catch (RuntimeException e) {
-            if (spec.reports() != null) {
-                spec.reports().tell(new Aborted(spec.agentId(), k, e.toString()));
-            }
+            report(new Aborted(spec.agentId(), k, e.toString()));
             getContext().getLog().error("agent {} failed; restarting with {} episodes aborted", spec.agentId(), k, e);
             throw e;
         }
         if (unconfirmed >= spec.settings().maxUnconfirmed()) {
             // replay is full (its rate limiter holds our batches): wait for it, not for the learner
-            waitingForReplay = true;
+            state = AgentState.WAITING_FOR_REPLAY;
         } else {
             tick();
         }
         return this;
     }
 
-    /** Whether the next unroll would start on a version the policy-lag bound does not allow yet. */
-    private boolean mustWaitForPolicy() {
-        int maxLag = spec.settings().maxPolicyLag();
-        if (maxLag < 0) {
-            return false;
-        }
-        long newest = pending != null ? Math.max(policyVersion, pending.version()) : policyVersion;
-        if (newest < 0) {
-            return true; // no published version yet: the learner's first one is what its first batch is measured by
-        }
-        return unrollStartVersions.size() > maxLag && newest <= unrollStartVersions.peekFirst();
+    /** The newest version the agent holds or has received (-1: none yet). */
+    private long newestVersion() {
+        return pending != null ? Math.max(policyVersion, pending.version()) : policyVersion;
     }
 
     private void actOneStep() {
@@ -392,65 +369,29 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
                         spec.agentId(), w.version(), w.modelId(), policy.modelId(), e.getMessage());
             }
         }
-        if (step == 0) {
+        if (unrolls.step() == 0) {
             unrollPolicyVersion = policyVersion; // the unroll's tag: the oldest version that acted in it
         }
-        Policy.Evaluation eval = policy.evaluate(envs.observations());
-        int n = eval.actions();
-        for (int e = 0; e < k; e++) {
-            envs.observations().copyRow(e, obs.get(e), step);
-            int a = io.troupe.core.Categorical.sample(eval.logits(), e * n, n, probs, rng);
-            stepActions[e] = a;
-            actions[e][step] = a;
-            logProbs[e][step] = (float) Math.log(probs[a]);
-            values[e][step] = eval.values()[e];
-            System.arraycopy(eval.logits(), e * n, logits[e], step * n, n);
-        }
-        envs.step(stepActions);
+        unrolls.observe(envs.observations());
+        ActingStep.Acted acted = acting.act();
         steps += k;
-        boolean anyCutOff = false;
         for (int e = 0; e < k; e++) {
-            rewards[e][step] = (float) envs.rewards()[e];
-            unrollRewardVersion[e] = Math.min(unrollRewardVersion[e], shaper.rewardVersion(e));
-            terminated[e][step] = envs.terminated()[e];
-            truncated[e][step] = envs.truncated()[e];
-            truncationValues[e][step] = 0f;
-            anyCutOff |= truncated[e][step] && !terminated[e][step];
+            stepRewardVersions[e] = shaper.rewardVersion(e);
         }
-        if (anyCutOff) { // a time limit ended an episode: value its final observation, so the learner can bootstrap
-            float[] finalValues = policy.evaluate(envs.finalObservations()).values();
-            for (int e = 0; e < k; e++) {
-                if (truncated[e][step] && !terminated[e][step]) {
-                    truncationValues[e][step] = finalValues[e];
-                }
-            }
-        }
-        step++;
-        if (step == t) {
+        unrolls.record(acted, stepRewardVersions);
+        if (unrolls.full()) {
             sendUnrolls();
-            step = 0;
         }
     }
 
     private void sendUnrolls() {
-        unrollStartVersions.addLast(unrollPolicyVersion);
-        while (unrollStartVersions.size() > Math.max(0, spec.settings().maxPolicyLag()) + 1) {
-            unrollStartVersions.removeFirst();
-        }
-        List<Unroll> unrolls = new ArrayList<>(k);
-        for (int e = 0; e < k; e++) {
-            envs.observations().copyRow(e, obs.get(e), t);
-            unrolls.add(new Unroll(spec.agentId(), unrollSeq++, obs.get(e), actions[e].clone(), new float[0],
-                    rewards[e].clone(), terminated[e].clone(), truncated[e].clone(), logits[e].clone(),
-                    logProbs[e].clone(), values[e].clone(), unrollPolicyVersion, unrollRewardVersion[e],
-                    truncationValues[e].clone()));
-            unrollRewardVersion[e] = Long.MAX_VALUE;
-            obs.set(e, ObservationBatch.forSpace(envs.spec().observationSpace(), t + 1));
-        }
-        for (ExperienceBatch batch : ExperienceBatch.split(unrolls, spec.settings().maxMessageBytes())) {
+        lagGate.unrollDone(unrollPolicyVersion);
+        List<Unroll> batch = unrolls.drain(spec.agentId(), unrollSeq, unrollPolicyVersion, envs.observations());
+        unrollSeq += batch.size();
+        for (ExperienceBatch part : ExperienceBatch.split(batch, spec.settings().maxMessageBytes())) {
             // the tag: one past the batch's last unroll, so a confirmation says every earlier unroll is stored
-            long tag = ((Unroll) batch.items().get(batch.items().size() - 1)).sequence() + 1;
-            producer.tell(new ReplayProducer.Send(shardId, batch, tag, stored));
+            long tag = ((Unroll) part.items().get(part.items().size() - 1)).sequence() + 1;
+            producer.tell(new ReplayProducer.Send(shardId, part, tag, stored));
             unconfirmed++;
         }
     }

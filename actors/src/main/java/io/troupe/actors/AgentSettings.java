@@ -3,6 +3,7 @@ package io.troupe.actors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.troupe.environments.reward.RewardShaper;
+import java.time.Duration;
 
 /**
  * The {@code troupe.agent} settings, read once and validated (errors name the key).
@@ -21,12 +22,17 @@ import io.troupe.environments.reward.RewardShaper;
  *                         produced it (policy lag 0). The agent waits for weights at most {@code policyWaitTimeout},
  *                         then acts with what it has
  * @param policyWaitTimeout the longest such a wait lasts (the agent never stalls on a slow or missing learner)
+ * @param confirmTimeout   how long the agent's replay producer waits for a batch to be confirmed stored before
+ *                         reporting it unconfirmed (reliable delivery still resends it)
  */
 public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes,
                             int maxUnconfirmed, RewardShaper.SwitchAt rewardSwitchAt, int maxPolicyLag,
-                            java.time.Duration policyWaitTimeout) {
+                            Duration policyWaitTimeout, Duration confirmTimeout) {
     /** The dispatcher agents run on (DJL inference happens inside the agent). */
     public static final String DISPATCHER = "troupe.agent.dispatcher";
+    /** reference.conf's {@code policy-wait-timeout} and {@code confirm-timeout}. */
+    public static final Duration POLICY_WAIT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration CONFIRM_TIMEOUT = Duration.ofMinutes(10);
 
     public AgentSettings {
         if (envsPerAgent < 1 || unrollLength < 1 || replayShards < 1) {
@@ -41,26 +47,37 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
             throw new IllegalArgumentException("troupe.agent.max-policy-lag must be -1 (off) or >= 0, got "
                     + maxPolicyLag);
         }
-        if (policyWaitTimeout.isNegative() || policyWaitTimeout.isZero()) {
-            throw new IllegalArgumentException("troupe.agent.policy-wait-timeout must be > 0, got "
-                    + policyWaitTimeout);
-        }
+        positive("policy-wait-timeout", policyWaitTimeout);
+        positive("confirm-timeout", confirmTimeout);
         if (maxMessageBytes < 4096) {
             throw new IllegalArgumentException("troupe.agent.max-message-bytes must be >= 4096, got " + maxMessageBytes);
         }
     }
 
-    /** Settings that let the agent act freely (no policy-lag bound). */
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("troupe.agent." + key + " must be a positive duration, got " + d);
+        }
+    }
+
+    /** Settings with reference.conf's confirm timeout. */
+    public AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes, int maxUnconfirmed,
+                         RewardShaper.SwitchAt rewardSwitchAt, int maxPolicyLag, Duration policyWaitTimeout) {
+        this(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed, rewardSwitchAt, maxPolicyLag,
+                policyWaitTimeout, CONFIRM_TIMEOUT);
+    }
+
+    /** Settings that let the agent act freely (no policy-lag bound), with reference.conf's timeouts. */
     public AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes, int maxUnconfirmed,
                          RewardShaper.SwitchAt rewardSwitchAt) {
         this(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed, rewardSwitchAt, -1,
-                java.time.Duration.ofSeconds(2));
+                POLICY_WAIT_TIMEOUT);
     }
 
     /** These settings with agents acting freely (no policy-lag bound): for off-policy learners such as IMPALA. */
     public AgentSettings actingFreely() {
         return new AgentSettings(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed,
-                rewardSwitchAt, -1, policyWaitTimeout);
+                rewardSwitchAt, -1, policyWaitTimeout, confirmTimeout);
     }
 
     public static AgentSettings fromConfig(Config root) {
@@ -70,7 +87,7 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
                     root.getInt("troupe.replay.shards"), root.getInt("troupe.replay.max-message-bytes"),
                     c.getInt("max-unconfirmed-batches"),
                     RewardShaper.SwitchAt.parse(root.getString("troupe.reward.switch-at")), c.getInt("max-policy-lag"),
-                    c.getDuration("policy-wait-timeout"));
+                    c.getDuration("policy-wait-timeout"), c.getDuration("confirm-timeout"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.agent: " + e.getMessage(), e);
         }

@@ -3,11 +3,16 @@ package io.troupe.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.run.Algorithm;
+import io.troupe.cluster.run.JobSnapshot;
+import io.troupe.cluster.run.MetricsLine;
+import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.environments.EnvRegistry;
 import java.net.URI;
@@ -36,13 +41,13 @@ class AdminApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Config config = EmbeddedNode.config("", com.typesafe.config.ConfigFactory.load());
+        Config config = EmbeddedNode.config("", ConfigFactory.load());
         system = EmbeddedNode.start("admin-test", config);
         EnvRegistry envs = EnvRegistry.defaults();
         server = AdminServer.start(system, new AdminSettings(0, "127.0.0.1", Optional.of(TOKEN), 500,
-                Duration.ofSeconds(3)), envs, () -> Map.of("env_steps", 42L));
+                Duration.ofSeconds(3)), envs, AdminApiTest::job);
         tokenless = AdminServer.start(system, new AdminSettings(0, "127.0.0.1", Optional.empty(), 500,
-                Duration.ofSeconds(3)), envs, Map::of);
+                Duration.ofSeconds(3)), envs, () -> JobSnapshot.node("test"));
     }
 
     @AfterAll
@@ -52,7 +57,15 @@ class AdminApiTest {
         EmbeddedNode.stop(system);
     }
 
-    private record Answer(int status, JsonObject body) {
+    /** A job 42 steps in, with one reward version's returns. */
+    static JobSnapshot job() {
+        MetricsLine line = new MetricsLine(1.5, 42, 3, 21.0, null, 28, 1, 1, 0, 0, 0,
+                Map.of("0", new io.troupe.cluster.run.VersionReturns(3, 21.0, 21.0)), 0,
+                Map.of("losses/policy_loss", 0.25));
+        return new JobSnapshot("CartPole-v1-ppo-s1-test", "CartPole-v1", Algorithm.PPO, RunMode.CLUSTER, null, line);
+    }
+
+    private record Answer(int status, JsonNode body) {
     }
 
     private static Answer call(AdminServer s, String method, String path, String body, String token) throws Exception {
@@ -62,16 +75,17 @@ class AdminApiTest {
         }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), JsonParser.parseString(r.body()).getAsJsonObject());
+        return new Answer(r.statusCode(), JsonCodec.readTree(r.body(), "the answer"));
     }
 
     private static long active() throws Exception {
-        return call(server, "GET", "/troupe/rewards/CartPole-v1", null, null).body().get("active").getAsLong();
+        return call(server, "GET", "/troupe/rewards/CartPole-v1", null, null).body().get("active").asLong();
     }
 
     private static void assertError(Answer a, int status, String fragment) {
         assertEquals(status, a.status(), a.toString());
-        assertTrue(a.body().get("error").getAsString().contains(fragment), a.body().toString());
+        assertTrue(!fragment.isBlank(), "an empty fragment matches every message");
+        assertTrue(a.body().get("error").asText().contains(fragment), a.body().toString());
     }
 
     @Test
@@ -92,7 +106,7 @@ class AdminApiTest {
         assertError(call(server, "POST", "/troupe/rewards/CartPole-v1", "{\"exp\": \"1\"}", TOKEN), 400,
                 "unknown field \"exp\"");
         assertError(call(server, "POST", "/troupe/rewards/CartPole-v1", "{\"expr\": \"" + "1+".repeat(9000) + "1\"}",
-                TOKEN), 413, "");
+                TOKEN), 413, "larger than 16384 bytes");
         assertError(call(server, "POST", "/troupe/rewards/CartPole-v1",
                 "{\"expr\": \"java.lang.Runtime.getRuntime().exec('rm')\"}", TOKEN), 400, "column");
         assertError(call(server, "POST", "/troupe/rewards/CartPole-v1", "{\"expr\": \"log(theta)\"}", TOKEN), 400,
@@ -108,46 +122,50 @@ class AdminApiTest {
         Answer test = call(server, "POST", "/troupe/rewards/CartPole-v1/test",
                 "{\"expr\": \"1 - abs(theta) / 0.21\", \"steps\": 400}", TOKEN);
         assertEquals(200, test.status(), test.toString());
-        assertEquals(400, test.body().get("steps").getAsInt());
+        assertEquals(400, test.body().get("steps").asInt());
         long before = active();
         Answer set = call(server, "POST", "/troupe/rewards/CartPole-v1",
                 "{\"expr\": \"1 - abs(theta) / 0.21\", \"note\": \"shaped\", \"author\": \"ann\"}", TOKEN);
         assertEquals(201, set.status(), set.toString());
-        long v = set.body().get("active").getAsLong();
+        long v = set.body().get("active").asLong();
         assertTrue(v > before, set.toString());
-        assertTrue(set.body().getAsJsonObject("dry_run").get("mean").getAsDouble() > 0.3, set.toString());
+        assertTrue(set.body().get("dry_run").get("mean").asDouble() > 0.3, set.toString());
         assertEquals(v, active());
         Answer back = call(server, "POST", "/troupe/rewards/CartPole-v1/rollback", "{}", TOKEN);
         assertEquals(200, back.status(), back.toString());
-        assertEquals(before, back.body().get("active").getAsLong());
+        assertEquals(before, back.body().get("active").asLong());
         Answer to = call(server, "POST", "/troupe/rewards/CartPole-v1/rollback", "{\"to\": " + v + "}", TOKEN);
-        assertEquals(v, to.body().get("active").getAsLong());
+        assertEquals(v, to.body().get("active").asLong());
         assertError(call(server, "POST", "/troupe/rewards/CartPole-v1/rollback", "{\"to\": 999}", TOKEN), 400,
                 "no reward version 999");
-        JsonObject version = call(server, "GET", "/troupe/rewards/CartPole-v1", null, null).body()
-                .getAsJsonArray("versions").get((int) v).getAsJsonObject();
-        assertEquals("ann", version.get("author").getAsString());
-        assertEquals("shaped", version.get("note").getAsString());
+        JsonNode version = call(server, "GET", "/troupe/rewards/CartPole-v1", null, null).body()
+                .get("versions").get((int) v);
+        assertEquals("ann", version.get("author").asText());
+        assertEquals("shaped", version.get("note").asText());
     }
 
     @Test
     void statusHasTheJobAndTheMembersWithTheirRoles() throws Exception {
         Answer a = call(server, "GET", "/troupe/status", null, null);
         assertEquals(200, a.status());
-        assertEquals(42, a.body().get("env_steps").getAsLong());
-        JsonObject member = a.body().getAsJsonArray("members").get(0).getAsJsonObject();
-        assertEquals("Up", member.get("status").getAsString());
-        assertTrue(member.getAsJsonArray("roles").toString().contains("learner"), member.toString());
+        assertEquals(42, a.body().get("env_steps").asLong());
+        assertEquals("CartPole-v1-ppo-s1-test", a.body().get("run_id").asText());
+        assertEquals("ppo", a.body().get("algorithm").asText());
+        assertEquals(0.25, a.body().get("losses/policy_loss").asDouble(), "the learner's figures, flat");
+        assertEquals(3, a.body().get("returns_by_reward_version").get("0").get("episodes").asLong());
+        JsonNode member = a.body().get("members").get(0);
+        assertEquals("Up", member.get("status").asText());
+        assertTrue(member.get("roles").toString().contains("learner"), member.toString());
         Answer templates = call(server, "GET", "/troupe/rewards/GoToObject-v0/templates", null, null);
         assertTrue(templates.body().toString().contains("prev_distance"), templates.toString());
     }
 
     @Test
     void clusterMembersAndPrometheusMetrics() throws Exception {
-        JsonObject members = call(server, "GET", "/troupe/cluster/members", null, null).body();
-        assertEquals(1, members.getAsJsonArray("members").size(), members.toString());
-        assertTrue(members.getAsJsonArray("members").get(0).getAsJsonObject().get("reachable").getAsBoolean());
-        String self = members.get("self").getAsString();
+        JsonNode members = call(server, "GET", "/troupe/cluster/members", null, null).body();
+        assertEquals(1, members.get("members").size(), members.toString());
+        assertTrue(members.get("members").get(0).get("reachable").asBoolean());
+        String self = members.get("self").asText();
         assertError(call(server, "POST", "/troupe/cluster/leave", "{\"address\": \"" + self + "\"}", null), 401,
                 "Bearer");
         assertError(call(server, "POST", "/troupe/cluster/down", "{\"address\": \"not an address\"}", TOKEN), 400,
@@ -160,9 +178,9 @@ class AdminApiTest {
         assertTrue(metrics.body().contains("troupe_env_steps 42\n"), metrics.body());
         assertTrue(metrics.body().contains("troupe_cluster_members{status=\"up\"} 1\n"), metrics.body());
         assertTrue(metrics.body().contains("troupe_jvm_heap_used_bytes "), metrics.body());
-        assertError(call(server, "GET", "/troupe/nothing-here", null, null), 404, "");
+        assertError(call(server, "GET", "/troupe/nothing-here", null, null), 404, "could not be found");
         // Pekko Management's cluster routes on the same port: reads open, changes need the token
-        JsonObject managed = call(server, "GET", "/cluster/members", null, null).body();
+        JsonNode managed = call(server, "GET", "/cluster/members", null, null).body();
         assertTrue(managed.toString().contains(self) && managed.has("selfNode"), managed.toString());
         HttpResponse<String> unauthenticated = HTTP.send(HttpRequest.newBuilder(URI.create(server.url()
                 + "/cluster/members/" + java.net.URLEncoder.encode(self, java.nio.charset.StandardCharsets.UTF_8)))
@@ -170,7 +188,7 @@ class AdminApiTest {
                 .header("Content-Type", "application/x-www-form-urlencoded").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(401, unauthenticated.statusCode(), unauthenticated.body());
-        assertEquals(1, call(server, "GET", "/troupe/cluster/members", null, null).body().getAsJsonArray("members")
+        assertEquals(1, call(server, "GET", "/troupe/cluster/members", null, null).body().get("members")
                 .size(), "nothing changed");
     }
 
@@ -179,9 +197,9 @@ class AdminApiTest {
     void leaveAndDownReachOtherMembers() throws Exception {
         try (io.troupe.cluster.bench.LoopbackCluster cluster = io.troupe.cluster.bench.LoopbackCluster.start(
                 "admin-members", java.util.List.of(java.util.List.of("replay"), java.util.List.of("agent"),
-                        java.util.List.of("agent")), "")) {
+                        java.util.List.of("agent")), ConfigFactory.empty())) {
             try (AdminServer api = AdminServer.start(cluster.node(0), new AdminSettings(0, "127.0.0.1",
-                    Optional.of(TOKEN), 100, Duration.ofSeconds(3)), EnvRegistry.defaults(), Map::of)) {
+                    Optional.of(TOKEN), 100, Duration.ofSeconds(3)), EnvRegistry.defaults(), () -> JobSnapshot.node("test"))) {
                 String leaving = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(1)).selfMember().address()
                         .toString();
                 assertEquals(202, call(api, "POST", "/troupe/cluster/leave", "{\"address\": \"" + leaving + "\"}",
@@ -199,13 +217,13 @@ class AdminApiTest {
                 cluster.node(2).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
                 // the downed member is listed as Down until the leader removes it
                 long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-                JsonObject left = call(api, "GET", "/troupe/cluster/members", null, null).body();
-                while (left.getAsJsonArray("members").size() > 1 && System.nanoTime() < deadline) {
+                JsonNode left = call(api, "GET", "/troupe/cluster/members", null, null).body();
+                while (left.get("members").size() > 1 && System.nanoTime() < deadline) {
                     assertTrue(left.toString().contains("\"status\":\"Down\""), left.toString());
                     java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
                     left = call(api, "GET", "/troupe/cluster/members", null, null).body();
                 }
-                assertEquals(1, left.getAsJsonArray("members").size(), left.toString());
+                assertEquals(1, left.get("members").size(), left.toString());
             }
         }
     }

@@ -179,7 +179,8 @@ class CliTest {
         String token = "cli-test-token-0123456789";
         try (var server = io.troupe.cluster.http.AdminServer.start(system, new io.troupe.cluster.http.AdminSettings(0,
                 "127.0.0.1", java.util.Optional.of(token), 300, java.time.Duration.ofSeconds(3)),
-                io.troupe.environments.EnvRegistry.defaults(), java.util.Map::of)) {
+                io.troupe.environments.EnvRegistry.defaults(),
+                () -> io.troupe.cluster.run.JobSnapshot.node("test"))) {
             Path tokenFile = tmp.resolve("token");
             Files.writeString(tokenFile, token + "\n");
             String admin = server.url();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGTERM mid-run and leaves gracefully while training goes on; when the target is reached every node leaves. And the
  * learner singleton moves to a second learner node when its node is killed, resuming its versions from the checkpoint.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // above the 5 min default: each test's own waits add up to ~8 min
 class ClusterNodesTest {
     private static final String JOB = "troupe.train.num-agents=2 troupe.train.envs-per-agent=8 "
             + "troupe.train.max-wall-time=150s troupe.train.report-interval=1s";
@@ -46,16 +48,15 @@ class ClusterNodesTest {
     void threeNodesTrainTogetherAForeignJobIsRefusedAndANodeLeavesMidRun() throws Exception {
         String job = JOB + " troupe.train.target-return=120";
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.freePort();
+            int a = NodeProcesses.seedPort();
             String seed = "127.0.0.1:" + a;
             Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --run-dir "
                     + dir.resolve("runs"), job));
-            Process replayAndAgents = nodes.start("b", args("--roles agent,replay --port " + NodeProcesses.freePort()
-                    + " --seed-nodes " + seed, job));
-            Process agents = nodes.start("c", args("--roles agent --port " + NodeProcesses.freePort()
-                    + " --seed-nodes " + seed, job));
-            Process foreign = nodes.start("d", args("--roles agent --port " + NodeProcesses.freePort()
-                    + " --seed-nodes " + seed, job + " troupe.train.env=GoToObject-v0"));
+            Process replayAndAgents = nodes.start("b", args("--roles agent,replay --port 0 --seed-nodes " + seed,
+                    job));
+            Process agents = nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
+            Process foreign = nodes.start("d", args("--roles agent --port 0 --seed-nodes " + seed,
+                    job + " troupe.train.env=GoToObject-v0"));
 
             assertTrue(foreign.waitFor(120, TimeUnit.SECONDS), "the foreign node gave up:\n" + nodes.log("d"));
             assertEquals(TroupeCli.USER_ERROR, foreign.exitValue(), nodes.log("d"));
@@ -92,15 +93,14 @@ class ClusterNodesTest {
         String job = JOB + " troupe.train.target-return=100 troupe.learner.checkpoint-every=4 "
                 + "troupe.learner.checkpoint-dir=" + dir.resolve("shared-checkpoints");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.freePort();
+            int a = NodeProcesses.seedPort();
             String seed = "127.0.0.1:" + a;
             Process first = nodes.start("a1", args("--roles learner,replay --port " + a + " --run-dir "
                     + dir.resolve("runs-a1"), job));
             nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
-            Process second = nodes.start("a2", args("--roles learner,replay --port " + NodeProcesses.freePort()
-                    + " --seed-nodes " + seed + " --run-dir " + dir.resolve("runs-a2"), job));
-            Process agents = nodes.start("c", args("--roles agent --port " + NodeProcesses.freePort()
-                    + " --seed-nodes " + seed, job));
+            Process second = nodes.start("a2", args("--roles learner,replay --port 0 --seed-nodes " + seed
+                    + " --run-dir " + dir.resolve("runs-a2"), job));
+            Process agents = nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
             String before = nodes.awaitLog("a1", log -> NodeProcesses.lastPolicyVersion(log) >= 12, 150,
                     "12 policy versions");
             long versionAtKill = NodeProcesses.lastPolicyVersion(before);
@@ -126,17 +126,16 @@ class ClusterNodesTest {
     void aNodeJoiningMidRunReceivesAgents() throws Exception {
         String job = JOB + " troupe.train.target-return=100000"; // trains until the test ends it
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.freePort();
-            int admin = NodeProcesses.freePort();
+            int a = NodeProcesses.seedPort();
             String seed = "127.0.0.1:" + a;
-            Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port " + admin
+            Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port 0"
                     + " --run-dir " + dir.resolve("runs"), job));
-            nodes.start("b", args("--roles agent,replay --port " + NodeProcesses.freePort() + " --seed-nodes " + seed,
-                    job));
+            nodes.start("b", args("--roles agent,replay --port 0 --seed-nodes " + seed, job));
             nodes.awaitLog("a", log -> NodeProcesses.lastPolicyVersion(log) >= 2, 120, "training started");
-            int c = NodeProcesses.freePort();
+            int admin = nodes.adminPort("a");
             long joinedAt = System.nanoTime();
-            nodes.start("c", args("--roles agent --port " + c + " --seed-nodes " + seed, job));
+            nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
+            int c = nodes.port("c");
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             String cAddress = "pekko://troupe@127.0.0.1:" + c;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -217,16 +216,16 @@ class ClusterNodesTest {
                 + "troupe.agent.unroll-length=64 troupe.replay.durability.mode=wal troupe.replay.durability.dir="
                 + dir.resolve("wal");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.freePort();
-            int admin = NodeProcesses.freePort();
-            int b = NodeProcesses.freePort();
-            int c = NodeProcesses.freePort();
+            int a = NodeProcesses.seedPort();
             String seed = "127.0.0.1:" + a;
-            nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port " + admin + " --run-dir "
+            nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port 0 --run-dir "
                     + dir.resolve("runs"), job));
-            Process replayAndAgent = nodes.start("b", args("--roles agent,replay --port " + b + " --seed-nodes "
-                    + seed, job));
-            nodes.start("c", args("--roles agent --port " + c + " --seed-nodes " + seed, job));
+            Process replayAndAgent = nodes.start("b", args("--roles agent,replay --port 0 --seed-nodes " + seed,
+                    job));
+            nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
+            int b = nodes.port("b");
+            int c = nodes.port("c");
+            int admin = nodes.adminPort("a");
             String bAddress = "pekko://troupe@127.0.0.1:" + b;
             String cAddress = "pekko://troupe@127.0.0.1:" + c;
             awaitApi(admin, "/troupe/replay", r -> r.getAsJsonArray("shards").size() == 2

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.cluster.bench.LoopbackCluster;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,18 +36,19 @@ class ClusterTlsTest {
 
     private void certificates(Path target, String node) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", Path.of("..", "scripts", "tls-certs.sh").toString(),
-                target.toString(), PASSWORD, node).redirectErrorStream(true);
+                target.toString(), node).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("TROUPE_TLS_PASSWORD", PASSWORD); // never on a command line
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
     }
 
-    private static String tls(Path keyStore, Path trustStore) {
+    private static Config tls(Path keyStore, Path trustStore) {
         Config c = ConfigFactory.parseFile(Path.of("..", "conf", "tls.conf").toFile()).resolveWith(
                 ConfigFactory.parseMap(Map.of("TROUPE_TLS_KEY_STORE", keyStore.toString(), "TROUPE_TLS_TRUST_STORE",
                         trustStore.toString(), "TROUPE_TLS_PASSWORD", PASSWORD)));
-        return c.root().render(ConfigRenderOptions.concise());
+        return c;
     }
 
     private static CompletableFuture<Void> up(ActorSystem<?> system) {
@@ -56,15 +57,15 @@ class ClusterTlsTest {
         return f;
     }
 
-    private static ActorSystem<Void> joining(String name, String hocon, ActorSystem<?> seed) {
-        Config c = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.remote.artery.canonical.port = 0
-                pekko.loglevel = WARNING
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                """).withFallback(ConfigFactory.parseString(hocon)).withFallback(ConfigFactory.load()).resolve();
+    private static ActorSystem<Void> joining(String name, Config tls, ActorSystem<?> seed) {
+        Config c = ConfigFactory.empty()
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef(false))
+                .withFallback(tls).withFallback(ConfigFactory.load()).resolve();
         ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), name, c);
         Cluster.get(s).manager().tell(Join.create(Cluster.get(seed).selfMember().address()));
         return s;
@@ -74,9 +75,9 @@ class ClusterTlsTest {
     void onlyNodesWithACertificateOfTheClustersCaJoin() throws Exception {
         certificates(dir.resolve("cluster"), "node");
         certificates(dir.resolve("other-ca"), "rogue");
-        String trusted = tls(dir.resolve("cluster/node.p12"), dir.resolve("cluster/truststore.p12"));
+        Config trusted = tls(dir.resolve("cluster/node.p12"), dir.resolve("cluster/truststore.p12"));
         // the rogue trusts the cluster's CA, but its own certificate comes from another CA
-        String rogueTls = tls(dir.resolve("other-ca/rogue.p12"), dir.resolve("cluster/truststore.p12"));
+        Config rogueTls = tls(dir.resolve("other-ca/rogue.p12"), dir.resolve("cluster/truststore.p12"));
         try (LoopbackCluster cluster = LoopbackCluster.start("tls", List.of(List.of("replay"), List.of("agent")),
                 trusted)) {
             ActorSystem<Void> rogue = joining("tls", rogueTls, cluster.node(0));

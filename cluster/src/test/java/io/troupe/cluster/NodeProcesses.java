@@ -22,7 +22,16 @@ final class NodeProcesses implements AutoCloseable {
         this.dir = dir;
     }
 
-    static int freePort() throws IOException {
+    private static final Pattern ADDRESS = Pattern.compile("troupe node: roles .* at pekko://[^@\\s]+@[^:\\s]+:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("troupe node: admin API on http://[^:\\s]+:(\\d+)");
+
+    /**
+     * A port for a node that starts a new cluster (it names itself as its seed, so it needs its port before it
+     * starts): the one place a port is picked by binding port 0 and closing the socket, because {@code troupe node}
+     * derives its own seed address from {@code --port}. Every other node gets {@code --port 0} and {@code
+     * --admin-port 0} and its bound ports are read back from its log ({@link #port}, {@link #adminPort}).
+     */
+    static int seedPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
@@ -53,6 +62,24 @@ final class NodeProcesses implements AutoCloseable {
                 TroupeCli.class.getName()));
         cmd.addAll(args);
         return cmd;
+    }
+
+    /** The Artery port node {@code name} bound (it prints its address once its actor system started). */
+    int port(String name) {
+        return printedPort(name, ADDRESS, "its actor system started");
+    }
+
+    /** The admin API port node {@code name} bound (started with {@code --admin-port 0}). */
+    int adminPort(String name) {
+        return printedPort(name, ADMIN, "its admin API started");
+    }
+
+    private int printedPort(String name, Pattern pattern, String what) {
+        Matcher m = pattern.matcher(awaitLog(name, log -> pattern.matcher(log).find(), 120, what));
+        if (!m.find()) {
+            throw new AssertionError("node " + name + ": no port in its log");
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     /** Starts {@code troupe node ARGS...}, its output in {@code <name>.log}. */

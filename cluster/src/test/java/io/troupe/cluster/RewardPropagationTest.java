@@ -3,6 +3,8 @@ package io.troupe.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.Device;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.http.AdminSettings;
@@ -51,7 +53,8 @@ class RewardPropagationTest {
     @Test
     void aSwapOnOneNodeReachesAgentsOnAnother() throws Exception {
         try (LoopbackCluster cluster = LoopbackCluster.start("reward-propagation", List.of(List.of("replay"),
-                List.of("agent")), "troupe.replay.table.rate-limiter.kind = min-size")) {
+                List.of("agent")), ConfigFactory.empty().withValue("troupe.replay.table.rate-limiter.kind",
+                ConfigValueFactory.fromAnyRef("min-size")))) {
             ActorSystem<Void> writerNode = cluster.node(0);
             ReplaySharding.init(writerNode, ReplaySettings.fromConfig(writerNode.settings().config()
                     .getConfig("troupe.replay")), Optional.empty());

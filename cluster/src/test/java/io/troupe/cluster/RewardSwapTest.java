@@ -21,6 +21,7 @@ import io.troupe.replay.shard.ReplaySharding;
 import io.troupe.replay.table.SampledItem;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -48,13 +49,11 @@ class RewardSwapTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         Config config = ConfigFactory.parseString("""
                 pekko.actor.provider = cluster
                 pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                # any free port, bound by Artery itself (the node joins its own address, read back once started)
+                pekko.remote.artery.canonical.port = 0
                 pekko.cluster.roles = ["replay", "learner", "agent"]
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.loglevel = WARNING
@@ -62,8 +61,7 @@ class RewardSwapTest {
                 troupe.replay { shards = 1, table { max-size = 64, max-times-sampled = 1, sampler = fifo,
                                                     remover = fifo, rate-limiter.kind = min-size } }
                 troupe.agent { envs-per-agent = 4, unroll-length = 16 }
-                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
-                .withFallback(ConfigFactory.load()).resolve();
+                """).withFallback(ConfigFactory.load()).resolve();
         kit = ActorTestKit.create("reward-swap-test", config);
         Cluster c = Cluster.get(kit.system());
         c.manager().tell(Join.create(c.selfMember().address()));
@@ -131,6 +129,30 @@ class RewardSwapTest {
         return true;
     }
 
+    /**
+     * Whether {@code u}'s rewards are {@code from} up to some step (maybe none) and {@code to} from there to the end (at
+     * least one step), the change coming only at an episode's first step (the step after one that ended).
+     */
+    private static boolean switchesAtAnEpisodeStart(Unroll u, float from, float to) {
+        float[] r = u.rewards();
+        int first = 0;
+        while (first < r.length && r[first] == from) {
+            first++;
+        }
+        if (first == r.length) {
+            return false;
+        }
+        if (first > 0 && !(u.terminated()[first - 1] || u.truncated()[first - 1])) {
+            return false;
+        }
+        for (int t = first; t < r.length; t++) {
+            if (r[t] != to) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Agent.EpisodeEnded episode(TestProbe<Agent.Report> reports, long version) {
         return episode(reports, version, e -> true);
     }
@@ -172,9 +194,14 @@ class RewardSwapTest {
                 .get(10, TimeUnit.SECONDS).active();
         assertTrue(back < v1);
         seen.clear();
-        Unroll restored = storedUnroll(u -> u.rewardVersion() == back && allRewards(u, 1f)
-                && u.sequence() > after.sequence() + 8, seen);
-        assertTrue(allRewards(restored, 1f));
+        // an unroll of the same agent two rounds after one it made under v1, tagged with the rolled-back version (an
+        // unroll is tagged with the oldest version among its steps) and ending under it: whatever it holds from before
+        // the rollback, its rewards went from 5 to 1 only where an episode started, never back
+        Unroll restored = storedUnroll(u -> u.rewardVersion() == back && u.producerId().equals(after.producerId())
+                && u.sequence() > after.sequence() + 8 && u.rewards()[u.rewards().length - 1] == 1f, seen);
+        assertTrue(switchesAtAnEpisodeStart(restored, 5f, 1f), "rewards of an unroll after the rollback: 5 until an "
+                + "episode ended, then 1 (switch-at = episode): " + Arrays.toString(restored.rewards())
+                + ", ends " + Arrays.toString(restored.terminated()));
         TestProbe<Agent.Stats> stats = kit.createTestProbe();
         for (ActorRef<Agent.Command> a : agents) {
             a.tell(new Agent.GetStats(stats.ref()));

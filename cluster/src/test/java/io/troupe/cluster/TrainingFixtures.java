@@ -19,21 +19,18 @@ final class TrainingFixtures {
      * A test kit on a one-node cluster (every role, a free loopback port) with two replay shards of small queue
      * tables, joined to itself; {@code hocon} goes on top.
      */
-    static ActorTestKit oneNodeCluster(String name, String hocon) throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+    static ActorTestKit oneNodeCluster(String name, String hocon) {
         Config config = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseString("""
                 pekko.actor.provider = cluster
                 pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                # any free port, bound by Artery itself (the node joins its own address, read back once started)
+                pekko.remote.artery.canonical.port = 0
                 pekko.cluster.roles = ["replay", "learner", "agent"]
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.loglevel = WARNING
                 troupe.replay { shards = 2, table { max-size = 8, max-times-sampled = 1, sampler = fifo,
                                                     rate-limiter.kind = queue }, sample-timeout = 2s }
-                """)).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
-                .withFallback(ConfigFactory.load()).resolve();
+                """)).withFallback(ConfigFactory.load()).resolve();
         ActorTestKit kit = ActorTestKit.create(name, config);
         Cluster c = Cluster.get(kit.system());
         c.manager().tell(Join.create(c.selfMember().address()));

@@ -3,33 +3,32 @@ package io.troupe.learners;
 import ai.djl.Device;
 import io.troupe.core.CrossNode;
 import io.troupe.core.EnvSpec;
-import io.troupe.core.ObservationBatch;
 import io.troupe.core.experience.Unroll;
+import io.troupe.core.reward.RewardHistory;
 import io.troupe.learners.impala.ImpalaConfig;
-import io.troupe.learners.impala.ImpalaUpdate;
+import io.troupe.learners.impala.ImpalaLearner;
+import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
-import io.troupe.learners.ppo.Gae;
 import io.troupe.learners.ppo.PpoConfig;
-import io.troupe.learners.ppo.PpoStats;
-import io.troupe.learners.ppo.PpoUpdate;
-import io.troupe.learners.ppo.RolloutBatch;
+import io.troupe.learners.ppo.PpoLearner;
 import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.table.SampledItem;
 import io.troupe.transport.registry.RewardRegistry;
 import io.troupe.transport.weights.WeightsPublisher;
-import io.troupe.core.reward.RewardHistory;
-import org.apache.pekko.cluster.ddata.LWWRegister;
-import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
-import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
@@ -39,11 +38,19 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
- * The learner: samples unrolls from every replay shard, runs PPO or IMPALA updates on its DJL model, publishes a new
- * {@code PolicyWeights} version every {@code publish-every} updates (through its {@link WeightsPublisher}) and writes a
- * checkpoint every {@code checkpoint-every} updates and when it stops. It runs on the dedicated
+ * The learner: samples unrolls from every replay shard, hands each batch to its algorithm's {@link UpdateStep}
+ * ({@link PpoLearner} or {@link ImpalaLearner}, which own their update), publishes a new {@code PolicyWeights} version
+ * every {@code publish-every} updates (through its {@link WeightsPublisher}) and writes a checkpoint every
+ * {@code checkpoint-every} updates and when it stops. A skipped update (non-finite input, loss or gradient) is counted
+ * and neither publishes nor checkpoints. It runs on the dedicated
  * {@value LearnerSettings#DISPATCHER} dispatcher; in a cluster it is a singleton of the learner role.
  *
  * <p>On start it resumes from the newest checkpoint in its checkpoint directory (parameters, optimizer state, update
@@ -67,7 +74,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
                          String thread, long lagP50, long lagMax, long activeRewardVersion,
-                         long droppedStaleUnrolls, long partialUpdates)
+                         long droppedStaleUnrolls, long partialUpdates, String resumedFrom)
             implements CrossNode {
     }
 
@@ -84,25 +91,17 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                        long seed) {
     }
 
-    /** How long one sampling round waits for a shard that has nothing yet. */
-    static final long ROUND_WAIT_MILLIS = 200;
-    /**
-     * How long no shard may give anything before the learner trains on a partial batch: longer than agents wait for
-     * weights under max-policy-lag by default (2 s), so an agent that starts late or waits does not split a batch
-     * (agents that time out fill it instead).
-     */
-    static final long PARTIAL_AFTER_MILLIS = 5000;
-
     private final Spec spec;
     /** The model on its device(s): data-parallel when troupe.learner.device names several. */
     private final ModelReplicas replicas;
     /** The primary replica: the one the optimizer steps, published and checkpointed. */
     private final PolicyModel model;
     private final Adam adam;
+    /** The algorithm's update: it owns its batch building and its step. */
+    private final UpdateStep step;
     private final String devices;
     private final ActorRef<WeightsPublisher.Command> publisher;
     private final ActorRef<ReplayShard.SampleReply> replies;
-    private final SplittableRandom rng;
     private Set<ActorRef<ReplayShard.Command>> shards = Set.of();
     private long updates;
     private long policyVersion;
@@ -119,25 +118,30 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** When a shard last gave items; updates on a partial batch after a quiet wait are counted. */
     private long lastItemNanos = System.nanoTime();
     private long partialUpdates;
+    /** The checkpoint this learner resumed from, and whether it had to fall back to the previous one; "" if none. */
+    private String resumedFrom = "";
     /** Outstanding sample requests by request id: one per shard at a time, each shard pulled independently. */
-    private final java.util.Map<Long, ActorRef<ReplayShard.Command>> inFlight = new java.util.HashMap<>();
+    private final Map<Long, ActorRef<ReplayShard.Command>> inFlight = new HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
 
     private Learner(ActorContext<Command> context, Spec spec) {
         super(context);
         this.spec = spec;
-        List<Device> deviceList = io.troupe.learners.model.Devices.selectAll(spec.settings().device());
-        this.devices = deviceList.stream().map(Device::toString).collect(java.util.stream.Collectors.joining(","));
+        List<Device> deviceList = Devices.selectAll(spec.settings().device());
+        this.devices = deviceList.stream().map(Device::toString).collect(Collectors.joining(","));
         this.replicas = ModelReplicas.create(spec.env(), spec.model(), spec.seed(), deviceList);
         this.model = replicas.primary();
         this.adam = Adam.withDefaults(model.parameters(), model.manager());
-        this.rng = new SplittableRandom(spec.seed());
-        LearnerCheckpoint.load(spec.settings().checkpointDir(), model, adam).ifPresent(c -> {
-            updates = c.updates();
-            policyVersion = c.policyVersion();
-            stepsConsumed = c.envSteps();
-            context.getLog().info("learner resumed from {}: update {}, policy version {}",
-                    spec.settings().checkpointDir(), updates, policyVersion);
+        this.step = spec.settings().algorithm().equals("impala") ? new ImpalaLearner(replicas, adam, spec.impala())
+                : new PpoLearner(replicas, adam, spec.ppo(), new SplittableRandom(spec.seed()));
+        LearnerCheckpoint.restore(spec.settings().checkpointDir(), model, adam).ifPresent(r -> {
+            updates = r.counters().updates();
+            policyVersion = r.counters().policyVersion();
+            stepsConsumed = r.counters().envSteps();
+            resumedFrom = r.fellBack() ? r.from() + " (the latest checkpoint was unreadable: " + r.reason() + ")"
+                    : r.from().toString();
+            context.getLog().info("learner resumed from {}: update {}, policy version {}", resumedFrom, updates,
+                    policyVersion);
         });
         this.publisher = context.spawn(WeightsPublisher.create(spec.settings().chunkBytes()), "weights");
         this.replies = context.messageAdapter(ReplayShard.SampleReply.class, Reply::new);
@@ -168,12 +172,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
      * when that node leaves or dies the singleton starts on the next learner node and resumes from the checkpoint
      * directory. Returns the singleton's proxy. Call on every node.
      */
-    public static ActorRef<Command> initSingleton(org.apache.pekko.actor.typed.ActorSystem<?> system, Spec spec) {
-        return org.apache.pekko.cluster.typed.ClusterSingleton.get(system).init(
-                org.apache.pekko.cluster.typed.SingletonActor.of(supervised(spec), "troupe-learner")
-                        .withProps(dispatcher())
-                        .withSettings(org.apache.pekko.cluster.typed.ClusterSingletonSettings.create(system)
-                                .withRole(spec.settings().role())));
+    public static ActorRef<Command> initSingleton(ActorSystem<?> system, Spec spec) {
+        return ClusterSingleton.get(system).init(SingletonActor.of(supervised(spec), "troupe-learner")
+                .withProps(dispatcher())
+                .withSettings(ClusterSingletonSettings.create(system).withRole(spec.settings().role())));
     }
 
     /** Props selecting the learner's dedicated dispatcher. */
@@ -217,7 +219,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 inFlight.put(id, shard);
                 // whatever the shard can give now (at least one item), waiting briefly: shards are pulled
                 // independently, so an empty shard never holds the others up
-                shard.tell(new ReplayShard.Sample(id, perShard, replies, true, ROUND_WAIT_MILLIS));
+                shard.tell(new ReplayShard.Sample(id, perShard, replies, true,
+                        spec.settings().sampleWait().toMillis()));
             }
         }
         return this;
@@ -247,7 +250,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 collected.subList(0, spec.settings().batchUnrolls()).clear();
                 train(batch);
             } else if (!collected.isEmpty() && reply instanceof ReplayShard.SampleTimedOut
-                    && System.nanoTime() - lastItemNanos >= PARTIAL_AFTER_MILLIS * 1_000_000L) {
+                    && System.nanoTime() - lastItemNanos >= spec.settings().partialBatchAfter().toNanos()) {
                 // nothing new for a whole wait: fewer producers than the batch expects (paused, gone, or waiting for
                 // this very update under max-policy-lag): train on what there is rather than stall
                 List<Unroll> batch = new ArrayList<>(collected);
@@ -259,7 +262,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                 // a configuration error (batch larger than the table): say so, and retry slowly rather than spin
                 getContext().getLog().error("learner: replay shard {} refused a sample: {}", refused.shardId(),
                         refused.reason());
-                getContext().scheduleOnce(java.time.Duration.ofSeconds(5), getContext().getSelf(), NextRound.INSTANCE);
+                getContext().scheduleOnce(spec.settings().refusedRetry(), getContext().getSelf(), NextRound.INSTANCE);
             } else {
                 getContext().getSelf().tell(NextRound.INSTANCE);
             }
@@ -279,32 +282,20 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         int length = unrolls.get(0).length();
         unrolls.removeIf(u -> u.length() != length);
         // a fixed order (producer, then sequence) whatever order the shards answered in, so a run repeats itself
-        unrolls.sort(java.util.Comparator.comparing(Unroll::producerId).thenComparingLong(Unroll::sequence));
+        unrolls.sort(Comparator.comparing(Unroll::producerId).thenComparingLong(Unroll::sequence));
         long steps = (long) unrolls.size() * length;
         long[] lags = unrolls.stream().mapToLong(u -> policyVersion - u.policyVersion()).sorted().toArray();
         lagP50 = lags[lags.length / 2];
         lagMax = lags[lags.length - 1];
-        double lr;
-        boolean skipped;
-        if (spec.settings().algorithm().equals("impala")) {
-            lr = spec.impala().learningRate();
-            ImpalaUpdate.Stats s = ImpalaUpdate.update(replicas, adam, unrolls, spec.impala(), lr);
-            skipped = s.skipped();
-            lastPolicyLoss = s.policyLoss();
-            lastValueLoss = s.valueLoss();
-        } else {
-            lr = spec.ppo().learningRateAt(stepsConsumed);
-            PpoStats s = PpoUpdate.update(replicas, adam, rollout(unrolls), spec.ppo(), lr, rng);
-            skipped = s.skippedMinibatches() == s.minibatches();
-            lastPolicyLoss = s.policyLoss();
-            lastValueLoss = s.valueLoss();
-        }
-        if (skipped) {
+        UpdateStep.Result result = step.update(unrolls, stepsConsumed);
+        if (result.skipped()) {
             skippedUpdates++;
-            getContext().getLog().warn("learner: update skipped (non-finite loss or gradient); weights kept at version {}",
-                    policyVersion);
+            getContext().getLog().warn("learner: update skipped (non-finite input, loss or gradient); weights kept at "
+                    + "version {}", policyVersion);
             return;
         }
+        lastPolicyLoss = result.policyLoss();
+        lastValueLoss = result.valueLoss();
         updates++;
         stepsConsumed += steps;
         if (updates % spec.settings().publishEvery() == 0) {
@@ -316,49 +307,6 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
     }
 
-    /** PPO on unrolls: GAE per unroll with the learner's value of its last observation as bootstrap. */
-    private RolloutBatch rollout(List<Unroll> unrolls) {
-        int n = unrolls.size();
-        int t = unrolls.get(0).length();
-        ObservationBatch last = ObservationBatch.forSpace(model.spec().observationSpace(), n);
-        ObservationBatch obs = ObservationBatch.forSpace(model.spec().observationSpace(), n * t);
-        for (int u = 0; u < n; u++) {
-            Unroll un = unrolls.get(u);
-            un.observations().copyRow(t, last, u);
-            for (int s = 0; s < t; s++) {
-                un.observations().copyRow(s, obs, u * t + s);
-            }
-        }
-        float[] bootstrap = model.infer(last).values();
-        int[] actions = new int[n * t];
-        float[] logp = new float[n * t];
-        float[] values = new float[n * t];
-        float[] adv = new float[n * t];
-        float[] ret = new float[n * t];
-        float[] a = new float[t];
-        float[] r = new float[t];
-        for (int u = 0; u < n; u++) {
-            Unroll un = unrolls.get(u);
-            if (un.hasTruncationValues()) { // a time limit's cut-off bootstraps from the final observation's value
-                Gae.compute(un.rewards(), un.values(), un.terminated(), un.truncated(), un.truncationValues(),
-                        new float[] {bootstrap[u]}, 1, spec.ppo().gamma(), spec.ppo().gaeLambda(), a, r);
-            } else { // a producer without truncation values: like CleanRL, a time limit ends the chain
-                boolean[] ended = new boolean[t];
-                for (int s = 0; s < t; s++) {
-                    ended[s] = un.terminated()[s] || un.truncated()[s];
-                }
-                Gae.compute(un.rewards(), un.values(), ended, new boolean[t], new float[t],
-                        new float[] {bootstrap[u]}, 1, spec.ppo().gamma(), spec.ppo().gaeLambda(), a, r);
-            }
-            System.arraycopy(un.discreteActions(), 0, actions, u * t, t);
-            System.arraycopy(un.behaviourLogProbs(), 0, logp, u * t, t);
-            System.arraycopy(un.values(), 0, values, u * t, t);
-            System.arraycopy(a, 0, adv, u * t, t);
-            System.arraycopy(r, 0, ret, u * t, t);
-        }
-        return new RolloutBatch(obs, actions, logp, values, adv, ret);
-    }
-
     private void checkpoint() {
         LearnerCheckpoint.save(spec.settings().checkpointDir(), model, adam,
                 new LearnerCheckpoint.Counters(updates, stepsConsumed, policyVersion));
@@ -366,9 +314,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private Behavior<Command> onStatus(GetStatus g) {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
-                devices, spec.settings().algorithm(), lastPolicyLoss, lastValueLoss,
+                devices, step.algorithm(), lastPolicyLoss, lastValueLoss,
                 Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls,
-                partialUpdates));
+                partialUpdates, resumedFrom));
         return this;
     }
 

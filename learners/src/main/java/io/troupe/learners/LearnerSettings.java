@@ -3,6 +3,7 @@ package io.troupe.learners;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,13 +19,24 @@ import java.util.Locale;
  * @param role             the cluster role of learner nodes (the singleton runs on the oldest)
  * @param dropStaleRewards drop unrolls whose reward version is not the registry's active one (an unroll that
  *                         straddles a switch carries the older version)
+ * @param sampleWait       how long one sample request waits at a replay shard that has nothing yet
+ * @param partialBatchAfter how long no shard may give anything before the learner trains on the partial batch it
+ *                         holds (longer than agents' policy-wait-timeout, so a late or waiting agent does not split a
+ *                         batch)
+ * @param refusedRetry     how long the learner waits before asking again a shard that refused a sample (a
+ *                         configuration error, logged)
  */
 public record LearnerSettings(String device, String algorithm, int batchUnrolls, int publishEvery,
                               int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
-                              boolean dropStaleRewards) {
+                              boolean dropStaleRewards, Duration sampleWait, Duration partialBatchAfter,
+                              Duration refusedRetry) {
     public static final List<String> ALGORITHMS = List.of("ppo", "impala");
     /** The dispatcher learners run on: never Pekko's default dispatcher. */
     public static final String DISPATCHER = "troupe.learner.dispatcher";
+    /** reference.conf's {@code sample-wait}, {@code partial-batch-after} and {@code refused-retry}. */
+    public static final Duration SAMPLE_WAIT = Duration.ofMillis(200);
+    public static final Duration PARTIAL_BATCH_AFTER = Duration.ofSeconds(5);
+    public static final Duration REFUSED_RETRY = Duration.ofSeconds(5);
 
     public LearnerSettings {
         algorithm = algorithm.toLowerCase(Locale.ROOT);
@@ -40,6 +52,28 @@ public record LearnerSettings(String device, String algorithm, int batchUnrolls,
             throw new IllegalArgumentException("troupe.learner.weights-chunk-bytes must be in 1 KiB..200 KiB (under "
                     + "the 256 KiB remote frame), got " + chunkBytes);
         }
+        positive("sample-wait", sampleWait);
+        positive("partial-batch-after", partialBatchAfter);
+        positive("refused-retry", refusedRetry);
+    }
+
+    /** Settings with reference.conf's sampling timings. */
+    public LearnerSettings(String device, String algorithm, int batchUnrolls, int publishEvery, int checkpointEvery,
+                           Path checkpointDir, int chunkBytes, String role, boolean dropStaleRewards) {
+        this(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir, chunkBytes, role,
+                dropStaleRewards, SAMPLE_WAIT, PARTIAL_BATCH_AFTER, REFUSED_RETRY);
+    }
+
+    /** These settings for one job: its algorithm, batch size and checkpoint directory, the rest kept. */
+    public LearnerSettings forJob(String algorithm, int batchUnrolls, Path checkpointDir) {
+        return new LearnerSettings(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir,
+                chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry);
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("troupe.learner." + key + " must be a positive duration, got " + d);
+        }
     }
 
     public static LearnerSettings fromConfig(Config c) {
@@ -47,7 +81,8 @@ public record LearnerSettings(String device, String algorithm, int batchUnrolls,
             return new LearnerSettings(c.getString("device"), c.getString("algorithm"), c.getInt("batch-unrolls"),
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
                     (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
-                    c.getBoolean("drop-stale-rewards"));
+                    c.getBoolean("drop-stale-rewards"), c.getDuration("sample-wait"),
+                    c.getDuration("partial-batch-after"), c.getDuration("refused-retry"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.learner: " + e.getMessage(), e);
         }

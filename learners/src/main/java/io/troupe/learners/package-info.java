@@ -1,5 +1,6 @@
 /**
  * Learners: DJL models built from an EnvSpec, algorithms (PPO, IMPALA) as pure update steps, and the Learner actor.
- * Depends on {@code core} and {@code replay}. Filled in by the learners issue.
+ * Each algorithm owns its update ({@link UpdateStep}); the actor samples, publishes and checkpoints.
+ * Depends on {@code core}, {@code environments}, {@code transport} and {@code replay}.
  */
 package io.troupe.learners;

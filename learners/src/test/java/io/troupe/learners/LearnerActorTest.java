@@ -1,11 +1,13 @@
 package io.troupe.learners;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
@@ -17,11 +19,14 @@ import io.troupe.environments.VectorEnv;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplayProducer;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
 import io.troupe.transport.weights.WeightsFetcher;
+import io.troupe.transport.weights.WeightsPublisher;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +36,7 @@ import java.util.SplittableRandom;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
@@ -52,33 +58,33 @@ class LearnerActorTest {
 
     @BeforeAll
     static void start() {
-        int port = freePort();
+        kit = startCluster("learner-test");
+    }
+
+    /** A one-node cluster with every role and a two-shard replay queue. */
+    private static ActorTestKit startCluster(String name) {
+        // port 0: Artery binds a free port itself, and the self address (joined below) carries the port it took
         Config config = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.cluster.roles = ["replay", "learner", "agent"]
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.loglevel = WARNING
                 troupe.replay { shards = 2, table { max-size = 64, max-times-sampled = 1, sampler = fifo,
                                                     rate-limiter.kind = queue }, sample-timeout = 500ms }
-                """).withFallback(ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.canonical.port", port)))
+                """)
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("replay", "learner",
+                        "agent")))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
                 .withFallback(ConfigFactory.load()).resolve();
-        kit = ActorTestKit.create("learner-test", config);
-        Cluster c = Cluster.get(kit.system());
+        ActorTestKit testKit = ActorTestKit.create(name, config);
+        Cluster c = Cluster.get(testKit.system());
         c.manager().tell(Join.create(c.selfMember().address()));
+        return testKit;
     }
 
     @AfterAll
     static void stop() {
         kit.shutdownTestKit();
-    }
-
-    static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** Unrolls of the uniform-random policy on real CartPole copies. */
@@ -114,9 +120,84 @@ class LearnerActorTest {
     }
 
     private Learner.Spec spec(EnvSpec env, Path checkpoints) {
+        return spec(env, checkpoints, 2);
+    }
+
+    private Learner.Spec spec(EnvSpec env, Path checkpoints, int checkpointEvery) {
         PpoConfig ppo = new PpoConfig(4, 128, 1e-3, false, 0.99, 0.95, 4, 2, true, 0.2, true, 0.01, 0.5, 0.5, 100_000);
-        LearnerSettings settings = new LearnerSettings("cpu", "ppo", 8, 1, 2, checkpoints, 64 * 1024, "learner", false);
+        LearnerSettings settings = new LearnerSettings("cpu", "ppo", 8, 1, checkpointEvery, checkpoints, 64 * 1024,
+                "learner", false);
         return new Learner.Spec(env, ModelConfig.mlp(64, 64), ppo, ImpalaConfig.defaults(), settings, 1);
+    }
+
+    /**
+     * A batch with a NaN reward is skipped and counted: no version is published and no checkpoint written for it
+     * (with publish-every = checkpoint-every = 1), and the next good batch publishes version 1, not 2. On its own
+     * one-node cluster, so no other test's learner samples the same shards.
+     */
+    @Test
+    void aSkippedUpdateNeitherPublishesNorCheckpoints() throws Exception {
+        EnvSpec[] env = new EnvSpec[1];
+        List<Unroll> good = unrolls(env, 16);
+        List<Unroll> poisoned = new ArrayList<>();
+        for (Unroll u : good.subList(0, 8)) {
+            float[] rewards = u.rewards().clone();
+            rewards[5] = Float.NaN; // a reward function gone wrong on one step
+            poisoned.add(new Unroll(u.producerId(), u.sequence(), u.observations(), u.discreteActions(),
+                    u.continuousActions(), rewards, u.terminated(), u.truncated(), u.behaviourLogits(),
+                    u.behaviourLogProbs(), u.values(), u.policyVersion(), u.rewardVersion()));
+        }
+        ActorTestKit own = startCluster("learner-skip-test");
+        try {
+            TestProbe<WeightsPublisher.LocalWeights> published = own.createTestProbe();
+            own.system().eventStream().tell(new EventStream.Subscribe<>(WeightsPublisher.LocalWeights.class,
+                    published.ref()));
+            Path checkpoints = dir.resolve("skip-checkpoints");
+            ActorRef<Learner.Command> learner = own.spawn(Learner.create(spec(env[0], checkpoints, 1)), "learner",
+                    Learner.dispatcher());
+            assertEquals(0, published.receiveMessage(Duration.ofSeconds(30)).weights().version(), "the start version");
+            var region = ReplaySharding.init(own.system(),
+                    ReplaySettings.fromConfig(own.system().settings().config().getConfig("troupe.replay")),
+                    Optional.empty());
+            ActorRef<ReplayProducer.Command> producer = own.spawn(ReplayProducer.create("skip-agent", region,
+                    Duration.ofSeconds(60)));
+            for (int b = 0; b < 2; b++) {
+                producer.tell(new ReplayProducer.Send(ReplaySettings.shardId(b), ExperienceBatch.of(
+                        new ArrayList<ReplayItem>(poisoned.subList(b * 4, b * 4 + 4))), b, null));
+            }
+            TestProbe<Learner.Status> status = own.createTestProbe();
+            Learner.Status skipped = status.awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(100), () -> {
+                learner.tell(new Learner.GetStatus(status.ref()));
+                Learner.Status s = status.receiveMessage();
+                assertEquals(1, s.skippedUpdates(), s.toString());
+                return s;
+            });
+            assertEquals(0, skipped.updates(), skipped.toString());
+            assertEquals(0, skipped.policyVersion(), "no version published for the skipped update");
+            assertFalse(Files.exists(checkpoints) && Files.list(checkpoints).findAny().isPresent(),
+                    "no checkpoint written for the skipped update");
+
+            for (int b = 0; b < 2; b++) {
+                producer.tell(new ReplayProducer.Send(ReplaySettings.shardId(b), ExperienceBatch.of(
+                        new ArrayList<ReplayItem>(good.subList(8 + b * 4, 12 + b * 4))), 2 + b, null));
+            }
+            Learner.Status trained = status.awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(100), () -> {
+                learner.tell(new Learner.GetStatus(status.ref()));
+                Learner.Status s = status.receiveMessage();
+                assertEquals(1, s.updates(), s.toString());
+                return s;
+            });
+            assertEquals(1, trained.policyVersion());
+            assertEquals(1, trained.skippedUpdates());
+            assertEquals(1, published.receiveMessage(Duration.ofSeconds(30)).weights().version(),
+                    "the good update publishes version 1: the skipped one took no version");
+            assertTrue(Files.list(checkpoints).findAny().isPresent(), "the good update checkpoints");
+            own.stop(learner, Duration.ofSeconds(20));
+            own.stop(producer, Duration.ofSeconds(20));
+        } finally {
+            // the replay region's graceful shutdown may outlast the kit's default 10 s on a loaded machine
+            ActorTestKit.shutdown(own.system(), Duration.ofSeconds(30), false);
+        }
     }
 
     @Test
@@ -179,6 +260,32 @@ class LearnerActorTest {
             assertTrue(s.thread().contains("troupe.learner.dispatcher"), s.thread());
             return null;
         });
+    }
+
+    /** A learner whose latest checkpoint is damaged resumes from the previous one and says so in its status. */
+    @Test
+    void aDamagedLatestCheckpointResumesFromThePreviousAndTheStatusSaysSo() throws Exception {
+        EnvSpec[] env = new EnvSpec[1];
+        unrolls(env, 1);
+        Path checkpoints = dir.resolve("damaged-checkpoints");
+        try (PolicyModel model = PolicyModel.create(env[0], ModelConfig.mlp(64, 64), 3, Device.cpu())) {
+            Adam adam = Adam.withDefaults(model.parameters(), model.manager());
+            LearnerCheckpoint.save(checkpoints, model, adam, new LearnerCheckpoint.Counters(10, 1000, 10));
+            LearnerCheckpoint.save(checkpoints, model, adam, new LearnerCheckpoint.Counters(20, 2000, 20));
+        }
+        Path weightsFile = checkpoints.resolve("latest").resolve("weights.trpw");
+        byte[] bytes = Files.readAllBytes(weightsFile);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(weightsFile, bytes);
+
+        ActorRef<Learner.Command> learner = kit.spawn(Learner.create(spec(env[0], checkpoints)), "damaged-learner",
+                Learner.dispatcher());
+        TestProbe<Learner.Status> status = kit.createTestProbe();
+        learner.tell(new Learner.GetStatus(status.ref()));
+        Learner.Status s = status.receiveMessage(Duration.ofSeconds(30));
+        assertEquals(10, s.policyVersion(), "resumed at the previous checkpoint's version");
+        assertTrue(s.resumedFrom().contains("previous") && s.resumedFrom().contains("unreadable"), s.resumedFrom());
+        kit.stop(learner, Duration.ofSeconds(20));
     }
 
     /** With drop-stale-rewards, unrolls made under another reward version than the registry's active one are dropped. */

@@ -3,7 +3,6 @@ package io.troupe.replay;
 import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
-import io.troupe.core.experience.Transition;
 import io.troupe.core.experience.Unroll;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
@@ -12,7 +11,7 @@ import io.troupe.core.space.Text;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Test items: CartPole-sized transitions and unrolls, and multimodal unrolls. */
+/** Test items: CartPole-sized and multimodal unrolls. */
 public final class Items {
     public static final EnvSpec CARTPOLE = EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, DType.FLOAT32, 4),
             new Discrete(2));
@@ -21,15 +20,6 @@ public final class Items {
             new Discrete(4));
 
     private Items() {
-    }
-
-    public static Transition transition(String producer, long seq) {
-        ObservationBatch obs = ObservationBatch.forSpace(CARTPOLE.observationSpace(), 2);
-        float[] f = obs.floats(0);
-        for (int i = 0; i < f.length; i++) {
-            f[i] = seq * 0.001f + i;
-        }
-        return new Transition(producer, seq, obs, (int) (seq % 2), new float[0], 1f, 0.99f, 0, 0);
     }
 
     public static Unroll unroll(EnvSpec spec, String producer, long seq, int length, long policyVersion,

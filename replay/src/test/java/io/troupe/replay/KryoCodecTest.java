@@ -9,7 +9,6 @@ import com.esotericsoftware.kryo.KryoException;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
-import io.troupe.core.experience.Transition;
 import io.troupe.core.experience.Unroll;
 import io.troupe.transport.wire.KryoRegistrations;
 import io.troupe.transport.wire.TroupeKryo;
@@ -22,14 +21,14 @@ class KryoCodecTest {
     private final TroupeKryo kryo = new TroupeKryo(KryoRegistrations.fromConfig(ConfigFactory.load()), null);
 
     @Test
-    void unrollsTransitionsAndBatchesRoundTrip() {
+    void unrollsAndBatchesRoundTrip() {
         Unroll cart = Items.unroll(Items.CARTPOLE, "agent-1", 7, 64, 3, 2);
         Unroll multi = Items.unroll(Items.MULTIMODAL, "agent-2", 8, 16, 4, 1);
-        Transition tr = Items.transition("agent-3", 9);
-        for (Object o : List.of(cart, multi, tr)) {
+        Unroll one = Items.unroll(Items.CARTPOLE, "agent-3", 9, 1, 0, 0);
+        for (Object o : List.of(cart, multi, one)) {
             assertEquals(o, kryo.fromBytes(kryo.toBytes(o)));
         }
-        ExperienceBatch batch = new ExperienceBatch(List.<ReplayItem>of(cart, multi, tr), new double[] {1, 2, 3});
+        ExperienceBatch batch = new ExperienceBatch(List.<ReplayItem>of(cart, multi, one), new double[] {1, 2, 3});
         ExperienceBatch back = (ExperienceBatch) kryo.fromBytes(kryo.toBytes(batch));
         assertEquals(batch, back);
         assertArrayEquals(new double[] {1, 2, 3}, back.priorities());
@@ -37,7 +36,7 @@ class KryoCodecTest {
         WalRecord.Insert recBack = (WalRecord.Insert) kryo.fromBytes(kryo.toBytes(rec));
         assertEquals(batch, recBack.batch());
         assertArrayEquals(rec.keys(), recBack.keys());
-        SampledItem s = new SampledItem(tr, 42, 0.25, 10, 1.5, 2);
+        SampledItem s = new SampledItem(one, 42, 0.25, 10, 1.5, 2);
         assertEquals(s, kryo.fromBytes(kryo.toBytes(s)));
     }
 
@@ -68,7 +67,7 @@ class KryoCodecTest {
                 () -> kryo.toBytes(new NotRegistered(1)));
         assertTrue(write.getMessage().contains("not registered"), write.getMessage());
         // bytes that name an unknown class id are refused, not instantiated
-        byte[] bytes = kryo.toBytes(Items.transition("p", 1));
+        byte[] bytes = kryo.toBytes(Items.unroll(Items.CARTPOLE, "p", 1, 1, 0, 0));
         bytes[0] = (byte) 120; // varint class id that no registration uses
         assertThrows(KryoException.class, () -> kryo.fromBytes(bytes));
     }
@@ -78,7 +77,7 @@ class KryoCodecTest {
         IllegalArgumentException dup = assertThrows(IllegalArgumentException.class, () -> KryoRegistrations.fromConfig(
                 ConfigFactory.parseString("troupe.serialization.kryo.registrations { "
                         + "\"io.troupe.core.experience.Unroll\" { id = 150 }, "
-                        + "\"io.troupe.core.experience.Transition\" { id = 150 } }")));
+                        + "\"io.troupe.core.PolicyWeights\" { id = 150 } }")));
         assertTrue(dup.getMessage().contains("150"), dup.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> KryoRegistrations.fromConfig(ConfigFactory.parseString(

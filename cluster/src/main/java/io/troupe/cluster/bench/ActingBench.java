@@ -21,9 +21,7 @@ import io.troupe.replay.shard.ReplaySharding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,30 +42,25 @@ public final class ActingBench {
     private ActingBench() {
     }
 
-    public static Map<String, Object> run(String envId, ModelConfig model, int agents, int envsPerAgent,
-                                          double seconds, Path workDir) throws Exception {
+    /** The figures of {@code bench acting} ({@code --json} writes them under these names in snake_case). */
+    public record Result(String env, String model, int agents, int envsPerAgent, long inferenceCeilingObsPerS,
+                         long actingStepsPerS, double actingVsCeiling, long nodeBatchedInferenceObsPerS,
+                         double perAgentVsNodeBatched, long trainStepsPerS) {
+    }
+
+    public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
+                             Path workDir) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec(envId);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("env", envId);
-        out.put("model", model.describe());
-        out.put("agents", agents);
-        out.put("envs_per_agent", envsPerAgent);
-        out.put("inference_ceiling_obs_per_s", Math.round(ceiling(registry, spec, model, envsPerAgent, agents,
-                seconds)));
-        out.put("acting_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, false,
-                workDir)));
-        out.put("acting_vs_ceiling", Math.round((double) (Long) out.get("acting_steps_per_s")
-                / (Long) out.get("inference_ceiling_obs_per_s") * 1000) / 1000.0);
+        long ceiling = Math.round(ceiling(registry, spec, model, envsPerAgent, agents, seconds));
+        long acting = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, false, workDir));
         // the placement question: one node-wide inference service batching every agent's observations (SEED-style)
         // runs one call of agents x K rows on one thread; per-agent batching runs agents calls of K rows in parallel
-        out.put("node_batched_inference_obs_per_s", Math.round(ceiling(registry, spec, model, agents * envsPerAgent,
-                1, seconds)));
-        out.put("per_agent_vs_node_batched", Math.round((double) (Long) out.get("inference_ceiling_obs_per_s")
-                / (Long) out.get("node_batched_inference_obs_per_s") * 1000) / 1000.0);
-        out.put("train_steps_per_s", Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true,
-                workDir)));
-        return out;
+        long nodeBatched = Math.round(ceiling(registry, spec, model, agents * envsPerAgent, 1, seconds));
+        long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true, workDir));
+        return new Result(envId, model.describe(), agents, envsPerAgent, ceiling, acting,
+                Math.round((double) acting / ceiling * 1000) / 1000.0, nodeBatched,
+                Math.round((double) ceiling / nodeBatched * 1000) / 1000.0, training);
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.troupe.cluster.bench;
 
 import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
@@ -11,14 +14,12 @@ import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
-import io.troupe.transport.weights.WeightsFetcher;
+import io.troupe.transport.weights.NodeWeights;
 import io.troupe.transport.weights.WeightsPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -44,24 +45,27 @@ public final class ClusterBench {
     private ClusterBench() {
     }
 
-    public static Map<String, Object> run(ModelConfig model, int agents, int envsPerAgent, double seconds,
-                                          int publishes, int weightsBytes) throws Exception {
+    /** The figures of {@code bench cluster} ({@code --json} writes them under these names in snake_case). */
+    public record Result(int nodes, String model, int agents, int envsPerAgent, double rebalanceS,
+                         long actingStepsPerS, int weightsBytes, double weightsPublishMsP50,
+                         double weightsPublishMsP99) {
+    }
+
+    public static Result run(ModelConfig model, int agents, int envsPerAgent, double seconds, int publishes,
+                             int weightsBytes) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec("CartPole-v1");
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("nodes", 3);
-        out.put("model", model.describe());
-        out.put("agents", agents);
-        out.put("envs_per_agent", envsPerAgent);
-        String hocon = """
-                troupe.replay.table { sampler = uniform, max-size = 20000, rate-limiter.kind = min-size }
-                pekko.cluster.sharding.rebalance-interval = 5s
-                pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
-                pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0.5
-                troupe.agent.envs-per-agent = %d
-                """.formatted(envsPerAgent);
+        String allocation = "pekko.cluster.sharding.least-shard-allocation-strategy.";
+        Config nodes = ConfigFactory.empty()
+                .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("uniform"))
+                .withValue("troupe.replay.table.max-size", ConfigValueFactory.fromAnyRef(20_000))
+                .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("min-size"))
+                .withValue("pekko.cluster.sharding.rebalance-interval", ConfigValueFactory.fromAnyRef("5s"))
+                .withValue(allocation + "rebalance-absolute-limit", ConfigValueFactory.fromAnyRef(20))
+                .withValue(allocation + "rebalance-relative-limit", ConfigValueFactory.fromAnyRef(0.5))
+                .withValue("troupe.agent.envs-per-agent", ConfigValueFactory.fromAnyRef(envsPerAgent));
         try (LoopbackCluster cluster = LoopbackCluster.start("troupe-bench-cluster", List.of(List.of("replay"),
-                List.of("replay", "agent")), hocon)) {
+                List.of("replay", "agent")), nodes)) {
             startJob(cluster.node(0), registry, spec, model, agents);
             startJob(cluster.node(1), registry, spec, model, agents);
             ActorSystem<Void> a = cluster.node(0);
@@ -76,25 +80,23 @@ public final class ClusterBench {
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
-            out.put("rebalance_s", Math.round((System.nanoTime() - joinStart) / 1e8) / 10.0);
+            double rebalanceS = Math.round((System.nanoTime() - joinStart) / 1e8) / 10.0;
             awaitAgents(a, agents, 2);
             CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS)).get();
             long before = totalSteps(a); // after 3 s for the moved agents to start and warm up
             long start = System.nanoTime();
             CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor((long) (seconds * 1000),
                     TimeUnit.MILLISECONDS)).get();
-            out.put("acting_steps_per_s", Math.round((totalSteps(a) - before) / ((System.nanoTime() - start) / 1e9)));
+            long acting = Math.round((totalSteps(a) - before) / ((System.nanoTime() - start) / 1e9));
             // the bench's weights are random bytes: pause the agents so they do not try to load them
             for (ActorRef<Agent.Command> agent : agentRefs(a)) {
                 agent.tell(new Agent.SetPaused(true));
             }
             double[] ms = publish(a, List.of(cluster.node(1), c), publishes, weightsBytes);
-            out.put("weights_bytes", weightsBytes);
-            out.put("weights_publish_ms_p50", Math.round(ms[ms.length / 2] * 10) / 10.0);
-            out.put("weights_publish_ms_p99", Math.round(ms[(int) Math.min(ms.length - 1,
-                    Math.ceil(0.99 * ms.length) - 1)] * 10) / 10.0);
+            return new Result(3, model.describe(), agents, envsPerAgent, rebalanceS, acting, weightsBytes,
+                    Math.round(ms[ms.length / 2] * 10) / 10.0,
+                    Math.round(ms[(int) Math.min(ms.length - 1, Math.ceil(0.99 * ms.length) - 1)] * 10) / 10.0);
         }
-        return out;
     }
 
     private static void startJob(ActorSystem<Void> node, EnvRegistry registry, EnvSpec spec, ModelConfig model,
@@ -160,8 +162,7 @@ public final class ClusterBench {
                 q.add(w);
                 return Behaviors.same();
             }), "bench-weights-sink", Props.empty());
-            node.systemActorOf(WeightsFetcher.create(sink, Duration.ofSeconds(5)), "bench-weights-fetcher",
-                    Props.empty());
+            NodeWeights.get(node).subscribe(sink); // what the node's agents get, through the node's one fetcher
         }
         ActorRef<WeightsPublisher.Command> publisher = from.systemActorOf(WeightsPublisher.create(128 * 1024),
                 "bench-weights-publisher", Props.empty());

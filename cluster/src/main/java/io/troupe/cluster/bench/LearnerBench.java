@@ -3,6 +3,7 @@ package io.troupe.cluster.bench;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
@@ -12,7 +13,6 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.transport.weights.WeightsFetcher;
 import io.troupe.transport.weights.WeightsPublisher;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,35 +51,35 @@ public final class LearnerBench {
                 new Case("GoToObject-v0 transformer", "GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1)));
     }
 
-    public static Map<String, Object> run(List<Case> cases, List<Device> devices, double seconds, int publishes)
+    /** One model's figures ({@code --json} writes them under these names in snake_case). */
+    public record Figures(double updatesPerS, long samplesPerS, long parameters, int weightsBytes, double publishMs,
+                          String device) {
+    }
+
+    /** Figures per case name, in the order of {@code cases}. */
+    public static Map<String, Figures> run(List<Case> cases, List<Device> devices, double seconds, int publishes)
             throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Figures> out = new LinkedHashMap<>();
         PpoConfig ppo = PpoConfig.cleanRl();
         for (Case c : cases) {
             EnvSpec spec = registry.spec(c.envId());
             UpdateThroughput.Result r = UpdateThroughput.measure(spec, c.model(), devices, ppo, seconds);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("updates_per_s", r.updatesPerS());
-            m.put("samples_per_s", r.samplesPerS());
-            m.put("parameters", r.parameters());
             try (PolicyModel model = PolicyModel.create(spec, c.model(), 1, Device.cpu())) {
                 PolicyWeights w = model.weights(0);
-                m.put("weights_bytes", w.bytes().length);
-                m.put("publish_ms", publishMs(w, publishes));
+                out.put(c.name(), new Figures(r.updatesPerS(), r.samplesPerS(), r.parameters(), w.bytes().length,
+                        publishMs(w, publishes), devices.stream().map(Device::toString)
+                        .collect(Collectors.joining(","))));
             }
-            m.put("device", devices.stream().map(Device::toString).collect(Collectors.joining(",")));
-            out.put(c.name(), m);
         }
         return out;
     }
 
     /** Median milliseconds from publishing a version on one node to a fetcher on another holding all its bytes. */
     static double publishMs(PolicyWeights weights, int publishes) throws Exception {
-        int a = freePort();
-        int b = freePort();
-        ActorSystem<Void> learner = ActorSystem.create(Behaviors.empty(), "bench-publish", node(a, a));
-        ActorSystem<Void> agent = ActorSystem.create(Behaviors.empty(), "bench-publish", node(b, a));
+        // both bind port 0 (Artery takes a free port itself); the agent joins the learner at the address it reports
+        ActorSystem<Void> learner = ActorSystem.create(Behaviors.empty(), "bench-publish", node());
+        ActorSystem<Void> agent = ActorSystem.create(Behaviors.empty(), "bench-publish", node());
         try {
             CompletableFuture<Void> learnerUp = new CompletableFuture<>();
             CompletableFuture<Void> agentUp = new CompletableFuture<>();
@@ -128,22 +128,17 @@ public final class LearnerBench {
         }
     }
 
-    private static Config node(int port, int seed) {
-        return ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.loglevel = WARNING
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                pekko.cluster.distributed-data.notify-subscribers-interval = 20ms
-                pekko.cluster.distributed-data.gossip-interval = 100ms
-                """).withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port)))
+    private static Config node() {
+        return ConfigFactory.empty()
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef(false))
+                .withValue("pekko.cluster.distributed-data.notify-subscribers-interval",
+                        ConfigValueFactory.fromAnyRef("20ms"))
+                .withValue("pekko.cluster.distributed-data.gossip-interval", ConfigValueFactory.fromAnyRef("100ms"))
                 .withFallback(ConfigFactory.load()).resolve();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -2,33 +2,40 @@ package io.troupe.cluster.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.net.ServerSocket;
+import com.typesafe.config.ConfigValueFactory;
+import io.troupe.cluster.node.EmbeddedNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
-/** Several cluster nodes in this JVM on loopback ports, joined to the first: for benchmarks of cross-node paths. */
+/**
+ * Several cluster nodes in this JVM on loopback ports, joined to the first: for benchmarks of cross-node paths. Each
+ * node binds port 0 (Artery takes a free port itself) and is joined at the address it reports, so no port is picked
+ * by closing a socket and binding it again, which another process can take in between.
+ */
 public final class LoopbackCluster implements AutoCloseable {
     private final List<ActorSystem<Void>> nodes;
     private final String name;
-    private final String extraHocon;
+    private final Config extra;
 
-    private LoopbackCluster(List<ActorSystem<Void>> nodes, String name, String extraHocon) {
+    private LoopbackCluster(List<ActorSystem<Void>> nodes, String name, Config extra) {
         this.nodes = new ArrayList<>(nodes);
         this.name = name;
-        this.extraHocon = extraHocon;
+        this.extra = extra;
     }
 
     /** Starts one more node with {@code roles}, joining the first; returns once it is Up (as it sees itself). */
     public ActorSystem<Void> add(List<String> roles) throws Exception {
-        ActorSystem<Void> node = create(name, roles, extraHocon);
+        ActorSystem<Void> node = create(name, roles, extra);
         CompletableFuture<Void> up = new CompletableFuture<>();
         org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(node)).registerOnMemberUp(() -> up.complete(null));
         Cluster.get(node).manager().tell(Join.create(Cluster.get(nodes.get(0)).selfMember().address()));
@@ -37,31 +44,32 @@ public final class LoopbackCluster implements AutoCloseable {
         return node;
     }
 
-    private static ActorSystem<Void> create(String name, List<String> r, String extraHocon) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Config c = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.loglevel = WARNING
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                """).withFallback(ConfigFactory.parseString(extraHocon))
-                .withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port,
-                        "pekko.cluster.roles", r))).withFallback(ConfigFactory.load()).resolve();
+    private static ActorSystem<Void> create(String name, List<String> roles, Config extra) {
+        Config c = ConfigFactory.empty()
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef(false))
+                .withFallback(extra)
+                .withFallback(ConfigFactory.empty()
+                        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles)))
+                .withFallback(ConfigFactory.load()).resolve();
         ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), name, c);
-        io.troupe.cluster.node.EmbeddedNode.startReplicator(node);
+        EmbeddedNode.startReplicator(node);
         return node;
     }
 
-    /** Starts {@code roles.size()} nodes named {@code name}, node i with {@code roles.get(i)}; returns once all are Up. */
-    public static LoopbackCluster start(String name, List<List<String>> roles, String extraHocon) throws Exception {
+    /**
+     * Starts {@code roles.size()} nodes named {@code name}, node i with {@code roles.get(i)} and {@code extra} over the
+     * defaults (build it with {@code withValue}); returns once all are Up.
+     */
+    public static LoopbackCluster start(String name, List<List<String>> roles, Config extra) throws Exception {
         List<ActorSystem<Void>> nodes = new ArrayList<>();
         try {
             for (List<String> r : roles) {
-                nodes.add(create(name, r, extraHocon));
+                nodes.add(create(name, r, extra));
             }
             List<CompletableFuture<Void>> up = new ArrayList<>();
             for (ActorSystem<Void> n : nodes) {
@@ -78,10 +86,10 @@ public final class LoopbackCluster implements AutoCloseable {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the loopback cluster did not converge in 60 s");
                     }
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 }
             }
-            return new LoopbackCluster(nodes, name, extraHocon);
+            return new LoopbackCluster(nodes, name, extra);
         } catch (Exception e) {
             nodes.forEach(ActorSystem::terminate);
             throw e;
@@ -90,8 +98,8 @@ public final class LoopbackCluster implements AutoCloseable {
 
     private static long countUp(ActorSystem<?> node) {
         long up = 0;
-        for (org.apache.pekko.cluster.Member m : Cluster.get(node).state().getMembers()) {
-            if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+        for (Member m : Cluster.get(node).state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
                 up++;
             }
         }

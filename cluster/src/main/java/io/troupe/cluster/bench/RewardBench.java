@@ -1,6 +1,9 @@
 package io.troupe.cluster.bench;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.http.AdminSettings;
@@ -21,9 +24,7 @@ import io.troupe.replay.shard.ReplaySharding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,29 +46,30 @@ public final class RewardBench {
     private RewardBench() {
     }
 
-    public static Map<String, Object> run(ModelConfig model, int agents, int envsPerAgent, double seconds, int swaps,
-                                          Path workDir) throws Exception {
+    /** The figures of {@code bench reward} ({@code --json} writes them under these names in snake_case). */
+    public record Result(String expr, double exprNsPerStep, double javaNsPerStep, String model,
+                         @JsonProperty("acting_steps_per_s_builtin") long actingStepsPerSBuiltin,
+                         @JsonProperty("acting_steps_per_s_expr") long actingStepsPerSExpr,
+                         double actingRatioExprVsBuiltin,
+                         int swaps, double swapPropagationMsP50, double swapPropagationMsP99,
+                         double swapPropagationMsMax) {
+    }
+
+    public static Result run(ModelConfig model, int agents, int envsPerAgent, double seconds, int swaps,
+                             Path workDir) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec("CartPole-v1");
         RewardVariables variables = FeatureSource.of(registry.make("CartPole-v1")).variables();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("expr", EXPR);
-        out.put("expr_ns_per_step", round(nsPerCall(RewardExpression.compile(EXPR, variables), variables), 1));
-        out.put("java_ns_per_step", round(nsPerCall(new CartPoleUprightReward(), variables), 1));
+        double exprNs = round(nsPerCall(RewardExpression.compile(EXPR, variables), variables), 1);
+        double javaNs = round(nsPerCall(new CartPoleUprightReward(), variables), 1);
         double[] acting = alternating(registry, spec, model, agents, envsPerAgent, seconds, workDir);
         double builtin = acting[0];
         double expr = acting[1];
-        out.put("model", model.describe());
-        out.put("acting_steps_per_s_builtin", Math.round(builtin));
-        out.put("acting_steps_per_s_expr", Math.round(expr));
-        out.put("acting_ratio_expr_vs_builtin", round(expr / builtin, 3));
         double[] propagation = propagation(registry, spec, swaps);
-        out.put("swaps", swaps);
-        out.put("swap_propagation_ms_p50", round(propagation[propagation.length / 2], 1));
-        out.put("swap_propagation_ms_p99", round(propagation[(int) Math.min(propagation.length - 1,
-                Math.ceil(0.99 * propagation.length) - 1)], 1));
-        out.put("swap_propagation_ms_max", round(propagation[propagation.length - 1], 1));
-        return out;
+        return new Result(EXPR, exprNs, javaNs, model.describe(), Math.round(builtin), Math.round(expr),
+                round(expr / builtin, 3), swaps, round(propagation[propagation.length / 2], 1),
+                round(propagation[(int) Math.min(propagation.length - 1, Math.ceil(0.99 * propagation.length) - 1)],
+                        1), round(propagation[propagation.length - 1], 1));
     }
 
     /**
@@ -132,7 +134,10 @@ public final class RewardBench {
     static double[] propagation(EnvRegistry registry, EnvSpec spec, int swaps) throws Exception {
         List<String> roles = List.of("replay", "agent");
         try (LoopbackCluster cluster = LoopbackCluster.start("troupe-bench-reward", List.of(List.of("replay"), roles,
-                roles), "troupe.replay.table { sampler = uniform, max-size = 2000, rate-limiter.kind = min-size }")) {
+                roles), ConfigFactory.empty()
+                .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("uniform"))
+                .withValue("troupe.replay.table.max-size", ConfigValueFactory.fromAnyRef(2000))
+                .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("min-size")))) {
             List<ActorRef<Agent.Command>> agents = new ArrayList<>();
             for (int n = 0; n < cluster.size(); n++) {
                 ActorSystem<Void> node = cluster.node(n);

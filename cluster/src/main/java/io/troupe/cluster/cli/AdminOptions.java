@@ -1,7 +1,10 @@
 package io.troupe.cluster.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.http.AdminTimeouts;
+import io.troupe.cluster.json.JsonCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +12,10 @@ import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Options of every command that talks to a job's admin API: where it is, the token, JSON output. */
+/** Options of every command that talks to a job's admin API: where it is, the token, TLS trust, JSON output. */
 class AdminOptions {
     @Option(names = "--admin", paramLabel = "URL", defaultValue = AdminClient.DEFAULT_URL,
-            description = "the job's admin API (default ${DEFAULT-VALUE})")
+            description = "the job's admin API (default ${DEFAULT-VALUE}; https://... when it serves TLS)")
     String admin;
 
     @Option(names = "--json", description = "print the API's JSON answer")
@@ -22,21 +25,26 @@ class AdminOptions {
             description = "read the bearer token from FILE instead of TROUPE_ADMIN_TOKEN")
     Path tokenFile;
 
+    @Option(names = "--ca-cert", paramLabel = "FILE",
+            description = "trust the admin API's TLS certificate in FILE (PEM or DER), e.g. a self-signed one")
+    Path caCert;
+
     AdminClient client() {
         Map<String, String> env = new HashMap<>(System.getenv());
         if (tokenFile != null) {
             try {
-                env.put(io.troupe.cluster.http.AdminSettings.TOKEN_VARIABLE, Files.readString(tokenFile).trim());
+                env.put(AdminSettings.TOKEN_VARIABLE, Files.readString(tokenFile).trim());
             } catch (IOException e) {
                 throw new IllegalArgumentException("--token-file: cannot read " + tokenFile + ": " + e.getMessage());
             }
         }
-        return new AdminClient(admin, env);
+        return new AdminClient(admin, env, caCert, AdminTimeouts.fromConfig(ConfigFactory.load()
+                .getConfig("troupe.admin")));
     }
 
-    void print(JsonElement answer, Runnable human) {
+    void print(JsonNode answer, Runnable human) {
         if (json) {
-            System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(answer));
+            System.out.print(JsonCodec.pretty(answer));
         } else {
             human.run();
         }

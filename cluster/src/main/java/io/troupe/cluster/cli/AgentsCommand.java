@@ -1,11 +1,14 @@
 package io.troupe.cluster.cli;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.cluster.http.AdminApi.AgentList;
+import io.troupe.cluster.http.AdminApi.AgentSelection;
+import io.troupe.cluster.http.AdminApi.AgentView;
+import io.troupe.cluster.http.AdminApi.ScaleRequest;
+import io.troupe.cluster.http.AdminApi.Scaled;
+import io.troupe.cluster.json.JsonCodec;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,22 +36,21 @@ final class AgentsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonElement a = options.client().get("/troupe/agents");
+            JsonNode a = options.client().get("/troupe/agents");
             options.print(a, () -> {
                 System.out.printf("%-12s %-36s %-18s %12s %9s %7s %7s%n", "agent", "node", "state", "steps",
                         "episodes", "policy", "reward");
-                for (JsonElement e : a.getAsJsonObject().getAsJsonArray("agents")) {
-                    JsonObject o = e.getAsJsonObject();
-                    System.out.printf("%-12s %-36s %-18s %12s %9s %7s %7s%n", o.get("agent").getAsString(),
-                            o.get("node").getAsString(), o.get("state").getAsString(), value(o, "steps"),
-                            value(o, "episodes"), value(o, "policy_version"), value(o, "reward_version"));
+                for (AgentView o : JsonCodec.convert(a, AgentList.class, "the answer to GET /troupe/agents")
+                        .agents()) {
+                    System.out.printf("%-12s %-36s %-18s %12s %9s %7s %7s%n", o.agent(), o.node(), o.state(),
+                            value(o.steps()), value(o.episodes()), value(o.policyVersion()), value(o.rewardVersion()));
                 }
             });
             return 0;
         }
 
-        private static String value(JsonObject o, String key) {
-            return o.has(key) ? o.get(key).getAsString() : "-";
+        private static String value(Long n) {
+            return n == null ? "-" : n.toString();
         }
     }
 
@@ -64,13 +66,8 @@ final class AgentsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, Object> body = new LinkedHashMap<>();
-            if (!agents.isEmpty()) {
-                body.put("agents", agents);
-            }
-            JsonElement a = options.client().post("/troupe/agents/" + action(), body);
-            options.print(a, () -> System.out.println(action() + "d: " + a.getAsJsonObject()
-                    .get(action() + "d")));
+            JsonNode a = options.client().post("/troupe/agents/" + action(), new AgentSelection(agents));
+            options.print(a, () -> System.out.println(action() + "d: " + a.path(action() + "d")));
             return 0;
         }
     }
@@ -103,9 +100,11 @@ final class AgentsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonElement a = options.client().post("/troupe/agents/scale", Map.of("count", count));
-            options.print(a, () -> System.out.println("acting: " + a.getAsJsonObject().get("active") + ", paused: "
-                    + a.getAsJsonObject().get("paused")));
+            JsonNode a = options.client().post("/troupe/agents/scale", new ScaleRequest(count));
+            options.print(a, () -> {
+                Scaled s = JsonCodec.convert(a, Scaled.class, "the answer to POST /troupe/agents/scale");
+                System.out.println("acting: " + s.active() + ", paused: " + s.paused());
+            });
             return 0;
         }
     }

@@ -1,6 +1,12 @@
 package io.troupe.cluster.cli;
 
-import io.troupe.cluster.util.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.cluster.bench.ActingBench;
+import io.troupe.cluster.bench.ClusterBench;
+import io.troupe.cluster.bench.LearnerBench;
+import io.troupe.cluster.bench.RewardBench;
+import io.troupe.cluster.json.JsonCodec;
+import io.troupe.replay.bench.ReplayBench;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.bench.EnvBenchmark;
 import java.io.IOException;
@@ -8,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,13 +46,20 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** Prints one figure per line (longs with thousands separators) and writes them to {@code json} if given. */
-    static void printFigures(Map<String, Object> out, Path json) {
-        for (Map.Entry<String, Object> e : out.entrySet()) {
-            Object v = e.getValue();
-            System.out.printf("%-30s %s%n", e.getKey(), v instanceof Long l ? String.format("%,d", l) : v);
+    /**
+     * Prints one figure per line (whole numbers with thousands separators) and writes them to {@code json} if given.
+     */
+    static void printFigures(Object figures, Path json) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = JsonCodec.tree(figures).fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            System.out.printf("%-30s %s%n", e.getKey(), format(e.getValue()));
         }
-        writeJson(json, out);
+        writeJson(json, figures);
+    }
+
+    /** A figure as the tables print it: whole numbers with thousands separators. */
+    static String format(JsonNode v) {
+        return v.isIntegralNumber() ? String.format("%,d", v.asLong()) : v.asText();
     }
 
     static void writeJson(Path file, Object value) {
@@ -57,10 +71,14 @@ final class BenchCommand implements Runnable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(file, Json.pretty(value));
+            Files.writeString(file, JsonCodec.pretty(value));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** One env's figures in {@code bench env --json} (snake_case names). */
+    record EnvFigures(long stepsPerS, long objectApiStepsPerS, long vectorStepsPerS, int envs) {
     }
 
     @Command(name = "env", mixinStandardHelpOptions = true,
@@ -89,19 +107,15 @@ final class BenchCommand implements Runnable {
                 registry.registration(id);
             }
             EnvBenchmark bench = new EnvBenchmark(registry, seconds, rounds, envs);
-            Map<String, Object> out = new LinkedHashMap<>();
+            Map<String, EnvFigures> out = new LinkedHashMap<>();
             System.out.printf("%-16s %18s %22s %22s %6s%n", "env", "steps/s (1 env)", "object API steps/s",
                     "vector env steps/s", "K");
             for (String id : targets) {
                 EnvBenchmark.Result r = bench.run(id);
                 System.out.printf("%-16s %,18.0f %,22.0f %,22.0f %6d%n", id, r.stepsPerS(), r.objectApiStepsPerS(),
                         r.vectorStepsPerS(), r.envs());
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("steps_per_s", Math.round(r.stepsPerS()));
-                m.put("object_api_steps_per_s", Math.round(r.objectApiStepsPerS()));
-                m.put("vector_steps_per_s", Math.round(r.vectorStepsPerS()));
-                m.put("envs", r.envs());
-                out.put(id, m);
+                out.put(id, new EnvFigures(Math.round(r.stepsPerS()), Math.round(r.objectApiStepsPerS()),
+                        Math.round(r.vectorStepsPerS()), r.envs()));
             }
             System.out.printf("(one thread, random actions, auto-reset, best of %d x %.1f s rounds; checksum %.3g)%n",
                     rounds, seconds, bench.sink());
@@ -141,8 +155,8 @@ final class BenchCommand implements Runnable {
             }
             Path work = Files.createTempDirectory("troupe-bench-replay");
             try {
-                Map<String, Object> out = io.troupe.replay.bench.ReplayBench.run(new io.troupe.replay.bench.ReplayBench
-                        .Options(forks, Math.max(1, iterations - 1), iterations, seconds, producers, batches), work);
+                ReplayBench.Result out = ReplayBench.run(new ReplayBench.Options(forks, Math.max(1, iterations - 1),
+                        iterations, seconds, producers, batches), work);
                 System.out.println();
                 System.out.printf("%-34s %18s   %s%n", "figure", "value", "target on 2 cores");
                 Map<String, String> targets = Map.of(
@@ -152,10 +166,10 @@ final class BenchCommand implements Runnable {
                         "kryo_roundtrip_mb_per_s", ">= 300",
                         "shard_insert_steps_per_s", ">= 200,000",
                         "wal_vs_memory", ">= 0.5");
-                for (Map.Entry<String, Object> e : out.entrySet()) {
-                    Object v = e.getValue();
-                    String value = v instanceof Long l ? String.format("%,d", l) : String.valueOf(v);
-                    System.out.printf("%-34s %18s   %s%n", e.getKey(), value, targets.getOrDefault(e.getKey(), ""));
+                for (Iterator<Map.Entry<String, JsonNode>> it = JsonCodec.tree(out).fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    System.out.printf("%-34s %18s   %s%n", e.getKey(), format(e.getValue()),
+                            targets.getOrDefault(e.getKey(), ""));
                 }
                 writeJson(json, out);
             } finally {
@@ -189,17 +203,14 @@ final class BenchCommand implements Runnable {
             if (seconds <= 0 || publishes < 1) {
                 throw new IllegalArgumentException("bench learner needs --seconds > 0 and --publishes >= 1");
             }
-            Map<String, Object> out = io.troupe.cluster.bench.LearnerBench.run(
-                    io.troupe.cluster.bench.LearnerBench.defaultCases(),
+            Map<String, LearnerBench.Figures> out = LearnerBench.run(LearnerBench.defaultCases(),
                     io.troupe.learners.model.Devices.selectAll(device), seconds, publishes);
             System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", "model", "updates/s", "samples/s", "params",
                     "bytes", "publish ms", "device");
-            for (Map.Entry<String, Object> e : out.entrySet()) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) e.getValue();
-                System.out.printf("%-28s %14s %,14d %,12d %,12d %12s %8s%n", e.getKey(), m.get("updates_per_s"),
-                        (Long) m.get("samples_per_s"), (Long) m.get("parameters"), (Integer) m.get("weights_bytes"),
-                        m.get("publish_ms"), m.get("device"));
+            for (Map.Entry<String, LearnerBench.Figures> e : out.entrySet()) {
+                LearnerBench.Figures m = e.getValue();
+                System.out.printf("%-28s %14s %,14d %,12d %,12d %12s %8s%n", e.getKey(), m.updatesPerS(),
+                        m.samplesPerS(), m.parameters(), m.weightsBytes(), m.publishMs(), m.device());
             }
             System.out.println("(PPO update = 4 epochs x 4 minibatches over a 512-step rollout, CleanRL's defaults)");
             writeJson(json, out);
@@ -232,7 +243,7 @@ final class BenchCommand implements Runnable {
             io.troupe.cluster.run.TrainSettings settings = job.settings();
             io.troupe.learners.model.ModelConfig model = job.model();
             Path work = Files.createTempDirectory("troupe-bench-acting");
-            Map<String, Object> out = io.troupe.cluster.bench.ActingBench.run(settings.env(), model,
+            ActingBench.Result out = ActingBench.run(settings.env(), model,
                     settings.numAgents(), settings.envsPerAgent(), seconds, work);
             printFigures(out, json);
             return 0;
@@ -266,7 +277,7 @@ final class BenchCommand implements Runnable {
             Job job = Job.load(configOptions, overrides);
             io.troupe.cluster.run.TrainSettings settings = job.settings();
             io.troupe.learners.model.ModelConfig model = job.model();
-            Map<String, Object> out = io.troupe.cluster.bench.RewardBench.run(model, settings.numAgents(),
+            RewardBench.Result out = RewardBench.run(model, settings.numAgents(),
                     settings.envsPerAgent(), seconds, swaps, Files.createTempDirectory("troupe-bench-reward"));
             printFigures(out, json);
             return 0;
@@ -304,7 +315,7 @@ final class BenchCommand implements Runnable {
             Job job = Job.load(configOptions, overrides);
             io.troupe.cluster.run.TrainSettings settings = job.settings();
             io.troupe.learners.model.ModelConfig model = job.model();
-            Map<String, Object> out = io.troupe.cluster.bench.ClusterBench.run(model, Math.max(2,
+            ClusterBench.Result out = ClusterBench.run(model, Math.max(2,
                     settings.numAgents()), settings.envsPerAgent(), seconds, publishes, weightsMb * 1_000_000);
             printFigures(out, json);
             return 0;

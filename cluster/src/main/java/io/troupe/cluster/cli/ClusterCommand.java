@@ -1,7 +1,12 @@
 package io.troupe.cluster.cli;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.troupe.cluster.http.AdminApi.Member;
+import io.troupe.cluster.http.AdminApi.MemberAddress;
+import io.troupe.cluster.http.AdminApi.Members;
+import io.troupe.cluster.json.JsonCodec;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,13 +28,11 @@ final class ClusterCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static void printMembers(JsonObject m) {
-        System.out.println("self " + m.get("self").getAsString() + ", leader "
-                + (m.get("leader").isJsonNull() ? "none" : m.get("leader").getAsString()));
-        for (JsonElement e : m.getAsJsonArray("members")) {
-            JsonObject o = e.getAsJsonObject();
-            System.out.printf("  %-40s %-8s %-12s %s%n", o.get("address").getAsString(), o.get("status").getAsString(),
-                    o.get("reachable").getAsBoolean() ? "reachable" : "UNREACHABLE", o.get("roles"));
+    static void printMembers(Members m) {
+        System.out.println("self " + m.self() + ", leader " + (m.leader() == null ? "none" : m.leader()));
+        for (Member o : m.members()) {
+            System.out.printf("  %-40s %-8s %-12s %s%n", o.address(), o.status(), o.reachable() ? "reachable"
+                    : "UNREACHABLE", o.roles());
         }
     }
 
@@ -41,18 +44,20 @@ final class ClusterCommand implements Runnable {
         @Override
         public Integer call() {
             AdminClient client = options.client();
-            JsonObject status = client.get("/troupe/status").getAsJsonObject();
-            JsonObject members = client.get("/troupe/cluster/members").getAsJsonObject();
-            JsonObject both = new JsonObject();
-            both.add("status", status);
-            both.add("cluster", members);
+            JsonNode status = client.get("/troupe/status");
+            JsonNode members = client.get("/troupe/cluster/members");
+            ObjectNode both = JsonCodec.mapper().createObjectNode();
+            both.set("status", status);
+            both.set("cluster", members);
             options.print(both, () -> {
-                for (Map.Entry<String, JsonElement> e : status.entrySet()) {
-                    if (!e.getKey().equals("members") && e.getValue().isJsonPrimitive()) {
-                        System.out.printf("%-26s %s%n", e.getKey(), e.getValue().getAsString());
+                for (Iterator<Map.Entry<String, JsonNode>> it = status.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (!e.getKey().equals("members") && e.getValue().isValueNode() && !e.getValue().isNull()) {
+                        System.out.printf("%-26s %s%n", e.getKey(), e.getValue().asText());
                     }
                 }
-                printMembers(members);
+                printMembers(JsonCodec.convert(members, Members.class, "the answer to GET "
+                        + "/troupe/cluster/members"));
             });
             return 0;
         }
@@ -70,7 +75,7 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonElement a = options.client().post("/troupe/cluster/" + action(), Map.of("address", address));
+            JsonNode a = options.client().post("/troupe/cluster/" + action(), new MemberAddress(address));
             options.print(a, () -> System.out.println(action() + " " + address + ": accepted"));
             return 0;
         }

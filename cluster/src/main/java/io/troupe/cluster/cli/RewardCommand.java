@@ -1,11 +1,18 @@
 package io.troupe.cluster.cli;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.cluster.http.AdminApi;
+import io.troupe.cluster.http.AdminApi.DryRun;
+import io.troupe.cluster.http.AdminApi.RewardHistoryView;
+import io.troupe.cluster.http.AdminApi.RewardSubmission;
+import io.troupe.cluster.http.AdminApi.RewardTest;
+import io.troupe.cluster.http.AdminApi.RewardVersion;
+import io.troupe.cluster.http.AdminApi.RollbackRequest;
+import io.troupe.cluster.json.JsonCodec;
+import io.troupe.core.reward.RewardSpec;
+import io.troupe.environments.reward.RewardTemplates;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -44,40 +51,33 @@ final class RewardCommand implements Runnable {
         @Option(names = "--class", paramLabel = "CLASS", description = "a RewardFunction class on every node's class path")
         String className;
 
-        void into(Map<String, Object> body) {
-            if (expr != null) {
-                body.put("expr", expr);
-            } else {
-                body.put("class", className);
-            }
+    }
+
+    static void printHistory(RewardHistoryView h) {
+        System.out.printf("%s: active reward v%d%n", h.env(), h.active());
+        for (RewardVersion v : h.versions()) {
+            System.out.println("  " + describe(v));
         }
     }
 
-    static void printHistory(JsonObject h) {
-        System.out.printf("%s: active reward v%d%n", h.get("env").getAsString(), h.get("active").getAsLong());
-        for (JsonElement e : h.getAsJsonArray("versions")) {
-            System.out.println("  " + describe(e.getAsJsonObject()));
-        }
+    static String describe(RewardVersion v) {
+        String what = v.kind().equals(RewardSpec.ENV) ? "the env's own reward" : v.kind() + " "
+                + (v.kind().equals(RewardSpec.EXPR) ? "\"" + v.source() + "\"" : v.source());
+        String created = v.created() == null ? "" : "  " + v.created();
+        return (v.active() ? "* " : "  ") + "v" + v.version() + "  " + what
+                + (v.author().isEmpty() ? "" : "  by " + v.author()) + created
+                + (v.note().isEmpty() ? "" : "  (" + v.note() + ")");
     }
 
-    static String describe(JsonObject v) {
-        String kind = v.get("kind").getAsString();
-        String what = kind.equals("env") ? "the env's own reward" : kind + " " + (kind.equals("expr") ? "\""
-                + v.get("source").getAsString() + "\"" : v.get("source").getAsString());
-        String author = v.get("author").getAsString();
-        String note = v.get("note").getAsString();
-        String created = v.get("created").isJsonNull() ? "" : "  " + v.get("created").getAsString();
-        return (v.get("active").getAsBoolean() ? "* " : "  ") + "v" + v.get("version").getAsLong() + "  " + what
-                + (author.isEmpty() ? "" : "  by " + author) + created + (note.isEmpty() ? "" : "  (" + note + ")");
-    }
-
-    static void printDryRun(JsonObject d) {
+    static void printDryRun(DryRun d) {
         System.out.printf("dry run on %d simulated steps (%d episodes, random actions): mean %.4f  std %.4f  "
                         + "min %.4f  p05 %.4f  p50 %.4f  p95 %.4f  max %.4f  (env reward mean %.4f)%n",
-                d.get("steps").getAsInt(), d.get("episodes").getAsInt(), d.get("mean").getAsDouble(),
-                d.get("std").getAsDouble(), d.get("min").getAsDouble(), d.get("p05").getAsDouble(),
-                d.get("p50").getAsDouble(), d.get("p95").getAsDouble(), d.get("max").getAsDouble(),
-                d.get("env_reward_mean").getAsDouble());
+                d.steps(), d.episodes(), d.mean(), d.std(), d.min(), d.p05(), d.p50(), d.p95(), d.max(),
+                d.envRewardMean());
+    }
+
+    private static RewardHistoryView history(JsonNode answer) {
+        return JsonCodec.convert(answer, RewardHistoryView.class, "the reward history");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Every reward version of an env; * is active.")
@@ -87,8 +87,8 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonElement h = common.client().get(common.path(""));
-            common.print(h, () -> printHistory(h.getAsJsonObject()));
+            JsonNode h = common.client().get(common.path(""));
+            common.print(h, () -> printHistory(history(h)));
             return 0;
         }
     }
@@ -103,11 +103,13 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonObject h = common.client().get(common.path("")).getAsJsonObject();
-            long wanted = version == null ? h.get("active").getAsLong() : version;
-            for (JsonElement e : h.getAsJsonArray("versions")) {
-                if (e.getAsJsonObject().get("version").getAsLong() == wanted) {
-                    common.print(e, () -> System.out.println(describe(e.getAsJsonObject())));
+            JsonNode answer = common.client().get(common.path(""));
+            RewardHistoryView h = history(answer);
+            long wanted = version == null ? h.active() : version;
+            for (int i = 0; i < h.versions().size(); i++) {
+                RewardVersion v = h.versions().get(i);
+                if (v.version() == wanted) {
+                    common.print(answer.path("versions").path(i), () -> System.out.println(describe(v)));
                     return 0;
                 }
             }
@@ -132,21 +134,14 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, Object> body = new LinkedHashMap<>();
-            source.into(body);
-            if (note != null) {
-                body.put("note", note);
-            }
             String who = author != null ? author : System.getenv().getOrDefault("USER", "");
-            if (!who.isEmpty()) {
-                body.put("author", who);
-            }
-            JsonElement a = common.client().post(common.path(""), body);
+            JsonNode a = common.client().post(common.path(""), new RewardSubmission(source.expr, source.className,
+                    note, who));
             common.print(a, () -> {
-                JsonObject o = a.getAsJsonObject();
+                RewardHistoryView h = history(a);
                 System.out.printf("%s: reward v%d is active; agents switch at their next episode boundary%n",
-                        o.get("env").getAsString(), o.get("active").getAsLong());
-                printDryRun(o.getAsJsonObject("dry_run"));
+                        h.env(), h.active());
+                printDryRun(h.dryRun());
             });
             return 0;
         }
@@ -163,12 +158,8 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, Object> body = new LinkedHashMap<>();
-            if (to != null) {
-                body.put("to", to);
-            }
-            JsonElement a = common.client().post(common.path("/rollback"), body);
-            common.print(a, () -> printHistory(a.getAsJsonObject()));
+            JsonNode a = common.client().post(common.path("/rollback"), new RollbackRequest(to));
+            common.print(a, () -> printHistory(history(a)));
             return 0;
         }
     }
@@ -188,11 +179,10 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, Object> body = new LinkedHashMap<>();
-            source.into(body);
-            body.put("steps", steps);
-            JsonElement a = common.client().post(common.path("/test"), body);
-            common.print(a, () -> printDryRun(a.getAsJsonObject()));
+            JsonNode a = common.client().post(common.path("/test"), new RewardTest(source.expr, source.className,
+                    steps));
+            common.print(a, () -> printDryRun(JsonCodec.convert(a, DryRun.class,
+                    "the dry run")));
             return 0;
         }
     }
@@ -204,12 +194,11 @@ final class RewardCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonElement a = common.client().get(common.path("/templates"));
+            JsonNode a = common.client().get(common.path("/templates"));
             common.print(a, () -> {
-                for (JsonElement e : a.getAsJsonObject().getAsJsonArray("templates")) {
-                    JsonObject t = e.getAsJsonObject();
-                    System.out.printf("%-14s %-50s %s%n", t.get("name").getAsString(), t.get("expr").getAsString(),
-                            t.get("description").getAsString());
+                for (RewardTemplates.Template t : JsonCodec.convert(a, AdminApi.Templates.class,
+                        "the templates").templates()) {
+                    System.out.printf("%-14s %-50s %s%n", t.name(), t.expr(), t.description());
                 }
             });
             return 0;

@@ -2,29 +2,55 @@ package io.troupe.cluster.http;
 
 import io.troupe.environments.EnvRegistry;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 
-/** Binds the admin routes ({@link AdminRoutes}) on {@code troupe.admin.hostname:port}; closing unbinds. */
+/**
+ * Binds the admin routes ({@link AdminRoutes}) on {@code troupe.admin.hostname:port}, over HTTPS when
+ * {@code troupe.admin.tls.enabled}; closing unbinds. A non-loopback address without TLS is refused unless
+ * {@code troupe.admin.insecure} says so: the bearer token would cross the network in clear.
+ */
 public final class AdminServer implements AutoCloseable {
     private final ServerBinding binding;
+    private final boolean https;
+    private final Duration unbind;
 
-    private AdminServer(ServerBinding binding) {
+    private AdminServer(ServerBinding binding, boolean https, Duration unbind) {
         this.binding = binding;
+        this.https = https;
+        this.unbind = unbind;
     }
 
-    /** Starts the server; a port in use is a one-line error naming it. */
+    /** Starts the server; a port in use, a missing key store or a plain non-loopback bind is a one-line error. */
     public static AdminServer start(ActorSystem<?> system, AdminSettings settings, EnvRegistry envs, JobStatus status) {
-        AdminRoutes routes = new AdminRoutes(system, settings, new RewardRegistryClient(system, envs, settings), status);
+        boolean https = settings.tls().enabled();
+        if (!https && !settings.insecure() && !isLoopback(settings.hostname())) {
+            throw new IllegalArgumentException("admin API: troupe.admin.hostname = " + settings.hostname() + " is not "
+                    + "a loopback address: enable troupe.admin.tls (the bearer token must not cross the network in "
+                    + "clear), or set troupe.admin.insecure = on behind a TLS-terminating proxy");
+        }
+        AtomicReference<HostCheck> hosts = new AtomicReference<>();
+        AdminRoutes routes = new AdminRoutes(system, settings, new RewardRegistryClient(system, envs, settings), status,
+                hosts::get);
+        ServerBuilder builder = Http.get(system).newServerAt(settings.hostname(), settings.port());
+        if (https) {
+            builder = builder.enableHttps(ConnectionContext.httpsServer(settings.tls().serverContext()));
+        }
         try {
-            ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port()).bind(routes.route())
-                    .toCompletableFuture().get(15, TimeUnit.SECONDS);
-            return new AdminServer(b);
+            ServerBinding b = builder.bind(routes.route()).toCompletableFuture().get(
+                    settings.timeouts().bind().toMillis(), TimeUnit.MILLISECONDS);
+            hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts()));
+            return new AdminServer(b, https, settings.timeouts().unbind());
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             String why = c instanceof BindException || String.valueOf(c.getMessage()).contains("in use")
@@ -33,7 +59,15 @@ public final class AdminServer implements AutoCloseable {
                     + ": " + why);
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("admin API: binding " + settings.hostname() + ":" + settings.port()
-                    + " did not finish: " + e);
+                    + " did not finish within " + settings.timeouts().bind() + " (troupe.admin.bind-timeout): " + e);
+        }
+    }
+
+    private static boolean isLoopback(String hostname) {
+        try {
+            return InetAddress.getByName(hostname).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("troupe.admin.hostname: unknown host '" + hostname + "'");
         }
     }
 
@@ -42,14 +76,17 @@ public final class AdminServer implements AutoCloseable {
         return binding.localAddress().getPort();
     }
 
+    /** {@code http://host:port} or {@code https://host:port}. */
     public String url() {
-        return "http://" + binding.localAddress().getHostString() + ":" + port();
+        return (https ? "https" : "http") + "://" + binding.localAddress().getHostString() + ":" + port();
     }
 
     @Override
     public void close() {
         try {
-            binding.terminate(Duration.ofSeconds(3)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            // terminate completes by its deadline; twice the deadline leaves the scheduler its slack
+            binding.terminate(unbind).toCompletableFuture().get(unbind.multipliedBy(2).toMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             // the server goes down with the actor system anyway
         }

@@ -1,12 +1,12 @@
 package io.troupe.cluster.http;
 
 import io.troupe.actors.Agent;
+import io.troupe.cluster.http.AdminApi.AgentView;
+import io.troupe.cluster.http.AdminApi.Scaled;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,33 +23,35 @@ import org.apache.pekko.cluster.typed.Cluster;
  * ShardedDaemonProcess cannot grow in Pekko 1.7), so the target ranges over 0..num-agents.
  */
 public final class AgentDirectory {
-    private static final Duration ASK = Duration.ofSeconds(3);
     private final ActorSystem<?> system;
+    private final Duration ask;
 
-    public AgentDirectory(ActorSystem<?> system) {
+    /** @param ask how long an agent (and the receptionist) may take to answer ({@code troupe.admin.ask-timeout}) */
+    public AgentDirectory(ActorSystem<?> system, Duration ask) {
         this.system = system;
+        this.ask = ask;
     }
 
     private CompletionStage<Set<ActorRef<Agent.Command>>> refs() {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                replyTo -> Receptionist.find(Agent.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                replyTo -> Receptionist.find(Agent.SERVICE_KEY, replyTo), ask, system.scheduler())
                 .thenApply(l -> l.getServiceInstances(Agent.SERVICE_KEY));
     }
 
     /** An agent and what it answered. */
-    private record Entry(ActorRef<Agent.Command> ref, Map<String, Object> info) {
+    private record Entry(ActorRef<Agent.Command> ref, AgentView view) {
         String id() {
-            return (String) info.get("agent");
+            return view.agent();
         }
 
         int index() {
-            return ((Number) info.getOrDefault("index", Integer.MAX_VALUE)).intValue();
+            return view.index() == null ? Integer.MAX_VALUE : view.index();
         }
     }
 
-    /** Every agent's counters, node and state, sorted by index; one that does not answer in 3 s is listed as such. */
-    public CompletionStage<List<Map<String, Object>>> list() {
-        return entries().thenApply(es -> es.stream().map(Entry::info).toList());
+    /** Every agent's counters, node and state, sorted by index; one that does not answer in time is listed as such. */
+    public CompletionStage<List<AgentView>> list() {
+        return entries().thenApply(es -> es.stream().map(Entry::view).toList());
     }
 
     private CompletionStage<List<Entry>> entries() {
@@ -58,29 +60,12 @@ public final class AgentDirectory {
             for (ActorRef<Agent.Command> ref : refs) {
                 String node = ref.path().address().hasGlobalScope() ? ref.path().address().toString()
                         : Cluster.get(system).selfMember().address().toString();
-                answers.add(AskPattern.<Agent.Command, Agent.Stats>ask(ref, Agent.GetStats::new, ASK,
-                        system.scheduler()).toCompletableFuture().handle((s, failure) -> {
-                            Map<String, Object> m = new LinkedHashMap<>();
-                            if (s == null) {
-                                m.put("agent", ref.path().toString());
-                                m.put("node", node);
-                                m.put("state", "not answering");
-                                return new Entry(ref, m);
-                            }
-                            m.put("agent", s.agentId());
-                            m.put("index", s.index());
-                            m.put("node", node);
-                            m.put("env", s.envId());
-                            m.put("state", s.state());
-                            m.put("steps", s.steps());
-                            m.put("episodes", s.episodes());
-                            m.put("policy_version", s.policyVersion());
-                            m.put("reward_version", s.rewardVersion());
-                            m.put("reward_fallbacks", s.rewardFallbacks());
-                            m.put("unrolls_sent", s.unrollsSent());
-                            m.put("unrolls_confirmed", s.confirmedUnrolls());
-                            return new Entry(ref, m);
-                        }));
+                answers.add(AskPattern.<Agent.Command, Agent.Stats>ask(ref, Agent.GetStats::new, ask,
+                        system.scheduler()).toCompletableFuture().handle((s, failure) -> s == null
+                        ? new Entry(ref, AgentView.notAnswering(ref.path().toString(), node))
+                        : new Entry(ref, new AgentView(s.agentId(), s.index(), node, s.envId(),
+                                String.valueOf(s.state()), s.steps(), s.episodes(), s.policyVersion(),
+                                s.rewardVersion(), s.rewardFallbacks(), s.unrollsSent(), s.confirmedUnrolls()))));
             }
             return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0])).thenApply(v -> {
                 List<Entry> out = new ArrayList<>();
@@ -112,7 +97,7 @@ public final class AgentDirectory {
     }
 
     /** Keeps agents with index < {@code active} acting and pauses the rest. */
-    public CompletionStage<Map<String, Object>> scale(int active) {
+    public CompletionStage<Scaled> scale(int active) {
         return entries().thenApply(agents -> {
             if (active < 0 || active > agents.size()) {
                 throw new IllegalArgumentException("\"count\" must be in 0.." + agents.size() + " (the job's agents; "
@@ -121,10 +106,7 @@ public final class AgentDirectory {
             for (Entry a : agents) {
                 a.ref().tell(new Agent.SetPaused(a.index() >= active));
             }
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("active", active);
-            out.put("paused", agents.size() - active);
-            return out;
+            return new Scaled(active, agents.size() - active);
         });
     }
 }

@@ -1,9 +1,9 @@
 package io.troupe.cluster.http;
 
-import java.util.Map;
+import io.troupe.cluster.run.JobSnapshot;
 
 /** The running job's latest figures for {@code GET /troupe/status}: called on HTTP threads, so it must be thread-safe. */
 @FunctionalInterface
 public interface JobStatus {
-    Map<String, Object> snapshot();
+    JobSnapshot snapshot();
 }

@@ -1,40 +1,44 @@
 package io.troupe.cluster.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.pekko.cluster.Member;
 
 /**
- * The job's latest figures in Prometheus' text exposition format (version 0.0.4): every numeric entry of the status
- * snapshot as a gauge {@code troupe_<name>} (non-alphanumerics become underscores), returns per reward version with a
- * {@code reward_version} label, the cluster's members by status, and the JVM's heap.
+ * The job's latest figures in Prometheus' text exposition format (version 0.0.4): every numeric or boolean entry of the
+ * status snapshot's JSON as a gauge {@code troupe_<name>} (non-alphanumerics become underscores), returns per reward
+ * version with a {@code reward_version} label, the cluster's members by status, and the JVM's heap.
  */
 final class PrometheusText {
     private PrometheusText() {
     }
 
-    static String render(Map<String, Object> status, Iterable<Member> members) {
+    static String render(JsonNode status, Iterable<Member> members) {
         StringBuilder b = new StringBuilder();
-        for (Map.Entry<String, Object> e : status.entrySet()) {
-            if (e.getValue() instanceof Number n && Double.isFinite(n.doubleValue())) {
-                gauge(b, "troupe_" + name(e.getKey()), "", n.doubleValue());
-            } else if (e.getValue() instanceof Boolean flag) {
-                gauge(b, "troupe_" + name(e.getKey()), "", flag ? 1 : 0);
+        for (Iterator<Map.Entry<String, JsonNode>> it = status.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isNumber()) {
+                gauge(b, "troupe_" + name(e.getKey()), "", e.getValue().doubleValue());
+            } else if (e.getValue().isBoolean()) {
+                gauge(b, "troupe_" + name(e.getKey()), "", e.getValue().booleanValue() ? 1 : 0);
             }
         }
-        if (status.get("returns_by_reward_version") instanceof Map<?, ?> byVersion) {
+        JsonNode byVersion = status.path("returns_by_reward_version");
+        if (byVersion.isObject()) {
             b.append("# TYPE troupe_mean_return_by_reward_version gauge\n");
             b.append("# TYPE troupe_episodes_by_reward_version gauge\n");
-            for (Map.Entry<?, ?> e : byVersion.entrySet()) {
-                if (e.getValue() instanceof Map<?, ?> v) {
-                    String label = "{reward_version=\"" + e.getKey() + "\"}";
-                    line(b, "troupe_mean_return_by_reward_version", label, number(v.get("mean_return")));
-                    line(b, "troupe_mean_reward_return_by_reward_version", label, number(v.get("mean_reward_return")));
-                    line(b, "troupe_episodes_by_reward_version", label, number(v.get("episodes")));
-                }
+            for (Iterator<Map.Entry<String, JsonNode>> it = byVersion.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode v = e.getValue();
+                String label = "{reward_version=\"" + e.getKey() + "\"}";
+                line(b, "troupe_mean_return_by_reward_version", label, number(v.path("mean_return")));
+                line(b, "troupe_mean_reward_return_by_reward_version", label, number(v.path("mean_reward_return")));
+                line(b, "troupe_episodes_by_reward_version", label, number(v.path("episodes")));
             }
         }
         Map<String, Integer> byStatus = new TreeMap<>();
@@ -52,8 +56,8 @@ final class PrometheusText {
         return b.toString();
     }
 
-    private static double number(Object o) {
-        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    private static double number(JsonNode n) {
+        return n.isNumber() ? n.doubleValue() : Double.NaN;
     }
 
     private static String name(String key) {

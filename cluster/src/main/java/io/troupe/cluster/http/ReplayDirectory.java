@@ -1,12 +1,12 @@
 package io.troupe.cluster.http;
 
+import io.troupe.cluster.http.AdminApi.ShardView;
+import io.troupe.cluster.http.AdminApi.StoredSequences;
 import io.troupe.replay.shard.ReplayShard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,25 +17,29 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /** The job's replay shards as the admin API sees them: found through the cluster receptionist, asked for stats. */
 public final class ReplayDirectory {
-    private static final Duration ASK = Duration.ofSeconds(3);
     private final ActorSystem<?> system;
+    private final Duration ask;
+    private final Duration storedIds;
 
-    public ReplayDirectory(ActorSystem<?> system) {
+    /** The timeouts used: {@code ask} (stats, the receptionist) and {@code storedIds} (id lists). */
+    public ReplayDirectory(ActorSystem<?> system, AdminTimeouts timeouts) {
         this.system = system;
+        this.ask = timeouts.ask();
+        this.storedIds = timeouts.storedIds();
     }
 
     /**
      * The unroll sequence numbers each shard holds for {@code producer} (an agent id), sorted; {@code truncated} when
      * a shard's id list was cut to fit a message.
      */
-    public CompletionStage<Map<String, Object>> stored(String producer) {
+    public CompletionStage<StoredSequences> stored(String producer) {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ask, system.scheduler())
                 .thenCompose(listing -> {
                     List<CompletableFuture<ReplayShard.StoredIds>> answers = new ArrayList<>();
                     for (ActorRef<ReplayShard.Command> ref : listing.getServiceInstances(ReplayShard.SERVICE_KEY)) {
                         answers.add(AskPattern.<ReplayShard.Command, ReplayShard.StoredIds>ask(ref,
-                                ReplayShard.GetStoredIds::new, Duration.ofSeconds(10), system.scheduler())
+                                ReplayShard.GetStoredIds::new, storedIds, system.scheduler())
                                 .toCompletableFuture());
                     }
                     return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0])).thenApply(v -> {
@@ -52,51 +56,34 @@ public final class ReplayDirectory {
                             }
                         }
                         seqs.sort(null);
-                        Map<String, Object> out = new LinkedHashMap<>();
-                        out.put("producer", producer);
-                        out.put("sequences", seqs);
-                        out.put("truncated", truncated);
-                        return out;
+                        return new StoredSequences(producer, seqs, truncated);
                     });
                 });
     }
 
     /** Per shard: node, items held, steps stored, inserts, samples, batches stored, duplicates dropped, durability. */
-    public CompletionStage<List<Map<String, Object>>> list() {
+    public CompletionStage<List<ShardView>> list() {
         return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ASK, system.scheduler())
+                replyTo -> Receptionist.find(ReplayShard.SERVICE_KEY, replyTo), ask, system.scheduler())
                 .thenCompose(listing -> {
-                    List<CompletableFuture<Map<String, Object>>> answers = new ArrayList<>();
+                    List<CompletableFuture<ShardView>> answers = new ArrayList<>();
                     for (ActorRef<ReplayShard.Command> ref : listing.getServiceInstances(ReplayShard.SERVICE_KEY)) {
                         String node = ref.path().address().hasGlobalScope() ? ref.path().address().toString()
                                 : Cluster.get(system).selfMember().address().toString();
                         answers.add(AskPattern.<ReplayShard.Command, ReplayShard.Stats>ask(ref,
-                                ReplayShard.GetStats::new, ASK, system.scheduler()).toCompletableFuture()
-                                .handle((s, failure) -> {
-                                    Map<String, Object> m = new LinkedHashMap<>();
-                                    m.put("shard", s == null ? ref.path().toString() : s.shardId());
-                                    m.put("node", node);
-                                    if (s == null) {
-                                        m.put("state", "not answering");
-                                        return m;
-                                    }
-                                    m.put("items", s.table().size());
-                                    m.put("max_items", s.table().maxSize());
-                                    m.put("steps_stored", s.table().stepsStored());
-                                    m.put("inserts", s.table().inserts());
-                                    m.put("samples", s.table().samples());
-                                    m.put("batches_stored", s.batchesStored());
-                                    m.put("duplicates_dropped", s.duplicatesDropped());
-                                    m.put("durability", s.durability());
-                                    m.put("recovered_items", s.recovery().snapshotItems() + s.recovery()
-                                            .replayedInserts());
-                                    return m;
-                                }));
+                                ReplayShard.GetStats::new, ask, system.scheduler()).toCompletableFuture()
+                                .handle((s, failure) -> s == null
+                                        ? ShardView.notAnswering(ref.path().toString(), node)
+                                        : new ShardView(s.shardId(), node, null, s.table().size(),
+                                                s.table().maxSize(), s.table().stepsStored(), s.table().inserts(),
+                                                s.table().samples(), s.batchesStored(), s.duplicatesDropped(),
+                                                String.valueOf(s.durability()), s.recovery().snapshotItems()
+                                                        + s.recovery().replayedInserts())));
                     }
                     return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0])).thenApply(v -> {
-                        List<Map<String, Object>> out = new ArrayList<>();
+                        List<ShardView> out = new ArrayList<>();
                         answers.forEach(a -> out.add(a.join()));
-                        out.sort(Comparator.comparing(m -> String.valueOf(m.get("shard"))));
+                        out.sort(Comparator.comparing(ShardView::shard));
                         return out;
                     });
                 });

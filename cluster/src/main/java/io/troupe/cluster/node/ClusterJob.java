@@ -82,10 +82,8 @@ public final class ClusterJob {
         LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
         Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
                 : runPath.resolve(configured.checkpointDir());
-        LearnerSettings learnerSettings = new LearnerSettings(configured.device(), algorithm.equals("impala")
-                ? "impala" : "ppo", algorithm.equals("impala") ? configured.batchUnrolls() : agents * k,
-                configured.publishEvery(), configured.checkpointEvery(), checkpoints, configured.chunkBytes(),
-                configured.role(), configured.dropStaleRewards());
+        LearnerSettings learnerSettings = configured.forJob(algorithm.equals("impala") ? "impala" : "ppo",
+                algorithm.equals("impala") ? configured.batchUnrolls() : agents * k, checkpoints);
         Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
         // freely and its learner samples a replay table rather than one unroll per env copy

@@ -7,6 +7,7 @@ import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.run.DriverSettings;
 import io.troupe.cluster.run.JobDriver;
+import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
 import io.troupe.cluster.run.RunReporter;
@@ -126,7 +127,7 @@ public final class NodeLifecycle {
         RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec())
                 : null;
         AdminServer server = admin.enabled() ? AdminServer.start(system, admin, registry,
-                reporter != null ? reporter::latest : () -> Map.of("node", node.roles().toString())) : null;
+                reporter != null ? reporter::latest : () -> JobSnapshot.node(node.roles().toString())) : null;
         if (server != null) {
             System.out.println("troupe node: admin API on " + server.url());
         }

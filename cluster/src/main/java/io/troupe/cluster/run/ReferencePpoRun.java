@@ -1,5 +1,6 @@
 package io.troupe.cluster.run;
 
+import io.troupe.actors.acting.ActingStep;
 import io.troupe.cluster.node.AdminNode;
 import ai.djl.Device;
 import io.troupe.core.EnvSpec;
@@ -95,7 +96,7 @@ public final class ReferencePpoRun {
         int batch = ppo.batchSize();
         envs.reset(settings.seed() * 1000);
         SplittableRandom rng = new SplittableRandom(settings.seed());
-        int actionsN = model.actions();
+        ActingStep acting = new ActingStep(model, envs, rng); // the agents' acting step, on the same stream
 
         ObservationBatch obs = ObservationBatch.forSpace(spec.observationSpace(), batch);
         int[] actions = new int[batch];
@@ -107,8 +108,6 @@ public final class ReferencePpoRun {
         float[] truncationValues = new float[batch];
         float[] advantages = new float[batch];
         float[] returns = new float[batch];
-        int[] stepActions = new int[numEnvs];
-        double[] probs = new double[actionsN];
 
         long globalStep = 0;
         long updates = 0;
@@ -118,31 +117,20 @@ public final class ReferencePpoRun {
         while (globalStep < settings.maxEnvSteps()) {
             double lr = ppo.learningRateAt(globalStep);
             for (int t = 0; t < numSteps; t++) {
-                PolicyModel.Output out = model.infer(envs.observations());
                 for (int e = 0; e < numEnvs; e++) {
-                    int i = t * numEnvs + e;
-                    envs.observations().copyRow(e, obs, i);
-                    int a = io.troupe.core.Categorical.sample(out.logits(), e * actionsN, actionsN, probs, rng);
-                    stepActions[e] = a;
-                    actions[i] = a;
-                    logProbs[i] = (float) Math.log(probs[a]);
-                    values[i] = out.values()[e];
+                    envs.observations().copyRow(e, obs, t * numEnvs + e); // what the step acts on
                 }
-                envs.step(stepActions);
+                ActingStep.Acted acted = acting.act(); // sample, log-prob, value, step, value time-limit cut-offs
                 globalStep += numEnvs;
-                boolean anyTruncated = false;
                 for (int e = 0; e < numEnvs; e++) {
                     int i = t * numEnvs + e;
-                    rewards[i] = (float) envs.rewards()[e];
-                    terminated[i] = envs.terminated()[e];
-                    truncated[i] = envs.truncated()[e];
-                    anyTruncated |= truncated[i] && !terminated[i];
-                }
-                if (anyTruncated) { // bootstrap a time-limit end from its final observation
-                    float[] finalValues = model.infer(envs.finalObservations()).values();
-                    for (int e = 0; e < numEnvs; e++) {
-                        truncationValues[t * numEnvs + e] = finalValues[e];
-                    }
+                    actions[i] = acted.actions()[e];
+                    logProbs[i] = acted.logProbs()[e];
+                    values[i] = acted.values()[e];
+                    rewards[i] = acted.rewards()[e];
+                    terminated[i] = acted.terminated()[e];
+                    truncated[i] = acted.truncated()[e];
+                    truncationValues[i] = acted.truncationValues()[e];
                 }
                 if (reporter.solved(globalStep)) {
                     stopReason = "target reached";

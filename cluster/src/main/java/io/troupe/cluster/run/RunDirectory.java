@@ -2,7 +2,7 @@ package io.troupe.cluster.run;
 
 import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
-import io.troupe.cluster.util.Json;
+import io.troupe.cluster.json.JsonCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
 
 /**
  * {@code runs/<run-id>/}: the resolved config ({@code config.conf}), one JSON object per report
@@ -64,9 +63,9 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /** Appends one metrics line and flushes it, so a crash loses at most the line being written. */
-    public void appendMetrics(Map<String, Object> line) {
+    public void appendMetrics(MetricsLine line) {
         try {
-            metrics.write(Json.write(line));
+            metrics.write(JsonCodec.write(line));
             metrics.newLine();
             metrics.flush();
         } catch (IOException e) {
@@ -74,8 +73,8 @@ public final class RunDirectory implements AutoCloseable {
         }
     }
 
-    public void writeSummary(Map<String, Object> summary) {
-        write("summary.json", Json.pretty(summary));
+    public void writeSummary(RunSummary summary) {
+        write("summary.json", JsonCodec.pretty(summary));
     }
 
     private void write(String name, String content) {

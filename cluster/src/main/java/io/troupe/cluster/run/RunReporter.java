@@ -1,16 +1,26 @@
 package io.troupe.cluster.run;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import io.troupe.cluster.json.JsonCodec;
 import io.troupe.core.EnvSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.TreeMap;
 
 /**
- * What every training run reports: the 100-episode window, the solved check, one metrics line and one progress line
- * per report interval, and the summary. Single-threaded (the run's loop owns it).
+ * What every training run reports: the 100-episode window, the solved check, one {@link MetricsLine} and one progress
+ * line per report interval, and the {@link RunSummary}. Single-threaded (the run's loop owns it), except
+ * {@link #latest()}.
  */
 public final class RunReporter {
     private final TrainSettings settings;
+    private final Algorithm algorithm;
+    private final RunMode mode;
     private final RunDirectory run;
     private final ProgressLine progress;
     private final EnvSpec spec;
@@ -25,14 +35,16 @@ public final class RunReporter {
     private Double solvedAt;
     private Long solvedSteps;
     /** Per reward version: episodes, sum of env returns, sum of returns under that reward version. */
-    private final Map<Long, double[]> byRewardVersion = new java.util.TreeMap<>();
+    private final Map<Long, double[]> byRewardVersion = new TreeMap<>();
     private long rewardVersion;
     private long rewardFallbacks;
     /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
-    private volatile Map<String, Object> latest;
+    private volatile JobSnapshot latest;
 
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
         this.settings = settings;
+        this.algorithm = Algorithm.parse("troupe.train.algorithm", settings.algorithm());
+        this.mode = RunMode.parse("troupe.train.mode", settings.mode());
         this.run = run;
         this.progress = progress;
         this.spec = spec;
@@ -40,25 +52,15 @@ public final class RunReporter {
         this.targetSuccess = spec.definesSuccess() ? settings.targetSuccessRate() : OptionalDouble.empty();
         this.reportEvery = settings.reportInterval().toNanos();
         this.nextReport = start + reportEvery;
-        Map<String, Object> first = job();
-        first.put("env_steps", 0L);
-        first.put("episodes", 0L);
-        first.put("policy_version", 0L);
-        first.put("reward_version", 0L);
-        this.latest = java.util.Collections.unmodifiableMap(first);
+        this.latest = snapshot(MetricsLine.start());
     }
 
-    private Map<String, Object> job() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("run_id", run.runId());
-        m.put("env", spec.id());
-        m.put("algorithm", settings.algorithm());
-        m.put("mode", settings.mode());
-        return m;
+    private JobSnapshot snapshot(MetricsLine line) {
+        return new JobSnapshot(run.runId(), spec.id(), algorithm, mode, null, line);
     }
 
     /** The latest metrics line, with run_id, env, algorithm and mode; safe to call from any thread. */
-    public Map<String, Object> latest() {
+    public JobSnapshot latest() {
         return latest;
     }
 
@@ -86,16 +88,11 @@ public final class RunReporter {
     }
 
     /** Episodes, mean env return and mean reward return per reward version, since the start. */
-    public Map<String, Object> returnsByRewardVersion() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        byRewardVersion.forEach((version, v) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("episodes", (long) v[0]);
-            m.put("mean_return", v[1] / v[0]);
-            m.put("mean_reward_return", v[2] / v[0]);
-            out.put(Long.toString(version), m);
-        });
-        return out;
+    public Map<String, VersionReturns> returnsByRewardVersion() {
+        Map<String, VersionReturns> out = new LinkedHashMap<>();
+        byRewardVersion.forEach((version, v) -> out.put(Long.toString(version), new VersionReturns((long) v[0],
+                v[1] / v[0], v[2] / v[0])));
+        return Collections.unmodifiableMap(out);
     }
 
     /** Whether the target is reached; the first time, remembers when. */
@@ -123,9 +120,12 @@ public final class RunReporter {
         return System.nanoTime() - start >= settings.maxWallTime().toNanos();
     }
 
+    private Double successRate() {
+        return spec.definesSuccess() ? window.successRate() : null;
+    }
+
     /** Writes a metrics line and updates the progress line if the report interval has passed (or if forced). */
-    public void maybeReport(long envSteps, long learnerUpdates, long policyVersion, String policy,
-                            Map<String, Object> extra, boolean force) {
+    public void maybeReport(long envSteps, LearnerReport learner, boolean force) {
         long now = System.nanoTime();
         if (!force && now < nextReport) {
             return;
@@ -134,66 +134,84 @@ public final class RunReporter {
         lastSteps = envSteps;
         lastTime = now;
         nextReport = now + reportEvery;
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("wall_s", Math.round(elapsed() * 1000) / 1000.0);
-        line.put("env_steps", envSteps);
-        line.put("episodes", window.episodes());
-        line.put("mean_return_100", window.meanReturn());
-        if (spec.definesSuccess()) {
-            line.put("success_rate_100", window.successRate());
-        }
-        line.put("steps_per_s", Math.round(rate));
-        line.put("learner_updates", learnerUpdates);
-        line.put("policy_version", policyVersion);
-        line.put("policy_lag_p50", 0);
-        line.put("policy_lag_max", 0);
-        line.put("reward_version", rewardVersion);
-        line.put("returns_by_reward_version", returnsByRewardVersion());
-        line.put("reward_fallbacks", rewardFallbacks);
-        line.putAll(extra);
+        MetricsLine line = new MetricsLine(Math.round(elapsed() * 1000) / 1000.0, envSteps, window.episodes(),
+                window.meanReturn(), successRate(), Math.round(rate), learner.updates(), learner.policyVersion(),
+                learner.policyLagP50(), learner.policyLagMax(), rewardVersion, returnsByRewardVersion(),
+                rewardFallbacks, learner.figures());
         run.appendMetrics(line);
-        Map<String, Object> snapshot = job();
-        snapshot.putAll(line);
-        latest = java.util.Collections.unmodifiableMap(snapshot);
+        latest = snapshot(line);
         progress.update(String.format("%s %s | steps %,d | episodes %,d | return(100) %.1f%s | %,.0f steps/s | "
-                        + "policy v%d (%s) | lag %s | reward v%d", spec.id(), settings.algorithm(), envSteps,
+                        + "policy v%d (%s) | lag %d | reward v%d", spec.id(), algorithm, envSteps,
                 window.episodes(), window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
-                        window.successRate()) : "", rate, policyVersion, policy, line.get("policy_lag_p50"),
-                rewardVersion));
+                        window.successRate()) : "", rate, learner.policyVersion(), learner.policy(),
+                learner.policyLagP50(), rewardVersion));
+    }
+
+    /**
+     * The map-based form of {@link #maybeReport(long, LearnerReport, boolean)}: {@code policy_lag_p50} and
+     * {@code policy_lag_max} of {@code extra} become the lag, every other entry a learner figure (numbers only).
+     *
+     * @deprecated pass a {@link LearnerReport}
+     */
+    @Deprecated
+    public void maybeReport(long envSteps, long learnerUpdates, long policyVersion, String policy,
+                            Map<String, Object> extra, boolean force) {
+        Map<String, Number> figures = new LinkedHashMap<>();
+        long lagP50 = 0;
+        long lagMax = 0;
+        for (Map.Entry<String, Object> e : extra.entrySet()) {
+            if (!(e.getValue() instanceof Number n)) {
+                throw new IllegalArgumentException("metrics line: '" + e.getKey() + "' must be a number, got "
+                        + e.getValue());
+            }
+            switch (e.getKey()) {
+                case "policy_lag_p50" -> lagP50 = n.longValue();
+                case "policy_lag_max" -> lagMax = n.longValue();
+                default -> figures.put(e.getKey(), n);
+            }
+        }
+        maybeReport(envSteps, new LearnerReport(learnerUpdates, policyVersion, policy, lagP50, lagMax, figures),
+                force);
     }
 
     /** Writes and returns the summary. */
-    public Map<String, Object> finish(String stopReason, long envSteps, Map<String, Object> extra) {
+    public RunSummary finish(StopReason stopReason, long envSteps, RunFacts facts) {
         progress.finish();
         double wall = elapsed();
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("run_id", run.runId());
-        summary.put("env", spec.id());
-        summary.put("algorithm", settings.algorithm());
-        summary.put("seed", settings.seed());
-        summary.put("solved", solvedAt != null);
-        summary.put("stop_reason", stopReason);
-        summary.put("target_return", targetReturn.isPresent() ? targetReturn.getAsDouble() : null);
-        summary.put("target_success_rate", targetSuccess.isPresent() ? targetSuccess.getAsDouble() : null);
-        summary.put("wall_s_to_solve", solvedAt);
-        summary.put("env_steps_to_solve", solvedSteps);
-        summary.put("wall_s", wall);
         // the JVM's own start (the launcher's Maven freshness check runs before it): what "from launch" means here
-        double sinceLaunch = (System.currentTimeMillis()
-                - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
-        summary.put("wall_s_since_jvm_start", sinceLaunch);
-        summary.put("wall_s_to_solve_since_jvm_start", solvedAt == null ? null : solvedAt + sinceLaunch - wall);
-        summary.put("env_steps", envSteps);
-        summary.put("episodes", window.episodes());
-        summary.put("mean_return_100", window.meanReturn());
-        if (spec.definesSuccess()) {
-            summary.put("success_rate_100", window.successRate());
-        }
-        summary.put("steps_per_s", envSteps / Math.max(wall, 1e-9));
-        summary.put("returns_by_reward_version", returnsByRewardVersion());
-        summary.put("reward_fallbacks", rewardFallbacks);
-        summary.putAll(extra);
+        double sinceLaunch = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
+                / 1000.0;
+        RunSummary summary = new RunSummary(run.runId(), spec.id(), algorithm, settings.seed(), solvedAt != null,
+                stopReason, targetReturn.isPresent() ? targetReturn.getAsDouble() : null,
+                targetSuccess.isPresent() ? targetSuccess.getAsDouble() : null, solvedAt, solvedSteps, wall,
+                sinceLaunch, solvedAt == null ? null : solvedAt + sinceLaunch - wall, envSteps, window.episodes(),
+                window.meanReturn(), successRate(), envSteps / Math.max(wall, 1e-9), returnsByRewardVersion(),
+                rewardFallbacks, facts);
         run.writeSummary(summary);
         return summary;
+    }
+
+    /**
+     * The map-based form of {@link #finish(StopReason, long, RunFacts)}: {@code extra}'s keys are
+     * {@link RunFacts}' names ({@code mode}, {@code agents}, {@code envs_per_agent}, {@code learner_updates},
+     * {@code policy_version}, {@code model}, {@code parameters}, {@code device}); the summary comes back as a map
+     * (whole numbers as {@code Long}).
+     *
+     * @deprecated pass a {@link StopReason} and {@link RunFacts}; use the returned {@link RunSummary}
+     */
+    @Deprecated
+    public Map<String, Object> finish(String stopReason, long envSteps, Map<String, Object> extra) {
+        RunFacts facts = JsonCodec.mapper().convertValue(extra, RunFacts.class);
+        return asMap(finish(StopReason.parse(stopReason), envSteps, facts));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(RunSummary summary) {
+        try {
+            return JsonCodec.mapper().reader(DeserializationFeature.USE_LONG_FOR_INTS).forType(LinkedHashMap.class)
+                    .readValue(JsonCodec.write(summary));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

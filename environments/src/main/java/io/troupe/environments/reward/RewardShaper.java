@@ -17,9 +17,11 @@ import java.util.Set;
  * a new version is offered: at each copy's next episode start ({@link SwitchAt#EPISODE}, the default, so no episode
  * mixes two rewards) or at its next step ({@link SwitchAt#STEP}). {@link #offer} may be called from any thread.
  *
- * <p>Fault isolation: a function that throws or returns NaN or an infinity is dropped on this shaper (never adopted
- * again), every copy using it falls back to the version adopted before it (or the env's own reward), the step gets the
- * fallback's reward, and the listener hears of it. Nothing is allocated per step.
+ * <p>Fault isolation: a function that throws (any {@link Throwable} but the JVM's own errors, see
+ * {@link RewardCallException#isFatal}), returns NaN or an infinity, or runs over its time budget (a Java class, see
+ * {@link GuardedReward}) is dropped on this shaper (never adopted again), every copy using it falls back to the version
+ * adopted before it (or the env's own reward), the step gets the fallback's reward, and the listener hears of it.
+ * Nothing is allocated per step.
  */
 public final class RewardShaper {
     /** When a copy adopts an offered version. */
@@ -163,8 +165,8 @@ public final class RewardShaper {
                 return r;
             }
             reason = "returned " + r;
-        } catch (RuntimeException e) {
-            reason = "threw " + e;
+        } catch (Throwable t) {
+            reason = failure(t);
         }
         reason += " at step " + steps[i] + " with " + describeInput();
         failed.add(v.version());
@@ -187,10 +189,21 @@ public final class RewardShaper {
             if (Double.isFinite(r)) {
                 return r;
             }
-        } catch (RuntimeException e) {
-            // the env's own reward below
+        } catch (Throwable t) {
+            failure(t); // the env's own reward below
         }
         return input.envReward();
+    }
+
+    /** Why a call failed; rethrows what is the JVM's problem rather than the version's ({@link RewardCallException}). */
+    private static String failure(Throwable t) {
+        if (RewardCallException.isFatal(t)) {
+            throw (VirtualMachineError) t;
+        }
+        if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt(); // thrown sneakily: keep the interrupt for the thread's owner
+        }
+        return t instanceof RewardCallException ? t.getMessage() : "threw " + t;
     }
 
     private String describeInput() {

@@ -5,6 +5,7 @@ import io.troupe.core.reward.RewardSpec;
 import io.troupe.core.space.Discrete;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,8 +42,18 @@ public final class RewardValidator {
     private RewardValidator() {
     }
 
-    /** Compiles and dry-runs {@code spec} for {@code steps} transitions; throws with the reason when it is invalid. */
+    /** As {@link #validate(EnvRegistry, RewardSpec, int, long, Duration)} with the default Java-call budget. */
     public static Report validate(EnvRegistry registry, RewardSpec spec, int steps, long seed) {
+        return validate(registry, spec, steps, seed, RewardCompiler.DEFAULT_JAVA_CALL_BUDGET);
+    }
+
+    /**
+     * Compiles and dry-runs {@code spec} for {@code steps} transitions; throws with the reason when it is invalid. A
+     * Java class's call that takes longer than {@code javaCallBudget} ({@code troupe.reward.java-call-budget}, as on
+     * the agents that would run it) makes the spec invalid.
+     */
+    public static Report validate(EnvRegistry registry, RewardSpec spec, int steps, long seed,
+                                  Duration javaCallBudget) {
         if (steps < 1 || steps > 1_000_000) {
             throw new IllegalArgumentException("a reward dry run takes 1..1000000 steps, got " + steps);
         }
@@ -52,7 +63,7 @@ public final class RewardValidator {
                 throw new IllegalArgumentException(spec.envId() + ": reward dry runs support discrete actions only");
             }
             FeatureSource source = FeatureSource.of(envs.env(0));
-            RewardFunction function = RewardCompiler.compile(spec, source.variables());
+            RewardFunction function = RewardCompiler.compile(spec, source.variables(), javaCallBudget);
             RewardShaper shaper = new RewardShaper(source, copies, RewardShaper.SwitchAt.STEP,
                     new RewardShaper.Version(spec.version(), function));
             String[] failure = new String[1];

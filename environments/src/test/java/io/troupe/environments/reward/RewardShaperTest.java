@@ -156,7 +156,7 @@ class RewardShaperTest {
     void compilerLoadsPluginClassesAndRefusesOthers() {
         var vars = FeatureSource.of(REGISTRY.make("CartPole-v1")).variables();
         assertTrue(RewardCompiler.compile(new RewardSpec("CartPole-v1", 1, "class", ThrowingReward.class.getName(), "",
-                0, ""), vars) instanceof ThrowingReward);
+                0, ""), vars) instanceof GuardedReward g && g.delegate() instanceof ThrowingReward);
         for (String[] bad : new String[][] {{"com.acme.Missing", "not on the class path"},
                 {"java.lang.String", "does not implement"}, {"java.lang.Runtime; rm", "not a Java class name"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RewardCompiler.compile(

@@ -2,6 +2,9 @@ package io.troupe.learners.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
@@ -38,7 +41,37 @@ public final class DeviceCheck {
     /** Relative tolerance: the weight difference between two ways of computing one update, over how far it moved. */
     private static final double RELATIVE_TOLERANCE = 0.02;
 
+    private static final ObjectWriter JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build().writerWithDefaultPrettyPrinter();
+
     private record Case(String name, EnvSpec spec, ModelConfig model) {
+    }
+
+    /** One comparison of two ways of computing an update: passed, the largest difference, how far it moved. */
+    public record Check(boolean passed, double maxDiff, double moved) {
+        @Override
+        public String toString() {
+            return String.format("%s (max diff %.3g, moved %.3g)", passed ? "PASS" : "FAIL", maxDiff, moved);
+        }
+    }
+
+    /**
+     * One model's checks: the same update on the device and the CPU, data-parallel over device + CPU and over two
+     * replicas on the device (each against the device alone), the weights' round trip, and throughput on each.
+     */
+    public record CaseReport(Check sameUpdateDeviceVsCpu, Check dataParallelDeviceAndCpu,
+                             Check dataParallelTwoReplicas, double weightsRoundTripMaxLogitDiff,
+                             double deviceUpdatesPerS, double cpuUpdatesPerS, long deviceSamplesPerS,
+                             long cpuSamplesPerS) {
+        boolean passed() {
+            return sameUpdateDeviceVsCpu.passed() && dataParallelDeviceAndCpu.passed()
+                    && dataParallelTwoReplicas.passed() && weightsRoundTripMaxLogitDiff < 1e-2;
+        }
+    }
+
+    /** What {@code --json FILE} writes (names in snake_case). */
+    public record Report(String engine, int gpuCount, String autoDevices, String device, Map<String, CaseReport> cases,
+                         boolean passed) {
     }
 
     private DeviceCheck() {
@@ -57,47 +90,43 @@ public final class DeviceCheck {
         }
         Engine engine = Engine.getInstance();
         Device device = Devices.select("auto");
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        out.put("gpu_count", engine.getGpuCount());
-        out.put("auto_devices", Devices.selectAll("auto").toString());
-        out.put("device", device.toString());
-        System.out.printf("engine %s, %d GPU(s), auto -> %s%n", out.get("engine"), engine.getGpuCount(),
-                out.get("auto_devices"));
+        String engineName = engine.getEngineName() + " " + engine.getVersion();
+        String autoDevices = Devices.selectAll("auto").toString();
+        System.out.printf("engine %s, %d GPU(s), auto -> %s%n", engineName, engine.getGpuCount(), autoDevices);
         List<Case> cases = List.of(
                 new Case("CartPole-v1 mlp", cartPole(), ModelConfig.mlp(64, 64)),
                 new Case("CartPole-v1 transformer", cartPole(), ModelConfig.transformer(32, 4, 1, 64, 6, 4)),
                 new Case("GoToObject-v0 transformer", goToObject(), ModelConfig.transformer(32, 4, 1, 64, 6, 1)));
         boolean ok = true;
-        Map<String, Object> checks = new LinkedHashMap<>();
+        Map<String, CaseReport> checks = new LinkedHashMap<>();
         for (Case c : cases) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            double[] same = compare(c, List.of(device), List.of(Device.cpu()));
-            ok &= record(m, "same_update_" + name(device) + "_vs_cpu", same);
-            ok &= record(m, "data_parallel_" + name(device) + "+cpu_vs_" + name(device),
-                    compare(c, List.of(device, Device.cpu()), List.of(device)));
-            ok &= record(m, "data_parallel_" + name(device) + "x2_vs_" + name(device),
-                    compare(c, List.of(device, device), List.of(device)));
+            Check same = check(compare(c, List.of(device), List.of(Device.cpu())));
+            Check withCpu = check(compare(c, List.of(device, Device.cpu()), List.of(device)));
+            Check twoReplicas = check(compare(c, List.of(device, device), List.of(device)));
             double roundTrip = roundTrip(c, device);
-            m.put("weights_round_trip_max_logit_diff", roundTrip);
-            ok &= roundTrip < 1e-2;
             UpdateThroughput.Result onDevice = UpdateThroughput.measure(c.spec(), c.model(), List.of(device),
                     PpoConfig.cleanRl(), seconds);
             UpdateThroughput.Result onCpu = UpdateThroughput.measure(c.spec(), c.model(), List.of(Device.cpu()),
                     PpoConfig.cleanRl(), seconds);
-            m.put("updates_per_s_" + name(device), onDevice.updatesPerS());
-            m.put("updates_per_s_cpu", onCpu.updatesPerS());
-            m.put("samples_per_s_" + name(device), onDevice.samplesPerS());
-            m.put("samples_per_s_cpu", onCpu.samplesPerS());
-            checks.put(c.name(), m);
+            CaseReport r = new CaseReport(same, withCpu, twoReplicas, roundTrip, onDevice.updatesPerS(),
+                    onCpu.updatesPerS(), onDevice.samplesPerS(), onCpu.samplesPerS());
+            ok &= r.passed();
+            checks.put(c.name(), r);
+            String d = name(device);
             System.out.println(c.name());
-            m.forEach((k, v) -> System.out.printf("  %-48s %s%n", k, v));
+            System.out.printf("  %-48s %s%n", "same_update_" + d + "_vs_cpu", same);
+            System.out.printf("  %-48s %s%n", "data_parallel_" + d + "+cpu_vs_" + d, withCpu);
+            System.out.printf("  %-48s %s%n", "data_parallel_" + d + "x2_vs_" + d, twoReplicas);
+            System.out.printf("  %-48s %s%n", "weights_round_trip_max_logit_diff", roundTrip);
+            System.out.printf("  %-48s %s%n", "updates_per_s_" + d, onDevice.updatesPerS());
+            System.out.printf("  %-48s %s%n", "updates_per_s_cpu", onCpu.updatesPerS());
+            System.out.printf("  %-48s %s%n", "samples_per_s_" + d, onDevice.samplesPerS());
+            System.out.printf("  %-48s %s%n", "samples_per_s_cpu", onCpu.samplesPerS());
         }
-        out.put("cases", checks);
-        out.put("passed", ok);
         System.out.println(ok ? "device check passed" : "device check FAILED");
         if (json != null) {
-            Files.writeString(json, toJson(out), StandardCharsets.UTF_8);
+            Report report = new Report(engineName, engine.getGpuCount(), autoDevices, device.toString(), checks, ok);
+            Files.writeString(json, JSON.writeValueAsString(report), StandardCharsets.UTF_8);
         }
         System.exit(ok ? 0 : 1);
     }
@@ -106,11 +135,9 @@ public final class DeviceCheck {
         return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
     }
 
-    private static boolean record(Map<String, Object> m, String name, double[] movedAndDiff) {
-        boolean pass = movedAndDiff[1] <= RELATIVE_TOLERANCE * movedAndDiff[0] && movedAndDiff[0] > 1e-4;
-        m.put(name, String.format("%s (max diff %.3g, moved %.3g)", pass ? "PASS" : "FAIL", movedAndDiff[1],
-                movedAndDiff[0]));
-        return pass;
+    private static Check check(double[] movedAndDiff) {
+        return new Check(movedAndDiff[1] <= RELATIVE_TOLERANCE * movedAndDiff[0] && movedAndDiff[0] > 1e-4,
+                movedAndDiff[1], movedAndDiff[0]);
     }
 
     /** One PPO update from the same start on two device lists: {how far it moved the weights, max difference}. */
@@ -167,18 +194,5 @@ public final class DeviceCheck {
         return EnvSpec.of("GoToObject-v0", Dict.of("image", Box.image(3, 30, 30),
                 "mission", Text.of(5, List.of("go", "to", "the", "red", "green", "blue", "ball", "box", "key")),
                 "state", Box.uniform(0, 1, io.troupe.core.DType.FLOAT32, 5)), new Discrete(4));
-    }
-
-    private static String toJson(Object o) {
-        if (o instanceof Map<?, ?> map) {
-            StringBuilder b = new StringBuilder("{");
-            map.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
-                    .append(toJson(v)));
-            return b.append('}').toString();
-        }
-        if (o instanceof Number || o instanceof Boolean) {
-            return o.toString();
-        }
-        return '"' + o.toString().replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 }

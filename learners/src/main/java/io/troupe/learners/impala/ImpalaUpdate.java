@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.experience.Unroll;
+import io.troupe.learners.UpdateStep;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -17,7 +18,8 @@ import java.util.List;
  * One IMPALA update on unrolls produced by possibly older policies: the current network evaluates every observation,
  * V-trace ({@link VTrace}) corrects for the policy lag, and the loss is
  * {@code -mean(log pi(a|x) * pg_advantage) + vf_coef * 0.5 * mean((vs - V)^2) - ent_coef * entropy}. A non-finite
- * loss or gradient skips the update and keeps the weights. Pure update step: no actors.
+ * reward or behaviour log-probability (checked before the network sees the batch: V-trace's clipping would otherwise
+ * hide an infinite one), loss or gradient skips the update and keeps the weights. Pure update step: no actors.
  */
 public final class ImpalaUpdate {
 
@@ -45,6 +47,9 @@ public final class ImpalaUpdate {
             if (un.length() != t) {
                 throw new IllegalArgumentException("IMPALA batch mixes unroll lengths " + t + " and " + un.length());
             }
+        }
+        if (!UpdateStep.finiteInputs(unrolls)) { // corrupt experience never reaches the network
+            return new Stats(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, true, (long) n * t);
         }
         replicas.broadcastWeights(); // the primary may have been loaded from a checkpoint or weights since
         float steps = n * t;

@@ -24,7 +24,7 @@ public final class Devices {
     public static void preloadEngine() {
         Thread t = new Thread(() -> {
             try {
-                ai.djl.engine.Engine.getInstance();
+                Engine.getInstance();
             } catch (RuntimeException | Error e) {
                 // reported by the first real use, with its context
             }

@@ -1,7 +1,6 @@
 package io.troupe.learners.model;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,21 +10,26 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
+import io.troupe.core.Policy;
 import io.troupe.core.PolicyWeights;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Space;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * A policy/value network for an env, built from its {@link EnvSpec} by {@link ModelConfig}: the transformer for any
  * observation space, or an MLP for vector observations. Owns its native memory (close it). Reads observations
  * straight from {@link ObservationBatch} arrays; weights leave it as {@link PolicyWeights} bytes. Not thread-safe.
  */
-public final class PolicyModel implements io.troupe.core.Policy {
+public final class PolicyModel implements Policy {
     private final EnvSpec spec;
     private final ModelConfig config;
     private final NDManager manager;
@@ -35,7 +39,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
     private final int actions;
     private final String modelId;
     private final Device device;
-    private final List<Pair<String, Parameter>> parameters = new java.util.ArrayList<>();
+    private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
 
     private PolicyModel(EnvSpec spec, ModelConfig config, long seed, Device device) {
         this.spec = spec;
@@ -48,7 +52,8 @@ public final class PolicyModel implements io.troupe.core.Policy {
         }
         this.actions = d.n();
         this.manager = NDManager.newBaseManager(device);
-        Engine.getInstance().setRandomSeed((int) seed);
+        // parameters come from the seed's own Java stream, never from PyTorch's process-wide generator (which other
+        // threads' models share): initialize() only allocates, the seeded init writes the values
         Shape[] inputShapes = modalities.stream().map(m -> {
             long[] dims = new long[m.shape().length + 1];
             dims[0] = 1;
@@ -59,17 +64,20 @@ public final class PolicyModel implements io.troupe.core.Policy {
         }).toArray(Shape[]::new);
         if (config.kind().equals("mlp")) {
             Space obs = spec.observationSpace();
-            if (!(obs instanceof Box b) || b.shape().length != 1 || b.dtype() != io.troupe.core.DType.FLOAT32) {
+            if (!(obs instanceof Box b) || b.shape().length != 1 || b.dtype() != DType.FLOAT32) {
                 throw new IllegalArgumentException("troupe.model.kind = mlp takes a 1-D float32 observation, but "
                         + spec.id() + " observes " + obs.describe() + "; use kind = transformer");
             }
             MlpPolicyBlock mlp = new MlpPolicyBlock(b.size(), actions, config.mlpHidden());
+            SeededInit.allocateWithoutDrawing(mlp);
             mlp.initialize(manager, DataType.FLOAT32, inputShapes);
             mlp.orthogonalInit(seed);
             this.block = mlp;
         } else {
             TransformerPolicyBlock t = new TransformerPolicyBlock(spec.observationSpace(), actions, config);
+            SeededInit.allocateWithoutDrawing(t);
             t.initialize(manager, DataType.FLOAT32, inputShapes);
+            t.seededInit(new SplittableRandom(seed));
             this.block = t;
         }
         this.store = new ParameterStore(manager, false);
@@ -79,7 +87,10 @@ public final class PolicyModel implements io.troupe.core.Policy {
         this.modelId = spec.id() + "/" + config.describe() + "/" + modalities + "/a" + actions;
     }
 
-    /** A new model with parameters initialized from {@code seed}. */
+    /**
+     * A new model with parameters drawn from {@code seed} (all 64 bits) through a Java random stream: the same seed
+     * gives the same parameters whatever other threads do, and building leaves PyTorch's generator untouched.
+     */
     public static PolicyModel create(EnvSpec spec, ModelConfig config, long seed, Device device) {
         return new PolicyModel(spec, config, seed, device);
     }
@@ -160,7 +171,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
 
     private static float[] gather(float[] src, int e, int[] rows, int n) {
         if (rows == null) {
-            return src.length == n * e ? src : java.util.Arrays.copyOf(src, n * e);
+            return src.length == n * e ? src : Arrays.copyOf(src, n * e);
         }
         float[] out = new float[n * e];
         for (int i = 0; i < n; i++) {
@@ -171,7 +182,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
 
     private static int[] gather(int[] src, int e, int[] rows, int n) {
         if (rows == null) {
-            return src.length == n * e ? src : java.util.Arrays.copyOf(src, n * e);
+            return src.length == n * e ? src : Arrays.copyOf(src, n * e);
         }
         int[] out = new int[n * e];
         for (int i = 0; i < n; i++) {
@@ -182,7 +193,7 @@ public final class PolicyModel implements io.troupe.core.Policy {
 
     private static byte[] gather(byte[] src, int e, int[] rows, int n) {
         if (rows == null) {
-            return src.length == n * e ? src : java.util.Arrays.copyOf(src, n * e);
+            return src.length == n * e ? src : Arrays.copyOf(src, n * e);
         }
         byte[] out = new byte[n * e];
         for (int i = 0; i < n; i++) {

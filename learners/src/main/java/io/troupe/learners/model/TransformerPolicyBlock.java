@@ -21,8 +21,13 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.core.space.Dict;
 import io.troupe.core.space.Space;
 import io.troupe.core.space.Text;
+import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * The framework's policy/value network, built from the observation space so a new env needs no model code. Each
@@ -176,5 +181,25 @@ final class TransformerPolicyBlock extends AbstractBlock {
 
     ModelConfig config() {
         return config;
+    }
+
+    /**
+     * Fills every parameter from {@code rng} (see {@link SeededInit}): the summary token, positions and modality types
+     * from N(0, 0.02^2), everything else from DJL's default distribution for its type. Call after {@code initialize}.
+     */
+    void seededInit(SplittableRandom rng) {
+        Set<Parameter> embeddings = Collections.newSetFromMap(new IdentityHashMap<>());
+        embeddings.add(summary);
+        for (Tokenizer t : tokenizers) {
+            embeddings.add(t.positions());
+            embeddings.add(t.type());
+        }
+        for (Pair<String, Parameter> p : getParameters()) {
+            if (embeddings.contains(p.getValue())) {
+                SeededInit.normal(p.getValue(), 0.02, rng);
+            } else {
+                SeededInit.byType(p.getValue(), rng);
+            }
+        }
     }
 }

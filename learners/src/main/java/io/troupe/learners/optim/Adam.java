@@ -1,11 +1,13 @@
 package io.troupe.learners.optim;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.troupe.learners.model.GradMode;
 import io.troupe.learners.model.InPlace;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -49,7 +51,7 @@ public final class Adam implements AutoCloseable {
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.onHost = !tensorArithmetic && this.parameters.stream().map(p -> p.getValue().getArray())
-                .allMatch(a -> a.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)
+                .allMatch(a -> a.getDevice().getDeviceType().equals(Device.Type.CPU)
                         && a.getDataType() == DataType.FLOAT32);
         for (Pair<String, Parameter> p : this.parameters) {
             NDArray w = p.getValue().getArray();
@@ -81,7 +83,7 @@ public final class Adam implements AutoCloseable {
      * learning rate {@code lr}. Returns the gradient norm before clipping; when it is not finite no parameter changes.
      */
     public double step(float lr, float maxGradNorm) {
-        io.troupe.learners.model.GradMode.off(); // in-place updates of parameters must not be recorded
+        GradMode.off(); // in-place updates of parameters must not be recorded
         if (onHost) {
             return hostStep(lr, maxGradNorm);
         }
@@ -175,7 +177,7 @@ public final class Adam implements AutoCloseable {
      * DJL's {@code GradientCollector.zeroGradients()}, which walks every array of the engine.
      */
     public void zeroGradients() {
-        io.troupe.learners.model.GradMode.off();
+        GradMode.off();
         try (NDManager scope = manager.newSubManager()) {
             for (Pair<String, Parameter> p : parameters) {
                 NDArray w = p.getValue().getArray();
@@ -207,7 +209,7 @@ public final class Adam implements AutoCloseable {
 
     /** Restores what {@link #save} wrote; the parameter list must match. */
     public void load(DataInputStream in) throws IOException {
-        io.troupe.learners.model.GradMode.off();
+        GradMode.off();
         long s = in.readLong();
         int n = in.readInt();
         if (n != parameters.size()) {

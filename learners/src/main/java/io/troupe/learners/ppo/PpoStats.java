@@ -1,13 +1,17 @@
 package io.troupe.learners.ppo;
 
-/** What one PPO update reports, with CleanRL's metric names in {@link #asMetrics()}. */
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What one PPO update reports, with CleanRL's metric names in {@link #figures()}. */
 public record PpoStats(double policyLoss, double valueLoss, double entropy, double oldApproxKl, double approxKl,
                        double clipFraction, double explainedVariance, double gradNorm, double learningRate,
                        int minibatches, int skippedMinibatches) {
 
-    /** {@code losses/policy_loss}, ... as in CleanRL. */
-    public java.util.Map<String, Object> asMetrics() {
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    /** {@code losses/policy_loss}, ... as in CleanRL: the learner's figures of a metrics line, in this order. */
+    public Map<String, Number> figures() {
+        Map<String, Number> m = new LinkedHashMap<>();
         m.put("losses/policy_loss", policyLoss);
         m.put("losses/value_loss", valueLoss);
         m.put("losses/entropy", entropy);
@@ -18,6 +22,16 @@ public record PpoStats(double policyLoss, double valueLoss, double entropy, doub
         m.put("losses/grad_norm", gradNorm);
         m.put("charts/learning_rate", learningRate);
         m.put("losses/skipped_minibatches", skippedMinibatches);
-        return m;
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * {@link #figures()} as a map of objects.
+     *
+     * @deprecated use {@link #figures()}
+     */
+    @Deprecated
+    public Map<String, Object> asMetrics() {
+        return new LinkedHashMap<>(figures());
     }
 }

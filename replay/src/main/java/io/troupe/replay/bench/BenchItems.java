@@ -2,7 +2,6 @@ package io.troupe.replay.bench;
 
 import io.troupe.core.DType;
 import io.troupe.core.ObservationBatch;
-import io.troupe.core.experience.Transition;
 import io.troupe.core.experience.Unroll;
 import io.troupe.core.space.Box;
 import java.util.SplittableRandom;
@@ -12,15 +11,6 @@ public final class BenchItems {
     private static final Box OBS = Box.uniform(-5, 5, DType.FLOAT32, 4);
 
     private BenchItems() {
-    }
-
-    public static Transition transition(long seq) {
-        ObservationBatch obs = ObservationBatch.forSpace(OBS, 2);
-        float[] f = obs.floats(0);
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (seq % 100) * 0.01f + i;
-        }
-        return new Transition("bench", seq, obs, (int) (seq & 1), new float[0], 1f, 0.99f, 0, 0);
     }
 
     /** A CartPole unroll of {@code length} steps with behaviour logits, log-probs and values. */

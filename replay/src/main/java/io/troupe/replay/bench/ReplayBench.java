@@ -17,7 +17,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code troupe bench replay}: the table and codec microbenchmarks through JMH, then shard ingest through reliable
- * delivery in memory and in wal mode, all in one run. Keys as in the replay issue.
+ * delivery in memory and in wal mode, all in one run. Its keys are the README's (Performance, {@code bench replay}).
  */
 public final class ReplayBench {
     /** How long and how often: JMH forks, warm-up and measured iterations, and the ingest size. */
@@ -28,7 +28,17 @@ public final class ReplayBench {
     private ReplayBench() {
     }
 
-    public static Map<String, Object> run(Options o, Path workDir) throws Exception {
+    /**
+     * The figures of {@code bench replay}: table operations per second (JMH), Kryo's round trip of an experience batch,
+     * and shard ingest through reliable delivery in memory and with the write-ahead log. A JSON writer that names
+     * components in snake_case gives the README's keys ({@code uniform_insert_per_s}, ...).
+     */
+    public record Result(long uniformInsertPerS, long prioritizedInsertPerS, long prioritizedSampleItemsPerS,
+                         long priorityUpdatePerS, double kryoRoundtripMbPerS, double kryoBytesPerStep,
+                         long shardInsertStepsPerS, long walInsertStepsPerS, double walVsMemory) {
+    }
+
+    public static Result run(Options o, Path workDir) throws Exception {
         org.openjdk.jmh.runner.options.Options jmh = new OptionsBuilder()
                 .include("io\\.troupe\\.replay\\.bench\\.(TableBenchmarks|KryoBenchmarks)\\..*")
                 .forks(o.forks())
@@ -49,13 +59,6 @@ public final class ReplayBench {
         int bytes = kryo.toBytes(KryoBenchmarks.batch()).length;
         long steps = (long) KryoBenchmarks.UNROLLS * KryoBenchmarks.LENGTH;
 
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("uniform_insert_per_s", Math.round(scores.get("uniformInsert")));
-        out.put("prioritized_insert_per_s", Math.round(scores.get("prioritizedInsert")));
-        out.put("prioritized_sample_items_per_s", Math.round(scores.get("prioritizedSample")));
-        out.put("priority_update_per_s", Math.round(scores.get("priorityUpdate")));
-        out.put("kryo_roundtrip_mb_per_s", Math.round(scores.get("roundTrip") * bytes / 1e6 * 10) / 10.0);
-        out.put("kryo_bytes_per_step", Math.round(10.0 * bytes / steps) / 10.0);
 
         Path memDir = Files.createDirectories(workDir.resolve("none"));
         Path walDir = Files.createDirectories(workDir.resolve("wal"));
@@ -63,9 +66,10 @@ public final class ReplayBench {
                 o.ingestBatchesPerProducer(), 16, 64);
         ShardIngestBenchmark.Result wal = ShardIngestBenchmark.run(Durability.WAL, walDir, o.ingestProducers(),
                 o.ingestBatchesPerProducer(), 16, 64);
-        out.put("shard_insert_steps_per_s", Math.round(mem.stepsPerSecond()));
-        out.put("wal_insert_steps_per_s", Math.round(wal.stepsPerSecond()));
-        out.put("wal_vs_memory", Math.round(wal.stepsPerSecond() / mem.stepsPerSecond() * 1000) / 1000.0);
-        return out;
+        return new Result(Math.round(scores.get("uniformInsert")), Math.round(scores.get("prioritizedInsert")),
+                Math.round(scores.get("prioritizedSample")), Math.round(scores.get("priorityUpdate")),
+                Math.round(scores.get("roundTrip") * bytes / 1e6 * 10) / 10.0, Math.round(10.0 * bytes / steps) / 10.0,
+                Math.round(mem.stepsPerSecond()), Math.round(wal.stepsPerSecond()),
+                Math.round(wal.stepsPerSecond() / mem.stepsPerSecond() * 1000) / 1000.0);
     }
 }

@@ -2,6 +2,7 @@ package io.troupe.replay.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
 import io.troupe.replay.durable.Durability;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,19 +41,20 @@ public final class ShardIngestBenchmark {
 
     public static Result run(Durability mode, Path dir, int producers, int batchesPerProducer, int unrollsPerBatch,
                              int unrollLength) throws Exception {
-        Config config = ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.hostname = "127.0.0.1"
-                pekko.remote.artery.canonical.port = 0
-                pekko.loglevel = WARNING
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-                pekko.cluster.roles = ["replay"]
-                troupe.replay.shards = 1
-                troupe.replay.table.max-size = 200000
-                """).withFallback(ConfigFactory.parseMap(java.util.Map.of(
-                "troupe.replay.durability.mode", mode.name().toLowerCase(),
-                "troupe.replay.durability.dir", dir.toString()))).withFallback(ConfigFactory.load()).resolve();
+        Config config = ConfigFactory.empty()
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef(false))
+                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("replay")))
+                .withValue("troupe.replay.shards", ConfigValueFactory.fromAnyRef(1))
+                .withValue("troupe.replay.table.max-size", ConfigValueFactory.fromAnyRef(200_000))
+                .withValue("troupe.replay.durability.mode", ConfigValueFactory.fromAnyRef(
+                        mode.name().toLowerCase(Locale.ROOT)))
+                .withValue("troupe.replay.durability.dir", ConfigValueFactory.fromAnyRef(dir.toString()))
+                .withFallback(ConfigFactory.load()).resolve();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "ingest-bench", config);
         try {
             Cluster cluster = Cluster.get(system);

@@ -1,6 +1,6 @@
 package io.troupe.replay.bench;
 
-import io.troupe.core.experience.Transition;
+import io.troupe.core.experience.Unroll;
 import io.troupe.replay.table.RateLimiters;
 import io.troupe.replay.table.SampledItem;
 import io.troupe.replay.table.Table;
@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * JMH microbenchmarks of the pure replay table, one thread, CartPole-sized transitions, a full 1,000,000-item table
+ * JMH microbenchmarks of the pure replay table, one thread, one-step CartPole unrolls, a full 1,000,000-item table
  * (steady state: every insert evicts the oldest item). Scores are items per second.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -30,12 +30,12 @@ public class TableBenchmarks {
     @State(Scope.Thread)
     public static class UniformTable {
         Table table;
-        Transition item;
+        Unroll item;
 
         @Setup
         public void setUp() {
             table = Table.uniform("bench", TABLE_SIZE, RateLimiters.minSize(1));
-            item = BenchItems.transition(1);
+            item = BenchItems.unroll("bench", 1, 1); // one step: the table costs, not the item's
             for (int i = 0; i < TABLE_SIZE; i++) {
                 table.insert(item, 1.0);
             }
@@ -46,7 +46,7 @@ public class TableBenchmarks {
     @State(Scope.Thread)
     public static class PrioritizedTable {
         Table table;
-        Transition item;
+        Unroll item;
         SplittableRandom rng;
         long[] keys = new long[BATCH];
         double[] priorities = new double[BATCH];
@@ -54,7 +54,7 @@ public class TableBenchmarks {
         @Setup
         public void setUp() {
             table = Table.prioritized("bench", 0.6, TABLE_SIZE, RateLimiters.minSize(1));
-            item = BenchItems.transition(1);
+            item = BenchItems.unroll("bench", 1, 1); // one step: the table costs, not the item's
             rng = new SplittableRandom(42);
             for (int i = 0; i < TABLE_SIZE; i++) {
                 table.insert(item, 0.1 + rng.nextDouble());

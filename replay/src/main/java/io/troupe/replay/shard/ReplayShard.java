@@ -3,17 +3,18 @@ package io.troupe.replay.shard;
 import io.troupe.core.CrossNode;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
-import io.troupe.core.experience.Transition;
 import io.troupe.core.experience.Unroll;
 import io.troupe.replay.durable.Durability;
+import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.durable.RecoveryReport;
+import io.troupe.replay.durable.SafeNames;
 import io.troupe.replay.durable.ShardStore;
 import io.troupe.replay.durable.WalRecord;
 import io.troupe.replay.table.ItemSignature;
 import io.troupe.replay.table.SampledItem;
 import io.troupe.replay.table.Table;
 import io.troupe.replay.table.TableStats;
-import io.troupe.transport.wire.TroupeKryo;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,15 +23,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
@@ -45,6 +51,11 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * after the log's group fsync in mode {@code wal}. Items that do not match the table's signature, or carry an invalid
  * priority, are refused one by one, counted and reported in {@link Stats}; the rest of their batch is stored.
  *
+ * <p>File I/O (recovery, log writes and fsyncs, snapshots) runs on {@value #BLOCKING_IO_DISPATCHER}, one task after
+ * another ({@link SerialLane}), never on the actor's dispatcher; results come back as messages, so the actor stays
+ * the one owner of its table (the table is handed over once recovery has filled it, and snapshots write a copy).
+ * Only a stopping shard waits for its last snapshot: a handoff must leave consistent files for the next host.
+ *
  * <p>Reads: {@link Sample} is answered with one or more {@link Sampled} parts (each under the message budget) when the
  * rate limiter allows; otherwise it waits, in arrival order, and gets {@link SampleTimedOut} after the sample timeout.
  * Learners find shards through the receptionist ({@link #SERVICE_KEY}).
@@ -57,9 +68,15 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
     /** How learners find shards. */
     public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "troupe-replay-shards");
 
+    /** The dispatcher (in {@code reference.conf}) that runs every shard's file I/O. */
+    public static final String BLOCKING_IO_DISPATCHER = "troupe.replay.blocking-io-dispatcher";
+
+    /** Messages a shard may receive while it recovers (it serves none of them before). */
+    private static final int STASH_CAPACITY = 10_000;
+
     /** Messages a shard handles. */
-    public sealed interface Command permits Sample, UpdatePriorities, GetStats, GetStoredIds, Delivered,
-            SampleTimeout, Flush, Checkpoint {
+    public sealed interface Command permits Sample, GetStats, GetStoredIds, Delivered,
+            SampleTimeout, Flush, Checkpoint, Opened, Synced, Snapshotted {
     }
 
     /**
@@ -73,10 +90,6 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         public Sample(long requestId, int batchSize, ActorRef<SampleReply> replyTo) {
             this(requestId, batchSize, replyTo, false, 0);
         }
-    }
-
-    /** New priorities by key (keys that left the table are skipped). No reply. */
-    public record UpdatePriorities(long[] keys, double[] priorities) implements Command, CrossNode {
     }
 
     public record GetStats(ActorRef<Stats> replyTo) implements Command, CrossNode {
@@ -96,6 +109,20 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
     private enum Flush implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private enum Checkpoint implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    /** Recovery is done (or failed): the store and the recovered dedupe state, the table filled. */
+    private record Opened(ShardStore store, ShardStore.Recovered recovered, Throwable failure)
+            implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** A group of log records is written and fsynced (or failed): its batches can be confirmed. */
+    private record Synced(List<ActorRef<ConsumerController.Confirmed>> confirmations, long bytesSinceSnapshot,
+                          Throwable failure) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /** A snapshot is written (or failed). */
+    private record Snapshotted(Throwable failure) implements Command, NoSerializationVerificationNeeded {
+    }
 
     /** Replies to {@link Sample}. */
     public sealed interface SampleReply extends CrossNode permits Sampled, SampleTimedOut, SampleRefused {
@@ -146,40 +173,42 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
     private final TimerScheduler<Command> timers;
     private final Table table;
     private final ShardStore store;
+    private final SerialLane io;
     private final RecoveryReport recovery;
     private final Map<String, Long> lastSeqNrs;
     private final ArrayDeque<Pending> parked = new ArrayDeque<>();
     private final LinkedHashMap<Long, Waiting> waiting = new LinkedHashMap<>();
     private final List<ActorRef<ConsumerController.Confirmed>> unconfirmed = new ArrayList<>();
+    /** Log records not yet handed to the I/O lane, in the order of the table changes they describe. */
+    private final List<WalRecord> unwritten = new ArrayList<>();
     private final List<Long> removedKeys = new ArrayList<>();
     private final SplittableRandom rng;
     private boolean flushScheduled;
+    private boolean syncInFlight;
+    private boolean snapshotInFlight;
     private long batchesStored;
     private long duplicatesDropped;
     private long rejectedItems;
     private String lastRejection = "";
 
     private ReplayShard(ActorContext<Command> context, TimerScheduler<Command> timers, String shardId,
-                        ReplaySettings settings, Optional<ItemSignature> signature, TroupeKryo kryo,
+                        ReplaySettings settings, Table table, SerialLane io, Opened opened,
                         ActorRef<ConsumerController.Start<ExperienceBatch>> consumerController) {
         super(context);
         this.shardId = shardId;
         this.settings = settings;
         this.timers = timers;
-        Table t = settings.newTable(shardId);
-        this.table = signature.isPresent() ? t.withSignature(signature.get()) : t;
+        this.table = table;
+        this.io = io;
         this.rng = new SplittableRandom(shardId.hashCode());
-        this.store = ShardStore.open(settings.directory(), shardId, settings.durability(), kryo,
-                settings.segmentBytes());
-        ShardStore.Recovered recovered = store.recover(table);
-        this.recovery = recovered.report();
-        this.lastSeqNrs = new HashMap<>(recovered.lastSeqNrs());
+        this.store = opened.store();
+        this.recovery = opened.recovered().report();
+        this.lastSeqNrs = new HashMap<>(opened.recovered().lastSeqNrs());
         if (recovery.corrupt()) {
-            context.getLog().error("{}: {}", shardId, recovery.describe());
+            context.getLog().warn("{} recovered around damaged files: {}", shardId, recovery.describe());
         } else if (settings.durability() != Durability.NONE) {
             context.getLog().info("{} recovered: {}", shardId, recovery.describe());
         }
-        store.snapshot(table, lastSeqNrs); // a fresh log, in the recovered table's key space
         table.setDeleteListener(removedKeys::add);
         if (settings.durability() == Durability.CHECKPOINT) {
             timers.startTimerWithFixedDelay(Checkpoint.INSTANCE, settings.checkpointInterval());
@@ -192,13 +221,55 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
 
     /**
      * The shard's behaviour, given the reliable-delivery consumer controller that feeds it (see
-     * {@link ReplaySharding}). {@code kryo} encodes the durable log.
+     * {@link ReplaySharding}). {@code format} encodes the durable log. It recovers first (on the blocking-I/O
+     * dispatcher, messages stashed meanwhile), then serves. A shard id that is not a safe file name is refused.
      */
     public static Behavior<Command> create(String shardId, ReplaySettings settings, Optional<ItemSignature> signature,
-                                           TroupeKryo kryo,
+                                           LogFormat format,
                                            ActorRef<ConsumerController.Start<ExperienceBatch>> consumerController) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new ReplayShard(ctx, timers, shardId, settings, signature, kryo, consumerController)));
+        SafeNames.requireSafe(shardId, "replay shard id");
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH_CAPACITY, stash -> {
+            Executor executor = ctx.getSystem().dispatchers().lookup(
+                    DispatcherSelector.fromConfig(BLOCKING_IO_DISPATCHER));
+            SerialLane io = new SerialLane(executor);
+            Table t = settings.newTable(shardId);
+            Table table = signature.isPresent() ? t.withSignature(signature.get()) : t;
+            // the lane owns the table until recovery hands it over with Opened
+            ctx.pipeToSelf(io.submit(() -> {
+                ShardStore store = ShardStore.open(settings.directory(), shardId, settings.durability(), format,
+                        settings.segmentBytes());
+                ShardStore.Recovered recovered = store.recover(table);
+                store.snapshot(ShardStore.State.of(table, recovered.lastSeqNrs())); // a fresh log, new key space
+                return new Opened(store, recovered, null);
+            }), (opened, failure) -> failure == null ? opened : new Opened(null, null, failure));
+            return recovering(ctx, timers, stash, shardId, settings, table, io, consumerController);
+        })));
+    }
+
+    private static Behavior<Command> recovering(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+                                                StashBuffer<Command> stash, String shardId, ReplaySettings settings,
+                                                Table table, SerialLane io,
+                                                ActorRef<ConsumerController.Start<ExperienceBatch>> controller) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Opened.class, o -> {
+                    if (o.failure() != null) {
+                        Throwable cause = unwrap(o.failure());
+                        throw new IllegalStateException(shardId + " cannot recover from "
+                                + settings.directory().resolve(shardId) + ": " + cause.getMessage(), cause);
+                    }
+                    return stash.unstashAll(new ReplayShard(ctx, timers, shardId, settings, table, io, o,
+                            controller));
+                })
+                .onMessage(Command.class, m -> {
+                    stash.stash(m);
+                    return Behaviors.same();
+                })
+                .onSignal(PostStop.class, s -> {
+                    // stopped while recovering: let recovery finish before the next host reads the files
+                    io.submit(() -> null).toCompletableFuture().exceptionally(e -> null).join();
+                    return Behaviors.same();
+                })
+                .build();
     }
 
     @Override
@@ -207,12 +278,14 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
                 .onMessage(Delivered.class, this::onDelivered)
                 .onMessage(Sample.class, this::onSample)
                 .onMessage(SampleTimeout.class, this::onSampleTimeout)
-                .onMessage(UpdatePriorities.class, this::onUpdatePriorities)
                 .onMessage(GetStats.class, this::onGetStats)
                 .onMessage(GetStoredIds.class, this::onGetStoredIds)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessageEquals(Checkpoint.INSTANCE, this::onCheckpoint)
+                .onMessage(Synced.class, this::onSynced)
+                .onMessage(Snapshotted.class, this::onSnapshotted)
                 .onSignal(PostStop.class, s -> onPostStop())
+                .onSignal(PreRestart.class, s -> onPreRestart())
                 .build();
     }
 
@@ -275,46 +348,114 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
     private void stored(Pending p) {
         ConsumerController.Delivery<ExperienceBatch> d = p.delivery;
         logRemovals(); // evictions caused by these inserts come before the insert record
-        long[] keys = p.keys.stream().mapToLong(Long::longValue).toArray();
-        double[] prios = p.priorities.stream().mapToDouble(Double::doubleValue).toArray();
-        store.append(new WalRecord.Insert(d.producerId(), d.seqNr(), keys, new ExperienceBatch(p.accepted, prios)));
         lastSeqNrs.put(d.producerId(), d.seqNr());
         batchesStored++;
         if (settings.durability() == Durability.WAL) {
+            long[] keys = p.keys.stream().mapToLong(Long::longValue).toArray();
+            double[] prios = p.priorities.stream().mapToDouble(Double::doubleValue).toArray();
+            unwritten.add(new WalRecord.Insert(d.producerId(), d.seqNr(), keys,
+                    new ExperienceBatch(p.accepted, prios)));
             unconfirmed.add(d.confirmTo());
-            if (!flushScheduled) {
-                flushScheduled = true;
-                getContext().getSelf().tell(Flush.INSTANCE); // every store queued before it shares one fsync
-            }
+            scheduleFlush();
         } else {
             d.confirmTo().tell(ConsumerController.confirmed());
         }
     }
 
+    private void scheduleFlush() {
+        if (!flushScheduled && !syncInFlight) {
+            flushScheduled = true;
+            getContext().getSelf().tell(Flush.INSTANCE); // every store queued before it shares one fsync
+        }
+    }
+
+    /** Hands the unwritten records and an fsync to the I/O lane; their batches are confirmed once it is done. */
     private Behavior<Command> onFlush() {
         flushScheduled = false;
         logRemovals();
-        store.sync();
-        for (ActorRef<ConsumerController.Confirmed> c : unconfirmed) {
+        List<WalRecord> records = drainUnwritten();
+        List<ActorRef<ConsumerController.Confirmed>> group = List.copyOf(unconfirmed);
+        unconfirmed.clear();
+        syncInFlight = true;
+        getContext().pipeToSelf(io.submit(() -> {
+            records.forEach(store::append);
+            store.sync();
+            return store.bytesSinceSnapshot();
+        }), (bytes, failure) -> new Synced(group, failure == null ? bytes : 0, failure));
+        return this;
+    }
+
+    private Behavior<Command> onSynced(Synced s) {
+        syncInFlight = false;
+        failOn(s.failure(), "the replay log could not be written or synced");
+        for (ActorRef<ConsumerController.Confirmed> c : s.confirmations()) {
             c.tell(ConsumerController.confirmed());
         }
-        unconfirmed.clear();
         // compact once the log outgrows both the threshold and the table: a snapshot then costs no more than the log
         // it replaces, so its price is amortized over the writes
-        if (store.bytesSinceSnapshot() >= Math.max(settings.compactAfterBytes(), table.bytesStored())) {
-            store.snapshot(table, lastSeqNrs);
+        if (s.bytesSinceSnapshot() >= Math.max(settings.compactAfterBytes(), table.bytesStored())) {
+            snapshot();
+        }
+        if (!unconfirmed.isEmpty() || !unwritten.isEmpty() || !removedKeys.isEmpty()) {
+            scheduleFlush();
         }
         return this;
     }
 
     private Behavior<Command> onCheckpoint() {
-        store.snapshot(table, lastSeqNrs);
+        snapshot();
         return this;
+    }
+
+    /**
+     * Hands a copy of the table (and the records before it) to the I/O lane to be written as a snapshot; one at a
+     * time. The copy matches the log position: every record of an earlier change is handed over before it.
+     */
+    private void snapshot() {
+        if (snapshotInFlight || settings.durability() == Durability.NONE) {
+            return;
+        }
+        logRemovals();
+        List<WalRecord> records = drainUnwritten();
+        ShardStore.State state = ShardStore.State.of(table, lastSeqNrs);
+        snapshotInFlight = true;
+        getContext().pipeToSelf(io.submit(() -> {
+            records.forEach(store::append);
+            store.snapshot(state);
+            return null;
+        }), (ok, failure) -> new Snapshotted(failure));
+    }
+
+    private Behavior<Command> onSnapshotted(Snapshotted s) {
+        snapshotInFlight = false;
+        failOn(s.failure(), "the replay snapshot could not be written");
+        return this;
+    }
+
+    private void failOn(Throwable failure, String what) {
+        if (failure != null) {
+            // a restart recovers from the files: what was confirmed is there, what was not is resent
+            Throwable cause = unwrap(failure);
+            throw new IllegalStateException(shardId + ": " + what + " in " + settings.directory().resolve(shardId)
+                    + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private List<WalRecord> drainUnwritten() {
+        List<WalRecord> records = List.copyOf(unwritten);
+        unwritten.clear();
+        return records;
     }
 
     private void logRemovals() {
         if (!removedKeys.isEmpty()) {
-            store.append(new WalRecord.Remove(removedKeys.stream().mapToLong(Long::longValue).toArray()));
+            if (settings.durability() == Durability.WAL) {
+                unwritten.add(new WalRecord.Remove(removedKeys.stream().mapToLong(Long::longValue).toArray()));
+            }
             removedKeys.clear();
         }
     }
@@ -326,8 +467,7 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
             return this;
         }
         waiting.put(s.requestId(), new Waiting(s));
-        java.time.Duration wait = s.waitMillis() > 0 ? java.time.Duration.ofMillis(s.waitMillis())
-                : settings.sampleTimeout();
+        Duration wait = s.waitMillis() > 0 ? Duration.ofMillis(s.waitMillis()) : settings.sampleTimeout();
         timers.startSingleTimer(s.requestId(), new SampleTimeout(s.requestId()), wait);
         progress();
         return this;
@@ -382,17 +522,6 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         return this;
     }
 
-    private Behavior<Command> onUpdatePriorities(UpdatePriorities u) {
-        try {
-            table.updatePriorities(u.keys(), u.priorities());
-        } catch (IllegalArgumentException e) {
-            rejectedItems += u.keys().length;
-            lastRejection = "priority update: " + e.getMessage();
-            getContext().getLog().warn("{} refused a {}", shardId, lastRejection);
-        }
-        return this;
-    }
-
     private Behavior<Command> onGetStats(GetStats g) {
         g.replyTo().tell(new Stats(shardId, table.stats(), batchesStored, duplicatesDropped, rejectedItems,
                 lastRejection, parked.size(), waiting.size(), settings.durability().name().toLowerCase(), recovery));
@@ -405,8 +534,8 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         boolean truncated = false;
         for (long key : table.keys()) {
             ReplayItem item = table.get(key).orElseThrow();
-            String id = item instanceof Unroll u ? u.producerId() + "#" + u.sequence()
-                    : ((Transition) item).producerId() + "#" + ((Transition) item).sequence();
+            Unroll u = (Unroll) item;
+            String id = u.producerId() + "#" + u.sequence();
             bytes += id.length() + 4;
             if (bytes > settings.maxMessageBytes()) {
                 truncated = true;
@@ -418,15 +547,40 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
         return this;
     }
 
+    /**
+     * Writes what is left and a final snapshot (a handoff leaves a compact state for the next host), and waits for
+     * it: the next host must not read the files before they are consistent.
+     */
     private Behavior<Command> onPostStop() {
+        logRemovals();
+        List<WalRecord> records = drainUnwritten();
+        ShardStore.State state = settings.durability() == Durability.NONE ? null
+                : ShardStore.State.of(table, lastSeqNrs);
         try {
-            logRemovals();
-            store.sync();
-            if (settings.durability() != Durability.NONE) {
-                store.snapshot(table, lastSeqNrs); // a handoff leaves a compact state for the next host
-            }
+            io.submit(() -> {
+                records.forEach(store::append);
+                store.sync();
+                if (state != null) {
+                    store.snapshot(state);
+                }
+                return null;
+            }).toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            getContext().getLog().error("{}: no final snapshot on stop ({}); the next host recovers from the log",
+                    shardId, e.getMessage());
         } finally {
             store.close();
+        }
+        return this;
+    }
+
+    /** A failed write restarts the shard, which recovers from the files: release them first. */
+    private Behavior<Command> onPreRestart() {
+        try {
+            io.submit(() -> null).toCompletableFuture().exceptionally(e -> null).join();
+            store.close();
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("{}: closing the log before a restart: {}", shardId, e.getMessage());
         }
         return this;
     }

@@ -1,13 +1,17 @@
 package io.troupe.replay.shard;
 
 import io.troupe.core.experience.ExperienceBatch;
+import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
-import io.troupe.transport.wire.KryoRegistrations;
-import io.troupe.transport.wire.TroupeKryo;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -17,6 +21,7 @@ import org.apache.pekko.cluster.sharding.typed.delivery.ShardingConsumerControll
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Sets up (once per actor system) the replay shards as Cluster Sharding entities of the replay role, each behind a
@@ -32,8 +37,8 @@ public final class ReplaySharding {
      * Regions already initialized, per actor system instance (by identity: two systems may share a name), so init is
      * idempotent; an entry leaves when its system terminates.
      */
-    private static final java.util.Map<ActorSystem<?>, ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<
-            ExperienceBatch>>>> REGIONS = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    private static final Map<ActorSystem<?>, ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<
+            ExperienceBatch>>>> REGIONS = Collections.synchronizedMap(new IdentityHashMap<>());
 
     private ReplaySharding() {
     }
@@ -48,18 +53,18 @@ public final class ReplaySharding {
         if (existing != null) {
             return existing;
         }
-        TroupeKryo kryo = new TroupeKryo(KryoRegistrations.fromConfig(system.settings().config()), null);
+        LogFormat format = LogFormat.fromConfig(system.settings().config());
         ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system)
                 .withRole(settings.role())
                 .withNoPassivationStrategy();
         ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> region =
                 ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx ->
                         ShardingConsumerController.<ExperienceBatch, ReplayShard.Command>create(start ->
-                                supervised(ReplayShard.create(ctx.getEntityId(), settings, signature, kryo, start))))
+                                supervised(ReplayShard.create(ctx.getEntityId(), settings, signature, format, start))))
                         .withSettings(shardingSettings));
-        if (org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().hasRole(settings.role())) {
+        if (Cluster.get(system).selfMember().hasRole(settings.role())) {
             system.systemActorOf(ReplayKeepAlive.create(region, settings), "troupe-replay-keep-alive",
-                    org.apache.pekko.actor.typed.Props.empty());
+                    Props.empty());
         }
         REGIONS.put(system, region);
         system.getWhenTerminated().thenRun(() -> REGIONS.remove(system));
@@ -67,7 +72,9 @@ public final class ReplaySharding {
     }
 
     private static Behavior<ReplayShard.Command> supervised(Behavior<ReplayShard.Command> shard) {
-        // a failing shard (for example a log write error) restarts and recovers from its files
-        return Behaviors.supervise(shard).onFailure(SupervisorStrategy.restart());
+        // a failing shard (for example a log write error) restarts and recovers from its files; with a backoff, so a
+        // shard that cannot start (a log of another format, a bad entity id) says why without spinning
+        return Behaviors.supervise(shard).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+                Duration.ofSeconds(30), 0.2));
     }
 }

@@ -62,12 +62,12 @@ class ReplayCrashRecoveryTest {
         }
     }
 
-    private Process startReplayNode(int port, int seedPort, String tag) throws Exception {
+    private Process startReplayNode(int seedPort, String tag) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx512m",
                 "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), ReplayNodeMain.class.getName(),
-                SYSTEM, Integer.toString(port), Integer.toString(seedPort), dir.resolve("wal").toString());
+                SYSTEM, Integer.toString(seedPort), dir.resolve("wal").toString());
         pb.redirectErrorStream(true);
         File log = dir.resolve("node-" + tag + ".log").toFile();
         Process p = pb.start();
@@ -75,7 +75,7 @@ class ReplayCrashRecoveryTest {
         // read until READY, then keep draining into a file so the child never blocks on a full pipe
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line;
-        while ((line = out.readLine()) != null && !line.equals("READY")) {
+        while ((line = out.readLine()) != null && !line.startsWith("READY")) {
             Files.writeString(log.toPath(), line + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
@@ -102,8 +102,7 @@ class ReplayCrashRecoveryTest {
 
     @Test
     void confirmedExperienceSurvivesAKilledReplayNode() throws Exception {
-        int seedPort = TestNodes.freePort();
-        Config config = TestNodes.node(SYSTEM, seedPort, seedPort, List.of("agent"),
+        Config config = TestNodes.node(List.of("agent"),
                 "troupe.replay.shards = 2\n"
                         + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s\n"
                         + "pekko.reliable-delivery.producer-controller.durable-queue.resend-first-interval = 200ms");
@@ -111,8 +110,9 @@ class ReplayCrashRecoveryTest {
         Cluster cluster = Cluster.get(kit.system());
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
         TestProbe<Object> waiter = kit.createTestProbe();
+        int seedPort = TestNodes.port(kit.system());
 
-        Process first = startReplayNode(TestNodes.freePort(), seedPort, "first");
+        Process first = startReplayNode(seedPort, "first");
         awaitMembers(waiter, 2);
         ReplaySettings settings = ReplaySettings.fromConfig(config.getConfig("troupe.replay"));
         var region = ReplaySharding.init(kit.system(), settings, Optional.empty());
@@ -150,7 +150,7 @@ class ReplayCrashRecoveryTest {
         cluster.manager().tell(new Down(dead)); // the admin's (or the split brain resolver's) decision
         awaitMembers(waiter, 1);
 
-        startReplayNode(TestNodes.freePort(), seedPort, "second");
+        startReplayNode(seedPort, "second");
         awaitMembers(waiter, 2);
 
         Set<Long> confirmed = new HashSet<>(confirmedBeforeKill);

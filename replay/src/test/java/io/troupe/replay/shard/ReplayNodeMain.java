@@ -8,8 +8,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * A replay node in its own JVM, for the crash test: {@code ReplayNodeMain <system> <port> <seedPort> <walDir>}.
- * Prints {@code READY} once it has initialized sharding; the test kills it with SIGKILL.
+ * A replay node in its own JVM, for the crash test: {@code ReplayNodeMain <system> <seedPort> <walDir>}, on a port it
+ * binds itself. Prints {@code READY <port>} once it has initialized sharding; the test kills it with SIGKILL.
  */
 public final class ReplayNodeMain {
     private ReplayNodeMain() {
@@ -17,13 +17,12 @@ public final class ReplayNodeMain {
 
     public static void main(String[] args) {
         String name = args[0];
-        int port = Integer.parseInt(args[1]);
-        int seed = Integer.parseInt(args[2]);
-        Config config = TestNodes.node(name, port, seed, List.of("replay"),
-                "troupe.replay { shards = 2, durability { mode = wal, dir = \"" + args[3] + "\" } }");
+        int seed = Integer.parseInt(args[1]);
+        Config config = TestNodes.node(name, seed, List.of("replay"),
+                "troupe.replay { shards = 2, durability { mode = wal, dir = \"" + args[2] + "\" } }");
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
         ReplaySharding.init(system, ReplaySettings.fromConfig(config.getConfig("troupe.replay")), Optional.empty());
-        System.out.println("READY");
+        System.out.println("READY " + TestNodes.port(system));
         System.out.flush();
     }
 }

@@ -2,21 +2,28 @@ package io.troupe.replay.shard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
 import io.troupe.core.experience.Unroll;
 import io.troupe.replay.Items;
+import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
 import io.troupe.replay.table.SampledItem;
+import io.troupe.transport.wire.KryoRegistrations;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -221,6 +228,21 @@ class ReplayShardTest {
         assertEquals(1, s.duplicatesDropped());
         assertEquals(3, s.table().size());
         assertFalse(s.recovery().corrupt());
+    }
+
+    /** An entity id becomes a directory name only after validation: a malicious one creates nothing anywhere. */
+    @Test
+    void aShardIdThatIsNotASafeFileNameIsRefused() throws Exception {
+        ReplaySettings wal = settings("troupe.replay.durability.mode = wal"); // logs in dir
+        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+        TestProbe<ConsumerController.Start<ExperienceBatch>> controller = kit.createTestProbe();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReplayShard.create("../escaped", wal, Optional.empty(), format, controller.ref()));
+        assertTrue(e.getMessage().contains("\"../escaped\"") && e.getMessage().contains("[A-Za-z0-9._-]"),
+                e.getMessage());
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertEquals(List.of(dir), files.toList(), "nothing created in or outside the log directory");
+        }
     }
 
     @Test

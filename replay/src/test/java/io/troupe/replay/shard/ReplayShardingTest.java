@@ -33,8 +33,7 @@ class ReplayShardingTest {
 
     @BeforeAll
     static void start() {
-        int port = TestNodes.freePort();
-        Config config = TestNodes.node("sharding-test", port, port, List.of("replay", "agent"),
+        Config config = TestNodes.node(List.of("replay", "agent"),
                 "pekko.actor.serialize-messages = on\ntroupe.replay.shards = 2");
         kit = ActorTestKit.create("sharding-test", config);
         Cluster cluster = Cluster.get(kit.system());

@@ -3,9 +3,9 @@ package io.troupe.replay.shard;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.experience.ExperienceBatch;
+import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
 import io.troupe.transport.wire.KryoRegistrations;
-import io.troupe.transport.wire.TroupeKryo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -37,8 +37,8 @@ final class ShardProbeHarness {
     }
 
     ShardProbeHarness start(String shardId, ReplaySettings settings, Optional<ItemSignature> signature) {
-        TroupeKryo kryo = new TroupeKryo(KryoRegistrations.fromConfig(ConfigFactory.load()), null);
-        shard = kit.spawn(ReplayShard.create(shardId, settings, signature, kryo, controller.ref()));
+        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+        shard = kit.spawn(ReplayShard.create(shardId, settings, signature, format, controller.ref()));
         deliveries = controller.receiveMessage().deliverTo();
         return this;
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.core.experience.ReplayItem;
-import io.troupe.core.experience.Transition;
+import io.troupe.core.experience.Unroll;
 import io.troupe.replay.Items;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 class TableTest {
     private final SplittableRandom rng = new SplittableRandom(7);
 
-    private static Transition item(long seq) {
-        return Items.transition("p", seq);
+    /** A one-step unroll: the tables' behaviour does not depend on what an item holds. */
+    private static Unroll item(long seq) {
+        return Items.unroll(Items.CARTPOLE, "p", seq, 1, 0, 0);
     }
 
     @Test
@@ -30,7 +31,7 @@ class TableTest {
         }
         int[] counts = new int[10];
         for (SampledItem s : t.sample(50_000, rng)) {
-            counts[(int) ((Transition) s.item()).sequence()]++;
+            counts[(int) ((Unroll) s.item()).sequence()]++;
             assertEquals(0.1, s.probability(), 1e-12);
             assertEquals(10, s.tableSize());
         }
@@ -58,7 +59,7 @@ class TableTest {
         int n = 100_000;
         int[] counts = new int[prios.length];
         for (SampledItem s : t.sample(n, rng)) {
-            int i = (int) ((Transition) s.item()).sequence();
+            int i = (int) ((Unroll) s.item()).sequence();
             counts[i]++;
             assertEquals(expected[i], s.probability(), 1e-12);
             assertEquals(prios[i], s.priority());
@@ -70,7 +71,7 @@ class TableTest {
         t.updatePriorities(new long[] {keys[0], keys[4]}, new double[] {10, 0.1});
         int[] after = new int[prios.length];
         for (SampledItem s : t.sample(n, rng)) {
-            after[(int) ((Transition) s.item()).sequence()]++;
+            after[(int) ((Unroll) s.item()).sequence()]++;
         }
         assertTrue(after[0] > after[4] * 5, "priorities swapped: " + java.util.Arrays.toString(after));
     }
@@ -100,8 +101,8 @@ class TableTest {
             fifo.insert(item(i), 1);
             lifo.insert(item(i), 1);
         }
-        assertEquals(0L, ((Transition) fifo.sample(1, rng).get(0).item()).sequence());
-        assertEquals(4L, ((Transition) lifo.sample(1, rng).get(0).item()).sequence());
+        assertEquals(0L, ((Unroll) fifo.sample(1, rng).get(0).item()).sequence());
+        assertEquals(4L, ((Unroll) lifo.sample(1, rng).get(0).item()).sequence());
         assertEquals(1.0, fifo.sample(1, rng).get(0).probability());
     }
 
@@ -119,7 +120,7 @@ class TableTest {
         assertEquals(2, removed.size());
         List<Long> seqs = new ArrayList<>();
         for (long k : t.keys()) {
-            seqs.add(((Transition) t.get(k).orElseThrow()).sequence());
+            seqs.add(((Unroll) t.get(k).orElseThrow()).sequence());
         }
         assertEquals(List.of(2L, 3L, 4L), seqs, "the oldest two were evicted (Fifo remover)");
         assertEquals(3 * 1, t.stats().stepsStored());
@@ -130,7 +131,7 @@ class TableTest {
         }
         List<Long> kept = new ArrayList<>();
         for (long k : lifoRemover.keys()) {
-            kept.add(((Transition) lifoRemover.get(k).orElseThrow()).sequence());
+            kept.add(((Unroll) lifoRemover.get(k).orElseThrow()).sequence());
         }
         assertEquals(List.of(0L, 2L), kept, "Lifo remover evicts the newest before inserting");
     }
@@ -148,14 +149,14 @@ class TableTest {
         assertFalse(q.canSample(5), "cannot take more than are waiting");
         List<Long> got = new ArrayList<>();
         for (SampledItem s : q.sample(3, rng)) {
-            got.add(((Transition) s.item()).sequence());
+            got.add(((Unroll) s.item()).sequence());
             assertEquals(1, s.timesSampled());
         }
         assertEquals(List.of(0L, 1L, 2L), got);
         assertEquals(1, q.size());
         assertTrue(q.canInsert(3));
         q.insert(item(4), 1);
-        assertEquals(List.of(3L, 4L), q.sample(2, rng).stream().map(s -> ((Transition) s.item()).sequence()).toList());
+        assertEquals(List.of(3L, 4L), q.sample(2, rng).stream().map(s -> ((Unroll) s.item()).sequence()).toList());
         assertFalse(q.canSample(1));
         assertEquals(0, q.size());
     }
@@ -218,7 +219,7 @@ class TableTest {
     @Test
     void invalidInputIsRefusedClearly() {
         Table t = Table.uniform("bad", 10, RateLimiters.minSize(1))
-                .withSignature(ItemSignature.transitions(Items.CARTPOLE));
+                .withSignature(ItemSignature.unrolls(Items.CARTPOLE, 1));
         t.insert(item(0), 1);
         IllegalArgumentException batch = assertThrows(IllegalArgumentException.class, () -> t.sample(0, rng));
         assertTrue(batch.getMessage().contains("batch size must be >= 1, got 0"), batch.getMessage());
@@ -229,7 +230,8 @@ class TableTest {
         }
         IllegalArgumentException unroll = assertThrows(IllegalArgumentException.class,
                 () -> t.insert(Items.unroll(Items.CARTPOLE, "p", 1, 8, 0, 0), 1));
-        assertTrue(unroll.getMessage().contains("holds transitions"), unroll.getMessage());
+        assertTrue(unroll.getMessage().contains("unroll has 8 steps; this table holds unrolls of 1"),
+                unroll.getMessage());
 
         Table seq = Table.uniform("seq", 10, RateLimiters.minSize(1))
                 .withSignature(ItemSignature.unrolls(Items.CARTPOLE, 16));
@@ -269,7 +271,7 @@ class TableTest {
         assertEquals(t.stats().samples(), r.stats().samples());
         Map<Long, Double> before = new HashMap<>();
         for (long k : t.keys()) {
-            before.put(((Transition) t.get(k).orElseThrow()).sequence(), 0.0);
+            before.put(((Unroll) t.get(k).orElseThrow()).sequence(), 0.0);
         }
         List<ReplayItem> restored = new ArrayList<>();
         for (long k : r.keys()) {

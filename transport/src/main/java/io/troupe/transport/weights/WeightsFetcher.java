@@ -24,7 +24,8 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * they have.
  */
 public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Command> {
-    static final int IN_FLIGHT = 4;
+    /** Chunk requests in flight per version unless configured ({@code troupe.transport.weights.chunks-in-flight}). */
+    static final int DEFAULT_IN_FLIGHT = 4;
 
     public sealed interface Command permits FetchLatest, Changed, GotLatest, ChunkReceived, ChunkTimeout, Local {
     }
@@ -54,6 +55,7 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
     private final ReplicatorMessageAdapter<Command, LWWRegister<WeightsAnnouncement>> replicator;
     private final TimerScheduler<Command> timers;
     private final Duration chunkTimeout;
+    private final int inFlight;
     private final ActorRef<WeightsPublisher.ChunkReply> chunkAdapter;
     private long delivered = -1;
     private WeightsAnnouncement fetching;
@@ -64,8 +66,9 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
 
     private WeightsFetcher(ActorContext<Command> context, TimerScheduler<Command> timers,
                            ReplicatorMessageAdapter<Command, LWWRegister<WeightsAnnouncement>> replicator,
-                           ActorRef<PolicyWeights> deliverTo, Duration chunkTimeout) {
+                           ActorRef<PolicyWeights> deliverTo, Duration chunkTimeout, int inFlight) {
         super(context);
+        this.inFlight = inFlight;
         this.timers = timers;
         this.replicator = replicator;
         this.deliverTo = deliverTo;
@@ -77,9 +80,17 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
     }
 
     public static Behavior<Command> create(ActorRef<PolicyWeights> deliverTo, Duration chunkTimeout) {
+        return create(deliverTo, chunkTimeout, DEFAULT_IN_FLIGHT);
+    }
+
+    /** A fetcher that keeps up to {@code inFlight} chunk requests outstanding (more hides more round trips). */
+    public static Behavior<Command> create(ActorRef<PolicyWeights> deliverTo, Duration chunkTimeout, int inFlight) {
+        if (inFlight < 1) {
+            throw new IllegalArgumentException("chunks in flight must be >= 1, got " + inFlight);
+        }
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWRegister<WeightsAnnouncement>> r) ->
-                        new WeightsFetcher(ctx, timers, r, deliverTo, chunkTimeout))));
+                        new WeightsFetcher(ctx, timers, r, deliverTo, chunkTimeout, inFlight))));
     }
 
     @Override
@@ -130,7 +141,7 @@ public final class WeightsFetcher extends AbstractBehavior<WeightsFetcher.Comman
         received = 0;
         nextToAsk = 0;
         timers.cancelAll();
-        while (nextToAsk < Math.min(IN_FLIGHT, a.chunks())) {
+        while (nextToAsk < Math.min(inFlight, a.chunks())) {
             ask(nextToAsk++);
         }
     }

@@ -22,11 +22,11 @@ public final class ExperienceBatchSerializer extends Serializer<ExperienceBatch>
 
     @Override
     public ExperienceBatch read(Kryo kryo, Input in, Class<? extends ExperienceBatch> type) {
-        int n = in.readVarInt(true);
+        int n = Arrays.length(in, 1, "ExperienceBatch.items"); // each item takes at least a byte
         List<ReplayItem> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             items.add((ReplayItem) kryo.readClassAndObject(in));
         }
-        return new ExperienceBatch(items, Arrays.readDoubles(in));
+        return new ExperienceBatch(items, Arrays.readDoubles(in, "ExperienceBatch.priorities"));
     }
 }

@@ -4,6 +4,10 @@ import com.esotericsoftware.kryo.Serializer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -80,6 +84,24 @@ public final class KryoRegistrations {
 
     public List<Registration> registrations() {
         return registrations;
+    }
+
+    /**
+     * A stable hash (the first 8 bytes of SHA-256) of the sorted (id, class name, serializer) list: files written
+     * with one set of registrations record it, so a reader with another set refuses them instead of misreading them.
+     */
+    public long fingerprint() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Registration r : registrations) { // sorted by id
+                String line = r.id() + "\t" + r.type().getName() + "\t"
+                        + (r.serializerClass() == null ? "" : r.serializerClass()) + "\n";
+                sha.update(line.getBytes(StandardCharsets.UTF_8));
+            }
+            return ByteBuffer.wrap(sha.digest()).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** The serializer for a registration: its configured class, or {@link RecordSerializer} for records. */

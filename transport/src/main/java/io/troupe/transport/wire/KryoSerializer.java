@@ -17,7 +17,7 @@ public final class KryoSerializer extends JSerializer {
 
     public KryoSerializer(ExtendedActorSystem system) {
         ActorRefResolver resolver = ActorRefResolver.get(Adapter.toTyped(system));
-        this.kryo = new TroupeKryo(KryoRegistrations.fromConfig(system.settings().config()), resolver);
+        this.kryo = TroupeKryo.fromConfig(system.settings().config(), resolver);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.troupe.transport.wire;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
@@ -37,21 +38,29 @@ public final class ObservationBatchSerializer extends Serializer<ObservationBatc
 
     @Override
     public ObservationBatch read(Kryo kryo, Input in, Class<? extends ObservationBatch> type) {
-        int rows = in.readVarInt(true);
-        int count = in.readVarInt(true);
+        int rows = Arrays.length(in, 1, "ObservationBatch.rows");
+        int count = Arrays.length(in, 1, "ObservationBatch.modalities");
         List<ObservationBatch.Modality> mods = new ArrayList<>(count);
         List<Object> arrays = new ArrayList<>(count);
         for (int m = 0; m < count; m++) {
-            String name = in.readString();
-            DType dtype = DTYPES[in.readByte()];
-            int[] shape = new int[in.readVarInt(true)];
-            int elements = 1;
-            for (int d = 0; d < shape.length; d++) {
-                shape[d] = in.readVarInt(true);
-                elements *= shape[d];
+            String name = Arrays.readString(in, "ObservationBatch.modalities[" + m + "].name");
+            int ordinal = in.readByte();
+            if (ordinal < 0 || ordinal >= DTYPES.length) {
+                throw new KryoException("ObservationBatch.modalities[" + m + "].dtype: " + ordinal
+                        + " is not a dtype (0.." + (DTYPES.length - 1) + ")");
             }
-            mods.add(new ObservationBatch.Modality(name, dtype, shape, elements));
-            int n = rows * elements;
+            DType dtype = DTYPES[ordinal];
+            String field = "ObservationBatch.modalities[" + m + "] '" + name + "'";
+            int[] shape = new int[Arrays.length(in, 1, field + ".shape")];
+            long elements = 1;
+            for (int d = 0; d < shape.length; d++) {
+                shape[d] = Arrays.length(in, 1, field + ".shape[" + d + "]");
+                elements = Math.min(elements * shape[d], Integer.MAX_VALUE + 1L); // no wrap: stays over any limit
+            }
+            int bytesEach = dtype == DType.FLOAT32 ? Float.BYTES : 1; // int32s are variable-length: >= 1 byte
+            Arrays.checked(in, elements, bytesEach, field + " (one row)");
+            int n = Arrays.checked(in, rows * elements, bytesEach, field + " (" + rows + " rows)");
+            mods.add(new ObservationBatch.Modality(name, dtype, shape, (int) elements));
             arrays.add(switch (dtype) {
                 case FLOAT32 -> in.readFloats(n);
                 case UINT8 -> in.readBytes(n);

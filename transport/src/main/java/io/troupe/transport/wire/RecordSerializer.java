@@ -8,8 +8,10 @@ import com.esotericsoftware.kryo.io.Output;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,6 +26,7 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 public final class RecordSerializer<T extends Record> extends Serializer<T> {
     private final Class<T> type;
     private final RecordComponent[] components;
+    private final String[] fields;
     private final MethodHandle[] accessors;
     private final Constructor<T> constructor;
     private final ActorRefResolver resolver;
@@ -36,14 +39,16 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
         this.resolver = resolver;
         this.components = type.getRecordComponents();
         this.accessors = new MethodHandle[components.length];
+        this.fields = new String[components.length];
         Class<?>[] types = new Class<?>[components.length];
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             for (int i = 0; i < components.length; i++) {
-                java.lang.reflect.Method m = components[i].getAccessor();
+                Method m = components[i].getAccessor();
                 m.setAccessible(true);
                 accessors[i] = lookup.unreflect(m);
                 types[i] = components[i].getType();
+                fields[i] = type.getName() + "." + components[i].getName();
             }
             this.constructor = type.getDeclaredConstructor(types);
             this.constructor.setAccessible(true);
@@ -69,7 +74,12 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
     public T read(Kryo kryo, Input in, Class<? extends T> cls) {
         Object[] args = new Object[components.length];
         for (int i = 0; i < components.length; i++) {
-            args[i] = readValue(kryo, in, components[i].getType());
+            try {
+                args[i] = readValue(kryo, in, components[i].getType(), fields[i]);
+            } catch (KryoException e) {
+                e.addTrace(fields[i]); // names the field of a refused string or nested value
+                throw e;
+            }
         }
         try {
             return constructor.newInstance(args);
@@ -96,17 +106,13 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
         } else if (t == int[].class) {
             Arrays.writeInts(out, (int[]) v);
         } else if (t == long[].class) {
-            long[] a = (long[]) v;
-            out.writeVarInt(a.length, true);
-            out.writeLongs(a, 0, a.length, false);
+            Arrays.writeLongs(out, (long[]) v);
         } else if (t == float[].class) {
             Arrays.writeFloats(out, (float[]) v);
         } else if (t == double[].class) {
             Arrays.writeDoubles(out, (double[]) v);
         } else if (t == byte[].class) {
-            byte[] a = (byte[]) v;
-            out.writeVarInt(a.length, true);
-            out.writeBytes(a);
+            Arrays.writeBytes(out, (byte[]) v);
         } else if (t == boolean[].class) {
             Arrays.writeBooleans(out, (boolean[]) v);
         } else if (ActorRef.class.isAssignableFrom(t)) {
@@ -128,7 +134,7 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
         }
     }
 
-    private Object readValue(Kryo kryo, Input in, Class<?> t) {
+    private Object readValue(Kryo kryo, Input in, Class<?> t, String field) {
         if (t == int.class) {
             return in.readVarInt(false);
         } else if (t == long.class) {
@@ -143,19 +149,24 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
             return in.readString();
         } else if (t.isEnum()) {
             int ordinal = in.readVarInt(true);
-            return ordinal == 0 ? null : t.getEnumConstants()[ordinal - 1];
+            Object[] constants = t.getEnumConstants();
+            if (ordinal < 0 || ordinal > constants.length) {
+                throw new KryoException(field + ": " + (ordinal - 1) + " is not an ordinal of " + t.getSimpleName()
+                        + " (0.." + (constants.length - 1) + ")");
+            }
+            return ordinal == 0 ? null : constants[ordinal - 1];
         } else if (t == int[].class) {
-            return Arrays.readInts(in);
+            return Arrays.readInts(in, field);
         } else if (t == long[].class) {
-            return in.readLongs(in.readVarInt(true), false);
+            return Arrays.readLongs(in, field);
         } else if (t == float[].class) {
-            return Arrays.readFloats(in);
+            return Arrays.readFloats(in, field);
         } else if (t == double[].class) {
-            return Arrays.readDoubles(in);
+            return Arrays.readDoubles(in, field);
         } else if (t == byte[].class) {
-            return in.readBytes(in.readVarInt(true));
+            return Arrays.readBytes(in, field);
         } else if (t == boolean[].class) {
-            return Arrays.readBooleans(in);
+            return Arrays.readBooleans(in, field);
         } else if (ActorRef.class.isAssignableFrom(t)) {
             String s = in.readString();
             if (s == null) {
@@ -166,12 +177,12 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
             }
             return resolver.resolveActorRef(s);
         } else if (List.class.isAssignableFrom(t)) {
-            int n = in.readVarInt(true);
+            int n = Arrays.length(in, 1, field); // each element takes at least a byte
             List<Object> l = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 l.add(kryo.readClassAndObject(in));
             }
-            return java.util.Collections.unmodifiableList(l);
+            return Collections.unmodifiableList(l);
         } else if (t == Optional.class) {
             return Optional.ofNullable(kryo.readClassAndObject(in));
         } else {

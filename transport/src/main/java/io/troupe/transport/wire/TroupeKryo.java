@@ -5,21 +5,28 @@ import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
+import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
 /**
  * Pooled Kryo instances configured with Troupe's registrations (Kryo is not thread-safe): registration required, so
- * bytes naming an unregistered class are refused rather than instantiated; no references (messages are trees).
+ * bytes naming an unregistered class are refused rather than instantiated; no references (messages are trees). Reads
+ * refuse any array or string longer than the maximum message size before allocating it ({@link WireSettings}).
  */
 public final class TroupeKryo {
-    /** Largest message this codec writes or reads. */
+    /** Largest record this codec writes (a replay snapshot's chunk of items is far above one message). */
     public static final int MAX_BYTES = 64 * 1024 * 1024;
 
     private final Pool<Kryo> kryos;
     private final Pool<Output> outputs;
     private final Pool<Input> inputs;
 
+    /** With the default maximum message size ({@link WireSettings#DEFAULT_MAX_MESSAGE_BYTES}). */
     public TroupeKryo(KryoRegistrations registrations, ActorRefResolver resolver) {
+        this(registrations, resolver, new WireSettings(WireSettings.DEFAULT_MAX_MESSAGE_BYTES));
+    }
+
+    public TroupeKryo(KryoRegistrations registrations, ActorRefResolver resolver, WireSettings settings) {
         int threads = Runtime.getRuntime().availableProcessors() * 4;
         this.kryos = new Pool<>(true, false, threads) {
             @Override
@@ -36,11 +43,16 @@ public final class TroupeKryo {
         this.inputs = new Pool<>(true, false, threads) {
             @Override
             protected Input create() {
-                return new Input();
+                return new BoundedInput(settings.maxMessageBytes());
             }
         };
         Kryo probe = kryos.obtain(); // fail fast on a bad registration, at start-up
         kryos.free(probe);
+    }
+
+    /** The registrations and wire settings of {@code config} (the root config). */
+    public static TroupeKryo fromConfig(Config config, ActorRefResolver resolver) {
+        return new TroupeKryo(KryoRegistrations.fromConfig(config), resolver, WireSettings.fromConfig(config));
     }
 
     static Kryo newKryo(KryoRegistrations registrations, ActorRefResolver resolver) {
@@ -53,7 +65,7 @@ public final class TroupeKryo {
         kryo.register(double[].class, 23);
         kryo.register(byte[].class, 24);
         kryo.register(boolean[].class, 25);
-        kryo.register(String[].class, 26);
+        kryo.register(String[].class, new StringArraySerializer(), 26);
         for (KryoRegistrations.Registration r : registrations.registrations()) {
             Serializer<?> s = KryoRegistrations.serializerFor(r, resolver);
             if (s == null) {

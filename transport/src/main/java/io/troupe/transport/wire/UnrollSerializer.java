@@ -31,13 +31,16 @@ public final class UnrollSerializer extends Serializer<Unroll> {
 
     @Override
     public Unroll read(Kryo kryo, Input in, Class<? extends Unroll> type) {
-        String producer = in.readString();
+        String producer = Arrays.readString(in, "Unroll.producerId");
         long sequence = in.readVarLong(true);
         long policyVersion = in.readVarLong(false);
         long rewardVersion = in.readVarLong(false);
         ObservationBatch obs = observations.read(kryo, in, ObservationBatch.class);
-        return new Unroll(producer, sequence, obs, Arrays.readInts(in), Arrays.readFloats(in), Arrays.readFloats(in),
-                Arrays.readBooleans(in), Arrays.readBooleans(in), Arrays.readFloats(in), Arrays.readFloats(in),
-                Arrays.readFloats(in), policyVersion, rewardVersion, Arrays.readFloats(in));
+        return new Unroll(producer, sequence, obs, Arrays.readInts(in, "Unroll.discreteActions"),
+                Arrays.readFloats(in, "Unroll.continuousActions"), Arrays.readFloats(in, "Unroll.rewards"),
+                Arrays.readBooleans(in, "Unroll.terminated"), Arrays.readBooleans(in, "Unroll.truncated"),
+                Arrays.readFloats(in, "Unroll.behaviourLogits"), Arrays.readFloats(in, "Unroll.behaviourLogProbs"),
+                Arrays.readFloats(in, "Unroll.values"), policyVersion, rewardVersion,
+                Arrays.readFloats(in, "Unroll.truncationValues"));
     }
 }

@@ -2,37 +2,50 @@ package io.troupe.transport.testing;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
 
-/** Configs of real cluster nodes on loopback ports, for tests in this JVM and in child JVMs. */
+/**
+ * Configs of real cluster nodes on loopback, for tests in this JVM and in child JVMs. Every node binds port 0 (Artery
+ * takes a free port itself) and the port is read back from the started system ({@link #port}): no port is picked
+ * by closing a socket and binding it again, which another process can take in between.
+ */
 public final class TestNodes {
     private TestNodes() {
     }
 
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /**
+     * A cluster node on 127.0.0.1 at a free port with {@code roles} and no seed nodes: join it with
+     * {@code Cluster.get(system).manager().tell(Join.create(address))}, to itself for the first node.
+     */
+    public static Config node(List<String> roles, String extra) {
+        return base(roles, extra).withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of()));
     }
 
-    /** A cluster node on 127.0.0.1:{@code port} with {@code roles}, joining the seed at {@code seedPort}. */
-    public static Config node(String systemName, int port, int seedPort, List<String> roles, String extra) {
-        String r = String.join("\", \"", roles);
-        return ConfigFactory.parseString(extra + "\n"
-                + "pekko.actor.provider = cluster\n"
-                + "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"\n"
-                + "pekko.remote.artery.canonical.port = " + port + "\n"
-                + "pekko.cluster.seed-nodes = [\"pekko://" + systemName + "@127.0.0.1:" + seedPort + "\"]\n"
-                + "pekko.cluster.roles = [\"" + r + "\"]\n"
-                + "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on\n"
-                + "pekko.loglevel = WARNING\n"
-                + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
-                + "pekko.cluster.downing-provider-class = \"\"\n")
+    /** A node as {@link #node(List, String)} that joins the seed at {@code 127.0.0.1:seedPort} by itself. */
+    public static Config node(String systemName, int seedPort, List<String> roles, String extra) {
+        return base(roles, extra).withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of(
+                "pekko://" + systemName + "@127.0.0.1:" + seedPort)));
+    }
+
+    /** The port a started node bound. */
+    public static int port(ActorSystem<?> system) {
+        return Cluster.get(system).selfMember().address().getPort().orElseThrow(() -> new IllegalStateException(
+                system.name() + " has no remote port: is pekko.actor.provider = cluster?"));
+    }
+
+    private static Config base(List<String> roles, String extra) {
+        return ConfigFactory.parseString(extra).withFallback(ConfigFactory.empty()
+                .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
+                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef("on"))
+                .withValue("pekko.loglevel", ConfigValueFactory.fromAnyRef("WARNING"))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef("off"))
+                .withValue("pekko.cluster.downing-provider-class", ConfigValueFactory.fromAnyRef("")))
                 .withFallback(ConfigFactory.load());
     }
 }

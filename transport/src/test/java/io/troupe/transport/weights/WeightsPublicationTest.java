@@ -30,10 +30,8 @@ class WeightsPublicationTest {
 
     @BeforeAll
     static void start() {
-        int a = TestNodes.freePort();
-        int b = TestNodes.freePort();
-        learnerNode = ActorTestKit.create("weights", TestNodes.node("weights", a, a, List.of("learner"), ""));
-        agentNode = ActorTestKit.create("weights", TestNodes.node("weights", b, a, List.of("agent"), ""));
+        learnerNode = ActorTestKit.create("weights", TestNodes.node(List.of("learner"), ""));
+        agentNode = ActorTestKit.create("weights", TestNodes.node(List.of("agent"), ""));
         Cluster ca = Cluster.get(learnerNode.system());
         ca.manager().tell(Join.create(ca.selfMember().address()));
         Cluster cb = Cluster.get(agentNode.system());
@@ -109,15 +107,20 @@ class WeightsPublicationTest {
             got = local.receiveMessage(Duration.ofSeconds(10)); // one delivery per version, by either path
             assertEquals(version, got.version());
         }
-        long localVersion = got.version();
-        // the local path delivers the published object itself (no chunks, no copy); the remote one a copy of its bytes
-        assertSame(sent, got, "same-node fetchers take the weights object directly");
+        assertSame(sent, got, "the local fetcher got a publication by the local path within 50 versions");
+        // once subscribed, every later publication takes the local path: the object itself (no chunks, no copy)
+        PolicyWeights next = weights(got.version() + 1, 300 * 1024);
+        publisher.tell(new WeightsPublisher.Publish(next, published.ref()));
+        published.receiveMessage(Duration.ofSeconds(10));
+        assertSame(next, local.receiveMessage(Duration.ofSeconds(10)), "same-node fetchers take the weights object");
+        local.expectNoMessage(Duration.ofMillis(300)); // and once: the announcement does not deliver it again
+        // the remote fetcher gets a copy of the bytes, chunk by chunk
         PolicyWeights remoteGot = remote.receiveMessage(Duration.ofSeconds(30));
-        while (remoteGot.version() < localVersion) {
+        while (remoteGot.version() < next.version()) {
             remoteGot = remote.receiveMessage(Duration.ofSeconds(30));
         }
-        assertEquals(localVersion, remoteGot.version());
-        assertNotSame(sent, remoteGot);
-        assertArrayEquals(sent.bytes(), remoteGot.bytes());
+        assertEquals(next.version(), remoteGot.version());
+        assertNotSame(next, remoteGot);
+        assertArrayEquals(next.bytes(), remoteGot.bytes());
     }
 }

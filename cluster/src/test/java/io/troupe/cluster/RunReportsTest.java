@@ -1,0 +1,143 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.run.LearnerReport;
+import io.troupe.cluster.run.ProgressLine;
+import io.troupe.cluster.run.RunDirectory;
+import io.troupe.cluster.run.RunFacts;
+import io.troupe.cluster.run.RunMode;
+import io.troupe.cluster.run.RunReporter;
+import io.troupe.cluster.run.RunSummary;
+import io.troupe.cluster.run.StopReason;
+import io.troupe.cluster.run.TrainSettings;
+import io.troupe.core.EnvSpec;
+import io.troupe.environments.EnvRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reports a user reads keep their names: a metrics.jsonl line, summary.json (its layout too) and the admin status
+ * snapshot, written from the typed records through a real run directory; the map-based calls still in use write the
+ * same.
+ */
+class RunReportsTest {
+    @TempDir
+    Path tmp;
+
+    private static TrainSettings settings(Path runs) {
+        return new TrainSettings("CartPole-v1", ConfigFactory.empty(), "ppo", "cluster", 7, 2, 4, 100_000,
+                Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.empty(), Duration.ofMillis(50), runs);
+    }
+
+    private static List<String> keys(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void metricsLineSummaryAndStatusKeepTheirNames() throws Exception {
+        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
+        TrainSettings settings = settings(tmp);
+        ByteArrayOutputStream progressText = new ByteArrayOutputStream();
+        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", "ppo", 7, LocalDateTime.now())) {
+            RunReporter reporter = new RunReporter(settings, run, new ProgressLine(new PrintStream(progressText, true,
+                    StandardCharsets.UTF_8), false), spec);
+            JsonNode first = JsonCodec.tree(reporter.latest());
+            assertEquals("ppo", first.get("algorithm").asText());
+            assertEquals("cluster", first.get("mode").asText());
+            assertEquals(0, first.get("env_steps").asLong());
+            for (int i = 0; i < 100; i++) {
+                reporter.episode(500, false, i < 50 ? 0 : 1, 250);
+            }
+            assertTrue(reporter.solved(50_000));
+            Map<String, Number> figures = new LinkedHashMap<>();
+            figures.put("losses/policy_loss", Double.NaN);
+            figures.put("agents/aborted_episodes", 3L);
+            reporter.maybeReport(50_000, new LearnerReport(12, 11, "ppo", 1, 4, figures), true);
+
+            List<String> lines = Files.readAllLines(run.path().resolve("metrics.jsonl"));
+            assertEquals(1, lines.size());
+            JsonNode line = JsonCodec.readTree(lines.get(0), "the metrics line");
+            assertEquals(List.of("wall_s", "env_steps", "episodes", "mean_return_100", "steps_per_s",
+                    "learner_updates", "policy_version", "policy_lag_p50", "policy_lag_max", "reward_version",
+                    "returns_by_reward_version", "reward_fallbacks", "losses/policy_loss", "agents/aborted_episodes"),
+                    keys(line), lines.get(0));
+            assertTrue(lines.get(0).contains("\"policy_lag_max\":4,") && lines.get(0).contains(
+                    "\"losses/policy_loss\":null"), lines.get(0));
+            assertEquals(List.of("0", "1"), keys(line.get("returns_by_reward_version")));
+            assertEquals(List.of("episodes", "mean_return", "mean_reward_return"),
+                    keys(line.get("returns_by_reward_version").get("1")));
+            assertTrue(progressText.toString(StandardCharsets.UTF_8).contains("CartPole-v1 ppo | steps 50,000"),
+                    progressText.toString(StandardCharsets.UTF_8));
+
+            JsonNode status = JsonCodec.tree(reporter.latest());
+            assertEquals(run.runId(), status.get("run_id").asText());
+            assertEquals(50_000, status.get("env_steps").asLong());
+            assertEquals(3, status.get("agents/aborted_episodes").asLong());
+
+            RunSummary summary = reporter.finish(StopReason.TARGET_REACHED, 50_000,
+                    RunFacts.cluster(RunMode.CLUSTER, 2, 4).withLearner(12, 11L, "mlp(64, 64)", null, "cpu()"));
+            assertTrue(summary.solved());
+            String text = Files.readString(run.path().resolve("summary.json"));
+            assertTrue(text.startsWith("{\n  \"run_id\": \"" + run.runId() + "\",\n"), text);
+            for (String fragment : List.of("\"solved\": true", "\"stop_reason\": \"target reached\"",
+                    "\"algorithm\": \"ppo\"", "\"target_success_rate\": null", "\"env_steps_to_solve\": 50000",
+                    "\"mode\": \"cluster\"", "\"agents\": 2", "\"envs_per_agent\": 4", "\"learner_updates\": 12",
+                    "\"device\": \"cpu()\"", "\"wall_s_to_solve_since_jvm_start\": ")) {
+                assertTrue(text.contains(fragment), fragment + " in " + text);
+            }
+            assertFalse(text.contains("\"parameters\"") || text.contains("success_rate_100"), "absent facts and "
+                    + "figures are left out: " + text);
+        }
+    }
+
+    /** The map-based forms the runs still call (JobDriver, ReferencePpoRun, RandomPolicyRun) write the same names. */
+    @Test
+    @SuppressWarnings("deprecation")
+    void theMapBasedCallsWriteTheSameNames() throws Exception {
+        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
+        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", "ppo", 7, LocalDateTime.now())) {
+            RunReporter reporter = new RunReporter(settings(tmp), run, new ProgressLine(new PrintStream(
+                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false), spec);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("policy_lag_p50", 0L);
+            extra.put("policy_lag_max", 0L);
+            extra.put("losses/value_loss", 0.5);
+            reporter.maybeReport(1000, 3, 2, "ppo", extra, true);
+            String line = Files.readAllLines(run.path().resolve("metrics.jsonl")).get(0);
+            assertTrue(line.contains("\"policy_lag_max\":0,") && line.contains("\"losses/value_loss\":0.5"), line);
+            assertThrows(IllegalArgumentException.class, () -> reporter.maybeReport(1000, 3, 2, "ppo",
+                    Map.of("model", "mlp"), true), "a metrics figure is a number");
+            Map<String, Object> facts = new LinkedHashMap<>();
+            facts.put("mode", "cluster-nodes");
+            facts.put("agents", 3);
+            facts.put("model", "mlp");
+            Map<String, Object> summary = reporter.finish("step budget spent", 1000, facts);
+            assertEquals(1000L, summary.get("env_steps"));
+            assertEquals("step budget spent", summary.get("stop_reason"));
+            String text = Files.readString(run.path().resolve("summary.json"));
+            assertTrue(text.contains("\"mode\": \"cluster-nodes\"") && text.contains("\"agents\": 3"), text);
+            assertThrows(IllegalArgumentException.class, () -> reporter.finish("solved somehow", 1000, Map.of()));
+        }
+    }
+}
