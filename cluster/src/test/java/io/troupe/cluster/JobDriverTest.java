@@ -12,8 +12,12 @@ import io.troupe.cluster.run.DriverSettings;
 import io.troupe.cluster.run.JobDriver;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
+import io.troupe.cluster.run.RunFacts;
 import io.troupe.cluster.run.RunMetrics;
+import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.run.RunReporter;
+import io.troupe.cluster.run.RunSummary;
+import io.troupe.cluster.run.StopReason;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
 import io.troupe.environments.EnvRegistry;
@@ -28,7 +32,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +66,7 @@ class JobDriverTest {
         return TrainSettings.fromConfig(JobConfig.load(null, all));
     }
 
-    private CompletableFuture<Optional<Map<String, Object>>> start(TrainSettings settings, DriverSettings driver,
+    private CompletableFuture<Optional<RunSummary>> start(TrainSettings settings, DriverSettings driver,
             TestProbe<RunMetrics.Command> metrics, TestProbe<Learner.Command> learner, AtomicBoolean stop) {
         EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), "ppo", settings.seed(),
@@ -73,7 +76,7 @@ class JobDriverTest {
         ClusterJob.Handles handles = new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(),
                 learner.ref(), metrics.ref());
         return JobDriver.start(kit.system(), settings, driver, handles, reporter, progress, stop::get, () -> true,
-                Map.of("mode", "cluster"));
+                RunFacts.cluster(RunMode.CLUSTER, 2, 4));
     }
 
     private static Learner.Status status(long updates) {
@@ -107,10 +110,23 @@ class JobDriverTest {
         Learner.GetStatus ask = learner.expectMessageClass(Learner.GetStatus.class, Duration.ofSeconds(5));
         ask.replyTo().tell(status(42));
 
-        Map<String, Object> summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
-        assertEquals("target reached", summary.get("stop_reason"), summary.toString());
-        assertEquals(50_000L, summary.get("env_steps"), summary.toString());
-        assertEquals(42L, ((Number) summary.get("learner_updates")).longValue(), summary.toString());
+        RunSummary summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
+        assertEquals(StopReason.TARGET_REACHED, summary.stopReason(), summary.toString());
+        assertEquals(50_000L, summary.envSteps(), summary.toString());
+        assertEquals(42L, summary.facts().learnerUpdates(), summary.toString());
+        try (Stream<Path> runs = Files.list(dir)) {
+            Path runDir = runs.findFirst().orElseThrow();
+            String line = Files.readAllLines(runDir.resolve("metrics.jsonl")).get(0);
+            for (String key : List.of("\"policy_lag_max\":0,", "\"losses/value_loss\":0.2",
+                    "\"agents/aborted_episodes\":0", "\"learner_updates\":42")) {
+                assertTrue(line.contains(key), key + " in " + line);
+            }
+            String text = Files.readString(runDir.resolve("summary.json"));
+            for (String key : List.of("\"stop_reason\": \"target reached\"", "\"mode\": \"cluster\"",
+                    "\"agents\": 2", "\"policy_version\": 42")) {
+                assertTrue(text.contains(key), key + " in " + text);
+            }
+        }
         metrics.expectNoMessage(Duration.ofMillis(200)); // the driver stopped with the run
     }
 
@@ -125,8 +141,8 @@ class JobDriverTest {
         metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5)); // not answered: times out
         metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5)); // asked again after the timeout
         stop.set(true); // the next unanswered drain ends the run
-        Map<String, Object> summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
-        assertEquals("interrupted", summary.get("stop_reason"), summary.toString());
+        RunSummary summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
+        assertEquals(StopReason.INTERRUPTED, summary.stopReason(), summary.toString());
         String log = printed.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("the run-metrics singleton does not answer yet"), log);
         try (Stream<Path> runs = Files.list(dir)) {
@@ -146,7 +162,7 @@ class JobDriverTest {
         AtomicBoolean stop = new AtomicBoolean();
         var result = JobDriver.start(kit.system(), settings, DriverSettings.fromConfig(ConfigFactory.load()),
                 new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(), learner.ref(), metrics.ref()),
-                new RunReporter(settings, run, progress, spec), progress, stop::get, () -> false, Map.of());
+                new RunReporter(settings, run, progress, spec), progress, stop::get, () -> false, RunFacts.NONE);
         metrics.expectNoMessage(Duration.ofMillis(300)); // inactive: it asks nobody
         stop.set(true);
         assertTrue(result.get(10, TimeUnit.SECONDS).isEmpty());

@@ -2,7 +2,6 @@ package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -108,36 +107,6 @@ class RunReportsTest {
             }
             assertFalse(text.contains("\"parameters\"") || text.contains("success_rate_100"), "absent facts and "
                     + "figures are left out: " + text);
-        }
-    }
-
-    /** The map-based forms the runs still call (JobDriver, ReferencePpoRun, RandomPolicyRun) write the same names. */
-    @Test
-    @SuppressWarnings("deprecation")
-    void theMapBasedCallsWriteTheSameNames() throws Exception {
-        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
-        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", "ppo", 7, LocalDateTime.now())) {
-            RunReporter reporter = new RunReporter(settings(tmp), run, new ProgressLine(new PrintStream(
-                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false), spec);
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("policy_lag_p50", 0L);
-            extra.put("policy_lag_max", 0L);
-            extra.put("losses/value_loss", 0.5);
-            reporter.maybeReport(1000, 3, 2, "ppo", extra, true);
-            String line = Files.readAllLines(run.path().resolve("metrics.jsonl")).get(0);
-            assertTrue(line.contains("\"policy_lag_max\":0,") && line.contains("\"losses/value_loss\":0.5"), line);
-            assertThrows(IllegalArgumentException.class, () -> reporter.maybeReport(1000, 3, 2, "ppo",
-                    Map.of("model", "mlp"), true), "a metrics figure is a number");
-            Map<String, Object> facts = new LinkedHashMap<>();
-            facts.put("mode", "cluster-nodes");
-            facts.put("agents", 3);
-            facts.put("model", "mlp");
-            Map<String, Object> summary = reporter.finish("step budget spent", 1000, facts);
-            assertEquals(1000L, summary.get("env_steps"));
-            assertEquals("step budget spent", summary.get("stop_reason"));
-            String text = Files.readString(run.path().resolve("summary.json"));
-            assertTrue(text.contains("\"mode\": \"cluster-nodes\"") && text.contains("\"agents\": 3"), text);
-            assertThrows(IllegalArgumentException.class, () -> reporter.finish("solved somehow", 1000, Map.of()));
         }
     }
 }

@@ -10,7 +10,10 @@ import io.troupe.cluster.run.JobDriver;
 import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
+import io.troupe.cluster.run.RunFacts;
+import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.run.RunReporter;
+import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
 import java.io.IOException;
@@ -18,9 +21,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -157,20 +158,15 @@ public final class NodeLifecycle {
     private void report(ActorSystem<Void> system, TrainSettings settings, DriverSettings driverSettings,
                         ClusterJob.Handles handles, RunReporter reporter, RunDirectory run, NodeTimeouts timeouts)
             throws Exception {
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("mode", "cluster-nodes");
-        extra.put("agents", settings.numAgents());
-        extra.put("envs_per_agent", settings.envsPerAgent());
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
-        Optional<Map<String, Object>> result = JobDriver.start(system, settings, driverSettings, handles, reporter,
+        Optional<RunSummary> result = JobDriver.start(system, settings, driverSettings, handles, reporter,
                 ProgressLine.forStdout(), () -> shutdown.getShutdownReason().isPresent(), () -> hostsLearner(system),
-                extra).get();
+                RunFacts.cluster(RunMode.CLUSTER_NODES, settings.numAgents(), settings.envsPerAgent())).get();
         if (result.isPresent()) {
-            Map<String, Object> summary = result.get();
+            RunSummary summary = result.get();
             System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
-                    summary.get("stop_reason"), (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
-                    summary.get("solved"), (Double) summary.get("mean_return_100"),
-                    run.path().resolve("summary.json"));
+                    summary.stopReason(), summary.envSteps(), summary.wallS(), summary.solved(),
+                    summary.meanReturn100(), run.path().resolve("summary.json"));
             System.out.flush();
             if (!shutdown.getShutdownReason().isPresent()) {
                 JobEnd.announce(system, timeouts);

@@ -6,8 +6,6 @@ import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.node.ClusterJob;
 import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.environments.EnvRegistry;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -41,7 +39,7 @@ public final class EmbeddedClusterRun {
      * Runs the job; {@code onResult} gets the summary as soon as the run ends, before the node stops (agents, replay,
      * then the learner, which checkpoints); returns the summary once the node has stopped.
      */
-    public Map<String, Object> run(Consumer<Map<String, Object>> onResult) throws Exception {
+    public RunSummary run(Consumer<RunSummary> onResult) throws Exception {
         Config node = EmbeddedNode.config(ClusterJob.nodeConfig(settings), config);
         DriverSettings driver = DriverSettings.fromConfig(node);
         ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
@@ -54,13 +52,10 @@ public final class EmbeddedClusterRun {
                 adminServer = AdminServer.start(system, admin, registry, reporter::latest);
                 progress.log("admin API on " + adminServer.url());
             }
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("mode", "cluster");
-            extra.put("agents", settings.numAgents());
-            extra.put("envs_per_agent", settings.envsPerAgent());
             // one node: it always hosts the learner, so the driver always reports and always ends with a summary
-            Map<String, Object> summary = JobDriver.start(system, settings, driver, job, reporter, progress,
-                    stopRequested::get, () -> true, extra).get().orElseThrow();
+            RunSummary summary = JobDriver.start(system, settings, driver, job, reporter, progress,
+                    stopRequested::get, () -> true,
+                    RunFacts.cluster(RunMode.CLUSTER, settings.numAgents(), settings.envsPerAgent())).get().orElseThrow();
             onResult.accept(summary);
             return summary;
         } finally {

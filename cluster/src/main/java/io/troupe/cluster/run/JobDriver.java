@@ -3,6 +3,7 @@ package io.troupe.cluster.run;
 import io.troupe.actors.Agent;
 import io.troupe.cluster.node.ClusterJob;
 import io.troupe.learners.Learner;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -46,18 +47,6 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
             NoSerializationVerificationNeeded {
     }
 
-    /** Why a run ended, as summary.json and the last line say it. */
-    enum StopReason {
-        TARGET_REACHED("target reached"), STEP_BUDGET("step budget spent"), TIME_BUDGET("time budget spent"),
-        INTERRUPTED("interrupted");
-
-        final String text;
-
-        StopReason(String text) {
-            this.text = text;
-        }
-    }
-
     private final TrainSettings settings;
     private final DriverSettings driver;
     private final ClusterJob.Handles job;
@@ -65,8 +54,8 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     private final ProgressLine progress;
     private final BooleanSupplier stop;
     private final BooleanSupplier active;
-    private final Map<String, Object> summaryExtra;
-    private final CompletableFuture<Optional<Map<String, Object>>> result;
+    private final RunFacts facts;
+    private final CompletableFuture<Optional<RunSummary>> result;
 
     private boolean inFlight;
     private boolean wasActive;
@@ -78,8 +67,8 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
 
     private JobDriver(ActorContext<Command> context, TimerScheduler<Command> timers, TrainSettings settings,
                       DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
-                      BooleanSupplier stop, BooleanSupplier active, Map<String, Object> summaryExtra,
-                      CompletableFuture<Optional<Map<String, Object>>> result) {
+                      BooleanSupplier stop, BooleanSupplier active, RunFacts facts,
+                      CompletableFuture<Optional<RunSummary>> result) {
         super(context);
         this.settings = settings;
         this.driver = driver;
@@ -88,10 +77,10 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         this.progress = progress;
         this.stop = stop;
         this.active = active;
-        this.summaryExtra = Map.copyOf(summaryExtra);
+        this.facts = facts;
         this.result = result;
         // a report interval shorter than the poll interval polls at the report interval
-        timers.startTimerWithFixedDelay(Tick.INSTANCE, java.time.Duration.ZERO,
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO,
                 settings.reportInterval().compareTo(driver.pollInterval()) < 0 ? settings.reportInterval()
                         : driver.pollInterval());
     }
@@ -100,12 +89,12 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
      * Starts a driver on {@code system} and returns its result: the summary, or empty when {@code stop} ended a driver
      * that never became active. {@code stop} and {@code active} are read at every tick.
      */
-    public static CompletableFuture<Optional<Map<String, Object>>> start(ActorSystem<?> system, TrainSettings settings,
+    public static CompletableFuture<Optional<RunSummary>> start(ActorSystem<?> system, TrainSettings settings,
             DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
-            BooleanSupplier stop, BooleanSupplier active, Map<String, Object> summaryExtra) {
-        CompletableFuture<Optional<Map<String, Object>>> result = new CompletableFuture<>();
+            BooleanSupplier stop, BooleanSupplier active, RunFacts facts) {
+        CompletableFuture<Optional<RunSummary>> result = new CompletableFuture<>();
         system.systemActorOf(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> new JobDriver(ctx, timers,
-                settings, driver, job, reporter, progress, stop, active, summaryExtra, result))),
+                settings, driver, job, reporter, progress, stop, active, facts, result))),
                 "troupe-job-driver", DispatcherSelector.blocking());
         return result;
     }
@@ -177,13 +166,12 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
             return retryOrEnd();
         }
         status = answer.status();
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("policy_lag_p50", status.lagP50());
-        extra.put("policy_lag_max", status.lagMax());
-        extra.put("losses/policy_loss", status.lastPolicyLoss());
-        extra.put("losses/value_loss", status.lastValueLoss());
-        extra.put("agents/aborted_episodes", aborted);
-        reporter.maybeReport(steps, status.updates(), status.policyVersion(), settings.algorithm(), extra, true);
+        Map<String, Number> figures = new LinkedHashMap<>();
+        figures.put("losses/policy_loss", status.lastPolicyLoss());
+        figures.put("losses/value_loss", status.lastValueLoss());
+        figures.put("agents/aborted_episodes", aborted);
+        reporter.maybeReport(steps, new LearnerReport(status.updates(), status.policyVersion(),
+                settings.algorithm(), status.lagP50(), status.lagMax(), figures), true);
         Optional<StopReason> end = end();
         if (end.isPresent()) {
             return finish(end.get());
@@ -198,10 +186,10 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
             return Optional.of(StopReason.TARGET_REACHED);
         }
         if (steps >= settings.maxEnvSteps()) {
-            return Optional.of(StopReason.STEP_BUDGET);
+            return Optional.of(StopReason.STEP_BUDGET_SPENT);
         }
         if (reporter.outOfTime()) {
-            return Optional.of(StopReason.TIME_BUDGET);
+            return Optional.of(StopReason.TIME_BUDGET_SPENT);
         }
         return stop.getAsBoolean() ? Optional.of(StopReason.INTERRUPTED) : Optional.empty();
     }
@@ -210,18 +198,15 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     private Behavior<Command> retryOrEnd() {
         inFlight = false;
         if (reporter.outOfTime()) {
-            return finish(StopReason.TIME_BUDGET);
+            return finish(StopReason.TIME_BUDGET_SPENT);
         }
         return stop.getAsBoolean() ? finish(StopReason.INTERRUPTED) : this;
     }
 
     private Behavior<Command> finish(StopReason reason) {
-        Map<String, Object> extra = new LinkedHashMap<>(summaryExtra);
-        extra.put("learner_updates", status == null ? 0 : status.updates());
-        extra.put("policy_version", status == null ? 0 : status.policyVersion());
-        extra.put("model", job.model().describe());
-        extra.put("device", job.device().toString());
-        result.complete(Optional.of(reporter.finish(reason.text, steps, extra)));
+        result.complete(Optional.of(reporter.finish(reason, steps, facts.withLearner(
+                status == null ? 0 : status.updates(), status == null ? 0 : status.policyVersion(),
+                job.model().describe(), null, job.device().toString()))));
         return Behaviors.stopped();
     }
 

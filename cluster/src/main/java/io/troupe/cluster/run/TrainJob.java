@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import io.troupe.cluster.node.NodeTimeouts;
 import io.troupe.environments.EnvRegistry;
 import java.time.LocalDateTime;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +23,7 @@ public final class TrainJob {
     }
 
     /** Runs the job to its end; returns the summary. */
-    public Map<String, Object> run() throws Exception {
+    public RunSummary run() throws Exception {
         TrainSettings settings = TrainSettings.fromConfig(config);
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
@@ -69,12 +68,11 @@ public final class TrainJob {
         }
     }
 
-    private static Map<String, Object> printResult(Map<String, Object> summary, RunDirectory run) {
+    private static RunSummary printResult(RunSummary summary, RunDirectory run) {
         System.out.printf("%s after %,d env steps in %.1f s (%.1f s since the JVM started): solved=%s, mean "
-                        + "return (100) %.2f; summary in %s%n", summary.get("stop_reason"),
-                (Long) summary.get("env_steps"), (Double) summary.get("wall_s"),
-                (Double) summary.get("wall_s_since_jvm_start"), summary.get("solved"),
-                (Double) summary.get("mean_return_100"), run.path().resolve("summary.json"));
+                        + "return (100) %.2f; summary in %s%n", summary.stopReason(), summary.envSteps(),
+                summary.wallS(), summary.wallSSinceJvmStart(), summary.solved(), summary.meanReturn100(),
+                run.path().resolve("summary.json"));
         System.out.flush();
         return summary;
     }
