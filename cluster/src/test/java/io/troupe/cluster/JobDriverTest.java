@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.node.ClusterJob;
+import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.DriverSettings;
 import io.troupe.cluster.run.JobDriver;
 import io.troupe.cluster.run.ProgressLine;
@@ -69,7 +70,7 @@ class JobDriverTest {
     private CompletableFuture<Optional<RunSummary>> start(TrainSettings settings, DriverSettings driver,
             TestProbe<RunMetrics.Command> metrics, TestProbe<Learner.Command> learner, AtomicBoolean stop) {
         EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
-        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), "ppo", settings.seed(),
+        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), Algorithm.PPO, settings.seed(),
                 LocalDateTime.now());
         ProgressLine progress = new ProgressLine(new PrintStream(printed, true, StandardCharsets.UTF_8), false);
         RunReporter reporter = new RunReporter(settings, run, progress, spec);
@@ -156,7 +157,7 @@ class JobDriverTest {
         TestProbe<Learner.Command> learner = kit.createTestProbe();
         TrainSettings settings = settings();
         EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
-        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), "ppo", settings.seed(),
+        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), Algorithm.PPO, settings.seed(),
                 LocalDateTime.now());
         ProgressLine progress = new ProgressLine(new PrintStream(printed, true, StandardCharsets.UTF_8), false);
         AtomicBoolean stop = new AtomicBoolean();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.LearnerReport;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
@@ -43,7 +44,7 @@ class RunReportsTest {
     Path tmp;
 
     private static TrainSettings settings(Path runs) {
-        return new TrainSettings("CartPole-v1", ConfigFactory.empty(), "ppo", "cluster", 7, 2, 4, 100_000,
+        return new TrainSettings("CartPole-v1", ConfigFactory.empty(), Algorithm.PPO, RunMode.CLUSTER, 7, 2, 4, 100_000,
                 Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.empty(), Duration.ofMillis(50), runs);
     }
 
@@ -58,7 +59,7 @@ class RunReportsTest {
         EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
         TrainSettings settings = settings(tmp);
         ByteArrayOutputStream progressText = new ByteArrayOutputStream();
-        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", "ppo", 7, LocalDateTime.now())) {
+        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", Algorithm.PPO, 7, LocalDateTime.now())) {
             RunReporter reporter = new RunReporter(settings, run, new ProgressLine(new PrintStream(progressText, true,
                     StandardCharsets.UTF_8), false), spec);
             JsonNode first = JsonCodec.tree(reporter.latest());

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
+import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.RunMetrics;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
@@ -56,7 +57,7 @@ public final class ClusterJob {
     public static Config nodeConfig(TrainSettings settings) {
         Config config = ConfigFactory.empty()
                 .withValue("troupe.agent.envs-per-agent", ConfigValueFactory.fromAnyRef(settings.envsPerAgent()));
-        if (!settings.algorithm().equals("impala")) {
+        if (queueTable(settings.algorithm())) {
             config = config
                     .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("fifo"))
                     .withValue("troupe.replay.table.remover", ConfigValueFactory.fromAnyRef("fifo"))
@@ -68,12 +69,25 @@ public final class ClusterJob {
         return config;
     }
 
+    /**
+     * Whether the job's replay is a queue table (every unroll used once): on-policy PPO; IMPALA samples a replay
+     * table. The random baseline has no cluster path (it runs in {@code train}'s own loop).
+     */
+    private static boolean queueTable(Algorithm algorithm) {
+        return switch (algorithm) {
+            case PPO -> true;
+            case IMPALA -> false;
+            case RANDOM -> throw new IllegalArgumentException("troupe.train.algorithm = random has no learner: it "
+                    + "runs with troupe train, not on cluster nodes");
+        };
+    }
+
     /** Starts this node's part of the job; relative checkpoint directories resolve against {@code runPath}. */
     public static Handles start(ActorSystem<?> system, Config node, TrainSettings settings, EnvRegistry registry,
                                 Path runPath) {
         int agents = settings.numAgents();
         int k = settings.envsPerAgent();
-        String algorithm = settings.algorithm();
+        boolean onPolicy = queueTable(settings.algorithm());
         EnvSpec spec;
         try (var probe = registry.make(settings.env(), settings.envOverrides())) {
             spec = probe.spec();
@@ -82,13 +96,13 @@ public final class ClusterJob {
         LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
         Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
                 : runPath.resolve(configured.checkpointDir());
-        LearnerSettings learnerSettings = configured.forJob(algorithm.equals("impala") ? "impala" : "ppo",
-                algorithm.equals("impala") ? configured.batchUnrolls() : agents * k, checkpoints);
+        LearnerSettings learnerSettings = configured.forJob(settings.algorithm().id(),
+                onPolicy ? agents * k : configured.batchUnrolls(), checkpoints);
         Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
         // freely and its learner samples a replay table rather than one unroll per env copy
-        AgentSettings agentSettings = algorithm.equals("impala") ? AgentSettings.fromConfig(node).actingFreely()
-                : AgentSettings.fromConfig(node);
+        AgentSettings agentSettings = onPolicy ? AgentSettings.fromConfig(node)
+                : AgentSettings.fromConfig(node).actingFreely();
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,

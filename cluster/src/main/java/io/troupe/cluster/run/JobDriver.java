@@ -171,7 +171,7 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         figures.put("losses/value_loss", status.lastValueLoss());
         figures.put("agents/aborted_episodes", aborted);
         reporter.maybeReport(steps, new LearnerReport(status.updates(), status.policyVersion(),
-                settings.algorithm(), status.lagP50(), status.lagMax(), figures), true);
+                settings.algorithm().id(), status.lagP50(), status.lagMax(), figures), true);
         Optional<StopReason> end = end();
         if (end.isPresent()) {
             return finish(end.get());

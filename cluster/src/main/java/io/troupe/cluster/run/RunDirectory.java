@@ -35,8 +35,8 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /** Creates {@code runsDir/<env>-<algorithm>-s<seed>-<yyyyMMdd-HHmmss>[-n]/}. */
-    public static RunDirectory create(Path runsDir, String env, String algorithm, long seed, LocalDateTime start) {
-        String base = env.replace('/', '_') + "-" + algorithm + "-s" + seed + "-" + TIME.format(start);
+    public static RunDirectory create(Path runsDir, String env, Algorithm algorithm, long seed, LocalDateTime start) {
+        String base = env.replace('/', '_') + "-" + algorithm.id() + "-s" + seed + "-" + TIME.format(start);
         try {
             Files.createDirectories(runsDir);
             String id = base;

@@ -39,8 +39,8 @@ public final class RunReporter {
 
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
         this.settings = settings;
-        this.algorithm = Algorithm.parse("troupe.train.algorithm", settings.algorithm());
-        this.mode = RunMode.parse("troupe.train.mode", settings.mode());
+        this.algorithm = settings.algorithm();
+        this.mode = settings.mode();
         this.run = run;
         this.progress = progress;
         this.spec = spec;

@@ -31,9 +31,9 @@ public final class TrainJob {
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
         run.writeConfig(config);
-        boolean reference = settings.algorithm().equals("ppo") && settings.mode().equals("reference");
+        boolean reference = settings.algorithm() == Algorithm.PPO && settings.mode() == RunMode.REFERENCE;
         int envs = reference ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
-        String where = settings.algorithm().equals("random") ? "" : reference ? ", reference loop"
+        String where = settings.algorithm() == Algorithm.RANDOM ? "" : reference ? ", reference loop"
                 : ", " + settings.numAgents() + " agents x " + settings.envsPerAgent() + " on an embedded node";
         System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
                 + settings.seed() + ", " + envs + " envs" + where + " -> " + run.path());
@@ -49,17 +49,17 @@ public final class TrainJob {
         }, "troupe-train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (run) {
-            if (settings.algorithm().equals("random")) {
-                return printResult(new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop).run(),
-                        run);
-            } else if (settings.mode().equals("cluster")) {
-                // the result is printed as soon as the run ends; the node then stops (agents, replay, the learner)
-                return new EmbeddedClusterRun(settings, config, registry, run, ProgressLine.forStdout(), stop)
-                        .run(summary -> printResult(summary, run));
-            } else {
-                return printResult(new ReferencePpoRun(settings, config, registry, run, ProgressLine.forStdout(), stop)
+            return switch (settings.algorithm()) {
+                case RANDOM -> printResult(new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop)
                         .run(), run);
-            }
+                case PPO, IMPALA -> switch (settings.mode()) {
+                    // the result is printed as soon as the run ends; the node then stops (agents, replay, learner)
+                    case CLUSTER, CLUSTER_NODES -> new EmbeddedClusterRun(settings, config, registry, run,
+                            ProgressLine.forStdout(), stop).run(summary -> printResult(summary, run));
+                    case REFERENCE -> printResult(new ReferencePpoRun(settings, config, registry, run,
+                            ProgressLine.forStdout(), stop).run(), run);
+                };
+            };
         } finally {
             finished.countDown();
             if (!stop.get()) {
