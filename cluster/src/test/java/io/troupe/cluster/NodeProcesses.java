@@ -2,7 +2,6 @@ package io.troupe.cluster;
 
 import io.troupe.cluster.cli.TroupeCli;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,18 +23,6 @@ final class NodeProcesses implements AutoCloseable {
 
     private static final Pattern ADDRESS = Pattern.compile("troupe node: roles .* at pekko://[^@\\s]+@[^:\\s]+:(\\d+)");
     private static final Pattern ADMIN = Pattern.compile("troupe node: admin API on http://[^:\\s]+:(\\d+)");
-
-    /**
-     * A port for a node that starts a new cluster (it names itself as its seed, so it needs its port before it
-     * starts): the one place a port is picked by binding port 0 and closing the socket, because {@code troupe node}
-     * derives its own seed address from {@code --port}. Every other node gets {@code --port 0} and {@code
-     * --admin-port 0} and its bound ports are read back from its log ({@link #port}, {@link #adminPort}).
-     */
-    static int seedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** The Troupe directory (the tests run in {@code cluster/}). */
     static final Path HOME = Path.of("..").toAbsolutePath().normalize();

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -34,6 +35,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 
 /**
  * The life of one node of a distributed job ({@code troupe node}): it joins the cluster through the seed nodes, checks
@@ -101,8 +103,13 @@ public final class NodeLifecycle {
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);
         EmbeddedNode.startReplicator(system);
-        System.out.println("troupe node: roles " + node.roles() + " at " + Cluster.get(system).selfMember().address()
-                + ", joining through " + node.seedAddresses(node.port()));
+        Address self = Cluster.get(system).selfMember().address();
+        if (node.startsCluster()) {
+            // a new cluster: this node is its seed, at the address it bound (--port 0 included)
+            Cluster.get(system).manager().tell(Join.create(self));
+        }
+        System.out.println("troupe node: roles " + node.roles() + " at " + self + ", " + (node.startsCluster()
+                ? "starting a new cluster" : "joining through " + node.seedAddresses()));
         if (!awaitUp(system, timeouts)) {
             return 1;
         }

@@ -85,17 +85,21 @@ public record NodeSettings(List<String> roles, String host, int port, List<Strin
         }
     }
 
-    /** The seed nodes as Artery addresses; this node itself when none were given. */
-    public List<String> seedAddresses(int boundPort) {
+    /**
+     * The seed nodes as Artery addresses; empty when none were given (the node starts a new cluster by joining its own
+     * bound address once it started, so {@code --port 0} works for the first node too).
+     */
+    public List<String> seedAddresses() {
         List<String> out = new ArrayList<>();
-        if (seedNodes.isEmpty()) {
-            out.add("pekko://" + SYSTEM_NAME + "@" + host + ":" + boundPort);
-        } else {
-            for (String s : seedNodes) {
-                out.add("pekko://" + SYSTEM_NAME + "@" + s);
-            }
+        for (String s : seedNodes) {
+            out.add("pekko://" + SYSTEM_NAME + "@" + s);
         }
         return out;
+    }
+
+    /** Whether this node starts a new cluster (no seed nodes given): it joins itself. */
+    public boolean startsCluster() {
+        return seedNodes.isEmpty();
     }
 
     /** The node's Pekko settings, over {@code job} (the job config, which may tune any of them). */
@@ -105,7 +109,7 @@ public record NodeSettings(List<String> roles, String host, int port, List<Strin
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
-                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses(port)))
+                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses()))
                 .withFallback(job)
                 .resolve();
     }
