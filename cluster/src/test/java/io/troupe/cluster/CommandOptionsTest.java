@@ -3,14 +3,17 @@ package io.troupe.cluster;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.cli.TroupeCli;
 import io.troupe.cluster.config.JobConfig;
+import io.troupe.cluster.node.ClusterJob;
 import io.troupe.cluster.node.NodeLifecycle;
 import io.troupe.cluster.node.NodeSettings;
+import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.run.TrainSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,13 +74,24 @@ class CommandOptionsTest {
         assertTrue(Files.readString(dir.resolve("config.conf")).contains("back"), "the directory is in config.conf");
     }
 
+    /** The uniform-random baseline has no learner: a node refuses it naming the key, instead of running PPO. */
+    @Test
+    void aRandomPolicyJobIsRefusedOnClusterNodes() {
+        Config job = JobConfig.load(null, List.of("troupe.train.algorithm=random"), NodeLifecycle.options(tmp, null),
+                ConfigFactory.empty());
+        TrainSettings settings = TrainSettings.fromConfig(job);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ClusterJob.nodeConfig(settings));
+        assertTrue(e.getMessage().startsWith("troupe.train.algorithm = random"), e.getMessage());
+    }
+
     @Test
     void aNodesRunDirIsAValueToo() {
         Path runs = tmp.resolve("a\"b\\c");
         Config job = JobConfig.load(null, List.of(), NodeLifecycle.options(runs, 0), ConfigFactory.empty());
         TrainSettings settings = TrainSettings.fromConfig(job);
         assertEquals(runs, settings.runsDir());
-        assertEquals("cluster", settings.mode());
+        assertEquals(RunMode.CLUSTER, settings.mode());
         assertEquals(0, job.getInt("troupe.admin.port"));
     }
 

@@ -13,6 +13,7 @@ import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.Devices;
@@ -74,9 +75,17 @@ public final class ClusterJob {
      * table. The random baseline has no cluster path (it runs in {@code train}'s own loop).
      */
     private static boolean queueTable(Algorithm algorithm) {
-        return switch (algorithm) {
+        return switch (learnerAlgorithm(algorithm)) {
             case PPO -> true;
             case IMPALA -> false;
+        };
+    }
+
+    /** The learner's algorithm for the job's. */
+    private static LearnerAlgorithm learnerAlgorithm(Algorithm algorithm) {
+        return switch (algorithm) {
+            case PPO -> LearnerAlgorithm.PPO;
+            case IMPALA -> LearnerAlgorithm.IMPALA;
             case RANDOM -> throw new IllegalArgumentException("troupe.train.algorithm = random has no learner: it "
                     + "runs with troupe train, not on cluster nodes");
         };
@@ -96,7 +105,7 @@ public final class ClusterJob {
         LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
         Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
                 : runPath.resolve(configured.checkpointDir());
-        LearnerSettings learnerSettings = configured.forJob(settings.algorithm().id(),
+        LearnerSettings learnerSettings = configured.forJob(learnerAlgorithm(settings.algorithm()),
                 onPolicy ? agents * k : configured.batchUnrolls(), checkpoints);
         Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
