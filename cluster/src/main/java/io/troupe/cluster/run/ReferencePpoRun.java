@@ -151,13 +151,13 @@ public final class ReferencePpoRun {
             for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
                 progress.log(event);
             }
-            reporter.maybeReport(globalStep, new LearnerReport(updates, updates, "ppo", 0, 0, lastStats), false);
+            reporter.maybeReport(globalStep, new LearnerReport(updates, updates, Algorithm.PPO.id(), 0, 0, lastStats), false);
             if (reporter.outOfTime()) {
                 stopReason = StopReason.TIME_BUDGET_SPENT;
                 break;
             }
         }
-        reporter.maybeReport(globalStep, new LearnerReport(updates, updates, "ppo", 0, 0, lastStats), true);
+        reporter.maybeReport(globalStep, new LearnerReport(updates, updates, Algorithm.PPO.id(), 0, 0, lastStats), true);
         LearnerCheckpoint.save(run.path().resolve("checkpoints"), model, adam,
                 new LearnerCheckpoint.Counters(updates, globalStep, updates));
         return reporter.finish(stopReason, globalStep, RunFacts.NONE.withLearner(updates, null, model.modelId(),
