@@ -52,8 +52,9 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
     }
 
     /** Settings with reference.conf's sampling timings. */
-    public LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery, int checkpointEvery,
-                           Path checkpointDir, int chunkBytes, String role, boolean dropStaleRewards) {
+    public LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery,
+                           int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
+                           boolean dropStaleRewards) {
         this(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir, chunkBytes, role,
                 dropStaleRewards, SAMPLE_WAIT, PARTIAL_BATCH_AFTER, REFUSED_RETRY);
     }
@@ -73,7 +74,8 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
     public static LearnerSettings fromConfig(Config c) {
         try {
             return new LearnerSettings(c.getString("device"),
-                    LearnerAlgorithm.parse("troupe.learner.algorithm", c.getString("algorithm")), c.getInt("batch-unrolls"),
+                    LearnerAlgorithm.parse("troupe.learner.algorithm", c.getString("algorithm")),
+                    c.getInt("batch-unrolls"),
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
                     (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
                     c.getBoolean("drop-stale-rewards"), c.getDuration("sample-wait"),

@@ -151,16 +151,21 @@ public final class ReferencePpoRun {
             for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
                 progress.log(event);
             }
-            reporter.maybeReport(globalStep, new LearnerReport(updates, updates, Algorithm.PPO.id(), 0, 0, lastStats), false);
+            reporter.maybeReport(globalStep, learnerReport(updates, lastStats), false);
             if (reporter.outOfTime()) {
                 stopReason = StopReason.TIME_BUDGET_SPENT;
                 break;
             }
         }
-        reporter.maybeReport(globalStep, new LearnerReport(updates, updates, Algorithm.PPO.id(), 0, 0, lastStats), true);
+        reporter.maybeReport(globalStep, learnerReport(updates, lastStats), true);
         LearnerCheckpoint.save(run.path().resolve("checkpoints"), model, adam,
                 new LearnerCheckpoint.Counters(updates, globalStep, updates));
         return reporter.finish(stopReason, globalStep, RunFacts.NONE.withLearner(updates, null, model.modelId(),
                 model.parameterCount(), device.toString()));
+    }
+
+    /** One loop: every update is a new policy version, acted on at once (no lag). */
+    private static LearnerReport learnerReport(long updates, Map<String, Number> figures) {
+        return new LearnerReport(updates, updates, Algorithm.PPO.id(), 0, 0, figures);
     }
 }

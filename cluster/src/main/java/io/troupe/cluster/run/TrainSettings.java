@@ -27,9 +27,10 @@ import java.util.stream.Collectors;
  * @param reportInterval how often a metrics line and a progress line are written
  * @param runsDir        where {@code <run-id>/} directories are created
  */
-public record TrainSettings(String env, Config envOverrides, Algorithm algorithm, RunMode mode, long seed, int numAgents,
-                            int envsPerAgent, long maxEnvSteps, Duration maxWallTime, OptionalDouble targetReturn,
-                            OptionalDouble targetSuccessRate, Duration reportInterval, Path runsDir) {
+public record TrainSettings(String env, Config envOverrides, Algorithm algorithm, RunMode mode, long seed,
+                            int numAgents, int envsPerAgent, long maxEnvSteps, Duration maxWallTime,
+                            OptionalDouble targetReturn, OptionalDouble targetSuccessRate, Duration reportInterval,
+                            Path runsDir) {
 
     /** Where a job can train: the single-threaded reference loop, or a cluster (embedded or of nodes). */
     public static final List<RunMode> MODES = List.of(RunMode.REFERENCE, RunMode.CLUSTER);
