@@ -132,9 +132,20 @@ class CliTest {
         assertEquals(TroupeCli.USER_ERROR, badType.code());
         assertTrue(badType.err().contains("seed"), badType.err());
         Run badAlgo = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=dqn");
-        assertTrue(badAlgo.err().contains("unknown algorithm 'dqn'; available: ppo, impala, random"), badAlgo.err());
+        assertEquals(TroupeCli.USER_ERROR, badAlgo.code());
+        assertTrue(badAlgo.err().contains("troupe.train.algorithm: unknown algorithm 'dqn'; available: ppo, impala, "
+                + "random"), badAlgo.err());
+        assertEquals(1, badAlgo.err().strip().lines().count(), "one line: " + badAlgo.err());
         Run badMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=swarm");
-        assertTrue(badMode.err().contains("unknown mode 'swarm'; available: reference, cluster"), badMode.err());
+        assertEquals(TroupeCli.USER_ERROR, badMode.code());
+        assertTrue(badMode.err().contains("troupe.train.mode: unknown mode 'swarm'; available: reference, cluster"),
+                badMode.err());
+        assertEquals(1, badMode.err().strip().lines().count(), "one line: " + badMode.err());
+        // the mode summaries of node runs report is not one a job config sets
+        Run reportOnlyMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=cluster-nodes");
+        assertEquals(TroupeCli.USER_ERROR, reportOnlyMode.code());
+        assertTrue(reportOnlyMode.err().contains("troupe.train.mode: unknown mode 'cluster-nodes'"),
+                reportOnlyMode.err());
         Run notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {

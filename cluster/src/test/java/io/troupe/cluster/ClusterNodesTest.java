@@ -44,14 +44,30 @@ class ClusterNodesTest {
         }
     }
 
+    /**
+     * The first node of a cluster may take any free port: with no {@code --seed-nodes} it joins the address it bound,
+     * so {@code --port 0} needs no port picked in advance (and closed again) by its caller.
+     */
+    @Test
+    void aFirstNodeOnPortZeroStartsAClusterOfItself() throws Exception {
+        try (NodeProcesses nodes = new NodeProcesses(dir)) {
+            Process first = nodes.start("a", args("--roles replay --port 0 --run-dir " + dir.resolve("runs"), JOB));
+            int port = nodes.port("a");
+            assertTrue(port > 0, "it bound a real port: " + nodes.log("a"));
+            String log = nodes.awaitLog("a", l -> l.contains("troupe node: Up"), 120, "the node is Up");
+            assertTrue(log.contains("starting a new cluster") && log.contains("the cluster has 1 member(s) Up"), log);
+            first.destroy();
+            assertTrue(first.waitFor(60, TimeUnit.SECONDS), "it left after SIGTERM:\n" + nodes.log("a"));
+        }
+    }
+
     @Test
     void threeNodesTrainTogetherAForeignJobIsRefusedAndANodeLeavesMidRun() throws Exception {
         String job = JOB + " troupe.train.target-return=120";
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.seedPort();
-            String seed = "127.0.0.1:" + a;
-            Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --run-dir "
+            Process learner = nodes.start("a", args("--roles learner,replay --port 0 --run-dir "
                     + dir.resolve("runs"), job));
+            String seed = "127.0.0.1:" + nodes.port("a"); // the port it bound
             Process replayAndAgents = nodes.start("b", args("--roles agent,replay --port 0 --seed-nodes " + seed,
                     job));
             Process agents = nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
@@ -80,6 +96,11 @@ class ClusterNodesTest {
                     + nodes.log("b"));
             assertEquals(0, replayAndAgents.exitValue(), nodes.log("b"));
             assertTrue(nodes.log("b").contains("the job is done; leaving"), nodes.log("b"));
+            // the nodes stopped in order (agents, replay, learner, node): no sharding region waited out its timeout
+            for (String node : List.of("a", "b")) {
+                assertTrue(nodes.log(node).lines().noneMatch(l -> l.contains("Graceful shutdown of shard region timed "
+                        + "out") || l.contains("buffered messages")), node + ":\n" + nodes.log(node));
+            }
         }
     }
 
@@ -88,10 +109,9 @@ class ClusterNodesTest {
         String job = JOB + " troupe.train.target-return=100 troupe.learner.checkpoint-every=4 "
                 + "troupe.learner.checkpoint-dir=" + dir.resolve("shared-checkpoints");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.seedPort();
-            String seed = "127.0.0.1:" + a;
-            Process first = nodes.start("a1", args("--roles learner,replay --port " + a + " --run-dir "
+            Process first = nodes.start("a1", args("--roles learner,replay --port 0 --run-dir "
                     + dir.resolve("runs-a1"), job));
+            String seed = "127.0.0.1:" + nodes.port("a1"); // the port it bound
             nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
             Process second = nodes.start("a2", args("--roles learner,replay --port 0 --seed-nodes " + seed
                     + " --run-dir " + dir.resolve("runs-a2"), job));
@@ -121,10 +141,9 @@ class ClusterNodesTest {
     void aNodeJoiningMidRunReceivesAgents() throws Exception {
         String job = JOB + " troupe.train.target-return=100000"; // trains until the test ends it
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.seedPort();
-            String seed = "127.0.0.1:" + a;
-            Process learner = nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port 0"
+            Process learner = nodes.start("a", args("--roles learner,replay --port 0 --admin-port 0"
                     + " --run-dir " + dir.resolve("runs"), job));
+            String seed = "127.0.0.1:" + nodes.port("a"); // the port it bound
             nodes.start("b", args("--roles agent,replay --port 0 --seed-nodes " + seed, job));
             nodes.awaitLog("a", log -> NodeProcesses.lastPolicyVersion(log) >= 2, 120, "training started");
             int admin = nodes.adminPort("a");
@@ -211,10 +230,9 @@ class ClusterNodesTest {
                 + "troupe.agent.unroll-length=64 troupe.replay.durability.mode=wal troupe.replay.durability.dir="
                 + dir.resolve("wal");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int a = NodeProcesses.seedPort();
-            String seed = "127.0.0.1:" + a;
-            nodes.start("a", args("--roles learner,replay --port " + a + " --admin-port 0 --run-dir "
+            nodes.start("a", args("--roles learner,replay --port 0 --admin-port 0 --run-dir "
                     + dir.resolve("runs"), job));
+            String seed = "127.0.0.1:" + nodes.port("a"); // the port it bound
             Process replayAndAgent = nodes.start("b", args("--roles agent,replay --port 0 --seed-nodes " + seed,
                     job));
             nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));

@@ -14,6 +14,7 @@ import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.EnvWrapper;
 import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
@@ -74,8 +75,8 @@ class DistributedTrainingTest {
                 Optional.empty());
         EnvSpec spec = REGISTRY.spec("CartPole-v1");
         PpoConfig ppo = new PpoConfig(4, 64, 1e-3, false, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, 1_000_000);
-        LearnerSettings ls = new LearnerSettings("cpu", "ppo", 8, 1, 1000, dir.resolve("checkpoints"), 64 * 1024,
-                "learner", false);
+        LearnerSettings ls = new LearnerSettings("cpu", LearnerAlgorithm.PPO, 8, 1, 1000, dir.resolve("checkpoints"),
+                64 * 1024, "learner", false);
         ActorRef<Learner.Command> learner = kit.spawn(Learner.create(new Learner.Spec(spec, ModelConfig.mlp(64, 64),
                 ppo, ImpalaConfig.defaults(), ls, 1)), "learner", Learner.dispatcher());
         TestProbe<Agent.Report> reports = kit.createTestProbe();

@@ -2,7 +2,6 @@ package io.troupe.cluster;
 
 import io.troupe.cluster.cli.TroupeCli;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,16 +24,31 @@ final class NodeProcesses implements AutoCloseable {
     private static final Pattern ADDRESS = Pattern.compile("troupe node: roles .* at pekko://[^@\\s]+@[^:\\s]+:(\\d+)");
     private static final Pattern ADMIN = Pattern.compile("troupe node: admin API on http://[^:\\s]+:(\\d+)");
 
-    /**
-     * A port for a node that starts a new cluster (it names itself as its seed, so it needs its port before it
-     * starts): the one place a port is picked by binding port 0 and closing the socket, because {@code troupe node}
-     * derives its own seed address from {@code --port}. Every other node gets {@code --port 0} and {@code
-     * --admin-port 0} and its bound ports are read back from its log ({@link #port}, {@link #adminPort}).
-     */
-    static int seedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** The Troupe directory (the tests run in {@code cluster/}). */
+    static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+
+    /** The flags of {@code conf/jvm.options}, read as the launcher reads them (one a line, # comments). */
+    static List<String> jvmFlags() throws IOException {
+        List<String> flags = new ArrayList<>();
+        for (String line : Files.readAllLines(HOME.resolve("conf/jvm.options"))) {
+            int hash = line.indexOf('#');
+            String flag = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            if (!flag.isEmpty()) {
+                flags.add(flag);
+            }
         }
+        return flags;
+    }
+
+    /** The command line of {@code troupe ARGS...} in a child JVM with the launcher's flags. */
+    static List<String> command(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmFlags());
+        cmd.addAll(List.of("-Xmx700m", "-Dtroupe.home=" + HOME, "-cp", System.getProperty("java.class.path"),
+                TroupeCli.class.getName()));
+        cmd.addAll(args);
+        return cmd;
     }
 
     /** The Artery port node {@code name} bound (it prints its address once its actor system started). */
@@ -57,14 +71,18 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Starts {@code troupe node ARGS...}, its output in {@code <name>.log}. */
     Process start(String name, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx700m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-                "-Dtroupe.home=" + Path.of("..").toAbsolutePath().normalize(),
-                "-cp", System.getProperty("java.class.path"), TroupeCli.class.getName(), "node"));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        List<String> all = new ArrayList<>(List.of("node"));
+        all.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command(all)).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile());
+        return start(pb);
+    }
+
+    /** Starts {@code pb} (a {@link #command}) with the launcher's environment; it is killed on {@link #close}. */
+    Process start(ProcessBuilder pb) throws IOException {
         pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().put("MALLOC_MMAP_THRESHOLD_", "33554432");
+        pb.environment().put("MALLOC_TRIM_THRESHOLD_", "1073741824");
         Process p = pb.start();
         processes.add(p);
         return p;

@@ -2,12 +2,12 @@ package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.LearnerReport;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
@@ -44,7 +44,7 @@ class RunReportsTest {
     Path tmp;
 
     private static TrainSettings settings(Path runs) {
-        return new TrainSettings("CartPole-v1", ConfigFactory.empty(), "ppo", "cluster", 7, 2, 4, 100_000,
+        return new TrainSettings("CartPole-v1", ConfigFactory.empty(), Algorithm.PPO, RunMode.CLUSTER, 7, 2, 4, 100_000,
                 Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.empty(), Duration.ofMillis(50), runs);
     }
 
@@ -59,7 +59,7 @@ class RunReportsTest {
         EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
         TrainSettings settings = settings(tmp);
         ByteArrayOutputStream progressText = new ByteArrayOutputStream();
-        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", "ppo", 7, LocalDateTime.now())) {
+        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", Algorithm.PPO, 7, LocalDateTime.now())) {
             RunReporter reporter = new RunReporter(settings, run, new ProgressLine(new PrintStream(progressText, true,
                     StandardCharsets.UTF_8), false), spec);
             JsonNode first = JsonCodec.tree(reporter.latest());
@@ -108,36 +108,6 @@ class RunReportsTest {
             }
             assertFalse(text.contains("\"parameters\"") || text.contains("success_rate_100"), "absent facts and "
                     + "figures are left out: " + text);
-        }
-    }
-
-    /** The map-based forms the runs still call (JobDriver, ReferencePpoRun, RandomPolicyRun) write the same names. */
-    @Test
-    @SuppressWarnings("deprecation")
-    void theMapBasedCallsWriteTheSameNames() throws Exception {
-        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
-        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", "ppo", 7, LocalDateTime.now())) {
-            RunReporter reporter = new RunReporter(settings(tmp), run, new ProgressLine(new PrintStream(
-                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false), spec);
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("policy_lag_p50", 0L);
-            extra.put("policy_lag_max", 0L);
-            extra.put("losses/value_loss", 0.5);
-            reporter.maybeReport(1000, 3, 2, "ppo", extra, true);
-            String line = Files.readAllLines(run.path().resolve("metrics.jsonl")).get(0);
-            assertTrue(line.contains("\"policy_lag_max\":0,") && line.contains("\"losses/value_loss\":0.5"), line);
-            assertThrows(IllegalArgumentException.class, () -> reporter.maybeReport(1000, 3, 2, "ppo",
-                    Map.of("model", "mlp"), true), "a metrics figure is a number");
-            Map<String, Object> facts = new LinkedHashMap<>();
-            facts.put("mode", "cluster-nodes");
-            facts.put("agents", 3);
-            facts.put("model", "mlp");
-            Map<String, Object> summary = reporter.finish("step budget spent", 1000, facts);
-            assertEquals(1000L, summary.get("env_steps"));
-            assertEquals("step budget spent", summary.get("stop_reason"));
-            String text = Files.readString(run.path().resolve("summary.json"));
-            assertTrue(text.contains("\"mode\": \"cluster-nodes\"") && text.contains("\"agents\": 3"), text);
-            assertThrows(IllegalArgumentException.class, () -> reporter.finish("solved somehow", 1000, Map.of()));
         }
     }
 }

@@ -132,8 +132,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.replicas = ModelReplicas.create(spec.env(), spec.model(), spec.seed(), deviceList);
         this.model = replicas.primary();
         this.adam = Adam.withDefaults(model.parameters(), model.manager());
-        this.step = spec.settings().algorithm().equals("impala") ? new ImpalaLearner(replicas, adam, spec.impala())
-                : new PpoLearner(replicas, adam, spec.ppo(), new SplittableRandom(spec.seed()));
+        this.step = switch (spec.settings().algorithm()) {
+            case IMPALA -> new ImpalaLearner(replicas, adam, spec.impala());
+            case PPO -> new PpoLearner(replicas, adam, spec.ppo(), new SplittableRandom(spec.seed()));
+        };
         LearnerCheckpoint.restore(spec.settings().checkpointDir(), model, adam).ifPresent(r -> {
             updates = r.counters().updates();
             policyVersion = r.counters().policyVersion();

@@ -4,13 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The {@code troupe.learner} settings, read once and validated (errors name the key).
  *
- * @param algorithm        {@code ppo} or {@code impala}
+ * @param algorithm        PPO or IMPALA ({@code ppo}, {@code impala} in the config)
  * @param batchUnrolls     unrolls per update, spread over the replay shards
  * @param publishEvery     updates between weight publications
  * @param checkpointEvery  updates between checkpoints (also written when the learner stops)
@@ -26,11 +25,10 @@ import java.util.Locale;
  * @param refusedRetry     how long the learner waits before asking again a shard that refused a sample (a
  *                         configuration error, logged)
  */
-public record LearnerSettings(String device, String algorithm, int batchUnrolls, int publishEvery,
+public record LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery,
                               int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
                               boolean dropStaleRewards, Duration sampleWait, Duration partialBatchAfter,
                               Duration refusedRetry) {
-    public static final List<String> ALGORITHMS = List.of("ppo", "impala");
     /** The dispatcher learners run on: never Pekko's default dispatcher. */
     public static final String DISPATCHER = "troupe.learner.dispatcher";
     /** reference.conf's {@code sample-wait}, {@code partial-batch-after} and {@code refused-retry}. */
@@ -39,11 +37,7 @@ public record LearnerSettings(String device, String algorithm, int batchUnrolls,
     public static final Duration REFUSED_RETRY = Duration.ofSeconds(5);
 
     public LearnerSettings {
-        algorithm = algorithm.toLowerCase(Locale.ROOT);
-        if (!ALGORITHMS.contains(algorithm)) {
-            throw new IllegalArgumentException("troupe.learner.algorithm: unknown algorithm '" + algorithm
-                    + "'; available: " + String.join(", ", ALGORITHMS));
-        }
+        Objects.requireNonNull(algorithm, "troupe.learner.algorithm");
         if (batchUnrolls < 1 || publishEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("troupe.learner: batch-unrolls, publish-every and checkpoint-every "
                     + "must be >= 1");
@@ -58,14 +52,15 @@ public record LearnerSettings(String device, String algorithm, int batchUnrolls,
     }
 
     /** Settings with reference.conf's sampling timings. */
-    public LearnerSettings(String device, String algorithm, int batchUnrolls, int publishEvery, int checkpointEvery,
-                           Path checkpointDir, int chunkBytes, String role, boolean dropStaleRewards) {
+    public LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery,
+                           int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
+                           boolean dropStaleRewards) {
         this(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir, chunkBytes, role,
                 dropStaleRewards, SAMPLE_WAIT, PARTIAL_BATCH_AFTER, REFUSED_RETRY);
     }
 
     /** These settings for one job: its algorithm, batch size and checkpoint directory, the rest kept. */
-    public LearnerSettings forJob(String algorithm, int batchUnrolls, Path checkpointDir) {
+    public LearnerSettings forJob(LearnerAlgorithm algorithm, int batchUnrolls, Path checkpointDir) {
         return new LearnerSettings(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir,
                 chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry);
     }
@@ -78,7 +73,9 @@ public record LearnerSettings(String device, String algorithm, int batchUnrolls,
 
     public static LearnerSettings fromConfig(Config c) {
         try {
-            return new LearnerSettings(c.getString("device"), c.getString("algorithm"), c.getInt("batch-unrolls"),
+            return new LearnerSettings(c.getString("device"),
+                    LearnerAlgorithm.parse("troupe.learner.algorithm", c.getString("algorithm")),
+                    c.getInt("batch-unrolls"),
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
                     (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
                     c.getBoolean("drop-stale-rewards"), c.getDuration("sample-wait"),

@@ -125,8 +125,8 @@ class LearnerActorTest {
 
     private Learner.Spec spec(EnvSpec env, Path checkpoints, int checkpointEvery) {
         PpoConfig ppo = new PpoConfig(4, 128, 1e-3, false, 0.99, 0.95, 4, 2, true, 0.2, true, 0.01, 0.5, 0.5, 100_000);
-        LearnerSettings settings = new LearnerSettings("cpu", "ppo", 8, 1, checkpointEvery, checkpoints, 64 * 1024,
-                "learner", false);
+        LearnerSettings settings = new LearnerSettings("cpu", LearnerAlgorithm.PPO, 8, 1, checkpointEvery, checkpoints,
+                64 * 1024, "learner", false);
         return new Learner.Spec(env, ModelConfig.mlp(64, 64), ppo, ImpalaConfig.defaults(), settings, 1);
     }
 

@@ -22,13 +22,22 @@ class LearnerSettingsTest {
         assertEquals(LearnerSettings.SAMPLE_WAIT, s.sampleWait());
         assertEquals(LearnerSettings.PARTIAL_BATCH_AFTER, s.partialBatchAfter());
         assertEquals(LearnerSettings.REFUSED_RETRY, s.refusedRetry());
-        LearnerSettings job = s.forJob("impala", 7, Path.of("/tmp/x"));
-        assertEquals("impala", job.algorithm());
+        LearnerSettings job = s.forJob(LearnerAlgorithm.IMPALA, 7, Path.of("/tmp/x"));
+        assertEquals(LearnerAlgorithm.IMPALA, job.algorithm());
         assertEquals(7, job.batchUnrolls());
         assertEquals(s.partialBatchAfter(), job.partialBatchAfter(), "a job keeps the configured timings");
         LearnerSettings longer = LearnerSettings.fromConfig(ConfigFactory.parseString("partial-batch-after = 9s")
                 .withFallback(learner()));
         assertEquals(Duration.ofSeconds(9), longer.partialBatchAfter());
+    }
+
+    @Test
+    void theAlgorithmIsAnEnumReadInAnyCaseAndAnUnknownOneNamesTheKey() {
+        assertEquals(LearnerAlgorithm.IMPALA, LearnerSettings.fromConfig(ConfigFactory.parseString(
+                "algorithm = IMPALA").withFallback(learner())).algorithm());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.fromConfig(
+                ConfigFactory.parseString("algorithm = dqn").withFallback(learner())));
+        assertEquals("troupe.learner.algorithm: unknown algorithm 'dqn'; available: ppo, impala", e.getMessage());
     }
 
     @Test

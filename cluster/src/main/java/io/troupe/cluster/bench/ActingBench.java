@@ -11,6 +11,7 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
@@ -130,7 +131,7 @@ public final class ActingBench {
                 AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
                         node.getInt("troupe.replay.max-message-bytes"), 2, switchAt);
                 if (learn) {
-                    LearnerSettings ls = new LearnerSettings("cpu", "ppo", agents * k, 1, 1_000_000,
+                    LearnerSettings ls = new LearnerSettings("cpu", LearnerAlgorithm.PPO, agents * k, 1, 1_000_000,
                             workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner", false);
                     Learner.initSingleton(system, new Learner.Spec(spec, model, PpoConfig.cleanRl(),
                             ImpalaConfig.defaults(), ls, 1));

@@ -30,8 +30,12 @@ final class ConfigOptions {
         return JobConfig.load(resolve(defaultName), overrides == null ? new ArrayList<>() : overrides);
     }
 
-    /** As {@link #load(String, List)}, with {@code underJob} (node settings) below the job file. */
-    Config load(String defaultName, List<String> overrides, Config underJob) {
-        return JobConfig.load(resolve(defaultName), overrides == null ? new ArrayList<>() : overrides, underJob);
+    /**
+     * As {@link #load(String, List)}, with {@code options} (values the command's own options set) on top and
+     * {@code underJob} (node settings) below the job file.
+     */
+    Config load(String defaultName, List<String> overrides, Config options, Config underJob) {
+        return JobConfig.load(resolve(defaultName), overrides == null ? new ArrayList<>() : overrides, options,
+                underJob);
     }
 }

@@ -1,17 +1,22 @@
 package io.troupe.cluster.node;
 
-import io.troupe.cluster.run.RunMetrics;
-import io.troupe.cluster.run.TrainSettings;
 import ai.djl.Device;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
+import io.troupe.cluster.run.Algorithm;
+import io.troupe.cluster.run.RunMetrics;
+import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
 import io.troupe.learners.impala.ImpalaConfig;
+import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
@@ -43,18 +48,47 @@ public final class ClusterJob {
     private ClusterJob() {
     }
 
+    /** The name of the agents' ShardedDaemonProcess (its region and keep-alive are named after it). */
+    public static final String AGENTS = "troupe-agents";
+
     /**
      * On top of the job config: the agents' env count; for PPO a queue table so every unroll is used once. The
      * embedded node and every {@code troupe node} use it, so all nodes of a job agree.
      */
-    public static String nodeConfig(TrainSettings settings) {
-        StringBuilder hocon = new StringBuilder();
-        hocon.append("troupe.agent.envs-per-agent = ").append(settings.envsPerAgent()).append('\n');
-        if (!settings.algorithm().equals("impala")) {
-            hocon.append("troupe.replay.table { sampler = fifo, remover = fifo, max-times-sampled = 1, max-size = ")
-                    .append(Math.max(2, settings.totalEnvs())).append(", rate-limiter.kind = queue }\n");
+    public static Config nodeConfig(TrainSettings settings) {
+        Config config = ConfigFactory.empty()
+                .withValue("troupe.agent.envs-per-agent", ConfigValueFactory.fromAnyRef(settings.envsPerAgent()));
+        if (queueTable(settings.algorithm())) {
+            config = config
+                    .withValue("troupe.replay.table.sampler", ConfigValueFactory.fromAnyRef("fifo"))
+                    .withValue("troupe.replay.table.remover", ConfigValueFactory.fromAnyRef("fifo"))
+                    .withValue("troupe.replay.table.max-times-sampled", ConfigValueFactory.fromAnyRef(1))
+                    .withValue("troupe.replay.table.max-size",
+                            ConfigValueFactory.fromAnyRef(Math.max(2, settings.totalEnvs())))
+                    .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("queue"));
         }
-        return hocon.toString();
+        return config;
+    }
+
+    /**
+     * Whether the job's replay is a queue table (every unroll used once): on-policy PPO; IMPALA samples a replay
+     * table. The random baseline has no cluster path (it runs in {@code train}'s own loop).
+     */
+    private static boolean queueTable(Algorithm algorithm) {
+        return switch (learnerAlgorithm(algorithm)) {
+            case PPO -> true;
+            case IMPALA -> false;
+        };
+    }
+
+    /** The learner's algorithm for the job's. */
+    private static LearnerAlgorithm learnerAlgorithm(Algorithm algorithm) {
+        return switch (algorithm) {
+            case PPO -> LearnerAlgorithm.PPO;
+            case IMPALA -> LearnerAlgorithm.IMPALA;
+            case RANDOM -> throw new IllegalArgumentException("troupe.train.algorithm = random has no learner: it "
+                    + "runs with troupe train, not on cluster nodes");
+        };
     }
 
     /** Starts this node's part of the job; relative checkpoint directories resolve against {@code runPath}. */
@@ -62,7 +96,7 @@ public final class ClusterJob {
                                 Path runPath) {
         int agents = settings.numAgents();
         int k = settings.envsPerAgent();
-        String algorithm = settings.algorithm();
+        boolean onPolicy = queueTable(settings.algorithm());
         EnvSpec spec;
         try (var probe = registry.make(settings.env(), settings.envOverrides())) {
             spec = probe.spec();
@@ -71,13 +105,13 @@ public final class ClusterJob {
         LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
         Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
                 : runPath.resolve(configured.checkpointDir());
-        LearnerSettings learnerSettings = configured.forJob(algorithm.equals("impala") ? "impala" : "ppo",
-                algorithm.equals("impala") ? configured.batchUnrolls() : agents * k, checkpoints);
-        Device device = io.troupe.learners.model.Devices.select(learnerSettings.device());
+        LearnerSettings learnerSettings = configured.forJob(learnerAlgorithm(settings.algorithm()),
+                onPolicy ? agents * k : configured.batchUnrolls(), checkpoints);
+        Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
         // freely and its learner samples a replay table rather than one unroll per env copy
-        AgentSettings agentSettings = algorithm.equals("impala") ? AgentSettings.fromConfig(node).actingFreely()
-                : AgentSettings.fromConfig(node);
+        AgentSettings agentSettings = onPolicy ? AgentSettings.fromConfig(node)
+                : AgentSettings.fromConfig(node).actingFreely();
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
@@ -88,7 +122,7 @@ public final class ClusterJob {
                         .withSettings(ClusterSingletonSettings.create(system).withRole(configured.role())));
         ActorRef<Agent.Report> reports = system.systemActorOf(RunMetrics.adapter(metrics), "run-reports",
                 Props.empty());
-        ShardedDaemonProcess.get(system).init(Agent.Command.class, "troupe-agents", agents,
+        ShardedDaemonProcess.get(system).init(Agent.Command.class, AGENTS, agents,
                 i -> AgentHost.create(i, index -> new Agent.Spec("agent-" + index, index,
                         settings.seed() * 1000 + (long) index * k,
                         () -> registry.make(settings.env(), settings.envOverrides()),

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -30,21 +31,27 @@ public final class EmbeddedNode {
     private EmbeddedNode() {
     }
 
-    /** The embedded node's settings with {@code hocon} on top, over {@code fallback}, resolved. */
+    /** The embedded node's settings with {@code hocon} (HOCON of a test or a bench) on top, over {@code fallback}. */
     public static Config config(String hocon, Config fallback) {
-        return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseString(BASE)).withFallback(fallback)
-                .resolve();
+        return config(ConfigFactory.parseString(hocon), fallback);
     }
 
-    /** Starts the node, joins it to itself, and returns once it is Up. */
+    /** The embedded node's settings with {@code top} on top, over {@code fallback}, resolved. */
+    public static Config config(Config top, Config fallback) {
+        return top.withFallback(ConfigFactory.parseString(BASE)).withFallback(fallback).resolve();
+    }
+
+    /** Starts the node, joins it to itself, and returns once it is Up (within {@code troupe.node.up-timeout}). */
     public static ActorSystem<Void> start(String name, Config config) throws Exception {
+        NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
         try {
             startReplicator(system);
             CompletableFuture<Void> up = new CompletableFuture<>();
+            // the classic API (its name clashes with the typed Cluster imported here) has the Up callback
             org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
             Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
-            up.get(30, TimeUnit.SECONDS);
+            up.get(timeouts.upTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return system;
         } catch (Exception e) {
             system.terminate();
@@ -58,12 +65,16 @@ public final class EmbeddedNode {
      * Every cluster node Troupe starts calls this.
      */
     public static void startReplicator(ActorSystem<?> system) {
-        org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(system);
+        DistributedData.get(system);
     }
 
-    /** Terminates the node and waits for it. */
+    /**
+     * Stops the node cleanly ({@link OrderedStop}: agents, replay, then the learner, which checkpoints, and the node)
+     * and waits for it, at most {@code troupe.node.terminate-timeout} past the stop's stages.
+     */
     public static void stop(ActorSystem<?> system) throws Exception {
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        NodeTimeouts timeouts = NodeTimeouts.fromConfig(system.settings().config());
+        OrderedStop.stopAlone(system, timeouts).toCompletableFuture()
+                .get(OrderedStop.longest(timeouts).toMillis(), TimeUnit.MILLISECONDS);
     }
 }

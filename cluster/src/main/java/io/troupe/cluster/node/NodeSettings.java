@@ -3,6 +3,8 @@ package io.troupe.cluster.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,17 +60,46 @@ public record NodeSettings(List<String> roles, String host, int port, List<Strin
         return new NodeSettings(r, host, port, seedList);
     }
 
-    /** The seed nodes as Artery addresses; this node itself when none were given. */
-    public List<String> seedAddresses(int boundPort) {
+    /**
+     * Refuses a node that would bind a non-loopback address without TLS unless {@code insecure}: cluster membership is
+     * the trust boundary (a member can write the reward registry and send any registered message), so on a network
+     * the nodes must authenticate each other.
+     */
+    public void requireTrustedTransport(boolean tls, boolean insecure) {
+        if (tls || insecure || isLoopback(host)) {
+            return;
+        }
+        throw new IllegalArgumentException("--host " + host + " is not a loopback address and --tls is not given: "
+                + "cluster membership is the trust boundary (any member can write the reward registry and send any "
+                + "registered message), so a node reachable from a network must use TLS with mutual authentication "
+                + "(--tls conf/tls.conf, certificates from scripts/tls-certs.sh). To run without it on a network you "
+                + "trust, add --insecure.");
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--host " + host + " is not an address or a host name that resolves "
+                    + "here: give an address of this machine");
+        }
+    }
+
+    /**
+     * The seed nodes as Artery addresses; empty when none were given (the node starts a new cluster by joining its own
+     * bound address once it started, so {@code --port 0} works for the first node too).
+     */
+    public List<String> seedAddresses() {
         List<String> out = new ArrayList<>();
-        if (seedNodes.isEmpty()) {
-            out.add("pekko://" + SYSTEM_NAME + "@" + host + ":" + boundPort);
-        } else {
-            for (String s : seedNodes) {
-                out.add("pekko://" + SYSTEM_NAME + "@" + s);
-            }
+        for (String s : seedNodes) {
+            out.add("pekko://" + SYSTEM_NAME + "@" + s);
         }
         return out;
+    }
+
+    /** Whether this node starts a new cluster (no seed nodes given): it joins itself. */
+    public boolean startsCluster() {
+        return seedNodes.isEmpty();
     }
 
     /** The node's Pekko settings, over {@code job} (the job config, which may tune any of them). */
@@ -78,7 +109,7 @@ public record NodeSettings(List<String> roles, String host, int port, List<Strin
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
-                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses(port)))
+                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses()))
                 .withFallback(job)
                 .resolve();
     }

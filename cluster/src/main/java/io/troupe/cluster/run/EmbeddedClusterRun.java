@@ -1,14 +1,13 @@
 package io.troupe.cluster.run;
 
-import io.troupe.cluster.node.ClusterJob;
-import io.troupe.cluster.node.EmbeddedNode;
 import com.typesafe.config.Config;
 import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.node.ClusterJob;
+import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.environments.EnvRegistry;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -36,8 +35,13 @@ public final class EmbeddedClusterRun {
         this.stopRequested = stopRequested;
     }
 
-    public Map<String, Object> run() throws Exception {
+    /**
+     * Runs the job; {@code onResult} gets the summary as soon as the run ends, before the node stops (agents, replay,
+     * then the learner, which checkpoints); returns the summary once the node has stopped.
+     */
+    public RunSummary run(Consumer<RunSummary> onResult) throws Exception {
         Config node = EmbeddedNode.config(ClusterJob.nodeConfig(settings), config);
+        DriverSettings driver = DriverSettings.fromConfig(node);
         ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
         AdminServer adminServer = null;
         try {
@@ -48,16 +52,18 @@ public final class EmbeddedClusterRun {
                 adminServer = AdminServer.start(system, admin, registry, reporter::latest);
                 progress.log("admin API on " + adminServer.url());
             }
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("mode", "cluster");
-            extra.put("agents", settings.numAgents());
-            extra.put("envs_per_agent", settings.envsPerAgent());
-            return new JobDriver(system, settings, job, reporter, progress).run(stopRequested::get, extra);
+            // one node: it always hosts the learner, so the driver always reports and always ends with a summary
+            RunSummary summary = JobDriver.start(system, settings, driver, job, reporter, progress,
+                    stopRequested::get, () -> true,
+                    RunFacts.cluster(RunMode.CLUSTER, settings.numAgents(), settings.envsPerAgent()))
+                    .get().orElseThrow();
+            onResult.accept(summary);
+            return summary;
         } finally {
             if (adminServer != null) {
                 adminServer.close();
             }
-            EmbeddedNode.stop(system); // the learner checkpoints as it stops
+            EmbeddedNode.stop(system);
         }
     }
 }

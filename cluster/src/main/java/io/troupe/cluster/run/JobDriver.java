@@ -1,153 +1,232 @@
 package io.troupe.cluster.run;
 
-import io.troupe.cluster.node.ClusterJob;
 import io.troupe.actors.Agent;
+import io.troupe.cluster.node.ClusterJob;
 import io.troupe.learners.Learner;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The reporting loop of a distributed run: every {@link #POLL} it drains the agents' episodes from the run-metrics
- * singleton and checks the target; once per report interval it also asks the learner for its status and writes a
- * metrics line. It stops when the target is reached, a budget is spent or a stop is requested; then it writes the
- * summary.
+ * The reporting side of a distributed run, as an actor: every {@code troupe.driver.poll-interval} (a timer) it drains
+ * the agents' episodes from the run-metrics singleton and checks the target; when a metrics line is due (or the run
+ * ends) it also asks the learner for its status and writes the line. It ends the run when the target is reached, a
+ * budget is spent or a stop is requested, writes the summary and completes its result with it. At most one request is
+ * outstanding: a tick that finds one in flight does nothing, and a request that times out is said and retried at the
+ * next tick. It runs on the blocking-I/O dispatcher (it writes the run's files). State lost when it stops: none (the
+ * summary is written).
+ *
+ * <p>On a cluster node every learner node runs a driver; it reports only while {@code active} holds (while the node
+ * hosts the learner singleton), and a driver that was never active completes with no summary when stopped.
  */
-public final class JobDriver {
-    /** How often the agents' episodes are drained and the target checked (lines are written per report interval). */
-    static final Duration POLL = Duration.ofMillis(100);
-    private final ActorSystem<?> system;
+public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
+    /** The driver's protocol: all internal (timer ticks and answers); the run ends by itself or by {@code stop}. */
+    public sealed interface Command permits Tick, DrainAnswer, StatusAnswer {
+    }
+
+    private enum Tick implements Command { INSTANCE }
+
+    private record DrainAnswer(RunMetrics.Drained drained, Throwable failure) implements Command,
+            NoSerializationVerificationNeeded {
+    }
+
+    private record StatusAnswer(Learner.Status status, Throwable failure) implements Command,
+            NoSerializationVerificationNeeded {
+    }
+
     private final TrainSettings settings;
+    private final DriverSettings driver;
     private final ClusterJob.Handles job;
     private final RunReporter reporter;
     private final ProgressLine progress;
+    private final BooleanSupplier stop;
+    private final BooleanSupplier active;
+    private final RunFacts facts;
+    private final CompletableFuture<Optional<RunSummary>> result;
 
-    public JobDriver(ActorSystem<?> system, TrainSettings settings, ClusterJob.Handles job, RunReporter reporter,
-                     ProgressLine progress) {
-        this.system = system;
+    private boolean inFlight;
+    private boolean wasActive;
+    private boolean waited;
+    private long steps;
+    private boolean solved;
+    private long aborted;
+    private Learner.Status status;
+
+    private JobDriver(ActorContext<Command> context, TimerScheduler<Command> timers, TrainSettings settings,
+                      DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
+                      BooleanSupplier stop, BooleanSupplier active, RunFacts facts,
+                      CompletableFuture<Optional<RunSummary>> result) {
+        super(context);
         this.settings = settings;
+        this.driver = driver;
         this.job = job;
         this.reporter = reporter;
         this.progress = progress;
-    }
-
-    /** Runs until the job ends; returns the summary. {@code stop} is polled once per interval. */
-    public Map<String, Object> run(BooleanSupplier stop, Map<String, Object> summaryExtra) throws Exception {
-        return run(stop, () -> true, summaryExtra);
+        this.stop = stop;
+        this.active = active;
+        this.facts = facts;
+        this.result = result;
+        // a report interval shorter than the poll interval polls at the report interval
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO,
+                settings.reportInterval().compareTo(driver.pollInterval()) < 0 ? settings.reportInterval()
+                        : driver.pollInterval());
     }
 
     /**
-     * Runs until the job ends, reporting only while {@code active} holds (on a cluster node: while it hosts the
-     * learner singleton; another learner node takes over when it dies); returns the summary, or null when
-     * {@code stop} ended a driver that never became active.
+     * Starts a driver on {@code system} and returns its result: the summary, or empty when {@code stop} ended a driver
+     * that never became active. {@code stop} and {@code active} are read at every tick.
      */
-    public Map<String, Object> run(BooleanSupplier stop, BooleanSupplier active, Map<String, Object> summaryExtra)
-            throws Exception {
-        long steps = 0;
-        String stopReason = "step budget spent";
-        Learner.Status status = null;
-        Duration interval = settings.reportInterval();
-        Duration poll = interval.compareTo(POLL) < 0 ? interval : POLL;
-        boolean wasActive = false;
-        boolean waited = false;
-        while (true) {
-            if (!active.getAsBoolean()) {
-                waited = true;
-                if (stop.getAsBoolean()) {
-                    if (!wasActive) {
-                        return null;
-                    }
-                    stopReason = "interrupted";
-                    break;
-                }
-                CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(interval.toMillis(),
-                        TimeUnit.MILLISECONDS)).get();
-                continue;
-            }
-            if (!wasActive && waited) {
-                progress.log("this node now hosts the learner singleton: the run is reported from here");
-            }
-            wasActive = true;
-            RunMetrics.Drained drained;
-            try {
-                drained = AskPattern.<RunMetrics.Command, RunMetrics.Drained>ask(job.metrics(),
-                        RunMetrics.Drain::new, Duration.ofSeconds(10), system.scheduler()).toCompletableFuture()
-                        .get(15, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // the singletons are moving (their node died or left): they answer once they run here
-                progress.log("the run-metrics singleton does not answer yet (" + e.getMessage() + "); retrying");
-                if (reporter.outOfTime() || stop.getAsBoolean()) {
-                    stopReason = reporter.outOfTime() ? "time budget spent" : "interrupted";
-                    break;
-                }
-                continue;
-            }
-            for (Agent.EpisodeEnded e : drained.episodes()) {
-                reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn());
-            }
-            for (Agent.RewardEvent e : drained.rewardEvents()) {
-                reporter.rewardFallback();
-                progress.log("reward: " + e.agentId() + " could not use reward v" + e.version() + " of "
-                        + e.envId() + " (" + e.reason() + "); it uses v" + e.fallbackVersion());
-            }
-            steps = drained.envSteps();
-            boolean solved = reporter.solved(steps);
-            boolean last = solved || steps >= settings.maxEnvSteps() || reporter.outOfTime() || stop.getAsBoolean();
-            if (!last && !reporter.reportDue()) {
-                // episodes are drained every poll, so the target is seen within a poll of being reached; the
-                // learner is asked only when a line is due
-                CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(poll.toMillis(),
-                        TimeUnit.MILLISECONDS)).get();
-                continue;
-            }
-            try {
-                status = AskPattern.<Learner.Command, Learner.Status>ask(job.learner(), Learner.GetStatus::new,
-                        Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(35, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                progress.log("the learner does not answer yet (" + e.getMessage() + "); retrying");
-                if (reporter.outOfTime() || stop.getAsBoolean()) {
-                    stopReason = reporter.outOfTime() ? "time budget spent" : "interrupted";
-                    break;
-                }
-                continue;
-            }
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("policy_lag_p50", status.lagP50());
-            extra.put("policy_lag_max", status.lagMax());
-            extra.put("losses/policy_loss", status.lastPolicyLoss());
-            extra.put("losses/value_loss", status.lastValueLoss());
-            extra.put("agents/aborted_episodes", drained.aborted());
-            reporter.maybeReport(steps, status.updates(), status.policyVersion(), settings.algorithm(), extra, true);
-            if (solved) {
-                stopReason = "target reached";
-                break;
-            }
-            if (steps >= settings.maxEnvSteps()) {
-                break;
-            }
-            if (reporter.outOfTime()) {
-                stopReason = "time budget spent";
-                break;
-            }
-            if (stop.getAsBoolean()) {
-                stopReason = "interrupted";
-                break;
-            }
-            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(poll.toMillis(),
-                    TimeUnit.MILLISECONDS)).get();
+    public static CompletableFuture<Optional<RunSummary>> start(ActorSystem<?> system, TrainSettings settings,
+            DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
+            BooleanSupplier stop, BooleanSupplier active, RunFacts facts) {
+        CompletableFuture<Optional<RunSummary>> result = new CompletableFuture<>();
+        system.systemActorOf(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> new JobDriver(ctx, timers,
+                settings, driver, job, reporter, progress, stop, active, facts, result))),
+                "troupe-job-driver", DispatcherSelector.blocking());
+        return result;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(DrainAnswer.class, this::onDrained)
+                .onMessage(StatusAnswer.class, this::onStatus)
+                .onSignal(PostStop.class, s -> onPostStop())
+                .build();
+    }
+
+    private Behavior<Command> onTick() {
+        if (inFlight) {
+            return this;
         }
-        Map<String, Object> extra = new LinkedHashMap<>(summaryExtra);
-        extra.put("learner_updates", status == null ? 0 : status.updates());
-        extra.put("policy_version", status == null ? 0 : status.policyVersion());
-        extra.put("model", job.model().describe());
-        extra.put("device", job.device().toString());
-        return reporter.finish(stopReason, steps, extra);
+        if (!active.getAsBoolean()) {
+            waited = true;
+            if (stop.getAsBoolean()) {
+                return wasActive ? finish(StopReason.INTERRUPTED) : finishInactive();
+            }
+            return this;
+        }
+        if (!wasActive && waited) {
+            progress.log("this node now hosts the learner singleton: the run is reported from here");
+        }
+        wasActive = true;
+        inFlight = true;
+        getContext().ask(RunMetrics.Drained.class, job.metrics(), driver.metricsTimeout(), RunMetrics.Drain::new,
+                DrainAnswer::new);
+        return this;
+    }
+
+    private Behavior<Command> onDrained(DrainAnswer answer) {
+        if (answer.failure() != null) {
+            // the singletons are moving (their node died or left): they answer once they run here
+            progress.log("the run-metrics singleton does not answer yet (" + answer.failure().getMessage()
+                    + "); retrying");
+            return retryOrEnd();
+        }
+        RunMetrics.Drained drained = answer.drained();
+        for (Agent.EpisodeEnded e : drained.episodes()) {
+            reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn());
+        }
+        for (Agent.RewardEvent e : drained.rewardEvents()) {
+            reporter.rewardFallback();
+            progress.log("reward: " + e.agentId() + " could not use reward v" + e.version() + " of "
+                    + e.envId() + " (" + e.reason() + "); it uses v" + e.fallbackVersion());
+        }
+        steps = drained.envSteps();
+        aborted = drained.aborted();
+        solved = reporter.solved(steps);
+        if (end().isEmpty() && !reporter.reportDue()) {
+            // episodes are drained every poll, so the target is seen within a poll of being reached; the learner is
+            // asked only when a line is due
+            inFlight = false;
+            return this;
+        }
+        getContext().ask(Learner.Status.class, job.learner(), driver.statusTimeout(), Learner.GetStatus::new,
+                StatusAnswer::new);
+        return this;
+    }
+
+    private Behavior<Command> onStatus(StatusAnswer answer) {
+        if (answer.failure() != null) {
+            progress.log("the learner does not answer yet (" + answer.failure().getMessage() + "); retrying");
+            return retryOrEnd();
+        }
+        status = answer.status();
+        Map<String, Number> figures = new LinkedHashMap<>();
+        figures.put("losses/policy_loss", status.lastPolicyLoss());
+        figures.put("losses/value_loss", status.lastValueLoss());
+        figures.put("agents/aborted_episodes", aborted);
+        reporter.maybeReport(steps, new LearnerReport(status.updates(), status.policyVersion(),
+                settings.algorithm().id(), status.lagP50(), status.lagMax(), figures), true);
+        Optional<StopReason> end = end();
+        if (end.isPresent()) {
+            return finish(end.get());
+        }
+        inFlight = false;
+        return this;
+    }
+
+    /** Why the run ends now, if it does (checked in this order). */
+    private Optional<StopReason> end() {
+        if (solved) {
+            return Optional.of(StopReason.TARGET_REACHED);
+        }
+        if (steps >= settings.maxEnvSteps()) {
+            return Optional.of(StopReason.STEP_BUDGET_SPENT);
+        }
+        if (reporter.outOfTime()) {
+            return Optional.of(StopReason.TIME_BUDGET_SPENT);
+        }
+        return stop.getAsBoolean() ? Optional.of(StopReason.INTERRUPTED) : Optional.empty();
+    }
+
+    /** After a request that got no answer: ends the run when a budget is spent or a stop was asked, else retries. */
+    private Behavior<Command> retryOrEnd() {
+        inFlight = false;
+        if (reporter.outOfTime()) {
+            return finish(StopReason.TIME_BUDGET_SPENT);
+        }
+        return stop.getAsBoolean() ? finish(StopReason.INTERRUPTED) : this;
+    }
+
+    private Behavior<Command> finish(StopReason reason) {
+        result.complete(Optional.of(reporter.finish(reason, steps, facts.withLearner(
+                status == null ? 0 : status.updates(), status == null ? 0 : status.policyVersion(),
+                job.model().describe(), null, job.device().toString()))));
+        return Behaviors.stopped();
+    }
+
+    /**
+     * Stopped before the run ended (the node is shutting down, or the driver failed: Pekko logs why): an active
+     * driver still writes the summary, as interrupted.
+     */
+    private Behavior<Command> onPostStop() {
+        if (!result.isDone()) {
+            if (wasActive) {
+                finish(StopReason.INTERRUPTED);
+            } else {
+                finishInactive();
+            }
+        }
+        return this;
+    }
+
+    private Behavior<Command> finishInactive() {
+        result.complete(Optional.empty());
+        return Behaviors.stopped();
     }
 }

@@ -3,7 +3,6 @@ package io.troupe.cluster.run;
 import io.troupe.core.space.Discrete;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,7 +27,7 @@ public final class RandomPolicyRun {
     }
 
     /** Runs until solved, out of budget or asked to stop; writes and returns the summary. */
-    public Map<String, Object> run() {
+    public RunSummary run() {
         try (VectorEnv vec = VectorEnv.of(() -> registry.make(settings.env(), settings.envOverrides()),
                 settings.totalEnvs())) {
             if (!(vec.spec().actionSpace() instanceof Discrete d)) {
@@ -41,10 +40,10 @@ public final class RandomPolicyRun {
             SplittableRandom rng = new SplittableRandom(settings.seed());
             int[] actions = new int[vec.size()];
             long steps = 0;
-            String stopReason = "step budget spent";
+            StopReason stopReason = StopReason.STEP_BUDGET_SPENT;
             while (steps < settings.maxEnvSteps()) {
                 if (stopRequested.get()) {
-                    stopReason = "interrupted";
+                    stopReason = StopReason.INTERRUPTED;
                     break;
                 }
                 for (int i = 0; i < actions.length; i++) {
@@ -53,17 +52,17 @@ public final class RandomPolicyRun {
                 vec.step(actions);
                 steps += actions.length;
                 if (reporter.solved(steps)) {
-                    stopReason = "target reached";
+                    stopReason = StopReason.TARGET_REACHED;
                     break;
                 }
-                reporter.maybeReport(steps, 0, 0, "uniform random", Map.of(), false);
+                reporter.maybeReport(steps, LearnerReport.none("uniform random"), false);
                 if (reporter.outOfTime()) {
-                    stopReason = "time budget spent";
+                    stopReason = StopReason.TIME_BUDGET_SPENT;
                     break;
                 }
             }
-            reporter.maybeReport(steps, 0, 0, "uniform random", Map.of(), true);
-            return reporter.finish(stopReason, steps, Map.of());
+            reporter.maybeReport(steps, LearnerReport.none("uniform random"), true);
+            return reporter.finish(stopReason, steps, RunFacts.NONE);
         }
     }
 }

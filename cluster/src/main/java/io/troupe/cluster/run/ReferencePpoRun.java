@@ -1,17 +1,18 @@
 package io.troupe.cluster.run;
 
-import io.troupe.actors.acting.ActingStep;
-import io.troupe.cluster.node.AdminNode;
 import ai.djl.Device;
+import com.typesafe.config.Config;
+import io.troupe.actors.acting.ActingStep;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.node.AdminNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
-import com.typesafe.config.Config;
-import io.troupe.cluster.http.AdminSettings;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.VectorEnv;
 import io.troupe.environments.reward.FeatureSource;
 import io.troupe.environments.reward.RewardShaper;
-import io.troupe.environments.VectorEnv;
 import io.troupe.learners.LearnerCheckpoint;
+import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -20,7 +21,6 @@ import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoStats;
 import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Queue;
 import java.util.SplittableRandom;
@@ -52,14 +52,14 @@ public final class ReferencePpoRun {
         this.config = config;
         this.ppo = PpoConfig.fromConfig(config.getConfig("troupe.ppo"));
         this.modelConfig = ModelConfig.fromConfig(config.getConfig("troupe.model"));
-        this.device = io.troupe.learners.model.Devices.select(config.getString("troupe.learner.device"));
+        this.device = Devices.select(config.getString("troupe.learner.device"));
         this.registry = registry;
         this.run = run;
         this.progress = progress;
         this.stopRequested = stopRequested;
     }
 
-    public Map<String, Object> run() throws Exception {
+    public RunSummary run() throws Exception {
         int numEnvs = ppo.numEnvs();
         AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
         try (VectorEnv envs = VectorEnv.of(() -> registry.make(settings.env(), settings.envOverrides()), numEnvs);
@@ -89,8 +89,8 @@ public final class ReferencePpoRun {
         }
     }
 
-    private Map<String, Object> train(VectorEnv envs, PolicyModel model, Adam adam, EnvSpec spec,
-                                      RunReporter reporter, Queue<String> rewardEvents) {
+    private RunSummary train(VectorEnv envs, PolicyModel model, Adam adam, EnvSpec spec,
+                          RunReporter reporter, Queue<String> rewardEvents) {
         int numEnvs = ppo.numEnvs();
         int numSteps = ppo.numSteps();
         int batch = ppo.batchSize();
@@ -111,8 +111,8 @@ public final class ReferencePpoRun {
 
         long globalStep = 0;
         long updates = 0;
-        String stopReason = "step budget spent";
-        Map<String, Object> lastStats = Map.of();
+        StopReason stopReason = StopReason.STEP_BUDGET_SPENT;
+        Map<String, Number> lastStats = Map.of();
         outer:
         while (globalStep < settings.maxEnvSteps()) {
             double lr = ppo.learningRateAt(globalStep);
@@ -133,11 +133,11 @@ public final class ReferencePpoRun {
                     truncationValues[i] = acted.truncationValues()[e];
                 }
                 if (reporter.solved(globalStep)) {
-                    stopReason = "target reached";
+                    stopReason = StopReason.TARGET_REACHED;
                     break outer;
                 }
                 if (stopRequested.get()) {
-                    stopReason = "interrupted";
+                    stopReason = StopReason.INTERRUPTED;
                     break outer;
                 }
             }
@@ -147,24 +147,25 @@ public final class ReferencePpoRun {
             PpoStats stats = PpoUpdate.update(model, adam, new RolloutBatch(obs, actions, logProbs, values,
                     advantages, returns), ppo, lr, rng);
             updates++;
-            lastStats = stats.asMetrics();
+            lastStats = stats.figures();
             for (String event = rewardEvents.poll(); event != null; event = rewardEvents.poll()) {
                 progress.log(event);
             }
-            reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, false);
+            reporter.maybeReport(globalStep, learnerReport(updates, lastStats), false);
             if (reporter.outOfTime()) {
-                stopReason = "time budget spent";
+                stopReason = StopReason.TIME_BUDGET_SPENT;
                 break;
             }
         }
-        reporter.maybeReport(globalStep, updates, updates, "ppo", lastStats, true);
+        reporter.maybeReport(globalStep, learnerReport(updates, lastStats), true);
         LearnerCheckpoint.save(run.path().resolve("checkpoints"), model, adam,
                 new LearnerCheckpoint.Counters(updates, globalStep, updates));
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("learner_updates", updates);
-        extra.put("model", model.modelId());
-        extra.put("parameters", model.parameterCount());
-        extra.put("device", device.toString());
-        return reporter.finish(stopReason, globalStep, extra);
+        return reporter.finish(stopReason, globalStep, RunFacts.NONE.withLearner(updates, null, model.modelId(),
+                model.parameterCount(), device.toString()));
+    }
+
+    /** One loop: every update is a new policy version, acted on at once (no lag). */
+    private static LearnerReport learnerReport(long updates, Map<String, Number> figures) {
+        return new LearnerReport(updates, updates, Algorithm.PPO.id(), 0, 0, figures);
     }
 }

@@ -1,5 +1,7 @@
 package io.troupe.cluster.run;
 
+import com.typesafe.config.Config;
+import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.json.JsonCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -32,8 +35,8 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /** Creates {@code runsDir/<env>-<algorithm>-s<seed>-<yyyyMMdd-HHmmss>[-n]/}. */
-    public static RunDirectory create(Path runsDir, String env, String algorithm, long seed, LocalDateTime start) {
-        String base = env.replace('/', '_') + "-" + algorithm + "-s" + seed + "-" + TIME.format(start);
+    public static RunDirectory create(Path runsDir, String env, Algorithm algorithm, long seed, LocalDateTime start) {
+        String base = env.replace('/', '_') + "-" + algorithm.id() + "-s" + seed + "-" + TIME.format(start);
         try {
             Files.createDirectories(runsDir);
             String id = base;
@@ -54,8 +57,9 @@ public final class RunDirectory implements AutoCloseable {
         return runId;
     }
 
-    public void writeConfig(String hocon) {
-        write("config.conf", hocon);
+    /** Writes {@code config.conf}: the resolved {@code troupe} settings, secrets redacted. */
+    public void writeConfig(Config config) {
+        write("config.conf", JobConfig.renderTroupe(config));
     }
 
     /** Appends one metrics line and flushes it, so a crash loses at most the line being written. */
@@ -77,8 +81,7 @@ public final class RunDirectory implements AutoCloseable {
         try {
             Path tmp = dir.resolve(name + ".tmp");
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(name), e);
         }

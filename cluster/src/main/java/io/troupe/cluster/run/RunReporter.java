@@ -1,10 +1,6 @@
 package io.troupe.cluster.run;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import io.troupe.cluster.json.JsonCodec;
 import io.troupe.core.EnvSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,8 +39,8 @@ public final class RunReporter {
 
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
         this.settings = settings;
-        this.algorithm = Algorithm.parse("troupe.train.algorithm", settings.algorithm());
-        this.mode = RunMode.parse("troupe.train.mode", settings.mode());
+        this.algorithm = settings.algorithm();
+        this.mode = settings.mode();
         this.run = run;
         this.progress = progress;
         this.spec = spec;
@@ -147,33 +143,6 @@ public final class RunReporter {
                 learner.policyLagP50(), rewardVersion));
     }
 
-    /**
-     * The map-based form of {@link #maybeReport(long, LearnerReport, boolean)}: {@code policy_lag_p50} and
-     * {@code policy_lag_max} of {@code extra} become the lag, every other entry a learner figure (numbers only).
-     *
-     * @deprecated pass a {@link LearnerReport}
-     */
-    @Deprecated
-    public void maybeReport(long envSteps, long learnerUpdates, long policyVersion, String policy,
-                            Map<String, Object> extra, boolean force) {
-        Map<String, Number> figures = new LinkedHashMap<>();
-        long lagP50 = 0;
-        long lagMax = 0;
-        for (Map.Entry<String, Object> e : extra.entrySet()) {
-            if (!(e.getValue() instanceof Number n)) {
-                throw new IllegalArgumentException("metrics line: '" + e.getKey() + "' must be a number, got "
-                        + e.getValue());
-            }
-            switch (e.getKey()) {
-                case "policy_lag_p50" -> lagP50 = n.longValue();
-                case "policy_lag_max" -> lagMax = n.longValue();
-                default -> figures.put(e.getKey(), n);
-            }
-        }
-        maybeReport(envSteps, new LearnerReport(learnerUpdates, policyVersion, policy, lagP50, lagMax, figures),
-                force);
-    }
-
     /** Writes and returns the summary. */
     public RunSummary finish(StopReason stopReason, long envSteps, RunFacts facts) {
         progress.finish();
@@ -189,29 +158,5 @@ public final class RunReporter {
                 rewardFallbacks, facts);
         run.writeSummary(summary);
         return summary;
-    }
-
-    /**
-     * The map-based form of {@link #finish(StopReason, long, RunFacts)}: {@code extra}'s keys are
-     * {@link RunFacts}' names ({@code mode}, {@code agents}, {@code envs_per_agent}, {@code learner_updates},
-     * {@code policy_version}, {@code model}, {@code parameters}, {@code device}); the summary comes back as a map
-     * (whole numbers as {@code Long}).
-     *
-     * @deprecated pass a {@link StopReason} and {@link RunFacts}; use the returned {@link RunSummary}
-     */
-    @Deprecated
-    public Map<String, Object> finish(String stopReason, long envSteps, Map<String, Object> extra) {
-        RunFacts facts = JsonCodec.mapper().convertValue(extra, RunFacts.class);
-        return asMap(finish(StopReason.parse(stopReason), envSteps, facts));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asMap(RunSummary summary) {
-        try {
-            return JsonCodec.mapper().reader(DeserializationFeature.USE_LONG_FOR_INTS).forType(LinkedHashMap.class)
-                    .readValue(JsonCodec.write(summary));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -6,15 +6,17 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.stream.Collectors;
 
 /**
  * The {@code troupe.train} settings, read once and validated; every error names the key.
  *
  * @param env            registered env id
  * @param envOverrides   {@code max-episode-steps} and {@code params} on top of the env's registration
- * @param algorithm      one of {@link #ALGORITHMS}
- * @param mode           one of {@link #MODES}: {@code reference} (one thread, no actors) or {@code cluster}
+ * @param algorithm      what trains ({@code ppo}, {@code impala}) or the uniform-random baseline ({@code random})
+ * @param mode           one of {@link #MODES}: {@code reference} (one thread, no actors, PPO only) or {@code cluster}
  * @param seed           run seed; env copy {@code i} is seeded {@code seed * 1000 + i}
  * @param numAgents      agents (each steps {@code envsPerAgent} env copies)
  * @param envsPerAgent   env copies per agent (K of its vectorized env)
@@ -25,27 +27,23 @@ import java.util.OptionalDouble;
  * @param reportInterval how often a metrics line and a progress line are written
  * @param runsDir        where {@code <run-id>/} directories are created
  */
-public record TrainSettings(String env, Config envOverrides, String algorithm, String mode, long seed, int numAgents,
-                            int envsPerAgent, long maxEnvSteps, Duration maxWallTime, OptionalDouble targetReturn,
-                            OptionalDouble targetSuccessRate, Duration reportInterval, Path runsDir) {
+public record TrainSettings(String env, Config envOverrides, Algorithm algorithm, RunMode mode, long seed,
+                            int numAgents, int envsPerAgent, long maxEnvSteps, Duration maxWallTime,
+                            OptionalDouble targetReturn, OptionalDouble targetSuccessRate, Duration reportInterval,
+                            Path runsDir) {
 
-    /** Algorithms {@code train} can run today. */
-    public static final List<String> ALGORITHMS = List.of("ppo", "impala", "random");
-    /** Where training runs: the single-threaded reference loop, or the embedded one-node cluster. */
-    public static final List<String> MODES = List.of("reference", "cluster");
+    /** Where a job can train: the single-threaded reference loop, or a cluster (embedded or of nodes). */
+    public static final List<RunMode> MODES = List.of(RunMode.REFERENCE, RunMode.CLUSTER);
 
     public TrainSettings {
+        Objects.requireNonNull(algorithm, "troupe.train.algorithm");
         if (!MODES.contains(mode)) {
-            throw new IllegalArgumentException("troupe.train.mode: unknown mode '" + mode + "'; available: "
-                    + String.join(", ", MODES));
+            throw new IllegalArgumentException("troupe.train.mode: mode '" + mode + "' is not one a job sets; "
+                    + "available: " + MODES.stream().map(RunMode::id).collect(Collectors.joining(", ")));
         }
-        if (algorithm.equals("impala") && mode.equals("reference")) {
+        if (algorithm == Algorithm.IMPALA && mode == RunMode.REFERENCE) {
             throw new IllegalArgumentException("troupe.train.algorithm = impala runs with troupe.train.mode = cluster "
                     + "(the reference loop is PPO's)");
-        }
-        if (!ALGORITHMS.contains(algorithm)) {
-            throw new IllegalArgumentException("troupe.train.algorithm: unknown algorithm '" + algorithm
-                    + "'; available: " + String.join(", ", ALGORITHMS));
         }
         positive("num-agents", numAgents);
         positive("envs-per-agent", envsPerAgent);
@@ -82,6 +80,17 @@ public record TrainSettings(String env, Config envOverrides, String algorithm, S
         return c.hasPath(key) ? OptionalDouble.of(c.getDouble(key)) : OptionalDouble.empty();
     }
 
+    /** The mode a job config names; an unknown one is an error naming the key and {@link #MODES}. */
+    private static RunMode mode(String id) {
+        for (RunMode m : MODES) {
+            if (m.id().equals(id)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("troupe.train.mode: unknown mode '" + id + "'; available: "
+                + MODES.stream().map(RunMode::id).collect(Collectors.joining(", ")));
+    }
+
     /** Reads {@code troupe.train} from a resolved config. */
     public static TrainSettings fromConfig(Config root) {
         Config c = root.getConfig("troupe.train");
@@ -89,8 +98,8 @@ public record TrainSettings(String env, Config envOverrides, String algorithm, S
             return new TrainSettings(
                     c.getString("env"),
                     c.hasPath("env-overrides") ? c.getConfig("env-overrides") : ConfigFactory.empty(),
-                    c.getString("algorithm"),
-                    c.getString("mode"),
+                    Algorithm.parse("troupe.train.algorithm", c.getString("algorithm")),
+                    mode(c.getString("mode")),
                     c.getLong("seed"),
                     c.getInt("num-agents"),
                     c.getInt("envs-per-agent"),

@@ -24,14 +24,4 @@ public record PpoStats(double policyLoss, double valueLoss, double entropy, doub
         m.put("losses/skipped_minibatches", skippedMinibatches);
         return Collections.unmodifiableMap(m);
     }
-
-    /**
-     * {@link #figures()} as a map of objects.
-     *
-     * @deprecated use {@link #figures()}
-     */
-    @Deprecated
-    public Map<String, Object> asMetrics() {
-        return new LinkedHashMap<>(figures());
-    }
 }

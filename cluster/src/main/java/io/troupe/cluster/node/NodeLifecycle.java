@@ -1,0 +1,240 @@
+package io.troupe.cluster.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.troupe.cluster.http.AdminServer;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.run.DriverSettings;
+import io.troupe.cluster.run.JobDriver;
+import io.troupe.cluster.run.JobSnapshot;
+import io.troupe.cluster.run.ProgressLine;
+import io.troupe.cluster.run.RunDirectory;
+import io.troupe.cluster.run.RunFacts;
+import io.troupe.cluster.run.RunMode;
+import io.troupe.cluster.run.RunReporter;
+import io.troupe.cluster.run.RunSummary;
+import io.troupe.cluster.run.TrainSettings;
+import io.troupe.environments.EnvRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * The life of one node of a distributed job ({@code troupe node}): it joins the cluster through the seed nodes, checks
+ * that the cluster runs the same job, and starts its part (agents, replay shards, the learner and the run's metrics,
+ * by role). A learner node runs a {@link JobDriver}; the one hosting the learner singleton reports the run, and when
+ * the job is done it prints the result and raises the cluster-wide flag ({@link JobEnd}) on which every node stops
+ * cleanly ({@link OrderedStop}) and leaves. SIGTERM makes a node leave gracefully at any time.
+ */
+public final class NodeLifecycle {
+    /** Exit code of a node whose job differs from the cluster's (a user error). */
+    public static final int FOREIGN_JOB = 2;
+
+    private final NodeSettings node;
+    private final Config job;
+
+    /** {@code job} is the node's resolved job config (see {@link #nodeDefaults} and {@link #options}). */
+    public NodeLifecycle(NodeSettings node, Config job) {
+        this.node = node;
+        this.job = job;
+    }
+
+    /**
+     * The node settings under the job config: {@code nodeConfig} (else {@code conf/cluster-node.conf} of the Troupe
+     * directory, if there is one), with the TLS settings of {@code tls} (may be null) on top.
+     */
+    public static Config nodeDefaults(Path nodeConfig, Path tls) {
+        Path nodeFile = nodeConfig != null ? nodeConfig : Path.of(System.getProperty("troupe.home", "."), "conf",
+                "cluster-node.conf");
+        if (nodeConfig != null && !nodeFile.toFile().isFile()) {
+            throw new IllegalArgumentException("--node-config: " + nodeFile + " is not a file");
+        }
+        Config defaults = nodeFile.toFile().isFile() ? ConfigFactory.parseFile(nodeFile.toFile())
+                : ConfigFactory.empty();
+        if (tls != null) {
+            if (!tls.toFile().isFile()) {
+                throw new IllegalArgumentException("--tls: " + tls + " is not a file");
+            }
+            defaults = ConfigFactory.parseFile(tls.toFile()).withFallback(defaults);
+        }
+        return defaults;
+    }
+
+    /** The values the node's options set, on top of the job config: values, never HOCON text (any path works). */
+    public static Config options(Path runDir, Integer adminPort) {
+        Config options = ConfigFactory.empty()
+                .withValue("troupe.train.mode", ConfigValueFactory.fromAnyRef("cluster"));
+        if (runDir != null) {
+            options = options.withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef(runDir.toString()));
+        }
+        if (adminPort != null) {
+            options = options.withValue("troupe.admin.port", ConfigValueFactory.fromAnyRef(adminPort));
+        }
+        return options;
+    }
+
+    /** Runs the node until it leaves the cluster; returns the exit code. */
+    public int run() throws Exception {
+        TrainSettings settings = TrainSettings.fromConfig(job);
+        EnvRegistry registry = EnvRegistry.fromConfig(job);
+        registry.registration(settings.env());
+        Config config = node.pekkoConfig(ClusterJob.nodeConfig(settings).withFallback(job));
+        NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
+        DriverSettings driverSettings = DriverSettings.fromConfig(config);
+        requireFreePort(node.host(), node.port());
+
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);
+        EmbeddedNode.startReplicator(system);
+        Address self = Cluster.get(system).selfMember().address();
+        if (node.startsCluster()) {
+            // a new cluster: this node is its seed, at the address it bound (--port 0 included)
+            Cluster.get(system).manager().tell(Join.create(self));
+        }
+        System.out.println("troupe node: roles " + node.roles() + " at " + self + ", " + (node.startsCluster()
+                ? "starting a new cluster" : "joining through " + node.seedAddresses()));
+        if (!awaitUp(system, timeouts)) {
+            return 1;
+        }
+        List<String> differences = JobGuard.check(system, JobIdentity.of(config), timeouts.jobCheckTimeout());
+        if (!differences.isEmpty()) {
+            System.err.println("troupe: this node's job differs from the cluster's, so it will not join: "
+                    + String.join("; ", differences));
+            CoordinatedShutdown.get(Adapter.toClassic(system)).runAll(CoordinatedShutdown.clusterLeavingReason())
+                    .toCompletableFuture().get(timeouts.terminateTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return FOREIGN_JOB;
+        }
+        System.out.println("troupe node: Up; the cluster has " + upMembers(system) + " member(s) Up; job "
+                + settings.env() + " with " + settings.algorithm());
+        boolean driver = node.roles().contains("learner");
+        RunDirectory run = driver ? RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
+                settings.seed(), LocalDateTime.now()) : null;
+        Path runPath = run != null ? run.path() : settings.runsDir();
+        if (run != null) {
+            run.writeConfig(config);
+        }
+        ClusterJob.Handles handles = ClusterJob.start(system, config, settings, registry, runPath);
+        AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
+        RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec())
+                : null;
+        AdminServer server = admin.enabled() ? AdminServer.start(system, admin, registry,
+                reporter != null ? reporter::latest : () -> JobSnapshot.node(node.roles().toString())) : null;
+        if (server != null) {
+            System.out.println("troupe node: admin API on " + server.url());
+        }
+        system.systemActorOf(JobEnd.follower(() -> System.out.println("troupe node: the job is done; leaving"),
+                timeouts), "job-end", Props.empty());
+        try {
+            if (reporter != null) {
+                report(system, settings, driverSettings, handles, reporter, run, timeouts);
+            }
+            system.getWhenTerminated().toCompletableFuture().get();
+            System.out.println("troupe node: left the cluster");
+            return 0;
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            if (run != null) {
+                run.close();
+            }
+        }
+    }
+
+    /**
+     * Runs this learner node's driver: it reports while this node hosts the learner singleton (the oldest learner
+     * node; another takes over when it dies); the one that ends the run prints the result and ends the job.
+     */
+    private void report(ActorSystem<Void> system, TrainSettings settings, DriverSettings driverSettings,
+                        ClusterJob.Handles handles, RunReporter reporter, RunDirectory run, NodeTimeouts timeouts)
+            throws Exception {
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
+        Optional<RunSummary> result = JobDriver.start(system, settings, driverSettings, handles, reporter,
+                ProgressLine.forStdout(), () -> shutdown.getShutdownReason().isPresent(), () -> hostsLearner(system),
+                RunFacts.cluster(RunMode.CLUSTER_NODES, settings.numAgents(), settings.envsPerAgent())).get();
+        if (result.isPresent()) {
+            RunSummary summary = result.get();
+            System.out.printf("%s after %,d env steps in %.1f s: solved=%s, mean return (100) %.2f; summary in %s%n",
+                    summary.stopReason(), summary.envSteps(), summary.wallS(), summary.solved(),
+                    summary.meanReturn100(), run.path().resolve("summary.json"));
+            System.out.flush();
+            if (!shutdown.getShutdownReason().isPresent()) {
+                JobEnd.announce(system, timeouts);
+            }
+        }
+    }
+
+    private static void requireFreePort(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " on " + host + " is in use (or " + host
+                    + " is not an address of this machine): choose another with --port");
+        }
+    }
+
+    /** Waits until this node is Up, saying every interval that it is still trying; false if the system stopped. */
+    private boolean awaitUp(ActorSystem<Void> system, NodeTimeouts timeouts) throws Exception {
+        CompletableFuture<Void> up = new CompletableFuture<>();
+        // the classic API (its name clashes with the typed Cluster imported here) has the Up callback
+        org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
+        long started = System.nanoTime();
+        while (true) {
+            try {
+                up.get(timeouts.joinReportInterval().toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                if (system.whenTerminated().isCompleted()) {
+                    return false;
+                }
+                System.out.printf("troupe node: not in the cluster after %.0f s; the seed nodes %s do not answer yet "
+                        + "(are they running and reachable?); still trying%n", (System.nanoTime() - started) / 1e9,
+                        node.seedNodes().isEmpty() ? "(this node)" : node.seedNodes());
+            }
+        }
+    }
+
+    /** Whether this node is the oldest Up learner-role member: where the learner and run-metrics singletons run. */
+    private static boolean hostsLearner(ActorSystem<?> system) {
+        Member self = Cluster.get(system).selfMember();
+        if (self.status() != MemberStatus.up() || !self.hasRole("learner")) {
+            return false;
+        }
+        for (Member m : Cluster.get(system).state().getMembers()) {
+            if (m.status() == MemberStatus.up() && m.hasRole("learner") && m.isOlderThan(self)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long upMembers(ActorSystem<?> system) {
+        long n = 0;
+        for (Member m : Cluster.get(system).state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,79 @@
+package io.troupe.cluster.run;
+
+import com.typesafe.config.Config;
+import io.troupe.cluster.node.NodeTimeouts;
+import io.troupe.environments.EnvRegistry;
+import java.time.LocalDateTime;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A training job on this machine ({@code troupe train}): checks the job, creates {@code runs/<run-id>/} with its
+ * config, runs the algorithm where {@code troupe.train.mode} says (the uniform-random baseline, the reference loop or
+ * the embedded one-node cluster), and prints the result as soon as the run ends. Ctrl-C stops the run at the next step
+ * boundary and still writes the summary (waiting at most {@code troupe.node.terminate-timeout}).
+ */
+public final class TrainJob {
+    private final Config config;
+
+    /** {@code config} is the job's resolved config. */
+    public TrainJob(Config config) {
+        this.config = config;
+    }
+
+    /** Runs the job to its end; returns the summary. */
+    public RunSummary run() throws Exception {
+        TrainSettings settings = TrainSettings.fromConfig(config);
+        EnvRegistry registry = EnvRegistry.fromConfig(config);
+        registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
+        NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
+        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
+                settings.seed(), LocalDateTime.now());
+        run.writeConfig(config);
+        boolean reference = settings.algorithm() == Algorithm.PPO && settings.mode() == RunMode.REFERENCE;
+        int envs = reference ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
+        String where = settings.algorithm() == Algorithm.RANDOM ? "" : reference ? ", reference loop"
+                : ", " + settings.numAgents() + " agents x " + settings.envsPerAgent() + " on an embedded node";
+        System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
+                + settings.seed() + ", " + envs + " envs" + where + " -> " + run.path());
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> { // Ctrl-C: stop at the next step boundary and write the summary
+            stop.set(true);
+            try {
+                finished.await(timeouts.terminateTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "troupe-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (run) {
+            return switch (settings.algorithm()) {
+                case RANDOM -> printResult(new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop)
+                        .run(), run);
+                case PPO, IMPALA -> switch (settings.mode()) {
+                    // the result is printed as soon as the run ends; the node then stops (agents, replay, learner)
+                    case CLUSTER, CLUSTER_NODES -> new EmbeddedClusterRun(settings, config, registry, run,
+                            ProgressLine.forStdout(), stop).run(summary -> printResult(summary, run));
+                    case REFERENCE -> printResult(new ReferencePpoRun(settings, config, registry, run,
+                            ProgressLine.forStdout(), stop).run(), run);
+                };
+            };
+        } finally {
+            finished.countDown();
+            if (!stop.get()) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+        }
+    }
+
+    private static RunSummary printResult(RunSummary summary, RunDirectory run) {
+        System.out.printf("%s after %,d env steps in %.1f s (%.1f s since the JVM started): solved=%s, mean "
+                        + "return (100) %.2f; summary in %s%n", summary.stopReason(), summary.envSteps(),
+                summary.wallS(), summary.wallSSinceJvmStart(), summary.solved(), summary.meanReturn100(),
+                run.path().resolve("summary.json"));
+        System.out.flush();
+        return summary;
+    }
+}

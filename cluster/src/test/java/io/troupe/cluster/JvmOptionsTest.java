@@ -1,0 +1,60 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One file of JVM flags, conf/jvm.options: the launcher reads it, the process tests' child JVMs get it, and the root
+ * pom's troupe.jvm.flags (the test JVMs' argLine) agrees with it.
+ */
+class JvmOptionsTest {
+    @Test
+    void theFileNamesTheFlagsEveryTroupeJvmNeeds() throws Exception {
+        List<String> flags = NodeProcesses.jvmFlags();
+        assertTrue(flags.contains("-XX:+UseSerialGC") && flags.contains("--add-opens=java.base/java.nio=ALL-UNNAMED")
+                && flags.contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"), flags.toString());
+    }
+
+    @Test
+    void thePomsArgLineAgreesWithTheFile() throws Exception {
+        String pom = Files.readString(NodeProcesses.HOME.resolve("pom.xml"));
+        Matcher m = Pattern.compile("<troupe\\.jvm\\.flags>([^<]*)</troupe\\.jvm\\.flags>").matcher(pom);
+        assertTrue(m.find(), "troupe.jvm.flags in the root pom");
+        assertEquals(NodeProcesses.jvmFlags(), List.of(m.group(1).trim().split("\\s+")),
+                "the root pom's troupe.jvm.flags and conf/jvm.options");
+        // and Surefire really started this JVM with them
+        List<String> mine = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (String flag : NodeProcesses.jvmFlags()) {
+            assertTrue(mine.contains(flag), flag + " in this test JVM's arguments " + mine);
+        }
+    }
+
+    @Test
+    void theLauncherAndTheChildJvmsReadTheFile() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", NodeProcesses.HOME.resolve("troupe").toString())
+                .redirectErrorStream(true);
+        pb.environment().put("TROUPE_PRINT_JVM_FLAGS", "1");
+        pb.environment().remove("TROUPE_JAVA_OPTS");
+        pb.environment().remove("TROUPE_TORCH_THREADS");
+        Process p = pb.start();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), printed);
+        assertEquals(NodeProcesses.jvmFlags(), printed.lines().toList(), "the launcher's flags");
+
+        List<String> child = NodeProcesses.command(List.of("node"));
+        List<String> missing = new ArrayList<>(NodeProcesses.jvmFlags());
+        missing.removeAll(child);
+        assertTrue(missing.isEmpty(), "a child JVM's command line lacks " + missing + ": " + child);
+    }
+}
