@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.bench.LoopbackCluster;
 import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.json.JsonCodec;
@@ -14,15 +15,22 @@ import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.cluster.run.MetricsLine;
 import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.node.EmbeddedNode;
+import io.troupe.cluster.run.VersionReturns;
 import io.troupe.environments.EnvRegistry;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +68,7 @@ class AdminApiTest {
     /** A job 42 steps in, with one reward version's returns. */
     static JobSnapshot job() {
         MetricsLine line = new MetricsLine(1.5, 42, 3, 21.0, null, 28, 1, 1, 0, 0, 0,
-                Map.of("0", new io.troupe.cluster.run.VersionReturns(3, 21.0, 21.0)), 0,
+                Map.of("0", new VersionReturns(3, 21.0, 21.0)), 0,
                 Map.of("losses/policy_loss", 0.25));
         return new JobSnapshot("CartPole-v1-ppo-s1-test", "CartPole-v1", Algorithm.PPO, RunMode.CLUSTER, null, line);
     }
@@ -183,7 +191,7 @@ class AdminApiTest {
         JsonNode managed = call(server, "GET", "/cluster/members", null, null).body();
         assertTrue(managed.toString().contains(self) && managed.has("selfNode"), managed.toString());
         HttpResponse<String> unauthenticated = HTTP.send(HttpRequest.newBuilder(URI.create(server.url()
-                + "/cluster/members/" + java.net.URLEncoder.encode(self, java.nio.charset.StandardCharsets.UTF_8)))
+                + "/cluster/members/" + URLEncoder.encode(self, StandardCharsets.UTF_8)))
                 .method("PUT", HttpRequest.BodyPublishers.ofString("operation=Down"))
                 .header("Content-Type", "application/x-www-form-urlencoded").build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -195,32 +203,32 @@ class AdminApiTest {
     /** Leave and down through the API act on another node of the cluster. */
     @Test
     void leaveAndDownReachOtherMembers() throws Exception {
-        try (io.troupe.cluster.bench.LoopbackCluster cluster = io.troupe.cluster.bench.LoopbackCluster.start(
-                "admin-members", java.util.List.of(java.util.List.of("replay"), java.util.List.of("agent"),
-                        java.util.List.of("agent")), ConfigFactory.empty())) {
+        try (LoopbackCluster cluster = LoopbackCluster.start(
+                "admin-members", List.of(List.of("replay"), List.of("agent"),
+                        List.of("agent")), ConfigFactory.empty())) {
             try (AdminServer api = AdminServer.start(cluster.node(0), new AdminSettings(0, "127.0.0.1",
                     Optional.of(TOKEN), 100, Duration.ofSeconds(3)), EnvRegistry.defaults(), () -> JobSnapshot.node("test"))) {
-                String leaving = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(1)).selfMember().address()
+                String leaving = Cluster.get(cluster.node(1)).selfMember().address()
                         .toString();
                 assertEquals(202, call(api, "POST", "/troupe/cluster/leave", "{\"address\": \"" + leaving + "\"}",
                         TOKEN).status());
-                cluster.node(1).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
-                String downed = org.apache.pekko.cluster.typed.Cluster.get(cluster.node(2)).selfMember().address()
+                cluster.node(1).getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                String downed = Cluster.get(cluster.node(2)).selfMember().address()
                         .toString();
                 // this time through Pekko Management's route, with the token
                 HttpResponse<String> down = HTTP.send(HttpRequest.newBuilder(URI.create(api.url() + "/cluster/members/"
-                        + java.net.URLEncoder.encode(downed, java.nio.charset.StandardCharsets.UTF_8)))
+                        + URLEncoder.encode(downed, StandardCharsets.UTF_8)))
                         .method("PUT", HttpRequest.BodyPublishers.ofString("operation=Down"))
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, down.statusCode(), down.body());
-                cluster.node(2).getWhenTerminated().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                cluster.node(2).getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
                 // the downed member is listed as Down until the leader removes it
-                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 JsonNode left = call(api, "GET", "/troupe/cluster/members", null, null).body();
                 while (left.get("members").size() > 1 && System.nanoTime() < deadline) {
                     assertTrue(left.toString().contains("\"status\":\"Down\""), left.toString());
-                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+                    LockSupport.parkNanos(100_000_000L);
                     left = call(api, "GET", "/troupe/cluster/members", null, null).body();
                 }
                 assertEquals(1, left.get("members").size(), left.toString());

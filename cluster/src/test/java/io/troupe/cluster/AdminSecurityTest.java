@@ -39,7 +39,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -224,23 +226,23 @@ class AdminSecurityTest {
         Config tls = ConfigFactory.parseString("troupe.admin { port = 0, token = \"from-the-config-file-0123\", "
                 + "tls { enabled = on, key-store = \"admin.p12\", key-store-password = \"in-the-file\" } }")
                 .withFallback(ConfigFactory.load());
-        AdminSettings fromEnv = AdminSettings.fromConfig(tls, java.util.Map.of(AdminSettings.TOKEN_VARIABLE, TOKEN,
+        AdminSettings fromEnv = AdminSettings.fromConfig(tls, Map.of(AdminSettings.TOKEN_VARIABLE, TOKEN,
                 AdminTls.PASSWORD_VARIABLE, TLS_PASSWORD));
         assertEquals(Optional.of(TOKEN), fromEnv.token());
         assertEquals(TLS_PASSWORD, fromEnv.tls().keyStorePassword());
         assertEquals(List.of(TOKEN, TLS_PASSWORD), fromEnv.secrets());
-        assertEquals("in-the-file", AdminSettings.fromConfig(tls, java.util.Map.of()).tls().keyStorePassword());
+        assertEquals("in-the-file", AdminSettings.fromConfig(tls, Map.of()).tls().keyStorePassword());
         for (String key : AdminSettings.SECRET_KEYS) {
             assertTrue(tls.hasPath(key), key + " is a key of troupe.admin");
         }
         Config noStore = ConfigFactory.parseString("troupe.admin.tls.enabled = on").withFallback(ConfigFactory.load());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AdminSettings.fromConfig(noStore, java.util.Map.of()));
+                () -> AdminSettings.fromConfig(noStore, Map.of()));
         assertTrue(e.getMessage().contains("troupe.admin.tls.key-store"), e.getMessage());
         Config missing = ConfigFactory.parseString("troupe.admin.tls { enabled = on, key-store = \"nope.p12\" }")
                 .withFallback(ConfigFactory.load());
         IllegalArgumentException absent = assertThrows(IllegalArgumentException.class,
-                () -> AdminSettings.fromConfig(missing, java.util.Map.of()).tls().serverContext());
+                () -> AdminSettings.fromConfig(missing, Map.of()).tls().serverContext());
         assertTrue(absent.getMessage().startsWith("troupe.admin.tls.key-store: no file ")
                 && absent.getMessage().endsWith("nope.p12"), absent.getMessage());
     }
@@ -257,7 +259,7 @@ class AdminSecurityTest {
 
     /** keytool from this JDK, passwords through the environment (never on a command line). */
     private static void keytool(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -25,7 +25,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -127,7 +129,7 @@ class AgentsAdminTest {
             assertTrue(confirmed > 0, a0.toString());
             JsonNode stored = call(api, "GET", "/troupe/replay/stored?producer=agent-0", null, 200);
             assertTrue(!stored.get("truncated").asBoolean(), stored.toString());
-            java.util.Set<Long> seqs = new java.util.HashSet<>();
+            Set<Long> seqs = new HashSet<>();
             stored.get("sequences").forEach(x -> seqs.add(x.asLong()));
             for (long q = 0; q < confirmed; q++) {
                 assertTrue(seqs.contains(q), "confirmed unroll " + q + " of " + confirmed + " is in replay: " + stored);

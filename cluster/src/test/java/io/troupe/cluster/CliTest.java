@@ -3,7 +3,14 @@ package io.troupe.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.cli.TroupeCli;
+import io.troupe.cluster.http.AdminServer;
+import io.troupe.cluster.http.AdminSettings;
+import io.troupe.cluster.node.EmbeddedNode;
+import io.troupe.cluster.run.JobSnapshot;
+import io.troupe.environments.EnvRegistry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -12,7 +19,9 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -184,14 +193,14 @@ class CliTest {
     /** The reward commands against a real admin API on a loopback port. */
     @Test
     void rewardCommandsTalkToTheAdminApi() throws Exception {
-        com.typesafe.config.Config config = io.troupe.cluster.node.EmbeddedNode.config("",
-                com.typesafe.config.ConfigFactory.load());
-        var system = io.troupe.cluster.node.EmbeddedNode.start("cli-reward", config);
+        Config config = EmbeddedNode.config("",
+                ConfigFactory.load());
+        var system = EmbeddedNode.start("cli-reward", config);
         String token = "cli-test-token-0123456789";
-        try (var server = io.troupe.cluster.http.AdminServer.start(system, new io.troupe.cluster.http.AdminSettings(0,
-                "127.0.0.1", java.util.Optional.of(token), 300, java.time.Duration.ofSeconds(3)),
-                io.troupe.environments.EnvRegistry.defaults(),
-                () -> io.troupe.cluster.run.JobSnapshot.node("test"))) {
+        try (var server = AdminServer.start(system, new AdminSettings(0,
+                "127.0.0.1", Optional.of(token), 300, Duration.ofSeconds(3)),
+                EnvRegistry.defaults(),
+                () -> JobSnapshot.node("test"))) {
             Path tokenFile = tmp.resolve("token");
             Files.writeString(tokenFile, token + "\n");
             String admin = server.url();
@@ -228,7 +237,7 @@ class CliTest {
             Run unreachable = run("reward", "list", "--env", "CartPole-v1", "--admin", "http://127.0.0.1:1");
             assertTrue(unreachable.err().contains("cannot reach the admin API"), unreachable.err());
         } finally {
-            io.troupe.cluster.node.EmbeddedNode.stop(system);
+            EmbeddedNode.stop(system);
         }
     }
 }

@@ -6,15 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.troupe.cluster.cli.TroupeCli;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code troupe node} in separate JVM processes on loopback. Three nodes (A: learner + replay, B: agent + replay,
@@ -150,17 +162,17 @@ class ClusterNodesTest {
             long joinedAt = System.nanoTime();
             nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
             int c = nodes.port("c");
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            HttpClient http = HttpClient.newHttpClient();
             String cAddress = "pekko://troupe@127.0.0.1:" + c;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             String agents = "";
             while (!agents.contains(cAddress) && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
                 try {
-                    agents = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
-                            + admin + "/troupe/agents")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                    agents = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + admin + "/troupe/agents")).build(), HttpResponse.BodyHandlers.ofString())
                             .body();
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     agents = e.toString();
                 }
             }
@@ -174,9 +186,9 @@ class ClusterNodesTest {
 
     private static JsonObject api(int adminPort, String path) {
         try {
-            String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + adminPort + path)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + adminPort + path)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             return JsonParser.parseString(body).getAsJsonObject();
         } catch (Exception e) {
             return null; // not answering (yet)
@@ -184,7 +196,7 @@ class ClusterNodesTest {
     }
 
     /** Polls {@code path} on the admin API until {@code condition} holds (at most {@code seconds}). */
-    private static JsonObject awaitApi(int adminPort, String path, java.util.function.Predicate<JsonObject> condition,
+    private static JsonObject awaitApi(int adminPort, String path, Predicate<JsonObject> condition,
                                       int seconds, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         JsonObject last = null;
@@ -200,13 +212,13 @@ class ClusterNodesTest {
             if (met) {
                 return answer;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
         }
         throw new AssertionError(what + " did not happen in " + seconds + " s; last answer: " + last);
     }
 
-    private static java.util.Set<String> nodesOf(JsonObject answer, String listKey) {
-        java.util.Set<String> out = new java.util.TreeSet<>();
+    private static Set<String> nodesOf(JsonObject answer, String listKey) {
+        Set<String> out = new TreeSet<>();
         for (var e : answer.getAsJsonArray(listKey)) {
             out.add(e.getAsJsonObject().get("node").getAsString());
         }
@@ -220,8 +232,8 @@ class ClusterNodesTest {
      * each agent had confirmed is in replay (checked by sequence numbers). The shard on B was itself handed over from
      * A when B joined, so this also covers recovery after a handoff (where a confirmed stretch was once lost).
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "killed = {0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    @ParameterizedTest(name = "killed = {0}")
+    @ValueSource(booleans = {true, false})
     void anAgentAndReplayNodeStoppingLosesNoConfirmedExperience(boolean killed) throws Exception {
         String job = "troupe.train.algorithm=impala troupe.train.num-agents=2 troupe.train.envs-per-agent=4 "
                 + "troupe.train.max-wall-time=400s troupe.train.max-env-steps=1000000000 "
@@ -264,7 +276,7 @@ class ClusterNodesTest {
             assertTrue(recovered > 0, "the shard that was on B came back from its log or snapshot: " + shards);
             JsonObject agents = awaitApi(admin, "/troupe/agents", r -> {
                 boolean ok = r.getAsJsonArray("agents").size() == 2 && nodesOf(r, "agents").equals(
-                        java.util.Set.of(cAddress));
+                        Set.of(cAddress));
                 for (var e : r.getAsJsonArray("agents")) {
                     ok &= e.getAsJsonObject().get("unrolls_confirmed").getAsLong() > 40;
                 }
@@ -275,7 +287,7 @@ class ClusterNodesTest {
                 long confirmed = e.getAsJsonObject().get("unrolls_confirmed").getAsLong();
                 JsonObject stored = api(admin, "/troupe/replay/stored?producer=" + agent);
                 assertTrue(stored != null && !stored.get("truncated").getAsBoolean(), String.valueOf(stored));
-                java.util.Set<Long> seqs = new java.util.HashSet<>();
+                Set<Long> seqs = new HashSet<>();
                 stored.getAsJsonArray("sequences").forEach(x -> seqs.add(x.getAsLong()));
                 List<Long> missing = new ArrayList<>();
                 for (long q = 0; q < confirmed; q++) {

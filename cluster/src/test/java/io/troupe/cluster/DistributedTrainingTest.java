@@ -9,10 +9,13 @@ import io.troupe.actors.AgentSettings;
 import io.troupe.core.Action;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Observation;
+import io.troupe.core.ObservationBatch;
 import io.troupe.core.StepResult;
+import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.EnvWrapper;
+import io.troupe.environments.StepOutcome;
 import io.troupe.learners.Learner;
 import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
@@ -28,9 +31,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,10 +65,10 @@ class DistributedTrainingTest {
         kit.shutdownTestKit();
     }
 
-    private static Agent.Spec agent(int index, java.util.function.Supplier<Env> envs, ActorRef<Agent.Report> reports,
-                                    EnvSpec spec, ActorRef<org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<
-                                            org.apache.pekko.actor.typed.delivery.ConsumerController.SequencedMessage<
-                                                    io.troupe.core.experience.ExperienceBatch>>> region) {
+    private static Agent.Spec agent(int index, Supplier<Env> envs, ActorRef<Agent.Report> reports,
+                                    EnvSpec spec, ActorRef<ShardingEnvelope<
+                                            ConsumerController.SequencedMessage<
+                                                    ExperienceBatch>>> region) {
         return new Agent.Spec("agent-" + index, index, 100 + index, envs,
                 () -> PolicyModel.create(spec, ModelConfig.mlp(64, 64), 1, Device.cpu()),
                 AgentSettings.fromConfig(kit.system().settings().config()), region, reports);
@@ -135,8 +141,8 @@ class DistributedTrainingTest {
         }
 
         @Override
-        public void stepInto(Action action, io.troupe.core.ObservationBatch out, int row,
-                             io.troupe.environments.StepOutcome outcome) {
+        public void stepInto(Action action, ObservationBatch out, int row,
+                             StepOutcome outcome) {
             tick();
             super.stepInto(action, out, row, outcome);
         }

@@ -11,6 +11,7 @@ import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.http.RewardRegistryClient;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
 import io.troupe.core.experience.Unroll;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.model.ModelConfig;
@@ -19,6 +20,7 @@ import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
 import io.troupe.replay.table.SampledItem;
+import io.troupe.transport.weights.WeightsPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -241,8 +243,8 @@ class RewardSwapTest {
             assertTrue(stats.receiveMessage().steps() > 0);
             return null;
         });
-        var publisher = kit.spawn(io.troupe.transport.weights.WeightsPublisher.create(64 * 1024));
-        publisher.tell(new io.troupe.transport.weights.WeightsPublisher.Publish(new io.troupe.core.PolicyWeights(
+        var publisher = kit.spawn(WeightsPublisher.create(64 * 1024));
+        publisher.tell(new WeightsPublisher.Publish(new PolicyWeights(
                 "SomeOtherEnv-v0/mlp", 7, new byte[] {1, 2, 3, 4}), null));
         agent.tell(new Agent.GetStats(stats.ref()));
         long before = stats.receiveMessage().steps();

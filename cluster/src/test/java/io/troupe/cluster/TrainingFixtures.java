@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.cli.TroupeCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -39,16 +42,16 @@ final class TrainingFixtures {
 
     /** The greedy policy's mean return over {@code episodes} from {@code ./troupe eval --checkpoint runDir}. */
     static double greedyReturn(Path runDir, int episodes) {
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             assertEquals(0, TroupeCli.commandLine().execute("eval", "--checkpoint", runDir.toString(), "--episodes",
                     String.valueOf(episodes)));
         } finally {
             System.setOut(old);
         }
-        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String printed = out.toString(StandardCharsets.UTF_8);
         return Double.parseDouble(printed.replaceAll("(?s).*mean return ([0-9.]+).*", "$1"));
     }
 }

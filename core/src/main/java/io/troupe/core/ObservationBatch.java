@@ -5,9 +5,11 @@ import io.troupe.core.space.Dict;
 import io.troupe.core.space.Space;
 import io.troupe.core.space.Text;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Observations of {@code rows} environments laid out per modality in contiguous arrays: modality {@code m} of row
@@ -30,12 +32,12 @@ public final class ObservationBatch {
         @Override
         public boolean equals(Object o) {
             return o instanceof Modality m && name.equals(m.name) && dtype == m.dtype
-                    && java.util.Arrays.equals(shape, m.shape);
+                    && Arrays.equals(shape, m.shape);
         }
 
         @Override
         public int hashCode() {
-            return name.hashCode() * 31 + java.util.Arrays.hashCode(shape);
+            return name.hashCode() * 31 + Arrays.hashCode(shape);
         }
 
         @Override
@@ -206,9 +208,9 @@ public final class ObservationBatch {
             int n = mod.elements();
             int from = row * n;
             Tensor t = switch (mod.dtype()) {
-                case FLOAT32 -> new FloatTensor(mod.shape().clone(), java.util.Arrays.copyOfRange(floats(m), from, from + n));
-                case UINT8 -> new ByteTensor(mod.shape().clone(), java.util.Arrays.copyOfRange(bytes(m), from, from + n));
-                case INT32 -> new IntTensor(mod.shape().clone(), java.util.Arrays.copyOfRange(ints(m), from, from + n));
+                case FLOAT32 -> new FloatTensor(mod.shape().clone(), Arrays.copyOfRange(floats(m), from, from + n));
+                case UINT8 -> new ByteTensor(mod.shape().clone(), Arrays.copyOfRange(bytes(m), from, from + n));
+                case INT32 -> new IntTensor(mod.shape().clone(), Arrays.copyOfRange(ints(m), from, from + n));
             };
             out.put(mod.name(), t);
         }
@@ -233,7 +235,7 @@ public final class ObservationBatch {
             return false;
         }
         for (int m = 0; m < arrays.length; m++) {
-            if (!java.util.Objects.deepEquals(arrays[m], b.arrays[m])) {
+            if (!Objects.deepEquals(arrays[m], b.arrays[m])) {
                 return false;
             }
         }
@@ -244,7 +246,7 @@ public final class ObservationBatch {
     public int hashCode() {
         int h = rows * 31 + modalities.hashCode();
         for (Object a : arrays) {
-            h = h * 31 + java.util.Arrays.deepHashCode(new Object[] {a});
+            h = h * 31 + Arrays.deepHashCode(new Object[] {a});
         }
         return h;
     }

@@ -12,6 +12,7 @@ import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Space;
 import io.troupe.core.space.Text;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -71,12 +72,12 @@ class SpacesTest {
     @Test
     void dictContainsObservationsWithExactlyItsModalities() {
         Dict dict = Dict.of("image", Box.image(3, 2, 2), "state", Box.uniform(0, 1, DType.FLOAT32, 2));
-        Observation ok = Observation.of(java.util.Map.of("image", Tensor.zeros(DType.UINT8, 3, 2, 2),
+        Observation ok = Observation.of(Map.of("image", Tensor.zeros(DType.UINT8, 3, 2, 2),
                 "state", FloatTensor.of(0.5f, 1f)));
         assertTrue(dict.contains(ok));
-        Observation missing = Observation.of(java.util.Map.of("image", Tensor.zeros(DType.UINT8, 3, 2, 2)));
+        Observation missing = Observation.of(Map.of("image", Tensor.zeros(DType.UINT8, 3, 2, 2)));
         assertTrue(dict.violation(missing).orElseThrow().contains("[image, state]"));
-        Observation bad = Observation.of(java.util.Map.of("image", Tensor.zeros(DType.UINT8, 3, 2, 2),
+        Observation bad = Observation.of(Map.of("image", Tensor.zeros(DType.UINT8, 3, 2, 2),
                 "state", FloatTensor.of(0.5f, 2f)));
         assertTrue(dict.violation(bad).orElseThrow().startsWith("'state'"));
         assertTrue(dict.contains(dict.sample(rng)));
@@ -88,7 +89,7 @@ class SpacesTest {
     void nonDictSpacesTakeSingleTensorObservations() {
         Space box = Box.uniform(0, 1, DType.FLOAT32, 2);
         assertTrue(box.observationViolation(Observation.of(FloatTensor.of(0f, 1f))).isEmpty());
-        assertTrue(box.observationViolation(Observation.of(java.util.Map.of("a", FloatTensor.of(0f, 1f),
+        assertTrue(box.observationViolation(Observation.of(Map.of("a", FloatTensor.of(0f, 1f),
                 "b", FloatTensor.of(0f, 1f)))).isPresent());
     }
 

@@ -17,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Versioned env ids ({@code CartPole-v1}) mapped to factories with default parameters, as Gymnasium's registry.
@@ -214,7 +215,7 @@ public final class EnvRegistry {
             env.close();
             throw new IllegalArgumentException("env " + id + ": unknown parameter(s) " + unread + "; "
                     + (envParams.readKeys().isEmpty() ? "it takes no parameters"
-                    : "its parameters are " + new java.util.TreeSet<>(envParams.readKeys())));
+                    : "its parameters are " + new TreeSet<>(envParams.readKeys())));
         }
         if (!env.spec().id().equals(id)) {
             env.close();

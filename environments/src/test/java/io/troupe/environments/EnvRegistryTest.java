@@ -8,7 +8,9 @@ import com.example.envs.CounterEnv;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.Action;
+import io.troupe.environments.cartpole.CartPole;
 import io.troupe.environments.check.EnvChecker;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EnvRegistryTest {
@@ -97,7 +99,7 @@ class EnvRegistryTest {
     void duplicateRegistrationNamesBothSources() {
         EnvRegistry registry = EnvRegistry.defaults();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> registry.register("CartPole-v1", p -> new io.troupe.environments.cartpole.CartPole()));
+                () -> registry.register("CartPole-v1", p -> new CartPole()));
         assertTrue(e.getMessage().contains("registered twice"), e.getMessage());
     }
 
@@ -106,7 +108,7 @@ class EnvRegistryTest {
         EnvRegistry registry = new EnvRegistry();
         registry.register("Counter-v3", CounterEnv::new);
         assertEquals("Counter-v3", registry.spec("Counter-v3").id());
-        assertEquals(java.util.List.of("Counter-v3"), registry.ids());
+        assertEquals(List.of("Counter-v3"), registry.ids());
     }
 
     @Test

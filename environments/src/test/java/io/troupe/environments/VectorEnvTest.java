@@ -9,7 +9,9 @@ import io.troupe.core.Action;
 import io.troupe.core.FloatTensor;
 import io.troupe.core.Observation;
 import io.troupe.core.StepResult;
+import io.troupe.core.space.Discrete;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -33,7 +35,7 @@ class VectorEnvTest {
                 assertEquals(singles.get(i).reset(100 + i), vec.observations().read(i));
             }
             SplittableRandom rng = new SplittableRandom(9);
-            int n = ((io.troupe.core.space.Discrete) vec.spec().actionSpace()).n();
+            int n = ((Discrete) vec.spec().actionSpace()).n();
             int dones = 0;
             for (int step = 0; step < 300; step++) {
                 int[] actions = new int[k];
@@ -87,7 +89,7 @@ class VectorEnvTest {
         cp.reset(5);
         float[] row1 = ((FloatTensor) REGISTRY.make("CartPole-v1").reset(6).single()).data();
         float[] all = cp.observations().floats(0);
-        assertArrayEquals(row1, java.util.Arrays.copyOfRange(all, 4, 8));
+        assertArrayEquals(row1, Arrays.copyOfRange(all, 4, 8));
     }
 
     @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.experience.Unroll;
+import io.troupe.core.space.Discrete;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.impala.ImpalaUpdate;
 import io.troupe.learners.model.Devices;
@@ -21,6 +23,7 @@ import io.troupe.learners.ppo.PpoStats;
 import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -51,7 +54,7 @@ class DataParallelTest {
     private static RolloutBatch rollout(EnvSpec spec, int n, long seed) {
         ObservationBatch obs = RandomObservations.batch(spec, n, seed);
         SplittableRandom r = new SplittableRandom(seed);
-        int actions = ((io.troupe.core.space.Discrete) spec.actionSpace()).n();
+        int actions = ((Discrete) spec.actionSpace()).n();
         int[] act = new int[n];
         float[] lp = new float[n];
         float[] v = new float[n];
@@ -73,7 +76,7 @@ class DataParallelTest {
         try (PolicyModel single = PolicyModel.create(spec, config, 1, Device.cpu());
              Adam singleAdam = linearAdam(single);
              ModelReplicas parallel = ModelReplicas.create(spec, config, 1,
-                     java.util.Collections.nCopies(replicas, Device.cpu()));
+                     Collections.nCopies(replicas, Device.cpu()));
              Adam parallelAdam = linearAdam(parallel.primary())) {
             float[] start = single.flatParameters();
             assertArrayEquals(start, parallel.primary().flatParameters());
@@ -167,7 +170,7 @@ class DataParallelTest {
     void deviceSettingsNameWhatIsWrong() {
         assertEquals(List.of(Device.cpu(), Device.cpu()), Devices.selectAll("cpu, cpu"));
         assertEquals(Device.cpu(), Devices.select("cpu"));
-        if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+        if (Engine.getInstance().getGpuCount() == 0) {
             assertEquals(List.of(Device.cpu()), Devices.selectAll("auto"));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Devices.selectAll("gpu:1"));

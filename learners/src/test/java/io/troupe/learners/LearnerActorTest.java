@@ -14,6 +14,7 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
 import io.troupe.core.experience.Unroll;
+import io.troupe.core.reward.RewardHistory;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import io.troupe.learners.impala.ImpalaConfig;
@@ -24,6 +25,7 @@ import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplayProducer;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
+import io.troupe.transport.registry.RewardRegistry;
 import io.troupe.transport.weights.WeightsFetcher;
 import io.troupe.transport.weights.WeightsPublisher;
 import java.nio.file.Files;
@@ -37,6 +39,9 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
@@ -293,17 +298,17 @@ class LearnerActorTest {
     void dropsExperienceOfInactiveRewardVersions() throws Exception {
         EnvSpec[] env = new EnvSpec[1];
         List<Unroll> data = unrolls(env, 32);
-        var self = org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(kit.system()).selfUniqueAddress();
-        io.troupe.core.reward.RewardHistory history = io.troupe.core.reward.RewardHistory.initial(env[0].id())
+        var self = DistributedData.get(kit.system()).selfUniqueAddress();
+        RewardHistory history = RewardHistory.initial(env[0].id())
                 .submit("expr", "5", "test", 1, "");
-        TestProbe<org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.UpdateResponse<
-                org.apache.pekko.cluster.ddata.LWWRegister<io.troupe.core.reward.RewardHistory>>> written =
+        TestProbe<Replicator.UpdateResponse<
+                LWWRegister<RewardHistory>>> written =
                 kit.createTestProbe();
-        org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(kit.system()).replicator().tell(
-                new org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.Update<>(
-                        io.troupe.transport.registry.RewardRegistry.key(env[0].id()),
-                        org.apache.pekko.cluster.ddata.LWWRegister.create(self, history),
-                        org.apache.pekko.cluster.ddata.typed.javadsl.Replicator.writeLocal(), written.ref(),
+        DistributedData.get(kit.system()).replicator().tell(
+                new Replicator.Update<>(
+                        RewardRegistry.key(env[0].id()),
+                        LWWRegister.create(self, history),
+                        Replicator.writeLocal(), written.ref(),
                         r -> r.withValue(self, history)));
         written.receiveMessage(Duration.ofSeconds(10));
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
@@ -25,7 +26,14 @@ import io.troupe.learners.ppo.PpoLosses;
 import io.troupe.learners.ppo.PpoStats;
 import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -72,7 +80,7 @@ class ModelTest {
                 ObservationBatch other = randomObs(GRID, 1, 99);
                 int idx = changed.indexOf(modality);
                 System.arraycopy(other.array(idx), 0, changed.array(idx), 0, changed.elements(idx));
-                assertFalse(java.util.Arrays.equals(base, m.infer(changed).logits()),
+                assertFalse(Arrays.equals(base, m.infer(changed).logits()),
                         "changing the " + modality + " changes the policy");
             }
         }
@@ -96,7 +104,7 @@ class ModelTest {
              PolicyModel b = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 2, Device.cpu());
              PolicyModel c = PolicyModel.create(CARTPOLE, ModelConfig.mlp(32, 64), 1, Device.cpu())) {
             ObservationBatch obs = randomObs(CARTPOLE, 4, 1);
-            assertFalse(java.util.Arrays.equals(a.infer(obs).logits(), b.infer(obs).logits()));
+            assertFalse(Arrays.equals(a.infer(obs).logits(), b.infer(obs).logits()));
             PolicyWeights w = a.weights(7);
             assertEquals(7, w.version());
             b.load(w);
@@ -104,7 +112,7 @@ class ModelTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.load(w));
             assertTrue(e.getMessage().contains("actor") && e.getMessage().contains("shape"), e.getMessage());
             IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class,
-                    () -> b.load(new PolicyWeights(w.modelId(), 1, java.util.Arrays.copyOf(w.bytes(), 100))));
+                    () -> b.load(new PolicyWeights(w.modelId(), 1, Arrays.copyOf(w.bytes(), 100))));
             assertTrue(corrupt.getMessage().contains("truncated or corrupt"), corrupt.getMessage());
         }
     }
@@ -119,7 +127,7 @@ class ModelTest {
     void ppoLossMatchesAHandComputedCase() {
         try (NDManager m = NDManager.newBaseManager()) {
             PpoConfig c = PpoConfig.cleanRl();
-            NDArray logits = m.create(new float[] {0f, 0f, (float) Math.log(3), 0f}, new ai.djl.ndarray.types.Shape(2, 2));
+            NDArray logits = m.create(new float[] {0f, 0f, (float) Math.log(3), 0f}, new Shape(2, 2));
             PpoLosses.Losses l = PpoLosses.compute(logits, m.create(new float[] {1, 2}), m.create(new int[] {0, 1}),
                     m.create(new float[] {(float) Math.log(0.25), (float) Math.log(0.5)}),
                     m.create(new float[] {0.5f, 2.5f}), m.create(new float[] {1, -1}), m.create(new float[] {2, 1}), c);
@@ -161,7 +169,7 @@ class ModelTest {
             PpoStats ok = PpoUpdate.update(m, adam, rollout(64, 1, false), PpoConfig.cleanRl(), 1e-3,
                     new SplittableRandom(1));
             assertEquals(0, ok.skippedMinibatches());
-            assertFalse(java.util.Arrays.equals(before, m.weights(0).bytes()));
+            assertFalse(Arrays.equals(before, m.weights(0).bytes()));
         }
     }
 
@@ -223,16 +231,16 @@ class ModelTest {
             assertTrue(diff < 1e-4, "Java and tensor Adam differ by " + diff + " after moving weights by " + moved);
             assertEquals(hostAdam.steps(), tensorAdam.steps());
             // the host state saved and loaded into the tensor path (and back) continues identically
-            java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(saved)) {
+            ByteArrayOutputStream saved = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(saved)) {
                 hostAdam.save(out);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             try (PolicyModel copy = PolicyModel.create(CARTPOLE, ModelConfig.mlp(64, 64), 3, Device.cpu());
                  Adam copyAdam = Adam.withTensorArithmetic(copy.parameters(), copy.manager())) {
                 copy.load(host.weights(1));
-                copyAdam.load(new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved.toByteArray())));
+                copyAdam.load(new DataInputStream(new ByteArrayInputStream(saved.toByteArray())));
                 PpoUpdate.update(host, hostAdam, rollout(128, 20, false), c, 3e-3, new SplittableRandom(7));
                 PpoUpdate.update(copy, copyAdam, rollout(128, 20, false), c, 3e-3, new SplittableRandom(7));
                 float[] x = host.flatParameters();
@@ -242,8 +250,8 @@ class ModelTest {
                     after = Math.max(after, Math.abs(x[i] - y[i]));
                 }
                 assertTrue(after < 1e-4, "a restored optimizer continues the same: difference " + after);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }

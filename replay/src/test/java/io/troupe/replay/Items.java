@@ -2,7 +2,9 @@ package io.troupe.replay;
 
 import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.Observation;
 import io.troupe.core.ObservationBatch;
+import io.troupe.core.Tensor;
 import io.troupe.core.experience.Unroll;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
@@ -28,7 +30,7 @@ public final class Items {
         ObservationBatch obs = ObservationBatch.forSpace(spec.observationSpace(), length + 1);
         for (int r = 0; r <= length; r++) {
             obs.write(r, spec.observationSpace() instanceof Dict d ? d.sample(rng)
-                    : io.troupe.core.Observation.of((io.troupe.core.Tensor) spec.observationSpace().sample(rng)));
+                    : Observation.of((Tensor) spec.observationSpace().sample(rng)));
         }
         int n = ((Discrete) spec.actionSpace()).n();
         int[] actions = new int[length];

@@ -10,11 +10,13 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.ReplayItem;
 import io.troupe.core.experience.Unroll;
+import io.troupe.core.reward.RewardHistory;
 import io.troupe.transport.wire.KryoRegistrations;
 import io.troupe.transport.wire.TroupeKryo;
 import io.troupe.replay.durable.WalRecord;
 import io.troupe.replay.table.SampledItem;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class KryoCodecTest {
@@ -42,10 +44,10 @@ class KryoCodecTest {
 
     @Test
     void rewardHistoriesRoundTrip() {
-        io.troupe.core.reward.RewardHistory h = io.troupe.core.reward.RewardHistory.initial("CartPole-v1")
+        RewardHistory h = RewardHistory.initial("CartPole-v1")
                 .submit("expr", "1 - abs(theta) / 0.21", "ann", 1234, "shaped")
                 .submit("class", "com.acme.Reward", "bob", 5678, "")
-                .rollback(java.util.Optional.empty());
+                .rollback(Optional.empty());
         assertEquals(h, kryo.fromBytes(kryo.toBytes(h)));
     }
 

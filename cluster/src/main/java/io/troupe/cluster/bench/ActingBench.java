@@ -10,6 +10,7 @@ import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
+import io.troupe.environments.reward.RewardShaper;
 import io.troupe.learners.Learner;
 import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -88,7 +90,7 @@ public final class ActingBench {
                     }
                     return calls * batch / ((System.nanoTime() - start) / 1e9);
                 }
-            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+            }, Executors.newSingleThreadExecutor()));
         }
         double total = 0;
         for (CompletableFuture<Double> r : runs) {
@@ -101,7 +103,7 @@ public final class ActingBench {
     static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
                            double seconds, boolean learn, Path workDir) throws Exception {
         try (Pipeline p = Pipeline.start(registry, spec, model, agents, k, learn, workDir,
-                io.troupe.environments.reward.RewardShaper.SwitchAt.EPISODE)) {
+                RewardShaper.SwitchAt.EPISODE)) {
             p.measure(2);
             return p.measure(seconds);
         }
@@ -118,7 +120,7 @@ public final class ActingBench {
         }
 
         static Pipeline start(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
-                              boolean learn, Path workDir, io.troupe.environments.reward.RewardShaper.SwitchAt switchAt)
+                              boolean learn, Path workDir, RewardShaper.SwitchAt switchAt)
                 throws Exception {
             Config node = EmbeddedNode.config("troupe.agent.unroll-length = 32\n" + (learn
                     ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"

@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -33,6 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * {@code troupe bench cluster}: three nodes in one JVM on loopback (A: replay; B and C: replay + agent). Agents run as
@@ -73,12 +75,12 @@ public final class ClusterBench {
             long joinStart = System.nanoTime();
             ActorSystem<Void> c = cluster.add(List.of("replay", "agent"));
             startJob(c, registry, spec, model, agents);
-            String cAddress = org.apache.pekko.cluster.typed.Cluster.get(c).selfMember().address().toString();
+            String cAddress = Cluster.get(c).selfMember().address().toString();
             while (agentNodes(a).stream().noneMatch(cAddress::equals)) {
                 if (System.nanoTime() - joinStart > TimeUnit.SECONDS.toNanos(120)) {
                     throw new IllegalStateException("no agent moved to the node that joined in 120 s");
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             double rebalanceS = Math.round((System.nanoTime() - joinStart) / 1e8) / 10.0;
             awaitAgents(a, agents, 2);
@@ -138,7 +140,7 @@ public final class ClusterBench {
                 throw new IllegalStateException("agents on " + where + " after 120 s; wanted " + agents + " on "
                         + nodes + " nodes");
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
     }
 

@@ -24,6 +24,7 @@ import io.troupe.replay.shard.ReplaySharding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -175,7 +176,7 @@ public final class RewardBench {
                 }
                 ms[s] = (System.nanoTime() - start) / 1e6;
             }
-            java.util.Arrays.sort(ms);
+            Arrays.sort(ms);
             return ms;
         }
     }

@@ -1,11 +1,15 @@
 package io.troupe.cluster.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
 import io.troupe.cluster.bench.ActingBench;
 import io.troupe.cluster.bench.ClusterBench;
 import io.troupe.cluster.bench.LearnerBench;
 import io.troupe.cluster.bench.RewardBench;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.run.TrainSettings;
+import io.troupe.learners.model.Devices;
+import io.troupe.learners.model.ModelConfig;
 import io.troupe.replay.bench.ReplayBench;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.bench.EnvBenchmark;
@@ -14,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,11 +43,11 @@ final class BenchCommand implements Runnable {
     }
 
     /** The job a pipeline benchmark runs: its settings and model, default conf/cartpole-transformer.conf. */
-    record Job(io.troupe.cluster.run.TrainSettings settings, io.troupe.learners.model.ModelConfig model) {
+    record Job(TrainSettings settings, ModelConfig model) {
         static Job load(ConfigOptions options, List<String> overrides) {
-            com.typesafe.config.Config config = options.load("cartpole-transformer.conf", overrides);
-            return new Job(io.troupe.cluster.run.TrainSettings.fromConfig(config),
-                    io.troupe.learners.model.ModelConfig.fromConfig(config.getConfig("troupe.model")));
+            Config config = options.load("cartpole-transformer.conf", overrides);
+            return new Job(TrainSettings.fromConfig(config),
+                    ModelConfig.fromConfig(config.getConfig("troupe.model")));
         }
     }
 
@@ -174,7 +179,7 @@ final class BenchCommand implements Runnable {
                 writeJson(json, out);
             } finally {
                 try (var files = Files.walk(work)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
             return 0;
@@ -204,7 +209,7 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("bench learner needs --seconds > 0 and --publishes >= 1");
             }
             Map<String, LearnerBench.Figures> out = LearnerBench.run(LearnerBench.defaultCases(),
-                    io.troupe.learners.model.Devices.selectAll(device), seconds, publishes);
+                    Devices.selectAll(device), seconds, publishes);
             System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", "model", "updates/s", "samples/s", "params",
                     "bytes", "publish ms", "device");
             for (Map.Entry<String, LearnerBench.Figures> e : out.entrySet()) {
@@ -240,8 +245,8 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--seconds must be > 0");
             }
             Job job = Job.load(configOptions, overrides);
-            io.troupe.cluster.run.TrainSettings settings = job.settings();
-            io.troupe.learners.model.ModelConfig model = job.model();
+            TrainSettings settings = job.settings();
+            ModelConfig model = job.model();
             Path work = Files.createTempDirectory("troupe-bench-acting");
             ActingBench.Result out = ActingBench.run(settings.env(), model,
                     settings.numAgents(), settings.envsPerAgent(), seconds, work);
@@ -275,8 +280,8 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("bench reward needs --seconds > 0 and --swaps >= 1");
             }
             Job job = Job.load(configOptions, overrides);
-            io.troupe.cluster.run.TrainSettings settings = job.settings();
-            io.troupe.learners.model.ModelConfig model = job.model();
+            TrainSettings settings = job.settings();
+            ModelConfig model = job.model();
             RewardBench.Result out = RewardBench.run(model, settings.numAgents(),
                     settings.envsPerAgent(), seconds, swaps, Files.createTempDirectory("troupe-bench-reward"));
             printFigures(out, json);
@@ -313,8 +318,8 @@ final class BenchCommand implements Runnable {
                         + "--weights-mb >= 1");
             }
             Job job = Job.load(configOptions, overrides);
-            io.troupe.cluster.run.TrainSettings settings = job.settings();
-            io.troupe.learners.model.ModelConfig model = job.model();
+            TrainSettings settings = job.settings();
+            ModelConfig model = job.model();
             ClusterBench.Result out = ClusterBench.run(model, Math.max(2,
                     settings.numAgents()), settings.envsPerAgent(), seconds, publishes, weightsMb * 1_000_000);
             printFigures(out, json);

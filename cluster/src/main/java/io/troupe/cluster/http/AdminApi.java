@@ -10,6 +10,7 @@ import io.troupe.environments.reward.RewardTemplates;
 import io.troupe.environments.reward.RewardValidator;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The admin API's JSON bodies, one record each, read and written by {@link io.troupe.cluster.json.JsonCodec} on both
@@ -58,7 +59,7 @@ public final class AdminApi {
 
         /** The word in the route and the answer ({@code join}). */
         public String id() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

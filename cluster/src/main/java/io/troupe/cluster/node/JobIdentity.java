@@ -1,6 +1,7 @@
 package io.troupe.cluster.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import io.troupe.core.CrossNode;
@@ -32,7 +33,7 @@ public record JobIdentity(List<String> entries) implements CrossNode {
                 continue;
             }
             ConfigValue v = config.getValue(root);
-            if (v instanceof com.typesafe.config.ConfigObject o) {
+            if (v instanceof ConfigObject o) {
                 for (Map.Entry<String, ConfigValue> e : o.toConfig().entrySet()) {
                     m.put(root + "." + e.getKey(), e.getValue().render(concise));
                 }

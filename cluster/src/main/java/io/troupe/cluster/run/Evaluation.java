@@ -1,5 +1,7 @@
 package io.troupe.cluster.run;
 
+import com.typesafe.config.Config;
+import io.troupe.core.Categorical;
 import io.troupe.core.Policy;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
@@ -19,7 +21,7 @@ public final class Evaluation {
     private Evaluation() {
     }
 
-    public static Result run(EnvRegistry registry, String envId, com.typesafe.config.Config overrides, Policy policy,
+    public static Result run(EnvRegistry registry, String envId, Config overrides, Policy policy,
                              int episodes, int envs, long seed) {
         List<double[]> done = new ArrayList<>();
         try (VectorEnv vec = VectorEnv.of(() -> registry.make(envId, overrides), envs)) {
@@ -34,7 +36,7 @@ public final class Evaluation {
                 Policy.Evaluation eval = policy.evaluate(vec.observations());
                 int n = eval.actions();
                 for (int e = 0; e < envs; e++) {
-                    actions[e] = io.troupe.core.Categorical.argmax(eval.logits(), e * n, n);
+                    actions[e] = Categorical.argmax(eval.logits(), e * n, n);
                 }
                 vec.step(actions);
             }

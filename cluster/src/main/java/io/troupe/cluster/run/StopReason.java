@@ -1,6 +1,7 @@
 package io.troupe.cluster.run;
 
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
 
 /** Why a run ended, as {@code summary.json}'s {@code stop_reason} and the last line of {@code train} say it. */
 public enum StopReason {
@@ -29,7 +30,7 @@ public enum StopReason {
             }
         }
         throw new IllegalArgumentException("unknown stop reason '" + text + "'; expected one of "
-                + java.util.Arrays.stream(values()).map(StopReason::text).toList());
+                + Arrays.stream(values()).map(StopReason::text).toList());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.troupe.core.reward;
 
+import java.util.List;
+
 /**
  * A compiled expression node: a pure function of the variable slots. Every node evaluates in constant time and the
  * language has no loops, calls into Java, objects or strings, so an expression's cost is bounded by its size.
@@ -85,7 +87,7 @@ sealed interface Expr {
 
     /** A whitelisted function of one argument, by its index in {@link #NAMES}. */
     record Call1(int fn, Expr x) implements Expr {
-        static final java.util.List<String> NAMES = java.util.List.of("abs", "sqrt", "exp", "log", "tanh", "sign",
+        static final List<String> NAMES = List.of("abs", "sqrt", "exp", "log", "tanh", "sign",
                 "floor", "ceil", "round", "sin", "cos");
 
         public double eval(double[] v) {
@@ -109,7 +111,7 @@ sealed interface Expr {
 
     /** A whitelisted function of two arguments, by its index in {@link #NAMES}. */
     record Call2(int fn, Expr x, Expr y) implements Expr {
-        static final java.util.List<String> NAMES = java.util.List.of("min", "max", "pow");
+        static final List<String> NAMES = List.of("min", "max", "pow");
 
         public double eval(double[] v) {
             double a = x.eval(v);

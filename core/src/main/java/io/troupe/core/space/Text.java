@@ -1,6 +1,7 @@
 package io.troupe.core.space;
 
 import io.troupe.core.IntTensor;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +33,7 @@ public record Text(int maxTokens, List<String> vocabulary) implements Space {
 
     /** A space whose vocabulary is {@code <pad>} followed by {@code words}. */
     public static Text of(int maxTokens, List<String> words) {
-        java.util.ArrayList<String> v = new java.util.ArrayList<>();
+        ArrayList<String> v = new ArrayList<>();
         v.add(PAD);
         v.addAll(words);
         return new Text(maxTokens, v);

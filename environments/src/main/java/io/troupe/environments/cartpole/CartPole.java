@@ -9,6 +9,7 @@ import io.troupe.environments.AbstractEnv;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.RewardFeatures;
 import io.troupe.environments.StepOutcome;
+import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.random.RandomGenerator;
@@ -103,8 +104,8 @@ public final class CartPole extends AbstractEnv implements RewardFeatures {
     /** The float64 state {@code [x, x_dot, theta, theta_dot]}, like Gymnasium's {@code env.unwrapped.state}. */
     /** The state's four fields: cart position and velocity, pole angle (radians) and angular velocity. */
     @Override
-    public java.util.List<String> rewardFeatureNames() {
-        return java.util.List.of("x", "x_dot", "theta", "theta_dot");
+    public List<String> rewardFeatureNames() {
+        return List.of("x", "x_dot", "theta", "theta_dot");
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.troupe.environments.check;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.Action;
+import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.FloatTensor;
 import io.troupe.core.Observation;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.StepResult;
@@ -100,7 +102,7 @@ public final class EnvChecker {
             EnvSpec spec = env.spec();
             Space action = spec.actionSpace();
             if (!(action instanceof Discrete) && !(action instanceof Box b && b.shape().length == 1
-                    && b.dtype() == io.troupe.core.DType.FLOAT32)) {
+                    && b.dtype() == DType.FLOAT32)) {
                 return CheckResult.fail("", "action space " + action.describe()
                         + " is not supported: expected Discrete or a 1-D float32 Box");
             }
@@ -360,6 +362,6 @@ public final class EnvChecker {
         if (space instanceof Discrete d) {
             return Action.discrete(rng.nextInt(d.n()));
         }
-        return Action.continuous(((io.troupe.core.FloatTensor) space.sample(rng)).data());
+        return Action.continuous(((FloatTensor) space.sample(rng)).data());
     }
 }

@@ -2,6 +2,7 @@ package io.troupe.environments.gotoobject;
 
 import io.troupe.core.Action;
 import io.troupe.core.ByteTensor;
+import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.space.Box;
@@ -125,7 +126,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         Dict obs = Dict.of(
                 "image", Box.image(3, size * cell, size * cell),
                 "mission", Text.of(MISSION_TOKENS, words),
-                "state", Box.uniform(0f, 1f, io.troupe.core.DType.FLOAT32, STATE_SIZE));
+                "state", Box.uniform(0f, 1f, DType.FLOAT32, STATE_SIZE));
         return new EnvSpec(id, obs, new Discrete(4), OptionalInt.of(maxSteps), OptionalDouble.empty(), true);
     }
 

@@ -7,6 +7,7 @@ import io.troupe.core.reward.RewardVariables;
 import io.troupe.environments.Env;
 import io.troupe.environments.StepOutcome;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -76,8 +77,8 @@ public final class RewardShaper {
         this.current = new Version[copies];
         this.rewardVersions = new long[copies];
         this.offered = initial;
-        java.util.Arrays.fill(current, initial);
-        java.util.Arrays.fill(rewardVersions, initial.version());
+        Arrays.fill(current, initial);
+        Arrays.fill(rewardVersions, initial.version());
         adopted.add(initial);
     }
 

@@ -1,5 +1,6 @@
 package io.troupe.environments.reward;
 
+import io.troupe.core.reward.RewardExpression;
 import io.troupe.core.reward.RewardFunction;
 import io.troupe.core.reward.RewardSpec;
 import io.troupe.core.space.Discrete;
@@ -8,6 +9,7 @@ import io.troupe.environments.VectorEnv;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -20,7 +22,7 @@ import java.util.SplittableRandom;
 public final class RewardValidator {
     /** The reward distribution of a dry run. */
     public record Report(String envId, int steps, int episodes, double mean, double std, double min, double p05,
-                         double p50, double p95, double max, double envRewardMean, java.util.List<String> variablesUsed) {
+                         double p50, double p95, double max, double envRewardMean, List<String> variablesUsed) {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("env", envId);
@@ -100,8 +102,8 @@ public final class RewardValidator {
             double var = Arrays.stream(rewards).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, n - 1);
             double[] sorted = rewards.clone();
             Arrays.sort(sorted);
-            java.util.List<String> used = function instanceof io.troupe.core.reward.RewardExpression e
-                    ? e.variablesUsed() : java.util.List.of();
+            List<String> used = function instanceof RewardExpression e
+                    ? e.variablesUsed() : List.of();
             return new Report(spec.envId(), n, episodes[0], mean, Math.sqrt(var), sorted[0], quantile(sorted, 0.05),
                     quantile(sorted, 0.5), quantile(sorted, 0.95), sorted[n - 1], envSum / n, used);
         }

@@ -6,18 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.core.Action;
+import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.FloatTensor;
+import io.troupe.core.IntTensor;
 import io.troupe.core.Observation;
+import io.troupe.core.ObservationBatch;
 import io.troupe.core.StepResult;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
+import io.troupe.environments.AbstractEnv;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.StepOutcome;
 import io.troupe.environments.UnknownEnvException;
 import io.troupe.environments.cartpole.CartPole;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,7 +47,7 @@ class EnvCheckerTest {
 
     @Test
     void builtInEnvsAreRegistered() {
-        assertTrue(REGISTRY.ids().containsAll(java.util.List.of("CartPole-v1", "GoToObject-v0")));
+        assertTrue(REGISTRY.ids().containsAll(List.of("CartPole-v1", "GoToObject-v0")));
     }
 
     @Test
@@ -99,7 +106,7 @@ class EnvCheckerTest {
                         r.truncated(), r.info());
             }
             if (has("wrong-dtype")) {
-                return new StepResult(Observation.of(new io.troupe.core.IntTensor(new int[] {4}, new int[4])), r.reward(),
+                return new StepResult(Observation.of(new IntTensor(new int[] {4}, new int[4])), r.reward(),
                         r.terminated(), r.truncated(), r.info());
             }
             return r;
@@ -166,19 +173,19 @@ class EnvCheckerTest {
     @Test
     void envWithoutTimeLimitStillPassesWithSpaceInfiniteEpisodes() {
         // an env that never terminates: only a warning about termination, truncation still checked via TimeLimit
-        Supplier<Env> factory = () -> new io.troupe.environments.AbstractEnv(EnvSpec.of("Forever-v0",
-                Box.uniform(-1, 1, io.troupe.core.DType.FLOAT32, 1), new Discrete(2))) {
+        Supplier<Env> factory = () -> new AbstractEnv(EnvSpec.of("Forever-v0",
+                Box.uniform(-1, 1, DType.FLOAT32, 1), new Discrete(2))) {
             @Override
-            protected void resetState(java.util.random.RandomGenerator rng) {
+            protected void resetState(RandomGenerator rng) {
             }
 
             @Override
-            protected void advance(Action action, io.troupe.environments.StepOutcome out) {
+            protected void advance(Action action, StepOutcome out) {
                 out.reward = ((Action.Discrete) action).index();
             }
 
             @Override
-            protected void writeObservation(io.troupe.core.ObservationBatch out, int row) {
+            protected void writeObservation(ObservationBatch out, int row) {
                 out.floats(0)[row] = 0.5f;
             }
         };

@@ -17,7 +17,9 @@ import io.troupe.core.space.Dict;
 import io.troupe.core.space.Text;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -63,7 +65,7 @@ class GoToObjectTest {
             env.reset(seed);
             String[] words = env.mission().split(" ");
             String target = words[3] + " " + words[4];
-            java.util.List<String> objects = env.objects();
+            List<String> objects = env.objects();
             assertEquals(target, objects.get(0));
             assertEquals(3, new HashSet<>(objects).size(), "distinct objects " + objects);
             assertTrue(objects.stream().skip(1).anyMatch(o -> o.startsWith(words[3] + " ")),
@@ -89,7 +91,7 @@ class GoToObjectTest {
         for (int y = 1; y < 6; y++) {
             for (int x = 1; x < 6; x++) {
                 int[] c = rgbAt(img, cx * 6 + x, cy * 6 + y);
-                if (!java.util.Arrays.equals(c, new int[3]) && !java.util.Arrays.equals(c, new int[] {255, 255, 255})) {
+                if (!Arrays.equals(c, new int[3]) && !Arrays.equals(c, new int[] {255, 255, 255})) {
                     return c;
                 }
             }
@@ -100,7 +102,7 @@ class GoToObjectTest {
     private static boolean hasColor(ByteTensor img, int cx, int cy, int[] rgb) {
         for (int y = 1; y < 6; y++) {
             for (int x = 1; x < 6; x++) {
-                if (java.util.Arrays.equals(rgbAt(img, cx * 6 + x, cy * 6 + y), rgb)) {
+                if (Arrays.equals(rgbAt(img, cx * 6 + x, cy * 6 + y), rgb)) {
                     return true;
                 }
             }

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.core.reward.RewardExpression;
+import io.troupe.core.reward.RewardExpressionException;
 import io.troupe.core.reward.RewardSpec;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.EnvWrapper;
 import io.troupe.environments.VectorEnv;
 import io.troupe.environments.cartpole.CartPole;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +30,7 @@ class RewardShaperTest {
     }
 
     private static CartPole cartPole(VectorEnv envs, int i) {
-        return (CartPole) ((io.troupe.environments.EnvWrapper) envs.env(i)).unwrapped();
+        return (CartPole) ((EnvWrapper) envs.env(i)).unwrapped();
     }
 
     @Test
@@ -132,7 +135,7 @@ class RewardShaperTest {
                 envs.step(new int[K]);
                 shaper.offer(bad);
                 int[] right = new int[K];
-                java.util.Arrays.fill(right, 1);
+                Arrays.fill(right, 1);
                 for (int t = 0; t < 40; t++) {
                     envs.step(right); // pushing right makes the pole lean left then fall: every copy hits theta > 0.05?
                     envs.step(new int[K]);
@@ -180,7 +183,7 @@ class RewardShaperTest {
             assertTrue(e.getMessage().contains("returned NaN") || e.getMessage().contains("returned Infinity"),
                     e.getMessage());
         }
-        assertThrows(io.troupe.core.reward.RewardExpressionException.class, () -> RewardValidator.validate(REGISTRY,
+        assertThrows(RewardExpressionException.class, () -> RewardValidator.validate(REGISTRY,
                 new RewardSpec("CartPole-v1", 1, "expr", "distance", "", 0, ""), 100, 1));
         RewardValidator.Report grid = RewardValidator.validate(REGISTRY, new RewardSpec("GoToObject-v0", 1, "expr",
                 "reward + 0.1 * (prev_distance - distance)", "", 0, ""), 1000, 1);

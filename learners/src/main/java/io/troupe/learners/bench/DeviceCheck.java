@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
@@ -186,13 +187,13 @@ public final class DeviceCheck {
 
     /** CartPole-v1's spec, written out so the check needs no environments on its class path. */
     private static EnvSpec cartPole() {
-        return EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, io.troupe.core.DType.FLOAT32, 4), new Discrete(2));
+        return EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, DType.FLOAT32, 4), new Discrete(2));
     }
 
     /** GoToObject-v0's observation shapes (image 3x30x30, a 5-token mission, 5 state floats), 4 actions. */
     private static EnvSpec goToObject() {
         return EnvSpec.of("GoToObject-v0", Dict.of("image", Box.image(3, 30, 30),
                 "mission", Text.of(5, List.of("go", "to", "the", "red", "green", "blue", "ball", "box", "key")),
-                "state", Box.uniform(0, 1, io.troupe.core.DType.FLOAT32, 5)), new Discrete(4));
+                "state", Box.uniform(0, 1, DType.FLOAT32, 5)), new Discrete(4));
     }
 }

@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
@@ -84,8 +87,8 @@ public final class ShardIngestBenchmark {
     }
 
     private static void send(ActorSystem<Void> system,
-                             ActorRef<org.apache.pekko.cluster.sharding.typed.ShardingEnvelope<
-                                     org.apache.pekko.actor.typed.delivery.ConsumerController.SequencedMessage<
+                             ActorRef<ShardingEnvelope<
+                                     ConsumerController.SequencedMessage<
                                              ExperienceBatch>>> region,
                              int producers, int batchesPerProducer, List<ExperienceBatch> batches, String phase)
             throws Exception {
@@ -100,11 +103,11 @@ public final class ShardIngestBenchmark {
             return Behaviors.same();
         });
         ActorRef<ReplayProducer.Confirmed> confirms = system.systemActorOf(counter, "confirms-" + phase,
-                org.apache.pekko.actor.typed.Props.empty());
+                Props.empty());
         for (int p = 0; p < producers; p++) {
             ActorRef<ReplayProducer.Command> producer = system.systemActorOf(ReplayProducer.create(
                     "bench-" + phase + "-" + p, region, Duration.ofMinutes(5)), "producer-" + phase + "-" + p,
-                    org.apache.pekko.actor.typed.Props.empty());
+                    Props.empty());
             for (int b = 0; b < batchesPerProducer; b++) {
                 producer.tell(new ReplayProducer.Send(ReplaySettings.shardId(0), batches.get(b % batches.size()), b,
                         confirms));

@@ -1,6 +1,7 @@
 package io.troupe.replay.shard;
 
 import io.troupe.core.experience.ExperienceBatch;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,7 +26,7 @@ final class ReplayKeepAlive {
                                    ReplaySettings settings) {
         List<String> ids = IntStream.range(0, settings.shards()).mapToObj(ReplaySettings::shardId).toList();
         return Behaviors.withTimers(timers -> {
-            timers.startTimerWithFixedDelay(Tick.INSTANCE, java.time.Duration.ZERO, settings.keepAliveInterval());
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, settings.keepAliveInterval());
             return Behaviors.receive(Object.class).onMessageEquals(Tick.INSTANCE, () -> {
                 for (String id : ids) {
                     region.tell((ShardingEnvelope) StartEntity.create(ConsumerController.SequencedMessage.class, id));

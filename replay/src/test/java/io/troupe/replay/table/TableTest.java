@@ -9,6 +9,7 @@ import io.troupe.core.experience.ReplayItem;
 import io.troupe.core.experience.Unroll;
 import io.troupe.replay.Items;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ class TableTest {
             assertEquals(prios[i], s.priority());
         }
         assertEquals(0, counts[5], "a zero priority is never sampled");
-        assertChiSquareFits(java.util.Arrays.copyOf(counts, 5), java.util.Arrays.copyOf(expected, 5), n);
+        assertChiSquareFits(Arrays.copyOf(counts, 5), Arrays.copyOf(expected, 5), n);
 
         // after a priority update the distribution follows the new priorities
         t.updatePriorities(new long[] {keys[0], keys[4]}, new double[] {10, 0.1});
@@ -73,7 +74,7 @@ class TableTest {
         for (SampledItem s : t.sample(n, rng)) {
             after[(int) ((Unroll) s.item()).sequence()]++;
         }
-        assertTrue(after[0] > after[4] * 5, "priorities swapped: " + java.util.Arrays.toString(after));
+        assertTrue(after[0] > after[4] * 5, "priorities swapped: " + Arrays.toString(after));
     }
 
     /** Pearson's chi-square against the expected probabilities, at the 0.001 level (critical values for 4..9 dof). */
@@ -90,7 +91,7 @@ class TableTest {
         double[] critical = {10.83, 13.82, 16.27, 18.47, 20.52, 22.46, 24.32, 26.12, 27.88};
         int dof = counts.length - 1;
         assertTrue(chi2 < critical[dof - 1], "chi-square " + chi2 + " with " + dof + " dof, counts "
-                + java.util.Arrays.toString(counts));
+                + Arrays.toString(counts));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.troupe.transport.weights;
 
 import io.troupe.core.CrossNode;
 import io.troupe.core.PolicyWeights;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -33,7 +34,7 @@ public final class WeightsPublisher extends AbstractBehavior<WeightsPublisher.Co
     public static final Key<LWWRegister<WeightsAnnouncement>> KEY = LWWRegisterKey.create("troupe-policy-weights");
     static final int KEEP = 2;
     /** Push the announcement to every node at once (gossip still repairs a node that missed it). */
-    private static final Replicator.WriteConsistency WRITE = new Replicator.WriteAll(java.time.Duration.ofSeconds(3));
+    private static final Replicator.WriteConsistency WRITE = new Replicator.WriteAll(Duration.ofSeconds(3));
 
     public sealed interface Command permits Publish, GetChunk, Announced {
     }
