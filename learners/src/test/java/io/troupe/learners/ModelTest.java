@@ -10,6 +10,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
@@ -19,6 +22,7 @@ import io.troupe.core.space.Dict;
 import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Text;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.ModelKind;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
@@ -51,6 +55,18 @@ class ModelTest {
 
     private static ObservationBatch randomObs(EnvSpec spec, int rows, long seed) {
         return RandomObservations.batch(spec, rows, seed);
+    }
+
+    @Test
+    void modelKindsAreAnEnumReadInAnyCaseAndAnUnknownOneNamesTheKey() {
+        Config base = ConfigFactory.defaultReference().getConfig("troupe.model");
+        assertEquals(ModelKind.MLP, ModelConfig.fromConfig(base.withValue("kind",
+                ConfigValueFactory.fromAnyRef("MLP"))).kind());
+        assertEquals(ModelKind.TRANSFORMER, ModelConfig.fromConfig(base).kind());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromConfig(
+                base.withValue("kind", ConfigValueFactory.fromAnyRef("cnn"))));
+        assertTrue(e.getMessage().contains("troupe.model.kind") && e.getMessage().contains("transformer or mlp"),
+                e.getMessage());
     }
 
     @Test

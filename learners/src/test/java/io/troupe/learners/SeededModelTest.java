@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.troupe.core.EnvSpec;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.ModelKind;
 import io.troupe.learners.model.PolicyModel;
 import java.util.Arrays;
 import java.util.List;
@@ -36,7 +37,7 @@ class SeededModelTest {
         ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             for (ModelConfig config : CONFIGS) {
-                EnvSpec spec = config.kind().equals("mlp") ? ModelTest.CARTPOLE : ModelTest.GRID;
+                EnvSpec spec = config.kind() == ModelKind.MLP ? ModelTest.CARTPOLE : ModelTest.GRID;
                 float[] first = build(spec, config, 11);
                 other.submit(() -> {
                     Engine.getInstance().setRandomSeed(12345); // what every agent's model did to the learner's
@@ -56,7 +57,7 @@ class SeededModelTest {
     @Test
     void buildingAModelLeavesTheEnginesGeneratorAlone() {
         for (ModelConfig config : CONFIGS) {
-            EnvSpec spec = config.kind().equals("mlp") ? ModelTest.CARTPOLE : ModelTest.GRID;
+            EnvSpec spec = config.kind() == ModelKind.MLP ? ModelTest.CARTPOLE : ModelTest.GRID;
             try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 Engine.getInstance().setRandomSeed(5);
                 float[] expected = m.randomUniform(0f, 1f, new Shape(8)).toFloatArray();

@@ -3,14 +3,11 @@ package io.troupe.learners.model;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * The size and kind of a policy/value network, read from {@code troupe.model}.
  *
- * @param kind        {@code transformer} (the framework's model, any observation space) or {@code mlp} (separate
- *                    actor and critic MLPs with tanh, for vector observations only)
+ * @param kind        the network: the transformer (any observation space) or separate actor and critic MLPs
  * @param mlpHidden   hidden layer sizes of the MLPs
  * @param embedding   transformer embedding size
  * @param heads       attention heads (must divide {@code embedding})
@@ -19,15 +16,11 @@ import java.util.Locale;
  * @param patchSize   image patch side in pixels (a strided convolution)
  * @param stateTokens tokens a vector observation is projected to
  */
-public record ModelConfig(String kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                           int patchSize, int stateTokens) {
-    public static final List<String> KINDS = List.of("transformer", "mlp");
-
     public ModelConfig {
-        kind = kind.toLowerCase(Locale.ROOT);
-        if (!KINDS.contains(kind)) {
-            throw new IllegalArgumentException("troupe.model.kind: unknown model kind '" + kind + "'; expected "
-                    + String.join(" or ", KINDS));
+        if (kind == null) {
+            throw new IllegalArgumentException("troupe.model.kind is missing; expected transformer or mlp");
         }
         if (mlpHidden.length == 0 || Arrays.stream(mlpHidden).anyMatch(h -> h < 1)) {
             throw new IllegalArgumentException("troupe.model.mlp-hidden must list positive layer sizes, got "
@@ -53,19 +46,19 @@ public record ModelConfig(String kind, int[] mlpHidden, int embedding, int heads
 
     /** A 64-64 tanh MLP, CleanRL's CartPole network. */
     public static ModelConfig mlp(int... hidden) {
-        return new ModelConfig("mlp", hidden, 64, 4, 2, 128, 6, 1);
+        return new ModelConfig(ModelKind.MLP, hidden, 64, 4, 2, 128, 6, 1);
     }
 
     /** A small transformer. */
     public static ModelConfig transformer(int embedding, int heads, int layers, int feedForward, int patchSize,
                                           int stateTokens) {
-        return new ModelConfig("transformer", new int[] {64, 64}, embedding, heads, layers, feedForward, patchSize,
+        return new ModelConfig(ModelKind.TRANSFORMER, new int[] {64, 64}, embedding, heads, layers, feedForward, patchSize,
                 stateTokens);
     }
 
     public static ModelConfig fromConfig(Config model) {
         try {
-            return new ModelConfig(model.getString("kind"),
+            return new ModelConfig(ModelKind.parse(model.getString("kind")),
                     model.getIntList("mlp-hidden").stream().mapToInt(Integer::intValue).toArray(),
                     model.getInt("embedding"), model.getInt("heads"), model.getInt("layers"),
                     model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"));
@@ -76,9 +69,11 @@ public record ModelConfig(String kind, int[] mlpHidden, int embedding, int heads
 
     /** A short description, part of the model id. */
     public String describe() {
-        return kind.equals("mlp") ? "mlp" + Arrays.toString(mlpHidden).replace(" ", "")
-                : "transformer(e" + embedding + ",h" + heads + ",l" + layers + ",ff" + feedForward + ",p" + patchSize
-                + ",s" + stateTokens + ")";
+        return switch (kind) {
+            case MLP -> "mlp" + Arrays.toString(mlpHidden).replace(" ", "");
+            case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads + ",l" + layers + ",ff" + feedForward
+                    + ",p" + patchSize + ",s" + stateTokens + ")";
+        };
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class PolicyModel implements Policy {
             }
             return new Shape(dims);
         }).toArray(Shape[]::new);
-        if (config.kind().equals("mlp")) {
+        if (config.kind() == ModelKind.MLP) {
             Space obs = spec.observationSpace();
             if (!(obs instanceof Box b) || b.shape().length != 1 || b.dtype() != DType.FLOAT32) {
                 throw new IllegalArgumentException("troupe.model.kind = mlp takes a 1-D float32 observation, but "
