@@ -12,11 +12,6 @@ import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.environments.EnvRegistry;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,34 +21,19 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Runs the real command line in-process, with real files. */
 class CliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            CommandLine cl = TroupeCli.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(oldOut);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void envListShowsBuiltInsWithTheirSpaces() {
-        Run r = run("env", "list");
+        CliRun r = run("env", "list");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("CartPole-v1") && r.out().contains("Discrete(2)"), r.out());
         assertTrue(r.out().contains("GoToObject-v0") && r.out().contains("mission: Text"), r.out());
@@ -61,10 +41,10 @@ class CliTest {
 
     @Test
     void envCheckPassesOnBuiltInsAndFailsOnUnknownIds() {
-        Run ok = run("env", "check", "GoToObject-v0");
+        CliRun ok = run("env", "check", "GoToObject-v0");
         assertEquals(0, ok.code(), ok.out() + ok.err());
         assertTrue(ok.out().contains("verdict: PASS"), ok.out());
-        Run unknown = run("env", "check", "GoToObjekt-v0");
+        CliRun unknown = run("env", "check", "GoToObjekt-v0");
         assertEquals(TroupeCli.USER_ERROR, unknown.code());
         assertTrue(unknown.err().contains("known ids: CartPole-v1, GoToObject-v0"), unknown.err());
     }
@@ -73,7 +53,7 @@ class CliTest {
     void envCheckExitsNonZeroOnABrokenRegisteredEnv() throws Exception {
         Path conf = tmp.resolve("broken.conf");
         Files.writeString(conf, "troupe.environments.Broken-v0 { class = \"" + NanRewardEnv.class.getName() + "\" }");
-        Run r = run("env", "check", "--config", conf.toString(), "Broken-v0");
+        CliRun r = run("env", "check", "--config", conf.toString(), "Broken-v0");
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("FAIL  rewards-finite"), r.out());
         assertTrue(r.out().contains("verdict: FAIL"), r.out());
@@ -82,20 +62,20 @@ class CliTest {
     @Test
     void envRenderWritesAPngOfWhatTheAgentSees() throws Exception {
         Path png = tmp.resolve("room.png");
-        Run r = run("env", "render", "GoToObject-v0", "--seed", "3", "--out", png.toString(), "--scale", "4");
+        CliRun r = run("env", "render", "GoToObject-v0", "--seed", "3", "--out", png.toString(), "--scale", "4");
         assertEquals(0, r.code(), r.err());
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(120, img.getWidth());
         assertEquals(120, img.getHeight());
         assertTrue(r.out().contains("go to the"), r.out());
-        Run none = run("env", "render", "CartPole-v1", "--out", tmp.resolve("cp.png").toString());
+        CliRun none = run("env", "render", "CartPole-v1", "--out", tmp.resolve("cp.png").toString());
         assertEquals(TroupeCli.USER_ERROR, none.code());
         assertTrue(none.err().contains("nothing to render"), none.err());
     }
 
     @Test
     void trainWritesARunDirectoryWithConfigMetricsAndSummary() throws Exception {
-        Run r = run("train", "--run-dir", tmp.toString(), "troupe.train.max-env-steps=20000",
+        CliRun r = run("train", "--run-dir", tmp.toString(), "troupe.train.max-env-steps=20000",
                 "troupe.train.report-interval=50ms");
         assertEquals(0, r.code(), r.err());
         List<Path> runs;
@@ -121,7 +101,7 @@ class CliTest {
     @Test
     void trainReachesAModestTargetAndStops() throws Exception {
         // a uniform-random policy averages about 22 on CartPole-v1: a target of 15 is reached as soon as 100 episodes end
-        Run r = run("train", "--run-dir", tmp.toString(), "--target", "15");
+        CliRun r = run("train", "--run-dir", tmp.toString(), "--target", "15");
         assertEquals(0, r.code(), r.err());
         Path dir;
         try (Stream<Path> s = Files.list(tmp)) {
@@ -134,28 +114,28 @@ class CliTest {
 
     @Test
     void badConfigsGetOneClearLine() throws Exception {
-        Run unknownEnv = run("train", "--run-dir", tmp.toString(), "troupe.train.env=CartPole-v9");
+        CliRun unknownEnv = run("train", "--run-dir", tmp.toString(), "troupe.train.env=CartPole-v9");
         assertEquals(TroupeCli.USER_ERROR, unknownEnv.code());
         assertTrue(unknownEnv.err().contains("unknown env id 'CartPole-v9'"), unknownEnv.err());
-        Run badType = run("train", "--run-dir", tmp.toString(), "troupe.train.seed=abc");
+        CliRun badType = run("train", "--run-dir", tmp.toString(), "troupe.train.seed=abc");
         assertEquals(TroupeCli.USER_ERROR, badType.code());
         assertTrue(badType.err().contains("seed"), badType.err());
-        Run badAlgo = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=dqn");
+        CliRun badAlgo = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=dqn");
         assertEquals(TroupeCli.USER_ERROR, badAlgo.code());
         assertTrue(badAlgo.err().contains("troupe.train.algorithm: unknown algorithm 'dqn'; available: ppo, impala, "
                 + "random"), badAlgo.err());
         assertEquals(1, badAlgo.err().strip().lines().count(), "one line: " + badAlgo.err());
-        Run badMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=swarm");
+        CliRun badMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=swarm");
         assertEquals(TroupeCli.USER_ERROR, badMode.code());
         assertTrue(badMode.err().contains("troupe.train.mode: unknown mode 'swarm'; available: reference, cluster"),
                 badMode.err());
         assertEquals(1, badMode.err().strip().lines().count(), "one line: " + badMode.err());
         // the mode summaries of node runs report is not one a job config sets
-        Run reportOnlyMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=cluster-nodes");
+        CliRun reportOnlyMode = run("train", "--run-dir", tmp.toString(), "troupe.train.mode=cluster-nodes");
         assertEquals(TroupeCli.USER_ERROR, reportOnlyMode.code());
         assertTrue(reportOnlyMode.err().contains("troupe.train.mode: unknown mode 'cluster-nodes'"),
                 reportOnlyMode.err());
-        Run notKv = run("train", "--run-dir", tmp.toString(), "seed");
+        CliRun notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(0, s.count(), "nothing is written for a bad config");
@@ -165,7 +145,7 @@ class CliTest {
     @Test
     void benchEnvPrintsATableAndWritesJson() throws Exception {
         Path json = tmp.resolve("bench.json");
-        Run r = run("bench", "env", "--seconds", "0.05", "--rounds", "1", "--envs", "4", "--json", json.toString());
+        CliRun r = run("bench", "env", "--seconds", "0.05", "--rounds", "1", "--envs", "4", "--json", json.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("CartPole-v1") && r.out().contains("GoToObject-v0"), r.out());
         String text = Files.readString(json);
@@ -178,7 +158,7 @@ class CliTest {
     @Test
     void benchActingMeasuresThePipelineAgainstTheInferenceCeiling() throws Exception {
         Path json = tmp.resolve("acting.json");
-        Run r = run("bench", "acting", "--config", "../conf/cartpole.conf", "--seconds", "0.5", "--json",
+        CliRun r = run("bench", "acting", "--config", "../conf/cartpole.conf", "--seconds", "0.5", "--json",
                 json.toString(), "troupe.train.num-agents=1", "troupe.train.envs-per-agent=4");
         assertEquals(0, r.code(), r.err());
         String text = Files.readString(json);
@@ -204,37 +184,37 @@ class CliTest {
             Path tokenFile = tmp.resolve("token");
             Files.writeString(tokenFile, token + "\n");
             String admin = server.url();
-            Run set = run("reward", "set", "--env", "CartPole-v1", "--expr", "1 - abs(theta) / 0.21", "--note",
+            CliRun set = run("reward", "set", "--env", "CartPole-v1", "--expr", "1 - abs(theta) / 0.21", "--note",
                     "upright", "--admin", admin, "--token-file", tokenFile.toString());
             assertEquals(0, set.code(), set.out() + set.err());
             assertTrue(set.out().contains("reward v1 is active") && set.out().contains("dry run on 304") /* 300 rounded up to 8 copies */, set.out());
-            Run list = run("reward", "list", "--env", "CartPole-v1", "--admin", admin);
+            CliRun list = run("reward", "list", "--env", "CartPole-v1", "--admin", admin);
             assertTrue(list.out().contains("* v1  expr \"1 - abs(theta) / 0.21\"") && list.out().contains("(upright)"),
                     list.out());
-            Run bad = run("reward", "set", "--env", "CartPole-v1", "--expr", "1 - abs(thta)", "--admin", admin,
+            CliRun bad = run("reward", "set", "--env", "CartPole-v1", "--expr", "1 - abs(thta)", "--admin", admin,
                     "--token-file", tokenFile.toString());
             assertEquals(TroupeCli.USER_ERROR, bad.code());
             assertTrue(bad.err().contains("400") && bad.err().contains("column 9"), bad.err());
             Path wrong = tmp.resolve("wrong");
             Files.writeString(wrong, "not-the-token-0123456789");
-            Run denied = run("reward", "rollback", "--env", "CartPole-v1", "--admin", admin, "--token-file",
+            CliRun denied = run("reward", "rollback", "--env", "CartPole-v1", "--admin", admin, "--token-file",
                     wrong.toString());
             assertTrue(denied.err().contains("401"), denied.err());
-            Run back = run("reward", "rollback", "--env", "CartPole-v1", "--admin", admin, "--token-file",
+            CliRun back = run("reward", "rollback", "--env", "CartPole-v1", "--admin", admin, "--token-file",
                     tokenFile.toString(), "--json");
             assertEquals(0, back.code(), back.err());
             assertTrue(back.out().contains("\"active\": 0"), back.out());
-            Run test = run("reward", "test", "--env", "GoToObject-v0", "--expr", "reward + 0.1 * (prev_distance - distance)",
+            CliRun test = run("reward", "test", "--env", "GoToObject-v0", "--expr", "reward + 0.1 * (prev_distance - distance)",
                     "--steps", "500", "--admin", admin, "--token-file", tokenFile.toString());
             assertTrue(test.out().contains("dry run on 504 simulated steps"), test.out() + test.err());
-            Run status = run("cluster", "status", "--admin", admin);
+            CliRun status = run("cluster", "status", "--admin", admin);
             assertEquals(0, status.code(), status.err());
             assertTrue(status.out().contains("Up") && status.out().contains("reachable") && status.out().contains("learner"),
                     status.out());
-            Run leave = run("cluster", "leave", "pekko://troupe@10.9.9.9:1", "--admin", admin, "--token-file",
+            CliRun leave = run("cluster", "leave", "pekko://troupe@10.9.9.9:1", "--admin", admin, "--token-file",
                     tokenFile.toString());
             assertTrue(leave.err().contains("404") && leave.err().contains("not a member"), leave.err());
-            Run unreachable = run("reward", "list", "--env", "CartPole-v1", "--admin", "http://127.0.0.1:1");
+            CliRun unreachable = run("reward", "list", "--env", "CartPole-v1", "--admin", "http://127.0.0.1:1");
             assertTrue(unreachable.err().contains("cannot reach the admin API"), unreachable.err());
         } finally {
             EmbeddedNode.stop(system);

@@ -15,18 +15,12 @@ import io.troupe.cluster.node.NodeLifecycle;
 import io.troupe.cluster.node.NodeSettings;
 import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.run.TrainSettings;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The options of {@code train} and {@code node} reach the config as values (a directory whose name holds a quote and a
@@ -37,22 +31,8 @@ class CommandOptionsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            CommandLine cl = TroupeCli.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(oldOut);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static Path onlyRun(Path runsDir) throws Exception {
@@ -66,7 +46,7 @@ class CommandOptionsTest {
     @Test
     void aRunDirWithAQuoteAndABackslashWorks() throws Exception {
         Path runs = tmp.resolve("it's \"quoted\" \\ back");
-        Run r = run("train", "--run-dir", runs.toString(), "troupe.train.algorithm=random",
+        CliRun r = run("train", "--run-dir", runs.toString(), "troupe.train.algorithm=random",
                 "troupe.train.max-env-steps=500");
         assertEquals(0, r.code(), r.err());
         Path dir = onlyRun(runs);
@@ -98,7 +78,7 @@ class CommandOptionsTest {
     @Test
     void theAdminTokenAndPasswordsAreRedactedFromConfigConf() throws Exception {
         String token = "s3cret-token-0123456789";
-        Run r = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=random",
+        CliRun r = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=random",
                 "troupe.train.max-env-steps=500", "troupe.admin.token=" + token,
                 "troupe.tls.key-store-password=hunter2-hunter2");
         assertEquals(0, r.code(), r.err());
@@ -113,7 +93,7 @@ class CommandOptionsTest {
 
     @Test
     void aNodeOnANonLoopbackAddressWithoutTlsIsRefusedAndSaysWhy() {
-        Run r = run("node", "--host", "0.0.0.0", "--port", "0");
+        CliRun r = run("node", "--host", "0.0.0.0", "--port", "0");
         assertEquals(TroupeCli.USER_ERROR, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("--host 0.0.0.0 is not a loopback address and --tls is not given")
                 && r.err().contains("cluster membership is the trust boundary") && r.err().contains("--insecure"),

@@ -3,9 +3,15 @@ package io.troupe.transport.testing;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.time.Duration;
 import java.util.List;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 
 /**
  * Configs of real cluster nodes on loopback, for tests in this JVM and in child JVMs. Every node binds port 0 (Artery
@@ -28,6 +34,27 @@ public final class TestNodes {
     public static Config node(String systemName, int seedPort, List<String> roles, String extra) {
         return base(roles, extra).withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of(
                 "pekko://" + systemName + "@127.0.0.1:" + seedPort)));
+    }
+
+    /** Joins every node to the first one's address (the first to itself) and waits until all are Up (30 s at most). */
+    public static void formCluster(ActorTestKit first, ActorTestKit... others) {
+        Cluster seed = Cluster.get(first.system());
+        Address address = seed.selfMember().address();
+        seed.manager().tell(Join.create(address));
+        for (ActorTestKit other : others) {
+            Cluster.get(other.system()).manager().tell(Join.create(address));
+        }
+        int expected = others.length + 1;
+        first.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+            int up = 0;
+            for (Member m : seed.state().getMembers()) {
+                up += m.status() == MemberStatus.up() ? 1 : 0;
+            }
+            if (up != expected) {
+                throw new AssertionError(up + " of " + expected + " nodes are Up");
+            }
+            return null;
+        });
     }
 
     /** The port a started node bound. */

@@ -12,9 +12,6 @@ import java.util.SplittableRandom;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,17 +25,7 @@ class NodeWeightsTest {
     static void start() {
         learnerNode = ActorTestKit.create("node-weights", TestNodes.node(List.of("learner"), ""));
         agentNode = ActorTestKit.create("node-weights", TestNodes.node(List.of("agent"), ""));
-        Cluster ca = Cluster.get(learnerNode.system());
-        ca.manager().tell(Join.create(ca.selfMember().address()));
-        Cluster.get(agentNode.system()).manager().tell(Join.create(ca.selfMember().address()));
-        learnerNode.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
-            int up = 0;
-            for (var m : ca.state().getMembers()) {
-                up += m.status() == MemberStatus.up() ? 1 : 0;
-            }
-            assertEquals(2, up);
-            return null;
-        });
+        TestNodes.formCluster(learnerNode, agentNode);
     }
 
     @AfterAll
