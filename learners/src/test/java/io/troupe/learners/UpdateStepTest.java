@@ -183,6 +183,21 @@ class UpdateStepTest {
     }
 
     @Test
+    void ppoStopsAnUpdatesEpochsOnceTheApproximateKlPassesTheTarget() {
+        List<Unroll> clean = unrolls(4, 2, true);
+        for (double targetKl : new double[] {0, 1e-9}) {
+            try (ModelReplicas replicas = ModelReplicas.create(SPEC, MLP, 1, List.of(Device.cpu()));
+                 Adam adam = Adam.withDefaults(replicas.primary().parameters(), replicas.primary().manager())) {
+                PpoConfig c = new PpoConfig(4, 5, 1e-3, false, 0.99, 0.95, 2, 3, true, 0.2, true, 0.01, 0.5, 0.5, 1000,
+                        targetKl);
+                assertFalse(new PpoLearner(replicas, adam, c, new SplittableRandom(1)).update(clean, 0).skipped());
+                // 3 epochs x 2 minibatches; with a tiny target only the first epoch runs (the KL is checked before each)
+                assertEquals(targetKl == 0 ? 6 : 2, adam.steps(), "target-kl " + targetKl);
+            }
+        }
+    }
+
+    @Test
     void oneBadReplicaPoisonsNeitherThePrimaryNorTheOthers() {
         List<Unroll> clean = unrolls(4, 3, false);
         // unrolls 2 and 3 go to replica 1 (shards of 2 and 2): its forward pass is not finite

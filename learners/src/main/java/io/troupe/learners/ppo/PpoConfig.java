@@ -21,10 +21,13 @@ import com.typesafe.config.ConfigException;
  * @param vfCoef           value loss coefficient (0.5)
  * @param maxGradNorm      global gradient-norm clip (0.5)
  * @param totalSteps       env steps the learning-rate schedule spans (500,000)
+ * @param targetKl         stop an update's epochs early once a minibatch's approximate KL exceeds this (CleanRL's
+ *                         {@code target_kl}; 0 = off, CleanRL's default None)
  */
 public record PpoConfig(int numEnvs, int numSteps, double learningRate, boolean annealLr, double gamma,
                         double gaeLambda, int numMinibatches, int updateEpochs, boolean normAdv, double clipCoef,
-                        boolean clipVloss, double entCoef, double vfCoef, double maxGradNorm, long totalSteps) {
+                        boolean clipVloss, double entCoef, double vfCoef, double maxGradNorm, long totalSteps,
+                        double targetKl) {
     public PpoConfig {
         positive("num-envs", numEnvs);
         positive("num-steps", numSteps);
@@ -38,10 +41,19 @@ public record PpoConfig(int numEnvs, int numSteps, double learningRate, boolean 
         range("ent-coef", entCoef, 0, 10, true);
         range("vf-coef", vfCoef, 0, 10, true);
         range("max-grad-norm", maxGradNorm, 0, 1e6, true);
+        range("target-kl", targetKl, 0, 10, true);
         if ((numEnvs * numSteps) % numMinibatches != 0) {
             throw new IllegalArgumentException("troupe.ppo.num-minibatches = " + numMinibatches
                     + " must divide the batch num-envs * num-steps = " + numEnvs * numSteps);
         }
+    }
+
+    /** The same without an early stop on KL (target-kl off). */
+    public PpoConfig(int numEnvs, int numSteps, double learningRate, boolean annealLr, double gamma, double gaeLambda,
+                     int numMinibatches, int updateEpochs, boolean normAdv, double clipCoef, boolean clipVloss,
+                     double entCoef, double vfCoef, double maxGradNorm, long totalSteps) {
+        this(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs, normAdv,
+                clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, totalSteps, 0);
     }
 
     private static void positive(String key, long v) {
@@ -85,7 +97,8 @@ public record PpoConfig(int numEnvs, int numSteps, double learningRate, boolean 
                     c.getBoolean("anneal-lr"), c.getDouble("gamma"), c.getDouble("gae-lambda"),
                     c.getInt("num-minibatches"), c.getInt("update-epochs"), c.getBoolean("norm-adv"),
                     c.getDouble("clip-coef"), c.getBoolean("clip-vloss"), c.getDouble("ent-coef"),
-                    c.getDouble("vf-coef"), c.getDouble("max-grad-norm"), c.getLong("total-steps"));
+                    c.getDouble("vf-coef"), c.getDouble("max-grad-norm"), c.getLong("total-steps"),
+                    c.getDouble("target-kl"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.ppo: " + e.getMessage(), e);
         }

@@ -50,7 +50,11 @@ public final class PpoUpdate {
         double gradSum = 0;
         int done = 0;
         int skipped = 0;
+        double lastKl = 0;
         for (int epoch = 0; epoch < config.updateEpochs(); epoch++) {
+            if (config.targetKl() > 0 && lastKl > config.targetKl()) {
+                break; // CleanRL's target_kl: the policy moved far enough on this rollout
+            }
             for (int i = n - 1; i > 0; i--) { // Fisher-Yates
                 int j = rng.nextInt(i + 1);
                 int t = order[i];
@@ -70,6 +74,7 @@ public final class PpoUpdate {
                     entSum += s[2];
                     oldKlSum += s[3];
                     klSum += s[4];
+                    lastKl = s[4];
                     clipSum += s[5];
                     gradSum += s[6];
                     done++;
