@@ -42,7 +42,8 @@ final class LinearPolicy implements Policy {
 
     @Override
     public void load(PolicyWeights weights) {
-        throw new UnsupportedOperationException("a fixed policy");
+        throw new IllegalArgumentException("weights " + weights.modelId() + " v" + weights.version()
+                + ": the linear test policy is fixed and takes none");
     }
 
     @Override

@@ -11,7 +11,6 @@ import io.troupe.core.experience.Unroll;
 import io.troupe.replay.Items;
 import io.troupe.replay.table.RateLimiters;
 import io.troupe.replay.table.Table;
-import io.troupe.transport.wire.KryoRegistrations;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -36,7 +35,7 @@ class DamageRecoveryTest {
     private static final int SNAPSHOT_ITEMS = 600; // three chunks: 256, 256, 88
     private static final int SEEDS = 10;
 
-    private final LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+    private final LogFormat format = LogFormat.fromConfig(ConfigFactory.load());
 
     @TempDir
     Path root;

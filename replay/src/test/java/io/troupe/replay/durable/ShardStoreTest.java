@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ShardStoreTest {
-    private final LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+    private final LogFormat format = LogFormat.fromConfig(ConfigFactory.load());
 
     @TempDir
     Path root;

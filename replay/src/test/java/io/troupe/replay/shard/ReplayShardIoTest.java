@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.replay.Items;
 import io.troupe.replay.durable.LogFormat;
-import io.troupe.transport.wire.KryoRegistrations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -166,7 +165,7 @@ class ReplayShardIoTest {
     void recoveryRunsOnTheBlockingIoDispatcherAndTheShardServesAfterIt() {
         gate = new CountDownLatch(1);
         TestProbe<ConsumerController.Start<ExperienceBatch>> controller = kit.createTestProbe();
-        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+        LogFormat format = LogFormat.fromConfig(ConfigFactory.load());
         shard = kit.spawn(ReplayShard.create("replay-1", wal(), Optional.empty(), format, controller.ref()));
         TestProbe<ReplayShard.Stats> probe = kit.createTestProbe();
         shard.tell(new ReplayShard.GetStats(probe.ref()));

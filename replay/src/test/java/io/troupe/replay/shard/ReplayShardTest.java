@@ -13,7 +13,6 @@ import io.troupe.replay.Items;
 import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
 import io.troupe.replay.table.SampledItem;
-import io.troupe.transport.wire.KryoRegistrations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -235,7 +234,7 @@ class ReplayShardTest {
     @Test
     void aShardIdThatIsNotASafeFileNameIsRefused() throws Exception {
         ReplaySettings wal = settings("troupe.replay.durability.mode = wal"); // logs in dir
-        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+        LogFormat format = LogFormat.fromConfig(ConfigFactory.load());
         TestProbe<ConsumerController.Start<ExperienceBatch>> controller = kit.createTestProbe();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ReplayShard.create("../escaped", wal, Optional.empty(), format, controller.ref()));

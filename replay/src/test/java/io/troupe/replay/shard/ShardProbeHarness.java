@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.replay.durable.LogFormat;
 import io.troupe.replay.table.ItemSignature;
-import io.troupe.transport.wire.KryoRegistrations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -37,7 +36,7 @@ final class ShardProbeHarness {
     }
 
     ShardProbeHarness start(String shardId, ReplaySettings settings, Optional<ItemSignature> signature) {
-        LogFormat format = LogFormat.of(KryoRegistrations.fromConfig(ConfigFactory.load()));
+        LogFormat format = LogFormat.fromConfig(ConfigFactory.load());
         shard = kit.spawn(ReplayShard.create(shardId, settings, signature, format, controller.ref()));
         deliveries = controller.receiveMessage().deliverTo();
         return this;
