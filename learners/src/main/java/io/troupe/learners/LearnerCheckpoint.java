@@ -146,6 +146,27 @@ public final class LearnerCheckpoint {
         throw new IllegalStateException(String.join("; ", failures));
     }
 
+    /** A checkpoint's policy alone: its model id, counters and parameter bytes ({@code weights.trpw}), verified. */
+    public record PolicyFiles(String modelId, Counters counters, byte[] weights) {
+    }
+
+    /**
+     * The policy of the checkpoint folder {@code folder} ({@code latest/} or {@code previous/}), checked against its
+     * manifest; for reading a trained policy without an optimizer (export, serving, evaluation).
+     */
+    public static PolicyFiles readPolicy(Path folder) throws IOException {
+        Map<String, byte[]> files = verified(folder);
+        Properties p = new Properties();
+        p.load(new StringReader(new String(files.get(STATE), StandardCharsets.UTF_8)));
+        Counters c = new Counters(number(p, "updates", folder), number(p, "env-steps", folder),
+                number(p, "policy-version", folder));
+        String modelId = p.getProperty("model-id");
+        if (modelId == null) {
+            throw new IOException(folder.resolve(STATE) + " has no model-id");
+        }
+        return new PolicyFiles(modelId, c, files.get(WEIGHTS));
+    }
+
     private static Counters loadFrom(Path folder, PolicyModel model, Adam adam) throws IOException {
         Map<String, byte[]> files = verified(folder);
         Properties p = new Properties();
