@@ -41,6 +41,7 @@ public final class Batcher implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<Policy> replicas;
     private final BatchListener listener;
+    private final long initialVersion;
     private volatile boolean running = true;
 
     /**
@@ -60,6 +61,7 @@ public final class Batcher implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(settings.jobQueueSize());
         this.replicas = List.copyOf(replicas);
         this.listener = listener;
+        this.initialVersion = version;
         for (int w = 0; w < replicas.size(); w++) {
             Worker worker = new Worker(w, replicas.get(w), version);
             Thread t = new Thread(worker::run, "troupe-serve-" + name + "-worker-" + w);
@@ -113,13 +115,19 @@ public final class Batcher implements AutoCloseable {
     public boolean update(PolicyWeights weights) {
         while (true) {
             PolicyWeights current = latest.get();
-            if (current != null && current.version() >= weights.version()) {
+            if (current != null && current.version() >= weights.version() || weights.version() <= initialVersion) {
                 return false;
             }
             if (latest.compareAndSet(current, weights)) {
                 return true;
             }
         }
+    }
+
+    /** The newest version published to the workers (each takes it at its next batch). */
+    public long version() {
+        PolicyWeights w = latest.get();
+        return w == null ? initialVersion : Math.max(initialVersion, w.version());
     }
 
     /** Requests waiting for a worker. */

@@ -1,0 +1,83 @@
+package io.troupe.serving;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.troupe.serving.batch.BatcherSettings;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code troupe.serving} settings, read once. The inference token comes from {@code TROUPE_SERVE_TOKEN}, else
+ * {@code troupe.serving.token}; the admin token (load, unload, pin) follows the admin API's convention:
+ * {@code TROUPE_ADMIN_TOKEN}, else {@code troupe.admin.token}. Without an admin token every such request is refused.
+ * {@link #toString()} never shows a token.
+ *
+ * @param hostname     the address to bind
+ * @param port         the port (0: any free port)
+ * @param batcher      the dynamic batcher's knobs
+ * @param maxBodyBytes the largest request body ({@code max-body-size}); larger ones get 413
+ * @param retryAfter   what a 503 tells the client to wait ({@code retry-after}, whole seconds)
+ * @param token        the bearer token of act and act-batch, if inference needs one
+ * @param adminToken   the bearer token of load, unload and pin
+ */
+public record ServingSettings(String hostname, int port, BatcherSettings batcher, long maxBodyBytes,
+                              Duration retryAfter, Optional<String> token, Optional<String> adminToken) {
+    public static final String TOKEN_VARIABLE = "TROUPE_SERVE_TOKEN";
+    public static final String ADMIN_TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
+
+    public ServingSettings {
+        if (hostname == null || hostname.isBlank()) {
+            throw new IllegalArgumentException("troupe.serving.hostname must be an address such as 127.0.0.1");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("troupe.serving.port must be 0 (any free port) or 1..65535, got "
+                    + port);
+        }
+        if (maxBodyBytes < 1024) {
+            throw new IllegalArgumentException("troupe.serving.max-body-size must be >= 1 KiB, got " + maxBodyBytes
+                    + " bytes");
+        }
+        if (retryAfter == null || retryAfter.toSeconds() < 1) {
+            throw new IllegalArgumentException("troupe.serving.retry-after must be >= 1s, got " + retryAfter);
+        }
+        if (token.isPresent() && token.get().length() < 16) {
+            throw new IllegalArgumentException("the serving token (" + TOKEN_VARIABLE + " or troupe.serving.token) "
+                    + "must have at least 16 characters");
+        }
+    }
+
+    /** Reads {@code troupe.serving} of {@code root} (and the admin token) with {@code environment}'s tokens on top. */
+    public static ServingSettings fromConfig(Config root, Map<String, String> environment) {
+        try {
+            Config c = root.getConfig("troupe.serving");
+            Optional<String> token = secret(environment.get(TOKEN_VARIABLE), c.getString("token"));
+            Optional<String> admin = secret(environment.get(ADMIN_TOKEN_VARIABLE),
+                    root.hasPath("troupe.admin.token") ? root.getString("troupe.admin.token") : "");
+            return new ServingSettings(c.getString("hostname"), c.getInt("port"), BatcherSettings.fromConfig(c),
+                    c.getBytes("max-body-size"), c.getDuration("retry-after"), token, admin);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("troupe.serving: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<String> secret(String fromEnvironment, String fromConfig) {
+        String s = fromEnvironment != null && !fromEnvironment.isBlank() ? fromEnvironment.trim() : fromConfig.trim();
+        return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+
+    public ServingSettings withBatcher(BatcherSettings b) {
+        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken);
+    }
+
+    public ServingSettings withAddress(String host, int p) {
+        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken);
+    }
+
+    @Override
+    public String toString() {
+        return "ServingSettings[hostname=" + hostname + ", port=" + port + ", batcher=" + batcher + ", maxBodyBytes="
+                + maxBodyBytes + ", retryAfter=" + retryAfter + ", token=" + token.map(t -> "<redacted>")
+                .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + "]";
+    }
+}

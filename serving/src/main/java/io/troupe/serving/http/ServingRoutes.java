@@ -1,0 +1,378 @@
+package io.troupe.serving.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.edge.observation.ObservationException;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.batch.Inference;
+import io.troupe.serving.batch.QueueFullException;
+import io.troupe.serving.http.ServingApi.Act;
+import io.troupe.serving.http.ServingApi.ActBatch;
+import io.troupe.serving.http.ServingApi.ErrorBody;
+import io.troupe.serving.http.ServingApi.Health;
+import io.troupe.serving.http.ServingApi.Pin;
+import io.troupe.serving.http.ServingApi.PolicyList;
+import io.troupe.serving.http.ServingApi.Unloaded;
+import io.troupe.serving.metrics.ServingMetrics;
+import io.troupe.serving.model.Decision;
+import io.troupe.serving.model.Output;
+import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.ServedPolicy;
+import io.troupe.serving.model.UnknownPolicyException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+
+/**
+ * The policy service's routes ({@link ServingRoute}): thin layers that decode a body, queue it on the policy's
+ * batcher and encode the answer when the batcher's future completes, so no Pekko HTTP thread ever waits for a model.
+ * Every answer is JSON (errors {@code {"error": ..., "field": ...}}) except {@code /metrics} (Prometheus text) and the
+ * docs. 400 names the field, 404 lists the policies, 413 is over {@code max-body-size}, 503 carries Retry-After.
+ */
+public final class ServingRoutes extends AllDirectives {
+    /** Swagger UI's files in its webjar (org.webjars:swagger-ui, on the class path). */
+    static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
+    static final String OPENAPI_RESOURCE = "io/troupe/serving/http/openapi.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Loads a policy from a path (blocking: runs on the loader's executor), for {@code POST /v1/policies}. */
+    public interface Loader {
+        CompletionStage<ServedPolicy> load(String name, String path);
+    }
+
+    private final ServingSettings settings;
+    private final PolicyRegistry registry;
+    private final ServingMetrics metrics;
+    private final Loader loader;
+    private final SplittableRandom seeds = new SplittableRandom(0x5e7e_5eedL);
+    private final String openApi;
+
+    public ServingRoutes(ServingSettings settings, PolicyRegistry registry, ServingMetrics metrics, Loader loader) {
+        this.settings = settings;
+        this.registry = registry;
+        this.metrics = metrics;
+        this.loader = loader;
+        this.openApi = resource(OPENAPI_RESOURCE);
+    }
+
+    static String resource(String name) {
+        try (InputStream in = ServingRoutes.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Route route() {
+        RejectionHandler rejections = RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
+            if (r.entity() instanceof HttpEntity.Strict strict
+                    && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+                return response(r.status(), new ErrorBody(strict.getData().utf8String()));
+            }
+            return r;
+        });
+        ExceptionHandler exceptions = ExceptionHandler.newBuilder()
+                .match(EntityStreamSizeException.class, e -> complete(tooLarge()))
+                .match(Exception.class, e -> complete(failure(e)))
+                .build();
+        return measured(() -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> concat(
+                pathPrefix("v1", () -> concat(policies(), docs())),
+                pathPrefix("health", () -> get(() -> concat(
+                        path("alive", () -> json(StatusCodes.OK, new Health("alive", registry.names()))),
+                        path("ready", () -> registry.isEmpty()
+                                ? json(StatusCodes.SERVICE_UNAVAILABLE, new Health("no policy loaded yet", List.of()))
+                                : json(StatusCodes.OK, new Health("ready", registry.names())))))),
+                path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
+                        ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all())))))))));
+    }
+
+    /** Counts every answer by route template, method and status, with its latency. */
+    private Route measured(Supplier<Route> inner) {
+        return extractRequest(request -> {
+            long started = System.nanoTime();
+            String route = ServingRoute.templateOf(request.getUri().path()).orElse("other");
+            String method = request.method().name();
+            return mapResponse(r -> {
+                metrics.request(route, method, r.status().intValue(), (System.nanoTime() - started) / 1e9);
+                return r;
+            }, inner);
+        });
+    }
+
+    private Route policies() {
+        return pathPrefix("policies", () -> concat(
+                pathEnd(() -> concat(
+                        get(() -> json(StatusCodes.OK, new PolicyList(registry.all().values().stream()
+                                .map(ServedPolicy::info).sorted((a, b) -> a.name().compareTo(b.name())).toList()))),
+                        post(() -> admin(() -> body(this::load))))),
+                pathPrefix(PathMatchers.segment(), name -> concat(
+                        pathEnd(() -> concat(
+                                get(() -> withPolicy(name, p -> json(StatusCodes.OK, p.info()))),
+                                delete(() -> admin(() -> withPolicy(name, p -> {
+                                    registry.remove(name);
+                                    return json(StatusCodes.OK, new Unloaded(name));
+                                }))))),
+                        path("act", () -> post(() -> inference(() -> withPolicy(name, p -> body(b -> act(p, b,
+                                false)))))),
+                        path("act-batch", () -> post(() -> inference(() -> withPolicy(name, p -> body(b -> act(p, b,
+                                true)))))),
+                        path("pin", () -> concat(
+                                put(() -> admin(() -> withPolicy(name, p -> body(b -> pin(p, b))))),
+                                delete(() -> admin(() -> withPolicy(name, p -> {
+                                    p.unpin();
+                                    return json(StatusCodes.OK, new Pin(name, null, p.version()));
+                                })))))))));
+    }
+
+    private Route docs() {
+        return concat(
+                path("openapi.json", () -> get(() -> complete(HttpResponse.create().withEntity(
+                        ContentTypes.APPLICATION_JSON, openApi)))),
+                pathPrefix("docs", () -> get(() -> concat(
+                        pathEnd(() -> redirect(Uri.create("/v1/docs/"), StatusCodes.PERMANENT_REDIRECT)),
+                        pathSingleSlash(() -> getFromResource(SWAGGER_UI + "/index.html")),
+                        path("swagger-initializer.js", () -> complete(HttpResponse.create().withEntity(
+                                ContentTypes.create(MediaTypes.APPLICATION_JAVASCRIPT, HttpCharsets.UTF_8),
+                                SWAGGER_INITIALIZER))),
+                        getFromResourceDirectory(SWAGGER_UI)))));
+    }
+
+    /** Swagger UI's start script, pointed at this server's document (the webjar's points at the petstore). */
+    static final String SWAGGER_INITIALIZER = """
+            window.onload = function() {
+              window.ui = SwaggerUIBundle({
+                url: "/v1/openapi.json",
+                dom_id: '#swagger-ui',
+                deepLinking: true,
+                presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+                plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+                layout: "StandaloneLayout"
+              });
+            };
+            """;
+
+    private Route act(ServedPolicy policy, JsonNode body, boolean batch) {
+        ActRequest request = ActRequest.read(body, policy.source().spec().observationSpace(), batch);
+        RandomGenerator rng = request.seed().isPresent() ? new SplittableRandom(request.seed().getAsLong())
+                : nextRandom();
+        CompletableFuture<Inference> inference = policy.submit(request.observations());
+        return completeWithFuture(inference.handle((r, failure) -> failure != null ? failure(failure)
+                : response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng))));
+    }
+
+    private synchronized RandomGenerator nextRandom() {
+        return seeds.split();
+    }
+
+    private static Act answer(ActRequest request, Inference r, RandomGenerator rng) {
+        Decision d = Decision.of(r, 0, request.deterministic(), rng);
+        return new Act(d.action(), r.version(), request.outputs().contains(Output.PROBS) ? d.probs() : null,
+                request.outputs().contains(Output.VALUE) ? d.value() : null,
+                request.outputs().contains(Output.LOGP) ? d.logp() : null);
+    }
+
+    private static ActBatch batchAnswer(ActRequest request, Inference r, RandomGenerator rng) {
+        int n = r.rows();
+        int[] actions = new int[n];
+        double[][] probs = request.outputs().contains(Output.PROBS) ? new double[n][] : null;
+        float[] values = request.outputs().contains(Output.VALUE) ? new float[n] : null;
+        double[] logp = request.outputs().contains(Output.LOGP) ? new double[n] : null;
+        for (int i = 0; i < n; i++) {
+            Decision d = Decision.of(r, i, request.deterministic(), rng);
+            actions[i] = d.action();
+            if (probs != null) {
+                probs[i] = d.probs();
+            }
+            if (values != null) {
+                values[i] = d.value();
+            }
+            if (logp != null) {
+                logp[i] = d.logp();
+            }
+        }
+        return new ActBatch(actions, r.version(), probs, values, logp);
+    }
+
+    private Route load(JsonNode body) {
+        String name = text(body, "name");
+        String path = text(body, "checkpoint");
+        ServedPolicy.checkName(name);
+        if (registry.find(name).isPresent()) {
+            return json(StatusCodes.CONFLICT, new ErrorBody("a policy named '" + name + "' is served already; "
+                    + "unload it first (DELETE /v1/policies/" + name + ") or choose another name"));
+        }
+        return completeWithFuture(loader.load(name, path).handle((p, failure) -> {
+            if (failure != null) {
+                return failure(failure);
+            }
+            try {
+                registry.add(p);
+            } catch (IllegalArgumentException e) {
+                p.close();
+                return response(StatusCodes.CONFLICT, new ErrorBody(e.getMessage()));
+            }
+            return response(StatusCodes.CREATED, p.info());
+        }));
+    }
+
+    private Route pin(ServedPolicy policy, JsonNode body) {
+        JsonNode v = body.get("version");
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
+            throw new IllegalArgumentException("version: expected the policy version to pin (an integer >= 0), found "
+                    + (v == null ? "nothing" : v.toString()));
+        }
+        policy.pin(v.longValue());
+        return json(StatusCodes.OK, new Pin(policy.name(), v.longValue(), policy.version()));
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException(field + ": expected a string, found " + (v == null ? "nothing"
+                    : v.toString()));
+        }
+        return v.asText();
+    }
+
+    private Route withPolicy(String name, Function<ServedPolicy, Route> inner) {
+        Optional<ServedPolicy> p = registry.find(name);
+        return p.isPresent() ? inner.apply(p.get()) : complete(failure(new UnknownPolicyException(name,
+                registry.names())));
+    }
+
+    /** The JSON body (at most {@code max-body-size}), parsed; a body that is not JSON is a 400. */
+    private Route body(Function<JsonNode, Route> handler) {
+        return extractRequestEntity(entity -> {
+            OptionalLong length = entity.getContentLengthOption();
+            if (length.isPresent() && length.getAsLong() > settings.maxBodyBytes()) {
+                return complete(tooLarge());
+            }
+            return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), bytes -> {
+                JsonNode json;
+                try {
+                    json = JSON.readTree(bytes.toArray());
+                } catch (JsonProcessingException e) {
+                    return complete(response(StatusCodes.BAD_REQUEST, new ErrorBody("the body is not valid JSON: "
+                            + e.getOriginalMessage())));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (json == null || json.isMissingNode()) {
+                    return complete(response(StatusCodes.BAD_REQUEST, new ErrorBody("the body is empty; expected "
+                            + "a JSON object")));
+                }
+                try {
+                    return handler.apply(json);
+                } catch (RuntimeException e) {
+                    return complete(failure(e));
+                }
+            }));
+        });
+    }
+
+    private Route inference(Supplier<Route> inner) {
+        return settings.token().isEmpty() ? inner.get() : bearer(settings.token().get(), "the serving token ("
+                + ServingSettings.TOKEN_VARIABLE + ")", inner);
+    }
+
+    private Route admin(Supplier<Route> inner) {
+        if (settings.adminToken().isEmpty()) {
+            return complete(unauthorized("no admin token is configured on this server (set "
+                    + ServingSettings.ADMIN_TOKEN_VARIABLE + " before starting it): loading, unloading and pinning "
+                    + "are refused"));
+        }
+        return bearer(settings.adminToken().get(), "the admin token (" + ServingSettings.ADMIN_TOKEN_VARIABLE + ")",
+                inner);
+    }
+
+    private Route bearer(String token, String what, Supplier<Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> {
+            byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+            if (header.isEmpty()) {
+                return complete(unauthorized("this request needs the header 'Authorization: Bearer <token>' with "
+                        + what));
+            }
+            if (!MessageDigest.isEqual(header.get().trim().getBytes(StandardCharsets.UTF_8), expected)) {
+                return complete(unauthorized("the bearer token is not valid; this request needs " + what));
+            }
+            return inner.get();
+        });
+    }
+
+    private HttpResponse unauthorized(String message) {
+        return response(StatusCodes.UNAUTHORIZED, new ErrorBody(message))
+                .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"troupe-serving\""));
+    }
+
+    private HttpResponse tooLarge() {
+        return response(StatusCodes.PAYLOAD_TOO_LARGE, new ErrorBody("the request body is larger than "
+                + settings.maxBodyBytes() + " bytes (troupe.serving.max-body-size)"));
+    }
+
+    /** The answer to a failed request: 400 for bad input, 404 for an unknown policy, 503 for a full queue. */
+    private HttpResponse failure(Throwable t) {
+        Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (e instanceof QueueFullException) {
+            return response(StatusCodes.SERVICE_UNAVAILABLE, new ErrorBody(e.getMessage()))
+                    .addHeader(RawHeader.create("Retry-After", Long.toString(settings.retryAfter().toSeconds())));
+        }
+        if (e instanceof UnknownPolicyException u) {
+            return response(StatusCodes.NOT_FOUND, new ErrorBody(u.getMessage(), null, u.known()));
+        }
+        if (e instanceof ObservationException o) {
+            return response(StatusCodes.BAD_REQUEST, new ErrorBody(o.getMessage(), o.path(), null));
+        }
+        if (e instanceof IllegalArgumentException) {
+            return response(StatusCodes.BAD_REQUEST, new ErrorBody(e.getMessage()));
+        }
+        if (e instanceof IllegalStateException) {
+            return response(StatusCodes.SERVICE_UNAVAILABLE, new ErrorBody(e.getMessage()));
+        }
+        return response(StatusCodes.INTERNAL_SERVER_ERROR, new ErrorBody("internal error: " + e));
+    }
+
+    private Route json(StatusCode code, Object body) {
+        return complete(response(code, body));
+    }
+
+    private static HttpResponse response(StatusCode code, Object body) {
+        try {
+            return HttpResponse.create().withStatus(code).withEntity(ContentTypes.APPLICATION_JSON,
+                    JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + body.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.troupe.serving.http;
+
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.metrics.ServingMetrics;
+import io.troupe.serving.model.CheckpointSource;
+import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.ServedPolicy;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * The policy service on {@code troupe.serving.hostname:port}: {@link ServingRoutes} over a {@link PolicyRegistry}.
+ * Policies loaded over HTTP ({@code POST /v1/policies}) are built on a loader thread of its own, never on Pekko's.
+ * Closing unbinds and closes every policy.
+ */
+public final class ServingServer implements AutoCloseable {
+    private final ServerBinding binding;
+    private final PolicyRegistry registry;
+    private final ServingMetrics metrics;
+    private final ExecutorService loader;
+
+    private ServingServer(ServerBinding binding, PolicyRegistry registry, ServingMetrics metrics,
+                          ExecutorService loader) {
+        this.binding = binding;
+        this.registry = registry;
+        this.metrics = metrics;
+        this.loader = loader;
+    }
+
+    /** Binds the routes over {@code registry}; a port in use is a one-line error. */
+    public static ServingServer start(ActorSystem<?> system, ServingSettings settings, PolicyRegistry registry,
+                                      ServingMetrics metrics) {
+        ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "troupe-serve-loader");
+            t.setDaemon(true);
+            return t;
+        });
+        ServingRoutes routes = new ServingRoutes(settings, registry, metrics, (name, path) ->
+                CompletableFuture.supplyAsync(() -> ServedPolicy.start(name, CheckpointSource.open(Path.of(path)),
+                        settings.batcher(), metrics), loader));
+        try {
+            ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port()).bind(routes.route())
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return new ServingServer(b, registry, metrics, loader);
+        } catch (ExecutionException e) {
+            loader.shutdownNow();
+            Throwable c = e.getCause();
+            String why = c instanceof BindException || String.valueOf(c.getMessage()).contains("in use")
+                    ? "the port is in use" : String.valueOf(c.getMessage());
+            throw new IllegalStateException("serving: cannot bind " + settings.hostname() + ":" + settings.port()
+                    + ": " + why);
+        } catch (InterruptedException | TimeoutException e) {
+            loader.shutdownNow();
+            throw new IllegalStateException("serving: binding " + settings.hostname() + ":" + settings.port()
+                    + " did not finish within 30 s: " + e);
+        }
+    }
+
+    public int port() {
+        return binding.localAddress().getPort();
+    }
+
+    /** {@code http://host:port}. */
+    public String url() {
+        return "http://" + binding.localAddress().getHostString() + ":" + port();
+    }
+
+    public PolicyRegistry registry() {
+        return registry;
+    }
+
+    public ServingMetrics metrics() {
+        return metrics;
+    }
+
+    /** Unbinds (requests in flight get 10 s), then closes every policy. */
+    @Override
+    public void close() {
+        try {
+            binding.terminate(Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            // the server goes down with the actor system anyway
+        }
+        loader.shutdownNow();
+        registry.close();
+    }
+}

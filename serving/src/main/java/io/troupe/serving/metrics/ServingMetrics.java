@@ -1,0 +1,90 @@
+package io.troupe.serving.metrics;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
+
+/**
+ * The service's figures in Prometheus' text format: requests by route, method and status, request latency by route,
+ * and per policy the batch sizes and times, queue depth, refused requests, served version and refused weights.
+ * Routes are label values from a fixed set (templates, not raw paths), so the series stay few. Thread-safe.
+ */
+public final class ServingMetrics {
+    /** A policy's live gauges, read when the metrics are rendered. */
+    public interface Gauges {
+        int queueDepth();
+
+        long version();
+    }
+
+    private record RequestKey(String route, String method, int status) {
+    }
+
+    private final Map<RequestKey, LongAdder> requests = new ConcurrentSkipListMap<>(
+            (a, b) -> (a.route + a.method + a.status).compareTo(b.route + b.method + b.status));
+    private final Map<String, Histogram> latency = new ConcurrentSkipListMap<>();
+    private final Map<String, PolicyMetrics> policies = new ConcurrentHashMap<>();
+
+    /** A finished request: its route template, method, status and seconds. */
+    public void request(String route, String method, int status, double seconds) {
+        requests.computeIfAbsent(new RequestKey(route, method, status), k -> new LongAdder()).increment();
+        latency.computeIfAbsent(route, r -> new Histogram(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                0.5, 1, 2.5, 10)).observe(seconds);
+    }
+
+    /** The metrics of policy {@code name} (created on first use, kept when it is reloaded). */
+    public PolicyMetrics policy(String name) {
+        return policies.computeIfAbsent(name, n -> new PolicyMetrics());
+    }
+
+    /** The text exposition; {@code gauges} gives each loaded policy's queue depth and version. */
+    public String render(Map<String, ? extends Gauges> gauges) {
+        StringBuilder b = new StringBuilder();
+        b.append("# HELP troupe_serving_requests_total HTTP requests answered, by route template, method and status\n");
+        b.append("# TYPE troupe_serving_requests_total counter\n");
+        requests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"").append(PrometheusWriter.label(
+                k.route)).append("\",method=\"").append(k.method).append("\",status=\"").append(k.status).append("\"} ")
+                .append(n.sum()).append('\n'));
+        b.append("# HELP troupe_serving_request_seconds time from the request's arrival to its answer, by route\n");
+        b.append("# TYPE troupe_serving_request_seconds histogram\n");
+        latency.forEach((route, h) -> h.render(b, "troupe_serving_request_seconds",
+                "route=\"" + PrometheusWriter.label(route) + "\","));
+        Map<String, PolicyMetrics> sorted = new ConcurrentSkipListMap<>(policies);
+        b.append("# HELP troupe_serving_batch_size observations per forward pass\n");
+        b.append("# TYPE troupe_serving_batch_size histogram\n");
+        sorted.forEach((name, m) -> m.batchRows.render(b, "troupe_serving_batch_size", policyLabel(name) + ","));
+        b.append("# HELP troupe_serving_batch_seconds time of one forward pass\n");
+        b.append("# TYPE troupe_serving_batch_seconds histogram\n");
+        sorted.forEach((name, m) -> m.batchSeconds.render(b, "troupe_serving_batch_seconds", policyLabel(name) + ","));
+        counter(b, sorted, "troupe_serving_rejected_total", "requests refused with 503 because the queue was full",
+                m -> m.rejected.sum());
+        counter(b, sorted, "troupe_serving_weights_refused_total", "weights a worker's replica refused to load",
+                m -> m.weightsRefused.sum());
+        counter(b, sorted, "troupe_serving_versions_failed_check_total",
+                "new versions that failed the quick check and were not served", m -> m.versionsFailedCheck.sum());
+        Map<String, Gauges> live = new ConcurrentSkipListMap<>(gauges);
+        b.append("# HELP troupe_serving_queue_depth requests waiting for a worker\n");
+        b.append("# TYPE troupe_serving_queue_depth gauge\n");
+        live.forEach((name, g) -> b.append("troupe_serving_queue_depth{").append(policyLabel(name)).append("} ")
+                .append(g.queueDepth()).append('\n'));
+        b.append("# HELP troupe_serving_policy_version the policy version served\n");
+        b.append("# TYPE troupe_serving_policy_version gauge\n");
+        live.forEach((name, g) -> b.append("troupe_serving_policy_version{").append(policyLabel(name)).append("} ")
+                .append(g.version()).append('\n'));
+        return b.toString();
+    }
+
+    private static void counter(StringBuilder b, Map<String, PolicyMetrics> policies, String name, String help,
+                                ToLongFunction<PolicyMetrics> value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" counter\n");
+        policies.forEach((p, m) -> b.append(name).append('{').append(policyLabel(p)).append("} ")
+                .append(value.applyAsLong(m)).append('\n'));
+    }
+
+    private static String policyLabel(String name) {
+        return "policy=\"" + PrometheusWriter.label(name) + "\"";
+    }
+}

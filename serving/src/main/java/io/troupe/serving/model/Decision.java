@@ -1,0 +1,36 @@
+package io.troupe.serving.model;
+
+import io.troupe.core.Categorical;
+import io.troupe.serving.batch.Inference;
+import java.util.random.RandomGenerator;
+
+/**
+ * One row's answer: the action (the most likely one when deterministic, else drawn from the softmax), with the
+ * probabilities, value and log-probability for whoever asked for them.
+ */
+public record Decision(int action, double[] probs, float value, double logp) {
+
+    /** The decision for row {@code row} of {@code inference}; {@code rng} is used only when not deterministic. */
+    public static Decision of(Inference inference, int row, boolean deterministic, RandomGenerator rng) {
+        int n = inference.actions();
+        float[] logits = inference.logits();
+        int from = row * n;
+        double[] probs = new double[n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int a = 0; a < n; a++) {
+            max = Math.max(max, logits[from + a]);
+        }
+        double sum = 0;
+        for (int a = 0; a < n; a++) {
+            probs[a] = Math.exp(logits[from + a] - max);
+            sum += probs[a];
+        }
+        for (int a = 0; a < n; a++) {
+            probs[a] /= sum;
+        }
+        int action = deterministic ? Categorical.argmax(logits, from, n)
+                : Categorical.sample(logits, from, n, new double[n], rng);
+        double logp = logits[from + action] - max - Math.log(sum);
+        return new Decision(action, probs, inference.values()[row], logp);
+    }
+}
