@@ -1,0 +1,90 @@
+package io.troupe.cluster.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.learners.model.Devices;
+import io.troupe.serving.PolicyService;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.model.CheckpointSource;
+import io.troupe.serving.model.PolicySource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code troupe serve --checkpoint RUN_DIR [--name NAME] [--port 8080] [--host 127.0.0.1]}: serves trained policies
+ * over REST with dynamic batching ({@link PolicyService}) until SIGTERM. Each {@code --checkpoint} is one policy; the
+ * n-th {@code --name} names the n-th checkpoint (default: the env id in lower case).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve trained policies over HTTP (REST, JSON) with dynamic batching until stopped.",
+            "API: GET /v1/policies, POST /v1/policies/{name}/act, /act-batch; docs at /v1/docs, metrics at /metrics.",
+            "Batching: troupe.serving.max-batch-size, max-batch-delay, workers, job-queue-size (key=value)."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "a run directory (runs/<run-id>), its checkpoints/ folder or a checkpoint folder; repeat "
+                    + "to serve several policies")
+    List<Path> checkpoints = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", description = "the policy's name in the URL, one per "
+            + "--checkpoint in order (default: the env id in lower case, e.g. cartpole-v1)")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default troupe.serving.port, 8080; 0: "
+            + "any free port)")
+    Integer port;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "address to bind (default troupe.serving.hostname, "
+            + "127.0.0.1)")
+    String host;
+
+    @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.serving.max-batch-size=32")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (names.size() > checkpoints.size()) {
+            throw new IllegalArgumentException("--name given " + names.size() + " times for " + checkpoints.size()
+                    + " --checkpoint(s); give at most one name per checkpoint");
+        }
+        Devices.preloadEngine();
+        Config config = configOptions.load(null, overrides, ConfigFactory.empty(), ConfigFactory.empty());
+        ServingSettings settings = ServingSettings.fromConfig(config, System.getenv());
+        settings = settings.withAddress(host != null ? host : settings.hostname(), port != null ? port
+                : settings.port());
+        Map<String, PolicySource> sources = new LinkedHashMap<>();
+        for (int i = 0; i < checkpoints.size(); i++) {
+            CheckpointSource source = CheckpointSource.open(checkpoints.get(i));
+            String name = i < names.size() ? names.get(i) : source.spec().id().toLowerCase(Locale.ROOT);
+            if (sources.containsKey(name)) {
+                throw new IllegalArgumentException("two checkpoints would be served as '" + name + "' (" + checkpoints
+                        .get(i) + " and an earlier one); give each a --name");
+            }
+            sources.put(name, source);
+        }
+        try (PolicyService service = PolicyService.start(config, settings, sources)) {
+            String url = service.server().url();
+            for (Map.Entry<String, PolicySource> e : sources.entrySet()) {
+                PolicySource s = e.getValue();
+                System.out.printf("troupe serve: %s/v1/policies/%s: %s %s, %,d parameters, policy version %d, from %s%n",
+                        url, e.getKey(), s.spec().id(), s.modelKind(), s.parameters(), s.version(), s.location());
+            }
+            System.out.printf("troupe serve: ready on %s (docs %s/v1/docs, metrics %s/metrics); batching %s%n", url,
+                    url, url, settings.batcher());
+            System.out.flush();
+            service.awaitTermination();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,137 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.cli.TroupeCli;
+import io.troupe.cluster.run.Evaluation;
+import io.troupe.edge.observation.ObservationJson;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.VectorEnv;
+import io.troupe.export.RunCheckpoint;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.serving.PolicyService;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.model.CheckpointSource;
+import io.troupe.serving.model.PolicySource;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A CartPole run trained here (about 15 s), served as {@code ./troupe serve --checkpoint RUN} serves it: a client
+ * outside the JVM (python3, standard library only) balances the pole through the REST API, and the served greedy
+ * actions are those of {@code ./troupe eval} on whole episodes.
+ */
+class ServeCartPoleTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path runs;
+    private static Path run;
+    private static PolicyService service;
+
+    @BeforeAll
+    static void trainAndServe() throws Exception {
+        Path conf = Path.of("..", "conf", "cartpole.conf");
+        assertEquals(0, TroupeCli.commandLine().execute("train", "--config", conf.toString(), "--run-dir",
+                runs.toString()));
+        try (Stream<Path> s = Files.list(runs)) {
+            run = s.findFirst().orElseThrow();
+        }
+        Config config = ConfigFactory.parseString("troupe.serving.port = 0").withFallback(ConfigFactory.load());
+        service = PolicyService.start(config, ServingSettings.fromConfig(config, Map.of()),
+                Map.<String, PolicySource>of("cartpole-v1", CheckpointSource.open(run)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void aPythonClientWithTheStandardLibraryBalancesThePoleThroughTheApi() throws Exception {
+        Process p = new ProcessBuilder("python3", Path.of("..", "serving", "src", "test", "python",
+                "cartpole_client.py").toString(), "--url", service.server().url(), "--policy", "cartpole-v1",
+                "--episodes", "10", "--seed", "3").redirectErrorStream(true).start();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the python client did not finish in 300 s");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.exitValue(), out);
+        JsonNode result = JSON.readTree(out.substring(out.lastIndexOf('\n') + 1));
+        assertEquals(10, result.get("returns").size());
+        assertTrue(result.get("mean_return").asDouble() >= 475, out);
+        assertEquals(RunCheckpoint.open(run).policyVersion(), result.get("policy_versions").get(0).asLong());
+    }
+
+    @Test
+    void servedGreedyActionsAreThoseOfEvalOnWholeEpisodes() throws Exception {
+        RunCheckpoint checkpoint = RunCheckpoint.open(run);
+        EnvRegistry registry = EnvRegistry.fromConfig(checkpoint.config());
+        int episodes = 3;
+        long seed = 12345;
+        double evalMean;
+        try (PolicyModel model = checkpoint.newModel(Device.cpu())) {
+            evalMean = Evaluation.run(registry, checkpoint.envId(), checkpoint.envOverrides(), model, episodes, 1,
+                    seed).meanReturn();
+        }
+        // the same episodes (one env, the same seed) with every action from the service
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<Double> returns = new ArrayList<>();
+        try (VectorEnv vec = VectorEnv.of(() -> registry.make(checkpoint.envId(), checkpoint.envOverrides()), 1)) {
+            vec.setEpisodeListener((i, ret, len, term, success) -> returns.add(ret));
+            vec.reset(seed);
+            while (returns.size() < episodes) {
+                ObjectNode body = JSON.createObjectNode();
+                body.set("observation", ObservationJson.write(vec.observations().read(0),
+                        checkpoint.spec().observationSpace()));
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(service.server().url()
+                        + "/v1/policies/cartpole-v1/act")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                vec.step(new int[] {JSON.readTree(r.body()).get("action").asInt()});
+            }
+        }
+        double servedMean = returns.subList(0, episodes).stream().mapToDouble(Double::doubleValue).average()
+                .orElseThrow();
+        assertEquals(evalMean, servedMean, 0.0, "served returns " + returns);
+    }
+
+    @Test
+    void serveRefusesABadCheckpointWithOneLine() {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = TroupeCli.commandLine().execute("serve", "--checkpoint", runs.resolve("missing").toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(TroupeCli.USER_ERROR, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("does not exist"), err.toString());
+    }
+}
