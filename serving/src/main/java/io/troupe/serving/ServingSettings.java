@@ -6,6 +6,7 @@ import io.troupe.serving.batch.BatcherSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The {@code troupe.serving} settings, read once. The inference token comes from {@code TROUPE_SERVE_TOKEN}, else
@@ -20,9 +21,11 @@ import java.util.Optional;
  * @param retryAfter   what a 503 tells the client to wait ({@code retry-after}, whole seconds)
  * @param token        the bearer token of act and act-batch, if inference needs one
  * @param adminToken   the bearer token of load, unload and pin
+ * @param pinVersion   a serve node's frozen version ({@code pin-version}; -1 in the config: follow the newest)
  */
 public record ServingSettings(String hostname, int port, BatcherSettings batcher, long maxBodyBytes,
-                              Duration retryAfter, Optional<String> token, Optional<String> adminToken) {
+                              Duration retryAfter, Optional<String> token, Optional<String> adminToken,
+                              OptionalLong pinVersion) {
     public static final String TOKEN_VARIABLE = "TROUPE_SERVE_TOKEN";
     public static final String ADMIN_TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
 
@@ -41,6 +44,9 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
         if (retryAfter == null || retryAfter.toSeconds() < 1) {
             throw new IllegalArgumentException("troupe.serving.retry-after must be >= 1s, got " + retryAfter);
         }
+        if (pinVersion == null) {
+            pinVersion = OptionalLong.empty();
+        }
         if (token.isPresent() && token.get().length() < 16) {
             throw new IllegalArgumentException("the serving token (" + TOKEN_VARIABLE + " or troupe.serving.token) "
                     + "must have at least 16 characters");
@@ -54,8 +60,14 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
             Optional<String> token = secret(environment.get(TOKEN_VARIABLE), c.getString("token"));
             Optional<String> admin = secret(environment.get(ADMIN_TOKEN_VARIABLE),
                     root.hasPath("troupe.admin.token") ? root.getString("troupe.admin.token") : "");
+            long pin = c.getLong("pin-version");
+            if (pin < -1) {
+                throw new IllegalArgumentException("troupe.serving.pin-version must be -1 (follow the newest) or a "
+                        + "version >= 0, got " + pin);
+            }
             return new ServingSettings(c.getString("hostname"), c.getInt("port"), BatcherSettings.fromConfig(c),
-                    c.getBytes("max-body-size"), c.getDuration("retry-after"), token, admin);
+                    c.getBytes("max-body-size"), c.getDuration("retry-after"), token, admin,
+                    pin < 0 ? OptionalLong.empty() : OptionalLong.of(pin));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.serving: " + e.getMessage(), e);
         }
@@ -67,17 +79,17 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
     }
 
     public ServingSettings withBatcher(BatcherSettings b) {
-        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken);
+        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken, pinVersion);
     }
 
     public ServingSettings withAddress(String host, int p) {
-        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken);
+        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken, pinVersion);
     }
 
     @Override
     public String toString() {
         return "ServingSettings[hostname=" + hostname + ", port=" + port + ", batcher=" + batcher + ", maxBodyBytes="
                 + maxBodyBytes + ", retryAfter=" + retryAfter + ", token=" + token.map(t -> "<redacted>")
-                .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + "]";
+                .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + ", pinVersion=" + pinVersion + "]";
     }
 }

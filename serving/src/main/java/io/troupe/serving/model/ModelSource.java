@@ -16,9 +16,20 @@ public final class ModelSource implements PolicySource {
     private final long seed;
     private final String modelId;
     private final long parameters;
+    private final long version;
 
+    /** Version 0 of a model initialized from {@code seed}. */
     public ModelSource(EnvSpec spec, ModelConfig config, long seed) {
+        this(spec, config, seed, 0);
+    }
+
+    /**
+     * A model initialized from {@code seed} that counts as {@code version}: -1 for the placeholder of a serve node
+     * before the job's first weights, so that any published version is newer.
+     */
+    public ModelSource(EnvSpec spec, ModelConfig config, long seed, long version) {
         this.spec = spec;
+        this.version = version;
         this.config = config;
         this.seed = seed;
         try (PolicyModel probe = PolicyModel.create(spec, config, seed, Device.cpu())) {
@@ -59,7 +70,7 @@ public final class ModelSource implements PolicySource {
 
     @Override
     public long version() {
-        return 0;
+        return version;
     }
 
     @Override

@@ -49,6 +49,8 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
     private final ArrayDeque<PolicyInfo.RejectedVersion> rejected = new ArrayDeque<>();
     private Policy checker;
     private OptionalLong pinned = OptionalLong.empty();
+    private boolean closed;
+    private final Object checkLock = new Object();
 
     private ServedPolicy(String name, PolicySource source, Batcher batcher, PolicyMetrics metrics, Instant loadedAt) {
         this.name = name;
@@ -134,24 +136,33 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
      * spaces) and every output is finite. A refused version is kept in {@link #info()} and counted in the metrics.
      * Blocking (one forward pass): call it off Pekko's threads.
      */
-    public synchronized Offer offer(PolicyWeights weights) {
-        if (weights.version() <= batcher.version()) {
-            return Offer.NOT_NEWER;
-        }
-        if (pinned.isPresent() && weights.version() > pinned.getAsLong()) {
-            return Offer.PINNED;
-        }
-        String problem = check(weights);
-        if (problem != null) {
-            rejected.addLast(new PolicyInfo.RejectedVersion(weights.version(), problem));
-            if (rejected.size() > REJECTED_KEPT) {
-                rejected.removeFirst();
+    public Offer offer(PolicyWeights weights) {
+        synchronized (this) {
+            if (weights.version() <= batcher.version()) {
+                return Offer.NOT_NEWER;
             }
-            metrics.versionFailedCheck();
-            return Offer.REJECTED;
+            if (pinned.isPresent() && weights.version() > pinned.getAsLong()) {
+                return Offer.PINNED;
+            }
         }
-        batcher.update(weights);
-        return Offer.SERVED;
+        String problem;
+        synchronized (checkLock) { // the forward pass runs outside the policy's lock: info() never waits for it
+            problem = check(weights);
+        }
+        synchronized (this) {
+            if (problem != null) {
+                rejected.addLast(new PolicyInfo.RejectedVersion(weights.version(), problem));
+                if (rejected.size() > REJECTED_KEPT) {
+                    rejected.removeFirst();
+                }
+                metrics.versionFailedCheck();
+                return Offer.REJECTED;
+            }
+            if (pinned.isPresent() && weights.version() > pinned.getAsLong()) {
+                return Offer.PINNED; // pinned while it was checked
+            }
+            return batcher.update(weights) ? Offer.SERVED : Offer.NOT_NEWER;
+        }
     }
 
     /** Null when {@code weights} pass the quick check, else what is wrong. */
@@ -228,9 +239,15 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
 
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         batcher.close();
-        if (checker != null) {
-            checker.close();
+        synchronized (checkLock) {
+            if (checker != null) {
+                checker.close();
+            }
         }
     }
 }

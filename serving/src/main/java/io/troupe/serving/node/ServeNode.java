@@ -1,0 +1,61 @@
+package io.troupe.serving.node;
+
+import io.troupe.core.EnvSpec;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.http.ServingServer;
+import io.troupe.serving.metrics.ServingMetrics;
+import io.troupe.serving.model.ModelSource;
+import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.ServedPolicy;
+import java.util.Locale;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * The {@code serve} role of a cluster node: the job's policy (its env's spaces, its model) served over HTTP, following
+ * the versions the learner publishes ({@link WeightsFollower}) without a restart; {@code pin-version} freezes it.
+ * Until the first version arrives the policy is not listed and {@code /health/ready} answers 503.
+ */
+public final class ServeNode implements AutoCloseable {
+    private final ServingServer server;
+    private final ServedPolicy policy;
+
+    private ServeNode(ServingServer server, ServedPolicy policy) {
+        this.server = server;
+        this.policy = policy;
+    }
+
+    /** Starts the follower and the server on {@code system}; the policy is named after the env ({@code cartpole-v1}). */
+    public static ServeNode start(ActorSystem<?> system, ServingSettings settings, EnvSpec spec, ModelConfig model) {
+        ServingMetrics metrics = new ServingMetrics();
+        PolicyRegistry registry = new PolicyRegistry();
+        String name = spec.id().toLowerCase(Locale.ROOT).replace('/', '.');
+        ServedPolicy policy = ServedPolicy.start(name, new ModelSource(spec, model, 0, -1), settings.batcher(),
+                metrics);
+        settings.pinVersion().ifPresent(policy::pin);
+        ServingServer server;
+        try {
+            server = ServingServer.start(system, settings, registry, metrics);
+        } catch (RuntimeException e) {
+            policy.close();
+            throw e;
+        }
+        system.systemActorOf(WeightsFollower.create(policy, registry), "troupe-serve-follower",
+                WeightsFollower.dispatcher());
+        return new ServeNode(server, policy);
+    }
+
+    public ServingServer server() {
+        return server;
+    }
+
+    public ServedPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        policy.close(); // closed twice when it was registered: closing is idempotent
+    }
+}

@@ -1,0 +1,78 @@
+package io.troupe.serving.node;
+
+import io.troupe.core.PolicyWeights;
+import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.ServedPolicy;
+import io.troupe.transport.weights.NodeWeights;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * A serve node's follower: subscribes to the node's published weights ({@link NodeWeights}, the fetcher agents share)
+ * and offers each new version to the served policy, which checks it (same architecture, finite outputs on recent
+ * requests) and serves it from each worker's next batch, or refuses and reports it. The policy enters the registry,
+ * and the node becomes ready, with the first version served. Runs on {@value #DISPATCHER}: a check is a forward pass.
+ * Nothing is lost on restart: the distributor hands the newest version to a new subscriber.
+ */
+public final class WeightsFollower extends AbstractBehavior<WeightsFollower.Command> {
+    /** The follower's own thread (a check must not hold Pekko's default dispatcher). */
+    public static final String DISPATCHER = "troupe.serving.follower-dispatcher";
+
+    /** What the follower handles. */
+    public sealed interface Command permits WeightsArrived {
+    }
+
+    /** A version the node's fetcher has in full. */
+    private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private final ServedPolicy policy;
+    private final PolicyRegistry registry;
+
+    private WeightsFollower(ActorContext<Command> context, ServedPolicy policy, PolicyRegistry registry) {
+        super(context);
+        this.policy = policy;
+        this.registry = registry;
+        NodeWeights.get(context.getSystem()).subscribe(context.messageAdapter(PolicyWeights.class,
+                WeightsArrived::new));
+    }
+
+    public static Behavior<Command> create(ServedPolicy policy, PolicyRegistry registry) {
+        return Behaviors.setup(context -> new WeightsFollower(context, policy, registry));
+    }
+
+    public static DispatcherSelector dispatcher() {
+        return DispatcherSelector.fromConfig(DISPATCHER);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder().onMessage(WeightsArrived.class, this::onWeights).build();
+    }
+
+    private Behavior<Command> onWeights(WeightsArrived w) {
+        ServedPolicy.Offer offer = policy.offer(w.weights());
+        switch (offer) {
+            case SERVED -> {
+                if (registry.find(policy.name()).isEmpty()) {
+                    registry.add(policy);
+                }
+                getContext().getLog().info("serve: policy '{}' now serves version {}", policy.name(),
+                        w.weights().version());
+            }
+            case REJECTED -> getContext().getLog().warn("serve: version {} of policy '{}' is not served: {}",
+                    w.weights().version(), policy.name(), policy.info().rejectedVersions().get(
+                            policy.info().rejectedVersions().size() - 1).reason());
+            case PINNED -> getContext().getLog().info("serve: version {} of policy '{}' held back: pinned at {}",
+                    w.weights().version(), policy.name(), policy.pinned().orElse(-1));
+            case NOT_NEWER -> {
+            }
+        }
+        return this;
+    }
+}
