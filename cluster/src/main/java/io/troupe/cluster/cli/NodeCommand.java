@@ -25,7 +25,8 @@ final class NodeCommand implements Callable<Integer> {
     ConfigOptions configOptions;
 
     @Option(names = "--roles", defaultValue = "agent,replay,learner", paramLabel = "ROLES",
-            description = "comma-separated: agent, replay, learner (default: all)")
+            description = "comma-separated: agent, replay, learner, serve (default: the training roles; serve: the "
+                    + "job's policy over HTTP on troupe.serving.port, following its published versions)")
     String roles;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address other nodes reach this one at "
@@ -57,12 +58,25 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--admin-port", paramLabel = "PORT", description = "serve the admin HTTP API on 127.0.0.1:PORT")
     Integer adminPort;
 
+    @Option(names = "--pin-version", paramLabel = "N", description = "serve role: freeze the served policy at "
+            + "version N (newer versions are held back until unpinned over the API)")
+    Long pinVersion;
+
     @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.num-agents=4")
     List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         NodeSettings node = NodeSettings.parse(roles, host, port, seeds);
+        if (pinVersion != null) {
+            if (!node.roles().contains("serve")) {
+                throw new IllegalArgumentException("--pin-version needs the serve role (--roles ...,serve)");
+            }
+            if (pinVersion < 0) {
+                throw new IllegalArgumentException("--pin-version must be >= 0, got " + pinVersion);
+            }
+            overrides.add("troupe.serving.pin-version=" + pinVersion);
+        }
         node.requireTrustedTransport(tls != null, insecure);
         // the job config over the node settings over the modules' defaults; the options' values on top
         Config job = configOptions.load("cartpole.conf", overrides, NodeLifecycle.options(runDir, adminPort),

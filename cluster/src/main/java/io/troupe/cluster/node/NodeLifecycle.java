@@ -16,6 +16,8 @@ import io.troupe.cluster.run.RunReporter;
 import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.node.ServeNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -40,7 +42,7 @@ import org.apache.pekko.cluster.typed.Join;
 /**
  * The life of one node of a distributed job ({@code troupe node}): it joins the cluster through the seed nodes, checks
  * that the cluster runs the same job, and starts its part (agents, replay shards, the learner and the run's metrics,
- * by role). A learner node runs a {@link JobDriver}; the one hosting the learner singleton reports the run, and when
+ * by role; a serve node serves the job's policy over HTTP and follows its versions). A learner node runs a {@link JobDriver}; the one hosting the learner singleton reports the run, and when
  * the job is done it prints the result and raises the cluster-wide flag ({@link JobEnd}) on which every node stops
  * cleanly ({@link OrderedStop}) and leaves. SIGTERM makes a node leave gracefully at any time.
  */
@@ -139,6 +141,12 @@ public final class NodeLifecycle {
         if (server != null) {
             System.out.println("troupe node: admin API on " + server.url());
         }
+        ServeNode serve = node.roles().contains("serve") ? ServeNode.start(system, ServingSettings.fromConfig(config,
+                System.getenv()), handles.spec(), handles.model()) : null;
+        if (serve != null) {
+            System.out.println("troupe node: serving the job's policy on " + serve.server().url()
+                    + " (following its published versions)");
+        }
         system.systemActorOf(JobEnd.follower(() -> System.out.println("troupe node: the job is done; leaving"),
                 timeouts), "job-end", Props.empty());
         try {
@@ -149,6 +157,9 @@ public final class NodeLifecycle {
             System.out.println("troupe node: left the cluster");
             return 0;
         } finally {
+            if (serve != null) {
+                serve.close();
+            }
             if (server != null) {
                 server.close();
             }

@@ -15,7 +15,7 @@ import java.util.Set;
  * starts a new cluster). Validated when read: an unknown role or a malformed seed names the input.
  */
 public record NodeSettings(List<String> roles, String host, int port, List<String> seedNodes) {
-    public static final Set<String> ROLES = Set.of("agent", "replay", "learner");
+    public static final Set<String> ROLES = Set.of("agent", "replay", "learner", "serve");
     /** Every Troupe node's actor system has this name: nodes of one cluster must share it. */
     public static final String SYSTEM_NAME = "troupe";
 
@@ -23,11 +23,12 @@ public record NodeSettings(List<String> roles, String host, int port, List<Strin
         roles = List.copyOf(roles);
         seedNodes = List.copyOf(seedNodes);
         if (roles.isEmpty()) {
-            throw new IllegalArgumentException("--roles: give at least one of agent, replay, learner");
+            throw new IllegalArgumentException("--roles: give at least one of agent, replay, learner, serve");
         }
         for (String r : roles) {
             if (!ROLES.contains(r)) {
-                throw new IllegalArgumentException("--roles: unknown role '" + r + "'; expected agent, replay, learner");
+                throw new IllegalArgumentException("--roles: unknown role '" + r
+                        + "'; expected agent, replay, learner, serve");
             }
         }
         if (port < 0 || port > 65535) {
