@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -120,6 +121,8 @@ public final class EdgeMain {
                     : Files.readString(Path.of(file));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("observation file " + file + " does not exist", e);
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("observation file " + file + " is not valid JSON: not UTF-8 text", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("observation file " + file + " is unreadable: " + e.getMessage(), e);
         }
