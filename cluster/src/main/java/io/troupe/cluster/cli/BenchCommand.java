@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import io.troupe.cluster.bench.ActingBench;
 import io.troupe.cluster.bench.ClusterBench;
+import io.troupe.cluster.bench.ExportBench;
 import io.troupe.cluster.bench.LearnerBench;
 import io.troupe.cluster.bench.RewardBench;
 import io.troupe.cluster.json.JsonCodec;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
         subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
             BenchCommand.RewardBenchCommand.class, BenchCommand.ClusterBenchCommand.class,
-            BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class})
+            BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class,
+            BenchCommand.ExportBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -125,6 +127,35 @@ final class BenchCommand implements Runnable {
             System.out.printf("(one thread, random actions, auto-reset, best of %d x %.1f s rounds; checksum %.3g)%n",
                     rounds, seconds, bench.sink());
             writeJson(json, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"The exported policy (ONNX Runtime, the edge jar) against DJL for the CartPole MLP and the "
+                    + "GoToObject transformer: latency, throughput, resident memory, cold start, bundle size."})
+    static final class ExportBenchCommand implements Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seconds", defaultValue = "2", description = "timing per latency figure (default 2)")
+        double seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds <= 0) {
+                throw new IllegalArgumentException("bench export needs --seconds > 0, got " + seconds);
+            }
+            Path work = Files.createTempDirectory("troupe-bench-export");
+            try {
+                ExportBench.Result out = ExportBench.run(work, seconds);
+                ExportBench.print(out, System.out);
+                writeJson(json, out);
+            } finally {
+                try (var files = Files.walk(work)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
             return 0;
         }
     }

@@ -1,0 +1,230 @@
+package io.troupe.export.onnx;
+
+import io.troupe.core.space.Dict;
+import io.troupe.core.space.Space;
+import io.troupe.core.space.Text;
+import io.troupe.edge.contract.PolicyContract;
+import io.troupe.export.onnx.OnnxProto.Attribute;
+import io.troupe.export.onnx.OnnxProto.Graph;
+import io.troupe.learners.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A Troupe policy network as an ONNX graph, operator for operator as the DJL blocks compute it
+ * ({@code learners/.../model}: {@code MlpPolicyBlock}, {@code TransformerPolicyBlock}, {@code PreNormEncoderBlock},
+ * DJL's {@code ScaledDotProductAttentionBlock}, {@code Linear}, {@code LayerNorm}, {@code Conv2d}). Parameters are found
+ * by their DJL names, which follow from the blocks' child order ({@code NN} + child name); a model with a parameter
+ * this class does not place is refused.
+ *
+ * <p>Inputs are the contract's ({@link PolicyContract#inputsOf}): uint8 NCHW images are cast to float and divided by
+ * 255; int64 token ids select rows of the token embedding (DJL multiplies a one-hot matrix by the weight, which picks
+ * the same numbers exactly); float32 vectors go in as they are. Outputs: {@code logits [N, actions]} and
+ * {@code value [N]}.
+ */
+final class PolicyGraph {
+    /** DJL's {@code LayerNorm} default epsilon (the blocks build their norms with the default builder). */
+    static final float LAYER_NORM_EPSILON = 1e-5f;
+
+    private final GraphBuilder b = new GraphBuilder();
+    private final ParameterTable params;
+    private final int opset;
+
+    private PolicyGraph(ParameterTable params, int opset) {
+        this.params = params;
+        this.opset = opset;
+    }
+
+    /** CleanRL's separate tanh actor and critic MLPs ({@code MlpPolicyBlock}). */
+    static Graph mlp(Space observationSpace, ModelConfig config, int actions, ParameterTable params, int opset) {
+        PolicyGraph g = new PolicyGraph(params, opset);
+        List<PolicyContract.Input> inputs = PolicyContract.inputsOf(observationSpace);
+        if (inputs.size() != 1 || !inputs.get(0).dtype().equals("float32") || inputs.get(0).shape().length != 2) {
+            throw new IllegalArgumentException("an mlp policy takes one float32 vector, but the observation space is "
+                    + observationSpace.describe());
+        }
+        PolicyContract.Input in = inputs.get(0);
+        String x = g.b.input(in.name(), OnnxProto.FLOAT, in.shape());
+        int features = (int) in.shape()[1];
+        String logits = g.mlpTower("01actor", x, features, config.mlpHidden(), actions);
+        String value = g.mlpTower("02critic", x, features, config.mlpHidden(), 1);
+        return g.finish(logits, value, actions);
+    }
+
+    /** The multimodal transformer ({@code TransformerPolicyBlock} with {@code PreNormEncoderBlock}s). */
+    static Graph transformer(Space observationSpace, ModelConfig config, int actions, ParameterTable params,
+                             int opset) {
+        PolicyGraph g = new PolicyGraph(params, opset);
+        return g.buildTransformer(observationSpace, config, actions);
+    }
+
+    private String mlpTower(String prefix, String x, int features, int[] hidden, int out) {
+        String h = x;
+        int in = features;
+        int child = 1;
+        for (int units : hidden) {
+            h = b.op("Tanh", gemm(prefix + String.format(Locale.ROOT, "_%02dLinear", child), h, in, units));
+            in = units;
+            child += 2; // Linear, then the tanh lambda block
+        }
+        return gemm(prefix + String.format(Locale.ROOT, "_%02dLinear", child), h, in, out);
+    }
+
+    private Graph buildTransformer(Space space, ModelConfig config, int actions) {
+        int e = config.embedding();
+        List<PolicyContract.Input> inputs = PolicyContract.inputsOf(space);
+        List<String> sequence = new ArrayList<>();
+        List<String> modalityTokens = new ArrayList<>();
+        int tokens = 1;
+        for (int i = 0; i < inputs.size(); i++) {
+            PolicyContract.Input in = inputs.get(i);
+            Space sub = space instanceof Dict d ? d.spaces().get(in.name()) : space;
+            String name = "m" + i + "_" + in.name();
+            String embed = String.format(Locale.ROOT, "%02d%s", i + 1, name);
+            String x = b.input(in.name(), elemType(in.dtype()), in.shape());
+            String t;
+            int count;
+            if (sub instanceof Text text) {
+                // one-hot x Linear(no bias) == the rows of the weight's transpose the ids pick
+                int vocabulary = text.vocabulary().size();
+                count = text.maxTokens();
+                String table = b.weight(embed + "_weight_T", params.takeTransposed(embed + "_weight", e, vocabulary),
+                        vocabulary, e);
+                t = b.op("Gather", List.of(Attribute.of("axis", 0L)), table, x);
+            } else if (in.role().equals("image") && in.shape().length == 4) {
+                int p = config.patchSize();
+                long c = in.shape()[1];
+                long h = in.shape()[2];
+                long w = in.shape()[3];
+                if (h % p != 0 || w % p != 0) {
+                    throw new IllegalArgumentException("troupe.model.patch-size = " + p + " does not divide the "
+                            + "image '" + in.name() + "' of " + h + " x " + w + " pixels");
+                }
+                count = (int) ((h / p) * (w / p));
+                String img = b.op("Div", b.op("Cast", List.of(Attribute.of("to", (long) OnnxProto.FLOAT)), x),
+                        b.scalar("by255", 255f));
+                String kernel = b.weight(embed + "_weight", params.take(embed + "_weight", e, c, p, p), e, c, p, p);
+                String bias = b.weight(embed + "_bias", params.take(embed + "_bias", e), e);
+                String fmap = b.op("Conv", List.of(Attribute.ints("kernel_shape", p, p), Attribute.ints("strides", p, p)),
+                        img, kernel, bias);
+                t = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1)),
+                        b.op("Reshape", fmap, b.int64s("shape", 0, e, count)));
+            } else {
+                count = config.stateTokens();
+                long features = 1;
+                for (int k = 1; k < in.shape().length; k++) {
+                    features *= in.shape()[k];
+                }
+                String v = in.dtype().equals("float32") ? x
+                        : b.op("Cast", List.of(Attribute.of("to", (long) OnnxProto.FLOAT)), x);
+                String flat = b.op("Reshape", v, b.int64s("shape", 0, -1));
+                t = b.op("Reshape", gemm(embed, flat, (int) features, count * e),
+                        b.int64s("shape", 0, count, e));
+            }
+            String positions = b.weight(name + "_positions", params.take(name + "_positions", 1, count, e), 1, count, e);
+            String type = b.weight(name + "_type", params.take(name + "_type", 1, 1, e), 1, 1, e);
+            modalityTokens.add(b.op("Add", b.op("Add", t, positions), type));
+            tokens += count;
+        }
+        // the summary token, repeated over the batch: zeros(N, 1, E) + summary in DJL
+        String summary = b.weight("summary", params.take("summary", 1, 1, e), 1, 1, e);
+        String batch = b.op("Shape", List.of(Attribute.of("start", 0L), Attribute.of("end", 1L)),
+                inputs.get(0).name());
+        String shape = b.op("Concat", List.of(Attribute.of("axis", 0L)), batch, b.int64s("dims", 1, e));
+        sequence.add(b.op("Expand", summary, shape));
+        sequence.addAll(modalityTokens);
+        String h = b.op("Concat", List.of(Attribute.of("axis", 1L)), sequence.toArray(String[]::new));
+        int child = inputs.size() + 1;
+        for (int l = 0; l < config.layers(); l++) {
+            h = encoderBlock(String.format(Locale.ROOT, "%02dencoder%d", child++, l), h, tokens, e, config.heads(),
+                    config.feedForward());
+        }
+        String first = b.op("Gather", List.of(Attribute.of("axis", 1L)), h, b.int64Scalar("index", 0));
+        String pooled = layerNorm(String.format(Locale.ROOT, "%02dnorm", child++), first, -1, e);
+        String logits = gemm(String.format(Locale.ROOT, "%02dpolicy", child++), pooled, e, actions);
+        String value = gemm(String.format(Locale.ROOT, "%02dvalue", child), pooled, e, 1);
+        return finish(logits, value, actions);
+    }
+
+    /** {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). */
+    private String encoderBlock(String prefix, String x, int tokens, int e, int heads, int feedForward) {
+        String a = layerNorm(prefix + "_01attentionNorm", x, 1, tokens, e);
+        x = b.op("Add", x, attention(prefix + "_02attention", a, tokens, e, heads));
+        String f = layerNorm(prefix + "_03ffNorm", x, 1, tokens, e);
+        f = linear3d(prefix + "_04ff1", f, e, feedForward);
+        f = gelu(f);
+        f = linear3d(prefix + "_05ff2", f, feedForward, e);
+        return b.op("Add", x, f);
+    }
+
+    /**
+     * DJL's {@code ScaledDotProductAttentionBlock} without a mask: key, query and value projections (with biases),
+     * heads of size H = E / heads, softmax(Q K^T * (1 / sqrt(H))) V, heads concatenated, the result projection.
+     */
+    private String attention(String prefix, String x, int tokens, int e, int heads) {
+        int size = e / heads;
+        String k = linear3d(prefix + "_01keyProjection", x, e, e);
+        String q = linear3d(prefix + "_02queryProjection", x, e, e);
+        String v = linear3d(prefix + "_03valueProjection", x, e, e);
+        String split = b.int64s("shape", 0, tokens, heads, size);
+        String qh = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("Reshape", q, split));
+        String kt = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 3, 1)), b.op("Reshape", k, split));
+        String vh = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("Reshape", v, split));
+        String scores = b.op("Mul", b.op("MatMul", qh, kt), b.scalar("scale", 1f / (float) Math.sqrt(size)));
+        String probs = b.op("Softmax", List.of(Attribute.of("axis", 3L)), scores);
+        String heads4 = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("MatMul", probs, vh));
+        String merged = b.op("Reshape", heads4, b.int64s("shape", 0, tokens, e));
+        return linear3d(prefix + "_04resultProjection", merged, e, e);
+    }
+
+    /** PyTorch's exact GELU, {@code x * 0.5 * (1 + erf(x / sqrt 2))} (DJL's {@code Activation.gelu}). */
+    private String gelu(String x) {
+        if (opset >= 20) {
+            return b.op("Gelu", List.of(Attribute.of("approximate", "none")), x);
+        }
+        String erf = b.op("Erf", b.op("Div", x, b.scalar("sqrt2", (float) Math.sqrt(2))));
+        return b.op("Mul", b.op("Mul", x, b.op("Add", erf, b.scalar("one", 1f))), b.scalar("half", 0.5f));
+    }
+
+    /** DJL's {@code LayerNorm} over the dimensions from {@code axis} on, whose shape {@code normalized} gives. */
+    private String layerNorm(String prefix, String x, long axis, long... normalized) {
+        String gamma = b.weight(prefix + "_gamma", params.take(prefix + "_gamma", normalized), normalized);
+        String beta = b.weight(prefix + "_beta", params.take(prefix + "_beta", normalized), normalized);
+        return b.op("LayerNormalization", List.of(Attribute.of("axis", axis),
+                Attribute.of("epsilon", LAYER_NORM_EPSILON)), x, gamma, beta);
+    }
+
+    /** DJL's {@code Linear} on a matrix (N, in): {@code x W^T + b}. */
+    private String gemm(String prefix, String x, int in, int out) {
+        String w = b.weight(prefix + "_weight", params.take(prefix + "_weight", out, in), out, in);
+        String bias = b.weight(prefix + "_bias", params.take(prefix + "_bias", out), out);
+        return b.op("Gemm", List.of(Attribute.of("transB", 1L)), x, w, bias);
+    }
+
+    /** DJL's {@code Linear} on (N, T, in): {@code x W^T + b} as MatMul and Add. */
+    private String linear3d(String prefix, String x, int in, int out) {
+        String w = b.weight(prefix + "_weight_T", params.takeTransposed(prefix + "_weight", out, in), in, out);
+        String bias = b.weight(prefix + "_bias", params.take(prefix + "_bias", out), out);
+        return b.op("Add", b.op("MatMul", x, w), bias);
+    }
+
+    private Graph finish(String logits, String value, int actions) {
+        params.requireAllTaken();
+        String squeezed = b.op("Squeeze", value, b.int64s("axes", 1));
+        b.output(logits, PolicyContract.LOGITS, OnnxProto.FLOAT, new long[] {-1, actions});
+        b.output(squeezed, PolicyContract.VALUE, OnnxProto.FLOAT, new long[] {-1});
+        return b.build("troupe_policy");
+    }
+
+    /** The ONNX element type of a contract dtype. */
+    static int elemType(String dtype) {
+        return switch (dtype) {
+            case "float32" -> OnnxProto.FLOAT;
+            case "uint8" -> OnnxProto.UINT8;
+            case "int64" -> OnnxProto.INT64;
+            case "int32" -> OnnxProto.INT32;
+            default -> throw new IllegalArgumentException("input dtype " + dtype + " has no ONNX element type here");
+        };
+    }
+}

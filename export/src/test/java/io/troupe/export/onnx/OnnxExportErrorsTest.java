@@ -1,0 +1,57 @@
+package io.troupe.export.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.export.RunCheckpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a user can get wrong when exporting a run: each is one message naming the input, and nothing is written. */
+class OnnxExportErrorsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMissingCheckpointIsNamed() {
+        Path missing = dir.resolve("runs/nope");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.export(RunCheckpoint.open(missing), dir.resolve("policy.onnx"), 17));
+        assertEquals("checkpoint " + missing + " does not exist; expected a run directory (runs/<id>), its "
+                + "checkpoints/ folder, or a checkpoint folder", e.getMessage());
+        assertFalse(Files.exists(dir.resolve("policy.onnx")));
+    }
+
+    @Test
+    void aDamagedWeightsFileIsNamed() throws Exception {
+        Path run = TestRuns.write(dir.resolve("run"), "CartPole-v1", TestRuns.CARTPOLE_MODEL, 1, 1);
+        Path weights = run.resolve("checkpoints/latest/weights.trpw");
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(weights, bytes);
+        // previous/ does not exist yet (one save): the damaged latest/ is the only checkpoint
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.export(RunCheckpoint.open(run), dir.resolve("policy.onnx"), 17));
+        assertTrue(e.getMessage().startsWith("checkpoint " + run.resolve("checkpoints/latest").toAbsolutePath()
+                + " is unreadable"), e.getMessage());
+        assertTrue(e.getMessage().contains("weights.trpw"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("policy.onnx")));
+    }
+
+    @Test
+    void aCheckpointOfAnotherShapeIsNamed() throws Exception {
+        Path run = TestRuns.write(dir.resolve("run"), "CartPole-v1", TestRuns.CARTPOLE_MODEL, 1, 1);
+        // the run's config now says a narrower network than the checkpoint holds
+        Files.writeString(run.resolve("config.conf"), "troupe.train.env = \"CartPole-v1\"\n"
+                + "troupe.model { kind = mlp, mlp-hidden = [32, 32] }\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.export(RunCheckpoint.open(run), dir.resolve("policy.onnx"), 17));
+        assertTrue(e.getMessage().startsWith("checkpoint " + run.resolve("checkpoints/latest").toAbsolutePath()
+                + " does not fit the run's model mlp[32,32]"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("policy.onnx")));
+    }
+}
