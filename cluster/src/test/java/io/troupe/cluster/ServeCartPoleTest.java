@@ -15,10 +15,12 @@ import io.troupe.edge.observation.ObservationJson;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import io.troupe.export.RunCheckpoint;
+import io.troupe.export.onnx.OnnxExporter;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.serving.PolicyService;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.model.CheckpointSource;
+import io.troupe.serving.model.OnnxSource;
 import io.troupe.serving.model.PolicySource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -118,6 +121,50 @@ class ServeCartPoleTest {
         double servedMean = returns.subList(0, episodes).stream().mapToDouble(Double::doubleValue).average()
                 .orElseThrow();
         assertEquals(evalMean, servedMean, 0.0, "served returns " + returns);
+    }
+
+    @Test
+    void anExportedModelOnOnnxRuntimeServesTheCheckpointsActions() throws Exception {
+        Path onnx = runs.resolve("export").resolve("policy.onnx");
+        Files.createDirectories(onnx.getParent());
+        RunCheckpoint checkpoint = RunCheckpoint.open(run);
+        OnnxExporter.export(checkpoint, onnx, OnnxExporter.DEFAULT_OPSET);
+        Config config = ConfigFactory.parseString("troupe.serving.port = 0").withFallback(ConfigFactory.load());
+        Map<String, PolicySource> sources = new LinkedHashMap<>();
+        sources.put("djl", CheckpointSource.open(run));
+        sources.put("onnx", OnnxSource.open(onnx));
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        EnvRegistry registry = EnvRegistry.fromConfig(checkpoint.config());
+        try (PolicyService both = PolicyService.start(config, ServingSettings.fromConfig(config, Map.of()), sources);
+             VectorEnv vec = VectorEnv.of(() -> registry.make(checkpoint.envId(), checkpoint.envOverrides()), 1)) {
+            JsonNode info = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(both.server().url()
+                    + "/v1/policies/onnx")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("onnx", info.get("backend").asText());
+            assertEquals(checkpoint.policyVersion(), info.get("policyVersion").asLong());
+            List<Double> returns = new ArrayList<>();
+            vec.setEpisodeListener((i, ret, len, term, success) -> returns.add(ret));
+            vec.reset(7);
+            int steps = 0;
+            while (returns.isEmpty()) {
+                ObjectNode body = JSON.createObjectNode();
+                body.set("observation", ObservationJson.write(vec.observations().read(0),
+                        checkpoint.spec().observationSpace()));
+                int[] actions = new int[2];
+                int k = 0;
+                for (String name : List.of("djl", "onnx")) {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(both.server().url()
+                            + "/v1/policies/" + name + "/act")).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
+                    actions[k++] = JSON.readTree(r.body()).get("action").asInt();
+                }
+                assertEquals(actions[0], actions[1], "DJL and ONNX Runtime differ at step " + steps);
+                vec.step(new int[] {actions[0]});
+                steps++;
+            }
+            assertTrue(steps >= 100, "a whole episode of the trained policy: " + steps + " steps");
+        }
     }
 
     @Test

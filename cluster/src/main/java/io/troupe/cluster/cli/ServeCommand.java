@@ -6,6 +6,7 @@ import io.troupe.learners.model.Devices;
 import io.troupe.serving.PolicyService;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.model.CheckpointSource;
+import io.troupe.serving.model.OnnxSource;
 import io.troupe.serving.model.PolicySource;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +21,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code troupe serve --checkpoint RUN_DIR [--name NAME] [--port 8080] [--host 127.0.0.1]}: serves trained policies
- * over REST with dynamic batching ({@link PolicyService}) until SIGTERM. Each {@code --checkpoint} is one policy; the
- * n-th {@code --name} names the n-th checkpoint (default: the env id in lower case).
+ * {@code troupe serve --checkpoint RUN_DIR [--model policy.onnx] [--name NAME] [--port 8080] [--host 127.0.0.1]}:
+ * serves trained policies over REST with dynamic batching ({@link PolicyService}) until SIGTERM. Each
+ * {@code --checkpoint} (DJL) or {@code --model} (ONNX Runtime) is one policy; the n-th {@code --name} names the n-th
+ * (checkpoints first; default: the env id in lower case).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve trained policies over HTTP (REST, JSON) with dynamic batching until stopped.",
@@ -32,13 +34,17 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
-            description = "a run directory (runs/<run-id>), its checkpoints/ folder or a checkpoint folder; repeat "
-                    + "to serve several policies")
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "a run directory (runs/<run-id>), its checkpoints/ folder or a checkpoint folder (DJL); "
+                    + "repeat to serve several policies")
     List<Path> checkpoints = new ArrayList<>();
 
-    @Option(names = "--name", paramLabel = "NAME", description = "the policy's name in the URL, one per "
-            + "--checkpoint in order (default: the env id in lower case, e.g. cartpole-v1)")
+    @Option(names = "--model", paramLabel = "FILE", description = "an exported policy.onnx (policy.json beside it; "
+            + "ONNX Runtime); repeatable")
+    List<Path> models = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", description = "the policy's name in the URL, one per policy in "
+            + "order (the --checkpoints, then the --models; default: the env id in lower case, e.g. cartpole-v1)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default troupe.serving.port, 8080; 0: "
@@ -54,9 +60,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (names.size() > checkpoints.size()) {
-            throw new IllegalArgumentException("--name given " + names.size() + " times for " + checkpoints.size()
-                    + " --checkpoint(s); give at most one name per checkpoint");
+        int policies = checkpoints.size() + models.size();
+        if (policies == 0) {
+            throw new IllegalArgumentException("nothing to serve: give --checkpoint RUN_DIR or --model policy.onnx");
+        }
+        if (names.size() > policies) {
+            throw new IllegalArgumentException("--name given " + names.size() + " times for " + policies
+                    + " policies; give at most one name per --checkpoint or --model");
         }
         Devices.preloadEngine();
         Config config = configOptions.load(null, overrides, ConfigFactory.empty(), ConfigFactory.empty());
@@ -64,12 +74,13 @@ final class ServeCommand implements Callable<Integer> {
         settings = settings.withAddress(host != null ? host : settings.hostname(), port != null ? port
                 : settings.port());
         Map<String, PolicySource> sources = new LinkedHashMap<>();
-        for (int i = 0; i < checkpoints.size(); i++) {
-            CheckpointSource source = CheckpointSource.open(checkpoints.get(i));
+        for (int i = 0; i < policies; i++) {
+            Path where = i < checkpoints.size() ? checkpoints.get(i) : models.get(i - checkpoints.size());
+            PolicySource source = i < checkpoints.size() ? CheckpointSource.open(where) : OnnxSource.open(where);
             String name = i < names.size() ? names.get(i) : source.spec().id().toLowerCase(Locale.ROOT);
             if (sources.containsKey(name)) {
-                throw new IllegalArgumentException("two checkpoints would be served as '" + name + "' (" + checkpoints
-                        .get(i) + " and an earlier one); give each a --name");
+                throw new IllegalArgumentException("two policies would be served as '" + name + "' (" + where
+                        + " and an earlier one); give each a --name");
             }
             sources.put(name, source);
         }
