@@ -7,6 +7,8 @@ import io.troupe.cluster.bench.ClusterBench;
 import io.troupe.cluster.bench.ExportBench;
 import io.troupe.cluster.bench.LearnerBench;
 import io.troupe.cluster.bench.RewardBench;
+import io.troupe.cluster.bench.ServeBench;
+import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.learners.model.Devices;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
             BenchCommand.RewardBenchCommand.class, BenchCommand.ClusterBenchCommand.class,
             BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class,
-            BenchCommand.ExportBenchCommand.class})
+            BenchCommand.ExportBenchCommand.class, BenchCommand.ServeBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -156,6 +158,40 @@ final class BenchCommand implements Runnable {
                     files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = {"The policy service and a client in one run (loopback, C keep-alive connections): the "
+                    + "no-op ceiling, requests/s with dynamic batching and with max-batch-size 1, p50/p99 at half the "
+                    + "maximum rate, mean batch size; CartPole MLP and GoToObject transformer.",
+                "Server settings: troupe.serving.* as key=value (e.g. troupe.serving.max-batch-delay=2ms)."})
+    static final class ServeBenchCommand implements Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--connections", defaultValue = "64", description = "client connections (default 64)")
+        int connections;
+
+        @Option(names = "--seconds", defaultValue = "3", description = "measured seconds per figure (default 3)")
+        double seconds;
+
+        @Parameters(paramLabel = "key=value", description = "server settings, e.g. troupe.serving.workers=2")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (connections < 1 || connections > 1024) {
+                throw new IllegalArgumentException("bench serve needs --connections in 1..1024, got " + connections);
+            }
+            if (seconds <= 0) {
+                throw new IllegalArgumentException("bench serve needs --seconds > 0, got " + seconds);
+            }
+            Devices.preloadEngine();
+            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), connections, seconds);
+            ServeBench.print(out, System.out);
+            writeJson(json, out);
             return 0;
         }
     }

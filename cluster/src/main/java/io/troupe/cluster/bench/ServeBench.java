@@ -1,0 +1,196 @@
+package io.troupe.cluster.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.core.EnvSpec;
+import io.troupe.edge.observation.ObservationJson;
+import io.troupe.environments.Env;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.batch.BatcherSettings;
+import io.troupe.serving.http.ServingRoutes;
+import io.troupe.serving.metrics.PolicyMetrics;
+import io.troupe.serving.metrics.ServingMetrics;
+import io.troupe.serving.model.ModelSource;
+import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.ServedPolicy;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * {@code troupe bench serve}: the policy service and its client in one JVM on loopback (client: {@link LoadClient},
+ * C keep-alive HTTP/1.1 connections over plain sockets, one thread each). Per model (the CartPole MLP and the
+ * GoToObject transformer of the default jobs, untrained: speed does not depend on the weights), with the same
+ * observation as payload: the ceiling (a no-op route that reads the same body and answers a fixed act answer),
+ * closed-loop requests/s with dynamic batching (at {@code max-batch-delay} 0 and the default) and with
+ * {@code max-batch-size = 1}, the mean batch size, and p50/p99 latency at an open-loop rate of half the best
+ * closed-loop rate.
+ */
+public final class ServeBench {
+    public static final double BATCHING_GAIN_TARGET = 3.0;
+    public static final double CEILING_TARGET_MLP = 0.8;
+    public static final double CEILING_TARGET_TRANSFORMER = 0.5;
+    public static final double P99_TARGET_MS = 10;
+
+    /** One model's figures. */
+    public record ModelFigures(String env, String model, long parameters, int connections, double ceilingRps,
+                               double dynamicRps, double dynamicNoDelayRps, double singleRps, double meanBatch,
+                               double meanBatchNoDelay, double openLoopRate, double p50Ms, double p99Ms,
+                               long refused, long failed) {
+        public double batchingGain() {
+            return dynamicRps / singleRps;
+        }
+
+        public double servedOverCeiling() {
+            return dynamicRps / ceilingRps;
+        }
+    }
+
+    /** The run: the client, the default delay, every model's figures. */
+    public record Result(String client, String defaultDelay, int maxBatchSize, int workers,
+                         List<ModelFigures> models) {
+    }
+
+    private ServeBench() {
+    }
+
+    /** The no-op route: reads the body as the act route does, answers a fixed act answer. */
+    private static final class Noop extends AllDirectives {
+        Route route() {
+            return path("noop", () -> post(() -> entity(Unmarshaller.entityToByteString(), body ->
+                    complete(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON,
+                            "{\"action\":0,\"policyVersion\":0}")))));
+        }
+    }
+
+    /** Runs the bench with the server settings of {@code root} ({@code troupe.serving}). */
+    public static Result run(Config root, int connections, double seconds) throws Exception {
+        Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(root);
+        ServingSettings settings = ServingSettings.fromConfig(config, Map.of()).withAddress("127.0.0.1", 0);
+        BatcherSettings dynamic = settings.batcher();
+        EnvRegistry envs = EnvRegistry.defaults();
+        List<ModelFigures> figures = new ArrayList<>();
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-bench-serve", config);
+        try {
+            figures.add(model(system, settings, envs.spec("CartPole-v1"), ModelConfig.mlp(64, 64), envs, connections,
+                    seconds));
+            figures.add(model(system, settings, envs.spec("GoToObject-v0"),
+                    ModelConfig.transformer(32, 4, 1, 64, 6, 1), envs, connections, seconds));
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        return new Result("plain-socket HTTP/1.1 keep-alive client (LoadClient), " + connections + " connections",
+                dynamic.maxBatchDelay().toMillis() + " ms", dynamic.maxBatchSize(), dynamic.workers(), figures);
+    }
+
+    private static ModelFigures model(ActorSystem<Void> system, ServingSettings settings, EnvSpec spec,
+                                      ModelConfig model, EnvRegistry envs, int connections, double seconds)
+            throws Exception {
+        ServingMetrics metrics = new ServingMetrics();
+        ModelSource source = new ModelSource(spec, model, 7);
+        BatcherSettings dynamic = settings.batcher();
+        try (PolicyRegistry registry = new PolicyRegistry()) {
+            registry.add(ServedPolicy.start("dynamic", source, dynamic, metrics));
+            registry.add(ServedPolicy.start("nodelay", source, new BatcherSettings(dynamic.jobQueueSize(),
+                    dynamic.maxBatchSize(), Duration.ZERO, dynamic.workers()), metrics));
+            registry.add(ServedPolicy.start("single", source, dynamic.withMaxBatchSize(1), metrics));
+            ServingRoutes routes = new ServingRoutes(settings, registry, metrics,
+                    (name, path) -> CompletableFuture.failedFuture(new IllegalStateException("no loading here")));
+            Route all = new Noop().concat(new Noop().route(), routes.route());
+            ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(all).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            try {
+                int port = binding.localAddress().getPort();
+                String body;
+                try (Env env = envs.make(spec.id())) {
+                    ObjectNode obs = ObservationJson.write(env.reset(1), spec.observationSpace());
+                    body = "{\"observation\": " + obs + "}";
+                }
+                double warmup = Math.max(1, seconds / 3);
+                LoadClient.Run ceiling = new LoadClient("127.0.0.1", port, "/noop", body)
+                        .closed(connections, warmup, seconds);
+                PolicyMetrics dm = registry.get("dynamic").metrics();
+                long b0 = dm.batches();
+                double r0 = dm.meanBatchRows() * b0;
+                LoadClient.Run dyn = new LoadClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
+                        .closed(connections, warmup, seconds);
+                double meanBatch = (dm.meanBatchRows() * dm.batches() - r0) / Math.max(1, dm.batches() - b0);
+                PolicyMetrics nm = registry.get("nodelay").metrics();
+                long n0 = nm.batches();
+                double nr0 = nm.meanBatchRows() * n0;
+                LoadClient.Run noDelay = new LoadClient("127.0.0.1", port, "/v1/policies/nodelay/act", body)
+                        .closed(connections, warmup, seconds);
+                double meanNoDelay = (nm.meanBatchRows() * nm.batches() - nr0) / Math.max(1, nm.batches() - n0);
+                LoadClient.Run single = new LoadClient("127.0.0.1", port, "/v1/policies/single/act", body)
+                        .closed(connections, warmup, seconds);
+                double best = Math.max(dyn.perSecond(), noDelay.perSecond());
+                double rate = best / 2;
+                LoadClient.Run open = new LoadClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
+                        .open(connections, rate, warmup, seconds);
+                return new ModelFigures(spec.id(), model.describe(), source.parameters(), connections,
+                        ceiling.perSecond(), dyn.perSecond(), noDelay.perSecond(), single.perSecond(), meanBatch,
+                        meanNoDelay, rate, open.quantileMs(0.5), open.quantileMs(0.99),
+                        dyn.refused() + noDelay.refused() + single.refused() + open.refused(),
+                        dyn.failed() + noDelay.failed() + single.failed() + open.failed() + ceiling.failed());
+            } finally {
+                binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    public static void print(Result r, PrintStream out) {
+        out.println("client: " + r.client() + "; server: max-batch-size " + r.maxBatchSize() + ", default "
+                + "max-batch-delay " + r.defaultDelay() + ", " + r.workers() + " worker(s); same JVM, loopback");
+        ModelFigures a = r.models().get(0);
+        ModelFigures b = r.models().get(1);
+        out.printf("%-40s %18s %18s   %s%n", "figure", a.env(), b.env(), "target");
+        row(out, "parameters", String.format("%,d", a.parameters()), String.format("%,d", b.parameters()), "");
+        row(out, "ceiling: no-op route (req/s)", rps(a.ceilingRps()), rps(b.ceilingRps()), "");
+        row(out, "dynamic batching (req/s)", rps(a.dynamicRps()), rps(b.dynamicRps()), "");
+        row(out, "dynamic, max-batch-delay 0 (req/s)", rps(a.dynamicNoDelayRps()), rps(b.dynamicNoDelayRps()), "");
+        row(out, "max-batch-size 1 (req/s)", rps(a.singleRps()), rps(b.singleRps()), "");
+        row(out, "dynamic / max-batch-size 1", x(a.batchingGain()), x(b.batchingGain()),
+                String.format(">= %.0fx (transformer)", BATCHING_GAIN_TARGET));
+        row(out, "dynamic / ceiling", x(a.servedOverCeiling()), x(b.servedOverCeiling()),
+                String.format(">= %.1f MLP, >= %.1f transformer", CEILING_TARGET_MLP, CEILING_TARGET_TRANSFORMER));
+        row(out, "mean batch size (default delay)", String.format("%.1f", a.meanBatch()),
+                String.format("%.1f", b.meanBatch()), "");
+        row(out, "mean batch size (delay 0)", String.format("%.1f", a.meanBatchNoDelay()),
+                String.format("%.1f", b.meanBatchNoDelay()), "");
+        row(out, "open loop at half the max (req/s)", rps(a.openLoopRate()), rps(b.openLoopRate()), "");
+        row(out, "p50 latency there (ms)", String.format("%.2f", a.p50Ms()), String.format("%.2f", b.p50Ms()), "");
+        row(out, "p99 latency there (ms)", String.format("%.2f", a.p99Ms()), String.format("%.2f", b.p99Ms()),
+                String.format("<= %.0f", P99_TARGET_MS));
+        row(out, "503 answers / failed requests", a.refused() + " / " + a.failed(), b.refused() + " / " + b.failed(),
+                "");
+    }
+
+    private static String rps(double v) {
+        return String.format("%,.0f", v);
+    }
+
+    private static String x(double v) {
+        return String.format("%.2fx", v);
+    }
+
+    private static void row(PrintStream out, String name, String a, String b, String target) {
+        out.printf("%-40s %18s %18s   %s%n", name, a, b, target);
+    }
+}
