@@ -168,6 +168,41 @@ class ServeCartPoleTest {
     }
 
     @Test
+    void theAdminTokenLoadsAndUnloadsACheckpointWhileServing() throws Exception {
+        String admin = "load-admin-token-0123456789";
+        Config config = ConfigFactory.parseString("troupe.serving.port = 0").withFallback(ConfigFactory.load());
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (PolicyService empty = PolicyService.start(config, ServingSettings.fromConfig(config,
+                Map.of(ServingSettings.ADMIN_TOKEN_VARIABLE, admin)), Map.of())) {
+            String url = empty.server().url();
+            String load = "{\"name\": \"late\", \"checkpoint\": " + JSON.writeValueAsString(run.toString()) + "}";
+            HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies"))
+                    .POST(HttpRequest.BodyPublishers.ofString(load)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, refused.statusCode(), refused.body());
+            assertEquals(503, client.send(HttpRequest.newBuilder(URI.create(url + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<String> loaded = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies"))
+                    .header("Authorization", "Bearer " + admin).POST(HttpRequest.BodyPublishers.ofString(load))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, loaded.statusCode(), loaded.body());
+            assertEquals("CartPole-v1", JSON.readTree(loaded.body()).get("envId").asText());
+            assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(url + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<String> badPath = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies"))
+                    .header("Authorization", "Bearer " + admin).POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"name\": \"other\", \"checkpoint\": \"/no/such/run\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, badPath.statusCode(), badPath.body());
+            assertTrue(badPath.body().contains("/no/such/run"), badPath.body());
+            HttpResponse<String> unloaded = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies/late"))
+                    .header("Authorization", "Bearer " + admin).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, unloaded.statusCode(), unloaded.body());
+            assertEquals(404, client.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies/late")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
+
+    @Test
     void serveRefusesABadCheckpointWithOneLine() {
         PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -124,6 +124,11 @@ public final class ServeBench {
                     body = "{\"observation\": " + obs + "}";
                 }
                 double warmup = Math.max(1, seconds / 3);
+                // every route once before anything is measured: the JIT and the models' native code warmed alike
+                for (String route : List.of("/noop", "/v1/policies/dynamic/act", "/v1/policies/nodelay/act",
+                        "/v1/policies/single/act")) {
+                    new LoadClient("127.0.0.1", port, route, body).closed(connections, 0, warmup);
+                }
                 LoadClient.Run ceiling = new LoadClient("127.0.0.1", port, "/noop", body)
                         .closed(connections, warmup, seconds);
                 PolicyMetrics dm = registry.get("dynamic").metrics();

@@ -1,6 +1,8 @@
 package io.troupe.serving.metrics;
 
+import java.util.Comparator;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,9 +24,8 @@ public final class ServingMetrics {
     private record RequestKey(String route, String method, int status) {
     }
 
-    private final Map<RequestKey, LongAdder> requests = new ConcurrentSkipListMap<>(
-            (a, b) -> (a.route + a.method + a.status).compareTo(b.route + b.method + b.status));
-    private final Map<String, Histogram> latency = new ConcurrentSkipListMap<>();
+    private final Map<RequestKey, LongAdder> requests = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Map<String, PolicyMetrics> policies = new ConcurrentHashMap<>();
 
     /** A finished request: its route template, method, status and seconds. */
@@ -44,12 +45,15 @@ public final class ServingMetrics {
         StringBuilder b = new StringBuilder();
         b.append("# HELP troupe_serving_requests_total HTTP requests answered, by route template, method and status\n");
         b.append("# TYPE troupe_serving_requests_total counter\n");
-        requests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"").append(PrometheusWriter.label(
+        Map<RequestKey, LongAdder> sortedRequests = new TreeMap<>(Comparator.comparing(RequestKey::route)
+                .thenComparing(RequestKey::method).thenComparingInt(RequestKey::status));
+        sortedRequests.putAll(requests);
+        sortedRequests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"").append(PrometheusWriter.label(
                 k.route)).append("\",method=\"").append(k.method).append("\",status=\"").append(k.status).append("\"} ")
                 .append(n.sum()).append('\n'));
         b.append("# HELP troupe_serving_request_seconds time from the request's arrival to its answer, by route\n");
         b.append("# TYPE troupe_serving_request_seconds histogram\n");
-        latency.forEach((route, h) -> h.render(b, "troupe_serving_request_seconds",
+        new TreeMap<>(latency).forEach((route, h) -> h.render(b, "troupe_serving_request_seconds",
                 "route=\"" + PrometheusWriter.label(route) + "\","));
         Map<String, PolicyMetrics> sorted = new ConcurrentSkipListMap<>(policies);
         b.append("# HELP troupe_serving_batch_size observations per forward pass\n");
