@@ -64,9 +64,17 @@ public final class ServingRoutes extends AllDirectives {
     static final String OPENAPI_RESOURCE = "io/troupe/serving/http/openapi.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Loads a policy from a path (blocking: runs on the loader's executor), for {@code POST /v1/policies}. */
+    /**
+     * Loads a policy from a path for {@code POST /v1/policies}, and closes an unloaded one: both block (model building,
+     * workers finishing their batch), so both run off Pekko's threads.
+     */
     public interface Loader {
         CompletionStage<ServedPolicy> load(String name, String path);
+
+        /** Closes {@code policy} (already out of the registry) off the caller's thread. */
+        default CompletionStage<Void> close(ServedPolicy policy) {
+            return CompletableFuture.runAsync(policy::close);
+        }
     }
 
     private final ServingSettings settings;
@@ -141,8 +149,10 @@ public final class ServingRoutes extends AllDirectives {
                         pathEnd(() -> concat(
                                 get(() -> withPolicy(name, p -> json(StatusCodes.OK, p.info()))),
                                 delete(() -> admin(() -> withPolicy(name, p -> {
-                                    registry.remove(name);
-                                    return json(StatusCodes.OK, new Unloaded(name));
+                                    ServedPolicy removed = registry.detach(name);
+                                    return completeWithFuture(loader.close(removed).handle((ok, failure) ->
+                                            failure != null ? failure(failure) : response(StatusCodes.OK,
+                                                    new Unloaded(name))));
                                 }))))),
                         path("act", () -> post(() -> inference(() -> withPolicy(name, p -> body(b -> act(p, b,
                                 false)))))),

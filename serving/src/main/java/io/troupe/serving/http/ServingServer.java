@@ -9,6 +9,7 @@ import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,9 +46,18 @@ public final class ServingServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ServingRoutes routes = new ServingRoutes(settings, registry, metrics, (name, path) ->
-                CompletableFuture.supplyAsync(() -> ServedPolicy.start(name, CheckpointSource.open(Path.of(path)),
-                        settings.batcher(), metrics), loader));
+        ServingRoutes routes = new ServingRoutes(settings, registry, metrics, new ServingRoutes.Loader() {
+            @Override
+            public CompletionStage<ServedPolicy> load(String name, String path) {
+                return CompletableFuture.supplyAsync(() -> ServedPolicy.start(name,
+                        CheckpointSource.open(Path.of(path)), settings.batcher(), metrics), loader);
+            }
+
+            @Override
+            public CompletionStage<Void> close(ServedPolicy policy) {
+                return CompletableFuture.runAsync(policy::close, loader);
+            }
+        });
         try {
             ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port()).bind(routes.route())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -32,11 +32,16 @@ public final class PolicyRegistry implements AutoCloseable {
 
     /** Removes and closes the policy called {@code name}. */
     public void remove(String name) {
+        detach(name).close();
+    }
+
+    /** Removes the policy called {@code name} without closing it (the caller closes it, off Pekko's threads). */
+    public ServedPolicy detach(String name) {
         ServedPolicy p = policies.remove(name);
         if (p == null) {
             throw new UnknownPolicyException(name, names());
         }
-        p.close();
+        return p;
     }
 
     public List<String> names() {
