@@ -84,10 +84,13 @@ public final class Batcher implements AutoCloseable {
             check(o);
         }
         CompletableFuture<Inference> result = new CompletableFuture<>();
+        Job job = new Job(List.copyOf(observations), result);
         if (!running) {
             result.completeExceptionally(new IllegalStateException("policy '" + name + "' is shutting down"));
-        } else if (!queue.offer(new Job(List.copyOf(observations), result))) {
+        } else if (!queue.offer(job)) {
             result.completeExceptionally(new QueueFullException(name, settings.jobQueueSize()));
+        } else if (!running && queue.remove(job)) { // close() drained the queue while this was being queued
+            result.completeExceptionally(new IllegalStateException("policy '" + name + "' is shutting down"));
         }
         return result;
     }

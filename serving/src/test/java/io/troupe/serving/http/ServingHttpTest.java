@@ -158,7 +158,7 @@ class ServingHttpTest {
         assertBad("cartpole", "{\"observation\": {\"obs\": [0.1, 1e999, 0.3, 0.4]}}", "observation.obs[1]",
                 "finite");
         // outside the space (CartPole's cart position is within +-4.8)
-        assertBad("cartpole", "{\"observation\": {\"obs\": [100, 0, 0, 0]}}", "observation.obs", "");
+        assertBad("cartpole", "{\"observation\": {\"obs\": [100, 0, 0, 0]}}", "observation.obs", "is outside");
         // no observation, unknown fields, bad options
         assertBad("cartpole", "{}", "observation", "missing");
         assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"determinstic\": false}", null,
