@@ -1,0 +1,30 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.bench.ServeBench;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** {@code troupe bench serve} in miniature: every figure is measured, nothing fails, the table prints. No timings. */
+class ServeBenchTest {
+    @Test
+    void theServeBenchMeasuresEveryFigureWithoutAFailedRequest() throws Exception {
+        ServeBench.Result r = ServeBench.run(ConfigFactory.load(), 4, 0.3);
+        assertEquals(2, r.models().size());
+        for (ServeBench.ModelFigures m : r.models()) {
+            assertTrue(m.ceilingRps() > 0 && m.dynamicRps() > 0 && m.otherDelayRps() > 0 && m.singleRps() > 0,
+                    m.toString());
+            assertTrue(m.meanBatch() >= 1 && m.p50Ms() > 0 && m.p99Ms() >= m.p50Ms(), m.toString());
+            assertEquals(0, m.failed(), m.toString());
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ServeBench.print(r, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("ceiling: no-op route") && table.contains("GoToObject-v0"), table);
+    }
+}
