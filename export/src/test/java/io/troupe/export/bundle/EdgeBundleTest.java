@@ -44,10 +44,14 @@ class EdgeBundleTest {
     private record Child(int status, String out, String err) {
     }
 
-    /** {@code java -jar troupe-edge.jar args} in a fresh JVM, no class path but the jar, no JVM flags. */
+    /**
+     * {@code java -jar troupe-edge.jar args} in a fresh JVM, no class path but the jar, no JVM flags but the natives'
+     * cache folder (kept in the test's folder).
+     */
     private static Child edgeJvm(Path bundle, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", bundle.resolve(EdgeBundle.JAR).toString()));
+                "-Dtroupe.edge.native-cache=" + bundle.resolveSibling("native-cache"), "-jar",
+                bundle.resolve(EdgeBundle.JAR).toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.toFile());
         pb.environment().remove("CLASSPATH");
@@ -117,6 +121,10 @@ class EdgeBundleTest {
                         assertEquals(djl.values()[0], a.get("value").floatValue(), 1e-5f);
                         assertEquals(42, a.get("policyVersion").asLong());
                     }
+                }
+                try (var cached = Files.walk(dir.resolve("native-cache"))) {
+                    assertTrue(cached.anyMatch(f -> f.getFileName().toString().equals(
+                            System.mapLibraryName("onnxruntime"))), "the edge command line unpacks the natives once");
                 }
                 Child info = edgeJvm(bundle, "info");
                 assertEquals(envId, MAPPER.readTree(info.out()).get("envId").asText());
