@@ -143,6 +143,21 @@ class EdgeBundleTest {
         assertEquals(List.of("linux-aarch64", "osx-aarch64"), natives(EdgeJar.entries(jar)));
         assertFalse(EdgeJar.entries(jar).stream().anyMatch(e -> e.contains(".dSYM/")), "no debug symbols");
         assertEquals(List.of(EdgePlatform.current()), EdgePlatform.parseAll(List.of()), "default: this machine");
+        List<EdgePlatform> linux = List.of(EdgePlatform.LINUX_X86_64);
+        for (String kept : List.of("io/troupe/core/Observation.class", "io/troupe/edge/EdgeMain.class",
+                "ai/onnxruntime/OrtSession.class", "ai/onnxruntime/native/linux-x64/libonnxruntime.so",
+                "META-INF/versions/11/com/fasterxml/jackson/core/io/doubleparser/X.class",
+                "META-INF/services/com.fasterxml.jackson.core.JsonFactory", "META-INF/LICENSE")) {
+            assertTrue(EdgeJar.keep(kept, linux), kept);
+        }
+        for (String dropped : List.of("org/apache/pekko/actor/ActorSystem.class", "ai/djl/Model.class",
+                "io/troupe/cluster/cli/TroupeCli.class", "io/troupe/learners/model/PolicyModel.class",
+                "scala/Option.class", "META-INF/services/org.apache.pekko.Extension",
+                "META-INF/maven/org.apache.pekko/pekko-actor/pom.xml", "META-INF/versions/9/module-info.class",
+                "ai/onnxruntime/native/win-x64/onnxruntime.dll", "META-INF/SIGNER.RSA",
+                "ai/onnxruntime/native/osx-aarch64/libonnxruntime.dylib.dSYM/Contents/Info.plist")) {
+            assertFalse(EdgeJar.keep(dropped, linux), dropped + ": a fat class path still gives an edge jar");
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> EdgePlatform.parseAll(List.of("linux-x86_64", "solaris-sparc")));
         assertEquals("unknown platform 'solaris-sparc'; known platforms: linux-x86_64, linux-aarch64, osx-aarch64,"
