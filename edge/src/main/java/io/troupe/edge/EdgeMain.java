@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -210,14 +211,18 @@ public final class EdgeMain {
             if (dir != null) {
                 return dir;
             }
-            try {
-                Path jar = Path.of(EdgeMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Path home = jar.getParent();
-                if (Files.isRegularFile(jar) && home != null && Files.isRegularFile(home.resolve(PolicyContract.FILE))) {
-                    return home;
+            CodeSource source = EdgeMain.class.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null) {
+                try {
+                    Path jar = Path.of(source.getLocation().toURI());
+                    Path home = jar.getParent();
+                    if (Files.isRegularFile(jar) && home != null
+                            && Files.isRegularFile(home.resolve(PolicyContract.FILE))) {
+                        return home;
+                    }
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    // not a file location: fall back to the working directory
                 }
-            } catch (URISyntaxException | SecurityException | NullPointerException e) {
-                // no usable code source: fall back to the working directory
             }
             return Path.of(".");
         }

@@ -46,14 +46,14 @@ class EdgeBundleTest {
 
     /**
      * {@code java -jar troupe-edge.jar args} in a fresh JVM, no class path but the jar, no JVM flags but the natives'
-     * cache folder (kept in the test's folder).
+     * cache folder (kept in the test's folder), started outside the bundle: the policy is found beside the jar.
      */
     private static Child edgeJvm(Path bundle, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dtroupe.edge.native-cache=" + bundle.resolveSibling("native-cache"), "-jar",
                 bundle.resolve(EdgeBundle.JAR).toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.getParent().toFile());
         pb.environment().remove("CLASSPATH");
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         Path out = Files.createTempFile(bundle.getParent(), "out", ".txt");
@@ -103,12 +103,12 @@ class EdgeBundleTest {
                 for (int row = 0; row < 3; row++) {
                     Files.writeString(bundle.resolve("row.json"), MAPPER.writeValueAsString(
                             ObservationJson.write(batch.read(row), spec.observationSpace())));
-                    Child plain = edgeJvm(bundle, "act", "--obs", "row.json");
+                    Child plain = edgeJvm(bundle, "act", "--obs", bundle.resolve("row.json").toString());
                     assertEquals(0, plain.status(), plain.err());
                     assertEquals(Categorical.argmax(djl.logits(), row * actions, actions),
                             Integer.parseInt(plain.out().trim()), envId + " row " + row);
                     if (row == 0) {
-                        Child json = edgeJvm(bundle, "act", "--obs", "obs.json", "--json");
+                        Child json = edgeJvm(bundle, "act", "--obs", bundle.resolve("obs.json").toString(), "--json");
                         assertEquals(0, json.status(), json.err());
                         JsonNode a = MAPPER.readTree(json.out());
                         float[] logits = new float[actions];
@@ -128,9 +128,10 @@ class EdgeBundleTest {
                 }
                 Child info = edgeJvm(bundle, "info");
                 assertEquals(envId, MAPPER.readTree(info.out()).get("envId").asText());
-                Child bad = edgeJvm(bundle, "act", "--obs", "policy.onnx");
+                Child bad = edgeJvm(bundle, "act", "--obs", bundle.resolve("policy.onnx").toString());
                 assertEquals(2, bad.status());
-                assertTrue(bad.err().startsWith("troupe-edge: observation file policy.onnx is not valid JSON")
+                assertTrue(bad.err().startsWith("troupe-edge: observation file " + bundle.resolve("policy.onnx")
+                        + " is not valid JSON")
                         && bad.err().strip().lines().count() == 1, bad.err());
             }
         }
