@@ -34,7 +34,7 @@ public final class OnnxExporter {
     public static final int DEFAULT_OPSET = 17;
     /** Lowest opset: LayerNormalization (17). */
     public static final int MIN_OPSET = 17;
-    /** Highest opset written: ONNX Runtime 1.29 (the edge runtime) loads 17..23 (checked by the exporter's tests). */
+    /** Highest opset written (ONNX Runtime 1.29, the edge runtime, loads up to 26; the IR table here ends at 23). */
     public static final int MAX_OPSET = 23;
 
     /** Metadata keys. */
@@ -51,8 +51,8 @@ public final class OnnxExporter {
     }
 
     /**
-     * Exports a run's checkpoint (loaded on the CPU) to {@code onnxOut}, with {@code policy.json} beside it; returns the
-     * contract. A checkpoint that does not fit the run's model, an unknown layer or an opset out of range is an
+     * Exports a run's checkpoint (loaded on the CPU) to {@code onnxOut}, with {@code policy.json} beside it; returns
+     * the contract. A checkpoint that does not fit the run's model, an unknown layer or an opset out of range is an
      * {@link IllegalArgumentException} naming it.
      */
     public static PolicyContract export(RunCheckpoint run, Path onnxOut, int opset) {
