@@ -63,7 +63,8 @@ class ExportBundleCommandTest {
             expected = Categorical.argmax(e.logits(), 0, e.actions());
         }
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dtroupe.edge.native-cache=" + dir.resolve("native-cache"), "-jar", out.resolve("troupe-edge.jar").toString(), "act", "--obs", out.resolve("obs.json").toString())
+                "-Dtroupe.edge.native-cache=" + dir.resolve("native-cache"), "-jar",
+                out.resolve("troupe-edge.jar").toString(), "act", "--obs", out.resolve("obs.json").toString())
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String printed = new String(p.getInputStream().readAllBytes()).strip();

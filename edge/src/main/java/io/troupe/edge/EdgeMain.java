@@ -26,8 +26,8 @@ import java.util.List;
 /**
  * The edge jar's command line ({@code java -jar troupe-edge.jar ...}):
  * <pre>
- * act --obs FILE [--dir DIR] [--json] [--batch] [--threads N]   the greedy action of the observation in FILE ("-": stdin)
- * pipe [--dir DIR] [--json] [--threads N]                       one JSON observation a line on stdin, one action a line out
+ * act --obs FILE [--dir DIR] [--json] [--batch] [--threads N]   the greedy action of FILE's observation ("-": stdin)
+ * pipe [--dir DIR] [--json] [--threads N]                       an observation a line on stdin, an action a line out
  * info [--dir DIR]                                               the policy's contract (policy.json)
  * </pre>
  * {@code DIR} defaults to the jar's own directory when it holds {@code policy.json} (a bundle), else the working

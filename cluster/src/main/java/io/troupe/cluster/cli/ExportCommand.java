@@ -65,7 +65,8 @@ final class ExportCommand implements Callable<Integer> {
                     + " %s, %s); try: java -jar %s act --obs %s%n", w.contract().envId(), w.contract().policyVersion(),
                     run.checkpointDir(), out, w.bytes() / 1048576.0, EdgeBundle.MODEL, PolicyContract.FILE,
                     EdgeBundle.JAR, w.platforms().stream().map(EdgePlatform::label).collect(Collectors.joining(", ")),
-                    EdgeBundle.EXAMPLE, EdgeBundle.README, out.resolve(EdgeBundle.JAR), out.resolve(EdgeBundle.EXAMPLE));
+                    EdgeBundle.EXAMPLE, EdgeBundle.README, out.resolve(EdgeBundle.JAR),
+                    out.resolve(EdgeBundle.EXAMPLE));
             return 0;
         }
         PolicyContract c = OnnxExporter.export(run, out, opset);
