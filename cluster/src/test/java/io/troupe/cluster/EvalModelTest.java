@@ -3,12 +3,22 @@ package io.troupe.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import io.troupe.cluster.cli.TroupeCli;
+import io.troupe.core.DType;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.space.Box;
+import io.troupe.core.space.Discrete;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.export.bundle.EdgeBundle;
+import io.troupe.export.onnx.OnnxExporter;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,5 +76,21 @@ class EvalModelTest {
         assertEquals(TroupeCli.USER_ERROR, bad.code());
         assertTrue(bad.err().contains("ONNX model " + corrupt.resolve("policy.onnx") + " cannot be loaded by ONNX"
                 + " Runtime") && bad.err().strip().lines().count() == 1, bad.err());
+    }
+
+    @Test
+    void aModelOfAnotherObservationSpaceThanTheEnvsIsRefused() throws Exception {
+        EnvSpec wider = new EnvSpec("CartPole-v1", Box.uniform(-5, 5, DType.FLOAT32, 5), new Discrete(2),
+                OptionalInt.of(500), OptionalDouble.empty(), false);
+        Path model = tmp.resolve("wide/policy.onnx");
+        Files.createDirectories(model.getParent());
+        try (PolicyModel m = PolicyModel.create(wider, ModelConfig.mlp(8), 1, Device.cpu())) {
+            OnnxExporter.export(m, 1, model, OnnxExporter.DEFAULT_OPSET);
+        }
+        CliRun r = CliRun.of("eval", "--model", model.toString(), "--episodes", "2");
+        assertEquals(TroupeCli.USER_ERROR, r.code());
+        assertTrue(r.err().contains("model " + model + " observes Box(float32, [5], -5..5) but CartPole-v1 with its"
+                + " default settings gives Box(float32, [4]") && r.err().contains("evaluate the run with --checkpoint"),
+                r.err());
     }
 }

@@ -65,7 +65,8 @@ class ExportCommandTest {
         oneLine(CliRun.of("export", "--checkpoint", run.toString(), "--out", out, "--platform", "linux-x86_64"),
                 "troupe: --platform linux-x86_64 applies to --format bundle only");
         oneLine(CliRun.of("export", "--checkpoint", run.toString(), "--out", dir.resolve("bundle").toString(),
-                "--format", "bundle"), "troupe: --format bundle: the bundle format is not built yet");
+                "--format", "bundle", "--platform", "linux-x86_64,solaris-sparc"), "troupe: unknown platform"
+                + " 'solaris-sparc'; known platforms: linux-x86_64, linux-aarch64, osx-aarch64, windows-x86_64");
 
         // a checkpoint of another shape: the run's config now says a narrower network
         Path conf = run.resolve("config.conf");

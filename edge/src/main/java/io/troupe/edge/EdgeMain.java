@@ -3,6 +3,8 @@ package io.troupe.edge;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.core.Observation;
 import io.troupe.edge.contract.PolicyContract;
 import io.troupe.edge.observation.ObservationJson;
@@ -17,18 +19,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The edge jar's command line ({@code java -jar troupe-edge.jar ...}):
  * <pre>
- * act --obs FILE [--dir DIR] [--json] [--batch] [--threads N]   the greedy action of the observation in FILE ("-": stdin)
- * pipe [--dir DIR] [--json] [--threads N]                       one JSON observation a line on stdin, one action a line out
+ * act --obs FILE [--dir DIR] [--json] [--batch] [--threads N]   the greedy action of FILE's observation ("-": stdin)
+ * pipe [--dir DIR] [--json] [--threads N]                       an observation a line on stdin, an action a line out
  * info [--dir DIR]                                               the policy's contract (policy.json)
  * </pre>
  * {@code DIR} defaults to the jar's own directory when it holds {@code policy.json} (a bundle), else the working
- * directory. A bad argument or observation prints one line on stderr and exits with status 2.
+ * directory. A bad argument or observation prints one line on stderr and exits with status 2. ONNX Runtime's native
+ * libraries are unpacked once into {@code ~/.cache/troupe-edge} ({@link NativeLibraries}; {@code
+ * -Dtroupe.edge.native-cache=off} leaves them to ONNX Runtime's loader, which copies them to a temporary folder on
+ * every start).
  */
 public final class EdgeMain {
     static final String USAGE = "usage: java -jar troupe-edge.jar act --obs FILE [--dir DIR] [--json] [--batch]"
@@ -39,6 +45,7 @@ public final class EdgeMain {
     }
 
     public static void main(String[] args) {
+        NativeLibraries.useCache();
         System.exit(run(args, System.in, System.out, System.err));
     }
 
@@ -107,11 +114,17 @@ public final class EdgeMain {
         if (!json) {
             return Integer.toString(a.action());
         }
-        try {
-            return MAPPER.writeValueAsString(a);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("action " + a + " cannot be written as JSON: " + e.getMessage(), e);
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("action", a.action());
+        ArrayNode logits = o.putArray("logits");
+        ArrayNode probabilities = o.putArray("probabilities");
+        for (int i = 0; i < a.logits().length; i++) {
+            logits.add(a.logits()[i]);
+            probabilities.add(a.probabilities()[i]);
         }
+        o.put("value", a.value());
+        o.put("policyVersion", a.policyVersion());
+        return o.toString();
     }
 
     private static JsonNode readJson(String file, InputStream in) {
@@ -198,14 +211,18 @@ public final class EdgeMain {
             if (dir != null) {
                 return dir;
             }
-            try {
-                Path jar = Path.of(EdgeMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Path home = jar.getParent();
-                if (Files.isRegularFile(jar) && home != null && Files.isRegularFile(home.resolve(PolicyContract.FILE))) {
-                    return home;
+            CodeSource source = EdgeMain.class.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null) {
+                try {
+                    Path jar = Path.of(source.getLocation().toURI());
+                    Path home = jar.getParent();
+                    if (Files.isRegularFile(jar) && home != null
+                            && Files.isRegularFile(home.resolve(PolicyContract.FILE))) {
+                        return home;
+                    }
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    // not a file location: fall back to the working directory
                 }
-            } catch (URISyntaxException | SecurityException | NullPointerException e) {
-                // no usable code source: fall back to the working directory
             }
             return Path.of(".");
         }

@@ -117,8 +117,9 @@ public final class OnnxPolicy implements Policy {
         Map<String, NodeInfo> inputs = session.getInputInfo();
         List<String> expectedNames = contract.inputs().stream().map(PolicyContract.Input::name).toList();
         if (!List.copyOf(inputs.keySet()).equals(expectedNames)) {
-            throw new IllegalArgumentException("ONNX model " + file + " has inputs " + inputs.keySet() + "; its contract"
-                    + " expects " + expectedNames + " (is it the model the policy.json beside it was written for?)");
+            throw new IllegalArgumentException("ONNX model " + file + " has inputs " + inputs.keySet()
+                    + "; its contract expects " + expectedNames
+                    + " (is it the model the policy.json beside it was written for?)");
         }
         for (PolicyContract.Input in : contract.inputs()) {
             checkTensor(inputs.get(in.name()), in.name(), in.dtype(), in.shape(), file, "input");

@@ -23,7 +23,8 @@ final class TinyOnnx {
         Box box = Box.uniform(-10, 10, DType.FLOAT32, features);
         return new PolicyContract(PolicyContract.FORMAT, "policy.onnx", "Tiny-v0", "mlp", "tiny-mlp",
                 (long) features * actions, 7, "00", "test", 13, SpaceJson.write(box),
-                SpaceJson.write(new Discrete(actions)), PolicyContract.inputsOf(box), PolicyContract.outputsOf(actions));
+                SpaceJson.write(new Discrete(actions)), PolicyContract.inputsOf(box),
+                PolicyContract.outputsOf(actions));
     }
 
     /** The linear model over input {@code input} of {@code features} float32 columns. */
@@ -38,7 +39,8 @@ final class TinyOnnx {
                 .message(1, new Proto().string(1, input).string(1, "W").string(2, logits).string(3, "matmul")
                         .string(4, "MatMul"))
                 .message(1, new Proto().string(1, input).string(1, "axes").string(2, value).string(3, "sum")
-                        .string(4, "ReduceSum").message(5, new Proto().string(1, "keepdims").varint(3, 0).varint(20, 2)))
+                        .string(4, "ReduceSum")
+                        .message(5, new Proto().string(1, "keepdims").varint(3, 0).varint(20, 2)))
                 .string(2, "tiny")
                 .message(5, floatTensor("W", flat, features, actions))
                 .message(5, new Proto().varint(1, 1).varint(2, 7).packedVarints(7, 1).string(8, "axes"))

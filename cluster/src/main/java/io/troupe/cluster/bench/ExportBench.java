@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * of one call at batch 1 and 16 and throughput at batch 256, DJL against ONNX Runtime, one intra-op thread each; the
  * resident memory (VmRSS) of a child JVM that only loads the policy and has answered 100 observations, the edge jar
  * against a DJL process (both with the serial collector); cold start to the first action of
- * {@code java -jar troupe-edge.jar act} (and of the DJL child, for scale); the bundle's size. Once: the training
+ * {@code java -jar troupe-edge.jar act}, once with an empty natives cache (the first start on a device unpacks ONNX
+ * Runtime's library) and then the median of 3 (and of the DJL child, for scale); the bundle's size. Once: the training
  * distribution's size ({@code cluster/target/troupe.jar} plus its {@code lib/}, what the launcher runs).
  */
 public final class ExportBench {
@@ -53,7 +54,8 @@ public final class ExportBench {
     public record ModelFigures(String env, String model, long parameters, double maxAbsDiff,
                                double djlBatch1Us, double ortBatch1Us, double djlBatch16Us, double ortBatch16Us,
                                long djlObsPerS, long ortObsPerS, long edgeRssMib, long djlRssMib,
-                               int answersAgreeing, long edgeColdStartMs, long djlColdStartMs, long bundleBytes) {
+                               int answersAgreeing, long edgeFirstStartMs, long edgeColdStartMs, long djlColdStartMs,
+                               long bundleBytes) {
     }
 
     /** The run's figures; {@code trainingDistributionBytes} is -1 where the launcher's jar was not found. */
@@ -105,17 +107,19 @@ public final class ExportBench {
                 for (int r = 0; r < ANSWERS; r++) {
                     lines.add(mapper.writeValueAsString(ObservationJson.write(b256.read(r), spec.observationSpace())));
                 }
-                Answered edge = answer(edgeCommand(dir, "pipe"), lines);
+                Answered edge = answer(edgeCommand(dir, workDir.resolve("native-cache-" + kind), "pipe"), lines);
                 Answered djlChild = answer(djlCommand(envId, kind), lines);
                 int agreeing = 0;
                 for (int i = 0; i < ANSWERS; i++) {
                     agreeing += edge.answers.get(i).equals(djlChild.answers.get(i)) ? 1 : 0;
                 }
-                long edgeCold = coldStart(edgeCommand(dir, "act", "--obs", dir.resolve(EdgeBundle.EXAMPLE).toString()),
-                        null);
-                long djlCold = coldStart(djlCommand(envId, kind), lines.get(0));
+                String example = dir.resolve(EdgeBundle.EXAMPLE).toString();
+                Path cache = workDir.resolve("cold-start-cache-" + kind);
+                long edgeFirst = coldStart(edgeCommand(dir, cache, "act", "--obs", example), null, 1);
+                long edgeCold = coldStart(edgeCommand(dir, cache, "act", "--obs", example), null, COLD_STARTS);
+                long djlCold = coldStart(djlCommand(envId, kind), lines.get(0), COLD_STARTS);
                 return new ModelFigures(envId, kind, djl.parameterCount(), diff, djl1, ort1, djl16, ort16, djlTput,
-                        ortTput, edge.rssKib / 1024, djlChild.rssKib / 1024, agreeing, edgeCold, djlCold,
+                        ortTput, edge.rssKib / 1024, djlChild.rssKib / 1024, agreeing, edgeFirst, edgeCold, djlCold,
                         bundle.bytes());
             }
         }
@@ -146,6 +150,8 @@ public final class ExportBench {
                 ratio(b.edgeRssMib(), b.djlRssMib()), String.format("<= %.2f", RSS_RATIO_TARGET));
         row(out, "greedy answers agreeing (of " + ANSWERS + ")", Integer.toString(a.answersAgreeing()),
                 Integer.toString(b.answersAgreeing()), Integer.toString(ANSWERS));
+        row(out, "first start edge, natives unpacked (ms)", Long.toString(a.edgeFirstStartMs()),
+                Long.toString(b.edgeFirstStartMs()), "");
         row(out, "cold start to first action edge (ms)", Long.toString(a.edgeColdStartMs()),
                 Long.toString(b.edgeColdStartMs()), String.format("<= %.0f", COLD_START_TARGET_MS));
         row(out, "cold start to first action DJL (ms)", Long.toString(a.djlColdStartMs()),
@@ -217,9 +223,9 @@ public final class ExportBench {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
-    private static List<String> edgeCommand(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(java().toString(), "-XX:+UseSerialGC", "-jar",
-                dir.resolve(EdgeBundle.JAR).toString()));
+    private static List<String> edgeCommand(Path dir, Path nativeCache, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(java().toString(), "-XX:+UseSerialGC",
+                "-Dtroupe.edge.native-cache=" + nativeCache, "-jar", dir.resolve(EdgeBundle.JAR).toString()));
         cmd.addAll(Arrays.asList(args));
         if (!Arrays.asList(args).contains("--dir")) {
             cmd.addAll(List.of("--dir", dir.toString()));
@@ -267,10 +273,10 @@ public final class ExportBench {
         }
     }
 
-    /** Median milliseconds from starting {@code command} to its first line of output. */
-    private static long coldStart(List<String> command, String input) throws Exception {
-        long[] ms = new long[COLD_STARTS];
-        for (int i = 0; i < COLD_STARTS; i++) {
+    /** Median milliseconds from starting {@code command} to its first line of output, over {@code runs} starts. */
+    private static long coldStart(List<String> command, String input, int runs) throws Exception {
+        long[] ms = new long[runs];
+        for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
             Process p = builder(command).start();
             try (Writer w = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
@@ -290,7 +296,7 @@ public final class ExportBench {
             }
         }
         Arrays.sort(ms);
-        return ms[COLD_STARTS / 2];
+        return ms[runs / 2];
     }
 
     /** VmRSS of process {@code pid} in KiB from /proc, or -1 where there is no /proc. */

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
  * {@code config.conf}; {@code troupe eval --model policy.onnx}: an exported policy with ONNX Runtime (no DJL model).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Run the greedy policy of a checkpoint or an exported model and print mean return, success rate and episode length.")
+        description = "Run the greedy policy of a checkpoint or an exported model and print mean return, success rate "
+                + "and episode length.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "DIR",
             description = "a run directory (runs/<run-id>), its checkpoints/ folder, or a checkpoint folder")

@@ -2,6 +2,8 @@ package io.troupe.cluster.cli;
 
 import io.troupe.edge.contract.PolicyContract;
 import io.troupe.export.RunCheckpoint;
+import io.troupe.export.bundle.EdgeBundle;
+import io.troupe.export.bundle.EdgePlatform;
 import io.troupe.export.onnx.OnnxExporter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -58,8 +60,14 @@ final class ExportCommand implements Callable<Integer> {
         }
         RunCheckpoint run = RunCheckpoint.open(checkpoint);
         if (format == Format.BUNDLE) {
-            // EdgeBundle.write(run, out, platforms) comes with the edge bundle (branch h-edge)
-            throw new IllegalArgumentException("--format bundle: the bundle format is not built yet");
+            EdgeBundle.Written w = EdgeBundle.write(run, out, platforms == null ? List.of() : platforms);
+            System.out.printf("%s, policy version %d of %s: wrote the edge bundle %s (%.1f MiB; %s, %s, %s for %s,"
+                    + " %s, %s); try: java -jar %s act --obs %s%n", w.contract().envId(), w.contract().policyVersion(),
+                    run.checkpointDir(), out, w.bytes() / 1048576.0, EdgeBundle.MODEL, PolicyContract.FILE,
+                    EdgeBundle.JAR, w.platforms().stream().map(EdgePlatform::label).collect(Collectors.joining(", ")),
+                    EdgeBundle.EXAMPLE, EdgeBundle.README, out.resolve(EdgeBundle.JAR),
+                    out.resolve(EdgeBundle.EXAMPLE));
+            return 0;
         }
         PolicyContract c = OnnxExporter.export(run, out, opset);
         String inputs = c.inputs().stream().map(i -> i.name() + " " + i.dtype() + Arrays.toString(i.shape()))

@@ -150,14 +150,110 @@ public record PolicyContract(String format, String model, String envId, String m
         return parse(text, file.toString());
     }
 
+    /**
+     * The contract a JSON tree describes, read field by field (Jackson's tree model, not its record binding: the edge
+     * jar's cold start pays for every class Jackson loads, and binding records loads about twice as many).
+     */
+    private static PolicyContract fromTree(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("expected a JSON object, found " + SpaceJson.kind(root));
+        }
+        List<Input> inputs = new ArrayList<>();
+        JsonNode in = array(root, "inputs");
+        for (int i = 0; in != null && i < in.size(); i++) {
+            JsonNode n = in.get(i);
+            String at = "inputs[" + i + "]";
+            JsonNode t = n.get("tokenizer");
+            Tokenizer tokenizer = null;
+            if (t != null && !t.isNull()) {
+                List<String> vocabulary = new ArrayList<>();
+                JsonNode v = array(t, "vocabulary");
+                for (int w = 0; v != null && w < v.size(); w++) {
+                    vocabulary.add(v.get(w).asText());
+                }
+                tokenizer = new Tokenizer(text(t, "rule"), (int) number(t, "maxTokens", at + ".tokenizer"),
+                        vocabulary);
+            }
+            inputs.add(new Input(text(n, "name"), text(n, "dtype"), dims(n, at), text(n, "role"), text(n, "layout"),
+                    tokenizer));
+        }
+        List<Output> outputs = new ArrayList<>();
+        JsonNode out = array(root, "outputs");
+        for (int i = 0; out != null && i < out.size(); i++) {
+            JsonNode n = out.get(i);
+            outputs.add(new Output(text(n, "name"), text(n, "dtype"), dims(n, "outputs[" + i + "]")));
+        }
+        return new PolicyContract(text(root, "format"), text(root, "model"), text(root, "envId"),
+                text(root, "modelKind"), text(root, "modelId"), number(root, "parameters", ""),
+                number(root, "policyVersion", ""), text(root, "weightsSha256"), text(root, "troupeVersion"),
+                (int) number(root, "opset", ""), root.get("observationSpace"), root.get("actionSpace"),
+                in == null ? null : inputs, out == null ? null : outputs);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isValueNode()) {
+            throw new IllegalArgumentException(field + ": expected a string, found " + SpaceJson.kind(v));
+        }
+        return v.asText();
+    }
+
+    private static long number(JsonNode node, String field, String at) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        if (!v.isIntegralNumber()) {
+            throw new IllegalArgumentException((at.isEmpty() ? "" : at + ".") + field + ": expected an integer, found "
+                    + SpaceJson.kind(v));
+        }
+        return v.longValue();
+    }
+
+    private static JsonNode array(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw new IllegalArgumentException(field + ": expected an array, found " + SpaceJson.kind(v));
+        }
+        return v;
+    }
+
+    private static long[] dims(JsonNode node, String at) {
+        JsonNode v = array(node, "shape");
+        if (v == null) {
+            return new long[0];
+        }
+        long[] out = new long[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!v.get(i).isIntegralNumber()) {
+                throw new IllegalArgumentException(at + ".shape[" + i + "]: expected an integer, found "
+                        + SpaceJson.kind(v.get(i)));
+            }
+            out[i] = v.get(i).longValue();
+        }
+        return out;
+    }
+
     /** Parses a contract's JSON; {@code source} names it in errors. */
     public static PolicyContract parse(String json, String source) {
-        PolicyContract c;
+        JsonNode root;
         try {
-            c = MAPPER.readValue(json, PolicyContract.class);
+            root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("policy contract " + source + " is not valid JSON: "
                     + e.getOriginalMessage(), e);
+        }
+        PolicyContract c;
+        try {
+            c = fromTree(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("policy contract " + source + ": " + e.getMessage(), e);
         }
         if (!FORMAT.equals(c.format())) {
             throw new IllegalArgumentException("policy contract " + source + " has format " + c.format()

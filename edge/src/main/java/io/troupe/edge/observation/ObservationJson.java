@@ -31,7 +31,8 @@ import java.util.Optional;
  * <ul>
  *   <li>float32 vector: an array of numbers ({@code [0.1, -0.2, 0.03, 0.4]}), nested as the shape for a box of more
  *       than one dimension, or flat in row-major order;</li>
- *   <li>uint8 image (CHW): a base64 string of the {@code C*H*W} bytes, or nested arrays {@code [C][H][W]} of 0..255;</li>
+ *   <li>uint8 image (CHW): a base64 string of the {@code C*H*W} bytes, or nested arrays {@code [C][H][W]} of
+ *       0..255;</li>
  *   <li>text: a sentence the space's tokenizer encodes ({@code "go to the red ball"}), or an array of at most
  *       {@code maxTokens} token ids (padded with 0).</li>
  * </ul>

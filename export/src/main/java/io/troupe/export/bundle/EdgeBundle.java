@@ -136,7 +136,7 @@ public final class EdgeBundle {
                       int action = a.action();        // greedy; policy.sample(observation, rng) samples
                       float[] p = a.probabilities();  // softmax of a.logits(); a.value() is the value estimate
                   }
-                  // or build an io.troupe.core.Observation (FloatTensor, ByteTensor, IntTensor) and call act(observation)
+                  // or build an io.troupe.core.Observation (FloatTensor, ByteTensor, IntTensor): act(observation)
                 """.formatted(c.envId(), c.modelKind(), c.parameters(), c.policyVersion(), c.envId(),
                 String.join(", ", platforms.stream().map(EdgePlatform::label).toList()), inputs);
     }

@@ -37,6 +37,10 @@ public final class EdgeJar {
     private static final List<Class<?>> PARTS = List.of(Observation.class, EdgeMain.class, OrtEnvironment.class,
             ObjectMapper.class, JsonFactory.class, JsonInclude.class);
 
+    /** The packages of the parts: nothing else goes into the jar. */
+    private static final List<String> PACKAGES = List.of("io/troupe/core/", "io/troupe/edge/", "ai/onnxruntime/",
+            "com/fasterxml/jackson/core/", "com/fasterxml/jackson/databind/", "com/fasterxml/jackson/annotation/");
+
     private EdgeJar() {
     }
 
@@ -93,7 +97,11 @@ public final class EdgeJar {
         return Files.size(out);
     }
 
-    /** Whether entry {@code name} belongs in an edge jar for {@code platforms}. */
+    /**
+     * Whether entry {@code name} belongs in an edge jar for {@code platforms}: only the parts' packages (also under
+     * {@code META-INF/versions/N/}), their service files and licences; so even a class path made of one fat jar
+     * gives an edge jar without Pekko or DJL.
+     */
     static boolean keep(String name, Collection<EdgePlatform> platforms) {
         String upper = name.toUpperCase(Locale.ROOT);
         if (name.equals(JarFile.MANIFEST_NAME) || name.endsWith("module-info.class") || name.contains(".dSYM/")
@@ -104,7 +112,18 @@ public final class EdgeJar {
         if (name.startsWith(EdgePlatform.NATIVE_ROOT)) {
             return platforms.stream().anyMatch(p -> name.startsWith(p.nativePrefix()));
         }
-        return true;
+        String path = name.replaceFirst("^META-INF/versions/\\d+/", "");
+        if (path.startsWith("META-INF/services/")) {
+            path = path.substring("META-INF/services/".length()).replace('.', '/');
+        } else if (path.startsWith("META-INF/") && !path.startsWith("META-INF/maven/")) {
+            return !path.endsWith(".class");
+        }
+        for (String prefix : PACKAGES) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void copy(JarOutputStream jar, String name, InputStream in) throws IOException {

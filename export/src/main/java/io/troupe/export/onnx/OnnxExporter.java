@@ -34,7 +34,7 @@ public final class OnnxExporter {
     public static final int DEFAULT_OPSET = 17;
     /** Lowest opset: LayerNormalization (17). */
     public static final int MIN_OPSET = 17;
-    /** Highest opset written: ONNX Runtime 1.29 (the edge runtime) loads 17..23 (checked by the exporter's tests). */
+    /** Highest opset written (ONNX Runtime 1.29, the edge runtime, loads up to 26; the IR table here ends at 23). */
     public static final int MAX_OPSET = 23;
 
     /** Metadata keys. */
@@ -51,12 +51,13 @@ public final class OnnxExporter {
     }
 
     /**
-     * Exports a run's checkpoint (loaded on the CPU) to {@code onnxOut}, with {@code policy.json} beside it; returns the
-     * contract. A checkpoint that does not fit the run's model, an unknown layer or an opset out of range is an
+     * Exports a run's checkpoint (loaded on the CPU) to {@code onnxOut}, with {@code policy.json} beside it; returns
+     * the contract. A checkpoint that does not fit the run's model, an unknown layer or an opset out of range is an
      * {@link IllegalArgumentException} naming it.
      */
     public static PolicyContract export(RunCheckpoint run, Path onnxOut, int opset) {
         checkOpset(opset);
+        checkOut(onnxOut);
         try (PolicyModel model = run.newModel(Device.cpu())) {
             return write(model, run.policyVersion(), sha256(run.policy().weights()), onnxOut, opset);
         }
@@ -65,6 +66,7 @@ public final class OnnxExporter {
     /** Exports a live model (its env id and spaces from {@code model.spec()}) as of {@code policyVersion}. */
     public static PolicyContract export(PolicyModel model, long policyVersion, Path onnxOut, int opset) {
         checkOpset(opset);
+        checkOut(onnxOut);
         return write(model, policyVersion, sha256(model.weights(policyVersion).bytes()), onnxOut, opset);
     }
 
@@ -107,6 +109,18 @@ public final class OnnxExporter {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new IllegalArgumentException("ONNX opset " + opset + " is not supported; expected " + MIN_OPSET + ".."
                     + MAX_OPSET + " (LayerNormalization needs 17; the highest written is " + MAX_OPSET + ")");
+        }
+    }
+
+    private static void checkOut(Path onnxOut) {
+        Path name = onnxOut.getFileName();
+        if (name == null || name.toString().equals(PolicyContract.FILE)) {
+            throw new IllegalArgumentException("model file " + onnxOut + ": expected a file name other than "
+                    + PolicyContract.FILE + " (the contract written beside it), such as policy.onnx");
+        }
+        if (Files.isDirectory(onnxOut)) {
+            throw new IllegalArgumentException("model file " + onnxOut + " is a directory; expected the .onnx file "
+                    + "to write, such as " + onnxOut.resolve("policy.onnx"));
         }
     }
 

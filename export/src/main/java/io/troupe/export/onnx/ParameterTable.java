@@ -58,11 +58,6 @@ final class ParameterTable {
         return t;
     }
 
-    /** Whether the model has a parameter called {@code name}. */
-    boolean has(String name) {
-        return values.containsKey(name);
-    }
-
     /** Refuses parameters no graph builder took: layers the exporter does not know. */
     void requireAllTaken() {
         for (Map.Entry<String, Boolean> e : taken.entrySet()) {

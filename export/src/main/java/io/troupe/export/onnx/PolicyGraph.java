@@ -14,8 +14,8 @@ import java.util.Locale;
 /**
  * A Troupe policy network as an ONNX graph, operator for operator as the DJL blocks compute it
  * ({@code learners/.../model}: {@code MlpPolicyBlock}, {@code TransformerPolicyBlock}, {@code PreNormEncoderBlock},
- * DJL's {@code ScaledDotProductAttentionBlock}, {@code Linear}, {@code LayerNorm}, {@code Conv2d}). Parameters are found
- * by their DJL names, which follow from the blocks' child order ({@code NN} + child name); a model with a parameter
+ * DJL's {@code ScaledDotProductAttentionBlock}, {@code Linear}, {@code LayerNorm}, {@code Conv2d}). Parameters are
+ * found by their DJL names, which follow from the blocks' child order ({@code NN} + child name); a model with a parameter
  * this class does not place is refused.
  *
  * <p>Inputs are the contract's ({@link PolicyContract#inputsOf}): uint8 NCHW images are cast to float and divided by
@@ -106,8 +106,8 @@ final class PolicyGraph {
                         b.scalar("by255", 255f));
                 String kernel = b.weight(embed + "_weight", params.take(embed + "_weight", e, c, p, p), e, c, p, p);
                 String bias = b.weight(embed + "_bias", params.take(embed + "_bias", e), e);
-                String fmap = b.op("Conv", List.of(Attribute.ints("kernel_shape", p, p), Attribute.ints("strides", p, p)),
-                        img, kernel, bias);
+                String fmap = b.op("Conv", List.of(Attribute.ints("kernel_shape", p, p),
+                        Attribute.ints("strides", p, p)), img, kernel, bias);
                 t = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1)),
                         b.op("Reshape", fmap, b.int64s("shape", 0, e, count)));
             } else {
@@ -122,7 +122,8 @@ final class PolicyGraph {
                 t = b.op("Reshape", gemm(embed, flat, (int) features, count * e),
                         b.int64s("shape", 0, count, e));
             }
-            String positions = b.weight(name + "_positions", params.take(name + "_positions", 1, count, e), 1, count, e);
+            String positions = b.weight(name + "_positions", params.take(name + "_positions", 1, count, e),
+                    1, count, e);
             String type = b.weight(name + "_type", params.take(name + "_type", 1, 1, e), 1, 1, e);
             modalityTokens.add(b.op("Add", b.op("Add", t, positions), type));
             tokens += count;

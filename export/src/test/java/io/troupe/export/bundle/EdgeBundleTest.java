@@ -44,12 +44,16 @@ class EdgeBundleTest {
     private record Child(int status, String out, String err) {
     }
 
-    /** {@code java -jar troupe-edge.jar args} in a fresh JVM, no class path but the jar, no JVM flags. */
+    /**
+     * {@code java -jar troupe-edge.jar args} in a fresh JVM, no class path but the jar, no JVM flags but the natives'
+     * cache folder (kept in the test's folder), started outside the bundle: the policy is found beside the jar.
+     */
     private static Child edgeJvm(Path bundle, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", bundle.resolve(EdgeBundle.JAR).toString()));
+                "-Dtroupe.edge.native-cache=" + bundle.resolveSibling("native-cache"), "-jar",
+                bundle.resolve(EdgeBundle.JAR).toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.getParent().toFile());
         pb.environment().remove("CLASSPATH");
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         Path out = Files.createTempFile(bundle.getParent(), "out", ".txt");
@@ -99,12 +103,12 @@ class EdgeBundleTest {
                 for (int row = 0; row < 3; row++) {
                     Files.writeString(bundle.resolve("row.json"), MAPPER.writeValueAsString(
                             ObservationJson.write(batch.read(row), spec.observationSpace())));
-                    Child plain = edgeJvm(bundle, "act", "--obs", "row.json");
+                    Child plain = edgeJvm(bundle, "act", "--obs", bundle.resolve("row.json").toString());
                     assertEquals(0, plain.status(), plain.err());
                     assertEquals(Categorical.argmax(djl.logits(), row * actions, actions),
                             Integer.parseInt(plain.out().trim()), envId + " row " + row);
                     if (row == 0) {
-                        Child json = edgeJvm(bundle, "act", "--obs", "obs.json", "--json");
+                        Child json = edgeJvm(bundle, "act", "--obs", bundle.resolve("obs.json").toString(), "--json");
                         assertEquals(0, json.status(), json.err());
                         JsonNode a = MAPPER.readTree(json.out());
                         float[] logits = new float[actions];
@@ -118,11 +122,16 @@ class EdgeBundleTest {
                         assertEquals(42, a.get("policyVersion").asLong());
                     }
                 }
+                try (var cached = Files.walk(dir.resolve("native-cache"))) {
+                    assertTrue(cached.anyMatch(f -> f.getFileName().toString().equals(
+                            System.mapLibraryName("onnxruntime"))), "the edge command line unpacks the natives once");
+                }
                 Child info = edgeJvm(bundle, "info");
                 assertEquals(envId, MAPPER.readTree(info.out()).get("envId").asText());
-                Child bad = edgeJvm(bundle, "act", "--obs", "policy.onnx");
+                Child bad = edgeJvm(bundle, "act", "--obs", bundle.resolve("policy.onnx").toString());
                 assertEquals(2, bad.status());
-                assertTrue(bad.err().startsWith("troupe-edge: observation file policy.onnx is not valid JSON")
+                assertTrue(bad.err().startsWith("troupe-edge: observation file " + bundle.resolve("policy.onnx")
+                        + " is not valid JSON")
                         && bad.err().strip().lines().count() == 1, bad.err());
             }
         }
@@ -135,6 +144,21 @@ class EdgeBundleTest {
         assertEquals(List.of("linux-aarch64", "osx-aarch64"), natives(EdgeJar.entries(jar)));
         assertFalse(EdgeJar.entries(jar).stream().anyMatch(e -> e.contains(".dSYM/")), "no debug symbols");
         assertEquals(List.of(EdgePlatform.current()), EdgePlatform.parseAll(List.of()), "default: this machine");
+        List<EdgePlatform> linux = List.of(EdgePlatform.LINUX_X86_64);
+        for (String kept : List.of("io/troupe/core/Observation.class", "io/troupe/edge/EdgeMain.class",
+                "ai/onnxruntime/OrtSession.class", "ai/onnxruntime/native/linux-x64/libonnxruntime.so",
+                "META-INF/versions/11/com/fasterxml/jackson/core/io/doubleparser/X.class",
+                "META-INF/services/com.fasterxml.jackson.core.JsonFactory", "META-INF/LICENSE")) {
+            assertTrue(EdgeJar.keep(kept, linux), kept);
+        }
+        for (String dropped : List.of("org/apache/pekko/actor/ActorSystem.class", "ai/djl/Model.class",
+                "io/troupe/cluster/cli/TroupeCli.class", "io/troupe/learners/model/PolicyModel.class",
+                "scala/Option.class", "META-INF/services/org.apache.pekko.Extension",
+                "META-INF/maven/org.apache.pekko/pekko-actor/pom.xml", "META-INF/versions/9/module-info.class",
+                "ai/onnxruntime/native/win-x64/onnxruntime.dll", "META-INF/SIGNER.RSA",
+                "ai/onnxruntime/native/osx-aarch64/libonnxruntime.dylib.dSYM/Contents/Info.plist")) {
+            assertFalse(EdgeJar.keep(dropped, linux), dropped + ": a fat class path still gives an edge jar");
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> EdgePlatform.parseAll(List.of("linux-x86_64", "solaris-sparc")));
         assertEquals("unknown platform 'solaris-sparc'; known platforms: linux-x86_64, linux-aarch64, osx-aarch64,"

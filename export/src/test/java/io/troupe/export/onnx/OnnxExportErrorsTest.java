@@ -54,4 +54,22 @@ class OnnxExportErrorsTest {
                 + " does not fit the run's model mlp[32,32]"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("policy.onnx")));
     }
+
+    @Test
+    void anOutputThatIsADirectoryOrTheContractsNameIsRefused() throws Exception {
+        Path run = TestRuns.write(dir.resolve("run"), "CartPole-v1", TestRuns.CARTPOLE_MODEL, 1, 1);
+        RunCheckpoint checkpoint = RunCheckpoint.open(run);
+        Path out = Files.createDirectories(dir.resolve("out"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.export(checkpoint, out, 17));
+        assertEquals("model file " + out + " is a directory; expected the .onnx file to write, such as "
+                + out.resolve("policy.onnx"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.export(checkpoint, out.resolve("policy.json"), 17));
+        assertTrue(e.getMessage().startsWith("model file " + out.resolve("policy.json") + ": expected a file name "
+                + "other than policy.json"), e.getMessage());
+        try (var files = Files.list(out)) {
+            assertEquals(0, files.count());
+        }
+    }
 }
