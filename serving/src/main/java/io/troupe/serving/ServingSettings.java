@@ -90,6 +90,7 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
     public String toString() {
         return "ServingSettings[hostname=" + hostname + ", port=" + port + ", batcher=" + batcher + ", maxBodyBytes="
                 + maxBodyBytes + ", retryAfter=" + retryAfter + ", token=" + token.map(t -> "<redacted>")
-                .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + ", pinVersion=" + pinVersion + "]";
+                .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + ", pinVersion="
+                + pinVersion + "]";
     }
 }

@@ -88,7 +88,8 @@ final class ServeCommand implements Callable<Integer> {
             String url = service.server().url();
             for (Map.Entry<String, PolicySource> e : sources.entrySet()) {
                 PolicySource s = e.getValue();
-                System.out.printf("troupe serve: %s/v1/policies/%s: %s %s, %,d parameters, policy version %d, from %s%n",
+                System.out.printf("troupe serve: %s/v1/policies/%s: %s %s, %,d parameters, policy version %d, "
+                        + "from %s%n",
                         url, e.getKey(), s.spec().id(), s.modelKind(), s.parameters(), s.version(), s.location());
             }
             System.out.printf("troupe serve: ready on %s (docs %s/v1/docs, metrics %s/metrics); batching %s%n", url,

@@ -41,10 +41,11 @@ import org.apache.pekko.cluster.typed.Join;
 
 /**
  * The life of one node of a distributed job ({@code troupe node}): it joins the cluster through the seed nodes, checks
- * that the cluster runs the same job, and starts its part (agents, replay shards, the learner and the run's metrics,
- * by role; a serve node serves the job's policy over HTTP and follows its versions). A learner node runs a {@link JobDriver}; the one hosting the learner singleton reports the run, and when
- * the job is done it prints the result and raises the cluster-wide flag ({@link JobEnd}) on which every node stops
- * cleanly ({@link OrderedStop}) and leaves. SIGTERM makes a node leave gracefully at any time.
+ * that the cluster runs the same job, and starts its part (agents, replay shards, the learner and the run's metrics, by
+ * role; a serve node serves the job's policy over HTTP and follows its versions). A learner node runs a
+ * {@link JobDriver}; the one hosting the learner singleton reports the run, and when the job is done it prints the
+ * result and raises the cluster-wide flag ({@link JobEnd}) on which every node stops cleanly ({@link OrderedStop}) and
+ * leaves. SIGTERM makes a node leave gracefully at any time.
  */
 public final class NodeLifecycle {
     /** Exit code of a node whose job differs from the cluster's (a user error). */

@@ -5,7 +5,8 @@ public final class QueueFullException extends RuntimeException {
     private final int queueSize;
 
     public QueueFullException(String policy, int queueSize) {
-        super("policy '" + policy + "' is overloaded: its " + queueSize + " queue places (troupe.serving.job-queue-size)"
+        super("policy '" + policy + "' is overloaded: its " + queueSize + " queue places "
+                + "(troupe.serving.job-queue-size)"
                 + " are taken; retry shortly", null, false, false);
         this.queueSize = queueSize;
     }

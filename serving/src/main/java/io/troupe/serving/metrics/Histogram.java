@@ -37,7 +37,7 @@ public final class Histogram {
         return sum.sum();
     }
 
-    /** Appends the {@code _bucket}, {@code _sum} and {@code _count} lines; {@code labels} is {@code a="b",} or empty. */
+    /** Appends the {@code _bucket}, {@code _sum} and {@code _count} lines; {@code labels}: {@code a="b",} or empty. */
     void render(StringBuilder b, String name, String labels) {
         long cumulative = 0;
         for (int i = 0; i < bounds.length; i++) {

@@ -48,9 +48,9 @@ public final class ServingMetrics {
         Map<RequestKey, LongAdder> sortedRequests = new TreeMap<>(Comparator.comparing(RequestKey::route)
                 .thenComparing(RequestKey::method).thenComparingInt(RequestKey::status));
         sortedRequests.putAll(requests);
-        sortedRequests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"").append(PrometheusWriter.label(
-                k.route)).append("\",method=\"").append(k.method).append("\",status=\"").append(k.status).append("\"} ")
-                .append(n.sum()).append('\n'));
+        sortedRequests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"")
+                .append(PrometheusWriter.label(k.route)).append("\",method=\"").append(k.method)
+                .append("\",status=\"").append(k.status).append("\"} ").append(n.sum()).append('\n'));
         b.append("# HELP troupe_serving_request_seconds time from the request's arrival to its answer, by route\n");
         b.append("# TYPE troupe_serving_request_seconds histogram\n");
         new TreeMap<>(latency).forEach((route, h) -> h.render(b, "troupe_serving_request_seconds",

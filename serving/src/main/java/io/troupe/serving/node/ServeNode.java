@@ -25,7 +25,7 @@ public final class ServeNode implements AutoCloseable {
         this.policy = policy;
     }
 
-    /** Starts the follower and the server on {@code system}; the policy is named after the env ({@code cartpole-v1}). */
+    /** Starts the follower and the server on {@code system}; the policy is named after the env, e.g. cartpole-v1. */
     public static ServeNode start(ActorSystem<?> system, ServingSettings settings, EnvSpec spec, ModelConfig model) {
         ServingMetrics metrics = new ServingMetrics();
         PolicyRegistry registry = new PolicyRegistry();
