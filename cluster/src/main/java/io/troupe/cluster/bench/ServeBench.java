@@ -119,7 +119,8 @@ public final class ServeBench {
                     dynamic.maxBatchSize(), otherDelay(dynamic), dynamic.workers()), metrics));
             registry.add(ServedPolicy.start("single", source, dynamic.withMaxBatchSize(1), metrics));
             ServingRoutes routes = new ServingRoutes(settings, registry, metrics,
-                    (name, path) -> CompletableFuture.failedFuture(new IllegalStateException("no loading here")));
+                    (name, path) -> CompletableFuture.failedFuture(new IllegalStateException("no loading here")),
+                    system.executionContext());
             Route all = new Noop().concat(new Noop().route(), routes.route());
             ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(all).toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);

@@ -32,6 +32,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -81,14 +82,21 @@ public final class ServingRoutes extends AllDirectives {
     private final PolicyRegistry registry;
     private final ServingMetrics metrics;
     private final Loader loader;
+    private final Executor encoders;
     private final SplittableRandom seeds = new SplittableRandom(0x5e7e_5eedL);
     private final String openApi;
 
-    public ServingRoutes(ServingSettings settings, PolicyRegistry registry, ServingMetrics metrics, Loader loader) {
+    /**
+     * @param encoders where answers are encoded once the batcher answered (Pekko's dispatcher): never the model
+     *                 worker's thread, which would encode a whole batch's answers before it could start the next batch
+     */
+    public ServingRoutes(ServingSettings settings, PolicyRegistry registry, ServingMetrics metrics, Loader loader,
+                         Executor encoders) {
         this.settings = settings;
         this.registry = registry;
         this.metrics = metrics;
         this.loader = loader;
+        this.encoders = encoders;
         this.openApi = resource(OPENAPI_RESOURCE);
     }
 
@@ -198,8 +206,8 @@ public final class ServingRoutes extends AllDirectives {
         RandomGenerator rng = request.seed().isPresent() ? new SplittableRandom(request.seed().getAsLong())
                 : nextRandom();
         CompletableFuture<Inference> inference = policy.submit(request.observations());
-        return completeWithFuture(inference.handle((r, failure) -> failure != null ? failure(failure)
-                : response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng))));
+        return completeWithFuture(inference.handleAsync((r, failure) -> failure != null ? failure(failure)
+                : response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng)), encoders));
     }
 
     private synchronized RandomGenerator nextRandom() {

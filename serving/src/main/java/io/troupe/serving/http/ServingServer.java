@@ -57,7 +57,7 @@ public final class ServingServer implements AutoCloseable {
             public CompletionStage<Void> close(ServedPolicy policy) {
                 return CompletableFuture.runAsync(policy::close, loader);
             }
-        });
+        }, system.executionContext());
         try {
             ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port()).bind(routes.route())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
