@@ -8,16 +8,20 @@ import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.PolicyModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code troupe eval --checkpoint DIR}: the greedy policy of a run's checkpoint, on the env and model of the run's
- * {@code config.conf}.
+ * {@code troupe eval --checkpoint DIR}: the greedy policy of a run's checkpoint (what a service answers with) and its
+ * sampled policy (how agents act while training), one line each, on the env and model of the run's {@code config.conf}.
+ * Both play the same episodes (envs reset from {@code --seed}); the sampled one draws its actions from a stream seeded
+ * with {@code --seed} too, so both lines repeat from run to run.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Run the greedy policy of a checkpoint and print mean return, success rate and episode length.")
+        description = "Run the greedy and the sampled policy of a checkpoint and print, for each, mean return, success "
+                + "rate and episode length.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "a run directory (runs/<run-id>), its checkpoints/ folder, or a checkpoint folder")
@@ -38,12 +42,26 @@ final class EvalCommand implements Callable<Integer> {
         TrainSettings settings = TrainSettings.fromConfig(run.config());
         EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel model = run.newModel(Devices.select(run.config().getString("troupe.learner.device")))) {
-            Evaluation.Result r = Evaluation.run(registry, settings.env(), settings.envOverrides(), model, episodes,
-                    Math.min(episodes, 16), seed);
-            System.out.printf("%s, greedy policy of %s, %d episodes: mean return %.2f, success rate %s, "
-                    + "mean episode length %.1f%n", settings.env(), run.checkpointDir(), r.episodes(), r.meanReturn(),
-                    run.spec().definesSuccess() ? String.format("%.2f", r.successRate()) : "n/a", r.meanLength());
+            for (Evaluation.Mode mode : Evaluation.Mode.values()) {
+                Evaluation.Result r = Evaluation.run(registry, settings.env(), settings.envOverrides(), model,
+                        episodes, Math.min(episodes, 16), seed, mode);
+                System.out.println(line(settings.env(), mode, run.checkpointDir(), r, run.spec().definesSuccess(),
+                        seed));
+            }
         }
         return 0;
+    }
+
+    /**
+     * One mode's figures, e.g. {@code GoToObject-v0, greedy policy of runs/x/checkpoints/latest, 200 episodes: mean
+     * return 0.84, success rate 0.93, mean episode length 9.1}; the sampled line names its action seed.
+     */
+    static String line(String env, Evaluation.Mode mode, Path checkpointDir, Evaluation.Result r,
+                       boolean definesSuccess, long seed) {
+        return String.format(Locale.ROOT, "%s, %s policy of %s%s, %d episodes: mean return %.2f, success rate %s, "
+                        + "mean episode length %.1f", env, mode.label(), checkpointDir,
+                mode == Evaluation.Mode.SAMPLED ? " (actions drawn from softmax(logits), seed " + seed + ")" : "",
+                r.episodes(), r.meanReturn(),
+                definesSuccess ? String.format(Locale.ROOT, "%.2f", r.successRate()) : "n/a", r.meanLength());
     }
 }

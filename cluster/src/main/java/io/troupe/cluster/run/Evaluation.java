@@ -7,23 +7,48 @@ import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
 
 /**
- * Runs a policy greedily (the most likely action) for a number of episodes and reports the mean return, success rate
- * and episode length. Episodes are counted in the order they end; extra ones ending on the same step are dropped.
+ * Runs a policy for a number of episodes and reports the mean return, success rate and episode length, acting either
+ * greedily (the most likely action) or by sampling (an action drawn from the softmax of the logits, from a stream
+ * seeded with the evaluation seed). Episodes are counted in the order they end; extra ones ending on the same step are
+ * dropped. Both modes play the same layouts: the envs are reset from the same seed.
  */
 public final class Evaluation {
 
-    /** What {@code ./troupe eval} prints. */
+    /** How the action is chosen from the policy's logits. */
+    public enum Mode {
+        /** The most likely action (argmax of the logits; the first on ties): what a service answers by default. */
+        GREEDY,
+        /** An action drawn from softmax(logits) with a stream seeded from the evaluation seed: how agents act. */
+        SAMPLED;
+
+        /** The lower-case name {@code ./troupe eval} prints. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What {@code ./troupe eval} prints, once per mode. */
     public record Result(int episodes, double meanReturn, double successRate, double meanLength) {
     }
 
     private Evaluation() {
     }
 
+    /** The greedy policy's figures. */
     public static Result run(EnvRegistry registry, String envId, Config overrides, Policy policy,
                              int episodes, int envs, long seed) {
+        return run(registry, envId, overrides, policy, episodes, envs, seed, Mode.GREEDY);
+    }
+
+    public static Result run(EnvRegistry registry, String envId, Config overrides, Policy policy,
+                             int episodes, int envs, long seed, Mode mode) {
         List<double[]> done = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] probs = new double[0];
         try (VectorEnv vec = VectorEnv.of(() -> registry.make(envId, overrides), envs)) {
             vec.setEpisodeListener((i, ret, len, term, success) -> {
                 if (done.size() < episodes) {
@@ -35,8 +60,12 @@ public final class Evaluation {
             while (done.size() < episodes) {
                 Policy.Evaluation eval = policy.evaluate(vec.observations());
                 int n = eval.actions();
+                if (probs.length < n) {
+                    probs = new double[n];
+                }
                 for (int e = 0; e < envs; e++) {
-                    actions[e] = Categorical.argmax(eval.logits(), e * n, n);
+                    actions[e] = mode == Mode.GREEDY ? Categorical.argmax(eval.logits(), e * n, n)
+                            : Categorical.sample(eval.logits(), e * n, n, probs, rng);
                 }
                 vec.step(actions);
             }
