@@ -10,6 +10,9 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.core.Policy;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.VectorEnv;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Greedy and sampled evaluation of one real policy on GoToObject-v0's real episodes. */
@@ -71,6 +74,49 @@ class EvaluationTest {
     private static double meanSuccessLength(Evaluation.Result r) {
         double meanRewardOfSuccesses = r.meanReturn() / r.successRate();
         return (1 - meanRewardOfSuccesses) * 40 / 0.9;
+    }
+
+    /**
+     * 24 episodes over 16 copies: copies 0-7 count their first two episodes, copies 8-15 their first one, whatever their
+     * length. Counting episodes in the order they ended instead took the quick successes' second episodes in place of
+     * the first episodes still walking into the wall, and overstated the success rate; the layouts here make sure the
+     * two differ.
+     */
+    @Test
+    void everyCopysFirstEpisodesCountWhateverTheirLength() {
+        long seed = 7;
+        int copies = 16;
+        List<List<double[]>> perCopy = new ArrayList<>();
+        List<double[]> inOrderOfEnding = new ArrayList<>();
+        for (int i = 0; i < copies; i++) {
+            perCopy.add(new ArrayList<>());
+        }
+        try (VectorEnv vec = VectorEnv.of(() -> REGISTRY.make("GoToObject-v0"), copies)) {
+            vec.setEpisodeListener((i, ret, len, term, success) -> {
+                double[] episode = {success ? 1 : 0, len};
+                perCopy.get(i).add(episode);
+                inOrderOfEnding.add(episode);
+            });
+            vec.reset(seed);
+            int[] right = new int[copies]; // PreferRight's greedy action, 0, everywhere
+            for (int t = 0; t < 200; t++) {
+                vec.step(right);
+            }
+        }
+        double successes = 0;
+        double length = 0;
+        for (int i = 0; i < copies; i++) {
+            for (double[] e : perCopy.get(i).subList(0, i < 8 ? 2 : 1)) {
+                successes += e[0];
+                length += e[1];
+            }
+        }
+        double firstToEnd = inOrderOfEnding.subList(0, 24).stream().mapToDouble(e -> e[0]).sum();
+        assertNotEquals(successes, firstToEnd, "the layouts tell the two ways of counting apart");
+        Evaluation.Result r = Evaluation.run(REGISTRY, "GoToObject-v0", ConfigFactory.empty(), new PreferRight(),
+                24, copies, seed, Evaluation.Mode.GREEDY);
+        assertEquals(successes / 24, r.successRate(), 1e-12, r.toString());
+        assertEquals(length / 24, r.meanLength(), 1e-12, r.toString());
     }
 
     @Test

@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
 /**
  * Runs a policy for a number of episodes and reports the mean return, success rate and episode length, acting either
  * greedily (the most likely action) or by sampling (an action drawn from the softmax of the logits, from a stream
- * seeded with the evaluation seed). Episodes are counted in the order they end; extra ones ending on the same step are
- * dropped. Both modes play the same layouts: the envs are reset from the same seed.
+ * seeded with the evaluation seed). The episodes are dealt evenly over the env copies and each copy's first ones count,
+ * whatever their length, so failing (long) episodes weigh as much as successful (short) ones. Both modes play the same
+ * layouts: the envs are reset from the same seed.
  */
 public final class Evaluation {
 
@@ -47,11 +48,18 @@ public final class Evaluation {
     public static Result run(EnvRegistry registry, String envId, Config overrides, Policy policy,
                              int episodes, int envs, long seed, Mode mode) {
         List<double[]> done = new ArrayList<>();
+        // each copy plays a fixed quota of episodes, the first ones it is dealt: counting episodes in the order they
+        // end would favour short ones (the long, failing episodes still running at the end would be dropped)
+        int[] quota = new int[envs];
+        for (int e = 0; e < envs; e++) {
+            quota[e] = episodes / envs + (e < episodes % envs ? 1 : 0);
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         double[] probs = new double[0];
         try (VectorEnv vec = VectorEnv.of(() -> registry.make(envId, overrides), envs)) {
             vec.setEpisodeListener((i, ret, len, term, success) -> {
-                if (done.size() < episodes) {
+                if (quota[i] > 0) {
+                    quota[i]--;
                     done.add(new double[] {ret, success ? 1 : 0, len});
                 }
             });
