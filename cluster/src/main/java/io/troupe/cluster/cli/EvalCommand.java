@@ -12,17 +12,21 @@ import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.PolicyModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code troupe eval --checkpoint DIR}: the greedy policy of a run's checkpoint, on the env and model of the run's
- * {@code config.conf}; {@code troupe eval --model policy.onnx}: an exported policy with ONNX Runtime (no DJL model).
+ * {@code troupe eval --checkpoint DIR}: the greedy policy of a run's checkpoint (what a service answers with) and its
+ * sampled policy (how agents act while training), one line each, on the env and model of the run's {@code config.conf};
+ * {@code troupe eval --model policy.onnx}: the same for an exported policy with ONNX Runtime (no DJL model). Both
+ * modes play the same episodes (envs reset from {@code --seed}); the sampled one draws its actions from a stream seeded
+ * with {@code --seed} too, so both lines repeat from run to run.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Run the greedy policy of a checkpoint or an exported model and print mean return, success rate "
-                + "and episode length.")
+        description = "Run the greedy and the sampled policy of a checkpoint or an exported model and print, for each, "
+                + "mean return, success rate and episode length.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", paramLabel = "DIR",
             description = "a run directory (runs/<run-id>), its checkpoints/ folder, or a checkpoint folder")
@@ -54,11 +58,12 @@ final class EvalCommand implements Callable<Integer> {
         TrainSettings settings = TrainSettings.fromConfig(run.config());
         EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel model = run.newModel(Devices.select(run.config().getString("troupe.learner.device")))) {
-            Evaluation.Result r = Evaluation.run(registry, settings.env(), settings.envOverrides(), model, episodes,
-                    Math.min(episodes, 16), seed);
-            System.out.printf("%s, greedy policy of %s, %d episodes: mean return %.2f, success rate %s, "
-                    + "mean episode length %.1f%n", settings.env(), run.checkpointDir(), r.episodes(), r.meanReturn(),
-                    run.spec().definesSuccess() ? String.format("%.2f", r.successRate()) : "n/a", r.meanLength());
+            for (Evaluation.Mode mode : Evaluation.Mode.values()) {
+                Evaluation.Result r = Evaluation.run(registry, settings.env(), settings.envOverrides(), model,
+                        episodes, Math.min(episodes, 16), seed, mode);
+                System.out.println(line(settings.env(), mode, run.checkpointDir().toString(), r,
+                        run.spec().definesSuccess(), seed));
+            }
         }
         return 0;
     }
@@ -74,14 +79,27 @@ final class EvalCommand implements Callable<Integer> {
                         + " but " + contract.envId() + " with its default settings gives " + envSpace.describe()
                         + "; evaluate the run with --checkpoint instead");
             }
-            Evaluation.Result r = Evaluation.run(registry, contract.envId(), ConfigFactory.empty(), policy, episodes,
-                    Math.min(episodes, 16), seed);
             boolean success = registry.spec(contract.envId()).definesSuccess();
-            System.out.printf("%s, greedy policy of %s (ONNX Runtime, policy version %d), %d episodes: mean return"
-                    + " %.2f, success rate %s, mean episode length %.1f%n", contract.envId(), model,
-                    contract.policyVersion(), r.episodes(), r.meanReturn(),
-                    success ? String.format("%.2f", r.successRate()) : "n/a", r.meanLength());
+            String what = model + " (ONNX Runtime, policy version " + contract.policyVersion() + ")";
+            for (Evaluation.Mode mode : Evaluation.Mode.values()) {
+                Evaluation.Result r = Evaluation.run(registry, contract.envId(), ConfigFactory.empty(), policy,
+                        episodes, Math.min(episodes, 16), seed, mode);
+                System.out.println(line(contract.envId(), mode, what, r, success, seed));
+            }
         }
         return 0;
+    }
+
+    /**
+     * One mode's figures, e.g. {@code GoToObject-v0, greedy policy of runs/x/checkpoints/latest, 200 episodes: mean
+     * return 0.84, success rate 0.93, mean episode length 9.1}; the sampled line names its action seed.
+     */
+    static String line(String env, Evaluation.Mode mode, String policy, Evaluation.Result r,
+                       boolean definesSuccess, long seed) {
+        return String.format(Locale.ROOT, "%s, %s policy of %s%s, %d episodes: mean return %.2f, success rate %s, "
+                        + "mean episode length %.1f", env, mode.label(), policy,
+                mode == Evaluation.Mode.SAMPLED ? " (actions drawn from softmax(logits), seed " + seed + ")" : "",
+                r.episodes(), r.meanReturn(),
+                definesSuccess ? String.format(Locale.ROOT, "%.2f", r.successRate()) : "n/a", r.meanLength());
     }
 }

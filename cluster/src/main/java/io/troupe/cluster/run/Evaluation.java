@@ -7,26 +7,59 @@ import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
 
 /**
- * Runs a policy greedily (the most likely action) for a number of episodes and reports the mean return, success rate
- * and episode length. Episodes are counted in the order they end; extra ones ending on the same step are dropped.
+ * Runs a policy for a number of episodes and reports the mean return, success rate and episode length, acting either
+ * greedily (the most likely action) or by sampling (an action drawn from the softmax of the logits, from a stream
+ * seeded with the evaluation seed). The episodes are dealt evenly over the env copies and each copy's first ones count,
+ * whatever their length, so failing (long) episodes weigh as much as successful (short) ones. Both modes play the same
+ * layouts: the envs are reset from the same seed.
  */
 public final class Evaluation {
 
-    /** What {@code ./troupe eval} prints. */
+    /** How the action is chosen from the policy's logits. */
+    public enum Mode {
+        /** The most likely action (argmax of the logits; the first on ties): what a service answers by default. */
+        GREEDY,
+        /** An action drawn from softmax(logits) with a stream seeded from the evaluation seed: how agents act. */
+        SAMPLED;
+
+        /** The lower-case name {@code ./troupe eval} prints. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What {@code ./troupe eval} prints, once per mode. */
     public record Result(int episodes, double meanReturn, double successRate, double meanLength) {
     }
 
     private Evaluation() {
     }
 
+    /** The greedy policy's figures. */
     public static Result run(EnvRegistry registry, String envId, Config overrides, Policy policy,
                              int episodes, int envs, long seed) {
+        return run(registry, envId, overrides, policy, episodes, envs, seed, Mode.GREEDY);
+    }
+
+    public static Result run(EnvRegistry registry, String envId, Config overrides, Policy policy,
+                             int episodes, int envs, long seed, Mode mode) {
         List<double[]> done = new ArrayList<>();
+        // each copy plays a fixed quota of episodes, the first ones it is dealt: counting episodes in the order they
+        // end would favour short ones (the long, failing episodes still running at the end would be dropped)
+        int[] quota = new int[envs];
+        for (int e = 0; e < envs; e++) {
+            quota[e] = episodes / envs + (e < episodes % envs ? 1 : 0);
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        double[] probs = new double[0];
         try (VectorEnv vec = VectorEnv.of(() -> registry.make(envId, overrides), envs)) {
             vec.setEpisodeListener((i, ret, len, term, success) -> {
-                if (done.size() < episodes) {
+                if (quota[i] > 0) {
+                    quota[i]--;
                     done.add(new double[] {ret, success ? 1 : 0, len});
                 }
             });
@@ -35,8 +68,12 @@ public final class Evaluation {
             while (done.size() < episodes) {
                 Policy.Evaluation eval = policy.evaluate(vec.observations());
                 int n = eval.actions();
+                if (probs.length < n) {
+                    probs = new double[n];
+                }
                 for (int e = 0; e < envs; e++) {
-                    actions[e] = Categorical.argmax(eval.logits(), e * n, n);
+                    actions[e] = mode == Mode.GREEDY ? Categorical.argmax(eval.logits(), e * n, n)
+                            : Categorical.sample(eval.logits(), e * n, n, probs, rng);
                 }
                 vec.step(actions);
             }

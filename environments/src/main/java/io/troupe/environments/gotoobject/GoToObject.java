@@ -34,8 +34,11 @@ import java.util.random.RandomGenerator;
  *
  * <p>Observation: {@code image} uint8 {@code [3, size*cell, size*cell]} (CHW, default 3 x 30 x 30: one cell is one
  * {@code cell-pixels}-sized patch), {@code mission} token ids (Text, 5 tokens, 12 words), and {@code state} float32
- * {@code [5]}: the agent's direction one-hot and the fraction of the time limit used. Layouts and missions are drawn
- * from the seed. The image is redrawn incrementally (only the cells that changed), so rendering every step is cheap.
+ * {@code [6]}: the agent's direction one-hot (the direction of the last move, a random one after reset), the fraction
+ * of the time limit used, and 1 if the last move was blocked (by a wall or an object: the agent turned but stayed), else
+ * 0. The blocked flag is what a memoryless greedy policy needs to stop pushing into an obstacle: without it, once the
+ * agent is blocked its observation stays what it was (only the time fraction moves), so the most likely action stays
+ * the blocked move until the time limit. Layouts and missions are drawn from the seed. The image is redrawn incrementally (only the cells that changed), so rendering every step is cheap.
  */
 public final class GoToObject extends AbstractEnv implements RgbRenderable, RewardFeatures {
     public static final String ID = "GoToObject-v0";
@@ -51,7 +54,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private static final int[] DX = {1, 0, -1, 0};
     private static final int[] DY = {0, 1, 0, -1};
     private static final int MISSION_TOKENS = 5;
-    private static final int STATE_SIZE = 5;
+    private static final int STATE_SIZE = 6;
 
     private final int size;
     private final int numObjects;
@@ -71,6 +74,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private int agentY;
     private int dir;
     private int t;
+    private boolean blocked;
     private boolean reachedTarget;
 
     // rendering
@@ -175,6 +179,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         agentY = a / size;
         dir = rng.nextInt(4);
         t = 0;
+        blocked = false;
         reachedTarget = false;
         int[] ids = missionSpace.encode("go to the " + COLORS.get(targetColor) + " " + TYPES.get(targetType));
         System.arraycopy(ids, 0, missionIds, 0, MISSION_TOKENS);
@@ -219,6 +224,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
                 agentY = ny;
             }
         }
+        blocked = oldX == agentX && oldY == agentY;
         if (reachedTarget) {
             out.terminated = true;
             out.success = true;
@@ -242,6 +248,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
             s[base + d] = d == dir ? 1f : 0f;
         }
         s[base + 4] = Math.min(1f, (float) t / maxSteps);
+        s[base + 5] = blocked ? 1f : 0f;
     }
 
     /**
@@ -270,6 +277,11 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     /** Agent position {@code [x, y]} and direction (0 right, 1 down, 2 left, 3 up). */
     public int[] agent() {
         return new int[] {agentX, agentY, dir};
+    }
+
+    /** Whether the last move was blocked by a wall or an object (false after reset): {@code state[5]}. */
+    public boolean lastMoveBlocked() {
+        return blocked;
     }
 
     /** Position {@code [x, y]} of the target object. */

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class GoToObjectTest {
@@ -56,6 +57,86 @@ class GoToObjectTest {
         float[] state = ((FloatTensor) obs.tensor("state")).data();
         assertEquals(1f, state[0] + state[1] + state[2] + state[3], "direction one-hot");
         assertEquals(0f, state[4], "no time used yet");
+        assertEquals(0f, state[5], "no move blocked yet");
+        assertEquals(6, state.length);
+    }
+
+    /**
+     * {@code state[5]} is 1 exactly after a move that left the agent where it was (into a wall or an object), and the
+     * direction one-hot is the move's direction either way; checked on random walks over many layouts, which must
+     * include free moves, moves into walls and moves into objects.
+     */
+    @Test
+    void stateFlagsABlockedMoveAndClearsItOnTheNextFreeOne() {
+        SplittableRandom rng = new SplittableRandom(4);
+        int free = 0;
+        int intoWall = 0;
+        int intoObject = 0;
+        for (int seed = 0; seed < 60; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            for (int step = 0; step < 40; step++) {
+                int a = rng.nextInt(4);
+                int[] before = env.agent();
+                StepResult r = env.step(Action.discrete(a));
+                int[] after = env.agent();
+                float[] state = ((FloatTensor) r.observation().tensor("state")).data();
+                boolean stayed = before[0] == after[0] && before[1] == after[1];
+                assertEquals(stayed ? 1f : 0f, state[5], "seed " + seed + " step " + step + " action " + a);
+                assertEquals(stayed, env.lastMoveBlocked());
+                for (int d = 0; d < 4; d++) {
+                    assertEquals(d == a ? 1f : 0f, state[d], "direction one-hot is the move's direction");
+                }
+                int nx = before[0] + (a == 0 ? 1 : a == 2 ? -1 : 0);
+                int ny = before[1] + (a == 1 ? 1 : a == 3 ? -1 : 0);
+                boolean outside = nx < 0 || ny < 0 || nx >= env.size() || ny >= env.size();
+                if (!stayed) {
+                    free++;
+                } else if (outside) {
+                    intoWall++;
+                } else {
+                    intoObject++;
+                }
+                if (r.done()) {
+                    break;
+                }
+            }
+        }
+        assertTrue(free > 100 && intoWall > 20 && intoObject > 5,
+                "free " + free + ", into a wall " + intoWall + ", into an object " + intoObject);
+    }
+
+    @Test
+    void pushingIntoADistractorStaysFlaggedUntilAMoveSucceeds() {
+        for (long seed = 0; seed < 200; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            int[] a = env.agent();
+            int[] t = env.target();
+            if (a[0] + 1 >= env.size() || (t[0] == a[0] + 1 && t[1] == a[1])) {
+                continue; // a wall or the target to the right
+            }
+            StepResult r = env.step(Action.discrete(0));
+            if (env.agent()[0] != a[0]) {
+                continue; // the cell to the right was free
+            }
+            for (int push = 0; push < 3; push++) { // a distractor to the right: every push is blocked and flagged
+                assertEquals(1f, ((FloatTensor) r.observation().tensor("state")).data()[5], "seed " + seed);
+                assertEquals(a[0], env.agent()[0]);
+                assertEquals(a[1], env.agent()[1]);
+                r = env.step(Action.discrete(0));
+            }
+            for (int other : new int[] {1, 2, 3}) {
+                r = env.step(Action.discrete(other));
+                if (env.agent()[0] != a[0] || env.agent()[1] != a[1]) {
+                    assertEquals(0f, ((FloatTensor) r.observation().tensor("state")).data()[5], "moved: flag cleared");
+                    assertFalse(env.lastMoveBlocked());
+                    return;
+                }
+            }
+            throw new AssertionError("seed " + seed + ": the agent could not move anywhere");
+        }
+        throw new AssertionError("no layout with a distractor right of the agent in 200 seeds");
     }
 
     @Test

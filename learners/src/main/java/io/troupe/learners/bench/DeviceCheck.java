@@ -190,10 +190,10 @@ public final class DeviceCheck {
         return EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, DType.FLOAT32, 4), new Discrete(2));
     }
 
-    /** GoToObject-v0's observation shapes (image 3x30x30, a 5-token mission, 5 state floats), 4 actions. */
+    /** GoToObject-v0's observation shapes (image 3x30x30, a 5-token mission, 6 state floats), 4 actions. */
     private static EnvSpec goToObject() {
         return EnvSpec.of("GoToObject-v0", Dict.of("image", Box.image(3, 30, 30),
                 "mission", Text.of(5, List.of("go", "to", "the", "red", "green", "blue", "ball", "box", "key")),
-                "state", Box.uniform(0, 1, DType.FLOAT32, 5)), new Discrete(4));
+                "state", Box.uniform(0, 1, DType.FLOAT32, 6)), new Discrete(4));
     }
 }
