@@ -12,6 +12,23 @@ public final class Categorical {
      * {@code probs} (length at least n) for the caller's log-probability.
      */
     public static int sample(float[] logits, int from, int n, double[] probs, RandomGenerator rng) {
+        softmax(logits, from, n, probs);
+        double u = rng.nextDouble();
+        double cumulative = 0;
+        for (int a = 0; a < n - 1; a++) {
+            cumulative += probs[a];
+            if (u < cumulative) {
+                return a;
+            }
+        }
+        return n - 1;
+    }
+
+    /**
+     * Writes softmax(logits[from .. from + n)) into {@code probs} (length at least n), computed stably, and returns
+     * the log of the normalizer, so that {@code log p(a) = logits[from + a] - result}.
+     */
+    public static double softmax(float[] logits, int from, int n, double[] probs) {
         double max = Double.NEGATIVE_INFINITY;
         for (int a = 0; a < n; a++) {
             max = Math.max(max, logits[from + a]);
@@ -24,15 +41,7 @@ public final class Categorical {
         for (int a = 0; a < n; a++) {
             probs[a] /= sum;
         }
-        double u = rng.nextDouble();
-        double cumulative = 0;
-        for (int a = 0; a < n - 1; a++) {
-            cumulative += probs[a];
-            if (u < cumulative) {
-                return a;
-            }
-        }
-        return n - 1;
+        return max + Math.log(sum);
     }
 
     /** The most likely action of logits[from .. from + n) (the first on ties). */

@@ -16,21 +16,10 @@ public record Decision(int action, double[] probs, float value, double logp) {
         float[] logits = inference.logits();
         int from = row * n;
         double[] probs = new double[n];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int a = 0; a < n; a++) {
-            max = Math.max(max, logits[from + a]);
-        }
-        double sum = 0;
-        for (int a = 0; a < n; a++) {
-            probs[a] = Math.exp(logits[from + a] - max);
-            sum += probs[a];
-        }
-        for (int a = 0; a < n; a++) {
-            probs[a] /= sum;
-        }
+        double logNormalizer = Categorical.softmax(logits, from, n, probs);
         int action = deterministic ? Categorical.argmax(logits, from, n)
                 : Categorical.sample(logits, from, n, new double[n], rng);
-        double logp = logits[from + action] - max - Math.log(sum);
+        double logp = logits[from + action] - logNormalizer;
         return new Decision(action, probs, inference.values()[row], logp);
     }
 }
