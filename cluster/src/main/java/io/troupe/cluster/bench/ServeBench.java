@@ -15,6 +15,7 @@ import io.troupe.serving.metrics.PolicyMetrics;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.ModelSource;
 import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.PolicySource;
 import io.troupe.serving.model.ServedPolicy;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -111,7 +112,7 @@ public final class ServeBench {
                                       ModelConfig model, EnvRegistry envs, int connections, double seconds)
             throws Exception {
         ServingMetrics metrics = new ServingMetrics();
-        ModelSource source = new ModelSource(spec, model, 7);
+        PolicySource source = settings.backend().apply(new ModelSource(spec, model, 7));
         BatcherSettings dynamic = settings.batcher();
         try (PolicyRegistry registry = new PolicyRegistry()) {
             registry.add(ServedPolicy.start("dynamic", source, dynamic, metrics));
