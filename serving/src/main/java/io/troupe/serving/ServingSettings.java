@@ -3,6 +3,7 @@ package io.troupe.serving;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.troupe.serving.batch.BatcherSettings;
+import io.troupe.serving.model.Backend;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -22,10 +23,11 @@ import java.util.OptionalLong;
  * @param token        the bearer token of act and act-batch, if inference needs one
  * @param adminToken   the bearer token of load, unload and pin
  * @param pinVersion   a serve node's frozen version ({@code pin-version}; -1 in the config: follow the newest)
+ * @param backend      what runs a DJL checkpoint's forward passes ({@code backend}: djl, or onnx on an in-memory export)
  */
 public record ServingSettings(String hostname, int port, BatcherSettings batcher, long maxBodyBytes,
                               Duration retryAfter, Optional<String> token, Optional<String> adminToken,
-                              OptionalLong pinVersion) {
+                              OptionalLong pinVersion, Backend backend) {
     public static final String TOKEN_VARIABLE = "TROUPE_SERVE_TOKEN";
     public static final String ADMIN_TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
 
@@ -47,6 +49,9 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
         if (pinVersion == null) {
             pinVersion = OptionalLong.empty();
         }
+        if (backend == null) {
+            throw new IllegalArgumentException("troupe.serving.backend must be djl or onnx, got nothing");
+        }
         if (token.isPresent() && token.get().length() < 16) {
             throw new IllegalArgumentException("the serving token (" + TOKEN_VARIABLE + " or troupe.serving.token) "
                     + "must have at least 16 characters");
@@ -67,7 +72,8 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
             }
             return new ServingSettings(c.getString("hostname"), c.getInt("port"), BatcherSettings.fromConfig(c),
                     c.getBytes("max-body-size"), c.getDuration("retry-after"), token, admin,
-                    pin < 0 ? OptionalLong.empty() : OptionalLong.of(pin));
+                    pin < 0 ? OptionalLong.empty() : OptionalLong.of(pin),
+                    Backend.parse(c.getString("backend"), "troupe.serving.backend"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.serving: " + e.getMessage(), e);
         }
@@ -79,11 +85,11 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
     }
 
     public ServingSettings withBatcher(BatcherSettings b) {
-        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken, pinVersion);
+        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend);
     }
 
     public ServingSettings withAddress(String host, int p) {
-        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken, pinVersion);
+        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend);
     }
 
     @Override
@@ -91,6 +97,6 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
         return "ServingSettings[hostname=" + hostname + ", port=" + port + ", batcher=" + batcher + ", maxBodyBytes="
                 + maxBodyBytes + ", retryAfter=" + retryAfter + ", token=" + token.map(t -> "<redacted>")
                 .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + ", pinVersion="
-                + pinVersion + "]";
+                + pinVersion + ", backend=" + backend.label() + "]";
     }
 }

@@ -15,6 +15,7 @@ import io.troupe.serving.metrics.PolicyMetrics;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.ModelSource;
 import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.PolicySource;
 import io.troupe.serving.model.ServedPolicy;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -63,9 +64,9 @@ public final class ServeBench {
         }
     }
 
-    /** The run: the client, the configured delay and the other one compared, every model's figures. */
+    /** The run: the client, the configured delay and the other one compared, the backend, every model's figures. */
     public record Result(String client, String defaultDelay, String otherDelay, int maxBatchSize, int workers,
-                         List<ModelFigures> models) {
+                         String backend, List<ModelFigures> models) {
     }
 
     private ServeBench() {
@@ -99,7 +100,7 @@ public final class ServeBench {
         }
         return new Result("plain-socket HTTP/1.1 keep-alive client (LoadClient), " + connections + " connections",
                 dynamic.maxBatchDelay().toMillis() + " ms", otherDelay(dynamic).toMillis() + " ms",
-                dynamic.maxBatchSize(), dynamic.workers(), figures);
+                dynamic.maxBatchSize(), dynamic.workers(), settings.backend().label(), figures);
     }
 
     /** The delay compared with the configured one: 1 ms when it is 0, else 0. */
@@ -111,7 +112,7 @@ public final class ServeBench {
                                       ModelConfig model, EnvRegistry envs, int connections, double seconds)
             throws Exception {
         ServingMetrics metrics = new ServingMetrics();
-        ModelSource source = new ModelSource(spec, model, 7);
+        PolicySource source = settings.backend().apply(new ModelSource(spec, model, 7));
         BatcherSettings dynamic = settings.batcher();
         try (PolicyRegistry registry = new PolicyRegistry()) {
             registry.add(ServedPolicy.start("dynamic", source, dynamic, metrics));
@@ -132,10 +133,11 @@ public final class ServeBench {
                     body = "{\"observation\": " + obs + "}";
                 }
                 double warmup = Math.max(1, seconds / 3);
-                // every route once before anything is measured: the JIT and the models' native code warmed alike
+                // every route for as long as a measurement before anything is measured: the JIT and the models'
+                // native code warmed alike (with 1 s each, the JIT still compiled through the first model's figures)
                 for (String route : List.of("/noop", "/v1/policies/dynamic/act", "/v1/policies/other-delay/act",
                         "/v1/policies/single/act")) {
-                    new LoadClient("127.0.0.1", port, route, body).closed(connections, 0, warmup);
+                    new LoadClient("127.0.0.1", port, route, body).closed(connections, 0, Math.max(warmup, seconds));
                 }
                 LoadClient.Run ceiling = new LoadClient("127.0.0.1", port, "/noop", body)
                         .closed(connections, warmup, seconds);
@@ -170,7 +172,8 @@ public final class ServeBench {
 
     public static void print(Result r, PrintStream out) {
         out.println("client: " + r.client() + "; server: max-batch-size " + r.maxBatchSize() + ", default "
-                + "max-batch-delay " + r.defaultDelay() + ", " + r.workers() + " worker(s); same JVM, loopback");
+                + "max-batch-delay " + r.defaultDelay() + ", " + r.workers() + " worker(s), backend " + r.backend()
+                + "; same JVM, loopback");
         ModelFigures a = r.models().get(0);
         ModelFigures b = r.models().get(1);
         out.printf("%-40s %18s %18s   %s%n", "figure", a.env(), b.env(), "target");

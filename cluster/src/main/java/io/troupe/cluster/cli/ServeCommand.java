@@ -76,7 +76,8 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, PolicySource> sources = new LinkedHashMap<>();
         for (int i = 0; i < policies; i++) {
             Path where = i < checkpoints.size() ? checkpoints.get(i) : models.get(i - checkpoints.size());
-            PolicySource source = i < checkpoints.size() ? CheckpointSource.open(where) : OnnxSource.open(where);
+            PolicySource source = i < checkpoints.size() ? settings.backend().apply(
+                    CheckpointSource.open(where)) : OnnxSource.open(where);
             String name = i < names.size() ? names.get(i) : source.spec().id().toLowerCase(Locale.ROOT);
             if (sources.containsKey(name)) {
                 throw new IllegalArgumentException("two policies would be served as '" + name + "' (" + where

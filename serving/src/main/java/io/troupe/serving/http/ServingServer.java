@@ -49,8 +49,8 @@ public final class ServingServer implements AutoCloseable {
         ServingRoutes routes = new ServingRoutes(settings, registry, metrics, new ServingRoutes.Loader() {
             @Override
             public CompletionStage<ServedPolicy> load(String name, String path) {
-                return CompletableFuture.supplyAsync(() -> ServedPolicy.start(name,
-                        CheckpointSource.open(Path.of(path)), settings.batcher(), metrics), loader);
+                return CompletableFuture.supplyAsync(() -> ServedPolicy.start(name, settings.backend().apply(
+                        CheckpointSource.open(Path.of(path))), settings.batcher(), metrics), loader);
             }
 
             @Override

@@ -30,8 +30,8 @@ public final class ServeNode implements AutoCloseable {
         ServingMetrics metrics = new ServingMetrics();
         PolicyRegistry registry = new PolicyRegistry();
         String name = spec.id().toLowerCase(Locale.ROOT).replace('/', '.');
-        ServedPolicy policy = ServedPolicy.start(name, new ModelSource(spec, model, 0, -1), settings.batcher(),
-                metrics);
+        ServedPolicy policy = ServedPolicy.start(name,
+                settings.backend().apply(new ModelSource(spec, model, 0, -1)), settings.batcher(), metrics);
         settings.pinVersion().ifPresent(policy::pin);
         ServingServer server;
         try {
