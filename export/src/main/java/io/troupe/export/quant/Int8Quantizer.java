@@ -74,9 +74,10 @@ public final class Int8Quantizer {
      * @param agreement        greedy agreement of the written graph with the float one on the calibration set
      * @param relativeError    its relative RMS output error there
      * @param maxAbsError      its largest absolute output difference there (logits and value)
+     * @param runtimeOps       the operators ONNX Runtime runs the int8 graph with after its optimizations, by count
      */
     public record Result(Model model, List<Layer> layers, long calibrationRows, double agreement,
-                         double relativeError, double maxAbsError) {
+                         double relativeError, double maxAbsError, Map<String, Integer> runtimeOps) {
         /** The layers kept in float. */
         public List<Layer> floatLayers() {
             return layers.stream().filter(l -> !l.int8()).toList();
@@ -135,7 +136,7 @@ public final class Int8Quantizer {
         }
         Model out = q.build(floatModel, chosen, scales);
         double[] err = compare(reference, outputs(out.toBytes(), probe));
-        return new Result(out, layers, used, err[0], err[1], err[2]);
+        return new Result(out, layers, used, err[0], err[1], err[2], GraphRunner.optimizedOps(out.toBytes()));
     }
 
     /** Refuses unknown operators; lists the layers with a constant weight. */
