@@ -138,7 +138,7 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                                 .label(), rows(calibrationSet), calibrationEpisodes)));
                 details.add(new CompressReport.Detail("weights", settings.perChannel()
                         ? "int8, symmetric, one scale per output channel" : "int8, symmetric, one scale per tensor"));
-                details.add(new CompressReport.Detail("activations", "int8, asymmetric, one scale per tensor"));
+                details.add(new CompressReport.Detail("activations", "uint8, asymmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("layers in int8", String.format(Locale.ROOT, "%d of %d "
                         + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.layers().size()
                         - q.floatLayers().size(), q.layers().size())));
