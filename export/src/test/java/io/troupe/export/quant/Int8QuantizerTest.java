@@ -87,9 +87,13 @@ class Int8QuantizerTest {
             // a fresh model's logits are small (|x| < 1), so the relative error is the harsher figure here
             assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR_ALL_INT8, "relative error " + r.relativeError());
             // (greedy agreement is not asserted here: a fresh model's logits are nearly tied)
-            Tensor scale = Model.parse(r.model().toBytes()).graph().initializers().stream()
-                    .filter(t -> t.name().equals("05policy_weight_scale")).findFirst().orElseThrow();
-            assertEquals(perChannel ? 5 : 1, scale.elements(), "the policy head's weight scales");
+            List<Tensor> inits = Model.parse(r.model().toBytes()).graph().initializers();
+            Tensor scale = inits.stream().filter(t -> t.name().equals("06policy_weight_scale")).findFirst()
+                    .orElseThrow();
+            Tensor weight = inits.stream().filter(t -> t.name().equals("06policy_weight_int8")).findFirst()
+                    .orElseThrow();
+            assertEquals(OnnxProto.INT8, weight.dataType());
+            assertEquals(perChannel ? weight.dims()[0] : 1, scale.elements(), "the policy head's weight scales");
         }
     }
 
