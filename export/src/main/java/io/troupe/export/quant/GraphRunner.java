@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import io.troupe.core.ObservationBatch;
 import io.troupe.export.onnx.OnnxProto;
@@ -57,6 +58,8 @@ final class GraphRunner implements AutoCloseable {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 options.setIntraOpNumThreads(1);
                 options.setOptimizedModelFilePath(file.toString());
+                // ONNX Runtime warns that a model saved after all optimizations is specific to this machine: known
+                options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
                 OrtEnvironment.getEnvironment().createSession(model, options).close();
             }
             Map<String, Integer> ops = new TreeMap<>();
