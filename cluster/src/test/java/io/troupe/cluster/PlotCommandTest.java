@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.cluster.cli.TroupeCli;
+import io.troupe.cluster.plot.CurvePlot;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,9 +68,9 @@ class PlotCommandTest {
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(900, image.getWidth());
         assertEquals(540, image.getHeight());
-        // the two series' default colours (JFreeChart's palette: red, then blue) both appear on the figure
-        assertTrue(countPixels(image, 0xFF5555) > 50, "the first run's line is drawn");
-        assertTrue(countPixels(image, 0x5555FF) > 50, "the second run's line is drawn");
+        // the two series' colours (the plot's palette: blue, then orange) both appear on the figure
+        assertTrue(countPixels(image, CurvePlot.PALETTE[0].getRGB()) > 50, "the first run's line is drawn");
+        assertTrue(countPixels(image, CurvePlot.PALETTE[1].getRGB()) > 50, "the second run's line is drawn");
     }
 
     @Test
@@ -108,11 +109,15 @@ class PlotCommandTest {
         assertTrue(missing.err().contains("nowhere is not a directory"), missing.err());
     }
 
+    /** Pixels within a small distance of {@code rgb} (antialiasing blends a line's edges). */
     private static int countPixels(BufferedImage image, int rgb) {
         int n = 0;
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
-                n += (image.getRGB(x, y) & 0xFFFFFF) == rgb ? 1 : 0;
+                int p = image.getRGB(x, y);
+                int d = Math.abs(((p >> 16) & 0xFF) - ((rgb >> 16) & 0xFF)) + Math.abs(((p >> 8) & 0xFF)
+                        - ((rgb >> 8) & 0xFF)) + Math.abs((p & 0xFF) - (rgb & 0xFF));
+                n += d < 30 ? 1 : 0;
             }
         }
         return n;

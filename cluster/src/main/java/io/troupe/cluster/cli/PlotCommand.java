@@ -29,6 +29,7 @@ final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        System.setProperty("java.awt.headless", "true"); // drawing needs no display
         XAxis axis = XAxis.of(x);
         List<RunHistory> histories = runs.stream().map(RunHistory::read).toList();
         CurvePlot.write(CurvePlot.chart(histories, metric, axis), out);

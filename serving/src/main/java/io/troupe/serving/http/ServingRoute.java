@@ -14,6 +14,8 @@ public enum ServingRoute {
     UNLOAD(Access.ADMIN, "DELETE", "/v1/policies/{name}"),
     ACT(Access.INFERENCE, "POST", "/v1/policies/{name}/act"),
     ACT_BATCH(Access.INFERENCE, "POST", "/v1/policies/{name}/act-batch"),
+    FEEDBACK(Access.INFERENCE, "POST", "/v1/policies/{name}/feedback"),
+    DRIFT(Access.OPEN, "GET", "/v1/policies/{name}/drift"),
     PIN(Access.ADMIN, "PUT", "/v1/policies/{name}/pin"),
     UNPIN(Access.ADMIN, "DELETE", "/v1/policies/{name}/pin"),
     READY(Access.OPEN, "GET", "/health/ready"),

@@ -7,9 +7,13 @@ import io.troupe.edge.observation.ObservationException;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.batch.Inference;
 import io.troupe.serving.batch.QueueFullException;
+import io.troupe.serving.drift.DriftMonitor;
+import io.troupe.serving.drift.ReferenceProfile;
 import io.troupe.serving.http.ServingApi.Act;
 import io.troupe.serving.http.ServingApi.ActBatch;
+import io.troupe.serving.http.ServingApi.Drift;
 import io.troupe.serving.http.ServingApi.ErrorBody;
+import io.troupe.serving.http.ServingApi.Feedback;
 import io.troupe.serving.http.ServingApi.Health;
 import io.troupe.serving.http.ServingApi.Pin;
 import io.troupe.serving.http.ServingApi.PolicyList;
@@ -166,6 +170,10 @@ public final class ServingRoutes extends AllDirectives {
                                 false)))))),
                         path("act-batch", () -> post(() -> inference(() -> withPolicy(name, p -> body(b -> act(p, b,
                                 true)))))),
+                        path("feedback", () -> post(() -> inference(() -> withPolicy(name, p -> body(b ->
+                                feedback(p, b)))))),
+                        path("drift", () -> get(() -> withPolicy(name, p -> withDrift(p, m -> json(StatusCodes.OK,
+                                drift(p.name(), m)))))),
                         path("pin", () -> concat(
                                 put(() -> admin(() -> withPolicy(name, p -> body(b -> pin(p, b))))),
                                 delete(() -> admin(() -> withPolicy(name, p -> {
@@ -206,8 +214,45 @@ public final class ServingRoutes extends AllDirectives {
         RandomGenerator rng = request.seed().isPresent() ? new SplittableRandom(request.seed().getAsLong())
                 : nextRandom();
         CompletableFuture<Inference> inference = policy.submit(request.observations());
-        return completeWithFuture(inference.handleAsync((r, failure) -> failure != null ? failure(failure)
-                : response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng)), encoders));
+        return completeWithFuture(inference.handleAsync((r, failure) -> {
+            if (failure != null) {
+                return failure(failure);
+            }
+            policy.observeServed(request.observations(), r);
+            return response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng));
+        }, encoders));
+    }
+
+    /** {@code {"return": R}}: one episode's return, tracked against the reference's evaluation return. */
+    private Route feedback(ServedPolicy policy, JsonNode body) {
+        return withDrift(policy, monitor -> {
+            Feedback f;
+            try {
+                f = JSON.treeToValue(body, Feedback.class);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                f = null;
+            }
+            if (f == null || f.episodeReturn() == null || !Double.isFinite(f.episodeReturn())) {
+                return complete(response(StatusCodes.BAD_REQUEST, new ErrorBody("the body must be {\"return\": R} "
+                        + "with R an episode's return (a finite number), got " + body, "return", null)));
+            }
+            monitor.feedback(f.episodeReturn());
+            return json(StatusCodes.ACCEPTED, drift(policy.name(), monitor));
+        });
+    }
+
+    private Route withDrift(ServedPolicy policy, Function<DriftMonitor, Route> inner) {
+        return policy.drift().map(inner).orElseGet(() -> complete(response(StatusCodes.CONFLICT, new ErrorBody(
+                "policy '" + policy.name() + "' has no reference profile: drift monitoring is off for it "
+                        + "(troupe.serving.drift.enabled, or a reference-profile.json beside the model)"))));
+    }
+
+    private static Drift drift(String name, DriftMonitor monitor) {
+        DriftMonitor.Report r = monitor.report();
+        return new Drift(name, r.rows(), r.windowRows(), monitor.reference().features().stream()
+                .map(ReferenceProfile.Feature::name).toList(), r.featurePsi(), r.featureKs(), r.featureKsP(),
+                r.actionPsi(), r.valuePsi(), monitor.reference().evalReturn(), r.feedbackEpisodes(),
+                Double.isNaN(r.meanFeedbackReturn()) ? null : r.meanFeedbackReturn(), r.pageHinkley(), r.alarms());
     }
 
     private synchronized RandomGenerator nextRandom() {
