@@ -1,0 +1,203 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.cluster.cli.TroupeCli;
+import io.troupe.cluster.json.JsonCodec;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real browser (Debian's chromium through its chromedriver, headless) on the admin port of a
+ * CartPole job training here: it loads with no console error, its return curve gains points while the job trains,
+ * pausing an agent from the page is refused without the token and works with it, and its screenshot is not blank.
+ * Without a browser this test fails: {@code apt-get install -y chromium chromium-driver} (.ci/run does).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+    private static final String TOKEN = "dashboard-test-token-0123456789";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("TROUPE_CHROMIUM", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("TROUPE_CHROMEDRIVER",
+            "/usr/bin/chromedriver"));
+
+    @TempDir
+    static Path runs;
+    private static String admin;
+    private static CompletableFuture<Integer> training;
+    private static ChromeDriver browser;
+
+    @BeforeAll
+    static void trainAndOpenABrowser() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "no browser: " + CHROMIUM
+                + " and " + CHROMEDRIVER + " are needed (apt-get install -y chromium chromium-driver, as .ci/run "
+                + "does; or set TROUPE_CHROMIUM and TROUPE_CHROMEDRIVER)");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        admin = "http://127.0.0.1:" + port;
+        training = CompletableFuture.supplyAsync(() -> TroupeCli.commandLine().execute("train", "--run-dir",
+                runs.toString(), "--admin-port", String.valueOf(port), "troupe.admin.token=" + TOKEN,
+                "troupe.train.algorithm=ppo", "troupe.train.mode=cluster", "troupe.train.num-agents=2",
+                "troupe.train.envs-per-agent=4", "troupe.model.kind=mlp", "troupe.train.max-env-steps=100000000",
+                "troupe.train.target-return=100000", "troupe.train.max-wall-time=90s",
+                "troupe.train.report-interval=250ms"));
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build(), options);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (training != null) {
+            training.get(200, TimeUnit.SECONDS);
+        }
+    }
+
+    private static HttpResponse<String> call(String method, String path, String body, boolean token)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(admin + path)).method(method, body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token) {
+            b.header("Authorization", "Bearer " + TOKEN);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String agentState(String id) throws Exception {
+        for (JsonNode a : JsonCodec.readTree(call("GET", "/troupe/agents", null, false).body(), "agents")
+                .get("agents")) {
+            if (a.get("agent").asText().equals(id)) {
+                return a.get("state").asText();
+            }
+        }
+        return "absent";
+    }
+
+    private static WebDriverWait waiting(int seconds) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    }
+
+    private static long pagePoints() {
+        Object n = ((JavascriptExecutor) browser).executeScript("return window.troupeDashboard ? "
+                + "window.troupeDashboard.points : 0");
+        return ((Number) n).longValue();
+    }
+
+    @Test
+    @Order(1)
+    void theDashboardLoadsWithoutConsoleErrorsAndItsReturnCurveGainsPointsWhileTheJobTrains() {
+        // the admin port opens once the job's cluster is up
+        waiting(120).ignoring(Exception.class).until(d -> {
+            d.get(admin + "/");
+            return d.getTitle().equals("Troupe dashboard");
+        });
+        waiting(60).until(d -> pagePoints() > 0);
+        double firstPointMs = ((Number) ((JavascriptExecutor) browser).executeScript(
+                "return window.troupeDashboard.firstPointMs")).doubleValue();
+        System.out.printf("dashboard: first curve point %.0f ms after the page started loading%n", firstPointMs);
+        WebElement curve = waiting(30).until(d -> d.findElement(By.id("chart-return")));
+        long first = Long.parseLong(curve.getAttribute("data-points"));
+        assertTrue(first > 0);
+        waiting(60).until(d -> Long.parseLong(d.findElement(By.id("chart-return")).getAttribute("data-points"))
+                > first + 2);
+        List<LogEntry> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).toList();
+        assertEquals(List.of(), errors, "console errors and warnings");
+    }
+
+    @Test
+    @Order(2)
+    void pausingAnAgentFromThePageIsRefusedWithoutTheTokenAndWorksWithIt() throws Exception {
+        browser.get(admin + "/");
+        By pause = By.cssSelector("button.agent-action[data-agent='agent-0']");
+        waiting(30).until(d -> !d.findElements(pause).isEmpty());
+        browser.findElement(pause).click();
+        waiting(30).until(d -> d.findElement(By.id("action-result")).getText().contains("refused (401)"));
+        assertTrue(!agentState("agent-0").equals("paused"), "refused without the token: agent-0 is not paused");
+
+        browser.findElement(By.id("token")).sendKeys(TOKEN);
+        waiting(30).ignoring(Exception.class).until(d -> {
+            d.findElement(pause).click();
+            return d.findElement(By.id("action-result")).getText().contains("pause: agent-0");
+        });
+        waiting(30).ignoring(Exception.class).until(d -> {
+            try {
+                return agentState("agent-0").equals("paused");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        waiting(30).until(d -> d.findElement(By.id("agents")).getText().contains("paused"));
+        assertEquals(202, call("POST", "/troupe/agents/resume", "{}", true).statusCode());
+    }
+
+    @Test
+    @Order(3)
+    void theScreenshotIsNotBlank() throws Exception {
+        browser.get(admin + "/");
+        waiting(60).until(d -> pagePoints() > 3 && !d.findElements(By.id("chart-steps")).isEmpty());
+        byte[] png = browser.getScreenshotAs(OutputType.BYTES);
+        Path out = Path.of("target", "dashboard-screenshot.png");
+        Files.createDirectories(out.getParent());
+        Files.write(out, png);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        Set<Integer> colours = new HashSet<>();
+        long notWhite = 0;
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                colours.add(rgb);
+                notWhite += rgb == 0xFFFFFF ? 0 : 1;
+            }
+        }
+        assertTrue(colours.size() > 50, "a screenshot of " + colours.size() + " colours is blank");
+        assertTrue(notWhite > image.getWidth() * image.getHeight() / 4 / 10, "mostly white: " + notWhite);
+    }
+}
