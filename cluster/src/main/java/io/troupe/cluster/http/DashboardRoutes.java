@@ -3,6 +3,7 @@ package io.troupe.cluster.http;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
 import io.troupe.cluster.monitor.Resources;
+import io.troupe.serving.http.ServingRoutes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,10 +31,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * </pre>
  */
 final class DashboardRoutes extends AllDirectives {
-    /** The page's files (class path). */
-    static final String PAGE = "io/troupe/cluster/dashboard";
+    /** The page's files (class path: the serving module's, which serves the same page on its own port). */
+    static final String PAGE = ServingRoutes.DASHBOARD;
     /** uPlot's files in its webjar (org.webjars.npm:uplot, on the class path). */
-    static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
+    static final String UPLOT = ServingRoutes.UPLOT;
     /** How often a stream sends an update. */
     static final Duration UPDATE_EVERY = Duration.ofSeconds(1);
 

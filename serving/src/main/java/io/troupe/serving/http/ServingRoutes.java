@@ -66,6 +66,10 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 public final class ServingRoutes extends AllDirectives {
     /** Swagger UI's files in its webjar (org.webjars:swagger-ui, on the class path). */
     static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
+    /** The monitoring dashboard's files (also served by the admin port, in its training mode). */
+    public static final String DASHBOARD = "io/troupe/serving/dashboard";
+    /** uPlot's files in its webjar (org.webjars.npm:uplot, on the class path). */
+    public static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
     static final String OPENAPI_RESOURCE = "io/troupe/serving/http/openapi.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -135,7 +139,18 @@ public final class ServingRoutes extends AllDirectives {
                                 ? json(StatusCodes.SERVICE_UNAVAILABLE, new Health("no policy loaded yet", List.of()))
                                 : json(StatusCodes.OK, new Health("ready", registry.names())))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
-                        ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all())))))))));
+                        ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all()))))),
+                dashboard()))));
+    }
+
+    /** The monitoring dashboard in its serving mode: its page and files, uPlot from its webjar. */
+    private Route dashboard() {
+        return get(() -> concat(
+                pathSingleSlash(() -> getFromResource(DASHBOARD + "/serving.html")),
+                pathPrefix("dashboard", () -> concat(
+                        pathEnd(() -> redirect(Uri.create("/"), StatusCodes.PERMANENT_REDIRECT)),
+                        pathPrefix("uplot", () -> getFromResourceDirectory(UPLOT)),
+                        getFromResourceDirectory(DASHBOARD)))));
     }
 
     /** Counts every answer by route template, method and status, with its latency. */

@@ -1,6 +1,8 @@
-// Troupe's dashboard: learning curves from the admin port's server-sent events (GET /troupe/events), tables from the
-// admin API's reads, pause / resume through its mutating routes with the token pasted in the page. No CDN: uPlot is
-// served from its webjar by the same port.
+// Troupe's dashboard. Training mode (the admin port, index.html): learning curves from the server-sent events
+// (GET /troupe/events), tables from the admin API's reads, pause / resume through its mutating routes with the token
+// pasted in the page. Serving mode (the serving port, serving.html): per policy rows/s, batch sizes and queue from
+// /metrics, latency percentiles from its histograms, drift from /v1/policies/{name}/drift. No CDN: uPlot is served
+// from its webjar by the same port. Every request goes to a route the port has (a 404 would be a console error).
 (function () {
   'use strict';
   const MAX_POINTS = 2000; // held per page; older points are thinned like the server does
@@ -146,16 +148,6 @@
         cell(fmt(s.max_items, 0), true), cell(fmt(s.steps_stored, 0), true), cell(fmt(s.inserts, 0), true),
         cell(fmt(s.samples, 0), true)]));
     } catch (e) { /* as above */ }
-    try {
-      const r = await fetch('/troupe/serving', {headers: {Accept: 'application/json'}});
-      if (r.ok) {
-        const s = await r.json();
-        $('serving-section').hidden = false;
-        fill('serving', s.policies.map((p) => [cell(p.name), cell(fmt(p.requests_per_s, 1), true),
-          cell(fmt(p.latency_p50_ms, 2), true), cell(fmt(p.latency_p99_ms, 2), true),
-          cell(fmt(p.mean_batch_size, 1), true), cell(p.drift_alarms.length ? p.drift_alarms.join(', ') : 'none')]));
-      }
-    } catch (e) { /* as above */ }
   }
 
   async function act(action, agents) {
@@ -176,10 +168,135 @@
     refresh();
   }
 
-  $('pause-all').onclick = () => act('pause', []);
-  $('resume-all').onclick = () => act('resume', []);
-  $('x-axis').onchange = draw;
-  connect();
-  refresh();
-  setInterval(refresh, 2000);
+  // ---- serving mode
+  const served = {t: null, rows: {}, batches: {}, series: {}, times: []};
+
+  /** Prometheus text as [{name, labels, value}]. */
+  function parseMetrics(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})?\s+(\S+)$/.exec(line);
+      if (!m) continue;
+      const labels = {};
+      for (const l of (m[3] || '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+      out.push({name: m[1], labels: labels, value: Number(m[4])});
+    }
+    return out;
+  }
+
+  function pick(metrics, name, labels) {
+    const hit = metrics.find((x) => x.name === name && Object.keys(labels).every((k) => x.labels[k] === labels[k]));
+    return hit ? hit.value : null;
+  }
+
+  /** A quantile of a cumulative histogram's buckets [{le, count}] (linear within the bucket). */
+  function quantile(buckets, q) {
+    const total = buckets[buckets.length - 1].count;
+    if (!total) return null;
+    let prevLe = 0; let prevCount = 0;
+    for (const b of buckets) {
+      if (b.count >= q * total) {
+        if (!Number.isFinite(b.le)) return prevLe;
+        return prevLe + (b.le - prevLe) * (q * total - prevCount) / Math.max(b.count - prevCount, 1e-9);
+      }
+      prevLe = b.le; prevCount = b.count;
+    }
+    return prevLe;
+  }
+
+  async function refreshServing() {
+    let list; let metrics;
+    try {
+      list = await getJson('/v1/policies');
+      const r = await fetch('/metrics');
+      metrics = parseMetrics(await r.text());
+    } catch (e) {
+      $('live').textContent = 'reconnecting'; $('live').className = 'off';
+      return;
+    }
+    $('live').textContent = 'live'; $('live').className = 'on';
+    const now = performance.now() / 1000;
+    const dt = served.t == null ? null : now - served.t;
+    const rates = {};
+    const rows = [];
+    const driftRows = [];
+    const returns = [];
+    for (const p of list.policies) {
+      const sum = pick(metrics, 'troupe_serving_batch_size_sum', {policy: p.name}) || 0;
+      const count = pick(metrics, 'troupe_serving_batch_size_count', {policy: p.name}) || 0;
+      const prevSum = served.rows[p.name]; const prevCount = served.batches[p.name];
+      const rate = dt && prevSum != null ? (sum - prevSum) / dt : null;
+      const meanBatch = prevCount != null && count > prevCount ? (sum - prevSum) / (count - prevCount)
+        : (count ? sum / count : null);
+      served.rows[p.name] = sum; served.batches[p.name] = count;
+      rates[p.name] = rate;
+      let alarms = '-';
+      if (pick(metrics, 'troupe_serving_drift_alarms', {policy: p.name}) != null) {
+        const d = await getJson('/v1/policies/' + encodeURIComponent(p.name) + '/drift');
+        alarms = d.alarms.length ? d.alarms.join(', ') : 'none';
+        d.features.forEach((f, i) => driftRows.push([cell(p.name), cell(f), cell(fmt(d.featurePsi[i], 3), true),
+          cell(fmt(d.featureKs[i], 3), true)]));
+        driftRows.push([cell(p.name), cell('actions'), cell(fmt(d.actionPsi, 3), true), cell('')]);
+        returns.push(p.name + ': ' + d.feedbackEpisodes + ' reported returns, mean ' + fmt(d.meanFeedbackReturn, 1)
+          + ' vs evaluation ' + fmt(d.referenceReturn, 1) + (d.alarms.includes('return') ? ' (DROPPED)' : ''));
+      }
+      rows.push([cell(p.name), cell(fmt(p.policyVersion, 0), true), cell(fmt(rate, 1), true),
+        cell(fmt(meanBatch, 1), true), cell(fmt(pick(metrics, 'troupe_serving_queue_depth', {policy: p.name}), 0),
+          true), cell(alarms)]);
+    }
+    served.t = now;
+    fill('serving', rows);
+    fill('drift', driftRows);
+    $('drift-returns').textContent = returns.join('; ');
+    const byRoute = {};
+    for (const x of metrics) {
+      if (x.name !== 'troupe_serving_request_seconds_bucket') continue;
+      (byRoute[x.labels.route] = byRoute[x.labels.route] || []).push({le: x.labels.le === '+Inf' ? Infinity
+        : Number(x.labels.le), count: x.value});
+    }
+    fill('latency', Object.keys(byRoute).sort().map((route) => {
+      const b = byRoute[route].sort((a, c) => a.le - c.le);
+      const ms = (q) => { const v = quantile(b, q); return fmt(v == null ? null : 1000 * v, 2); };
+      return [cell(route), cell(fmt(b[b.length - 1].count, 0), true), cell(ms(0.5), true), cell(ms(0.9), true),
+        cell(ms(0.99), true)];
+    }));
+    if (dt != null) {
+      const point = {wall_s: now};
+      for (const name of Object.keys(rates)) point['rows/s ' + name] = rates[name];
+      addPoints([point]);
+      drawServing(Object.keys(rates).map((n) => 'rows/s ' + n));
+    }
+  }
+
+  function drawServing(names) {
+    if (!names.length) return;
+    const data = [points.map((p) => p.wall_s - points[0].wall_s)].concat(names.map((n) => points.map((p) => p[n] ?? null)));
+    let chart = charts.serving;
+    if (chart && chart.names.join() !== names.join()) { chart.plot.destroy(); chart.el.remove(); chart = null; }
+    if (!chart) {
+      const el = document.createElement('div');
+      el.id = 'chart-serving';
+      $('curves').appendChild(el);
+      const opts = {title: 'Rows served per second', width: chartWidth(), height: 220, scales: {x: {time: false}},
+        axes: [{label: 'seconds since the page opened'}, {}],
+        series: [{label: 's'}].concat(names.map((s, i) => ({label: s, stroke: COLORS[i % COLORS.length], width: 1.5,
+          spanGaps: true})))};
+      chart = charts.serving = {plot: new uPlot(opts, data, el), el: el, names: names};
+    } else {
+      chart.plot.setData(data);
+    }
+    chart.el.dataset.points = String(data[0].length);
+  }
+
+  if (document.body.dataset.mode === 'serving') {
+    refreshServing();
+    setInterval(refreshServing, 2000);
+  } else {
+    $('pause-all').onclick = () => act('pause', []);
+    $('resume-all').onclick = () => act('resume', []);
+    $('x-axis').onchange = draw;
+    connect();
+    refresh();
+    setInterval(refresh, 2000);
+  }
 })();
