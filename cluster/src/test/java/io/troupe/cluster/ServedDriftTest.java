@@ -102,7 +102,7 @@ class ServedDriftTest {
         while (adminMetrics == null && !training.isDone() && System.nanoTime() < deadline) {
             try {
                 String text = get("http://127.0.0.1:" + adminPort + "/troupe/metrics").body();
-                if (text.contains("troupe_losses_approx_kl") && text.contains("troupe_losses_entropy")) {
+                if (text.contains("troupe_losses_value_loss") && text.contains("troupe_learner_updates")) {
                     adminMetrics = text;
                 }
             } catch (IOException notYetBound) {

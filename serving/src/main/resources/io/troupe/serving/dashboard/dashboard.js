@@ -46,7 +46,7 @@
     state.points = points.length;
   }
 
-  function chartWidth() { return Math.max(360, Math.floor(($('curves').clientWidth - 12) / 2) - 8); }
+  function chartWidth() { return Math.max(280, Math.floor(($('curves').clientWidth - 16) / 2) - 4); }
 
   function draw() {
     const x = $('x-axis').value;
