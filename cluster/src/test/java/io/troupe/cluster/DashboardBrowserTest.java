@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.cluster.cli.TroupeCli;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.run.RunSummary;
+import io.troupe.cluster.run.StopReason;
+import io.troupe.cluster.run.TrainJob;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,7 +25,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +57,8 @@ class DashboardBrowserTest {
     @TempDir
     static Path runs;
     private static String admin;
-    private static CompletableFuture<Integer> training;
+    private static final AtomicBoolean STOP = new AtomicBoolean();
+    private static CompletableFuture<RunSummary> training;
     private static ChromeDriver browser;
 
     @BeforeAll
@@ -62,12 +69,19 @@ class DashboardBrowserTest {
             port = s.getLocalPort();
         }
         admin = "http://127.0.0.1:" + port;
-        training = CompletableFuture.supplyAsync(() -> TroupeCli.commandLine().execute("train", "--run-dir",
-                runs.toString(), "--admin-port", String.valueOf(port), "troupe.admin.token=" + TOKEN,
-                "troupe.train.algorithm=ppo", "troupe.train.mode=cluster", "troupe.train.num-agents=2",
-                "troupe.train.envs-per-agent=4", "troupe.model.kind=mlp", "troupe.train.max-env-steps=100000000",
-                "troupe.train.target-return=100000", "troupe.train.max-wall-time=90s",
-                "troupe.train.report-interval=250ms"));
+        // a job that trains until the tests stop it (as Ctrl-C would), however slow the machine
+        Config config = ConfigFactory.parseString("troupe.admin { port = " + port + ", token = \"" + TOKEN + "\" }\n"
+                + "troupe.train { algorithm = ppo, mode = cluster, num-agents = 2, envs-per-agent = 4, "
+                + "max-env-steps = 100000000, target-return = 100000, max-wall-time = 10 minutes, "
+                + "report-interval = 250ms, runs-dir = \"" + runs.toString().replace("\\", "/") + "\" }\n"
+                + "troupe.model.kind = mlp").withFallback(ConfigFactory.load()).resolve();
+        training = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new TrainJob(config).run(STOP);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 
     @AfterAll
@@ -75,8 +89,9 @@ class DashboardBrowserTest {
         if (browser != null) {
             browser.quit();
         }
+        STOP.set(true);
         if (training != null) {
-            training.get(200, TimeUnit.SECONDS);
+            assertEquals(StopReason.INTERRUPTED, training.get(120, TimeUnit.SECONDS).stopReason());
         }
     }
 
