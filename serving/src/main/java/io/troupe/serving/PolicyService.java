@@ -1,6 +1,9 @@
 package io.troupe.serving;
 
 import com.typesafe.config.Config;
+import io.troupe.serving.drift.DriftMonitor;
+import io.troupe.serving.drift.DriftSettings;
+import io.troupe.serving.drift.Profiles;
 import io.troupe.serving.http.ServingServer;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.PolicyRegistry;
@@ -30,8 +33,14 @@ public final class PolicyService implements AutoCloseable {
         ServingMetrics metrics = new ServingMetrics();
         PolicyRegistry registry = new PolicyRegistry();
         try {
-            sources.forEach((name, source) -> registry.add(ServedPolicy.start(name, source, settings.batcher(),
-                    metrics)));
+            DriftSettings drift = DriftSettings.fromConfig(config.getConfig("troupe.serving.drift"));
+            sources.forEach((name, source) -> {
+                ServedPolicy policy = ServedPolicy.start(name, source, settings.batcher(), metrics);
+                registry.add(policy);
+                if (drift.enabled()) {
+                    policy.attachDrift(new DriftMonitor(Profiles.forSource(source, drift), drift));
+                }
+            });
         } catch (RuntimeException e) {
             registry.close();
             throw e;

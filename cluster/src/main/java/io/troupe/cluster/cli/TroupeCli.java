@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, NodeCommand.class, ClusterCommand.class, AgentsCommand.class,
             RewardCommand.class,
             EvalCommand.class, ExportCommand.class, ServeCommand.class, CompressCommand.class, EnvCommand.class,
-            BenchCommand.class,
+            BenchCommand.class, RunsCommand.class, PlotCommand.class,
             CommandLine.HelpCommand.class})
 public final class TroupeCli implements Runnable {
     /** Exit code of a user error (bad config, unknown id, bad argument). */

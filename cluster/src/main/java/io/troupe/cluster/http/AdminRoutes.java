@@ -20,6 +20,7 @@ import io.troupe.cluster.http.AdminApi.Shards;
 import io.troupe.cluster.http.AdminApi.Status;
 import io.troupe.cluster.http.AdminApi.Templates;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.monitor.MetricsHistory;
 import io.troupe.core.reward.RewardExpressionException;
 import io.troupe.environments.UnknownEnvException;
 import io.troupe.environments.reward.RewardTemplates;
@@ -69,6 +70,7 @@ import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
  * {@code {"error": "..."}}; no answer ever carries the token or a TLS password.
  *
  * <pre>
+ * GET  /                                    the dashboard ({@link DashboardRoutes}: its page, GET /troupe/events)
  * GET  /troupe/status                       job figures, reward versions, replay sizes, cluster members and their roles
  * GET  /troupe/replay                       per replay shard: node, items, steps, inserts, samples, duplicates
  * GET  /troupe/replay/stored?producer=ID    the unroll sequence numbers replay holds for one agent (audits)
@@ -97,13 +99,14 @@ public final class AdminRoutes extends AllDirectives {
     private final AgentDirectory agents;
     private final ReplayDirectory replay;
     private final Supplier<HostCheck> hosts;
+    private final DashboardRoutes dashboard;
 
     /**
      * @param hosts the Host check for the bound address (known once bound; null until then: every request is
      *              refused)
      */
     public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status,
-                       Supplier<HostCheck> hosts) {
+                       MetricsHistory history, Supplier<HostCheck> hosts) {
         this.system = system;
         this.settings = settings;
         this.rewards = rewards;
@@ -111,6 +114,7 @@ public final class AdminRoutes extends AllDirectives {
         this.agents = new AgentDirectory(system, settings.timeouts().ask());
         this.replay = new ReplayDirectory(system, settings.timeouts());
         this.hosts = hosts;
+        this.dashboard = new DashboardRoutes(history);
     }
 
     /** Every answer is JSON, also pekko-http's own rejections (404, 405, 413, ...), and carries no secret. */
@@ -138,7 +142,7 @@ public final class AdminRoutes extends AllDirectives {
         Route managementReads = extractMethod(m -> m.equals(HttpMethods.GET) || m.equals(HttpMethods.HEAD)
                 ? management : reject());
         return handleExceptions(exceptions, () -> handleRejections(rejections, () -> hostChecked(() ->
-                concat(mutations(management), reads(), managementReads))));
+                concat(mutations(management), reads(), dashboard.route(), managementReads))));
     }
 
     private Route hostChecked(Supplier<Route> inner) {

@@ -1,5 +1,7 @@
 package io.troupe.cluster.http;
 
+import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.monitor.MetricsHistory;
 import io.troupe.environments.EnvRegistry;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -9,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
@@ -23,12 +26,19 @@ import org.apache.pekko.http.javadsl.ServerBuilder;
 public final class AdminServer implements AutoCloseable {
     private final ServerBinding binding;
     private final boolean https;
-    private final Duration unbind;
+    /** Points of the dashboard's curves held (older ones thinned, {@link MetricsHistory}). */
+    static final int HISTORY_POINTS = 2000;
+    /** How often the job's latest metrics line is looked at for the dashboard (a line is recorded once). */
+    static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
 
-    private AdminServer(ServerBinding binding, boolean https, Duration unbind) {
+    private final Duration unbind;
+    private final Cancellable sampler;
+
+    private AdminServer(ServerBinding binding, boolean https, Duration unbind, Cancellable sampler) {
         this.binding = binding;
         this.https = https;
         this.unbind = unbind;
+        this.sampler = sampler;
     }
 
     /** Starts the server; a port in use, a missing key store or a plain non-loopback bind is a one-line error. */
@@ -40,8 +50,9 @@ public final class AdminServer implements AutoCloseable {
                     + "clear), or set troupe.admin.insecure = on behind a TLS-terminating proxy");
         }
         AtomicReference<HostCheck> hosts = new AtomicReference<>();
+        MetricsHistory history = new MetricsHistory(HISTORY_POINTS);
         AdminRoutes routes = new AdminRoutes(system, settings, new RewardRegistryClient(system, envs, settings), status,
-                hosts::get);
+                history, hosts::get);
         ServerBuilder builder = Http.get(system).newServerAt(settings.hostname(), settings.port());
         if (https) {
             builder = builder.enableHttps(ConnectionContext.httpsServer(settings.tls().serverContext()));
@@ -50,7 +61,11 @@ public final class AdminServer implements AutoCloseable {
             ServerBinding b = builder.bind(routes.route()).toCompletableFuture().get(
                     settings.timeouts().bind().toMillis(), TimeUnit.MILLISECONDS);
             hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts()));
-            return new AdminServer(b, https, settings.timeouts().unbind());
+            // the dashboard's learning curves: every metrics line the job reports, whether or not a page is open
+            Cancellable sampler = system.scheduler().scheduleAtFixedRate(Duration.ZERO, SAMPLE_EVERY,
+                    () -> history.record(MetricsHistory.numbers(JsonCodec.tree(status.snapshot()))),
+                    system.executionContext());
+            return new AdminServer(b, https, settings.timeouts().unbind(), sampler);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             String why = c instanceof BindException || String.valueOf(c.getMessage()).contains("in use")
@@ -83,6 +98,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.cancel();
         try {
             // terminate completes by its deadline; twice the deadline leaves the scheduler its slack
             binding.terminate(unbind).toCompletableFuture().get(unbind.multipliedBy(2).toMillis(),

@@ -24,6 +24,11 @@ public final class TrainJob {
 
     /** Runs the job to its end; returns the summary. */
     public RunSummary run() throws Exception {
+        return run(new AtomicBoolean());
+    }
+
+    /** Runs the job until it ends or {@code stop} is set (checked at step boundaries, as Ctrl-C); the summary. */
+    public RunSummary run(AtomicBoolean stop) throws Exception {
         TrainSettings settings = TrainSettings.fromConfig(config);
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
@@ -37,7 +42,6 @@ public final class TrainJob {
                 : ", " + settings.numAgents() + " agents x " + settings.envsPerAgent() + " on an embedded node";
         System.out.println("troupe train: " + settings.env() + " with " + settings.algorithm() + ", seed "
                 + settings.seed() + ", " + envs + " envs" + where + " -> " + run.path());
-        AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> { // Ctrl-C: stop at the next step boundary and write the summary
             stop.set(true);

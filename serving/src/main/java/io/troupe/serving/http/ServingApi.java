@@ -1,6 +1,7 @@
 package io.troupe.serving.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.troupe.serving.model.PolicyInfo;
 import java.util.List;
 
@@ -21,6 +22,17 @@ public final class ServingApi {
     /** {@code POST /v1/policies/{name}/act-batch}: one entry per observation, in order. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ActBatch(int[] actions, long policyVersion, double[][] probs, float[] values, double[] logp) {
+    }
+
+    /** {@code POST /v1/policies/{name}/feedback}: one episode's return as the client saw it. */
+    public record Feedback(@JsonProperty("return") Double episodeReturn) {
+    }
+
+    /** {@code GET /v1/policies/{name}/drift} and the answer to feedback: the latest comparison and its alarms. */
+    public record Drift(String policy, long rows, int windowRows, List<String> features, double[] featurePsi,
+                        double[] featureKs, double[] featureKsP, double actionPsi, double valuePsi,
+                        double referenceReturn, long feedbackEpisodes, Double meanFeedbackReturn, double pageHinkley,
+                        List<String> alarms) {
     }
 
     /** {@code GET /health/ready} and {@code /health/alive}. */

@@ -14,13 +14,19 @@ public enum ServingRoute {
     UNLOAD(Access.ADMIN, "DELETE", "/v1/policies/{name}"),
     ACT(Access.INFERENCE, "POST", "/v1/policies/{name}/act"),
     ACT_BATCH(Access.INFERENCE, "POST", "/v1/policies/{name}/act-batch"),
+    FEEDBACK(Access.INFERENCE, "POST", "/v1/policies/{name}/feedback"),
+    DRIFT(Access.OPEN, "GET", "/v1/policies/{name}/drift"),
     PIN(Access.ADMIN, "PUT", "/v1/policies/{name}/pin"),
     UNPIN(Access.ADMIN, "DELETE", "/v1/policies/{name}/pin"),
     READY(Access.OPEN, "GET", "/health/ready"),
     ALIVE(Access.OPEN, "GET", "/health/alive"),
     METRICS(Access.OPEN, "GET", "/metrics"),
     OPENAPI(Access.OPEN, "GET", "/v1/openapi.json"),
-    DOCS(Access.OPEN, "GET", "/v1/docs");
+    DOCS(Access.OPEN, "GET", "/v1/docs"),
+    /** The monitoring dashboard's page. */
+    DASHBOARD(Access.OPEN, "GET", "/"),
+    /** Its script, style sheet and uPlot ({@code /dashboard/...}); {@code /dashboard} itself redirects to {@code /}. */
+    DASHBOARD_FILES(Access.OPEN, "GET", "/dashboard");
 
     /** Which token a route needs. */
     public enum Access {
@@ -56,10 +62,13 @@ public enum ServingRoute {
         return template;
     }
 
-    /** The route whose template matches {@code path} (any method; {@code /v1/docs/...} counts as the docs). */
+    /** The route whose template matches {@code path} (any method; {@code /v1/docs/...} counts as the docs, {@code /dashboard/...} as the dashboard's files). */
     public static Optional<String> templateOf(String path) {
         if (path.equals("/v1/docs") || path.startsWith("/v1/docs/")) {
             return Optional.of(DOCS.template);
+        }
+        if (path.equals("/dashboard") || path.startsWith("/dashboard/")) {
+            return Optional.of(DASHBOARD_FILES.template);
         }
         String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         String[] parts = trimmed.substring(Math.min(1, trimmed.length())).split("/", -1);

@@ -7,9 +7,13 @@ import io.troupe.edge.observation.ObservationException;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.batch.Inference;
 import io.troupe.serving.batch.QueueFullException;
+import io.troupe.serving.drift.DriftMonitor;
+import io.troupe.serving.drift.ReferenceProfile;
 import io.troupe.serving.http.ServingApi.Act;
 import io.troupe.serving.http.ServingApi.ActBatch;
+import io.troupe.serving.http.ServingApi.Drift;
 import io.troupe.serving.http.ServingApi.ErrorBody;
+import io.troupe.serving.http.ServingApi.Feedback;
 import io.troupe.serving.http.ServingApi.Health;
 import io.troupe.serving.http.ServingApi.Pin;
 import io.troupe.serving.http.ServingApi.PolicyList;
@@ -62,6 +66,10 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 public final class ServingRoutes extends AllDirectives {
     /** Swagger UI's files in its webjar (org.webjars:swagger-ui, on the class path). */
     static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
+    /** The monitoring dashboard's files (also served by the admin port, in its training mode). */
+    public static final String DASHBOARD = "io/troupe/serving/dashboard";
+    /** uPlot's files in its webjar (org.webjars.npm:uplot, on the class path). */
+    public static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
     static final String OPENAPI_RESOURCE = "io/troupe/serving/http/openapi.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -131,7 +139,18 @@ public final class ServingRoutes extends AllDirectives {
                                 ? json(StatusCodes.SERVICE_UNAVAILABLE, new Health("no policy loaded yet", List.of()))
                                 : json(StatusCodes.OK, new Health("ready", registry.names())))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
-                        ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all())))))))));
+                        ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all()))))),
+                dashboard()))));
+    }
+
+    /** The monitoring dashboard in its serving mode: its page and files, uPlot from its webjar. */
+    private Route dashboard() {
+        return get(() -> concat(
+                pathSingleSlash(() -> getFromResource(DASHBOARD + "/serving.html")),
+                pathPrefix("dashboard", () -> concat(
+                        pathEnd(() -> redirect(Uri.create("/"), StatusCodes.PERMANENT_REDIRECT)),
+                        pathPrefix("uplot", () -> getFromResourceDirectory(UPLOT)),
+                        getFromResourceDirectory(DASHBOARD)))));
     }
 
     /** Counts every answer by route template, method and status, with its latency. */
@@ -166,6 +185,10 @@ public final class ServingRoutes extends AllDirectives {
                                 false)))))),
                         path("act-batch", () -> post(() -> inference(() -> withPolicy(name, p -> body(b -> act(p, b,
                                 true)))))),
+                        path("feedback", () -> post(() -> inference(() -> withPolicy(name, p -> body(b ->
+                                feedback(p, b)))))),
+                        path("drift", () -> get(() -> withPolicy(name, p -> withDrift(p, m -> json(StatusCodes.OK,
+                                drift(p.name(), m)))))),
                         path("pin", () -> concat(
                                 put(() -> admin(() -> withPolicy(name, p -> body(b -> pin(p, b))))),
                                 delete(() -> admin(() -> withPolicy(name, p -> {
@@ -206,8 +229,45 @@ public final class ServingRoutes extends AllDirectives {
         RandomGenerator rng = request.seed().isPresent() ? new SplittableRandom(request.seed().getAsLong())
                 : nextRandom();
         CompletableFuture<Inference> inference = policy.submit(request.observations());
-        return completeWithFuture(inference.handleAsync((r, failure) -> failure != null ? failure(failure)
-                : response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng)), encoders));
+        return completeWithFuture(inference.handleAsync((r, failure) -> {
+            if (failure != null) {
+                return failure(failure);
+            }
+            policy.observeServed(request.observations(), r);
+            return response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng));
+        }, encoders));
+    }
+
+    /** {@code {"return": R}}: one episode's return, tracked against the reference's evaluation return. */
+    private Route feedback(ServedPolicy policy, JsonNode body) {
+        return withDrift(policy, monitor -> {
+            Feedback f;
+            try {
+                f = JSON.treeToValue(body, Feedback.class);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                f = null;
+            }
+            if (f == null || f.episodeReturn() == null || !Double.isFinite(f.episodeReturn())) {
+                return complete(response(StatusCodes.BAD_REQUEST, new ErrorBody("the body must be {\"return\": R} "
+                        + "with R an episode's return (a finite number), got " + body, "return", null)));
+            }
+            monitor.feedback(f.episodeReturn());
+            return json(StatusCodes.ACCEPTED, drift(policy.name(), monitor));
+        });
+    }
+
+    private Route withDrift(ServedPolicy policy, Function<DriftMonitor, Route> inner) {
+        return policy.drift().map(inner).orElseGet(() -> complete(response(StatusCodes.CONFLICT, new ErrorBody(
+                "policy '" + policy.name() + "' has no reference profile: drift monitoring is off for it "
+                        + "(troupe.serving.drift.enabled, or a reference-profile.json beside the model)"))));
+    }
+
+    private static Drift drift(String name, DriftMonitor monitor) {
+        DriftMonitor.Report r = monitor.report();
+        return new Drift(name, r.rows(), r.windowRows(), monitor.reference().features().stream()
+                .map(ReferenceProfile.Feature::name).toList(), r.featurePsi(), r.featureKs(), r.featureKsP(),
+                r.actionPsi(), r.valuePsi(), monitor.reference().evalReturn(), r.feedbackEpisodes(),
+                Double.isNaN(r.meanFeedbackReturn()) ? null : r.meanFeedbackReturn(), r.pageHinkley(), r.alarms());
     }
 
     private synchronized RandomGenerator nextRandom() {

@@ -1,11 +1,14 @@
 package io.troupe.serving.metrics;
 
+import io.troupe.serving.drift.DriftMonitor;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 /**
@@ -19,6 +22,11 @@ public final class ServingMetrics {
         int queueDepth();
 
         long version();
+
+        /** The policy's drift monitor, when it has a reference profile. */
+        default Optional<DriftMonitor> drift() {
+            return Optional.empty();
+        }
     }
 
     private record RequestKey(String route, String method, int status) {
@@ -77,7 +85,59 @@ public final class ServingMetrics {
         b.append("# TYPE troupe_serving_policy_version gauge\n");
         live.forEach((name, g) -> b.append("troupe_serving_policy_version{").append(policyLabel(name)).append("} ")
                 .append(g.version()).append('\n'));
+        drift(b, live);
         return b.toString();
+    }
+
+    /** The drift monitors' latest comparison: PSI and KS per feature, action PSI, alarms, reported returns. */
+    private static void drift(StringBuilder b, Map<String, Gauges> live) {
+        Map<String, DriftMonitor> monitors = new TreeMap<>();
+        live.forEach((name, g) -> g.drift().ifPresent(m -> monitors.put(name, m)));
+        Map<String, DriftMonitor.Report> reports = new TreeMap<>();
+        monitors.forEach((name, m) -> reports.put(name, m.report()));
+        b.append("# HELP troupe_serving_drift_psi population stability index of a feature, live window vs reference\n");
+        b.append("# TYPE troupe_serving_drift_psi gauge\n");
+        reports.forEach((name, r) -> {
+            for (int f = 0; f < r.featurePsi().length; f++) {
+                b.append("troupe_serving_drift_psi{").append(policyLabel(name)).append(",feature=\"")
+                        .append(monitors.get(name).reference().features().get(f).name()).append("\"} ")
+                        .append(r.featurePsi()[f]).append('\n');
+            }
+        });
+        b.append("# HELP troupe_serving_drift_ks Kolmogorov-Smirnov statistic of a feature, live window vs reference\n");
+        b.append("# TYPE troupe_serving_drift_ks gauge\n");
+        reports.forEach((name, r) -> {
+            for (int f = 0; f < r.featureKs().length; f++) {
+                b.append("troupe_serving_drift_ks{").append(policyLabel(name)).append(",feature=\"")
+                        .append(monitors.get(name).reference().features().get(f).name()).append("\"} ")
+                        .append(r.featureKs()[f]).append('\n');
+            }
+        });
+        gauge(b, reports, "troupe_serving_drift_action_psi", "population stability index of the actions",
+                DriftMonitor.Report::actionPsi);
+        gauge(b, reports, "troupe_serving_drift_value_psi", "population stability index of the value estimates",
+                DriftMonitor.Report::valuePsi);
+        gauge(b, reports, "troupe_serving_drift_alarms", "drift alarms raised now (features, actions, returns)",
+                r -> r.alarms().size());
+        gauge(b, reports, "troupe_serving_drift_window_rows", "served rows in the compared window",
+                DriftMonitor.Report::windowRows);
+        gauge(b, reports, "troupe_serving_feedback_episodes", "episode returns reported by clients",
+                DriftMonitor.Report::feedbackEpisodes);
+        gauge(b, reports, "troupe_serving_return_alarm", "1 when Page-Hinkley finds the reported returns dropped "
+                + "below the evaluation return", r -> r.alarms().contains("return") ? 1 : 0);
+        gauge(b, monitors, "troupe_serving_reference_return", "the reference profile's evaluation return",
+                m -> m.reference().evalReturn());
+    }
+
+    private static <T> void gauge(StringBuilder b, Map<String, T> byPolicy, String name, String help,
+                                  ToDoubleFunction<T> value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" gauge\n");
+        byPolicy.forEach((p, v) -> {
+            double x = value.applyAsDouble(v);
+            b.append(name).append('{').append(policyLabel(p)).append("} ")
+                    .append(Double.isFinite(x) ? Double.toString(x) : "NaN").append('\n');
+        });
     }
 
     private static void counter(StringBuilder b, Map<String, PolicyMetrics> policies, String name, String help,

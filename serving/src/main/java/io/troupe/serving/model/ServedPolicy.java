@@ -1,5 +1,6 @@
 package io.troupe.serving.model;
 
+import io.troupe.core.Categorical;
 import io.troupe.core.Observation;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.Policy;
@@ -9,12 +10,15 @@ import io.troupe.edge.contract.SpaceJson;
 import io.troupe.serving.batch.Batcher;
 import io.troupe.serving.batch.BatcherSettings;
 import io.troupe.serving.batch.Inference;
+import io.troupe.serving.drift.DriftMonitor;
+import io.troupe.serving.drift.ReferenceRecorder;
 import io.troupe.serving.metrics.PolicyMetrics;
 import io.troupe.serving.metrics.ServingMetrics;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,6 +54,8 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
     private Policy checker;
     private OptionalLong pinned = OptionalLong.empty();
     private boolean closed;
+    /** Compares served traffic with the policy's reference profile; null until one is attached. */
+    private volatile DriftMonitor drift;
     private final Object checkLock = new Object();
 
     private ServedPolicy(String name, PolicySource source, Batcher batcher, PolicyMetrics metrics, Instant loadedAt) {
@@ -118,6 +124,33 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
             }
         }
         return f;
+    }
+
+    /** Starts comparing served traffic with {@code monitor}'s reference profile. */
+    public void attachDrift(DriftMonitor monitor) {
+        this.drift = monitor;
+    }
+
+    /** The drift monitor, when a reference profile is attached. */
+    @Override
+    public Optional<DriftMonitor> drift() {
+        return Optional.ofNullable(drift);
+    }
+
+    /**
+     * Hands the rows of a request the batcher answered to the drift monitor (if any): each row's features, its most
+     * likely action and its value.
+     */
+    public void observeServed(List<Observation> observations, Inference answer) {
+        DriftMonitor monitor = drift;
+        if (monitor == null) {
+            return;
+        }
+        int n = answer.actions();
+        for (int row = 0; row < observations.size(); row++) {
+            monitor.observe(ReferenceRecorder.features(observations.get(row)),
+                    Categorical.argmax(answer.logits(), row * n, n), answer.values()[row]);
+        }
     }
 
     @Override
