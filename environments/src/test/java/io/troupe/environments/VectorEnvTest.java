@@ -84,7 +84,7 @@ class VectorEnvTest {
         vec.reset(1);
         assertEquals(8 * 3 * 30 * 30, vec.observations().bytes(0).length);
         assertEquals(8 * 5, vec.observations().ints(1).length);
-        assertEquals(8 * 5, vec.observations().floats(2).length);
+        assertEquals(8 * 6, vec.observations().floats(2).length, "state: 6 floats per copy");
         VectorEnv cp = VectorEnv.of(() -> REGISTRY.make("CartPole-v1"), 2);
         cp.reset(5);
         float[] row1 = ((FloatTensor) REGISTRY.make("CartPole-v1").reset(6).single()).data();
