@@ -53,22 +53,29 @@ def main():
     runtime = os.path.join(root, "opt", "java")
     os.makedirs(os.path.dirname(runtime))
     subprocess.run([os.path.join(java_home(), "bin", "jlink"), "--add-modules", MODULES, "--strip-debug",
-                    "--no-header-files", "--no-man-pages", "--compress=2", "--output", runtime], check=True)
+                    "--no-header-files", "--no-man-pages", "--output", runtime], check=True)
     elves = [os.path.join(runtime, "bin", "java"), os.path.realpath("/bin/sh")]
-    elves += glob.glob(os.path.join(runtime, "lib", "**", "*.so"), recursive=True)
+    # the JRE's libraries, but not the desktop ones (X11, sound, splash screen): a node has no display
+    elves += [f for f in glob.glob(os.path.join(runtime, "lib", "**", "*.so"), recursive=True)
+              if not any(x in f for x in ("xawt", "splashscreen", "jsound", "libawt.so", "fontmanager", "lcms",
+                                          "javajpeg", "mlib_image", "jawt"))]
     # PyTorch's natives (DJL extracts them from the jar at run time) need these beside the JRE's
     elves += glob.glob(os.path.expanduser("~/.djl.ai/pytorch/*/*.so*"))
-    files = {os.path.realpath("/bin/sh"): os.path.realpath("/bin/sh")}
+    sh = os.path.realpath("/bin/sh")
+    files = {sh: sh}
     for name, real in ldd(elves).items():
         if not name.startswith(runtime) and "/.djl.ai/" not in real:
+            # named through its real directory (/lib is a link to usr/lib here): links below stay links
+            name = os.path.join(os.path.realpath(os.path.dirname(name)), os.path.basename(name))
             files[name] = real
             files[real] = real
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        def add_dir(path, mode=0o755):
+        def add_dir(path, mode=0o755, owner=0):
             info = tarfile.TarInfo(path)
             info.type = tarfile.DIRTYPE
             info.mode = mode
+            info.uid = info.gid = owner
             tar.addfile(info)
 
         def add_bytes(path, data, mode=0o644):
@@ -95,9 +102,16 @@ def main():
                     else:
                         add_dir(d)
 
+        for link in ("bin", "lib", "lib64"):
+            if os.path.islink("/" + link):
+                done.add(link)
+                info = tarfile.TarInfo(link)
+                info.type = tarfile.SYMTYPE
+                info.linkname = os.readlink("/" + link)
+                tar.addfile(info)
         for d in ("etc", "tmp", "opt", "home", "home/troupe"):
             done.add(d)
-            add_dir(d, 0o1777 if d == "tmp" else 0o755)
+            add_dir(d, 0o1777 if d == "tmp" else 0o755, UID if d == "home/troupe" else 0)
         for path in sorted(files):
             parents(path)
             if path != files[path]:
@@ -111,13 +125,13 @@ def main():
             elif path.strip("/") not in done:
                 done.add(path.strip("/"))
                 tar.add(path, arcname=path.strip("/"), recursive=False)
-        if not os.path.exists(os.path.join(root, "bin")):
-            parents("/bin/sh")
-            if "bin/sh" not in done:
-                info = tarfile.TarInfo("bin/sh")
-                info.type = tarfile.SYMTYPE
-                info.linkname = os.path.realpath("/bin/sh")
-                tar.addfile(info)
+        sh_link = os.path.join(os.path.realpath("/bin"), "sh").strip("/")
+        if sh_link not in done:
+            done.add(sh_link)
+            info = tarfile.TarInfo(sh_link)
+            info.type = tarfile.SYMTYPE
+            info.linkname = sh
+            tar.addfile(info)
         for dirpath, dirnames, filenames in os.walk(runtime):
             rel = os.path.relpath(dirpath, root)
             if rel not in done:
