@@ -36,6 +36,7 @@ def main():
         print("env:", [e for e in c.get("Env", []) if not e.startswith("PATH=")])
         history = [h for h in config.get("history", []) if not h.get("empty_layer")]
         root = tempfile.mkdtemp(prefix="troupe-image-")
+        os.chmod(root, 0o755)  # the image root, traversable by its user
         total_c = total_u = 0
         print("%-4s %12s %12s  %s" % ("layer", "compressed", "uncompressed", "created by"))
         for i, name in enumerate(manifest["Layers"]):
@@ -45,8 +46,11 @@ def main():
             total_c += packed
             total_u += len(data)
             what = history[i].get("created_by", "") if i < len(history) else ""
-            print("%-4d %10.1f MB %10.1f MB  %s" % (i, packed / 1e6, len(data) / 1e6, what[:90]))
             with tarfile.open(fileobj=io.BytesIO(data)) as layer:
+                names = [m.name for m in layer.getmembers() if m.isfile()]
+                where = sorted({"/".join(n.split("/")[:4]) for n in names})
+                print("%-4d %10.1f MB %10.1f MB  %s: %s" % (i, packed / 1e6, len(data) / 1e6, what[:40],
+                                                          ", ".join(where[:3]) + (" ..." if len(where) > 3 else "")))
                 layer.extractall(root, filter="fully_trusted") if sys.version_info >= (3, 12) else layer.extractall(root)
         print("%-4s %10.1f MB %10.1f MB" % ("all", total_c / 1e6, total_u / 1e6))
     if os.geteuid() != 0:
@@ -58,7 +62,7 @@ def main():
     subprocess.run(["mount", "--rbind", "/dev", os.path.join(root, "dev")], check=True)
     user = c.get("User", "10001:10001")
     env = {e.split("=", 1)[0]: e.split("=", 1)[1] for e in c.get("Env", [])}
-    cmd = ["chroot", "--userspec=" + (user if ":" in user else user + ":" + user), root] + c["Entrypoint"] + [
+    cmd = [shutil.which("chroot"), "--userspec=" + (user if ":" in user else user + ":" + user), root] + c["Entrypoint"] + [
         "node", "--roles", "agent,replay,learner", "--management-port", str(PORT), "troupe.train.algorithm=ppo",
         "troupe.train.max-wall-time=60s", "troupe.train.runs-dir=/tmp/runs"]
     log = open(os.path.join(root, "tmp", "node.log"), "w")
