@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = {"Start a cluster node of a distributed job (same job config on every node).",
-            "Without --seed-nodes the node starts a new cluster; SIGTERM leaves it gracefully.",
+            "Without --seed-nodes or --discovery the node starts a new cluster; SIGTERM leaves it gracefully.",
             "A node on a non-loopback address needs --tls (or --insecure): cluster members trust each other."})
 final class NodeCommand implements Callable<Integer> {
     @Mixin
@@ -39,6 +39,15 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--seed-nodes", paramLabel = "H1:P1,H2:P2", description = "nodes to join through (none: start a "
             + "new cluster with this node as its seed)")
     String seeds;
+
+    @Option(names = "--discovery", paramLabel = "METHOD", description = "form or join the cluster by Pekko Cluster "
+            + "Bootstrap instead of --seed-nodes: kubernetes-api (pods labelled app=troupe in the pod's namespace) or "
+            + "config (pekko.discovery.config.services.troupe.endpoints in --node-config); needs Pekko Management")
+    String discovery;
+
+    @Option(names = "--management-port", paramLabel = "PORT", description = "serve Pekko Management (/health/ready, "
+            + "/health/alive, bootstrap's contact point) on --host:PORT (default 7626 with --discovery, else off)")
+    Integer managementPort;
 
     @Option(names = "--node-config", paramLabel = "FILE",
             description = "node settings (default conf/cluster-node.conf of the Troupe directory)")
@@ -67,7 +76,7 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NodeSettings node = NodeSettings.parse(roles, host, port, seeds);
+        NodeSettings node = NodeSettings.parse(roles, host, port, seeds, discovery, managementPort);
         if (pinVersion != null) {
             if (!node.roles().contains("serve")) {
                 throw new IllegalArgumentException("--pin-version needs the serve role (--roles ...,serve)");

@@ -40,7 +40,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
 /**
- * The life of one node of a distributed job ({@code troupe node}): it joins the cluster through the seed nodes, checks
+ * The life of one node of a distributed job ({@code troupe node}): it joins the cluster through the seed nodes (or by
+ * Cluster Bootstrap, {@link NodeManagement}), checks
  * that the cluster runs the same job, and starts its part (agents, replay shards, the learner and the run's metrics, by
  * role; a serve node serves the job's policy over HTTP and follows its versions). A learner node runs a
  * {@link JobDriver}; the one hosting the learner singleton reports the run, and when the job is done it prints the
@@ -112,8 +113,21 @@ public final class NodeLifecycle {
             Cluster.get(system).manager().tell(Join.create(self));
         }
         System.out.println("troupe node: roles " + node.roles() + " at " + self + ", " + (node.startsCluster()
-                ? "starting a new cluster" : "joining through " + node.seedAddresses()));
-        if (!awaitUp(system, timeouts)) {
+                ? "starting a new cluster" : node.bootstraps() ? "joining by Cluster Bootstrap (discovery "
+                + node.discovery() + ")" : "joining through " + node.seedAddresses()));
+        NodeManagement management;
+        try {
+            management = node.managed() ? NodeManagement.start(system, node) : null;
+        } catch (RuntimeException e) {
+            system.terminate();
+            throw e;
+        }
+        if (management != null) {
+            System.out.println("troupe node: Pekko Management on " + management.url() + " (/" + NodeSettings.READY_PATH
+                    + ", /" + NodeSettings.ALIVE_PATH + (node.bootstraps() ? ", Cluster Bootstrap's contact point"
+                    : "") + ")");
+        }
+        if (!awaitUp(system, timeouts, management)) {
             return 1;
         }
         List<String> differences = JobGuard.check(system, JobIdentity.of(config), timeouts.jobCheckTimeout());
@@ -150,6 +164,8 @@ public final class NodeLifecycle {
         }
         system.systemActorOf(JobEnd.follower(() -> System.out.println("troupe node: the job is done; leaving"),
                 timeouts), "job-end", Props.empty());
+        // the node's part runs: Pekko Management's readiness (with cluster membership) turns ready
+        RoleReadiness.get(Adapter.toClassic(system)).markStarted();
         try {
             if (reporter != null) {
                 report(system, settings, driverSettings, handles, reporter, run, timeouts);
@@ -205,8 +221,12 @@ public final class NodeLifecycle {
         }
     }
 
-    /** Waits until this node is Up, saying every interval that it is still trying; false if the system stopped. */
-    private boolean awaitUp(ActorSystem<Void> system, NodeTimeouts timeouts) throws Exception {
+    /**
+     * Waits until this node is Up, saying every interval that it is still trying (with Cluster Bootstrap: how many
+     * contact points discovery finds); false if the system stopped.
+     */
+    private boolean awaitUp(ActorSystem<Void> system, NodeTimeouts timeouts, NodeManagement management)
+            throws Exception {
         CompletableFuture<Void> up = new CompletableFuture<>();
         // the classic API (its name clashes with the typed Cluster imported here) has the Up callback
         org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> up.complete(null));
@@ -219,9 +239,16 @@ public final class NodeLifecycle {
                 if (system.whenTerminated().isCompleted()) {
                     return false;
                 }
-                System.out.printf("troupe node: not in the cluster after %.0f s; the seed nodes %s do not answer yet "
-                        + "(are they running and reachable?); still trying%n", (System.nanoTime() - started) / 1e9,
-                        node.seedNodes().isEmpty() ? "(this node)" : node.seedNodes());
+                String bootstrap = management != null ? management.notJoinedReason() : null;
+                if (bootstrap != null) {
+                    System.out.printf("troupe node: not in the cluster after %.0f s; %s; still trying%n",
+                            (System.nanoTime() - started) / 1e9, bootstrap);
+                } else {
+                    System.out.printf("troupe node: not in the cluster after %.0f s; the seed nodes %s do not answer "
+                            + "yet (are they running and reachable?); still trying%n",
+                            (System.nanoTime() - started) / 1e9,
+                            node.seedNodes().isEmpty() ? "(this node)" : node.seedNodes());
+                }
             }
         }
     }
