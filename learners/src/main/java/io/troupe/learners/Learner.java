@@ -5,6 +5,8 @@ import io.troupe.core.CrossNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.experience.Unroll;
 import io.troupe.core.reward.RewardHistory;
+import io.troupe.learners.distill.DistillConfig;
+import io.troupe.learners.distill.DistillLearner;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.impala.ImpalaLearner;
 import io.troupe.learners.model.Devices;
@@ -14,6 +16,7 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLearner;
+import io.troupe.learners.prune.ParameterMask;
 import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.table.SampledItem;
 import io.troupe.transport.registry.RewardRegistry;
@@ -88,7 +91,12 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     /** Everything a learner is built from (the composition root assembles it). */
     public record Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
-                       long seed) {
+                       long seed, DistillConfig distill) {
+        /** A spec for a job that does not distill. */
+        public Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
+                    long seed) {
+            this(env, model, ppo, impala, settings, seed, DistillConfig.defaults());
+        }
     }
 
     private final Spec spec;
@@ -135,6 +143,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.step = switch (spec.settings().algorithm()) {
             case IMPALA -> new ImpalaLearner(replicas, adam, spec.impala());
             case PPO -> new PpoLearner(replicas, adam, spec.ppo(), new SplittableRandom(spec.seed()));
+            case DISTILL -> new DistillLearner(replicas, adam, spec.distill(),
+                    DistillLearner.loadTeacher(spec.env(), spec.distill(), model.device()),
+                    new SplittableRandom(spec.seed()));
         };
         LearnerCheckpoint.restore(spec.settings().checkpointDir(), model, adam).ifPresent(r -> {
             updates = r.counters().updates();
@@ -144,6 +155,14 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
                     : r.from().toString();
             context.getLog().info("learner resumed from {}: update {}, policy version {}", resumedFrom, updates,
                     policyVersion);
+        });
+        // a pruned run's mask: pruned weights stay exactly zero through every optimizer step of the fine-tuning
+        ParameterMask.inCheckpointDir(spec.settings().checkpointDir()).ifPresent(mask -> {
+            mask.apply(model);
+            adam.afterEachStep(() -> mask.apply(model));
+            context.getLog().info("learner keeps the prune mask of {}: {} of {} masked entries pruned",
+                    spec.settings().checkpointDir().resolve(ParameterMask.FILE), mask.prunedCount(),
+                    mask.maskedParameterSize());
         });
         this.publisher = context.spawn(WeightsPublisher.create(spec.settings().chunkBytes()), "weights");
         this.replies = context.messageAdapter(ReplayShard.SampleReply.class, Reply::new);
@@ -326,6 +345,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         try {
             checkpoint();
         } finally {
+            if (step instanceof DistillLearner d) {
+                d.close();
+            }
             adam.close();
             replicas.close();
         }

@@ -1,0 +1,80 @@
+package io.troupe.learners.prune;
+
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import io.troupe.learners.model.PolicyModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Global magnitude pruning (unstructured): over every weight matrix of the model together (linear and convolution
+ * weights; biases, layer norms and learned embeddings such as positions are kept), the {@code sparsity} fraction of
+ * entries with the smallest absolute value is pruned. Exactly {@code round(sparsity * n)} entries, ties broken by
+ * position. Pure.
+ */
+public final class MagnitudePruning {
+    private MagnitudePruning() {
+    }
+
+    /** Whether global magnitude pruning covers this parameter: a weight matrix (2-D) or convolution kernel (4-D). */
+    public static boolean prunable(Parameter p) {
+        int dims = p.getArray().getShape().dimension();
+        return p.getType() == Parameter.Type.WEIGHT && (dims == 2 || dims == 4);
+    }
+
+    /** The mask pruning {@code sparsity} (in (0, 1)) of {@code model}'s prunable entries by global magnitude. */
+    public static ParameterMask select(PolicyModel model, double sparsity) {
+        checkSparsity(sparsity);
+        List<Pair<String, Parameter>> params = model.parameters();
+        List<String> names = new ArrayList<>();
+        List<float[]> values = new ArrayList<>();
+        int total = 0;
+        for (Pair<String, Parameter> p : params) {
+            names.add(p.getKey());
+            if (prunable(p.getValue())) {
+                float[] v = p.getValue().getArray().toFloatArray();
+                values.add(v);
+                total += v.length;
+            } else {
+                values.add(null);
+            }
+        }
+        // |w| as its float bits (monotonic for non-negative floats) above the entry's global index: one sort of longs
+        long[] keys = new long[total];
+        int k = 0;
+        for (float[] v : values) {
+            if (v != null) {
+                for (float x : v) {
+                    keys[k] = ((long) Float.floatToIntBits(Math.abs(x)) << 32) | k;
+                    k++;
+                }
+            }
+        }
+        Arrays.sort(keys);
+        int prune = (int) Math.round(sparsity * total);
+        boolean[] flat = new boolean[total];
+        for (int i = 0; i < prune; i++) {
+            flat[(int) (keys[i] & 0xffffffffL)] = true;
+        }
+        List<boolean[]> masks = new ArrayList<>();
+        int offset = 0;
+        for (float[] v : values) {
+            if (v == null) {
+                masks.add(null);
+            } else {
+                masks.add(Arrays.copyOfRange(flat, offset, offset + v.length));
+                offset += v.length;
+            }
+        }
+        return new ParameterMask(names, masks);
+    }
+
+    /** A sparsity must lie strictly between 0 and 1. */
+    public static void checkSparsity(double sparsity) {
+        if (!(sparsity > 0 && sparsity < 1)) {
+            throw new IllegalArgumentException("--sparsity " + sparsity + " is outside (0, 1); expected the fraction "
+                    + "to prune, e.g. 0.8");
+        }
+    }
+}
