@@ -40,7 +40,7 @@ class StructuredPruningTest {
             // silence 20 units of every hidden layer (actor and critic): their outgoing weights become zero
             for (StructuredPruning.UnitGroup g : StructuredPruning.groups(model)) {
                 for (int p : g.columns()) {
-                    zeroColumns(model, p, 0, 40);
+                    zeroColumns(model, p, 0, 20);
                 }
             }
             ObservationBatch obs = PruneFixtures.observations(model.spec(), 64, 9);
