@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Actor-model reinforcement learning on the JVM.",
         subcommands = {TrainCommand.class, NodeCommand.class, ClusterCommand.class, AgentsCommand.class,
             RewardCommand.class,
-            EvalCommand.class, ExportCommand.class, EnvCommand.class, BenchCommand.class,
+            EvalCommand.class, ExportCommand.class, CompressCommand.class, EnvCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class TroupeCli implements Runnable {
     /** Exit code of a user error (bad config, unknown id, bad argument). */

@@ -112,7 +112,7 @@ public final class GraphCheck {
         return switch (dataType) {
             case OnnxProto.FLOAT, OnnxProto.INT32 -> 4;
             case OnnxProto.INT64 -> 8;
-            case OnnxProto.UINT8 -> 1;
+            case OnnxProto.UINT8, OnnxProto.INT8 -> 1;
             default -> -1; // not a type Troupe writes: reported as a size mismatch
         };
     }

@@ -20,6 +20,7 @@ public final class OnnxProto {
     /** {@code TensorProto.DataType} codes. */
     public static final int FLOAT = 1;
     public static final int UINT8 = 2;
+    public static final int INT8 = 3;
     public static final int INT32 = 6;
     public static final int INT64 = 7;
 
@@ -399,7 +400,10 @@ public final class OnnxProto {
         }
     }
 
-    /** {@code ValueInfoProto} with a tensor type: a graph input or output; a dimension is a size or a name. */
+    /**
+     * {@code ValueInfoProto} with a tensor type: a graph input or output; a dimension is a size or a name. A null
+     * {@code shape} writes none (shape unknown: an intermediate value made an output to inspect it).
+     */
     public record ValueInfo(String name, int elemType, List<Dim> shape) {
         private static final int NAME = 1;
         private static final int TYPE = 2;
@@ -409,14 +413,16 @@ public final class OnnxProto {
         private static final int SHAPE_DIM = 1; // TensorShapeProto.dim
 
         byte[] toBytes() {
-            byte[] shapeBytes = encode(out -> {
+            byte[] shapeBytes = shape == null ? null : encode(out -> {
                 for (Dim d : shape) {
                     out.writeByteArray(SHAPE_DIM, d.toBytes());
                 }
             });
             byte[] tensorType = encode(out -> {
                 out.writeInt32(TENSOR_ELEM_TYPE, elemType);
-                out.writeByteArray(TENSOR_SHAPE, shapeBytes);
+                if (shapeBytes != null) {
+                    out.writeByteArray(TENSOR_SHAPE, shapeBytes);
+                }
             });
             byte[] type = encode(out -> out.writeByteArray(TYPE_TENSOR, tensorType));
             return encode(out -> {

@@ -1,0 +1,131 @@
+package io.troupe.export.quant;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.troupe.core.ObservationBatch;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One ONNX Runtime session over a graph in memory, fed with observation batches as {@code OnnxPolicy} feeds them
+ * (float32 vectors, uint8 images, int32 token ids widened to int64), returning the float outputs asked for by name:
+ * the calibration pass reads intermediate values through it, the sensitivity pass the logits and value.
+ */
+final class GraphRunner implements AutoCloseable {
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    private final OrtSession session;
+
+    GraphRunner(byte[] model, boolean optimize) {
+        try {
+            options.setOptimizationLevel(optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT
+                    : OrtSession.SessionOptions.OptLevel.NO_OPT);
+            options.setIntraOpNumThreads(1);
+            options.setInterOpNumThreads(1);
+            session = env.createSession(model, options);
+        } catch (OrtException e) {
+            options.close();
+            throw new IllegalStateException("ONNX Runtime refused the graph being quantized: " + e.getMessage(), e);
+        }
+    }
+
+    /** The values of {@code outputs} for {@code batch}, each flattened. */
+    Map<String, float[]> run(ObservationBatch batch, Set<String> outputs) {
+        Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+        try {
+            List<ObservationBatch.Modality> mods = batch.modalities();
+            for (int m = 0; m < mods.size(); m++) {
+                ObservationBatch.Modality mod = mods.get(m);
+                long[] shape = new long[mod.shape().length + 1];
+                shape[0] = batch.rows();
+                for (int d = 0; d < mod.shape().length; d++) {
+                    shape[d + 1] = mod.shape()[d];
+                }
+                inputs.put(mod.name(), switch (mod.dtype()) {
+                    case FLOAT32 -> OnnxTensor.createTensor(env, FloatBuffer.wrap(batch.floats(m)), shape);
+                    case UINT8 -> OnnxTensor.createTensor(env, ByteBuffer.wrap(batch.bytes(m)), shape,
+                            OnnxJavaType.UINT8);
+                    case INT32 -> OnnxTensor.createTensor(env, LongBuffer.wrap(widen(batch.ints(m))), shape);
+                });
+            }
+            try (OrtSession.Result result = session.run(inputs, outputs)) {
+                Map<String, float[]> out = new LinkedHashMap<>();
+                for (String name : outputs) {
+                    OnnxValue v = result.get(name).orElseThrow();
+                    FloatBuffer fb = ((OnnxTensor) v).getFloatBuffer();
+                    float[] a = new float[fb.remaining()];
+                    fb.get(a);
+                    out.put(name, a);
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on the graph being quantized: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private static long[] widen(int[] ids) {
+        long[] out = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = ids[i];
+        }
+        return out;
+    }
+
+    /** {@code batches} regrouped into batches of at most {@code rows} rows (the last may be smaller). */
+    static List<ObservationBatch> regroup(List<ObservationBatch> batches, int rows) {
+        List<ObservationBatch> out = new ArrayList<>();
+        long total = batches.stream().mapToLong(ObservationBatch::rows).sum();
+        int bi = 0;
+        int ri = 0;
+        for (long done = 0; done < total; ) {
+            int n = (int) Math.min(rows, total - done);
+            ObservationBatch b = allocate(batches.get(0).modalities(), n);
+            for (int r = 0; r < n; r++) {
+                while (ri >= batches.get(bi).rows()) {
+                    bi++;
+                    ri = 0;
+                }
+                batches.get(bi).copyRow(ri++, b, r);
+            }
+            out.add(b);
+            done += n;
+        }
+        return out;
+    }
+
+    static ObservationBatch allocate(List<ObservationBatch.Modality> modalities, int rows) {
+        List<Object> arrays = new ArrayList<>();
+        for (ObservationBatch.Modality m : modalities) {
+            int n = rows * m.elements();
+            arrays.add(switch (m.dtype()) {
+                case FLOAT32 -> new float[n];
+                case UINT8 -> new byte[n];
+                case INT32 -> new int[n];
+            });
+        }
+        return ObservationBatch.of(rows, modalities, arrays);
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException ignored) {
+            // nothing more to release
+        }
+        options.close();
+    }
+}

@@ -1,0 +1,504 @@
+package io.troupe.export.quant;
+
+import io.troupe.core.ObservationBatch;
+import io.troupe.edge.contract.PolicyContract;
+import io.troupe.export.onnx.OnnxProto;
+import io.troupe.export.onnx.OnnxProto.Attribute;
+import io.troupe.export.onnx.OnnxProto.Entry;
+import io.troupe.export.onnx.OnnxProto.Graph;
+import io.troupe.export.onnx.OnnxProto.Model;
+import io.troupe.export.onnx.OnnxProto.Node;
+import io.troupe.export.onnx.OnnxProto.Tensor;
+import io.troupe.export.onnx.OnnxProto.ValueInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Static post-training int8 quantization of a float policy graph (as {@code OnnxExporter} writes it), in ONNX's QDQ
+ * form: every layer with a weight ({@code Gemm}, {@code MatMul} by a constant, {@code Conv}) reads its input through
+ * a QuantizeLinear / DequantizeLinear pair and its weight as an int8 initializer through a DequantizeLinear, which
+ * ONNX Runtime fuses into its int8 kernels.
+ *
+ * <ul>
+ *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel (or per tensor). Biases
+ *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale, as int8 kernels add them.</li>
+ *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): int8, asymmetric,
+ *       one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
+ *       observations) produced.</li>
+ *   <li>Sensitivity: each layer is quantized alone and the graph run on the calibration set; a layer whose int8
+ *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) stays float.</li>
+ * </ul>
+ * Attention's activation-by-activation {@code MatMul}s, normalizations, embeddings' {@code Gather} and the element-wise
+ * ops stay float. A graph with an operator this class does not know is refused naming the node.
+ */
+public final class Int8Quantizer {
+    /** Operators a Troupe policy graph may hold; anything else is refused. */
+    static final Set<String> KNOWN_OPS = Set.of("Gemm", "MatMul", "Conv", "Add", "Sub", "Mul", "Div", "Tanh", "Relu",
+            "Sigmoid", "Cast", "Reshape", "Transpose", "Softmax", "LayerNormalization", "Erf", "Gelu", "Gather",
+            "Shape", "Concat", "Expand", "Squeeze", "Unsqueeze", "Identity");
+    /** Metadata key naming the quantization. */
+    public static final String META_QUANTIZATION = "troupe.quantization";
+    /** Calibration rows used at most (an even sample of the set when it is larger). */
+    static final int MAX_CALIBRATION_ROWS = 4096;
+    /** Rows the sensitivity pass runs each candidate on at most. */
+    static final int MAX_SENSITIVITY_ROWS = 1024;
+    private static final int BATCH = 256;
+
+    /**
+     * One layer with a weight.
+     *
+     * @param name          the layer (its weight's name without {@code _weight})
+     * @param op            its operator
+     * @param weights       its weight's element count
+     * @param int8          whether the written graph runs it in int8
+     * @param agreement     greedy agreement with the float graph on the calibration set when only this layer is int8
+     * @param relativeError RMS change of the outputs over their RMS, same condition (the larger of logits and value)
+     */
+    public record Layer(String name, String op, long weights, boolean int8, double agreement, double relativeError) {
+    }
+
+    /**
+     * The quantized graph and what happened.
+     *
+     * @param model            the int8 model
+     * @param layers           every layer with a weight, in graph order
+     * @param calibrationRows  observations the ranges were calibrated on
+     * @param agreement        greedy agreement of the written graph with the float one on the calibration set
+     * @param relativeError    its relative RMS output error there
+     * @param maxAbsError      its largest absolute output difference there (logits and value)
+     */
+    public record Result(Model model, List<Layer> layers, long calibrationRows, double agreement,
+                         double relativeError, double maxAbsError) {
+        /** The layers kept in float. */
+        public List<Layer> floatLayers() {
+            return layers.stream().filter(l -> !l.int8()).toList();
+        }
+    }
+
+    private record Candidate(int node, String name, String op, String input, String weight, String bias, int axis,
+                             boolean quantizeOutput) {
+    }
+
+    private record Scale(float scale, byte zeroPoint) {
+    }
+
+    private final Graph graph;
+    private final Map<String, Tensor> initializers = new LinkedHashMap<>();
+    private final List<Candidate> candidates = new ArrayList<>();
+    private final QuantSettings settings;
+
+    private Int8Quantizer(Graph graph, QuantSettings settings) {
+        this.graph = graph;
+        this.settings = settings;
+        for (Tensor t : graph.initializers()) {
+            initializers.put(t.name(), t);
+        }
+    }
+
+    /**
+     * Quantizes {@code floatModel} with ranges from {@code calibration} (observation batches of the model's env).
+     * An empty calibration set or an operator this class does not know is an {@link IllegalArgumentException}.
+     */
+    public static Result quantize(Model floatModel, List<ObservationBatch> calibration, QuantSettings settings) {
+        long rows = calibration.stream().mapToLong(ObservationBatch::rows).sum();
+        if (rows == 0) {
+            throw new IllegalArgumentException("the calibration set is empty: no observations to calibrate the int8 "
+                    + "ranges on; expected at least one episode's observations");
+        }
+        Int8Quantizer q = new Int8Quantizer(floatModel.graph(), settings);
+        q.findCandidates();
+        List<ObservationBatch> calib = GraphRunner.regroup(sample(calibration, rows, MAX_CALIBRATION_ROWS), BATCH);
+        long used = Math.min(rows, MAX_CALIBRATION_ROWS);
+        Map<String, Scale> scales = q.calibrate(floatModel, calib);
+        List<ObservationBatch> probe = GraphRunner.regroup(sample(calibration, rows, MAX_SENSITIVITY_ROWS), BATCH);
+        List<Map<String, float[]>> reference = outputs(floatModel.toBytes(), probe);
+        List<Layer> layers = new ArrayList<>();
+        Set<Integer> chosen = new LinkedHashSet<>();
+        for (int c = 0; c < q.candidates.size(); c++) {
+            Candidate cand = q.candidates.get(c);
+            Model one = q.build(floatModel, Set.of(c), scales);
+            double[] err = compare(reference, outputs(one.toBytes(), probe));
+            boolean ok = err[0] >= settings.minAgreement() && err[1] <= settings.maxRelativeError();
+            if (ok) {
+                chosen.add(c);
+            }
+            layers.add(new Layer(cand.name(), cand.op(), q.initializers.get(cand.weight()).elements(), ok, err[0],
+                    err[1]));
+        }
+        Model out = q.build(floatModel, chosen, scales);
+        double[] err = compare(reference, outputs(out.toBytes(), probe));
+        return new Result(out, layers, used, err[0], err[1], err[2]);
+    }
+
+    /** Refuses unknown operators; lists the layers with a constant weight. */
+    private void findCandidates() {
+        List<Node> nodes = graph.nodes();
+        for (int n = 0; n < nodes.size(); n++) {
+            Node node = nodes.get(n);
+            if (!KNOWN_OPS.contains(node.opType())) {
+                throw new IllegalArgumentException("the int8 quantizer cannot handle node " + display(node) + " (op "
+                        + node.opType() + "); it knows " + String.join(", ", KNOWN_OPS.stream().sorted().toList()));
+            }
+            Tensor w = node.inputs().size() > 1 ? initializers.get(node.inputs().get(1)) : null;
+            if (w == null || w.dataType() != OnnxProto.FLOAT) {
+                continue; // no constant weight: an activation-by-activation MatMul stays float
+            }
+            String bias = node.inputs().size() > 2 ? node.inputs().get(2) : null;
+            switch (node.opType()) {
+                case "Gemm" -> {
+                    for (String a : List.of("alpha", "beta", "transA")) {
+                        if (node.attribute(a) != null) {
+                            throw new IllegalArgumentException("the int8 quantizer cannot handle node " + display(node)
+                                    + " (Gemm with attribute " + a + "); it expects Gemm(x, W, b) with transB only");
+                        }
+                    }
+                    Attribute t = node.attribute("transB");
+                    int axis = t != null && t.i() == 1 ? 0 : 1;
+                    candidates.add(new Candidate(n, layerName(w.name()), "Gemm", node.inputs().get(0), w.name(),
+                            constant(bias), axis, false));
+                }
+                case "MatMul" -> {
+                    if (w.dims().length != 2) {
+                        throw new IllegalArgumentException("the int8 quantizer cannot handle node " + display(node)
+                                + " (MatMul by a weight of rank " + w.dims().length + "; expected a matrix)");
+                    }
+                    candidates.add(new Candidate(n, layerName(w.name()), "MatMul", node.inputs().get(0), w.name(),
+                            null, 1, false));
+                }
+                case "Conv" -> {
+                    Attribute group = node.attribute("group");
+                    if (group != null && group.i() != 1) {
+                        throw new IllegalArgumentException("the int8 quantizer cannot handle node " + display(node)
+                                + " (grouped Conv, group = " + group.i() + ")");
+                    }
+                    candidates.add(new Candidate(n, layerName(w.name()), "Conv", node.inputs().get(0), w.name(),
+                            constant(bias), 0, true));
+                }
+                default -> {
+                    // an element-wise op with a constant second input (Mul by a scale, Add of a bias): stays float
+                }
+            }
+        }
+    }
+
+    private String constant(String name) {
+        return name != null && initializers.containsKey(name) ? name : null;
+    }
+
+    private static String display(Node node) {
+        return node.name().isEmpty() ? String.join(",", node.outputs()) : node.name();
+    }
+
+    private static String layerName(String weight) {
+        return weight.replaceAll("_weight(_T)?$", "");
+    }
+
+    /** Every quantized tensor's activation scale and zero point, from the float graph run on the calibration set. */
+    private Map<String, Scale> calibrate(Model floatModel, List<ObservationBatch> calib) {
+        Set<String> tensors = new LinkedHashSet<>();
+        for (Candidate c : candidates) {
+            tensors.add(c.input());
+            if (c.quantizeOutput()) {
+                tensors.add(graph.nodes().get(c.node()).outputs().get(0));
+            }
+        }
+        List<Node> nodes = new ArrayList<>(graph.nodes());
+        List<ValueInfo> outputs = new ArrayList<>(graph.outputs());
+        Map<String, String> probeOf = new LinkedHashMap<>();
+        int k = 0;
+        for (String t : tensors) {
+            String probe = "calibration_probe_" + k++;
+            probeOf.put(t, probe);
+            nodes.add(new Node(probe, "Identity", List.of(t), List.of(probe), List.of()));
+            outputs.add(new ValueInfo(probe, OnnxProto.FLOAT, null));
+        }
+        Graph g = new Graph(graph.name(), nodes, graph.initializers(), graph.inputs(), outputs);
+        byte[] bytes = new Model(floatModel.irVersion(), floatModel.opsets(), floatModel.producerName(),
+                floatModel.producerVersion(), floatModel.docString(), g, floatModel.metadata()).toBytes();
+        Map<String, RangeObserver> observers = new LinkedHashMap<>();
+        tensors.forEach(t -> observers.put(t, new RangeObserver()));
+        Set<String> wanted = new LinkedHashSet<>(probeOf.values());
+        boolean histogram = settings.calibration() != Calibration.MINMAX;
+        try (GraphRunner runner = new GraphRunner(bytes, false)) {
+            for (int pass = 0; pass < (histogram ? 2 : 1); pass++) {
+                for (ObservationBatch b : calib) {
+                    Map<String, float[]> values = runner.run(b, wanted);
+                    for (String t : tensors) {
+                        float[] v = values.get(probeOf.get(t));
+                        if (pass == 0) {
+                            observers.get(t).observeRange(v);
+                        } else {
+                            observers.get(t).observeHistogram(v);
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, Scale> scales = new HashMap<>();
+        observers.forEach((t, o) -> {
+            double[] r = o.range(settings.calibration(), settings.percentile());
+            scales.put(t, activationScale(r[0], r[1]));
+        });
+        return scales;
+    }
+
+    /** Asymmetric int8 over {@code [lo, hi]} (which contains 0): scale (hi - lo) / 255, zero point in [-128, 127]. */
+    static Scale activationScale(double lo, double hi) {
+        double scale = (hi - lo) / 255.0;
+        if (!(scale > 1e-12)) {
+            return new Scale(1e-6f, (byte) 0);
+        }
+        long zp = Math.round(-128 - lo / scale);
+        return new Scale((float) scale, (byte) Math.max(-128, Math.min(127, zp)));
+    }
+
+    /** The graph with the candidates {@code chosen} (indices) in int8. */
+    private Model build(Model floatModel, Set<Integer> chosen, Map<String, Scale> scales) {
+        Map<Integer, Candidate> byNode = new HashMap<>();
+        Set<String> replaced = new LinkedHashSet<>();
+        for (int c : chosen) {
+            Candidate cand = candidates.get(c);
+            byNode.put(cand.node(), cand);
+            replaced.add(cand.weight());
+            if (cand.bias() != null) {
+                replaced.add(cand.bias());
+            }
+        }
+        List<Tensor> inits = new ArrayList<>();
+        for (Tensor t : graph.initializers()) {
+            if (!replaced.contains(t.name())) {
+                inits.add(t);
+            }
+        }
+        List<Node> nodes = new ArrayList<>();
+        Map<String, String> quantized = new HashMap<>(); // activation tensor -> its QuantizeLinear output
+        int[] counter = {0};
+        for (int n = 0; n < graph.nodes().size(); n++) {
+            Node node = graph.nodes().get(n);
+            Candidate cand = byNode.get(n);
+            if (cand == null) {
+                nodes.add(node);
+                continue;
+            }
+            Scale xs = scales.get(cand.input());
+            String xq = quantized.computeIfAbsent(cand.input(), x -> {
+                String s = addScalar(inits, "qdq_" + x + "_scale", xs.scale());
+                String z = addInt8Scalar(inits, "qdq_" + x + "_zero_point", xs.zeroPoint());
+                String out = x + "_quantized";
+                nodes.add(new Node(out, "QuantizeLinear", List.of(x, s, z), List.of(out), List.of()));
+                return out;
+            });
+            String xdq = cand.input() + "_dequantized_" + counter[0]++;
+            nodes.add(new Node(xdq, "DequantizeLinear", List.of(xq, "qdq_" + cand.input() + "_scale",
+                    "qdq_" + cand.input() + "_zero_point"), List.of(xdq), List.of()));
+            Tensor w = initializers.get(cand.weight());
+            float[] wf = floats(w);
+            int channels = (int) w.dims()[cand.axis()];
+            float[] ws = weightScales(wf, w.dims(), cand.axis(), settings.perChannel());
+            byte[] wq = quantizeWeights(wf, w.dims(), cand.axis(), ws);
+            long[] scaleDims = ws.length == 1 ? new long[0] : new long[] {channels};
+            inits.add(new Tensor(w.name() + "_int8", OnnxProto.INT8, w.dims(), wq));
+            inits.add(floatTensor(w.name() + "_scale", ws, scaleDims));
+            inits.add(new Tensor(w.name() + "_zero_point", OnnxProto.INT8, scaleDims, new byte[ws.length]));
+            List<Attribute> axis = ws.length == 1 ? List.of() : List.of(Attribute.of("axis", (long) cand.axis()));
+            String wdq = w.name() + "_dequantized";
+            nodes.add(new Node(wdq, "DequantizeLinear", List.of(w.name() + "_int8", w.name() + "_scale",
+                    w.name() + "_zero_point"), List.of(wdq), axis));
+            List<String> inputs = new ArrayList<>(List.of(xdq, wdq));
+            if (cand.bias() != null) {
+                Tensor b = initializers.get(cand.bias());
+                float[] bf = floats(b);
+                float[] bs = new float[ws.length == 1 ? 1 : bf.length];
+                int[] bq = new int[bf.length];
+                for (int i = 0; i < bf.length; i++) {
+                    float s = xs.scale() * ws[ws.length == 1 ? 0 : i];
+                    bs[ws.length == 1 ? 0 : i] = s;
+                    bq[i] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE, Math.round(bf[i] / s)));
+                }
+                long[] bsDims = bs.length == 1 ? new long[0] : new long[] {bf.length};
+                inits.add(new Tensor(b.name() + "_int32", OnnxProto.INT32, b.dims(), int32Bytes(bq)));
+                inits.add(floatTensor(b.name() + "_scale", bs, bsDims));
+                inits.add(new Tensor(b.name() + "_zero_point", OnnxProto.INT32, bsDims, new byte[4 * bs.length]));
+                String bdq = b.name() + "_dequantized";
+                nodes.add(new Node(bdq, "DequantizeLinear", List.of(b.name() + "_int32", b.name() + "_scale",
+                        b.name() + "_zero_point"), List.of(bdq), bs.length == 1 ? List.of()
+                        : List.of(Attribute.of("axis", 0L))));
+                inputs.add(bdq);
+            }
+            String out = node.outputs().get(0);
+            if (!cand.quantizeOutput()) {
+                nodes.add(new Node(node.name(), node.opType(), inputs, node.outputs(), node.attributes()));
+                continue;
+            }
+            Scale ys = scales.get(out);
+            String raw = out + "_float";
+            nodes.add(new Node(node.name(), node.opType(), inputs, List.of(raw), node.attributes()));
+            String s = addScalar(inits, "qdq_" + out + "_scale", ys.scale());
+            String z = addInt8Scalar(inits, "qdq_" + out + "_zero_point", ys.zeroPoint());
+            nodes.add(new Node(out + "_quantized", "QuantizeLinear", List.of(raw, s, z), List.of(out + "_quantized"),
+                    List.of()));
+            nodes.add(new Node(out + "_dequantized", "DequantizeLinear", List.of(out + "_quantized", s, z),
+                    List.of(out), List.of()));
+            quantized.put(out, out + "_quantized");
+        }
+        List<Entry> metadata = new ArrayList<>(floatModel.metadata());
+        metadata.add(new Entry(META_QUANTIZATION, String.format(Locale.ROOT, "int8 QDQ, static; weights symmetric %s;"
+                + " activations asymmetric per tensor, %s calibration; %d of %d layers int8", settings.perChannel()
+                ? "per output channel" : "per tensor", settings.calibration().label(), chosen.size(),
+                candidates.size())));
+        Graph g = new Graph(graph.name(), nodes, inits, graph.inputs(), graph.outputs());
+        return new Model(floatModel.irVersion(), floatModel.opsets(), floatModel.producerName(),
+                floatModel.producerVersion(), floatModel.docString() + " (int8)", g, metadata);
+    }
+
+    private static String addScalar(List<Tensor> inits, String name, float value) {
+        if (inits.stream().noneMatch(t -> t.name().equals(name))) {
+            inits.add(floatTensor(name, new float[] {value}, new long[0]));
+        }
+        return name;
+    }
+
+    private static String addInt8Scalar(List<Tensor> inits, String name, byte value) {
+        if (inits.stream().noneMatch(t -> t.name().equals(name))) {
+            inits.add(new Tensor(name, OnnxProto.INT8, new long[0], new byte[] {value}));
+        }
+        return name;
+    }
+
+    /** Symmetric int8 scales: max |w| / 127 per slice along {@code axis} (or over the whole tensor). */
+    static float[] weightScales(float[] w, long[] dims, int axis, boolean perChannel) {
+        int channels = perChannel ? (int) dims[axis] : 1;
+        float[] max = new float[channels];
+        for (int i = 0; i < w.length; i++) {
+            int c = perChannel ? channelOf(i, dims, axis) : 0;
+            max[c] = Math.max(max[c], Math.abs(w[i]));
+        }
+        float[] s = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            s[c] = max[c] > 0 ? max[c] / 127f : 1f;
+        }
+        return s;
+    }
+
+    static byte[] quantizeWeights(float[] w, long[] dims, int axis, float[] scales) {
+        byte[] q = new byte[w.length];
+        for (int i = 0; i < w.length; i++) {
+            float s = scales[scales.length == 1 ? 0 : channelOf(i, dims, axis)];
+            q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / s)));
+        }
+        return q;
+    }
+
+    private static int channelOf(int flat, long[] dims, int axis) {
+        long inner = 1;
+        for (int d = axis + 1; d < dims.length; d++) {
+            inner *= dims[d];
+        }
+        return (int) ((flat / inner) % dims[axis]);
+    }
+
+    static float[] floats(Tensor t) {
+        float[] f = new float[t.raw().length / 4];
+        ByteBuffer.wrap(t.raw()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+
+    private static Tensor floatTensor(String name, float[] values, long[] dims) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return new Tensor(name, OnnxProto.FLOAT, dims, b.array());
+    }
+
+    private static byte[] int32Bytes(int[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(values);
+        return b.array();
+    }
+
+    /** An even sample of at most {@code max} rows of {@code batches} (all of them when there are fewer). */
+    private static List<ObservationBatch> sample(List<ObservationBatch> batches, long rows, int max) {
+        if (rows <= max) {
+            return batches;
+        }
+        List<ObservationBatch.Modality> mods = batches.get(0).modalities();
+        ObservationBatch out = GraphRunner.allocate(mods, max);
+        double step = (double) rows / max;
+        int bi = 0;
+        long before = 0;
+        for (int r = 0; r < max; r++) {
+            long want = (long) (r * step);
+            while (want >= before + batches.get(bi).rows()) {
+                before += batches.get(bi).rows();
+                bi++;
+            }
+            batches.get(bi).copyRow((int) (want - before), out, r);
+        }
+        return List.of(out);
+    }
+
+    private static List<Map<String, float[]>> outputs(byte[] model, List<ObservationBatch> batches) {
+        List<Map<String, float[]>> out = new ArrayList<>();
+        try (GraphRunner runner = new GraphRunner(model, true)) {
+            for (ObservationBatch b : batches) {
+                out.add(runner.run(b, new LinkedHashSet<>(List.of(PolicyContract.LOGITS, PolicyContract.VALUE))));
+            }
+        }
+        return out;
+    }
+
+    /** {greedy agreement, relative RMS error (larger of logits and value), max absolute error}. */
+    static double[] compare(List<Map<String, float[]>> reference, List<Map<String, float[]>> candidate) {
+        long rows = 0;
+        long agree = 0;
+        double maxAbs = 0;
+        double[] sq = new double[2];
+        double[] diff = new double[2];
+        for (int b = 0; b < reference.size(); b++) {
+            float[] lr = reference.get(b).get(PolicyContract.LOGITS);
+            float[] lc = candidate.get(b).get(PolicyContract.LOGITS);
+            float[] vr = reference.get(b).get(PolicyContract.VALUE);
+            float[] vc = candidate.get(b).get(PolicyContract.VALUE);
+            int n = vr.length;
+            int actions = lr.length / n;
+            for (int r = 0; r < n; r++) {
+                if (argmax(lr, r * actions, actions) == argmax(lc, r * actions, actions)) {
+                    agree++;
+                }
+            }
+            rows += n;
+            for (int i = 0; i < lr.length; i++) {
+                sq[0] += (double) lr[i] * lr[i];
+                diff[0] += (double) (lr[i] - lc[i]) * (lr[i] - lc[i]);
+                maxAbs = Math.max(maxAbs, Math.abs(lr[i] - lc[i]));
+            }
+            for (int i = 0; i < vr.length; i++) {
+                sq[1] += (double) vr[i] * vr[i];
+                diff[1] += (double) (vr[i] - vc[i]) * (vr[i] - vc[i]);
+                maxAbs = Math.max(maxAbs, Math.abs(vr[i] - vc[i]));
+            }
+        }
+        double rel = 0;
+        for (int k = 0; k < 2; k++) {
+            rel = Math.max(rel, sq[k] == 0 ? (diff[k] == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(diff[k] / sq[k]));
+        }
+        return new double[] {(double) agree / rows, rel, maxAbs};
+    }
+
+    private static int argmax(float[] x, int from, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (x[from + i] > x[from + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
