@@ -121,7 +121,7 @@ final class CompressPruneCommand implements Callable<Integer> {
                 List<CompressReport.Detail> details = new ArrayList<>();
                 if (mask != null) {
                     long zeros = zeroWeights(compressed);
-                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries are zero "
+                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (output heads excepted) are zero "
                                     + "(%.4f; asked %.4f); nonzero parameters %,d of %,d; dense kernels: no speed-up "
                                     + "expected", zeros, mask.maskedParameterSize(),
                             (double) zeros / mask.maskedParameterSize(), sparsity,
@@ -180,9 +180,9 @@ final class CompressPruneCommand implements Callable<Integer> {
 
     private static long zeroWeights(PolicyModel model) {
         long zeros = 0;
-        for (var p : model.parameters()) {
-            if (MagnitudePruning.prunable(p.getValue())) {
-                for (float x : p.getValue().getArray().toFloatArray()) {
+        for (int i = 0; i < model.parameters().size(); i++) {
+            if (MagnitudePruning.prunable(model, i)) {
+                for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
                     zeros += x == 0f ? 1 : 0;
                 }
             }

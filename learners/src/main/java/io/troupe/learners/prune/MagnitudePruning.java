@@ -2,6 +2,7 @@ package io.troupe.learners.prune;
 
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.troupe.learners.model.ModelKind;
 import io.troupe.learners.model.PolicyModel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,7 +10,7 @@ import java.util.List;
 
 /**
  * Global magnitude pruning (unstructured): over every weight matrix of the model together (linear and convolution
- * weights; biases, layer norms and learned embeddings such as positions are kept), the {@code sparsity} fraction of
+ * weights; the output heads, biases, layer norms and learned embeddings such as positions are kept), the {@code sparsity} fraction of
  * entries with the smallest absolute value is pruned. Exactly {@code round(sparsity * n)} entries, ties broken by
  * position. Pure.
  */
@@ -17,10 +18,26 @@ public final class MagnitudePruning {
     private MagnitudePruning() {
     }
 
-    /** Whether global magnitude pruning covers this parameter: a weight matrix (2-D) or convolution kernel (4-D). */
-    public static boolean prunable(Parameter p) {
+    /**
+     * Whether global magnitude pruning covers parameter {@code index} of {@code model}: a weight matrix (2-D) or
+     * convolution kernel (4-D), except the output heads (the policy's logits and the value). The heads are kept
+     * because their weights are small by construction (CleanRL's init gain 0.01 for the policy): ranked globally,
+     * 80% sparsity would prune the whole policy head, leaving a policy that ignores its observation and cannot learn
+     * back.
+     */
+    public static boolean prunable(PolicyModel model, int index) {
+        Parameter p = model.parameters().get(index).getValue();
         int dims = p.getArray().getShape().dimension();
-        return p.getType() == Parameter.Type.WEIGHT && (dims == 2 || dims == 4);
+        return p.getType() == Parameter.Type.WEIGHT && (dims == 2 || dims == 4) && !isHead(model, index);
+    }
+
+    private static boolean isHead(PolicyModel model, int index) {
+        if (model.config().kind() == ModelKind.MLP) {
+            int perNet = 2 * (model.config().mlpHidden().length + 1);
+            return index == perNet - 2 || index == 2 * perNet - 2; // the last linear weight of actor and critic
+        }
+        String name = model.parameters().get(index).getKey();
+        return name.endsWith("policy_weight") || name.endsWith("value_weight");
     }
 
     /** The mask pruning {@code sparsity} (in (0, 1)) of {@code model}'s prunable entries by global magnitude. */
@@ -30,9 +47,10 @@ public final class MagnitudePruning {
         List<String> names = new ArrayList<>();
         List<float[]> values = new ArrayList<>();
         int total = 0;
-        for (Pair<String, Parameter> p : params) {
+        for (int i = 0; i < params.size(); i++) {
+            Pair<String, Parameter> p = params.get(i);
             names.add(p.getKey());
-            if (prunable(p.getValue())) {
+            if (prunable(model, i)) {
                 float[] v = p.getValue().getArray().toFloatArray();
                 values.add(v);
                 total += v.length;
