@@ -7,6 +7,7 @@ import io.troupe.cluster.compress.CompressReport;
 import io.troupe.cluster.compress.DjlComparison;
 import io.troupe.cluster.compress.StagedFiles;
 import io.troupe.cluster.run.Algorithm;
+import io.troupe.cluster.run.Evaluation;
 import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.TrainJob;
 import io.troupe.cluster.run.TrainSettings;
@@ -60,6 +61,12 @@ final class CompressPruneCommand implements Callable<Integer> {
             description = "env steps of fine-tuning with the run's own algorithm")
     long finetuneSteps;
 
+    @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
+            description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala "
+                    + "learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
+                    + "works)")
+    double finetuneLrScale;
+
     @Option(names = "--runs-dir", paramLabel = "DIR",
             description = "where the fine-tuned run goes (default: beside the original run)")
     Path runsDir;
@@ -75,6 +82,9 @@ final class CompressPruneCommand implements Callable<Integer> {
         Set<StructuredPruning.Kind> kinds = new LinkedHashSet<>();
         for (String k : structured == null ? List.<String>of() : structured) {
             kinds.add(StructuredPruning.Kind.parse(k));
+        }
+        if (!(finetuneLrScale > 0 && finetuneLrScale <= 1)) {
+            throw new IllegalArgumentException("--finetune-lr-scale " + finetuneLrScale + " is outside (0, 1]");
         }
         if (finetuneSteps < 1) {
             throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
@@ -92,6 +102,9 @@ final class CompressPruneCommand implements Callable<Integer> {
             ModelConfig prunedConfig = p.config();
             PolicyModel pruned = p.model();
             String label = p.label();
+            Evaluation.Result beforeTuning = Evaluation.summarize(Evaluation.episodes(registry, original.env(),
+                    original.envOverrides(), pruned, eval.evalEpisodes, Math.min(16, eval.evalEpisodes), eval.seed,
+                    null));
             Path[] fineTuned = new Path[1];
             ParameterMask keep = mask;
             RunSummary summary;
@@ -100,6 +113,10 @@ final class CompressPruneCommand implements Callable<Integer> {
                         .withValue("troupe.model", DjlComparison.modelBlock(prunedConfig).root())
                         .withValue("troupe.train.max-env-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
                         .withValue("troupe.ppo.total-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
+                        .withValue("troupe.ppo.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
+                                * run.config().getDouble("troupe.ppo.learning-rate")))
+                        .withValue("troupe.impala.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
+                                * run.config().getDouble("troupe.impala.learning-rate")))
                         // fine-tuning runs its steps: no early stop once the target is reached
                         .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
                         .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef((runsDir != null ? runsDir
@@ -132,9 +149,11 @@ final class CompressPruneCommand implements Callable<Integer> {
                             originalModel.parameterCount(), compressed.parameterCount(),
                             (double) compressed.parameterCount() / originalModel.parameterCount()));
                 }
-                details.add(DjlComparison.detail("fine-tuning", "%s, %,d env steps in %.1f s (%s), run %s",
-                        original.algorithm(), summary.envSteps(), summary.wallS(), summary.stopReason(),
-                        fineTuned[0]));
+                details.add(DjlComparison.detail("before fine-tuning", "mean return %.2f over %d greedy episodes "
+                        + "(same seed)", beforeTuning.meanReturn(), eval.evalEpisodes));
+                details.add(DjlComparison.detail("fine-tuning", "%s at %.2f x the run's learning rate, %,d env "
+                                + "steps in %.1f s (%s), run %s", original.algorithm(), finetuneLrScale,
+                        summary.envSteps(), summary.wallS(), summary.stopReason(), fineTuned[0]));
                 Path originalWeights = run.checkpointDir().resolve("weights.trpw");
                 Path tunedWeights = tuned.checkpointDir().resolve("weights.trpw");
                 CompressReport report = DjlComparison.compare("prune", registry, original.env(),
