@@ -38,7 +38,8 @@ class CompressDistillCommandTest {
     void aDistilledStudentMovesTowardsTheTeacher() throws Exception {
         Path runs = dir.resolve("runs");
         assertEquals(0, TroupeCli.commandLine().execute("train", "--config", Path.of("..", "conf", "cartpole.conf")
-                .toString(), "--run-dir", runs.toString(), "troupe.admin.enabled=false"));
+                .toString(), "--run-dir", runs.toString(), "troupe.admin.enabled=false",
+                "troupe.train.max-env-steps=60000"));
         Path teacher;
         try (Stream<Path> s = Files.list(runs)) {
             teacher = s.findFirst().orElseThrow();
@@ -47,7 +48,7 @@ class CompressDistillCommandTest {
         Files.writeString(student, """
                 include "%s"
                 troupe.model.mlp-hidden = [16, 16]
-                troupe.train.max-env-steps = 40000
+                troupe.train.max-env-steps = 30000
                 troupe.train.runs-dir = "%s"
                 troupe.admin.enabled = false
                 """.formatted(Path.of("..", "conf", "cartpole.conf").toAbsolutePath().toString().replace("\\", "/"),
