@@ -64,7 +64,8 @@ class CompressPruneCommandTest {
     void unstructuredPruningKeepsExactlyTheMaskedZerosThroughFineTuning() throws Exception {
         Path run = cartPoleRun();
         CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
-                "--finetune-steps", "3000", "--eval-episodes", "10", "--latency-seconds", "0.2");
+                "--finetune-steps", "3000", "--gradual-steps", "0", "--eval-episodes", "10", "--latency-seconds",
+                "0.2");
         assertEquals(0, r.code(), r.err());
         Path tuned = newRun(run);
         RunCheckpoint c = RunCheckpoint.open(tuned);
@@ -102,6 +103,30 @@ class CompressPruneCommandTest {
         CliRun export = CliRun.of("export", "--checkpoint", tuned.toString(), "--out",
                 dir.resolve("pruned.onnx").toString());
         assertEquals(0, export.code(), export.err());
+    }
+
+    @Test
+    void gradualPruningEndsAtExactlyTheSparsity() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "4000", "--gradual-steps", "2000", "--eval-episodes", "10", "--latency-seconds",
+                "0.2");
+        assertEquals(0, r.code(), r.err());
+        RunCheckpoint c = RunCheckpoint.open(newRun(run));
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            long zeros = 0;
+            long covered = 0;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
+                        zeros += x == 0f ? 1 : 0;
+                        covered++;
+                    }
+                }
+            }
+            assertEquals(Math.round(0.8 * covered), zeros);
+        }
+        assertTrue(r.out().contains("gradual: cubic from 0 to 0.80 over the first 2,000 env steps"), r.out());
     }
 
     @Test

@@ -16,6 +16,8 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLearner;
+import io.troupe.learners.prune.GradualPruning;
+import io.troupe.learners.prune.MagnitudePruning;
 import io.troupe.learners.prune.ParameterMask;
 import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.table.SampledItem;
@@ -132,6 +134,11 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private final Map<Long, ActorRef<ReplayShard.Command>> inFlight = new HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
 
+    /** Gradual pruning's schedule, when the checkpoint directory holds one; null otherwise. */
+    private final GradualPruning pruning;
+    /** The sparsity of the mask the learner keeps now (gradual pruning). */
+    private double sparsity;
+
     private Learner(ActorContext<Command> context, Spec spec) {
         super(context);
         this.spec = spec;
@@ -158,12 +165,13 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         });
         // a pruned run's mask: pruned weights stay exactly zero through every optimizer step of the fine-tuning
         ParameterMask.inCheckpointDir(spec.settings().checkpointDir()).ifPresent(mask -> {
-            mask.apply(model);
-            adam.afterEachStep(() -> mask.apply(model));
+            keepMask(mask);
             context.getLog().info("learner keeps the prune mask of {}: {} of {} masked entries pruned",
                     spec.settings().checkpointDir().resolve(ParameterMask.FILE), mask.prunedCount(),
                     mask.maskedParameterSize());
         });
+        this.pruning = GradualPruning.inCheckpointDir(spec.settings().checkpointDir()).orElse(null);
+        followPruningSchedule();
         this.publisher = context.spawn(WeightsPublisher.create(spec.settings().chunkBytes()), "weights");
         this.replies = context.messageAdapter(ReplayShard.SampleReply.class, Reply::new);
         publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
@@ -319,12 +327,32 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         lastValueLoss = result.valueLoss();
         updates++;
         stepsConsumed += steps;
+        followPruningSchedule();
         if (updates % spec.settings().publishEvery() == 0) {
             policyVersion++;
             publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
         }
         if (updates % spec.settings().checkpointEvery() == 0) {
             checkpoint();
+        }
+    }
+
+    /** Holds pruned weights at zero after every optimizer step from now on. */
+    private void keepMask(ParameterMask mask) {
+        mask.apply(model);
+        adam.afterEachStep(() -> mask.apply(model));
+    }
+
+    /** Gradual pruning: re-selects the mask by magnitude when the schedule's sparsity has risen enough. */
+    private void followPruningSchedule() {
+        if (pruning == null) {
+            return;
+        }
+        double target = pruning.sparsityAt(stepsConsumed);
+        if (target > 0 && pruning.due(sparsity, target)) {
+            keepMask(MagnitudePruning.select(model, target));
+            replicas.broadcastWeights();
+            sparsity = target;
         }
     }
 

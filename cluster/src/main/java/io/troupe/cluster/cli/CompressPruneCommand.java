@@ -17,6 +17,7 @@ import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
+import io.troupe.learners.prune.GradualPruning;
 import io.troupe.learners.prune.MagnitudePruning;
 import io.troupe.learners.prune.ParameterMask;
 import io.troupe.learners.prune.StructuredPruning;
@@ -61,6 +62,11 @@ final class CompressPruneCommand implements Callable<Integer> {
             description = "env steps of fine-tuning with the run's own algorithm")
     long finetuneSteps;
 
+    @Option(names = "--gradual-steps", paramLabel = "N",
+            description = "unstructured: raise the sparsity from 0 over the first N env steps of fine-tuning "
+                    + "(Zhu and Gupta's cubic schedule; default: half of --finetune-steps); 0: prune at once")
+    Long gradualSteps;
+
     @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
             description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala "
                     + "learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
@@ -89,6 +95,12 @@ final class CompressPruneCommand implements Callable<Integer> {
         if (finetuneSteps < 1) {
             throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
         }
+        long ramp = gradualSteps == null ? finetuneSteps / 2 : gradualSteps;
+        if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
+            throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
+                    + " (within --finetune-steps), and only without --structured");
+        }
+        GradualPruning schedule = ramp > 0 ? new GradualPruning(sparsity, ramp) : null;
         RunCheckpoint run = RunCheckpoint.open(checkpoint);
         TrainSettings original = TrainSettings.fromConfig(run.config());
         if (original.algorithm() == Algorithm.RANDOM) {
@@ -97,7 +109,7 @@ final class CompressPruneCommand implements Callable<Integer> {
         }
         EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel originalModel = run.newModel(Device.cpu())) {
-            Pruned p = prune(run, originalModel, kinds, original.seed());
+            Pruned p = prune(run, originalModel, kinds, original.seed(), schedule);
             ParameterMask mask = p.mask();
             ModelConfig prunedConfig = p.config();
             PolicyModel pruned = p.model();
@@ -131,18 +143,26 @@ final class CompressPruneCommand implements Callable<Integer> {
                     if (keep != null) {
                         keep.write(dir.resolve(ParameterMask.FILE));
                     }
+                    if (schedule != null) {
+                        schedule.write(dir.resolve(GradualPruning.FILE));
+                    }
                 });
             }
             RunCheckpoint tuned = RunCheckpoint.open(fineTuned[0]);
             try (PolicyModel compressed = tuned.newModel(Device.cpu())) {
                 List<CompressReport.Detail> details = new ArrayList<>();
-                if (mask != null) {
+                if (kinds.isEmpty()) {
                     long zeros = zeroWeights(compressed);
-                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (output heads excepted) are zero "
-                                    + "(%.4f; asked %.4f); nonzero parameters %,d of %,d; dense kernels: no speed-up "
-                                    + "expected", zeros, mask.maskedParameterSize(),
-                            (double) zeros / mask.maskedParameterSize(), sparsity,
-                            compressed.parameterCount() - zeros, compressed.parameterCount()));
+                    long covered = coveredWeights(compressed);
+                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (output heads "
+                                    + "excepted) are zero (%.4f; asked %.4f); nonzero parameters %,d of %,d; dense "
+                                    + "kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
+                            sparsity, compressed.parameterCount() - zeros, compressed.parameterCount()));
+                    details.add(new CompressReport.Detail("schedule", schedule == null ? "one-shot: pruned before "
+                            + "fine-tuning, the mask kept after every optimizer step" : String.format(Locale.ROOT,
+                            "gradual: cubic from 0 to %.2f over the first %,d env steps, the mask re-selected by "
+                                    + "magnitude every %.2f and kept after every optimizer step", sparsity,
+                            schedule.rampSteps(), GradualPruning.STEP)));
                 } else {
                     details.add(DjlComparison.detail("structure", "%s -> %s (%,d -> %,d parameters, %.3f of the "
                                     + "original)", run.model().describe(), prunedConfig.describe(),
@@ -179,7 +199,12 @@ final class CompressPruneCommand implements Callable<Integer> {
     private record Pruned(PolicyModel model, ModelConfig config, ParameterMask mask, String label) {
     }
 
-    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds, long seed) {
+    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds, long seed,
+                         GradualPruning schedule) {
+        if (schedule != null) { // the learner prunes as it fine-tunes
+            return new Pruned(run.newModel(Device.cpu()), run.model(), null, String.format(Locale.ROOT,
+                    "%.0f%% sparse (gradual)", sparsity * 100));
+        }
         if (kinds.isEmpty()) {
             ParameterMask mask = MagnitudePruning.select(originalModel, sparsity);
             PolicyModel pruned = run.newModel(Device.cpu());
@@ -195,6 +220,14 @@ final class CompressPruneCommand implements Callable<Integer> {
     static Path checkpointDir(Config job, Path runPath) {
         Path dir = Path.of(job.getString("troupe.learner.checkpoint-dir"));
         return dir.isAbsolute() ? dir : runPath.resolve(dir);
+    }
+
+    private static long coveredWeights(PolicyModel model) {
+        long n = 0;
+        for (int i = 0; i < model.parameters().size(); i++) {
+            n += MagnitudePruning.prunable(model, i) ? model.parameters().get(i).getValue().getArray().size() : 0;
+        }
+        return n;
     }
 
     private static long zeroWeights(PolicyModel model) {

@@ -116,6 +116,30 @@ class MagnitudePruningTest {
     }
 
     @Test
+    void theGradualScheduleRisesCubicallyAndItsMasksAreNested(@TempDir Path dir) {
+        GradualPruning g = new GradualPruning(0.8, 1000);
+        assertEquals(0, g.sparsityAt(0));
+        assertEquals(0.8 * (1 - 0.125), g.sparsityAt(500), 1e-12);
+        assertEquals(0.8, g.sparsityAt(1000));
+        assertEquals(0.8, g.sparsityAt(5000));
+        assertTrue(g.due(0.5, 0.8) && !g.due(0.79, 0.795) && g.due(0.79, 0.8) && !g.due(0.8, 0.8));
+        g.write(dir.resolve(GradualPruning.FILE));
+        assertEquals(g, GradualPruning.inCheckpointDir(dir).orElseThrow());
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64), 5,
+                Device.cpu())) {
+            ParameterMask half = MagnitudePruning.select(model, 0.4);
+            half.apply(model);
+            ParameterMask more = MagnitudePruning.select(model, 0.8);
+            for (int i = 0; i < model.parameters().size(); i++) {
+                long n = model.parameters().get(i).getValue().getArray().size();
+                for (int j = 0; j < n; j++) {
+                    assertTrue(!half.isPruned(i, j) || more.isPruned(i, j), "entry " + j + " of " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void sparsityOutsideTheOpenUnitIntervalIsRefused() {
         try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(8), 1, Device.cpu())) {
             for (double s : new double[] {0, 1, -0.1, 1.5, Double.NaN}) {
