@@ -158,7 +158,8 @@ class CompressPruneCommandTest {
                 "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden");
         Path missing = dir.resolve("runs/missing");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", missing.toString(), "--sparsity", "0.5",
-                "--finetune-steps", "10"), "troupe: checkpoint " + missing + " does not exist");
+                "--finetune-steps", "10"), "troupe: checkpoint " + missing + " does not exist; expected a run directory "
+                + "(runs/<id>), its checkpoints/ folder, or a checkpoint folder");
         // a checkpoint that does not load: the run's config names a narrower network
         Path conf = run.resolve("config.conf");
         Files.writeString(conf, Files.readString(conf).replace("[64, 64]", "[32, 32]"));

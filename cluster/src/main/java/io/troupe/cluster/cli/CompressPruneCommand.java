@@ -95,7 +95,7 @@ final class CompressPruneCommand implements Callable<Integer> {
         if (finetuneSteps < 1) {
             throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
         }
-        long ramp = gradualSteps == null ? finetuneSteps / 2 : gradualSteps;
+        long ramp = gradualSteps != null ? gradualSteps : kinds.isEmpty() ? finetuneSteps / 2 : 0;
         if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
             throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
                     + " (within --finetune-steps), and only without --structured");
