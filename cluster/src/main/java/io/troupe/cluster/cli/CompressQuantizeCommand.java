@@ -138,7 +138,7 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                                 .label(), rows(calibrationSet), calibrationEpisodes)));
                 details.add(new CompressReport.Detail("weights", settings.perChannel()
                         ? "int8, symmetric, one scale per output channel" : "int8, symmetric, one scale per tensor"));
-                details.add(new CompressReport.Detail("activations", "int8, asymmetric, one scale per tensor"));
+                details.add(new CompressReport.Detail("activations", "uint8, asymmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("layers in int8", String.format(Locale.ROOT, "%d of %d "
                         + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.layers().size()
                         - q.floatLayers().size(), q.layers().size())));
@@ -146,6 +146,9 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                         : q.floatLayers().stream().map(l -> String.format(Locale.ROOT, "%s (alone in int8: agreement "
                         + "%.4f, relative error %.4f)", l.name(), l.agreement(), l.relativeError()))
                         .collect(Collectors.joining("; "))));
+                details.add(new CompressReport.Detail("ONNX Runtime's operators after its optimizations",
+                        q.runtimeOps().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                                .collect(Collectors.joining(", "))));
                 details.add(new CompressReport.Detail("int8 vs float on the calibration set", String.format(
                         Locale.ROOT, "greedy agreement %.4f, relative RMS error %.4f, max |difference| %.3g "
                                 + "(logits and value)", q.agreement(), q.relativeError(), q.maxAbsError())));

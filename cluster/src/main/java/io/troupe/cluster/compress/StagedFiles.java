@@ -6,6 +6,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +29,10 @@ public final class StagedFiles implements AutoCloseable {
             Path abs = target.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             Path temp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+            if (Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                // a temporary file is created owner-only; the written file gets the usual rw-r--r--
+                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
             staged.add(new Staged(temp, abs));
             return temp;
         } catch (IOException e) {

@@ -7,14 +7,19 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.troupe.core.ObservationBatch;
+import io.troupe.export.onnx.OnnxProto;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One ONNX Runtime session over a graph in memory, fed with observation batches as {@code OnnxPolicy} feeds them
@@ -36,6 +41,40 @@ final class GraphRunner implements AutoCloseable {
         } catch (OrtException e) {
             options.close();
             throw new IllegalStateException("ONNX Runtime refused the graph being quantized: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The operators ONNX Runtime runs {@code model} with after its graph optimizations (all on, as {@code OnnxPolicy}
+     * loads a model), counted by type: which int8 kernels it fused the QDQ pairs into. Written to a temporary file by
+     * ONNX Runtime ({@code SessionOptions.setOptimizedModelFilePath}) and read back.
+     */
+    static Map<String, Integer> optimizedOps(byte[] model) {
+        Path file = null;
+        try {
+            file = Files.createTempFile("troupe-optimized", ".onnx");
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                options.setIntraOpNumThreads(1);
+                options.setOptimizedModelFilePath(file.toString());
+                OrtEnvironment.getEnvironment().createSession(model, options).close();
+            }
+            Map<String, Integer> ops = new TreeMap<>();
+            for (OnnxProto.Node n : OnnxProto.Model.parse(Files.readAllBytes(file)).graph().nodes()) {
+                ops.merge(n.opType(), 1, Integer::sum);
+            }
+            return ops;
+        } catch (OrtException | IOException e) {
+            throw new IllegalStateException("ONNX Runtime could not optimize the quantized graph: " + e.getMessage(),
+                    e);
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // a temporary file
+                }
+            }
         }
     }
 

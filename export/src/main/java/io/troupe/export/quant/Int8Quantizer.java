@@ -30,8 +30,9 @@ import java.util.Set;
  * <ul>
  *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel (or per tensor). Biases
  *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale, as int8 kernels add them.</li>
- *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): int8, asymmetric,
- *       one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
+ *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): uint8, asymmetric
+ *       (ONNX Runtime's x86 int8 kernels take uint8 activations times int8 weights; int8 activations shared by several
+ *       layers were left unfused), one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
  *       observations) produced.</li>
  *   <li>Sensitivity: each layer is quantized alone and the graph run on the calibration set; a layer whose int8
  *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) stays float.</li>
@@ -74,9 +75,10 @@ public final class Int8Quantizer {
      * @param agreement        greedy agreement of the written graph with the float one on the calibration set
      * @param relativeError    its relative RMS output error there
      * @param maxAbsError      its largest absolute output difference there (logits and value)
+     * @param runtimeOps       the operators ONNX Runtime runs the int8 graph with after its optimizations, by count
      */
     public record Result(Model model, List<Layer> layers, long calibrationRows, double agreement,
-                         double relativeError, double maxAbsError) {
+                         double relativeError, double maxAbsError, Map<String, Integer> runtimeOps) {
         /** The layers kept in float. */
         public List<Layer> floatLayers() {
             return layers.stream().filter(l -> !l.int8()).toList();
@@ -87,7 +89,7 @@ public final class Int8Quantizer {
                              boolean quantizeOutput) {
     }
 
-    private record Scale(float scale, byte zeroPoint) {
+    record Scale(float scale, byte zeroPoint) {
     }
 
     private final Graph graph;
@@ -135,7 +137,7 @@ public final class Int8Quantizer {
         }
         Model out = q.build(floatModel, chosen, scales);
         double[] err = compare(reference, outputs(out.toBytes(), probe));
-        return new Result(out, layers, used, err[0], err[1], err[2]);
+        return new Result(out, layers, used, err[0], err[1], err[2], GraphRunner.optimizedOps(out.toBytes()));
     }
 
     /** Refuses unknown operators; lists the layers with a constant weight. */
@@ -250,14 +252,14 @@ public final class Int8Quantizer {
         return scales;
     }
 
-    /** Asymmetric int8 over {@code [lo, hi]} (which contains 0): scale (hi - lo) / 255, zero point in [-128, 127]. */
+    /** Asymmetric uint8 over {@code [lo, hi]} (which contains 0): scale (hi - lo) / 255, zero point in [0, 255]. */
     static Scale activationScale(double lo, double hi) {
         double scale = (hi - lo) / 255.0;
         if (!(scale > 1e-12)) {
             return new Scale(1e-6f, (byte) 0);
         }
-        long zp = Math.round(-128 - lo / scale);
-        return new Scale((float) scale, (byte) Math.max(-128, Math.min(127, zp)));
+        long zp = (long) Math.rint(-lo / scale);
+        return new Scale((float) scale, (byte) Math.max(0, Math.min(255, zp)));
     }
 
     /** The graph with the candidates {@code chosen} (indices) in int8. */
@@ -279,7 +281,6 @@ public final class Int8Quantizer {
             }
         }
         List<Node> nodes = new ArrayList<>();
-        Map<String, String> quantized = new HashMap<>(); // activation tensor -> its QuantizeLinear output
         int[] counter = {0};
         for (int n = 0; n < graph.nodes().size(); n++) {
             Node node = graph.nodes().get(n);
@@ -288,17 +289,15 @@ public final class Int8Quantizer {
                 nodes.add(node);
                 continue;
             }
+            // one Q -> DQ pair per consumer, as ONNX Runtime's QDQ fusions expect (it merges identical Qs itself)
             Scale xs = scales.get(cand.input());
-            String xq = quantized.computeIfAbsent(cand.input(), x -> {
-                String s = addScalar(inits, "qdq_" + x + "_scale", xs.scale());
-                String z = addInt8Scalar(inits, "qdq_" + x + "_zero_point", xs.zeroPoint());
-                String out = x + "_quantized";
-                nodes.add(new Node(out, "QuantizeLinear", List.of(x, s, z), List.of(out), List.of()));
-                return out;
-            });
-            String xdq = cand.input() + "_dequantized_" + counter[0]++;
-            nodes.add(new Node(xdq, "DequantizeLinear", List.of(xq, "qdq_" + cand.input() + "_scale",
-                    "qdq_" + cand.input() + "_zero_point"), List.of(xdq), List.of()));
+            String s = addScalar(inits, "qdq_" + cand.input() + "_scale", xs.scale());
+            String z = addZeroPoint(inits, "qdq_" + cand.input() + "_zero_point", xs.zeroPoint());
+            int k = counter[0]++;
+            String xq = cand.input() + "_quantized_" + k;
+            nodes.add(new Node(xq, "QuantizeLinear", List.of(cand.input(), s, z), List.of(xq), List.of()));
+            String xdq = cand.input() + "_dequantized_" + k;
+            nodes.add(new Node(xdq, "DequantizeLinear", List.of(xq, s, z), List.of(xdq), List.of()));
             Tensor w = initializers.get(cand.weight());
             float[] wf = floats(w);
             int channels = (int) w.dims()[cand.axis()];
@@ -319,9 +318,10 @@ public final class Int8Quantizer {
                 float[] bs = new float[ws.length == 1 ? 1 : bf.length];
                 int[] bq = new int[bf.length];
                 for (int i = 0; i < bf.length; i++) {
-                    float s = xs.scale() * ws[ws.length == 1 ? 0 : i];
-                    bs[ws.length == 1 ? 0 : i] = s;
-                    bq[i] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE, Math.round(bf[i] / s)));
+                    float bscale = xs.scale() * ws[ws.length == 1 ? 0 : i];
+                    bs[ws.length == 1 ? 0 : i] = bscale;
+                    bq[i] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE,
+                            Math.rint(bf[i] / bscale)));
                 }
                 long[] bsDims = bs.length == 1 ? new long[0] : new long[] {bf.length};
                 inits.add(new Tensor(b.name() + "_int32", OnnxProto.INT32, b.dims(), int32Bytes(bq)));
@@ -341,13 +341,12 @@ public final class Int8Quantizer {
             Scale ys = scales.get(out);
             String raw = out + "_float";
             nodes.add(new Node(node.name(), node.opType(), inputs, List.of(raw), node.attributes()));
-            String s = addScalar(inits, "qdq_" + out + "_scale", ys.scale());
-            String z = addInt8Scalar(inits, "qdq_" + out + "_zero_point", ys.zeroPoint());
-            nodes.add(new Node(out + "_quantized", "QuantizeLinear", List.of(raw, s, z), List.of(out + "_quantized"),
-                    List.of()));
-            nodes.add(new Node(out + "_dequantized", "DequantizeLinear", List.of(out + "_quantized", s, z),
+            String ysName = addScalar(inits, "qdq_" + out + "_scale", ys.scale());
+            String yzName = addZeroPoint(inits, "qdq_" + out + "_zero_point", ys.zeroPoint());
+            nodes.add(new Node(out + "_quantized", "QuantizeLinear", List.of(raw, ysName, yzName),
+                    List.of(out + "_quantized"), List.of()));
+            nodes.add(new Node(out + "_dequantized", "DequantizeLinear", List.of(out + "_quantized", ysName, yzName),
                     List.of(out), List.of()));
-            quantized.put(out, out + "_quantized");
         }
         List<Entry> metadata = new ArrayList<>(floatModel.metadata());
         metadata.add(new Entry(META_QUANTIZATION, String.format(Locale.ROOT, "int8 QDQ, static; weights symmetric %s;"
@@ -366,9 +365,10 @@ public final class Int8Quantizer {
         return name;
     }
 
-    private static String addInt8Scalar(List<Tensor> inits, String name, byte value) {
+    /** A uint8 zero point ({@code value}'s bits, 0..255): the activations' type. */
+    private static String addZeroPoint(List<Tensor> inits, String name, byte value) {
         if (inits.stream().noneMatch(t -> t.name().equals(name))) {
-            inits.add(new Tensor(name, OnnxProto.INT8, new long[0], new byte[] {value}));
+            inits.add(new Tensor(name, OnnxProto.UINT8, new long[0], new byte[] {value}));
         }
         return name;
     }
@@ -392,7 +392,7 @@ public final class Int8Quantizer {
         byte[] q = new byte[w.length];
         for (int i = 0; i < w.length; i++) {
             float s = scales[scales.length == 1 ? 0 : channelOf(i, dims, axis)];
-            q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / s)));
+            q[i] = (byte) Math.max(-127, Math.min(127, Math.rint(w[i] / s))); // half to even, as QuantizeLinear
         }
         return q;
     }
