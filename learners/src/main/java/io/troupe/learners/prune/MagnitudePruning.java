@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Global magnitude pruning (unstructured): over every weight matrix of the model together (linear and convolution
- * weights; the output heads, biases, layer norms and learned embeddings such as positions are kept), the {@code sparsity} fraction of
+ * weights; the MLP's input layers, the output heads, biases, layer norms and learned embeddings such as positions are
+ * kept), the {@code sparsity} fraction of
  * entries with the smallest absolute value is pruned. Exactly {@code round(sparsity * n)} entries, ties broken by
  * position. Pure.
  */
@@ -20,21 +21,26 @@ public final class MagnitudePruning {
 
     /**
      * Whether global magnitude pruning covers parameter {@code index} of {@code model}: a weight matrix (2-D) or
-     * convolution kernel (4-D), except the output heads (the policy's logits and the value). The heads are kept
-     * because their weights are small by construction (CleanRL's init gain 0.01 for the policy): ranked globally,
-     * 80% sparsity would prune the whole policy head, leaving a policy that ignores its observation and cannot learn
-     * back.
+     * convolution kernel (4-D), except the output heads (the policy's logits and the value) and an MLP's input layers
+     * (the first linear weight of actor and critic). The heads are kept because their weights are small by
+     * construction (CleanRL's init gain 0.01 for the policy): ranked globally, 80% sparsity would prune the whole
+     * policy head, leaving a policy that ignores its observation and cannot learn back. The input layers are kept
+     * because their weights' magnitudes follow the raw observation's scales, not the features' importance: on a
+     * trained CartPole policy (inputs x, x', theta, theta') the cart position's weights are the smallest, 50% global
+     * sparsity left 13 of its 64 connections and the greedy return fell from 437 to 133 (the cart drifts off the
+     * track), where pruning the hidden layers alone to 50% kept 478. They are few (inputs x width).
      */
     public static boolean prunable(PolicyModel model, int index) {
         Parameter p = model.parameters().get(index).getValue();
         int dims = p.getArray().getShape().dimension();
-        return p.getType() == Parameter.Type.WEIGHT && (dims == 2 || dims == 4) && !isHead(model, index);
+        return p.getType() == Parameter.Type.WEIGHT && (dims == 2 || dims == 4) && !isKeptLayer(model, index);
     }
 
-    private static boolean isHead(PolicyModel model, int index) {
+    private static boolean isKeptLayer(PolicyModel model, int index) {
         if (model.config().kind() == ModelKind.MLP) {
             int perNet = 2 * (model.config().mlpHidden().length + 1);
-            return index == perNet - 2 || index == 2 * perNet - 2; // the last linear weight of actor and critic
+            // the first and the last linear weight of actor and critic
+            return index == 0 || index == perNet || index == perNet - 2 || index == 2 * perNet - 2;
         }
         String name = model.parameters().get(index).getKey();
         return name.endsWith("policy_weight") || name.endsWith("value_weight");
