@@ -64,7 +64,8 @@ final class CompressPruneCommand implements Callable<Integer> {
 
     @Option(names = "--gradual-steps", paramLabel = "N",
             description = "unstructured: raise the sparsity from 0 over the first N env steps of fine-tuning "
-                    + "(Zhu and Gupta's cubic schedule; default: half of --finetune-steps); 0: prune at once")
+                    + "(Zhu and Gupta's cubic schedule); default 0: prune at once, which recovers better on CartPole "
+                    + "(README)")
     Long gradualSteps;
 
     @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
@@ -95,7 +96,7 @@ final class CompressPruneCommand implements Callable<Integer> {
         if (finetuneSteps < 1) {
             throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
         }
-        long ramp = gradualSteps != null ? gradualSteps : kinds.isEmpty() ? finetuneSteps / 2 : 0;
+        long ramp = gradualSteps != null ? gradualSteps : 0;
         if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
             throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
                     + " (within --finetune-steps), and only without --structured");
@@ -154,8 +155,8 @@ final class CompressPruneCommand implements Callable<Integer> {
                 if (kinds.isEmpty()) {
                     long zeros = zeroWeights(compressed);
                     long covered = coveredWeights(compressed);
-                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (output heads "
-                                    + "excepted) are zero (%.4f; asked %.4f); nonzero parameters %,d of %,d; dense "
+                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (input layers and "
+                                    + "output heads excepted) are zero (%.4f; asked %.4f); nonzero parameters %,d of %,d; dense "
                                     + "kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
                             sparsity, compressed.parameterCount() - zeros, compressed.parameterCount()));
                     details.add(new CompressReport.Detail("schedule", schedule == null ? "one-shot: pruned before "
