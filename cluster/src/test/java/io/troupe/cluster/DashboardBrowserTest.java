@@ -77,7 +77,7 @@ class DashboardBrowserTest {
                 + "troupe.model.kind = mlp").withFallback(ConfigFactory.load()).resolve();
         training = CompletableFuture.supplyAsync(() -> {
             try {
-                return new TrainJob(config).run(STOP);
+                return new TrainJob(config).run(runPath -> { }, STOP);
             } catch (Exception e) {
                 throw new CompletionException(e);
             }

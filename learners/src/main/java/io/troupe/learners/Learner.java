@@ -5,6 +5,8 @@ import io.troupe.core.CrossNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.experience.Unroll;
 import io.troupe.core.reward.RewardHistory;
+import io.troupe.learners.distill.DistillConfig;
+import io.troupe.learners.distill.DistillLearner;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.impala.ImpalaLearner;
 import io.troupe.learners.model.Devices;
@@ -14,6 +16,9 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLearner;
+import io.troupe.learners.prune.GradualPruning;
+import io.troupe.learners.prune.MagnitudePruning;
+import io.troupe.learners.prune.ParameterMask;
 import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.table.SampledItem;
 import io.troupe.transport.registry.RewardRegistry;
@@ -88,7 +93,12 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     /** Everything a learner is built from (the composition root assembles it). */
     public record Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
-                       long seed) {
+                       long seed, DistillConfig distill) {
+        /** A spec for a job that does not distill. */
+        public Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
+                    long seed) {
+            this(env, model, ppo, impala, settings, seed, DistillConfig.defaults());
+        }
     }
 
     private final Spec spec;
@@ -124,6 +134,11 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private final Map<Long, ActorRef<ReplayShard.Command>> inFlight = new HashMap<>();
     private final List<Unroll> collected = new ArrayList<>();
 
+    /** Gradual pruning's schedule, when the checkpoint directory holds one; null otherwise. */
+    private final GradualPruning pruning;
+    /** The sparsity of the mask the learner keeps now (gradual pruning). */
+    private double sparsity;
+
     private Learner(ActorContext<Command> context, Spec spec) {
         super(context);
         this.spec = spec;
@@ -135,6 +150,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.step = switch (spec.settings().algorithm()) {
             case IMPALA -> new ImpalaLearner(replicas, adam, spec.impala());
             case PPO -> new PpoLearner(replicas, adam, spec.ppo(), new SplittableRandom(spec.seed()));
+            case DISTILL -> new DistillLearner(replicas, adam, spec.distill(),
+                    DistillLearner.loadTeacher(spec.env(), spec.distill(), model.device()),
+                    new SplittableRandom(spec.seed()));
         };
         LearnerCheckpoint.restore(spec.settings().checkpointDir(), model, adam).ifPresent(r -> {
             updates = r.counters().updates();
@@ -145,6 +163,15 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             context.getLog().info("learner resumed from {}: update {}, policy version {}", resumedFrom, updates,
                     policyVersion);
         });
+        // a pruned run's mask: pruned weights stay exactly zero through every optimizer step of the fine-tuning
+        ParameterMask.inCheckpointDir(spec.settings().checkpointDir()).ifPresent(mask -> {
+            keepMask(mask);
+            context.getLog().info("learner keeps the prune mask of {}: {} of {} masked entries pruned",
+                    spec.settings().checkpointDir().resolve(ParameterMask.FILE), mask.prunedCount(),
+                    mask.maskedParameterSize());
+        });
+        this.pruning = GradualPruning.inCheckpointDir(spec.settings().checkpointDir()).orElse(null);
+        followPruningSchedule();
         this.publisher = context.spawn(WeightsPublisher.create(spec.settings().chunkBytes()), "weights");
         this.replies = context.messageAdapter(ReplayShard.SampleReply.class, Reply::new);
         publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
@@ -300,12 +327,32 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         lastValueLoss = result.valueLoss();
         updates++;
         stepsConsumed += steps;
+        followPruningSchedule();
         if (updates % spec.settings().publishEvery() == 0) {
             policyVersion++;
             publisher.tell(new WeightsPublisher.Publish(model.weights(policyVersion), null));
         }
         if (updates % spec.settings().checkpointEvery() == 0) {
             checkpoint();
+        }
+    }
+
+    /** Holds pruned weights at zero after every optimizer step from now on. */
+    private void keepMask(ParameterMask mask) {
+        mask.apply(model);
+        adam.afterEachStep(() -> mask.apply(model));
+    }
+
+    /** Gradual pruning: re-selects the mask by magnitude when the schedule's sparsity has risen enough. */
+    private void followPruningSchedule() {
+        if (pruning == null) {
+            return;
+        }
+        double target = pruning.sparsityAt(stepsConsumed);
+        if (target > 0 && pruning.due(sparsity, target)) {
+            keepMask(MagnitudePruning.select(model, target));
+            replicas.broadcastWeights();
+            sparsity = target;
         }
     }
 
@@ -326,6 +373,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         try {
             checkpoint();
         } finally {
+            if (step instanceof DistillLearner d) {
+                d.close();
+            }
             adam.close();
             replicas.close();
         }

@@ -6,7 +6,9 @@ import java.util.stream.Collectors;
 
 /** The algorithms a {@link Learner} updates with, by the id {@code troupe.learner.algorithm} uses. */
 public enum LearnerAlgorithm {
-    PPO, IMPALA;
+    PPO, IMPALA,
+    /** Policy distillation from a frozen teacher into the acting student ({@code DistillLearner}). */
+    DISTILL;
 
     /** The id in configs and status: the name in lower case. */
     public String id() {

@@ -37,7 +37,7 @@ class LearnerSettingsTest {
                 "algorithm = IMPALA").withFallback(learner())).algorithm());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.fromConfig(
                 ConfigFactory.parseString("algorithm = dqn").withFallback(learner())));
-        assertEquals("troupe.learner.algorithm: unknown algorithm 'dqn'; available: ppo, impala", e.getMessage());
+        assertEquals("troupe.learner.algorithm: unknown algorithm 'dqn'; available: ppo, impala, distill", e.getMessage());
     }
 
     @Test

@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         description = "Compress a trained policy (int8 quantization, ...) and report size, speed and return.",
         subcommands = {
             CompressQuantizeCommand.class,
+            CompressPruneCommand.class,
+            CompressDistillCommand.class,
         })
 final class CompressCommand implements Runnable {
     @CommandLine.Spec

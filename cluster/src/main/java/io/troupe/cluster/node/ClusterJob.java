@@ -15,6 +15,7 @@ import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
 import io.troupe.learners.LearnerAlgorithm;
 import io.troupe.learners.LearnerSettings;
+import io.troupe.learners.distill.DistillConfig;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
@@ -76,7 +77,7 @@ public final class ClusterJob {
      */
     private static boolean queueTable(Algorithm algorithm) {
         return switch (learnerAlgorithm(algorithm)) {
-            case PPO -> true;
+            case PPO, DISTILL -> true; // distillation learns from the student's own, current behaviour
             case IMPALA -> false;
         };
     }
@@ -86,6 +87,7 @@ public final class ClusterJob {
         return switch (algorithm) {
             case PPO -> LearnerAlgorithm.PPO;
             case IMPALA -> LearnerAlgorithm.IMPALA;
+            case DISTILL -> LearnerAlgorithm.DISTILL;
             case RANDOM -> throw new IllegalArgumentException("troupe.train.algorithm = random has no learner: it "
                     + "runs with troupe train, not on cluster nodes");
         };
@@ -116,7 +118,8 @@ public final class ClusterJob {
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
                 PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
-                ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed()));
+                ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed(),
+                DistillConfig.fromConfig(node.getConfig("troupe.distill"))));
         ActorRef<RunMetrics.Command> metrics = ClusterSingleton.get(system).init(
                 SingletonActor.of(RunMetrics.create(), "troupe-run-metrics")
                         .withSettings(ClusterSingletonSettings.create(system).withRole(configured.role())));

@@ -6,7 +6,9 @@ import java.util.Locale;
 
 /** The algorithms {@code train} runs, by the id a config and a report use ({@code troupe.train.algorithm = ppo}). */
 public enum Algorithm {
-    PPO, IMPALA, RANDOM;
+    PPO, IMPALA, RANDOM,
+    /** Policy distillation into the acting student from {@code troupe.distill}'s teacher. */
+    DISTILL;
 
     /** The id in configs, run names and reports: the name in lower case. */
     @JsonValue

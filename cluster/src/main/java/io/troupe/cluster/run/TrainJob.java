@@ -3,10 +3,12 @@ package io.troupe.cluster.run;
 import com.typesafe.config.Config;
 import io.troupe.cluster.node.NodeTimeouts;
 import io.troupe.environments.EnvRegistry;
+import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A training job on this machine ({@code troupe train}): checks the job, creates {@code runs/<run-id>/} with its
@@ -24,11 +26,15 @@ public final class TrainJob {
 
     /** Runs the job to its end; returns the summary. */
     public RunSummary run() throws Exception {
-        return run(new AtomicBoolean());
+        return run(runPath -> { }, new AtomicBoolean());
     }
 
-    /** Runs the job until it ends or {@code stop} is set (checked at step boundaries, as Ctrl-C); the summary. */
-    public RunSummary run(AtomicBoolean stop) throws Exception {
+    /**
+     * Runs the job until it ends or {@code stop} is set (checked at step boundaries, as Ctrl-C), calling
+     * {@code prepare} with the new run directory after its config is written and before anything trains (compression
+     * writes the starting checkpoint there); returns the summary.
+     */
+    public RunSummary run(Consumer<Path> prepare, AtomicBoolean stop) throws Exception {
         TrainSettings settings = TrainSettings.fromConfig(config);
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
@@ -36,6 +42,7 @@ public final class TrainJob {
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
         run.writeConfig(config);
+        prepare.accept(run.path());
         boolean reference = settings.algorithm() == Algorithm.PPO && settings.mode() == RunMode.REFERENCE;
         int envs = reference ? config.getInt("troupe.ppo.num-envs") : settings.totalEnvs();
         String where = settings.algorithm() == Algorithm.RANDOM ? "" : reference ? ", reference loop"
@@ -56,7 +63,7 @@ public final class TrainJob {
             return switch (settings.algorithm()) {
                 case RANDOM -> printResult(new RandomPolicyRun(settings, registry, run, ProgressLine.forStdout(), stop)
                         .run(), run);
-                case PPO, IMPALA -> switch (settings.mode()) {
+                case PPO, IMPALA, DISTILL -> switch (settings.mode()) {
                     // the result is printed as soon as the run ends; the node then stops (agents, replay, learner)
                     case CLUSTER, CLUSTER_NODES -> new EmbeddedClusterRun(settings, config, registry, run,
                             ProgressLine.forStdout(), stop).run(summary -> printResult(summary, run));

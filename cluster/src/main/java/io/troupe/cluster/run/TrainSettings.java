@@ -41,9 +41,9 @@ public record TrainSettings(String env, Config envOverrides, Algorithm algorithm
             throw new IllegalArgumentException("troupe.train.mode: mode '" + mode + "' is not one a job sets; "
                     + "available: " + MODES.stream().map(RunMode::id).collect(Collectors.joining(", ")));
         }
-        if (algorithm == Algorithm.IMPALA && mode == RunMode.REFERENCE) {
-            throw new IllegalArgumentException("troupe.train.algorithm = impala runs with troupe.train.mode = cluster "
-                    + "(the reference loop is PPO's)");
+        if ((algorithm == Algorithm.IMPALA || algorithm == Algorithm.DISTILL) && mode == RunMode.REFERENCE) {
+            throw new IllegalArgumentException("troupe.train.algorithm = " + algorithm + " runs with troupe.train.mode "
+                    + "= cluster (the reference loop is PPO's)");
         }
         positive("num-agents", numAgents);
         positive("envs-per-agent", envsPerAgent);

@@ -33,6 +33,8 @@ public final class Adam implements AutoCloseable {
     private final float epsilon;
     /** Whether the parameters live on the CPU: then the update runs in Java over {@link #hostM}/{@link #hostV}. */
     private final boolean onHost;
+    /** Runs after every step that changed the parameters (see {@link #afterEachStep}). */
+    private Runnable afterStep = () -> { };
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
     private final List<float[]> hostM = new ArrayList<>();
@@ -84,9 +86,22 @@ public final class Adam implements AutoCloseable {
      */
     public double step(float lr, float maxGradNorm) {
         GradMode.off(); // in-place updates of parameters must not be recorded
-        if (onHost) {
-            return hostStep(lr, maxGradNorm);
+        double norm = onHost ? hostStep(lr, maxGradNorm) : tensorStep(lr, maxGradNorm);
+        if (Double.isFinite(norm)) {
+            afterStep.run();
         }
+        return norm;
+    }
+
+    /**
+     * Runs {@code hook} after every step that changed the parameters, before the caller sees them (a prune mask
+     * re-applied, so pruned weights stay exactly zero). One hook; a second call replaces it.
+     */
+    public void afterEachStep(Runnable hook) {
+        this.afterStep = hook;
+    }
+
+    private double tensorStep(float lr, float maxGradNorm) {
         double sq = 0;
         try (NDManager scope = manager.newSubManager()) {
             for (Pair<String, Parameter> p : parameters) {

@@ -1,0 +1,246 @@
+package io.troupe.cluster.cli;
+
+import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import io.troupe.cluster.compress.CompressReport;
+import io.troupe.cluster.compress.DjlComparison;
+import io.troupe.cluster.compress.StagedFiles;
+import io.troupe.cluster.run.Algorithm;
+import io.troupe.cluster.run.Evaluation;
+import io.troupe.cluster.run.RunSummary;
+import io.troupe.cluster.run.TrainJob;
+import io.troupe.cluster.run.TrainSettings;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.export.RunCheckpoint;
+import io.troupe.learners.LearnerCheckpoint;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.prune.GradualPruning;
+import io.troupe.learners.prune.MagnitudePruning;
+import io.troupe.learners.prune.ParameterMask;
+import io.troupe.learners.prune.StructuredPruning;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured hidden] --finetune-steps N}: global
+ * magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner re-applying it after every
+ * optimizer step) or structured pruning (whole hidden units by norm: a smaller dense model), then fine-tuning with the
+ * run's own algorithm through the agents (the normal embedded training job, starting from the pruned weights) into a
+ * new run directory beside the original, with {@code compress-report.json} in it.
+ */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Prune a run's policy (global magnitude, or whole hidden units), fine-tune it with the run's "
+                + "algorithm into a new run, and report.")
+final class CompressPruneCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "a run directory (runs/<run-id>), its checkpoints/ folder, or a checkpoint folder")
+    Path checkpoint;
+
+    @Option(names = "--sparsity", required = true, paramLabel = "S",
+            description = "the fraction to prune, in (0, 1): of the weight matrices' entries (unstructured), or of "
+                    + "the parameters (structured)")
+    double sparsity;
+
+    @Option(names = "--structured", split = ",", paramLabel = "KIND",
+            description = "prune whole units instead of single weights: hidden (MLP hidden units, the "
+                    + "transformer's feed-forward units)")
+    List<String> structured;
+
+    @Option(names = "--finetune-steps", required = true, paramLabel = "N",
+            description = "env steps of fine-tuning with the run's own algorithm")
+    long finetuneSteps;
+
+    @Option(names = "--gradual-steps", paramLabel = "N",
+            description = "unstructured: raise the sparsity from 0 over the first N env steps of fine-tuning "
+                    + "(Zhu and Gupta's cubic schedule); default 0: prune at once, which recovers better on CartPole "
+                    + "(README)")
+    Long gradualSteps;
+
+    @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
+            description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala "
+                    + "learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
+                    + "works)")
+    double finetuneLrScale;
+
+    @Option(names = "--runs-dir", paramLabel = "DIR",
+            description = "where the fine-tuned run goes (default: beside the original run)")
+    Path runsDir;
+
+    @Mixin
+    CompressOptions eval;
+
+    @Override
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
+        eval.validate();
+        MagnitudePruning.checkSparsity(sparsity);
+        Set<StructuredPruning.Kind> kinds = new LinkedHashSet<>();
+        for (String k : structured == null ? List.<String>of() : structured) {
+            kinds.add(StructuredPruning.Kind.parse(k));
+        }
+        if (!(finetuneLrScale > 0 && finetuneLrScale <= 1)) {
+            throw new IllegalArgumentException("--finetune-lr-scale " + finetuneLrScale + " is outside (0, 1]");
+        }
+        if (finetuneSteps < 1) {
+            throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
+        }
+        long ramp = gradualSteps != null ? gradualSteps : 0;
+        if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
+            throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
+                    + " (within --finetune-steps), and only without --structured");
+        }
+        GradualPruning schedule = ramp > 0 ? new GradualPruning(sparsity, ramp) : null;
+        RunCheckpoint run = RunCheckpoint.open(checkpoint);
+        TrainSettings original = TrainSettings.fromConfig(run.config());
+        if (original.algorithm() == Algorithm.RANDOM) {
+            throw new IllegalArgumentException("--checkpoint " + checkpoint + ": a random-policy run has no weights "
+                    + "to prune");
+        }
+        EnvRegistry registry = EnvRegistry.fromConfig(run.config());
+        try (PolicyModel originalModel = run.newModel(Device.cpu())) {
+            Pruned p = prune(run, originalModel, kinds, original.seed(), schedule);
+            ParameterMask mask = p.mask();
+            ModelConfig prunedConfig = p.config();
+            PolicyModel pruned = p.model();
+            String label = p.label();
+            Evaluation.Result beforeTuning = Evaluation.summarize(Evaluation.episodes(registry, original.env(),
+                    original.envOverrides(), pruned, eval.evalEpisodes, Math.min(16, eval.evalEpisodes), eval.seed,
+                    null));
+            Path[] fineTuned = new Path[1];
+            ParameterMask keep = mask;
+            RunSummary summary;
+            try (pruned) {
+                Config job = run.config()
+                        .withValue("troupe.model", DjlComparison.modelBlock(prunedConfig).root())
+                        .withValue("troupe.train.max-env-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
+                        .withValue("troupe.ppo.total-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
+                        .withValue("troupe.ppo.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
+                                * run.config().getDouble("troupe.ppo.learning-rate")))
+                        .withValue("troupe.impala.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
+                                * run.config().getDouble("troupe.impala.learning-rate")))
+                        // fine-tuning runs its steps: no early stop once the target is reached
+                        .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
+                        .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef((runsDir != null ? runsDir
+                                : run.runDir().toAbsolutePath().getParent()).toString()));
+                LearnerCheckpoint.Counters zero = new LearnerCheckpoint.Counters(0, 0, 0);
+                summary = new TrainJob(job).run(runPath -> {
+                    fineTuned[0] = runPath;
+                    Path dir = checkpointDir(job, runPath);
+                    try (Adam adam = Adam.withDefaults(pruned.parameters(), pruned.manager())) {
+                        LearnerCheckpoint.save(dir, pruned, adam, zero);
+                    }
+                    if (keep != null) {
+                        keep.write(dir.resolve(ParameterMask.FILE));
+                    }
+                    if (schedule != null) {
+                        schedule.write(dir.resolve(GradualPruning.FILE));
+                    }
+                }, new AtomicBoolean());
+            }
+            RunCheckpoint tuned = RunCheckpoint.open(fineTuned[0]);
+            try (PolicyModel compressed = tuned.newModel(Device.cpu())) {
+                List<CompressReport.Detail> details = new ArrayList<>();
+                if (kinds.isEmpty()) {
+                    long zeros = zeroWeights(compressed);
+                    long covered = coveredWeights(compressed);
+                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (input layers and "
+                                    + "output heads excepted) are zero (%.4f; asked %.4f); nonzero parameters %,d of %,d; dense "
+                                    + "kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
+                            sparsity, compressed.parameterCount() - zeros, compressed.parameterCount()));
+                    details.add(new CompressReport.Detail("schedule", schedule == null ? "one-shot: pruned before "
+                            + "fine-tuning, the mask kept after every optimizer step" : String.format(Locale.ROOT,
+                            "gradual: cubic from 0 to %.2f over the first %,d env steps, the mask re-selected by "
+                                    + "magnitude every %.2f and kept after every optimizer step", sparsity,
+                            schedule.rampSteps(), GradualPruning.STEP)));
+                } else {
+                    details.add(DjlComparison.detail("structure", "%s -> %s (%,d -> %,d parameters, %.3f of the "
+                                    + "original)", run.model().describe(), prunedConfig.describe(),
+                            originalModel.parameterCount(), compressed.parameterCount(),
+                            (double) compressed.parameterCount() / originalModel.parameterCount()));
+                }
+                details.add(DjlComparison.detail("before fine-tuning", "mean return %.2f over %d greedy episodes "
+                        + "(same seed)", beforeTuning.meanReturn(), eval.evalEpisodes));
+                details.add(DjlComparison.detail("fine-tuning", "%s at %.2f x the run's learning rate, %,d env "
+                                + "steps in %.1f s (%s), run %s", original.algorithm(), finetuneLrScale,
+                        summary.envSteps(), summary.wallS(), summary.stopReason(), fineTuned[0]));
+                Path originalWeights = run.checkpointDir().resolve("weights.trpw");
+                Path tunedWeights = tuned.checkpointDir().resolve("weights.trpw");
+                CompressReport report = DjlComparison.compare("prune", registry, original.env(),
+                        original.envOverrides(), run.checkpointDir().toString(),
+                        new DjlComparison.Side("original", originalModel, originalWeights,
+                                Files.size(originalWeights)),
+                        new DjlComparison.Side(label, compressed, tunedWeights, Files.size(tunedWeights)),
+                        eval.evalEpisodes, eval.seed, eval.latencySeconds, run.spec().definesSuccess(), start,
+                        details);
+                try (StagedFiles files = new StagedFiles()) {
+                    report.stage(files, fineTuned[0]);
+                    files.commit();
+                }
+                report.print(System.out);
+                System.out.printf("wrote %s (try: ./troupe export --checkpoint %s --out pruned.onnx)%n",
+                        fineTuned[0].resolve(CompressReport.FILE), fineTuned[0]);
+            }
+        }
+        return 0;
+    }
+
+    /** A pruned model before fine-tuning: its shape, the mask it keeps (unstructured) and its label in the report. */
+    private record Pruned(PolicyModel model, ModelConfig config, ParameterMask mask, String label) {
+    }
+
+    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds, long seed,
+                         GradualPruning schedule) {
+        if (schedule != null) { // the learner prunes as it fine-tunes
+            return new Pruned(run.newModel(Device.cpu()), run.model(), null, String.format(Locale.ROOT,
+                    "%.0f%% sparse (gradual)", sparsity * 100));
+        }
+        if (kinds.isEmpty()) {
+            ParameterMask mask = MagnitudePruning.select(originalModel, sparsity);
+            PolicyModel pruned = run.newModel(Device.cpu());
+            mask.apply(pruned);
+            return new Pruned(pruned, run.model(), mask, String.format(Locale.ROOT, "%.0f%% sparse (masked)",
+                    sparsity * 100));
+        }
+        StructuredPruning.Result r = StructuredPruning.hidden(originalModel, sparsity, seed);
+        return new Pruned(r.model(), r.config(), null, "hidden units " + r.keptUnits() + "/" + r.originalUnits());
+    }
+
+    /** The learner's checkpoint directory of a job whose run directory is {@code runPath}. */
+    static Path checkpointDir(Config job, Path runPath) {
+        Path dir = Path.of(job.getString("troupe.learner.checkpoint-dir"));
+        return dir.isAbsolute() ? dir : runPath.resolve(dir);
+    }
+
+    private static long coveredWeights(PolicyModel model) {
+        long n = 0;
+        for (int i = 0; i < model.parameters().size(); i++) {
+            n += MagnitudePruning.prunable(model, i) ? model.parameters().get(i).getValue().getArray().size() : 0;
+        }
+        return n;
+    }
+
+    private static long zeroWeights(PolicyModel model) {
+        long zeros = 0;
+        for (int i = 0; i < model.parameters().size(); i++) {
+            if (MagnitudePruning.prunable(model, i)) {
+                for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
+                    zeros += x == 0f ? 1 : 0;
+                }
+            }
+        }
+        return zeros;
+    }
+}

@@ -1,0 +1,178 @@
+package io.troupe.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.cluster.json.JsonCodec;
+import io.troupe.environments.Env;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.export.RunCheckpoint;
+import io.troupe.learners.LearnerCheckpoint;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.prune.MagnitudePruning;
+import io.troupe.learners.prune.ParameterMask;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./troupe compress prune}: the pruned policy is fine-tuned through the embedded training job into a new run
+ * that keeps the mask (unstructured) or is a smaller dense model (structured), with a report; every bad input is one
+ * line, exit code 2, and nothing written. Returns after fine-tuning a trained run are measured in the README.
+ */
+class CompressPruneCommandTest {
+    @TempDir
+    Path dir;
+
+    /** A CartPole run as training leaves it (a freshly initialized 64-64 MLP; PPO on the default job). */
+    private Path cartPoleRun() throws Exception {
+        Path run = dir.resolve("runs/cartpole");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.conf"), """
+                troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
+                troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
+                troupe.model { kind = mlp, mlp-hidden = [64, 64] }
+                troupe.admin.enabled = false
+                """);
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel model = PolicyModel.create(env.spec(), ModelConfig.mlp(64, 64), 1, Device.cpu());
+             Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            LearnerCheckpoint.save(run.resolve("checkpoints"), model, adam, new LearnerCheckpoint.Counters(3, 300, 7));
+        }
+        return run;
+    }
+
+    private List<Path> runs() throws Exception {
+        try (Stream<Path> s = Files.list(dir.resolve("runs"))) {
+            return s.sorted().toList();
+        }
+    }
+
+    private Path newRun(Path original) throws Exception {
+        return runs().stream().filter(p -> !p.equals(original)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void unstructuredPruningKeepsExactlyTheMaskedZerosThroughFineTuning() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "3000", "--gradual-steps", "0", "--eval-episodes", "10", "--latency-seconds",
+                "0.2");
+        assertEquals(0, r.code(), r.err());
+        Path tuned = newRun(run);
+        RunCheckpoint c = RunCheckpoint.open(tuned);
+        assertTrue(c.policy().counters().updates() > 0, "fine-tuning took no update: " + c.policy().counters());
+        ParameterMask mask = ParameterMask.read(tuned.resolve("checkpoints").resolve(ParameterMask.FILE));
+        try (PolicyModel model = c.newModel(Device.cpu());
+             PolicyModel original = RunCheckpoint.open(run).newModel(Device.cpu())) {
+            long zeros = 0;
+            long covered = 0;
+            boolean changed = false;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
+                float[] o = original.parameters().get(i).getValue().getArray().toFloatArray();
+                for (int j = 0; j < v.length; j++) {
+                    if (mask.isPruned(i, j)) {
+                        assertEquals(0f, v[j], "pruned entry " + j + " of " + mask.names().get(i));
+                    }
+                    changed |= !mask.isPruned(i, j) && v[j] != o[j];
+                }
+                if (MagnitudePruning.prunable(model, i)) {
+                    covered += v.length;
+                    for (float x : v) {
+                        zeros += x == 0f ? 1 : 0;
+                    }
+                }
+            }
+            assertTrue(changed, "fine-tuning changed no kept weight");
+            assertEquals(Math.round(0.8 * covered), zeros);
+        }
+        JsonNode report = JsonCodec.readTree(Files.readString(tuned.resolve("compress-report.json")), "report");
+        assertEquals("prune", report.path("method").asText());
+        assertEquals(10, report.path("original").path("mean_return").path("n").asInt(), report.toString());
+        assertTrue(r.out().contains("mean return (95% CI)"), r.out());
+        // the fine-tuned run exports like any run
+        CliRun export = CliRun.of("export", "--checkpoint", tuned.toString(), "--out",
+                dir.resolve("pruned.onnx").toString());
+        assertEquals(0, export.code(), export.err());
+    }
+
+    @Test
+    void gradualPruningEndsAtExactlyTheSparsity() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "4000", "--gradual-steps", "2000", "--eval-episodes", "10", "--latency-seconds",
+                "0.2");
+        assertEquals(0, r.code(), r.err());
+        RunCheckpoint c = RunCheckpoint.open(newRun(run));
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            long zeros = 0;
+            long covered = 0;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
+                        zeros += x == 0f ? 1 : 0;
+                        covered++;
+                    }
+                }
+            }
+            assertEquals(Math.round(0.8 * covered), zeros);
+        }
+        assertTrue(r.out().contains("gradual: cubic from 0 to 0.80 over the first 2,000 env steps"), r.out());
+    }
+
+    @Test
+    void structuredPruningHalvesTheParametersAsASmallerDenseModel() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.5",
+                "--structured", "hidden", "--finetune-steps", "2000", "--eval-episodes", "10",
+                "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        Path tuned = newRun(run);
+        RunCheckpoint c = RunCheckpoint.open(tuned);
+        assertArrayEquals(new int[] {44, 44}, c.model().mlpHidden());
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            assertTrue(model.parameterCount() <= 9155 / 2, "" + model.parameterCount());
+        }
+        assertTrue(Files.isRegularFile(tuned.resolve("compress-report.json")));
+        assertTrue(r.out().contains("hidden units 44/64"), r.out());
+    }
+
+    @Test
+    void eachBadInputIsOneLineExitCodeTwoAndNothingWritten() throws Exception {
+        Path run = cartPoleRun();
+        String ck = run.toString();
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "1.5", "--finetune-steps", "10"),
+                "troupe: --sparsity 1.5 is outside (0, 1); expected the fraction to prune, e.g. 0.8");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0", "--finetune-steps", "10"),
+                "troupe: --sparsity 0.0 is outside (0, 1); expected the fraction to prune, e.g. 0.8");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "channels",
+                "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden");
+        Path missing = dir.resolve("runs/missing");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", missing.toString(), "--sparsity", "0.5",
+                "--finetune-steps", "10"), "troupe: checkpoint " + missing + " does not exist; expected a run directory "
+                + "(runs/<id>), its checkpoints/ folder, or a checkpoint folder");
+        // a checkpoint that does not load: the run's config names a narrower network
+        Path conf = run.resolve("config.conf");
+        Files.writeString(conf, Files.readString(conf).replace("[64, 64]", "[32, 32]"));
+        CliRun misfit = CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--finetune-steps",
+                "10");
+        assertEquals(2, misfit.code());
+        assertTrue(misfit.err().startsWith("troupe: checkpoint ") && misfit.err().contains("does not fit"),
+                misfit.err());
+        assertEquals(List.of(run), runs());
+    }
+
+    private static void oneLine(CliRun r, String expected) {
+        assertEquals(2, r.code(), r.out());
+        assertEquals(expected + System.lineSeparator(), r.err());
+    }
+}
