@@ -58,7 +58,7 @@ class OnnxGraphTest {
                 in.stream().map(ValueInfo::elemType).toList());
         assertArrayEquals(new long[] {-1, 3, 30, 30}, in.get(0).dims());
         assertArrayEquals(new long[] {-1, 5}, in.get(1).dims());
-        assertArrayEquals(new long[] {-1, 5}, in.get(2).dims());
+        assertArrayEquals(new long[] {-1, 6}, in.get(2).dims());
         assertEquals(GraphBuilder.BATCH, in.get(0).shape().get(0).param());
         List<ValueInfo> out = model.graph().outputs();
         assertEquals(List.of("logits", "value"), out.stream().map(ValueInfo::name).toList());
