@@ -40,13 +40,16 @@ final class NodeProcesses implements AutoCloseable {
         return flags;
     }
 
-    /** The command line of {@code troupe ARGS...} in a child JVM with the launcher's flags. */
+    /**
+     * The command line of {@code troupe ARGS...} in a child JVM with the launcher's flags. The class path goes in the
+     * {@code CLASSPATH} variable ({@link #start(ProcessBuilder)} sets it), not on the command line: ONNX Runtime 1.29
+     * crashes (SIGSEGV) while loading in a JVM whose command line is longer than about 4 KB.
+     */
     static List<String> command(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags());
-        cmd.addAll(List.of("-Xmx700m", "-Dtroupe.home=" + HOME, "-cp", System.getProperty("java.class.path"),
-                TroupeCli.class.getName()));
+        cmd.addAll(List.of("-Xmx700m", "-Dtroupe.home=" + HOME, TroupeCli.class.getName()));
         cmd.addAll(args);
         return cmd;
     }
@@ -78,8 +81,12 @@ final class NodeProcesses implements AutoCloseable {
         return start(pb);
     }
 
-    /** Starts {@code pb} (a {@link #command}) with the launcher's environment; it is killed on {@link #close}. */
+    /**
+     * Starts {@code pb} (a {@link #command}) with the launcher's environment and this JVM's class path in
+     * {@code CLASSPATH}; it is killed on {@link #close}.
+     */
     Process start(ProcessBuilder pb) throws IOException {
+        pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().put("MALLOC_MMAP_THRESHOLD_", "33554432");
         pb.environment().put("MALLOC_TRIM_THRESHOLD_", "1073741824");
