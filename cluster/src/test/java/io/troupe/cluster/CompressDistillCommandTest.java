@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ./troupe compress distill}: a CartPole teacher trained here with the default job is distilled through the
- * agents into a [16, 16] MLP student; the student's KL to the teacher on fixed observations falls and its return rises
- * far above a fresh network's. A student conf for another env is one line, exit code 2, nothing written.
+ * agents into a [16, 16] MLP student; the student's KL to the teacher on fixed observations falls and its return
+ * closes at least a quarter of the gap between a fresh network's and the teacher's. A student conf for another env is one line, exit code 2, nothing written.
  */
 class CompressDistillCommandTest {
     @TempDir
@@ -39,7 +39,7 @@ class CompressDistillCommandTest {
         Path runs = dir.resolve("runs");
         assertEquals(0, TroupeCli.commandLine().execute("train", "--config", Path.of("..", "conf", "cartpole.conf")
                 .toString(), "--run-dir", runs.toString(), "troupe.admin.enabled=false",
-                "troupe.train.max-env-steps=60000"));
+                "troupe.train.max-env-steps=150000"));
         Path teacher;
         try (Stream<Path> s = Files.list(runs)) {
             teacher = s.findFirst().orElseThrow();
@@ -48,7 +48,7 @@ class CompressDistillCommandTest {
         Files.writeString(student, """
                 include "%s"
                 troupe.model.mlp-hidden = [16, 16]
-                troupe.train.max-env-steps = 30000
+                troupe.train.max-env-steps = 80000
                 troupe.train.runs-dir = "%s"
                 troupe.admin.enabled = false
                 """.formatted(Path.of("..", "conf", "cartpole.conf").toAbsolutePath().toString().replace("\\", "/"),
@@ -79,7 +79,13 @@ class CompressDistillCommandTest {
             assertTrue(after < 0.5 * before, "KL(teacher || student) " + before + " -> " + after);
             double freshReturn = Evaluation.summarize(Evaluation.episodes(EnvRegistry.defaults(), "CartPole-v1",
                     t.envOverrides(), fresh, 20, 10, 5, null)).meanReturn();
-            assertTrue(studentReturn > freshReturn + 100, "return " + freshReturn + " -> " + studentReturn);
+            // the student closes at least a quarter of the gap between its fresh network and the teacher (a fresh
+            // network's greedy return is itself 20-300 here, depending on its seed, so a fixed rise says little)
+            double teacherReturn = report.path("original").path("mean_return").path("mean").asDouble();
+            assertTrue(teacherReturn > freshReturn + 50, "the teacher is better than a fresh network: " + teacherReturn
+                    + " vs " + freshReturn);
+            assertTrue(studentReturn - freshReturn > 0.25 * (teacherReturn - freshReturn), "return " + freshReturn
+                    + " -> " + studentReturn + ", teacher " + teacherReturn);
         }
     }
 

@@ -102,7 +102,10 @@ class ServedDriftTest {
         while (adminMetrics == null && !training.isDone() && System.nanoTime() < deadline) {
             try {
                 String text = get("http://127.0.0.1:" + adminPort + "/troupe/metrics").body();
-                if (text.contains("troupe_losses_value_loss") && text.contains("troupe_learner_updates")) {
+                // the learner's figures and the episode returns (the latter only once episodes have ended)
+                if (text.contains("troupe_losses_value_loss") && text.contains("troupe_learner_updates")
+                        && text.contains("troupe_mean_return_100")
+                        && text.contains("troupe_mean_return_by_reward_version")) {
                     adminMetrics = text;
                 }
             } catch (IOException notYetBound) {
