@@ -29,7 +29,7 @@ class PlotCommandTest {
 
     @BeforeAll
     static void train() throws Exception {
-        CliRun a = CliRun.of("train", "--run-dir", runs.toString(), "--target", "150", "troupe.train.algorithm=ppo",
+        CliRun a = CliRun.of("train", "--run-dir", runs.toString(), "--target", "400", "troupe.train.algorithm=ppo",
                 "troupe.train.mode=cluster", "troupe.train.num-agents=2", "troupe.train.envs-per-agent=4",
                 "troupe.model.kind=mlp", "troupe.ppo.learning-rate=1e-3", "troupe.ppo.anneal-lr=false",
                 "troupe.train.max-wall-time=120s", "troupe.train.report-interval=100ms", "troupe.train.seed=3");
