@@ -67,7 +67,7 @@ class ServedDriftTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** The comparison window and how often it is compared (rows); the reference's evaluation episodes. */
-    private static final int WINDOW = 4000;
+    private static final int WINDOW = 8000;
     private static final int CHECK_EVERY = 100;
     private static final int REFERENCE_EPISODES = 100;
     /** Clients, each an env copy that was already running (at a random step) when the traffic starts. */
