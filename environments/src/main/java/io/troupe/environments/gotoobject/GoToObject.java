@@ -44,13 +44,9 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     public static final String ID = "GoToObject-v0";
 
     /** Object types, in vocabulary order. */
-    public static final List<String> TYPES = List.of("ball", "box", "key");
+    public static final List<String> TYPES = RoomPainter.TYPES;
     /** Object colours, in vocabulary order, with MiniGrid's RGB values. */
-    public static final List<String> COLORS = List.of("red", "green", "blue", "purple", "yellow", "grey");
-    private static final int[][] RGB = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {112, 39, 195}, {255, 255, 0},
-        {100, 100, 100}};
-    private static final int[] GRID_RGB = {40, 40, 40};
-    private static final int[] AGENT_RGB = {255, 255, 255};
+    public static final List<String> COLORS = RoomPainter.COLORS;
     private static final int[] DX = {1, 0, -1, 0};
     private static final int[] DY = {0, 1, 0, -1};
     private static final int MISSION_TOKENS = 5;
@@ -58,9 +54,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     private final int size;
     private final int numObjects;
-    private final int cell;
     private final int maxSteps;
-    private final int width;
     private final Text missionSpace;
     private final int[] missionIds;
 
@@ -77,12 +71,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private boolean blocked;
     private boolean reachedTarget;
 
-    // rendering
-    private final byte[] image;
-    private final byte[][] objectSprites;
-    private final byte[] floorSprite;
-    private final boolean[][] agentMasks;
-    private final byte[] cellBuf;
+    private final RoomPainter painter;
 
     /** GoToObject-v0 with default parameters. */
     public GoToObject() {
@@ -97,10 +86,8 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         super(spec(params.id(), size, params.intParam("cell-pixels", 6, 4, 16),
                 params.intParam("max-steps", 8 * size, 1, 100_000)));
         this.size = size;
-        this.cell = params.intParam("cell-pixels", 6, 4, 16);
         this.maxSteps = params.intParam("max-steps", 8 * size, 1, 100_000);
         this.numObjects = params.intParam("num-objects", 3, 1, Math.min(TYPES.size() * COLORS.size(), size * size - 1));
-        this.width = size * cell;
         this.missionSpace = (Text) ((Dict) spec().observationSpace()).spaces().get("mission");
         this.missionIds = new int[MISSION_TOKENS];
         this.objX = new int[numObjects];
@@ -108,19 +95,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         this.objType = new int[numObjects];
         this.objColor = new int[numObjects];
         this.cellObject = new int[size * size];
-        this.image = new byte[3 * width * width];
-        this.cellBuf = new byte[3 * cell * cell];
-        this.floorSprite = sprite(-1, -1);
-        this.objectSprites = new byte[TYPES.size() * COLORS.size()][];
-        for (int ty = 0; ty < TYPES.size(); ty++) {
-            for (int c = 0; c < COLORS.size(); c++) {
-                objectSprites[ty * COLORS.size() + c] = sprite(ty, c);
-            }
-        }
-        this.agentMasks = new boolean[4][];
-        for (int d = 0; d < 4; d++) {
-            agentMasks[d] = agentMask(d);
-        }
+        this.painter = new RoomPainter(size, params.intParam("cell-pixels", 6, 4, 16));
     }
 
     private static EnvSpec spec(String id, int size, int cell, int maxSteps) {
@@ -240,6 +215,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     @Override
     protected void writeObservation(ObservationBatch out, int row) {
+        byte[] image = painter.image();
         System.arraycopy(image, 0, out.bytes(0), row * image.length, image.length);
         System.arraycopy(missionIds, 0, out.ints(1), row * MISSION_TOKENS, MISSION_TOKENS);
         float[] s = out.floats(2);
@@ -307,89 +283,12 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     @Override
     public ByteTensor renderRgb() {
-        return new ByteTensor(new int[] {3, width, width}, image.clone());
+        return new ByteTensor(new int[] {3, painter.width(), painter.width()}, painter.image().clone());
     }
 
     private void drawCell(int cx, int cy) {
         int obj = cellObject[cy * size + cx];
-        byte[] base = obj >= 0 ? objectSprites[objType[obj] * COLORS.size() + objColor[obj]] : floorSprite;
-        System.arraycopy(base, 0, cellBuf, 0, cellBuf.length);
-        if (cx == agentX && cy == agentY) {
-            boolean[] mask = agentMasks[dir];
-            int plane = cell * cell;
-            for (int p = 0; p < plane; p++) {
-                if (mask[p]) {
-                    cellBuf[p] = (byte) AGENT_RGB[0];
-                    cellBuf[plane + p] = (byte) AGENT_RGB[1];
-                    cellBuf[2 * plane + p] = (byte) AGENT_RGB[2];
-                }
-            }
-        }
-        int planeSize = width * width;
-        for (int ch = 0; ch < 3; ch++) {
-            for (int y = 0; y < cell; y++) {
-                System.arraycopy(cellBuf, (ch * cell + y) * cell, image,
-                        ch * planeSize + (cy * cell + y) * width + cx * cell, cell);
-            }
-        }
-    }
-
-    /** A cell's pixels (CHW): grid lines on its top and left edge, then the object's shape, or the floor. */
-    private byte[] sprite(int type, int color) {
-        byte[] s = new byte[3 * cell * cell];
-        int plane = cell * cell;
-        for (int py = 0; py < cell; py++) {
-            for (int px = 0; px < cell; px++) {
-                int[] rgb;
-                if (px == 0 || py == 0) {
-                    rgb = GRID_RGB;
-                } else if (type >= 0 && inShape(type, u(px), u(py))) {
-                    rgb = RGB[color];
-                } else {
-                    continue;
-                }
-                for (int ch = 0; ch < 3; ch++) {
-                    s[ch * plane + py * cell + px] = (byte) rgb[ch];
-                }
-            }
-        }
-        return s;
-    }
-
-    /** Pixel centre in [0, 1] across the cell's interior (the part right of and below the grid lines). */
-    private double u(int p) {
-        return (p - 1 + 0.5) / (cell - 1);
-    }
-
-    private static boolean inShape(int type, double u, double v) {
-        double du = u - 0.5;
-        double dv = v - 0.5;
-        return switch (TYPES.get(type)) {
-            case "ball" -> du * du + dv * dv <= 0.42 * 0.42;
-            case "box" -> Math.max(Math.abs(du), Math.abs(dv)) <= 0.45 && Math.max(Math.abs(du), Math.abs(dv)) >= 0.25;
-            default -> (Math.abs(du) <= 0.12 && v >= 0.3) || (v <= 0.35 && Math.abs(du) <= 0.3)
-                    || (v >= 0.75 && du >= 0 && du <= 0.35);
-        };
-    }
-
-    /** A triangle pointing in direction {@code d} (0 right, 1 down, 2 left, 3 up). */
-    private boolean[] agentMask(int d) {
-        boolean[] m = new boolean[cell * cell];
-        for (int py = 1; py < cell; py++) {
-            for (int px = 1; px < cell; px++) {
-                double u = u(px);
-                double v = u(py);
-                double along;
-                double across;
-                switch (d) {
-                    case 0 -> { along = u; across = v; }
-                    case 1 -> { along = v; across = u; }
-                    case 2 -> { along = 1 - u; across = v; }
-                    default -> { along = 1 - v; across = u; }
-                }
-                m[py * cell + px] = along >= 0.1 && Math.abs(across - 0.5) <= 0.45 * (1.0 - along) / 0.9 + 1e-9;
-            }
-        }
-        return m;
+        painter.draw(cx, cy, obj >= 0 ? objType[obj] : -1, obj >= 0 ? objColor[obj] : -1,
+                cx == agentX && cy == agentY ? dir : -1);
     }
 }

@@ -1,0 +1,463 @@
+package io.troupe.environments.gotoobject;
+
+import io.troupe.core.Action;
+import io.troupe.core.ByteTensor;
+import io.troupe.core.DType;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
+import io.troupe.core.space.Discrete;
+import io.troupe.core.space.Text;
+import io.troupe.environments.AbstractEnv;
+import io.troupe.environments.EnvParams;
+import io.troupe.environments.RewardFeatures;
+import io.troupe.environments.RgbRenderable;
+import io.troupe.environments.StepOutcome;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.random.RandomGenerator;
+
+/**
+ * The harder levels of the GoToObject family: {@code GoToObject-Hard-v0} (one goal: "go to the red ball") and
+ * {@code GoToObject-Seq-v0} (two goals in order: "go to the red ball then the blue key").
+ *
+ * <p>A {@code size x size} room holds {@code colors x types} objects: every combination of {@code colors} colours and
+ * {@code types} types drawn for the episode (Hard: 4 x 3 = 12 objects in 8 x 8), so every object shares its colour with
+ * another and its type with another and the mission needs both words. Positions are uniform; the goals are drawn
+ * uniformly among the objects (Seq: an ordered pair of two different ones). Layouts are redrawn until each goal can be
+ * reached without touching another object (Seq: the second from the first).
+ *
+ * <p>Actions 0..3 move right, down, left, up; walls block. Stepping onto the current goal reaches it (Seq: the agent
+ * stands on it and may cross it again later); reaching the last goal ends the episode with reward
+ * {@code 1 - 0.9 * t / maxSteps} and success. Stepping onto any other object ends the episode with reward 0 and no
+ * success: a policy commits to one object, so it cannot find the goal by bumping into candidates, and the best success
+ * without the mission or without the image is {@link #candidates()}'s expectation (see the README). After
+ * {@code max-steps} (default {@code 8 * size}) the episode is truncated with reward 0.
+ *
+ * <p>Observation: {@code image} uint8 {@code [3, size*cell, size*cell]} (as GoToObject-v0), {@code mission} token ids
+ * (Text, 5 tokens for one goal, 9 for two, over one 14-word vocabulary) and {@code state} float32 {@code [7]}: the
+ * direction one-hot of the last move, the fraction of the time limit used, 1 if the last move was blocked by a wall, and
+ * the fraction of the goals reached.
+ */
+public final class GoToRoom extends AbstractEnv implements RgbRenderable, RewardFeatures {
+    public static final String HARD_ID = "GoToObject-Hard-v0";
+    public static final String SEQ_ID = "GoToObject-Seq-v0";
+
+    private static final List<String> TYPES = RoomPainter.TYPES;
+    private static final List<String> COLORS = RoomPainter.COLORS;
+    private static final int[] DX = {1, 0, -1, 0};
+    private static final int[] DY = {0, 1, 0, -1};
+    private static final int STATE_SIZE = 7;
+    private static final int MAX_LAYOUT_DRAWS = 10_000;
+
+    /** The parameters, read once (each names its key, default and range). */
+    private record Settings(String id, int size, int colors, int types, int goals, int cell, int maxSteps) {
+        static Settings read(EnvParams p) {
+            int size = p.intParam("size", 8, 4, 12);
+            int colors = p.intParam("colors", 4, 1, COLORS.size());
+            int types = p.intParam("types", 3, 1, TYPES.size());
+            int goals = p.intParam("goals", 1, 1, 2);
+            int cell = p.intParam("cell-pixels", 6, 4, 16);
+            int maxSteps = p.intParam("max-steps", 8 * size, 1, 100_000);
+            int objects = colors * types;
+            if (objects < goals || objects > size * size / 3) {
+                throw new IllegalArgumentException("env " + p.id() + ": parameters 'colors' x 'types' = " + colors
+                        + " x " + types + " = " + objects + " objects; expected " + goals + ".." + size * size / 3
+                        + " (at least one per goal, at most a third of the " + size + " x " + size + " room)");
+            }
+            return new Settings(p.id(), size, colors, types, goals, cell, maxSteps);
+        }
+    }
+
+    private final int size;
+    private final int colors;
+    private final int types;
+    private final int numObjects;
+    private final int numGoals;
+    private final int maxSteps;
+    private final int missionTokens;
+    private final Text missionSpace;
+    private final int[] missionIds;
+    private final RoomPainter painter;
+
+    // episode state
+    private final int[] objX;
+    private final int[] objY;
+    private final int[] objType;
+    private final int[] objColor;
+    private final int[] cellObject;
+    private final int[] goals;
+    private int reached;
+    private int agentX;
+    private int agentY;
+    private int dir;
+    private int t;
+    private boolean blocked;
+    // scratch for the reachability checks
+    private final int[] queue;
+    private final boolean[] seen;
+
+    /** GoToObject-Hard-v0 with default parameters. */
+    public GoToRoom() {
+        this(EnvParams.empty(HARD_ID));
+    }
+
+    public GoToRoom(EnvParams params) {
+        this(Settings.read(params));
+    }
+
+    private GoToRoom(Settings s) {
+        super(spec(s));
+        this.size = s.size();
+        this.colors = s.colors();
+        this.types = s.types();
+        this.numObjects = s.colors() * s.types();
+        this.numGoals = s.goals();
+        this.maxSteps = s.maxSteps();
+        this.missionTokens = missionTokens(s.goals());
+        this.missionSpace = (Text) ((Dict) spec().observationSpace()).spaces().get("mission");
+        this.missionIds = new int[missionTokens];
+        this.painter = new RoomPainter(size, s.cell());
+        this.objX = new int[numObjects];
+        this.objY = new int[numObjects];
+        this.objType = new int[numObjects];
+        this.objColor = new int[numObjects];
+        this.cellObject = new int[size * size];
+        this.goals = new int[numGoals];
+        this.queue = new int[size * size];
+        this.seen = new boolean[size * size];
+    }
+
+    private static int missionTokens(int goals) {
+        return goals == 1 ? 5 : 9; // "go to the C T" + " then the C T"
+    }
+
+    private static EnvSpec spec(Settings s) {
+        List<String> words = new ArrayList<>(List.of("go", "to", "the", "then"));
+        words.addAll(COLORS);
+        words.addAll(TYPES);
+        Dict obs = Dict.of(
+                "image", Box.image(3, s.size() * s.cell(), s.size() * s.cell()),
+                "mission", Text.of(missionTokens(s.goals()), words),
+                "state", Box.uniform(0f, 1f, DType.FLOAT32, STATE_SIZE));
+        return new EnvSpec(s.id(), obs, new Discrete(4), OptionalInt.of(s.maxSteps()), OptionalDouble.empty(), true);
+    }
+
+    /** The mission of the current episode, in words. */
+    public String mission() {
+        return missionSpace.decode(missionIds);
+    }
+
+    @Override
+    public String caption() {
+        return mission();
+    }
+
+    // ---------------------------------------------------------------- layout
+
+    @Override
+    protected void resetState(RandomGenerator rng) {
+        int[] colorPick = pick(rng, COLORS.size(), colors);
+        int[] typePick = pick(rng, TYPES.size(), types);
+        for (int i = 0; i < numObjects; i++) {
+            objColor[i] = colorPick[i / types];
+            objType[i] = typePick[i % types];
+        }
+        goals[0] = rng.nextInt(numObjects);
+        if (numGoals == 2) {
+            goals[1] = (goals[0] + 1 + rng.nextInt(numObjects - 1)) % numObjects;
+        }
+        int draws = 0;
+        do {
+            if (++draws > MAX_LAYOUT_DRAWS) {
+                throw new IllegalStateException(spec().id() + ": no layout with reachable goals in " + MAX_LAYOUT_DRAWS
+                        + " draws; use a larger room or fewer objects");
+            }
+            place(rng);
+        } while (!goalsReachable());
+        dir = rng.nextInt(4);
+        t = 0;
+        reached = 0;
+        blocked = false;
+        StringBuilder m = new StringBuilder("go to the ").append(name(goals[0]));
+        if (numGoals == 2) {
+            m.append(" then the ").append(name(goals[1]));
+        }
+        int[] ids = missionSpace.encode(m.toString());
+        System.arraycopy(ids, 0, missionIds, 0, missionTokens);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                drawCell(x, y);
+            }
+        }
+    }
+
+    /** {@code k} distinct values of {@code 0..n-1}, uniformly (a partial Fisher-Yates shuffle). */
+    private static int[] pick(RandomGenerator rng, int n, int k) {
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int tmp = all[i];
+            all[i] = all[j];
+            all[j] = tmp;
+        }
+        return Arrays.copyOf(all, k);
+    }
+
+    private void place(RandomGenerator rng) {
+        Arrays.fill(cellObject, -1);
+        for (int i = 0; i < numObjects; i++) {
+            int c = freeCell(rng);
+            objX[i] = c % size;
+            objY[i] = c / size;
+            cellObject[c] = i;
+        }
+        int a = freeCell(rng);
+        agentX = a % size;
+        agentY = a / size;
+    }
+
+    private int freeCell(RandomGenerator rng) {
+        int c;
+        do {
+            c = rng.nextInt(size * size);
+        } while (cellObject[c] >= 0);
+        return c;
+    }
+
+    private String name(int obj) {
+        return COLORS.get(objColor[obj]) + " " + TYPES.get(objType[obj]);
+    }
+
+    private boolean goalsReachable() {
+        flood(agentY * size + agentX, -1);
+        if (!touches(goals[0])) {
+            return false;
+        }
+        if (numGoals == 2) {
+            flood(objY[goals[0]] * size + objX[goals[0]], goals[0]);
+            return touches(goals[1]);
+        }
+        return true;
+    }
+
+    /** Marks in {@code seen} the cells reachable from {@code start} through free cells and {@code passable}'s cell. */
+    private void flood(int start, int passable) {
+        Arrays.fill(seen, false);
+        int head = 0;
+        int tail = 0;
+        queue[tail++] = start;
+        seen[start] = true;
+        while (head < tail) {
+            int c = queue[head++];
+            int x = c % size;
+            int y = c / size;
+            for (int d = 0; d < 4; d++) {
+                int nx = x + DX[d];
+                int ny = y + DY[d];
+                if (nx < 0 || ny < 0 || nx >= size || ny >= size) {
+                    continue;
+                }
+                int n = ny * size + nx;
+                if (!seen[n] && (cellObject[n] < 0 || cellObject[n] == passable)) {
+                    seen[n] = true;
+                    queue[tail++] = n;
+                }
+            }
+        }
+    }
+
+    /** Whether object {@code obj}'s cell is next to a cell {@link #flood} reached. */
+    private boolean touches(int obj) {
+        for (int d = 0; d < 4; d++) {
+            int nx = objX[obj] + DX[d];
+            int ny = objY[obj] + DY[d];
+            if (nx >= 0 && ny >= 0 && nx < size && ny < size && seen[ny * size + nx]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The number of missions the generator could have drawn for this episode's layout: the objects the agent can reach
+     * without touching another (Seq: the ordered pairs (A, B) with A reachable so and B reachable so from A). Given
+     * the image, each is equally likely (goals are drawn uniformly, positions independently of them, and layouts are
+     * kept only when the goals are reachable), so a policy without the mission succeeds at most {@code 1 / candidates}
+     * of the time, and reaches it by going to a random candidate; a policy without the image cannot do better either
+     * (the first object it touches is the goal with probability 1 over the reachable ones). Computed at reset, before
+     * any move.
+     */
+    public int candidates() {
+        int agentCell = agentY * size + agentX;
+        if (reached > 0 || t > 0) {
+            throw new IllegalStateException("candidates() describes the layout at reset; call it before stepping");
+        }
+        flood(agentCell, -1);
+        boolean[] first = new boolean[numObjects];
+        for (int i = 0; i < numObjects; i++) {
+            first[i] = touches(i);
+        }
+        int count = 0;
+        for (int a = 0; a < numObjects; a++) {
+            if (!first[a]) {
+                continue;
+            }
+            if (numGoals == 1) {
+                count++;
+                continue;
+            }
+            flood(objY[a] * size + objX[a], a);
+            for (int b = 0; b < numObjects; b++) {
+                if (b != a && touches(b)) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The best success a policy can reach without the mission (and an upper bound without the image), over
+     * {@code layouts} resets of a fresh env with these parameters seeded {@code seed, seed + 1, ...}: the mean of
+     * {@code 1 / candidates()}.
+     */
+    public static double bestSuccessWithoutOneModality(EnvParams params, int layouts, long seed) {
+        GoToRoom env = new GoToRoom(params);
+        double sum = 0;
+        for (int i = 0; i < layouts; i++) {
+            env.reset(seed + i);
+            sum += 1.0 / env.candidates();
+        }
+        return sum / layouts;
+    }
+
+    // ---------------------------------------------------------------- dynamics
+
+    @Override
+    protected void advance(Action action, StepOutcome out) {
+        int a = ((Action.Discrete) action).index();
+        int oldX = agentX;
+        int oldY = agentY;
+        dir = a;
+        t++;
+        int nx = agentX + DX[a];
+        int ny = agentY + DY[a];
+        blocked = nx < 0 || ny < 0 || nx >= size || ny >= size;
+        if (!blocked) {
+            int obj = cellObject[ny * size + nx];
+            boolean wrong = obj >= 0 && obj != goals[reached] && !(reached > 0 && obj == goals[reached - 1]);
+            if (wrong) {
+                out.terminated = true; // touched another object: the episode fails, the agent stays
+            } else {
+                agentX = nx;
+                agentY = ny;
+                if (obj >= 0 && obj == goals[reached]) {
+                    reached++;
+                }
+            }
+        }
+        if (reached == numGoals) {
+            out.terminated = true;
+            out.success = true;
+            out.reward = 1.0 - 0.9 * ((double) t / maxSteps);
+        } else if (!out.terminated && t >= maxSteps) {
+            out.truncated = true;
+        }
+        drawCell(oldX, oldY);
+        if (oldX != agentX || oldY != agentY) {
+            drawCell(agentX, agentY);
+        }
+    }
+
+    @Override
+    protected void writeObservation(ObservationBatch out, int row) {
+        byte[] image = painter.image();
+        System.arraycopy(image, 0, out.bytes(0), row * image.length, image.length);
+        System.arraycopy(missionIds, 0, out.ints(1), row * missionTokens, missionTokens);
+        float[] s = out.floats(2);
+        int base = row * STATE_SIZE;
+        for (int d = 0; d < 4; d++) {
+            s[base + d] = d == dir ? 1f : 0f;
+        }
+        s[base + 4] = Math.min(1f, (float) t / maxSteps);
+        s[base + 5] = blocked ? 1f : 0f;
+        s[base + 6] = (float) reached / numGoals;
+    }
+
+    /**
+     * {@code distance}: Manhattan distance from the agent to the current goal; {@code agent_x, agent_y, target_x,
+     * target_y}: cells (0 is the left or top column); {@code reached}: goals reached so far.
+     */
+    @Override
+    public List<String> rewardFeatureNames() {
+        return List.of("distance", "agent_x", "agent_y", "target_x", "target_y", "reached");
+    }
+
+    @Override
+    public void writeRewardFeatures(double[] out, int offset) {
+        int[] g = target();
+        out[offset] = Math.abs(agentX - g[0]) + Math.abs(agentY - g[1]);
+        out[offset + 1] = agentX;
+        out[offset + 2] = agentY;
+        out[offset + 3] = g[0];
+        out[offset + 4] = g[1];
+        out[offset + 5] = reached;
+    }
+
+    /** Agent position {@code [x, y]} and direction (0 right, 1 down, 2 left, 3 up). */
+    public int[] agent() {
+        return new int[] {agentX, agentY, dir};
+    }
+
+    /** Position {@code [x, y]} of the current goal (the last one once every goal is reached). */
+    public int[] target() {
+        int g = goals[Math.min(reached, numGoals - 1)];
+        return new int[] {objX[g], objY[g]};
+    }
+
+    /** Goals reached so far this episode. */
+    public int reached() {
+        return reached;
+    }
+
+    /** The object at cell {@code (x, y)} as "colour type", or null for floor. */
+    public String objectAt(int x, int y) {
+        int obj = cellObject[y * size + x];
+        return obj < 0 ? null : name(obj);
+    }
+
+    /** The objects in the room as "colour type", in the order they were placed. */
+    public List<String> objects() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < numObjects; i++) {
+            out.add(name(i));
+        }
+        return out;
+    }
+
+    /** Grid side length in cells. */
+    public int size() {
+        return size;
+    }
+
+    // ---------------------------------------------------------------- rendering
+
+    @Override
+    public ByteTensor renderRgb() {
+        return new ByteTensor(new int[] {3, painter.width(), painter.width()}, painter.image().clone());
+    }
+
+    private void drawCell(int cx, int cy) {
+        int obj = cellObject[cy * size + cx];
+        painter.draw(cx, cy, obj >= 0 ? objType[obj] : -1, obj >= 0 ? objColor[obj] : -1,
+                cx == agentX && cy == agentY ? dir : -1);
+    }
+}
