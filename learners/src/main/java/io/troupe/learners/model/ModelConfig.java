@@ -15,10 +15,14 @@ import java.util.Arrays;
  * @param feedForward hidden size of each block's feed-forward network
  * @param patchSize   image patch side in pixels (a strided convolution)
  * @param stateTokens tokens a vector observation is projected to
+ * @param ablate      the modality replaced by a constant before the network sees it (none, text, image)
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
-                          int patchSize, int stateTokens) {
+                          int patchSize, int stateTokens, Ablation ablate) {
     public ModelConfig {
+        if (ablate == null) {
+            throw new IllegalArgumentException("troupe.model.ablate is missing; expected none, text or image");
+        }
         if (kind == null) {
             throw new IllegalArgumentException("troupe.model.kind is missing; expected transformer or mlp");
         }
@@ -36,6 +40,17 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             throw new IllegalArgumentException("troupe.model.heads = " + heads + " must divide troupe.model.embedding = "
                     + embedding);
         }
+    }
+
+    /** A network that sees every modality. */
+    public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+                       int patchSize, int stateTokens) {
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, Ablation.NONE);
+    }
+
+    /** The same network denied {@code modality}. */
+    public ModelConfig withAblation(Ablation modality) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, modality);
     }
 
     private static void positive(String key, int v) {
@@ -61,19 +76,21 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             return new ModelConfig(ModelKind.parse(model.getString("kind")),
                     model.getIntList("mlp-hidden").stream().mapToInt(Integer::intValue).toArray(),
                     model.getInt("embedding"), model.getInt("heads"), model.getInt("layers"),
-                    model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"));
+                    model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"),
+                    model.hasPath("ablate") ? Ablation.parse(model.getString("ablate")) : Ablation.NONE);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }
     }
 
-    /** A short description, part of the model id. */
+    /** A short description, part of the model id (an ablation is named; none is not, so ids stay as they were). */
     public String describe() {
-        return switch (kind) {
+        String net = switch (kind) {
             case MLP -> "mlp" + Arrays.toString(mlpHidden).replace(" ", "");
             case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads + ",l" + layers + ",ff" + feedForward
                     + ",p" + patchSize + ",s" + stateTokens + ")";
         };
+        return ablate == Ablation.NONE ? net : net + "-ablate-" + ablate.label();
     }
 
     @Override

@@ -16,8 +16,10 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.core.Policy;
 import io.troupe.core.PolicyWeights;
 import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
 import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Space;
+import io.troupe.core.space.Text;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +38,8 @@ public final class PolicyModel implements Policy {
     private final AbstractBlock block;
     private final ParameterStore store;
     private final List<ObservationBatch.Modality> modalities;
+    /** Per modality: replaced by a constant ({@code troupe.model.ablate}). */
+    private final boolean[] ablated;
     private final int actions;
     private final String modelId;
     private final Device device;
@@ -51,6 +55,7 @@ public final class PolicyModel implements Policy {
                     + spec.actionSpace().describe() + "; Troupe's policies support Discrete action spaces so far");
         }
         this.actions = d.n();
+        this.ablated = ablatedModalities(spec, modalities, config.ablate());
         this.manager = NDManager.newBaseManager(device);
         // parameters come from the seed's own Java stream, never from PyTorch's process-wide generator (which other
         // threads' models share): initialize() only allocates, the seeded init writes the values
@@ -85,6 +90,29 @@ public final class PolicyModel implements Policy {
             parameters.add(p);
         }
         this.modelId = spec.id() + "/" + config.describe() + "/" + modalities + "/a" + actions;
+    }
+
+    private static boolean[] ablatedModalities(EnvSpec spec, List<ObservationBatch.Modality> modalities,
+                                               Ablation ablate) {
+        boolean[] out = new boolean[modalities.size()];
+        boolean any = false;
+        for (int m = 0; m < out.length; m++) {
+            ObservationBatch.Modality mod = modalities.get(m);
+            Space sub = spec.observationSpace() instanceof Dict dict ? dict.spaces().get(mod.name())
+                    : spec.observationSpace();
+            out[m] = switch (ablate) {
+                case NONE -> false;
+                case TEXT -> sub instanceof Text;
+                case IMAGE -> mod.dtype() == DType.UINT8 && mod.shape().length == 3;
+            };
+            any |= out[m];
+        }
+        if (ablate != Ablation.NONE && !any) {
+            throw new IllegalArgumentException("troupe.model.ablate = " + ablate.label() + ", but env " + spec.id()
+                    + " observes " + spec.observationSpace().describe() + ": no " + (ablate == Ablation.TEXT
+                    ? "Text modality" : "uint8 [C, H, W] image") + " to replace; use none");
+        }
+        return out;
     }
 
     /**
@@ -145,7 +173,11 @@ public final class PolicyModel implements Policy {
         return n;
     }
 
-    /** The network's inputs for {@code rows} of {@code obs} (all rows when null), one array per modality. */
+    /**
+     * The network's inputs for {@code rows} of {@code obs} (all rows when null), one array per modality; an ablated
+     * modality ({@code troupe.model.ablate}) is all zeros (token id 0 is {@code <pad>}). Every path from observations
+     * to the network (acting, PPO, IMPALA, distillation, evaluation) goes through here.
+     */
     public NDList inputs(NDManager scope, ObservationBatch obs, int[] rows) {
         int n = rows == null ? obs.rows() : rows.length;
         NDList list = new NDList(modalities.size());
@@ -158,6 +190,10 @@ public final class PolicyModel implements Policy {
                 dims[i + 1] = mod.shape()[i];
             }
             Shape shape = new Shape(dims);
+            if (ablated[m]) {
+                list.add(scope.zeros(shape, mod.dtype() == DType.INT32 ? DataType.INT32 : DataType.FLOAT32, device));
+                continue;
+            }
             NDArray a = switch (mod.dtype()) {
                 case FLOAT32 -> scope.create(gather(obs.floats(m), e, rows, n), shape);
                 case INT32 -> scope.create(gather(obs.ints(m), e, rows, n), shape);
