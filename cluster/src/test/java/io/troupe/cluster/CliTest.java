@@ -46,7 +46,8 @@ class CliTest {
         assertTrue(ok.out().contains("verdict: PASS"), ok.out());
         CliRun unknown = run("env", "check", "GoToObjekt-v0");
         assertEquals(TroupeCli.USER_ERROR, unknown.code());
-        assertTrue(unknown.err().contains("known ids: CartPole-v1, GoToObject-v0"), unknown.err());
+        assertTrue(unknown.err().contains("known ids: CartPole-v1, GoToObject-Hard-v0, GoToObject-Seq-v0, GoToObject-v0"),
+                unknown.err());
     }
 
     @Test
@@ -71,6 +72,21 @@ class CliTest {
         CliRun none = run("env", "render", "CartPole-v1", "--out", tmp.resolve("cp.png").toString());
         assertEquals(TroupeCli.USER_ERROR, none.code());
         assertTrue(none.err().contains("nothing to render"), none.err());
+    }
+
+    @Test
+    void envCheckAndRenderTheHarderLevels() throws Exception {
+        CliRun check = run("env", "check", "GoToObject-Hard-v0", "GoToObject-Seq-v0");
+        assertEquals(0, check.code(), check.out() + check.err());
+        assertEquals(2, check.out().split("verdict: PASS", -1).length - 1, check.out());
+        for (String id : List.of("GoToObject-Hard-v0", "GoToObject-Seq-v0")) {
+            Path png = tmp.resolve(id + ".png");
+            CliRun r = run("env", "render", id, "--seed", "3", "--out", png.toString(), "--scale", "2");
+            assertEquals(0, r.code(), r.err());
+            int side = id.contains("Hard") ? 8 * 6 * 2 : 7 * 6 * 2;
+            assertEquals(side, ImageIO.read(png.toFile()).getWidth());
+            assertTrue(r.out().contains(id.contains("Seq") ? " then the " : "go to the"), r.out());
+        }
     }
 
     @Test

@@ -17,10 +17,13 @@ import io.troupe.core.space.Dict;
 import io.troupe.core.space.Text;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -164,6 +167,25 @@ class GoToObjectTest {
                 }
             }
             assertTrue(cells >= 2, "seed " + seed + ": target colour drawn in " + cells + " cells");
+        }
+    }
+
+    /**
+     * What the harder levels fix: with its default 3 objects, GoToObject-v0's image alone names the target (the one
+     * object that shares its colour with another and its type with the third), so a policy that never reads the mission
+     * can succeed; GoToRoom draws every colour x type combination instead.
+     */
+    @Test
+    void theImageAloneNamesTheTargetOfTheDefaultLevel() {
+        for (int seed = 0; seed < 200; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            List<String> shuffled = new ArrayList<>(env.objects());
+            Collections.shuffle(shuffled, new Random(seed));
+            List<String> named = shuffled.stream().filter(o -> shuffled.stream().anyMatch(p -> !p.equals(o)
+                    && p.split(" ")[0].equals(o.split(" ")[0])) && shuffled.stream().anyMatch(p -> !p.equals(o)
+                    && p.split(" ")[1].equals(o.split(" ")[1]))).toList();
+            assertEquals(List.of(env.objects().get(0)), named, "seed " + seed + ": " + env.mission());
         }
     }
 
