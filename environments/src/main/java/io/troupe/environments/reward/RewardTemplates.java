@@ -25,6 +25,14 @@ public final class RewardTemplates {
                         "adds 0.1 for every step that brings the agent closer to the target, -0.1 for every step "
                                 + "away"),
                 new Template("time-penalty", "success ? 1 : -0.01", "1 on success, -0.01 per step otherwise")));
+        for (String id : List.of("GoToObject-Hard-v0", "GoToObject-Seq-v0")) {
+            TEMPLATES.put(id, List.of(
+                    new Template("sparse", "reward", "the env's own reward: 1 - 0.9 * t / max_steps on reaching the "
+                            + "last goal, 0 on touching another object"),
+                    new Template("distance", "reward + 0.1 * (reached - prev_reached == 0 ? prev_distance - distance : 0)",
+                            "adds 0.1 for every step that brings the agent closer to the current goal, -0.1 for every "
+                                    + "step away (not on the step that reaches a goal and moves the target)")));
+        }
     }
 
     private RewardTemplates() {
