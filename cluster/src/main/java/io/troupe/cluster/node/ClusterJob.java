@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
 import io.troupe.actors.AgentSettings;
+import io.troupe.actors.UnrollBudget;
 import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.RunMetrics;
 import io.troupe.cluster.run.TrainSettings;
@@ -23,6 +24,7 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
+import io.troupe.transport.wire.WireSettings;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -114,6 +116,7 @@ public final class ClusterJob {
         // freely and its learner samples a replay table rather than one unroll per env copy
         AgentSettings agentSettings = onPolicy ? AgentSettings.fromConfig(node)
                 : AgentSettings.fromConfig(node).actingFreely();
+        UnrollBudget.check(spec, agentSettings, WireSettings.fromConfig(node).maxMessageBytes());
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,

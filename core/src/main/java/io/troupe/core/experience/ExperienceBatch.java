@@ -53,8 +53,9 @@ public record ExperienceBatch(List<ReplayItem> items, double[] priorities) imple
             long size = item.estimatedBytes() + 8;
             if (size + 16 > maxBytes) {
                 throw new IllegalArgumentException("one item of " + item.steps() + " steps takes about " + size
-                        + " bytes, more than the " + maxBytes + "-byte message budget; use shorter unrolls or raise "
-                        + "pekko.remote.artery.advanced.maximum-frame-size");
+                        + " bytes, more than the " + maxBytes + "-byte message budget; shorten troupe.agent.unroll-length, or "
+                        + "raise troupe.replay.max-message-bytes, troupe.transport.max-message-bytes and "
+                        + "pekko.remote.artery.advanced.maximum-frame-size together");
             }
             if (bytes + size > maxBytes && !current.isEmpty()) {
                 out.add(of(current));
