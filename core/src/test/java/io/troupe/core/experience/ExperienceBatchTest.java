@@ -39,7 +39,7 @@ class ExperienceBatchTest {
     void anItemLargerThanTheBudgetIsRefusedWithAHint() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ExperienceBatch.split(List.of(unroll(0, 128, 1000)), 196_608));
-        assertTrue(e.getMessage().contains("shorter unrolls") && e.getMessage().contains("maximum-frame-size"),
+        assertTrue(e.getMessage().contains("troupe.agent.unroll-length") && e.getMessage().contains("maximum-frame-size"),
                 e.getMessage());
     }
 
