@@ -8,6 +8,7 @@ Management's /health/ready answers 200.
 
     sudo python3 scripts/image-check.py [cluster/target/jib-image.tar]
     python3 scripts/image-check.py [cluster/target/jib-image.tar]      (not root: config and layers only)
+    python3 scripts/image-check.py --since=OLD.tar [IMAGE.tar]        (also: which layers changed since OLD.tar)
 """
 import gzip
 import io
@@ -22,7 +23,10 @@ import time
 import urllib.request
 
 HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-IMAGE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HOME, "cluster", "target", "jib-image.tar")
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--since=")]
+IMAGE = ARGS[0] if ARGS else os.path.join(HOME, "cluster", "target", "jib-image.tar")
+# --since=OLD.tar: an earlier build of the image; the check says which layers differ from it (by content digest)
+SINCE = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--since=")), None)
 PORT = 17626
 # the layers a code-only change rebuilds (cluster/pom.xml's layer filters name them): together at most this, compressed
 CODE_LAYERS = ("troupe modules", "troupe resources", "troupe classes")
@@ -74,6 +78,25 @@ def check_layers(layers):
     print("layers: split as cluster/pom.xml says")
 
 
+def digests(path):
+    """(layer name, uncompressed digest) of every layer of the image tarball at path."""
+    with tarfile.open(path) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))[0]
+        config = json.load(tar.extractfile(manifest["Config"]))
+    history = [h for h in config.get("history", []) if not h.get("empty_layer")]
+    return [(history[i].get("comment", "") if i < len(history) else "", d)
+            for i, d in enumerate(config["rootfs"]["diff_ids"])]
+
+
+def changed_since(old, layers):
+    """Prints the layers whose content differs from the same-named layer of the image at old."""
+    before = dict(digests(old))
+    now = digests(IMAGE)
+    changed = [l for l, (name, d) in zip(layers, now) if before.get(name) != d]
+    print("changed since %s: %s; %.1f MB compressed to push and pull" % (
+        old, ", ".join(l.name or "(base)" for l in changed) or "nothing", sum(l.packed for l in changed) / 1e6))
+
+
 def main():
     with tarfile.open(IMAGE) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))[0]
@@ -105,6 +128,8 @@ def main():
         print("%-5s %-28s %9.1f MB %11.1f MB" % ("all", "", sum(l.packed for l in layers) / 1e6,
                                                  sum(l.size for l in layers) / 1e6))
     check_layers(layers)
+    if SINCE:
+        changed_since(SINCE, layers)
     if os.geteuid() != 0:
         print("not root: the chroot start is skipped")
         return
