@@ -33,16 +33,18 @@ public final class NodeManagement {
     /** How long the join report waits for a contact point's answer. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
-    private final HttpClient probes = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
 
     private final ActorSystem<?> system;
     private final String url;
     private final BootstrapSettings bootstrap;
+    /** The join report's requests to the contact points (null without bootstrap). */
+    private final HttpClient probes;
 
     private NodeManagement(ActorSystem<?> system, String url, BootstrapSettings bootstrap) {
         this.system = system;
         this.url = url;
         this.bootstrap = bootstrap;
+        this.probes = bootstrap == null ? null : HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
     }
 
     /**
