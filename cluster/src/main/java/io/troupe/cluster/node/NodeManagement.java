@@ -33,7 +33,6 @@ public final class NodeManagement {
     /** How long the join report waits for a contact point's answer. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
-
     private final ActorSystem<?> system;
     private final String url;
     private final BootstrapSettings bootstrap;
