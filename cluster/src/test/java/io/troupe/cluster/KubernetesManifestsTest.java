@@ -188,6 +188,9 @@ class KubernetesManifestsTest {
             }
             assertEquals("/" + NodeSettings.READY_PATH, c.getReadinessProbe().getHttpGet().getPath(), role);
             assertEquals(portName, c.getReadinessProbe().getHttpGet().getPort().getStrVal(), role);
+            // a pod is Ready within 2 s of its node (the bootstrap time counts to Ready)
+            assertTrue(c.getReadinessProbe().getPeriodSeconds() <= 2, role + ": readiness every "
+                    + c.getReadinessProbe().getPeriodSeconds() + " s");
             Set<String> env = new TreeSet<>(c.getEnv().stream().map(EnvVar::getName).toList());
             assertTrue(env.containsAll(tlsVars), role + ": conf/tls.conf reads " + tlsVars + ", the pod sets " + env);
             assertTrue(env.containsAll(Set.of("POD_IP", "TROUPE_ADMIN_TOKEN")), role + ": " + env);

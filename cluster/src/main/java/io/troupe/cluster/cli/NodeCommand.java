@@ -3,6 +3,7 @@ package io.troupe.cluster.cli;
 import com.typesafe.config.Config;
 import io.troupe.cluster.node.NodeLifecycle;
 import io.troupe.cluster.node.NodeSettings;
+import io.troupe.learners.model.Devices;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +88,9 @@ final class NodeCommand implements Callable<Integer> {
             overrides.add("troupe.serving.pin-version=" + pinVersion);
         }
         node.requireTrustedTransport(tls != null, insecure);
+        // every role's part of the job needs PyTorch (agents act with it, the learner trains, serve answers): load it
+        // while the actor system starts and the node joins, not after it is Up (5-10 s on a loaded machine)
+        Devices.preloadEngine();
         // the job config over the node settings over the modules' defaults; the options' values on top
         Config job = configOptions.load("cartpole.conf", overrides, NodeLifecycle.options(runDir, adminPort),
                 NodeLifecycle.nodeDefaults(nodeConfig, tls));

@@ -1,7 +1,16 @@
 package io.troupe.cluster.node;
 
 import com.typesafe.config.Config;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,15 +30,20 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
  */
 public final class NodeManagement {
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(15);
+    /** How long the join report waits for a contact point's answer. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
     private final ActorSystem<?> system;
     private final String url;
     private final BootstrapSettings bootstrap;
+    /** The join report's requests to the contact points (null without bootstrap). */
+    private final HttpClient probes;
 
     private NodeManagement(ActorSystem<?> system, String url, BootstrapSettings bootstrap) {
         this.system = system;
         this.url = url;
         this.bootstrap = bootstrap;
+        this.probes = bootstrap == null ? null : HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
     }
 
     /**
@@ -77,7 +91,9 @@ public final class NodeManagement {
 
     /**
      * One line on why the node is not in the cluster yet, for the join report: how many contact points discovery
-     * returns now (one lookup) against how many bootstrap needs.
+     * returns now (one lookup) against how many bootstrap needs, which of them do not answer on their management port
+     * (one request each, as bootstrap's probes), and whether this node's own management address is among them (when
+     * it is not, the discovery's list is wrong or names this node by another address).
      */
     String notJoinedReason() {
         if (bootstrap == null) {
@@ -90,17 +106,53 @@ public final class NodeManagement {
             if (!bootstrap.portName().isEmpty()) {
                 lookup = lookup.withPortName(bootstrap.portName());
             }
-            int n = discovery.lookup(lookup, Duration.ofSeconds(3)).toCompletableFuture()
-                    .get(5, TimeUnit.SECONDS).getAddresses().size();
+            List<ServiceDiscovery.ResolvedTarget> targets = discovery.lookup(lookup, Duration.ofSeconds(3))
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS).getAddresses();
+            int n = targets.size();
+            URI self = URI.create(url);
+            List<String> contactPoints = targets.stream()
+                    .map(t -> t.host() + ":" + t.getPort().orElse(self.getPort())).toList();
             found = "discovery (" + bootstrap.method() + ") finds " + n + " contact point(s) of service '"
                     + bootstrap.serviceName() + "'" + (n < bootstrap.required() ? ", fewer than the " : "; with the ")
                     + bootstrap.required() + " required (pekko.management.cluster.bootstrap.contact-point-discovery."
                     + "required-contact-point-nr)" + (n < bootstrap.required() ? "" : " they must answer on their "
                     + "management port and agree");
+            List<String> silent = notAnswering(contactPoints);
+            if (!silent.isEmpty()) {
+                found += "; not answering: " + String.join(", ", silent);
+            }
+            String own = self.getHost() + ":" + self.getPort();
+            if (n > 0 && !contactPoints.contains(own)) {
+                found += "; this node's own management address " + own + " is not among them (" + String.join(", ",
+                        contactPoints) + "): check the discovery's list"
+                        + ("config".equals(bootstrap.method()) ? " (pekko.discovery.config.services."
+                        + bootstrap.serviceName() + ".endpoints)" : "") + " and --host/--management-port";
+            }
         } catch (ExecutionException | InterruptedException | TimeoutException | RuntimeException e) {
             Throwable c = e instanceof ExecutionException ? e.getCause() : e;
             found = "discovery (" + bootstrap.method() + ") fails: " + c;
         }
         return "Cluster Bootstrap has not formed or joined a cluster yet: " + found;
+    }
+
+    /** The contact points ({@code host:port}) whose bootstrap route does not answer 200 within the probe timeout. */
+    private List<String> notAnswering(List<String> contactPoints) throws InterruptedException {
+        Map<String, CompletableFuture<Boolean>> answers = new LinkedHashMap<>();
+        for (String contactPoint : contactPoints) {
+            answers.put(contactPoint, probes.sendAsync(HttpRequest.newBuilder(URI.create("http://" + contactPoint
+                            + "/bootstrap/seed-nodes")).timeout(PROBE_TIMEOUT).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).handle((r, e) -> e == null && r.statusCode() == 200));
+        }
+        List<String> silent = new ArrayList<>();
+        for (var answer : answers.entrySet()) {
+            try {
+                if (!answer.getValue().get(PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                    silent.add(answer.getKey());
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                silent.add(answer.getKey());
+            }
+        }
+        return silent;
     }
 }
