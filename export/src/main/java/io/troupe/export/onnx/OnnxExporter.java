@@ -9,6 +9,7 @@ import io.troupe.export.onnx.OnnxProto.Entry;
 import io.troupe.export.onnx.OnnxProto.Graph;
 import io.troupe.export.onnx.OnnxProto.Model;
 import io.troupe.export.onnx.OnnxProto.OpsetId;
+import io.troupe.learners.model.Ablation;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import java.io.IOException;
@@ -125,6 +126,11 @@ public final class OnnxExporter {
     }
 
     private static PolicyContract write(PolicyModel model, long version, String sha, Path onnxOut, int opset) {
+        if (model.config().ablate() != Ablation.NONE) {
+            throw new IllegalArgumentException("model " + model.modelId() + " was trained with troupe.model.ablate = "
+                    + model.config().ablate().label() + ": an ablation is an experiment's control, not a policy to "
+                    + "deploy, and its graph would see the real input; expected a model with ablate = none");
+        }
         Model onnx = model(model, version, sha, opset);
         PolicyContract contract = contract(model, version, sha, onnxOut.getFileName().toString(), opset);
         List<String> problems = GraphCheck.check(onnx, contract);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.edge.contract.PolicyContract;
 import io.troupe.export.RunCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,17 @@ class OnnxExportErrorsTest {
         assertEquals("checkpoint " + missing + " does not exist; expected a run directory (runs/<id>), its "
                 + "checkpoints/ folder, or a checkpoint folder", e.getMessage());
         assertFalse(Files.exists(dir.resolve("policy.onnx")));
+    }
+
+    @Test
+    void anAblatedModelIsRefused() throws Exception {
+        String ablated = TestRuns.GOTO_MODEL.replace("{ kind", "{ ablate = text, kind");
+        Path run = TestRuns.write(dir.resolve("run"), "GoToObject-v0", ablated, 1, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExporter.export(RunCheckpoint.open(run), dir.resolve("policy.onnx"), 17));
+        assertTrue(e.getMessage().contains("troupe.model.ablate = text"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("policy.onnx")));
+        assertFalse(Files.exists(dir.resolve(PolicyContract.FILE)));
     }
 
     @Test
