@@ -107,6 +107,12 @@ public final class AdminRoutes extends AllDirectives {
      */
     public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status,
                        MetricsHistory history, Supplier<HostCheck> hosts) {
+        this(system, settings, rewards, status, history, hosts, Optional.empty());
+    }
+
+    /** @param serving the serve role's reads for the dashboard's serving panel, when this node serves */
+    public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status,
+                       MetricsHistory history, Supplier<HostCheck> hosts, Optional<Route> serving) {
         this.system = system;
         this.settings = settings;
         this.rewards = rewards;
@@ -114,7 +120,7 @@ public final class AdminRoutes extends AllDirectives {
         this.agents = new AgentDirectory(system, settings.timeouts().ask());
         this.replay = new ReplayDirectory(system, settings.timeouts());
         this.hosts = hosts;
-        this.dashboard = new DashboardRoutes(history);
+        this.dashboard = new DashboardRoutes(history, serving);
     }
 
     /** Every answer is JSON, also pekko-http's own rejections (404, 405, 413, ...), and carries no secret. */

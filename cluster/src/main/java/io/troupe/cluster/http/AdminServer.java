@@ -7,6 +7,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,6 +18,7 @@ import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Binds the admin routes ({@link AdminRoutes}) on {@code troupe.admin.hostname:port}, over HTTPS when
@@ -43,6 +45,15 @@ public final class AdminServer implements AutoCloseable {
 
     /** Starts the server; a port in use, a missing key store or a plain non-loopback bind is a one-line error. */
     public static AdminServer start(ActorSystem<?> system, AdminSettings settings, EnvRegistry envs, JobStatus status) {
+        return start(system, settings, envs, status, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(ActorSystem, AdminSettings, EnvRegistry, JobStatus)}, with the serve role's reads
+     * ({@code ServingServer.monitoringReads()}) behind the dashboard's serving panel when this node serves.
+     */
+    public static AdminServer start(ActorSystem<?> system, AdminSettings settings, EnvRegistry envs, JobStatus status,
+                                    Optional<Route> serving) {
         boolean https = settings.tls().enabled();
         if (!https && !settings.insecure() && !isLoopback(settings.hostname())) {
             throw new IllegalArgumentException("admin API: troupe.admin.hostname = " + settings.hostname() + " is not "
@@ -52,7 +63,7 @@ public final class AdminServer implements AutoCloseable {
         AtomicReference<HostCheck> hosts = new AtomicReference<>();
         MetricsHistory history = new MetricsHistory(HISTORY_POINTS);
         AdminRoutes routes = new AdminRoutes(system, settings, new RewardRegistryClient(system, envs, settings), status,
-                history, hosts::get);
+                history, hosts::get, serving);
         ServerBuilder builder = Http.get(system).newServerAt(settings.hostname(), settings.port());
         if (https) {
             builder = builder.enableHttps(ConnectionContext.httpsServer(settings.tls().serverContext()));

@@ -166,11 +166,35 @@ public final class ServingRoutes extends AllDirectives {
         });
     }
 
+    /**
+     * The reads the dashboard's serving panel makes, for another port to mount (a node's admin port, under
+     * {@code /troupe/serving}): the same answers as this port's {@code GET /v1/policies}, {@code /metrics} and
+     * {@code /v1/policies/{name}/drift}, not counted in this port's request metrics.
+     *
+     * <pre>
+     * GET policies                 the policies served (as GET /v1/policies)
+     * GET policies/{name}/drift    a policy's drift report (as GET /v1/policies/{name}/drift)
+     * GET metrics                  the serving metrics in Prometheus' text format (as GET /metrics)
+     * </pre>
+     */
+    public Route monitoringReads() {
+        return get(() -> concat(
+                path("policies", () -> json(StatusCodes.OK, policyList())),
+                path(PathMatchers.segment("policies").slash(PathMatchers.segment()).slash("drift"), name ->
+                        withPolicy(name, p -> withDrift(p, m -> json(StatusCodes.OK, drift(p.name(), m))))),
+                path("metrics", () -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8,
+                        metrics.render(registry.all()))))));
+    }
+
+    private PolicyList policyList() {
+        return new PolicyList(registry.all().values().stream().map(ServedPolicy::info)
+                .sorted((a, b) -> a.name().compareTo(b.name())).toList());
+    }
+
     private Route policies() {
         return pathPrefix("policies", () -> concat(
                 pathEnd(() -> concat(
-                        get(() -> json(StatusCodes.OK, new PolicyList(registry.all().values().stream()
-                                .map(ServedPolicy::info).sorted((a, b) -> a.name().compareTo(b.name())).toList()))),
+                        get(() -> json(StatusCodes.OK, policyList())),
                         post(() -> admin(() -> body(this::load))))),
                 pathPrefix(PathMatchers.segment(), name -> concat(
                         pathEnd(() -> concat(

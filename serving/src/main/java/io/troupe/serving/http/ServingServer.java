@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The policy service on {@code troupe.serving.hostname:port}: {@link ServingRoutes} over a {@link PolicyRegistry}.
@@ -29,10 +30,12 @@ public final class ServingServer implements AutoCloseable {
     private final PolicyRegistry registry;
     private final ServingMetrics metrics;
     private final ExecutorService loader;
+    private final ServingRoutes routes;
 
     private ServingServer(ServerBinding binding, PolicyRegistry registry, ServingMetrics metrics,
-                          ExecutorService loader) {
+                          ExecutorService loader, ServingRoutes routes) {
         this.binding = binding;
+        this.routes = routes;
         this.registry = registry;
         this.metrics = metrics;
         this.loader = loader;
@@ -61,7 +64,7 @@ public final class ServingServer implements AutoCloseable {
         try {
             ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port()).bind(routes.route())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            return new ServingServer(b, registry, metrics, loader);
+            return new ServingServer(b, registry, metrics, loader, routes);
         } catch (ExecutionException e) {
             loader.shutdownNow();
             Throwable c = e.getCause();
@@ -91,6 +94,11 @@ public final class ServingServer implements AutoCloseable {
 
     public ServingMetrics metrics() {
         return metrics;
+    }
+
+    /** The dashboard's serving reads for another port to mount ({@link ServingRoutes#monitoringReads()}). */
+    public Route monitoringReads() {
+        return routes.monitoringReads();
     }
 
     /** Unbinds (requests in flight get 10 s), then closes every policy. */
