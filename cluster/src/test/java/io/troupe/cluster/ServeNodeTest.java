@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -109,19 +110,23 @@ class ServeNodeTest {
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(100));
             wait.until(d -> d.findElement(By.id("serving-panel")).isDisplayed());
             // policy, version, rows/s, mean batch, queue, drift alarms: rows/s above 0 once two refreshes saw traffic
+            // (the tables are rebuilt every refresh: their cells are read in one script, never as held elements)
             wait.until(d -> {
-                List<WebElement> cells = d.findElements(By.cssSelector("#serving tbody tr td"));
-                return cells.size() == 6 && cells.get(0).getText().equals("cartpole-v1")
-                        && parse(cells.get(2).getText()) > 0 && parse(cells.get(3).getText()) >= 1;
+                List<String> row = cells(d, "#serving tbody tr td");
+                return row.size() == 6 && row.get(0).equals("cartpole-v1") && parse(row.get(2)) > 0
+                        && parse(row.get(3)) >= 1;
             });
-            wait.until(d -> d.findElement(By.id("latency")).getText().contains("/v1/policies/{name}/act"));
+            assertEquals("-", cells(browser, "#serving tbody tr td").get(5),
+                    "a followed policy has no reference profile: no drift alarm to show");
+            // route, requests, p50, p90, p99 of the act route
+            List<String> act = wait.until(d -> {
+                List<String> all = cells(d, "#latency tbody tr td");
+                int i = all.indexOf("/v1/policies/{name}/act");
+                return i >= 0 ? all.subList(i, i + 5) : null;
+            });
+            assertTrue(parse(act.get(1)) > 0 && parse(act.get(2)) > 0 && parse(act.get(4)) >= parse(act.get(2)),
+                    "requests, p50 and p99 of the act route: " + act);
             wait.until(d -> !d.findElements(By.id("chart-serving")).isEmpty());
-            List<WebElement> latency = browser.findElements(By.xpath(
-                    "//table[@id='latency']//tr[td[1]='/v1/policies/{name}/act']/td"));
-            assertTrue(parse(latency.get(2).getText()) > 0 && parse(latency.get(4).getText()) >= parse(latency.get(2)
-                    .getText()), "p50 and p99 of the act route: " + browser.findElement(By.id("latency")).getText());
-            assertEquals("-", browser.findElements(By.cssSelector("#serving tbody tr td")).get(5).getText(),
-                    "a followed policy has no reference profile: no drift alarm column value");
             assertEquals(List.of(), Browsers.consoleProblems(browser).stream().map(LogEntry::getMessage).toList());
         } finally {
             browser.quit();
@@ -129,6 +134,13 @@ class ServeNodeTest {
             client.join(TimeUnit.SECONDS.toMillis(30));
         }
         assertFalse(client.isAlive(), "the page's client stopped");
+    }
+
+    /** The text of every element {@code selector} matches, read at one instant. */
+    @SuppressWarnings("unchecked")
+    private static List<String> cells(WebDriver d, String selector) {
+        return (List<String>) ((JavascriptExecutor) d).executeScript("return Array.from(document.querySelectorAll("
+                + "arguments[0])).map(e => e.textContent)", selector);
     }
 
     /** A number as the page formats it (thousands separated by commas); NaN for "-". */

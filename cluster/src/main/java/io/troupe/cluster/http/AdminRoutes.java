@@ -21,13 +21,14 @@ import io.troupe.cluster.http.AdminApi.Status;
 import io.troupe.cluster.http.AdminApi.Templates;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
+import io.troupe.core.http.BearerToken;
+import io.troupe.core.http.HostCheck;
 import io.troupe.core.reward.RewardExpressionException;
 import io.troupe.environments.UnknownEnvException;
 import io.troupe.environments.reward.RewardTemplates;
 import java.net.MalformedURLException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -285,13 +286,11 @@ public final class AdminRoutes extends AllDirectives {
                 return unauthorized("no admin token is configured on this node (set " + AdminSettings.TOKEN_VARIABLE
                         + " before starting it): mutating requests are refused");
             }
-            String expected = "Bearer " + settings.token().get();
-            if (header.isEmpty() || !MessageDigest.isEqual(header.get().trim().getBytes(StandardCharsets.UTF_8),
-                    expected.getBytes(StandardCharsets.UTF_8))) {
-                return unauthorized(header.isEmpty() ? "this request needs the header 'Authorization: Bearer <token>'"
-                        : "the bearer token is not valid");
-            }
-            return inner.get();
+            return switch (BearerToken.check(settings.token().get(), header)) {
+                case ACCEPTED -> inner.get();
+                case MISSING -> unauthorized("this request needs the header 'Authorization: Bearer <token>'");
+                case INVALID -> unauthorized("the bearer token is not valid");
+            };
         });
     }
 

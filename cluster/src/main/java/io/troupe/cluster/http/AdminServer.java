@@ -2,6 +2,7 @@ package io.troupe.cluster.http;
 
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
+import io.troupe.core.http.HostCheck;
 import io.troupe.environments.EnvRegistry;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -71,7 +72,8 @@ public final class AdminServer implements AutoCloseable {
         try {
             ServerBinding b = builder.bind(routes.route()).toCompletableFuture().get(
                     settings.timeouts().bind().toMillis(), TimeUnit.MILLISECONDS);
-            hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts()));
+            hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts(),
+                    "this admin API", "troupe.admin.allowed-hosts"));
             // the dashboard's learning curves: every metrics line the job reports, whether or not a page is open
             Cancellable sampler = system.scheduler().scheduleAtFixedRate(Duration.ZERO, SAMPLE_EVERY,
                     () -> history.record(MetricsHistory.numbers(JsonCodec.tree(status.snapshot()))),
