@@ -7,14 +7,18 @@ from its metrics.jsonl. The client is Python's standard library in its own proce
 side: the admin port's handlers, the SSE stream, the metrics history, and the asks to agents and replay shards.
 
   ./troupe train --admin-port 8558 troupe.train.target-return=100000 troupe.train.max-wall-time=10m &
-  python3 scripts/dashboard-cost.py --admin http://127.0.0.1:8558 --run-dir runs/<the run's id>
+  python3 scripts/dashboard-cost.py --admin http://127.0.0.1:8558 --run-dir runs/<the run's id> [--pid <its JVM>]
 
-Prints one line per window, then the mean steps/s with and without the client, their ratio, and the client's own CPU.
+Prints one line per window, then the mean steps/s with and without the client, their ratio, the ratio of each pair of
+adjacent windows (a slow drift of the job's speed cancels within a pair), and the client's own CPU.
 """
 import argparse
+import collections
 import http.client
 import json
 import os
+import re
+import subprocess
 import statistics
 import threading
 import time
@@ -71,21 +75,41 @@ class PageClient:
         conn.close()
 
 
+THREAD = re.compile(r'^"([^"]*)".*?cpu=([0-9.]+)ms', re.M)
+
+
+def thread_cpu(pid):
+    """CPU ms of the JVM's threads so far, by thread group (the name without its trailing -N), from jcmd."""
+    out = subprocess.run(["jcmd", str(pid), "Thread.print"], capture_output=True, text=True, check=True).stdout
+    groups = collections.Counter()
+    for name, ms in THREAD.findall(out):
+        groups[re.sub(r"-\d+$", "", name)] += float(ms)
+    return groups
+
+
 def last_line(metrics):
-    """The latest metrics line as (wall_s, env_steps)."""
-    with open(metrics, "rb") as f:
-        lines = f.read().splitlines()
+    """The latest metrics line as (wall_s, env_steps); (-1, 0) before the first."""
+    try:
+        with open(metrics, "rb") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return -1, 0
+    if not lines:
+        return -1, 0
     d = json.loads(lines[-1])
     return d["wall_s"], d["env_steps"]
 
 
-def next_line(metrics, after_wall):
-    """Waits for a metrics line later than after_wall."""
-    while True:
+def next_line(metrics, after_wall, wait_s=60):
+    """Waits for a metrics line later than after_wall (the job reports one per report-interval)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
         wall, steps = last_line(metrics)
         if wall > after_wall:
             return wall, steps
         time.sleep(0.05)
+    raise SystemExit(f"{metrics}: no new line in {wait_s} s: has the job ended? (give it a longer "
+                     "troupe.train.max-wall-time)")
 
 
 def main():
@@ -94,16 +118,21 @@ def main():
     p.add_argument("--run-dir", required=True, help="the job's run directory (its metrics.jsonl is read)")
     p.add_argument("--window", type=float, default=20, help="seconds per window (default 20)")
     p.add_argument("--pairs", type=int, default=3, help="pairs of windows, one with the client (default 3)")
+    p.add_argument("--pid", type=int, help="the job's JVM: also measure the CPU of its Pekko dispatcher threads, "
+                   "where the admin port's handlers run (the learner and the agents have dispatchers of their own)")
     a = p.parse_args()
     metrics = os.path.join(a.run_dir, "metrics.jsonl")
     order = []
     for i in range(a.pairs):
         order += [False, True] if i % 2 == 0 else [True, False]
     rates = {False: [], True: []}
+    pair_ratios = []
     cpu = 0.0
     busy = 0.0
+    dispatcher = {False: [], True: []}  # CPU ms per second of the default dispatcher's threads
     wall, steps = next_line(metrics, -1)
     for on in order:
+        before = thread_cpu(a.pid) if a.pid else None
         client = PageClient(a.admin) if on else None
         cpu0 = time.process_time()
         t0 = time.monotonic()
@@ -114,14 +143,28 @@ def main():
             client.close()
             cpu += time.process_time() - cpu0
             busy += time.monotonic() - t0
+        if a.pid:
+            used = thread_cpu(a.pid)
+            used.subtract(before)
+            dispatcher[on].append(used["troupe-pekko.actor.default-dispatcher"] / (time.monotonic() - t0))
         wall1, steps1 = next_line(metrics, wall)
         rate = (steps1 - steps) / (wall1 - wall)
         rates[on].append(rate)
+        if len(rates[True]) == len(rates[False]):  # a pair is complete: its two windows are adjacent in time
+            pair_ratios.append(rates[True][-1] / rates[False][-1])
         print(f"{'page client' if on else 'no client  '}  {wall1 - wall:5.1f} s  {rate:9,.0f} env steps/s"
+              + (f"  default dispatcher {dispatcher[on][-1]:6.1f} ms CPU/s" if a.pid else "")
               + (f"  ({client.events} events, {client.reads} reads)" if client else ""), flush=True)
         wall, steps = next_line(metrics, wall1)  # the next window starts on a fresh line
     off, on = statistics.mean(rates[False]), statistics.mean(rates[True])
     print(f"mean without a client: {off:,.0f} env steps/s; with the page's requests: {on:,.0f}; ratio {on / off:.3f}")
+    print("with/without per pair of adjacent windows: " + ", ".join(f"{r:.2f}" for r in pair_ratios)
+          + f"; median {statistics.median(pair_ratios):.3f}")
+    if a.pid:
+        d_off, d_on = statistics.mean(dispatcher[False]), statistics.mean(dispatcher[True])
+        print(f"the default dispatcher's CPU (the admin port's handlers, the driver, cluster housekeeping): "
+              f"{d_off:.1f} ms/s without a client, {d_on:.1f} ms/s with the page's requests: the page costs "
+              f"{d_on - d_off:.1f} ms of CPU per second ({(d_on - d_off) / 10:.2f}% of one core)")
     print(f"the client's own CPU: {cpu / busy * 100:.2f}% of one core while it ran; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
