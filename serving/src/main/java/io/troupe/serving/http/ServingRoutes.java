@@ -148,7 +148,11 @@ public final class ServingRoutes extends AllDirectives {
                 .match(Exception.class, e -> complete(failure(e)))
                 .build();
         return measured(() -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> hostChecked(
-                () -> concat(
+                this::routes))));
+    }
+
+    private Route routes() {
+        return concat(
                 pathPrefix("v1", () -> concat(policies(), docs())),
                 pathPrefix("health", () -> get(() -> concat(
                         path("alive", () -> json(StatusCodes.OK, new Health("alive", registry.names()))),
@@ -157,7 +161,7 @@ public final class ServingRoutes extends AllDirectives {
                                 : json(StatusCodes.OK, new Health("ready", registry.names())))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
                         ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all()))))),
-                dashboard())))));
+                dashboard());
     }
 
     /**
