@@ -12,7 +12,6 @@ import io.troupe.cluster.cli.TroupeCli;
 import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.http.AdminTls;
-import io.troupe.cluster.http.HostCheck;
 import io.troupe.cluster.http.MutatingRoute;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.node.EmbeddedNode;
@@ -20,6 +19,7 @@ import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.cluster.run.MetricsLine;
 import io.troupe.cluster.run.RunMode;
+import io.troupe.core.http.HostCheck;
 import io.troupe.environments.EnvRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -189,13 +189,15 @@ class AdminSecurityTest {
 
     @Test
     void hostCheckRules() {
-        HostCheck loopback = new HostCheck("127.0.0.1", 8558, List.of());
+        HostCheck loopback = new HostCheck("127.0.0.1", 8558, List.of(), "this admin API",
+                "troupe.admin.allowed-hosts");
         assertEquals(null, loopback.refusal("127.0.0.1:8558"));
         assertEquals(null, loopback.refusal("localhost:8558"));
         assertTrue(loopback.refusal(null).contains("no Host header"));
         assertTrue(loopback.refusal("attacker.example").contains("expected 127.0.0.1:8558 or localhost:8558"));
         assertTrue(loopback.refusal("10.1.2.3:8558") != null, "an IP literal other than the bound one");
-        HostCheck wildcard = new HostCheck("0.0.0.0", 8558, List.of("trainer.internal"));
+        HostCheck wildcard = new HostCheck("0.0.0.0", 8558, List.of("trainer.internal"), "this admin API",
+                "troupe.admin.allowed-hosts");
         assertEquals(null, wildcard.refusal("10.1.2.3:8558"), "a wildcard bind answers its addresses");
         assertEquals(null, wildcard.refusal("[fe80::1]:8558"));
         assertEquals(null, wildcard.refusal("trainer.internal:8558"), "a configured name");

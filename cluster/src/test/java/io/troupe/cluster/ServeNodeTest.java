@@ -1,6 +1,7 @@
 package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -22,13 +24,21 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * {@code troupe node --roles serve} in a child JVM beside a training node: it serves the job's policy over HTTP,
  * follows the versions the learner publishes without a restart (never going backwards on a connection), and a pin
- * (over the API, with the admin token) holds newer versions back.
+ * (over the API, with the admin token) holds newer versions back. The dashboard on the serve node's admin port shows
+ * the serving panel (requests/s, latency percentiles, batch sizes, drift alarms) in a real browser; the training
+ * node's admin port, which serves nothing, lists no policies there.
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
 class ServeNodeTest {
     private static final String JOB = "troupe.train.num-agents=2 troupe.train.envs-per-agent=8 "
             + "troupe.train.max-wall-time=240s troupe.train.report-interval=1s troupe.train.target-return=100000";
@@ -68,18 +78,95 @@ class ServeNodeTest {
         throw new AssertionError(what + " did not happen in " + seconds + " s; last answer: " + last);
     }
 
+    /**
+     * The serve node's admin port: the panel's reads answer as the serving port's do, and its dashboard (in Chromium,
+     * while a client keeps acting) shows the policy with a rows/s above 0, the act route's latency percentiles, the
+     * mean batch size and the drift column, draws the rows/s chart, and logs no console error.
+     */
+    private void servingPanelOnTheAdminPort(String admin, String policy) throws Exception {
+        JsonNode listed = JSON.readTree(send(HttpRequest.newBuilder(URI.create(admin + "/troupe/serving/policies"))
+                .GET()).body());
+        assertEquals("cartpole-v1", listed.get("policies").get(0).get("name").asText(), listed.toString());
+        String metrics = send(HttpRequest.newBuilder(URI.create(admin + "/troupe/serving/metrics")).GET()).body();
+        assertTrue(metrics.contains("troupe_serving_batch_size_count{policy=\"cartpole-v1\"}")
+                && metrics.contains("troupe_serving_request_seconds_bucket{route=\"/v1/policies/{name}/act\""),
+                metrics);
+        AtomicBoolean acting = new AtomicBoolean(true);
+        Thread client = new Thread(() -> {
+            try {
+                while (acting.get()) {
+                    send(HttpRequest.newBuilder(URI.create(policy + "/act")).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"observation\": {\"obs\": [0.01, 0.02, -0.03, 0.04]}}")));
+                }
+            } catch (IOException | InterruptedException e) {
+                acting.set(false);
+            }
+        }, "serve-node-test-client");
+        client.start();
+        ChromeDriver browser = Browsers.headlessChromium();
+        try {
+            browser.get(admin + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(100));
+            wait.until(d -> d.findElement(By.id("serving-panel")).isDisplayed());
+            // policy, version, rows/s, mean batch, queue, drift alarms: rows/s above 0 once two refreshes saw traffic
+            // (the tables are rebuilt every refresh: their cells are read in one script, never as held elements)
+            wait.until(d -> {
+                List<String> row = cells(d, "#serving tbody tr td");
+                return row.size() == 6 && row.get(0).equals("cartpole-v1") && parse(row.get(2)) > 0
+                        && parse(row.get(3)) >= 1;
+            });
+            assertEquals("-", cells(browser, "#serving tbody tr td").get(5),
+                    "a followed policy has no reference profile: no drift alarm to show");
+            // route, requests, p50, p90, p99 of the act route
+            List<String> act = wait.until(d -> {
+                List<String> all = cells(d, "#latency tbody tr td");
+                int i = all.indexOf("/v1/policies/{name}/act");
+                return i >= 0 ? all.subList(i, i + 5) : null;
+            });
+            assertTrue(parse(act.get(1)) > 0 && parse(act.get(2)) > 0 && parse(act.get(4)) >= parse(act.get(2)),
+                    "requests, p50 and p99 of the act route: " + act);
+            wait.until(d -> !d.findElements(By.id("chart-serving")).isEmpty());
+            assertEquals(List.of(), Browsers.consoleProblems(browser).stream().map(LogEntry::getMessage).toList());
+        } finally {
+            browser.quit();
+            acting.set(false);
+            client.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertFalse(client.isAlive(), "the page's client stopped");
+    }
+
+    /** The text of every element {@code selector} matches, read at one instant. */
+    @SuppressWarnings("unchecked")
+    private static List<String> cells(WebDriver d, String selector) {
+        return (List<String>) ((JavascriptExecutor) d).executeScript("return Array.from(document.querySelectorAll("
+                + "arguments[0])).map(e => e.textContent)", selector);
+    }
+
+    /** A number as the page formats it (thousands separated by commas); NaN for "-". */
+    private static double parse(String text) {
+        return text.equals("-") || text.isBlank() ? Double.NaN : Double.parseDouble(text.replace(",", ""));
+    }
+
     @Test
     void aServeNodeFollowsTheTrainingJobsVersionsAndAPinHoldsThem() throws Exception {
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            List<String> training = args("--roles learner,replay,agent --port 0 --run-dir " + dir.resolve("runs"));
+            List<String> training = args("--roles learner,replay,agent --port 0 --admin-port 0 --run-dir "
+                    + dir.resolve("runs"));
             nodes.start("a", training.subList(1, training.size())); // start() adds "node"
             String seed = "127.0.0.1:" + nodes.port("a");
-            ProcessBuilder pb = new ProcessBuilder(NodeProcesses.command(args("--roles serve --port 0 --seed-nodes "
-                    + seed + " troupe.serving.port=0"))).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(NodeProcesses.command(args("--roles serve --port 0 --admin-port 0 "
+                    + "--seed-nodes " + seed + " troupe.serving.port=0"))).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("b.log").toFile());
             pb.environment().put("TROUPE_ADMIN_TOKEN", ADMIN);
             nodes.start(pb);
-            Matcher m = SERVING.matcher(nodes.awaitLog("b", l -> SERVING.matcher(l).find(), 120, "serving"));
+            Matcher m;
+            try {
+                // ONNX Runtime's environment took 150 s to create at a load of 28 on these 2 cores
+                m = SERVING.matcher(nodes.awaitLog("b", l -> SERVING.matcher(l).find(), 300, "serving"));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nthe training node's log:\n" + nodes.log("a"), e);
+            }
             assertTrue(m.find());
             String url = m.group(1);
             String policy = url + "/v1/policies/cartpole-v1";
@@ -106,6 +193,11 @@ class ServeNodeTest {
                 last = v;
             }
             assertTrue(last >= v0 + 3, "the served version followed training: " + seen + "\n" + nodes.log("a"));
+
+            servingPanelOnTheAdminPort("http://127.0.0.1:" + nodes.adminPort("b"), policy);
+            JsonNode none = JSON.readTree(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + nodes.adminPort("a") + "/troupe/serving/policies")).GET()).body());
+            assertEquals(0, none.get("policies").size(), "the training node serves nothing: " + none);
 
             // pin a little ahead of the version served now (training publishes several a second, and a pin below
             // the served version is refused): versions up to the pin may still come, none after it

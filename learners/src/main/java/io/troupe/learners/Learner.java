@@ -75,11 +75,15 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     public record GetStatus(ActorRef<Status> replyTo) implements Command, CrossNode {
     }
 
-    /** Counters for status pages and tests. */
+    /**
+     * Counters for status pages and tests; the {@code last*} figures are those of the latest update taken (NaN before
+     * the first, and where the algorithm does not report one: distillation reports no entropy or KL).
+     */
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
                          String thread, long lagP50, long lagMax, long activeRewardVersion,
-                         long droppedStaleUnrolls, long partialUpdates, String resumedFrom)
+                         long droppedStaleUnrolls, long partialUpdates, String resumedFrom, double lastEntropy,
+                         double lastApproxKl)
             implements CrossNode {
     }
 
@@ -119,6 +123,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private long skippedUpdates;
     private double lastPolicyLoss = Double.NaN;
     private double lastValueLoss = Double.NaN;
+    private double lastEntropy = Double.NaN;
+    private double lastApproxKl = Double.NaN;
     private long lagP50;
     private long lagMax;
     private long requestId;
@@ -325,6 +331,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
         lastPolicyLoss = result.policyLoss();
         lastValueLoss = result.valueLoss();
+        lastEntropy = result.entropy();
+        lastApproxKl = result.approxKl();
         updates++;
         stepsConsumed += steps;
         followPruningSchedule();
@@ -365,7 +373,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
                 devices, step.algorithm(), lastPolicyLoss, lastValueLoss,
                 Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls,
-                partialUpdates, resumedFrom));
+                partialUpdates, resumedFrom, lastEntropy, lastApproxKl));
         return this;
     }
 

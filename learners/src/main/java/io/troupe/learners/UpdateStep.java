@@ -25,9 +25,18 @@ public interface UpdateStep {
      * @param skipped    no parameter changed (non-finite input, loss or gradient)
      * @param policyLoss the policy loss (NaN when skipped)
      * @param valueLoss  the value loss (NaN when skipped)
+     * @param entropy    the policy's mean entropy on the batch, in nats (NaN when skipped or not reported)
+     * @param approxKl   the approximate KL divergence between the policy that acted and the policy trained, the mean
+     *                   of {@code (ratio - 1) - log ratio} over the batch's steps (Schulman's k3 estimator, CleanRL's
+     *                   {@code approx_kl}); NaN when skipped or not reported
      */
-    record Result(boolean skipped, double policyLoss, double valueLoss) {
-        public static final Result SKIPPED = new Result(true, Double.NaN, Double.NaN);
+    record Result(boolean skipped, double policyLoss, double valueLoss, double entropy, double approxKl) {
+        public static final Result SKIPPED = new Result(true, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+        /** An update that reports its losses only (entropy and KL unknown). */
+        public Result(boolean skipped, double policyLoss, double valueLoss) {
+            this(skipped, policyLoss, valueLoss, Double.NaN, Double.NaN);
+        }
     }
 
     /**

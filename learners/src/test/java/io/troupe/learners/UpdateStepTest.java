@@ -166,6 +166,45 @@ class UpdateStepTest {
     }
 
     @Test
+    void bothAlgorithmsReportTheEntropyAndTheApproximateKlOfTheirBatch() {
+        List<Unroll> clean = unrolls(4, 3, true);
+        try (ModelReplicas replicas = ModelReplicas.create(SPEC, MLP, 1, List.of(Device.cpu()));
+             Adam adam = Adam.withDefaults(replicas.primary().parameters(), replicas.primary().manager())) {
+            // what IMPALA must report, from the network before its step: the mean entropy of the T observation rows,
+            // and the mean of (rho - 1) - log rho with rho = pi(a) / mu(a)
+            double entropy = 0;
+            double kl = 0;
+            for (Unroll u : clean) {
+                float[] logits = replicas.primary().infer(u.observations()).logits();
+                for (int s = 0; s < T; s++) {
+                    double m = Math.max(logits[2 * s], logits[2 * s + 1]);
+                    double z = Math.log(Math.exp(logits[2 * s] - m) + Math.exp(logits[2 * s + 1] - m)) + m;
+                    double[] logp = {logits[2 * s] - z, logits[2 * s + 1] - z};
+                    entropy -= Math.exp(logp[0]) * logp[0] + Math.exp(logp[1]) * logp[1];
+                    double logRho = logp[u.discreteActions()[s]] - u.behaviourLogProbs()[s];
+                    kl += Math.exp(logRho) - 1 - logRho;
+                }
+            }
+            int steps = clean.size() * T;
+            UpdateStep.Result impala = new ImpalaLearner(replicas, adam, IMPALA).update(clean, 0);
+            assertFalse(impala.skipped());
+            assertEquals(entropy / steps, impala.entropy(), 1e-4, "IMPALA's entropy");
+            assertEquals(kl / steps, impala.approxKl(), 1e-4, "IMPALA's KL between behaviour and target policy");
+            assertTrue(kl / steps > 1e-3, "the behaviour log-probabilities differ from the network's: " + kl / steps);
+        }
+        try (ModelReplicas replicas = ModelReplicas.create(SPEC, MLP, 1, List.of(Device.cpu()));
+             Adam adam = Adam.withDefaults(replicas.primary().parameters(), replicas.primary().manager())) {
+            PpoConfig c = new PpoConfig(4, 5, 1e-3, false, 0.99, 0.95, 2, 2, true, 0.2, true, 0.01, 0.5, 0.5, 1000);
+            UpdateStep.Result ppo = new PpoLearner(replicas, adam, c, new SplittableRandom(1)).update(clean, 0);
+            assertFalse(ppo.skipped());
+            assertTrue(ppo.entropy() > 0 && ppo.entropy() <= Math.log(2) + 1e-6, "PPO's entropy: " + ppo);
+            assertTrue(ppo.approxKl() > 0 && Double.isFinite(ppo.approxKl()), "PPO's approx KL: " + ppo);
+        }
+        assertTrue(Double.isNaN(UpdateStep.Result.SKIPPED.entropy()) && Double.isNaN(UpdateStep.Result.SKIPPED
+                .approxKl()), "a skipped update reports neither");
+    }
+
+    @Test
     void ppoSkipsABatchWithNonFiniteInput() {
         List<Unroll> clean = unrolls(4, 2, true);
         try (ModelReplicas replicas = ModelReplicas.create(SPEC, MLP, 1, List.of(Device.cpu()));

@@ -2,17 +2,22 @@ package io.troupe.serving;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.troupe.core.http.BearerToken;
+import io.troupe.core.http.HostCheck;
 import io.troupe.serving.batch.BatcherSettings;
 import io.troupe.serving.model.Backend;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * The {@code troupe.serving} settings, read once. The inference token comes from {@code TROUPE_SERVE_TOKEN}, else
- * {@code troupe.serving.token}; the admin token (load, unload, pin) follows the admin API's convention:
- * {@code TROUPE_ADMIN_TOKEN}, else {@code troupe.admin.token}. Without an admin token every such request is refused.
+ * {@code troupe.serving.token}; the admin token (load, unload, pin) is the admin API's ({@link BearerToken#admin}:
+ * {@code TROUPE_ADMIN_TOKEN}, else {@code troupe.admin.token}). Without an admin token every such request is refused.
  * {@link #toString()} never shows a token.
  *
  * @param hostname     the address to bind
@@ -24,12 +29,14 @@ import java.util.OptionalLong;
  * @param adminToken   the bearer token of load, unload and pin
  * @param pinVersion   a serve node's frozen version ({@code pin-version}; -1 in the config: follow the newest)
  * @param backend      what runs a DJL checkpoint's forward passes ({@code backend}: djl, or onnx on an in-memory export)
+ * @param allowedHosts names clients may use in the Host header besides the loopback names ({@code allowed-hosts}),
+ *                     when the hostname is a loopback address: any other Host is refused with 421 (DNS rebinding)
  */
 public record ServingSettings(String hostname, int port, BatcherSettings batcher, long maxBodyBytes,
                               Duration retryAfter, Optional<String> token, Optional<String> adminToken,
-                              OptionalLong pinVersion, Backend backend) {
+                              OptionalLong pinVersion, Backend backend, List<String> allowedHosts) {
     public static final String TOKEN_VARIABLE = "TROUPE_SERVE_TOKEN";
-    public static final String ADMIN_TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
+    public static final String ADMIN_TOKEN_VARIABLE = BearerToken.ADMIN_TOKEN_VARIABLE;
 
     public ServingSettings {
         if (hostname == null || hostname.isBlank()) {
@@ -52,19 +59,50 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
         if (backend == null) {
             throw new IllegalArgumentException("troupe.serving.backend must be djl or onnx, got nothing");
         }
-        if (token.isPresent() && token.get().length() < 16) {
-            throw new IllegalArgumentException("the serving token (" + TOKEN_VARIABLE + " or troupe.serving.token) "
-                    + "must have at least 16 characters");
+        BearerToken.requireLength(token, "the serving token (" + TOKEN_VARIABLE + " or troupe.serving.token)");
+        BearerToken.requireLength(adminToken, "the admin token (" + ADMIN_TOKEN_VARIABLE + " or "
+                + BearerToken.ADMIN_TOKEN_KEY + ")");
+        allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+        for (String h : allowedHosts) {
+            if (h.isBlank() || h.contains("/")) {
+                throw new IllegalArgumentException("troupe.serving.allowed-hosts: each entry must be a host name or "
+                        + "address such as policy.internal, got '" + h + "'");
+            }
         }
+    }
+
+    /** Settings without further allowed Host names. */
+    public ServingSettings(String hostname, int port, BatcherSettings batcher, long maxBodyBytes, Duration retryAfter,
+                           Optional<String> token, Optional<String> adminToken, OptionalLong pinVersion,
+                           Backend backend) {
+        this(hostname, port, batcher, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend, List.of());
+    }
+
+    /**
+     * The Host header check for the bound {@code port} when the hostname is a loopback address (a page on another
+     * site whose name was re-pointed at 127.0.0.1 must not reach the service); empty for any other bind, where the
+     * service is meant to be reached by names this node cannot know.
+     */
+    public Optional<HostCheck> hostCheck(int boundPort) {
+        try {
+            if (!InetAddress.getByName(hostname).isLoopbackAddress()) {
+                return Optional.empty();
+            }
+        } catch (UnknownHostException e) {
+            return Optional.empty(); // binding fails first, naming the host
+        }
+        return Optional.of(new HostCheck(hostname, boundPort, allowedHosts, "this policy service",
+                "troupe.serving.allowed-hosts"));
     }
 
     /** Reads {@code troupe.serving} of {@code root} (and the admin token) with {@code environment}'s tokens on top. */
     public static ServingSettings fromConfig(Config root, Map<String, String> environment) {
         try {
             Config c = root.getConfig("troupe.serving");
-            Optional<String> token = secret(environment.get(TOKEN_VARIABLE), c.getString("token"));
-            Optional<String> admin = secret(environment.get(ADMIN_TOKEN_VARIABLE),
-                    root.hasPath("troupe.admin.token") ? root.getString("troupe.admin.token") : "");
+            Optional<String> token = BearerToken.read(environment, TOKEN_VARIABLE, c.getString("token"),
+                    "troupe.serving.token", "the serving token");
+            Optional<String> admin = BearerToken.admin(environment, root.hasPath(BearerToken.ADMIN_TOKEN_KEY)
+                    ? root.getString(BearerToken.ADMIN_TOKEN_KEY) : "");
             long pin = c.getLong("pin-version");
             if (pin < -1) {
                 throw new IllegalArgumentException("troupe.serving.pin-version must be -1 (follow the newest) or a "
@@ -73,23 +111,21 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
             return new ServingSettings(c.getString("hostname"), c.getInt("port"), BatcherSettings.fromConfig(c),
                     c.getBytes("max-body-size"), c.getDuration("retry-after"), token, admin,
                     pin < 0 ? OptionalLong.empty() : OptionalLong.of(pin),
-                    Backend.parse(c.getString("backend"), "troupe.serving.backend"));
+                    Backend.parse(c.getString("backend"), "troupe.serving.backend"),
+                    c.hasPath("allowed-hosts") ? c.getStringList("allowed-hosts") : List.of());
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.serving: " + e.getMessage(), e);
         }
     }
 
-    private static Optional<String> secret(String fromEnvironment, String fromConfig) {
-        String s = fromEnvironment != null && !fromEnvironment.isBlank() ? fromEnvironment.trim() : fromConfig.trim();
-        return s.isEmpty() ? Optional.empty() : Optional.of(s);
-    }
-
     public ServingSettings withBatcher(BatcherSettings b) {
-        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend);
+        return new ServingSettings(hostname, port, b, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend,
+                allowedHosts);
     }
 
     public ServingSettings withAddress(String host, int p) {
-        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend);
+        return new ServingSettings(host, p, batcher, maxBodyBytes, retryAfter, token, adminToken, pinVersion, backend,
+                allowedHosts);
     }
 
     @Override
@@ -97,6 +133,6 @@ public record ServingSettings(String hostname, int port, BatcherSettings batcher
         return "ServingSettings[hostname=" + hostname + ", port=" + port + ", batcher=" + batcher + ", maxBodyBytes="
                 + maxBodyBytes + ", retryAfter=" + retryAfter + ", token=" + token.map(t -> "<redacted>")
                 .orElse("none") + ", adminToken=" + adminToken.map(t -> "<redacted>").orElse("none") + ", pinVersion="
-                + pinVersion + ", backend=" + backend.label() + "]";
+                + pinVersion + ", backend=" + backend.label() + ", allowedHosts=" + allowedHosts + "]";
     }
 }

@@ -21,13 +21,14 @@ import io.troupe.cluster.http.AdminApi.Status;
 import io.troupe.cluster.http.AdminApi.Templates;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
+import io.troupe.core.http.BearerToken;
+import io.troupe.core.http.HostCheck;
 import io.troupe.core.reward.RewardExpressionException;
 import io.troupe.environments.UnknownEnvException;
 import io.troupe.environments.reward.RewardTemplates;
 import java.net.MalformedURLException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -107,6 +108,12 @@ public final class AdminRoutes extends AllDirectives {
      */
     public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status,
                        MetricsHistory history, Supplier<HostCheck> hosts) {
+        this(system, settings, rewards, status, history, hosts, Optional.empty());
+    }
+
+    /** @param serving the serve role's reads for the dashboard's serving panel, when this node serves */
+    public AdminRoutes(ActorSystem<?> system, AdminSettings settings, RewardRegistryClient rewards, JobStatus status,
+                       MetricsHistory history, Supplier<HostCheck> hosts, Optional<Route> serving) {
         this.system = system;
         this.settings = settings;
         this.rewards = rewards;
@@ -114,7 +121,7 @@ public final class AdminRoutes extends AllDirectives {
         this.agents = new AgentDirectory(system, settings.timeouts().ask());
         this.replay = new ReplayDirectory(system, settings.timeouts());
         this.hosts = hosts;
-        this.dashboard = new DashboardRoutes(history);
+        this.dashboard = new DashboardRoutes(history, serving);
     }
 
     /** Every answer is JSON, also pekko-http's own rejections (404, 405, 413, ...), and carries no secret. */
@@ -279,13 +286,11 @@ public final class AdminRoutes extends AllDirectives {
                 return unauthorized("no admin token is configured on this node (set " + AdminSettings.TOKEN_VARIABLE
                         + " before starting it): mutating requests are refused");
             }
-            String expected = "Bearer " + settings.token().get();
-            if (header.isEmpty() || !MessageDigest.isEqual(header.get().trim().getBytes(StandardCharsets.UTF_8),
-                    expected.getBytes(StandardCharsets.UTF_8))) {
-                return unauthorized(header.isEmpty() ? "this request needs the header 'Authorization: Bearer <token>'"
-                        : "the bearer token is not valid");
-            }
-            return inner.get();
+            return switch (BearerToken.check(settings.token().get(), header)) {
+                case ACCEPTED -> inner.get();
+                case MISSING -> unauthorized("this request needs the header 'Authorization: Bearer <token>'");
+                case INVALID -> unauthorized("the bearer token is not valid");
+            };
         });
     }
 

@@ -2,11 +2,13 @@ package io.troupe.cluster.http;
 
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
+import io.troupe.core.http.HostCheck;
 import io.troupe.environments.EnvRegistry;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,6 +19,7 @@ import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Binds the admin routes ({@link AdminRoutes}) on {@code troupe.admin.hostname:port}, over HTTPS when
@@ -43,6 +46,15 @@ public final class AdminServer implements AutoCloseable {
 
     /** Starts the server; a port in use, a missing key store or a plain non-loopback bind is a one-line error. */
     public static AdminServer start(ActorSystem<?> system, AdminSettings settings, EnvRegistry envs, JobStatus status) {
+        return start(system, settings, envs, status, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(ActorSystem, AdminSettings, EnvRegistry, JobStatus)}, with the serve role's reads
+     * ({@code ServingServer.monitoringReads()}) behind the dashboard's serving panel when this node serves.
+     */
+    public static AdminServer start(ActorSystem<?> system, AdminSettings settings, EnvRegistry envs, JobStatus status,
+                                    Optional<Route> serving) {
         boolean https = settings.tls().enabled();
         if (!https && !settings.insecure() && !isLoopback(settings.hostname())) {
             throw new IllegalArgumentException("admin API: troupe.admin.hostname = " + settings.hostname() + " is not "
@@ -52,7 +64,7 @@ public final class AdminServer implements AutoCloseable {
         AtomicReference<HostCheck> hosts = new AtomicReference<>();
         MetricsHistory history = new MetricsHistory(HISTORY_POINTS);
         AdminRoutes routes = new AdminRoutes(system, settings, new RewardRegistryClient(system, envs, settings), status,
-                history, hosts::get);
+                history, hosts::get, serving);
         ServerBuilder builder = Http.get(system).newServerAt(settings.hostname(), settings.port());
         if (https) {
             builder = builder.enableHttps(ConnectionContext.httpsServer(settings.tls().serverContext()));
@@ -60,7 +72,8 @@ public final class AdminServer implements AutoCloseable {
         try {
             ServerBinding b = builder.bind(routes.route()).toCompletableFuture().get(
                     settings.timeouts().bind().toMillis(), TimeUnit.MILLISECONDS);
-            hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts()));
+            hosts.set(new HostCheck(settings.hostname(), b.localAddress().getPort(), settings.allowedHosts(),
+                    "this admin API", "troupe.admin.allowed-hosts"));
             // the dashboard's learning curves: every metrics line the job reports, whether or not a page is open
             Cancellable sampler = system.scheduler().scheduleAtFixedRate(Duration.ZERO, SAMPLE_EVERY,
                     () -> history.record(MetricsHistory.numbers(JsonCodec.tree(status.snapshot()))),

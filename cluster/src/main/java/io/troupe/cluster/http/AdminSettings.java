@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.core.http.BearerToken;
 import io.troupe.environments.reward.RewardCompiler;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +42,9 @@ public record AdminSettings(int port, String hostname, Optional<String> token, i
     public static final String DRY_RUN_DISPATCHER = "troupe.admin.dry-run-dispatcher";
     /** The most steps {@code max-dry-run-steps} may allow. */
     public static final int DRY_RUN_STEPS_LIMIT = 1_000_000;
-    public static final String TOKEN_VARIABLE = "TROUPE_ADMIN_TOKEN";
+    public static final String TOKEN_VARIABLE = BearerToken.ADMIN_TOKEN_VARIABLE;
     /** The config keys that hold secrets: whatever writes a config (a run's config.conf, logs) must redact them. */
-    public static final List<String> SECRET_KEYS = List.of("troupe.admin.token",
+    public static final List<String> SECRET_KEYS = List.of(BearerToken.ADMIN_TOKEN_KEY,
             "troupe.admin.tls.key-store-password");
     private static final String REDACTED = "<redacted>";
 
@@ -55,10 +56,8 @@ public record AdminSettings(int port, String hostname, Optional<String> token, i
         if (hostname == null || hostname.isBlank()) {
             throw new IllegalArgumentException("troupe.admin.hostname must be an address such as 127.0.0.1");
         }
-        if (token.isPresent() && token.get().length() < 16) {
-            throw new IllegalArgumentException("the admin token (" + TOKEN_VARIABLE + " or troupe.admin.token) must "
-                    + "have at least 16 characters");
-        }
+        BearerToken.requireLength(token, "the admin token (" + TOKEN_VARIABLE + " or " + BearerToken.ADMIN_TOKEN_KEY
+                + ")");
         if (maxDryRunSteps < 1 || maxDryRunSteps > DRY_RUN_STEPS_LIMIT) {
             throw new IllegalArgumentException("troupe.admin.max-dry-run-steps must be in 1.." + DRY_RUN_STEPS_LIMIT
                     + ", got " + maxDryRunSteps);
@@ -141,10 +140,8 @@ public record AdminSettings(int port, String hostname, Optional<String> token, i
     public static AdminSettings fromConfig(Config root, Map<String, String> environment) {
         try {
             Config c = root.getConfig("troupe.admin");
-            String fromEnv = environment.get(TOKEN_VARIABLE);
-            String token = fromEnv != null && !fromEnv.isBlank() ? fromEnv.trim() : c.getString("token").trim();
             return new AdminSettings(c.getInt("port"), c.getString("hostname"),
-                    token.isEmpty() ? Optional.empty() : Optional.of(token), c.getInt("dry-run-steps"),
+                    BearerToken.admin(environment, c.getString("token")), c.getInt("dry-run-steps"),
                     c.getDuration("write-timeout"), AdminTls.fromConfig(c.getConfig("tls"), environment),
                     c.getStringList("allowed-hosts"), c.getBoolean("insecure"), c.getInt("max-dry-run-steps"),
                     c.getInt("max-pending-dry-runs"), RewardCompiler.javaCallBudget(root), AdminTimeouts.fromConfig(c));

@@ -3,15 +3,19 @@ package io.troupe.cluster.http;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
 import io.troupe.cluster.monitor.Resources;
+import io.troupe.serving.http.ServingApi.PolicyList;
 import io.troupe.serving.http.ServingRoutes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -28,6 +32,9 @@ import org.apache.pekko.stream.javadsl.Source;
  * GET /dashboard/{file}        its script and style sheet; /dashboard/uplot/{file}: uPlot
  * GET /troupe/events           server-sent events, one "update" per second: the learning-curve points the stream has
  *                              not sent yet (all held ones first) and this process's resources
+ * GET /troupe/serving/policies, /troupe/serving/metrics, /troupe/serving/policies/{name}/drift
+ *                              the serving panel's reads when this node runs the serve role (the serving port's
+ *                              GET /v1/policies, /metrics and drift); without it, no policies and no metrics
  * </pre>
  */
 final class DashboardRoutes extends AllDirectives {
@@ -43,9 +50,12 @@ final class DashboardRoutes extends AllDirectives {
     }
 
     private final MetricsHistory history;
+    /** The serve role's reads ({@code ServingRoutes.monitoringReads}), when this node serves. */
+    private final Optional<Route> serving;
 
-    DashboardRoutes(MetricsHistory history) {
+    DashboardRoutes(MetricsHistory history, Optional<Route> serving) {
         this.history = history;
+        this.serving = serving;
     }
 
     Route route() {
@@ -54,7 +64,12 @@ final class DashboardRoutes extends AllDirectives {
                 pathPrefix("dashboard", () -> concat(
                         pathPrefix("uplot", () -> getFromResourceDirectory(UPLOT)),
                         getFromResourceDirectory(PAGE))),
-                path(PathMatchers.segment("troupe").slash("events"), this::events)));
+                path(PathMatchers.segment("troupe").slash("events"), this::events),
+                pathPrefix(PathMatchers.segment("troupe").slash("serving"), () -> serving.orElseGet(() -> concat(
+                        path("policies", () -> complete(HttpResponse.create().withEntity(
+                                ContentTypes.APPLICATION_JSON, JsonCodec.write(new PolicyList(List.of()))))),
+                        path("metrics", () -> complete(HttpResponse.create().withEntity(
+                                ContentTypes.TEXT_PLAIN_UTF8, ""))))))));
     }
 
     /** A stream of its own per request: it remembers the last point it sent. */

@@ -1,6 +1,7 @@
 package io.troupe.cluster.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.core.http.PrometheusFormat;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.util.Iterator;
@@ -10,9 +11,10 @@ import java.util.TreeMap;
 import org.apache.pekko.cluster.Member;
 
 /**
- * The job's latest figures in Prometheus' text exposition format (version 0.0.4): every numeric or boolean entry of the
- * status snapshot's JSON as a gauge {@code troupe_<name>} (non-alphanumerics become underscores), returns per reward
- * version with a {@code reward_version} label, the cluster's members by status, and the JVM's heap.
+ * The job's latest figures in Prometheus' text exposition format ({@link PrometheusFormat}, shared with the policy
+ * service's {@code /metrics}): every numeric or boolean entry of the status snapshot's JSON as a gauge
+ * {@code troupe_<name>} (non-alphanumerics become underscores), returns per reward version with a
+ * {@code reward_version} label, the cluster's members by status, and the JVM's heap.
  */
 final class PrometheusText {
     private PrometheusText() {
@@ -61,21 +63,14 @@ final class PrometheusText {
     }
 
     private static String name(String key) {
-        return key.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return PrometheusFormat.name(key);
     }
 
     private static void gauge(StringBuilder b, String name, String labels, double value) {
-        b.append("# TYPE ").append(name).append(" gauge\n");
-        line(b, name, labels, value);
+        PrometheusFormat.gauge(b, name, labels, value);
     }
 
     private static void line(StringBuilder b, String name, String labels, double value) {
-        b.append(name).append(labels).append(' ');
-        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
-            b.append((long) value);
-        } else {
-            b.append(value);
-        }
-        b.append('\n');
+        PrometheusFormat.sample(b, name, labels, value);
     }
 }

@@ -151,16 +151,26 @@ public final class NodeLifecycle {
         AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
         RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec())
                 : null;
-        AdminServer server = admin.enabled() ? AdminServer.start(system, admin, registry,
-                reporter != null ? reporter::latest : () -> JobSnapshot.node(node.roles().toString())) : null;
-        if (server != null) {
-            System.out.println("troupe node: admin API on " + server.url());
-        }
         ServeNode serve = node.roles().contains("serve") ? ServeNode.start(system, ServingSettings.fromConfig(config,
                 System.getenv()), handles.spec(), handles.model()) : null;
         if (serve != null) {
             System.out.println("troupe node: serving the job's policy on " + serve.server().url()
                     + " (following its published versions)");
+        }
+        // the dashboard on the admin port shows the serving panel when this node serves
+        AdminServer server;
+        try {
+            server = admin.enabled() ? AdminServer.start(system, admin, registry,
+                    reporter != null ? reporter::latest : () -> JobSnapshot.node(node.roles().toString()),
+                    Optional.ofNullable(serve).map(s -> s.server().monitoringReads())) : null;
+        } catch (RuntimeException e) {
+            if (serve != null) {
+                serve.close();
+            }
+            throw e;
+        }
+        if (server != null) {
+            System.out.println("troupe node: admin API on " + server.url());
         }
         system.systemActorOf(JobEnd.follower(() -> System.out.println("troupe node: the job is done; leaving"),
                 timeouts), "job-end", Props.empty());

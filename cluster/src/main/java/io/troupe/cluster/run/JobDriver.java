@@ -169,6 +169,8 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         Map<String, Number> figures = new LinkedHashMap<>();
         figures.put("losses/policy_loss", status.lastPolicyLoss());
         figures.put("losses/value_loss", status.lastValueLoss());
+        figures.put("losses/entropy", status.lastEntropy());
+        figures.put("losses/approx_kl", status.lastApproxKl());
         figures.put("agents/aborted_episodes", aborted);
         reporter.maybeReport(steps, new LearnerReport(status.updates(), status.policyVersion(),
                 settings.algorithm().id(), status.lagP50(), status.lagMax(), figures), true);

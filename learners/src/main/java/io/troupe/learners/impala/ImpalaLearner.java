@@ -29,6 +29,7 @@ public final class ImpalaLearner implements UpdateStep {
     @Override
     public Result update(List<Unroll> unrolls, long envSteps) {
         ImpalaUpdate.Stats s = ImpalaUpdate.update(replicas, adam, unrolls, config, config.learningRate());
-        return s.skipped() ? Result.SKIPPED : new Result(false, s.policyLoss(), s.valueLoss());
+        return s.skipped() ? Result.SKIPPED : new Result(false, s.policyLoss(), s.valueLoss(), s.entropy(),
+                s.approxKl());
     }
 }

@@ -23,9 +23,15 @@ import java.util.List;
  */
 public final class ImpalaUpdate {
 
-    /** What one update reports. */
+    /**
+     * What one update reports.
+     *
+     * @param approxKl the approximate KL divergence of the current policy from the behaviour policies, the mean of
+     *                 {@code (rho - 1) - log rho} over the batch's steps (k3 estimator, from the log-rhos V-trace
+     *                 computes anyway)
+     */
     public record Stats(double policyLoss, double valueLoss, double entropy, double meanRho, double gradNorm,
-                        boolean skipped, long steps) {
+                        boolean skipped, long steps, double approxKl) {
     }
 
     private ImpalaUpdate() {
@@ -49,11 +55,12 @@ public final class ImpalaUpdate {
             }
         }
         if (!UpdateStep.finiteInputs(unrolls)) { // corrupt experience never reaches the network
-            return new Stats(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, true, (long) n * t);
+            return new Stats(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, true, (long) n * t,
+                    Double.NaN);
         }
         replicas.broadcastWeights(); // the primary may have been loaded from a checkpoint or weights since
         float steps = n * t;
-        double[] out = new double[4];
+        double[] out = new double[5];
         adam.zeroGradients();
         replicas.zeroReplicaGradients();
         int[] bounds = replicas.shardBounds(n);
@@ -62,7 +69,8 @@ public final class ImpalaUpdate {
                 continue;
             }
             if (!shard(replicas.replica(k), unrolls.subList(bounds[k], bounds[k + 1]), c, steps, out)) {
-                return new Stats(Double.NaN, Double.NaN, Double.NaN, out[3] / steps, Double.NaN, true, n * t);
+                return new Stats(Double.NaN, Double.NaN, Double.NaN, out[3] / steps, Double.NaN, true, n * t,
+                        Double.NaN);
             }
         }
         replicas.reduceGradients();
@@ -70,12 +78,14 @@ public final class ImpalaUpdate {
         if (Double.isFinite(norm)) {
             replicas.broadcastWeights();
         }
-        return new Stats(out[0], out[1], out[2], out[3] / steps, norm, !Double.isFinite(norm), (long) n * t);
+        return new Stats(out[0], out[1], out[2], out[3] / steps, norm, !Double.isFinite(norm), (long) n * t,
+                out[4] / steps);
     }
 
     /**
      * Forward, V-trace and backward of some unrolls on one replica, the losses divided by {@code steps} (the whole
-     * batch's). Adds policy loss, value loss, entropy and the sum of rhos into {@code out}; false if not finite.
+     * batch's). Adds policy loss, value loss, entropy, the sum of rhos and the sum of {@code (rho - 1) - log rho} into
+     * {@code out}; false if not finite.
      */
     private static boolean shard(PolicyModel model, List<Unroll> unrolls, ImpalaConfig c, float steps, double[] out) {
         int n = unrolls.size();
@@ -102,6 +112,7 @@ public final class ImpalaUpdate {
                 float[] advRows = new float[n * (t + 1)];
                 float[] vsRows = new float[n * (t + 1)];
                 double rhoSum = 0;
+                double klSum = 0;
                 for (int u = 0; u < n; u++) {
                     Unroll un = unrolls.get(u);
                     float[] logRhos = new float[t];
@@ -111,7 +122,9 @@ public final class ImpalaUpdate {
                         int row = u * (t + 1) + s;
                         int a = un.discreteActions()[s];
                         logRhos[s] = logp[row * actions + a] - un.behaviourLogProbs()[s];
-                        rhoSum += Math.exp(logRhos[s]);
+                        double rho = Math.exp(logRhos[s]);
+                        rhoSum += rho;
+                        klSum += rho - 1 - logRhos[s];
                         discounts[s] = un.terminated()[s] || un.truncated()[s] ? 0f : (float) c.gamma();
                         v[s] = values[row];
                         taken[row] = a;
@@ -125,6 +138,7 @@ public final class ImpalaUpdate {
                     }
                 }
                 out[3] += rhoSum;
+                out[4] += klSum;
                 NDArray mask = scope.create(rowMask).toDevice(model.device(), false);
                 NDArray oneHot = scope.create(taken).toDevice(model.device(), false).toType(DataType.INT64, false)
                         .oneHot(actions).toType(DataType.FLOAT32, false);

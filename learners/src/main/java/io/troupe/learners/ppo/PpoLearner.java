@@ -44,7 +44,8 @@ public final class PpoLearner implements UpdateStep {
         RolloutBatch batch = rollout(model.spec().observationSpace(), unrolls, bootstrapValues(model, unrolls),
                 config.gamma(), config.gaeLambda());
         PpoStats s = PpoUpdate.update(replicas, adam, batch, config, config.learningRateAt(envSteps), rng);
-        return new Result(s.skippedMinibatches() == s.minibatches(), s.policyLoss(), s.valueLoss());
+        return new Result(s.skippedMinibatches() == s.minibatches(), s.policyLoss(), s.valueLoss(), s.entropy(),
+                s.approxKl());
     }
 
     /** The current network's value of each unroll's last observation (row T). */

@@ -3,6 +3,8 @@ package io.troupe.serving.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.core.http.BearerToken;
+import io.troupe.core.http.HostCheck;
 import io.troupe.edge.observation.ObservationException;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.batch.Inference;
@@ -28,7 +30,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -61,7 +62,8 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
  * The policy service's routes ({@link ServingRoute}): thin layers that decode a body, queue it on the policy's
  * batcher and encode the answer when the batcher's future completes, so no Pekko HTTP thread ever waits for a model.
  * Every answer is JSON (errors {@code {"error": ..., "field": ...}}) except {@code /metrics} (Prometheus text) and the
- * docs. 400 names the field, 404 lists the policies, 413 is over {@code max-body-size}, 503 carries Retry-After.
+ * docs. 400 names the field, 404 lists the policies, 413 is over {@code max-body-size}, 503 carries Retry-After. Bound
+ * to loopback, a request whose Host header names another site gets 421 ({@link HostCheck}, against DNS rebinding).
  */
 public final class ServingRoutes extends AllDirectives {
     /** Swagger UI's files in its webjar (org.webjars:swagger-ui, on the class path). */
@@ -93,13 +95,27 @@ public final class ServingRoutes extends AllDirectives {
     private final Executor encoders;
     private final SplittableRandom seeds = new SplittableRandom(0x5e7e_5eedL);
     private final String openApi;
+    /** The Host check of the bound port: empty when not bound to loopback; null until bound (all refused). */
+    private final Supplier<Optional<HostCheck>> hosts;
 
     /**
+     * Routes that answer every Host header (a bench's in-process server).
+     *
      * @param encoders where answers are encoded once the batcher answered (Pekko's dispatcher): never the model
      *                 worker's thread, which would encode a whole batch's answers before it could start the next batch
      */
     public ServingRoutes(ServingSettings settings, PolicyRegistry registry, ServingMetrics metrics, Loader loader,
                          Executor encoders) {
+        this(settings, registry, metrics, loader, encoders, Optional::empty);
+    }
+
+    /**
+     * @param hosts the Host header check of the bound address ({@link ServingSettings#hostCheck}; null until bound,
+     *              when every request is refused)
+     */
+    public ServingRoutes(ServingSettings settings, PolicyRegistry registry, ServingMetrics metrics, Loader loader,
+                         Executor encoders, Supplier<Optional<HostCheck>> hosts) {
+        this.hosts = hosts;
         this.settings = settings;
         this.registry = registry;
         this.metrics = metrics;
@@ -131,7 +147,12 @@ public final class ServingRoutes extends AllDirectives {
                 .match(EntityStreamSizeException.class, e -> complete(tooLarge()))
                 .match(Exception.class, e -> complete(failure(e)))
                 .build();
-        return measured(() -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> concat(
+        return measured(() -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> hostChecked(
+                this::routes))));
+    }
+
+    private Route routes() {
+        return concat(
                 pathPrefix("v1", () -> concat(policies(), docs())),
                 pathPrefix("health", () -> get(() -> concat(
                         path("alive", () -> json(StatusCodes.OK, new Health("alive", registry.names()))),
@@ -140,7 +161,21 @@ public final class ServingRoutes extends AllDirectives {
                                 : json(StatusCodes.OK, new Health("ready", registry.names())))))),
                 path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
                         ContentTypes.TEXT_PLAIN_UTF8, metrics.render(registry.all()))))),
-                dashboard()))));
+                dashboard());
+    }
+
+    /**
+     * Refuses (421) a request whose Host header names none of this port's addresses when it is bound to loopback:
+     * against DNS rebinding, where a page on another site reaches 127.0.0.1 under its own name.
+     */
+    private Route hostChecked(Supplier<Route> inner) {
+        return optionalHeaderValueByName("Host", header -> {
+            Optional<HostCheck> check = hosts.get();
+            String refusal = check == null ? "the policy service is not bound yet"
+                    : check.map(c -> c.refusal(header.orElse(null))).orElse(null);
+            return refusal == null ? inner.get() : complete(response(StatusCodes.MISDIRECTED_REQUEST,
+                    new ErrorBody(refusal)));
+        });
     }
 
     /** The monitoring dashboard in its serving mode: its page and files, uPlot from its webjar. */
@@ -166,11 +201,35 @@ public final class ServingRoutes extends AllDirectives {
         });
     }
 
+    /**
+     * The reads the dashboard's serving panel makes, for another port to mount (a node's admin port, under
+     * {@code /troupe/serving}): the same answers as this port's {@code GET /v1/policies}, {@code /metrics} and
+     * {@code /v1/policies/{name}/drift}, not counted in this port's request metrics.
+     *
+     * <pre>
+     * GET policies                 the policies served (as GET /v1/policies)
+     * GET policies/{name}/drift    a policy's drift report (as GET /v1/policies/{name}/drift)
+     * GET metrics                  the serving metrics in Prometheus' text format (as GET /metrics)
+     * </pre>
+     */
+    public Route monitoringReads() {
+        return get(() -> concat(
+                path("policies", () -> json(StatusCodes.OK, policyList())),
+                path(PathMatchers.segment("policies").slash(PathMatchers.segment()).slash("drift"), name ->
+                        withPolicy(name, p -> withDrift(p, m -> json(StatusCodes.OK, drift(p.name(), m))))),
+                path("metrics", () -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8,
+                        metrics.render(registry.all()))))));
+    }
+
+    private PolicyList policyList() {
+        return new PolicyList(registry.all().values().stream().map(ServedPolicy::info)
+                .sorted((a, b) -> a.name().compareTo(b.name())).toList());
+    }
+
     private Route policies() {
         return pathPrefix("policies", () -> concat(
                 pathEnd(() -> concat(
-                        get(() -> json(StatusCodes.OK, new PolicyList(registry.all().values().stream()
-                                .map(ServedPolicy::info).sorted((a, b) -> a.name().compareTo(b.name())).toList()))),
+                        get(() -> json(StatusCodes.OK, policyList())),
                         post(() -> admin(() -> body(this::load))))),
                 pathPrefix(PathMatchers.segment(), name -> concat(
                         pathEnd(() -> concat(
@@ -396,16 +455,11 @@ public final class ServingRoutes extends AllDirectives {
     }
 
     private Route bearer(String token, String what, Supplier<Route> inner) {
-        return optionalHeaderValueByName("Authorization", header -> {
-            byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-            if (header.isEmpty()) {
-                return complete(unauthorized("this request needs the header 'Authorization: Bearer <token>' with "
-                        + what));
-            }
-            if (!MessageDigest.isEqual(header.get().trim().getBytes(StandardCharsets.UTF_8), expected)) {
-                return complete(unauthorized("the bearer token is not valid; this request needs " + what));
-            }
-            return inner.get();
+        return optionalHeaderValueByName("Authorization", header -> switch (BearerToken.check(token, header)) {
+            case ACCEPTED -> inner.get();
+            case MISSING -> complete(unauthorized("this request needs the header 'Authorization: Bearer <token>' with "
+                    + what));
+            case INVALID -> complete(unauthorized("the bearer token is not valid; this request needs " + what));
         });
     }
 

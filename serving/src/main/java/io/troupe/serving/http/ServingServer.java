@@ -1,5 +1,6 @@
 package io.troupe.serving.http;
 
+import io.troupe.core.http.HostCheck;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.CheckpointSource;
@@ -8,6 +9,7 @@ import io.troupe.serving.model.ServedPolicy;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -15,12 +17,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The policy service on {@code troupe.serving.hostname:port}: {@link ServingRoutes} over a {@link PolicyRegistry}.
+ * The policy service on {@code troupe.serving.hostname:port}: {@link ServingRoutes} over a {@link PolicyRegistry}, with
+ * the Host header check of a loopback bind ({@link ServingSettings#hostCheck}).
  * Policies loaded over HTTP ({@code POST /v1/policies}) are built on a loader thread of its own, never on Pekko's.
  * Closing unbinds and closes every policy.
  */
@@ -29,10 +34,12 @@ public final class ServingServer implements AutoCloseable {
     private final PolicyRegistry registry;
     private final ServingMetrics metrics;
     private final ExecutorService loader;
+    private final ServingRoutes routes;
 
     private ServingServer(ServerBinding binding, PolicyRegistry registry, ServingMetrics metrics,
-                          ExecutorService loader) {
+                          ExecutorService loader, ServingRoutes routes) {
         this.binding = binding;
+        this.routes = routes;
         this.registry = registry;
         this.metrics = metrics;
         this.loader = loader;
@@ -46,6 +53,7 @@ public final class ServingServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        AtomicReference<Optional<HostCheck>> hosts = new AtomicReference<>();
         ServingRoutes routes = new ServingRoutes(settings, registry, metrics, new ServingRoutes.Loader() {
             @Override
             public CompletionStage<ServedPolicy> load(String name, String path) {
@@ -57,11 +65,12 @@ public final class ServingServer implements AutoCloseable {
             public CompletionStage<Void> close(ServedPolicy policy) {
                 return CompletableFuture.runAsync(policy::close, loader);
             }
-        }, system.executionContext());
+        }, system.executionContext(), hosts::get);
         try {
             ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port()).bind(routes.route())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            return new ServingServer(b, registry, metrics, loader);
+            hosts.set(settings.hostCheck(b.localAddress().getPort()));
+            return new ServingServer(b, registry, metrics, loader, routes);
         } catch (ExecutionException e) {
             loader.shutdownNow();
             Throwable c = e.getCause();
@@ -91,6 +100,11 @@ public final class ServingServer implements AutoCloseable {
 
     public ServingMetrics metrics() {
         return metrics;
+    }
+
+    /** The dashboard's serving reads for another port to mount ({@link ServingRoutes#monitoringReads()}). */
+    public Route monitoringReads() {
+        return routes.monitoringReads();
     }
 
     /** Unbinds (requests in flight get 10 s), then closes every policy. */

@@ -1,5 +1,6 @@
 package io.troupe.serving.metrics;
 
+import io.troupe.core.http.PrometheusFormat;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -42,12 +43,12 @@ public final class Histogram {
         long cumulative = 0;
         for (int i = 0; i < bounds.length; i++) {
             cumulative += counts[i].sum();
-            b.append(name).append("_bucket{").append(labels).append("le=\"").append(PrometheusWriter.number(bounds[i]))
+            b.append(name).append("_bucket{").append(labels).append("le=\"").append(PrometheusFormat.number(bounds[i]))
                     .append("\"} ").append(cumulative).append('\n');
         }
         b.append(name).append("_bucket{").append(labels).append("le=\"+Inf\"} ").append(total.sum()).append('\n');
         String plain = labels.isEmpty() ? "" : "{" + labels.substring(0, labels.length() - 1) + "}";
-        b.append(name).append("_sum").append(plain).append(' ').append(PrometheusWriter.number(sum.sum())).append('\n');
+        b.append(name).append("_sum").append(plain).append(' ').append(PrometheusFormat.number(sum.sum())).append('\n');
         b.append(name).append("_count").append(plain).append(' ').append(total.sum()).append('\n');
     }
 }

@@ -1,5 +1,6 @@
 package io.troupe.serving.metrics;
 
+import io.troupe.core.http.PrometheusFormat;
 import io.troupe.serving.drift.DriftMonitor;
 import java.util.Comparator;
 import java.util.Map;
@@ -57,12 +58,12 @@ public final class ServingMetrics {
                 .thenComparing(RequestKey::method).thenComparingInt(RequestKey::status));
         sortedRequests.putAll(requests);
         sortedRequests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"")
-                .append(PrometheusWriter.label(k.route)).append("\",method=\"").append(k.method)
+                .append(PrometheusFormat.label(k.route)).append("\",method=\"").append(k.method)
                 .append("\",status=\"").append(k.status).append("\"} ").append(n.sum()).append('\n'));
         b.append("# HELP troupe_serving_request_seconds time from the request's arrival to its answer, by route\n");
         b.append("# TYPE troupe_serving_request_seconds histogram\n");
         new TreeMap<>(latency).forEach((route, h) -> h.render(b, "troupe_serving_request_seconds",
-                "route=\"" + PrometheusWriter.label(route) + "\","));
+                "route=\"" + PrometheusFormat.label(route) + "\","));
         Map<String, PolicyMetrics> sorted = new ConcurrentSkipListMap<>(policies);
         b.append("# HELP troupe_serving_batch_size observations per forward pass\n");
         b.append("# TYPE troupe_serving_batch_size histogram\n");
@@ -100,8 +101,8 @@ public final class ServingMetrics {
         reports.forEach((name, r) -> {
             for (int f = 0; f < r.featurePsi().length; f++) {
                 b.append("troupe_serving_drift_psi{").append(policyLabel(name)).append(",feature=\"")
-                        .append(monitors.get(name).reference().features().get(f).name()).append("\"} ")
-                        .append(r.featurePsi()[f]).append('\n');
+                        .append(PrometheusFormat.label(monitors.get(name).reference().features().get(f).name()))
+                        .append("\"} ").append(PrometheusFormat.number(r.featurePsi()[f])).append('\n');
             }
         });
         b.append("# HELP troupe_serving_drift_ks Kolmogorov-Smirnov statistic of a feature, live window vs reference\n");
@@ -109,8 +110,8 @@ public final class ServingMetrics {
         reports.forEach((name, r) -> {
             for (int f = 0; f < r.featureKs().length; f++) {
                 b.append("troupe_serving_drift_ks{").append(policyLabel(name)).append(",feature=\"")
-                        .append(monitors.get(name).reference().features().get(f).name()).append("\"} ")
-                        .append(r.featureKs()[f]).append('\n');
+                        .append(PrometheusFormat.label(monitors.get(name).reference().features().get(f).name()))
+                        .append("\"} ").append(PrometheusFormat.number(r.featureKs()[f])).append('\n');
             }
         });
         gauge(b, reports, "troupe_serving_drift_action_psi", "population stability index of the actions",
@@ -149,6 +150,6 @@ public final class ServingMetrics {
     }
 
     private static String policyLabel(String name) {
-        return "policy=\"" + PrometheusWriter.label(name) + "\"";
+        return "policy=\"" + PrometheusFormat.label(name) + "\"";
     }
 }

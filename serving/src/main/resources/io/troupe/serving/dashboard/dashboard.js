@@ -1,8 +1,10 @@
 // Troupe's dashboard. Training mode (the admin port, index.html): learning curves from the server-sent events
 // (GET /troupe/events), tables from the admin API's reads, pause / resume through its mutating routes with the token
 // pasted in the page. Serving mode (the serving port, serving.html): per policy rows/s, batch sizes and queue from
-// /metrics, latency percentiles from its histograms, drift from /v1/policies/{name}/drift. No CDN: uPlot is served
-// from its webjar by the same port. Every request goes to a route the port has (a 404 would be a console error).
+// /metrics, latency percentiles from its histograms, drift from /v1/policies/{name}/drift. The admin port of a node
+// that runs the serve role shows the same serving panel from /troupe/serving/* (the same answers). No CDN: uPlot is
+// served from its webjar by the same port. Every request goes to a route the port has (a 404 would be a console
+// error).
 (function () {
   'use strict';
   const MAX_POINTS = 2000; // held per page; older points are thinned like the server does
@@ -168,8 +170,14 @@
     refresh();
   }
 
-  // ---- serving mode
-  const served = {t: null, rows: {}, batches: {}, series: {}, times: []};
+  // ---- serving panel: the serving port's own page, or the admin port of a node that runs the serve role
+  const servingMode = document.body.dataset.mode === 'serving';
+  const servingApi = servingMode
+    ? {policies: '/v1/policies', metrics: '/metrics', drift: (n) => '/v1/policies/' + encodeURIComponent(n) + '/drift'}
+    : {policies: '/troupe/serving/policies', metrics: '/troupe/serving/metrics',
+      drift: (n) => '/troupe/serving/policies/' + encodeURIComponent(n) + '/drift'};
+  const served = {t: null, rows: {}, batches: {}, points: []};
+  window.troupeServing = served;
 
   /** Prometheus text as [{name, labels, value}]. */
   function parseMetrics(text) {
@@ -207,14 +215,18 @@
   async function refreshServing() {
     let list; let metrics;
     try {
-      list = await getJson('/v1/policies');
-      const r = await fetch('/metrics');
+      list = await getJson(servingApi.policies);
+      if (!servingMode) {
+        if (!list.policies.length) return; // this node does not serve: the panel stays hidden
+        $('serving-panel').hidden = false;
+      }
+      const r = await fetch(servingApi.metrics);
       metrics = parseMetrics(await r.text());
     } catch (e) {
-      $('live').textContent = 'reconnecting'; $('live').className = 'off';
+      if (servingMode) { $('live').textContent = 'reconnecting'; $('live').className = 'off'; }
       return;
     }
-    $('live').textContent = 'live'; $('live').className = 'on';
+    if (servingMode) { $('live').textContent = 'live'; $('live').className = 'on'; }
     const now = performance.now() / 1000;
     const dt = served.t == null ? null : now - served.t;
     const rates = {};
@@ -232,7 +244,7 @@
       rates[p.name] = rate;
       let alarms = '-';
       if (pick(metrics, 'troupe_serving_drift_alarms', {policy: p.name}) != null) {
-        const d = await getJson('/v1/policies/' + encodeURIComponent(p.name) + '/drift');
+        const d = await getJson(servingApi.drift(p.name));
         alarms = d.alarms.length ? d.alarms.join(', ') : 'none';
         d.features.forEach((f, i) => driftRows.push([cell(p.name), cell(f), cell(fmt(d.featurePsi[i], 3), true),
           cell(fmt(d.featureKs[i], 3), true)]));
@@ -263,20 +275,23 @@
     if (dt != null) {
       const point = {wall_s: now};
       for (const name of Object.keys(rates)) point['rows/s ' + name] = rates[name];
-      addPoints([point]);
+      served.points.push(point);
+      if (served.points.length > MAX_POINTS) served.points.splice(0, served.points.length - MAX_POINTS);
+      if (servingMode) { state.points = served.points.length; }
       drawServing(Object.keys(rates).map((n) => 'rows/s ' + n));
     }
   }
 
   function drawServing(names) {
     if (!names.length) return;
-    const data = [points.map((p) => p.wall_s - points[0].wall_s)].concat(names.map((n) => points.map((p) => p[n] ?? null)));
+    const pts = served.points;
+    const data = [pts.map((p) => p.wall_s - pts[0].wall_s)].concat(names.map((n) => pts.map((p) => p[n] ?? null)));
     let chart = charts.serving;
     if (chart && chart.names.join() !== names.join()) { chart.plot.destroy(); chart.el.remove(); chart = null; }
     if (!chart) {
       const el = document.createElement('div');
       el.id = 'chart-serving';
-      $('curves').appendChild(el);
+      ($('serving-curves') || $('curves')).appendChild(el);
       const opts = {title: 'Rows served per second', width: chartWidth(), height: 220, scales: {x: {time: false}},
         axes: [{label: 'seconds since the page opened'}, {}],
         series: [{label: 's'}].concat(names.map((s, i) => ({label: s, stroke: COLORS[i % COLORS.length], width: 1.5,
@@ -288,7 +303,7 @@
     chart.el.dataset.points = String(data[0].length);
   }
 
-  if (document.body.dataset.mode === 'serving') {
+  if (servingMode) {
     refreshServing();
     setInterval(refreshServing, 2000);
   } else {
@@ -297,6 +312,8 @@
     $('x-axis').onchange = draw;
     connect();
     refresh();
+    refreshServing();
     setInterval(refresh, 2000);
+    setInterval(refreshServing, 2000);
   }
 })();

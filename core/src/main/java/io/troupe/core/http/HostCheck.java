@@ -1,4 +1,4 @@
-package io.troupe.cluster.http;
+package io.troupe.core.http;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -9,10 +9,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Which {@code Host} headers the admin port answers (against DNS rebinding: a page on evil.example whose name was
- * re-pointed at 127.0.0.1 sends {@code Host: evil.example}). Accepted: the bound hostname, {@code localhost} when it is
- * a loopback address, the configured further names, and with a wildcard bind (0.0.0.0, ::) any IP literal (an address
- * cannot be rebound); each with no port or the bound port. Pure and thread-safe.
+ * Which {@code Host} headers an HTTP port answers (against DNS rebinding: a page on evil.example whose name was
+ * re-pointed at 127.0.0.1 sends {@code Host: evil.example}). Accepted: the bound hostname; {@code localhost},
+ * {@code 127.0.0.1} and {@code [::1]} when it is a loopback address; the configured further names; and with a wildcard
+ * bind (0.0.0.0, ::) any IP literal (an address cannot be rebound); each with no port or the bound port. The admin API
+ * and the policy service both use it. Pure and thread-safe.
  */
 public final class HostCheck {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -20,15 +21,25 @@ public final class HostCheck {
     private final Set<String> names = new LinkedHashSet<>();
     private final boolean anyAddress;
     private final int port;
+    private final String service;
+    private final String allowKey;
 
-    public HostCheck(String boundHostname, int port, List<String> allowedHosts) {
+    /**
+     * @param service  what a refusal calls the port ("this admin API", "this policy service")
+     * @param allowKey the config key of the further names, which a refusal names
+     */
+    public HostCheck(String boundHostname, int port, List<String> allowedHosts, String service, String allowKey) {
         this.port = port;
+        this.service = service;
+        this.allowKey = allowKey;
         String bound = normalize(boundHostname);
         names.add(bound);
         InetAddress address = resolve(boundHostname);
         this.anyAddress = address != null && address.isAnyLocalAddress();
         if (address != null && address.isLoopbackAddress()) {
             names.add("localhost");
+            names.add("127.0.0.1");
+            names.add("[::1]");
         }
         for (String h : allowedHosts) {
             names.add(normalize(h));
@@ -70,9 +81,9 @@ public final class HostCheck {
         if (hostOk && portOk) {
             return null;
         }
-        return "Host '" + header.trim() + "' is not this admin API's address; expected " + expected()
+        return "Host '" + header.trim() + "' is not " + service + "'s address; expected " + expected()
                 + " (requests through another name are refused against DNS rebinding; add the name to "
-                + "troupe.admin.allowed-hosts if it is yours)";
+                + allowKey + " if it is yours)";
     }
 
     private static boolean isIpLiteral(String host) {
