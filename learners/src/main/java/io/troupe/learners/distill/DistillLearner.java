@@ -124,7 +124,7 @@ public final class DistillLearner implements UpdateStep, AutoCloseable {
                 }
                 try (NDManager scope = student.manager().newSubManager()) {
                     adam.zeroGradients();
-                    Device device = student.device();
+                    Device device = student.outputDevice();
                     NDList inputs = student.inputs(scope, obs, rows);
                     NDArray pNd = scope.create(p).reshape(mb, a).toDevice(device, false);
                     NDArray vNd = scope.create(v).toDevice(device, false);

@@ -125,13 +125,13 @@ public final class ImpalaUpdate {
                     }
                 }
                 out[3] += rhoSum;
-                NDArray mask = scope.create(rowMask).toDevice(model.device(), false);
-                NDArray oneHot = scope.create(taken).toDevice(model.device(), false).toType(DataType.INT64, false)
+                NDArray mask = scope.create(rowMask).toDevice(model.outputDevice(), false);
+                NDArray oneHot = scope.create(taken).toDevice(model.outputDevice(), false).toType(DataType.INT64, false)
                         .oneHot(actions).toType(DataType.FLOAT32, false);
                 NDArray logpTaken = logpAll.mul(oneHot).sum(new int[] {-1});
-                NDArray pgLoss = logpTaken.mul(scope.create(advRows).toDevice(model.device(), false)).mul(mask).sum()
+                NDArray pgLoss = logpTaken.mul(scope.create(advRows).toDevice(model.outputDevice(), false)).mul(mask).sum()
                         .div(-steps);
-                NDArray vLoss = o.get(1).sub(scope.create(vsRows).toDevice(model.device(), false)).square().mul(mask)
+                NDArray vLoss = o.get(1).sub(scope.create(vsRows).toDevice(model.outputDevice(), false)).square().mul(mask)
                         .sum().div(steps).mul(0.5f);
                 NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mul(mask).sum().div(steps);
                 NDArray loss = pgLoss.add(vLoss.mul((float) c.vfCoef())).sub(entropy.mul((float) c.entCoef()));

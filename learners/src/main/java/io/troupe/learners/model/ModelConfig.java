@@ -15,9 +15,11 @@ import java.util.Arrays;
  * @param feedForward hidden size of each block's feed-forward network
  * @param patchSize   image patch side in pixels (a strided convolution)
  * @param stateTokens tokens a vector observation is projected to
+ * @param parallel    how the learner splits the model over devices ({@code troupe.model.parallel}); not part of the
+ *                    architecture: {@link #describe()}, {@link #equals} and the model id ignore it
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
-                          int patchSize, int stateTokens) {
+                          int patchSize, int stateTokens, Parallelism parallel) {
     public ModelConfig {
         if (kind == null) {
             throw new IllegalArgumentException("troupe.model.kind is missing; expected transformer or mlp");
@@ -36,6 +38,28 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             throw new IllegalArgumentException("troupe.model.heads = " + heads + " must divide troupe.model.embedding = "
                     + embedding);
         }
+        if (parallel == null) {
+            parallel = Parallelism.NONE;
+        }
+        if (parallel.pipelined() && kind != ModelKind.TRANSFORMER) {
+            throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + parallel.pipelineStages()
+                    + " splits a transformer's blocks; troupe.model.kind = " + kind.label() + " has none (use 1)");
+        }
+        if (parallel.pipelineStages() > layers) {
+            throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + parallel.pipelineStages()
+                    + " exceeds troupe.model.layers = " + layers + ": every stage needs at least one block");
+        }
+    }
+
+    /** An unsplit model ({@link Parallelism#NONE}). */
+    public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+                       int patchSize, int stateTokens) {
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, Parallelism.NONE);
+    }
+
+    /** This architecture, split as {@code p} says. */
+    public ModelConfig withParallelism(Parallelism p) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, p);
     }
 
     private static void positive(String key, int v) {
@@ -61,7 +85,8 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             return new ModelConfig(ModelKind.parse(model.getString("kind")),
                     model.getIntList("mlp-hidden").stream().mapToInt(Integer::intValue).toArray(),
                     model.getInt("embedding"), model.getInt("heads"), model.getInt("layers"),
-                    model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"));
+                    model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"),
+                    model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }
