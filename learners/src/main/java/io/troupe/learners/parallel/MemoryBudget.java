@@ -72,7 +72,8 @@ public final class MemoryBudget {
             tokens += t;
         }
         embedPerRow += 4 * tokens * e;
-        long blockParams = 2L * e + 4L * ((long) e * e + e) + 2L * e + ((long) e * f + f) + ((long) f * e + e);
+        // DJL's LayerNorm over a (B, T, E) input normalizes each row over (T, E): a gain and a bias per token and unit
+        long blockParams = 2 * (2 * tokens * e) + 4L * ((long) e * e + e) + ((long) e * f + f) + ((long) f * e + e);
         long blockPerRow = 10 * tokens * e + 2 * tokens * f + 2L * model.heads() * tokens * tokens;
         long headParams = 2L * e + ((long) e * actions + actions) + (e + 1);
         long headPerRow = 4L * e + 2L * actions;

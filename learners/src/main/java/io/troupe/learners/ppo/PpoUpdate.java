@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.troupe.learners.model.GraphScalar;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -180,7 +181,7 @@ public final class PpoUpdate {
                     out[3] += w * logRatio.neg().mean().getFloat();
                     out[4] += w * ratio.sub(1).sub(logRatio).mean().getFloat();
                     out[5] += w * ratio.sub(1).abs().gt(clip).toType(DataType.FLOAT32, false).mean().getFloat();
-                    return w == 1f ? loss : loss.mul(w);
+                    return w == 1f ? loss : loss.mul(GraphScalar.of(loss, w));
                 });
     }
 }
