@@ -229,6 +229,19 @@ class PipelineParallelTest {
     }
 
     @Test
+    void theBenchLineMeasuresBothModelsInOneRun() {
+        PpoConfig small = new PpoConfig(2, 8, 2.5e-4, false, 0.99, 0.95, 2, 1, true, 0.2, true, 0.01, 0.5, 0.5, 1000);
+        UpdateThroughput.PipelineComparison p = UpdateThroughput.comparePipeline(SPEC, DEEP, new Parallelism(2, 4),
+                List.of(Device.cpu(), Device.cpu()), small, 0.3);
+        assertTrue(p.unsplitUpdatesPerS() > 0 && p.pipelinedUpdatesPerS() > 0, p.toString());
+        assertEquals(0.2, p.bubbleFraction(), 1e-9);
+        assertEquals(2, p.stages());
+        assertEquals(4, p.microBatches());
+        assertEquals(Device.cpu() + "," + Device.cpu(), p.devices());
+        assertEquals(p.pipelinedUpdatesPerS() / p.unsplitUpdatesPerS(), p.ratio(), 1e-3);
+    }
+
+    @Test
     void theLayoutGivesEachReplicaItsStages() {
         Device a = Device.cpu();
         Device g0 = Device.gpu(0);

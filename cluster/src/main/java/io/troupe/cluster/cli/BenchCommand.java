@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -311,8 +310,7 @@ final class BenchCommand implements Runnable {
                     "split/unsplit", "bubble", "K x M", "devices");
             System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", LearnerBench.PIPELINE_CASE.name(),
                     p.unsplitUpdatesPerS(), p.pipelinedUpdatesPerS(), p.ratio(), p.bubbleFraction(),
-                    p.stages() + " x " + p.microBatches(), p.devices().stream().map(Device::toString).distinct()
-                            .collect(Collectors.joining(",")));
+                    p.stages() + " x " + p.microBatches(), p.devices());
             System.out.println("(GPipe: each minibatch in M micro-batches, forward through the K stages, backward in "
                     + "reverse, one Adam step; same run, alternating rounds)");
             writeJson(json, new LearnerFigures(out, p));

@@ -16,6 +16,7 @@ import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 
 /**
  * PPO update throughput of one model on one or several devices (data-parallel), on a synthetic rollout of the
@@ -52,10 +53,11 @@ public final class UpdateThroughput {
 
     /**
      * The pipeline's line of the learner bench: updates/s of the model unsplit on {@code devices.get(0)} and split as
-     * {@code parallel} says over {@code devices} (one device: every stage on it), with the bubble fraction.
+     * {@code parallel} says over {@code devices} (one device: every stage on it), with the bubble fraction and the
+     * stages' devices in order.
      */
     public record PipelineComparison(double unsplitUpdatesPerS, double pipelinedUpdatesPerS, int stages,
-                                     int microBatches, double bubbleFraction, long parameters, List<Device> devices) {
+                                     int microBatches, double bubbleFraction, long parameters, String devices) {
         /** Pipelined over unsplit updates/s. */
         public double ratio() {
             return Math.round(pipelinedUpdatesPerS / unsplitUpdatesPerS * 1000) / 1000.0;
@@ -97,7 +99,8 @@ public final class UpdateThroughput {
             return new PipelineComparison(Math.round(updates[0] / elapsed[0] * 100) / 100.0,
                     Math.round(updates[1] / elapsed[1] * 100) / 100.0, parallel.pipelineStages(),
                     parallel.microBatches(), Math.round(parallel.bubbleFraction() * 1000) / 1000.0,
-                    split.primary().parameterCount(), split.primary().stageDevices());
+                    split.primary().parameterCount(), split.primary().stageDevices().stream().map(Device::toString)
+                    .collect(Collectors.joining(",")));
         }
     }
 

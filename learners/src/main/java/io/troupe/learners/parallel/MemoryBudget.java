@@ -120,10 +120,11 @@ public final class MemoryBudget {
             MemoryEstimate n = need.get(d);
             if (n.total() > budgetBytes) {
                 int k = model.parallel().pipelineStages();
-                String where = need.size() == 1 ? (k == 1 ? "the whole model" : "all " + k + " stages") + " on "
-                        + devices.get(0) : "stage " + d + " of " + k + " on " + devices.get(d);
+                String where = need.size() == 1 ? (k == 1 ? "the whole model on " + devices.get(0) + " needs "
+                        : "its " + k + " stages, all on " + devices.get(0) + ", need ")
+                        : "stage " + d + " of " + k + " on " + devices.get(d) + " needs ";
                 throw new IllegalArgumentException("troupe.learner.device-memory-budget = "
-                        + MemoryEstimate.bytes(budgetBytes) + " per device, but " + where + " needs " + n.describe()
+                        + MemoryEstimate.bytes(budgetBytes) + " per device, but " + where + n.describe()
                         + " for " + parameterCount(spec, model, rows) + " parameters and minibatches of " + rows
                         + " rows in " + model.parallel().microBatches() + " micro-batch(es); split the model over "
                         + "more devices (troupe.model.parallel.pipeline-stages with that many devices in "
