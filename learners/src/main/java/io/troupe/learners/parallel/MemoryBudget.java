@@ -100,7 +100,7 @@ public final class MemoryBudget {
      */
     public static List<MemoryEstimate> perDevice(EnvSpec spec, ModelConfig model, int rows, List<Device> devices) {
         List<MemoryEstimate> stages = perStage(spec, model, rows);
-        List<List<Device>> layout = ModelReplicas.layout(devices, stages.size());
+        ModelReplicas.layout(devices, stages.size()); // refuses a device count the stages do not divide
         if (devices.size() == 1) {
             return List.of(stages.stream().reduce(MemoryEstimate.ZERO, MemoryEstimate::plus));
         }
