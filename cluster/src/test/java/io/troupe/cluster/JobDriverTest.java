@@ -82,7 +82,7 @@ class JobDriverTest {
 
     private static Learner.Status status(long updates) {
         return new Learner.Status(updates, updates, updates * 512, 0, 2, "cpu", "ppo", 0.1, 0.2, "learner", 0, 0, 0, 0,
-                0, "", 0.6, 0.01);
+                0, "", 0.6, 0.01, 1, 1, 0.0);
     }
 
     private static List<Agent.EpisodeEnded> episodes(int n, double episodeReturn) {

@@ -12,8 +12,10 @@ import io.troupe.learners.impala.ImpalaLearner;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelReplicas;
+import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
+import io.troupe.learners.parallel.MemoryBudget;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLearner;
 import io.troupe.learners.prune.GradualPruning;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -77,14 +80,25 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     /**
      * Counters for status pages and tests; the {@code last*} figures are those of the latest update taken (NaN before
-     * the first, and where the algorithm does not report one: distillation reports no entropy or KL).
+     * the first, and where the algorithm does not report one: distillation reports no entropy or KL);
+     * {@code pipelineStages}, {@code microBatches} and {@code bubbleFraction} are the model parallelism the learner
+     * trains with ({@code troupe.model.parallel}; 1, 1 and 0 without).
      */
     public record Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
                          String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
                          String thread, long lagP50, long lagMax, long activeRewardVersion,
                          long droppedStaleUnrolls, long partialUpdates, String resumedFrom, double lastEntropy,
-                         double lastApproxKl)
+                         double lastApproxKl, int pipelineStages, int microBatches, double bubbleFraction)
             implements CrossNode {
+        /** A status of a learner without model parallelism. */
+        public Status(long updates, long policyVersion, long stepsConsumed, long skippedUpdates, int shards,
+                      String device, String algorithm, double lastPolicyLoss, double lastValueLoss,
+                      String thread, long lagP50, long lagMax, long activeRewardVersion,
+                      long droppedStaleUnrolls, long partialUpdates, String resumedFrom) {
+            this(updates, policyVersion, stepsConsumed, skippedUpdates, shards, device, algorithm, lastPolicyLoss,
+                    lastValueLoss, thread, lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls, partialUpdates,
+                    resumedFrom, Double.NaN, Double.NaN, 1, 1, 0.0);
+        }
     }
 
     private record ShardsChanged(Receptionist.Listing listing) implements Command, NoSerializationVerificationNeeded {
@@ -114,6 +128,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     /** The algorithm's update: it owns its batch building and its step. */
     private final UpdateStep step;
     private final String devices;
+    /** How the model is split: pipeline stages and micro-batches (troupe.model.parallel). */
+    private final Parallelism parallel;
     private final ActorRef<WeightsPublisher.Command> publisher;
     private final ActorRef<ReplayShard.SampleReply> replies;
     private Set<ActorRef<ReplayShard.Command>> shards = Set.of();
@@ -150,8 +166,16 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.spec = spec;
         List<Device> deviceList = Devices.selectAll(spec.settings().device());
         this.devices = deviceList.stream().map(Device::toString).collect(Collectors.joining(","));
+        this.parallel = spec.model().parallel();
+        MemoryBudget.check(spec.env(), spec.model(), budgetRows(spec), deviceList,
+                spec.settings().deviceMemoryBudget()); // before anything is allocated
         this.replicas = ModelReplicas.create(spec.env(), spec.model(), spec.seed(), deviceList);
         this.model = replicas.primary();
+        if (parallel.pipelined() || parallel.microBatches() > 1) {
+            context.getLog().info("learner model parallelism: {} replica(s) of {} on {}; GPipe bubble fraction "
+                    + "(K-1)/(M+K-1) = {}", replicas.size(), parallel.describe(), devices,
+                    String.format(Locale.ROOT, "%.3f", parallel.bubbleFraction()));
+        }
         this.adam = Adam.withDefaults(model.parameters(), model.manager());
         this.step = switch (spec.settings().algorithm()) {
             case IMPALA -> new ImpalaLearner(replicas, adam, spec.impala());
@@ -191,6 +215,11 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
             DistributedData.get(context.getSystem()).replicator().tell(new Replicator.Subscribe<>(
                     RewardRegistry.key(spec.env().id()), context.messageAdapter(type, RewardChanged::new)));
         }
+    }
+
+    /** The rows of a minibatch the memory budget is estimated for: PPO's (num-envs * num-steps / num-minibatches). */
+    static int budgetRows(Spec spec) {
+        return spec.ppo().minibatchSize();
     }
 
     public static Behavior<Command> create(Spec spec) {
@@ -373,7 +402,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         g.replyTo().tell(new Status(updates, policyVersion, stepsConsumed, skippedUpdates, shards.size(),
                 devices, step.algorithm(), lastPolicyLoss, lastValueLoss,
                 Thread.currentThread().getName(), lagP50, lagMax, activeRewardVersion, droppedStaleUnrolls,
-                partialUpdates, resumedFrom, lastEntropy, lastApproxKl));
+                partialUpdates, resumedFrom, lastEntropy, lastApproxKl, parallel.pipelineStages(),
+                parallel.microBatches(), parallel.bubbleFraction()));
         return this;
     }
 

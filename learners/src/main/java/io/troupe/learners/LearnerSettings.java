@@ -24,11 +24,13 @@ import java.util.Objects;
  *                         batch)
  * @param refusedRetry     how long the learner waits before asking again a shard that refused a sample (a
  *                         configuration error, logged)
+ * @param deviceMemoryBudget bytes the learner's model may need on each device (parameters, gradients, Adam state,
+ *                         activations; estimated before allocation by {@code MemoryBudget}); 0 = unlimited
  */
 public record LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery,
                               int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
                               boolean dropStaleRewards, Duration sampleWait, Duration partialBatchAfter,
-                              Duration refusedRetry) {
+                              Duration refusedRetry, long deviceMemoryBudget) {
     /** The dispatcher learners run on: never Pekko's default dispatcher. */
     public static final String DISPATCHER = "troupe.learner.dispatcher";
     /** reference.conf's {@code sample-wait}, {@code partial-batch-after} and {@code refused-retry}. */
@@ -49,6 +51,19 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
         positive("sample-wait", sampleWait);
         positive("partial-batch-after", partialBatchAfter);
         positive("refused-retry", refusedRetry);
+        if (deviceMemoryBudget < 0) {
+            throw new IllegalArgumentException("troupe.learner.device-memory-budget must be a size such as 512MiB "
+                    + "or unlimited, got " + deviceMemoryBudget + " bytes");
+        }
+    }
+
+    /** Settings without a device memory budget. */
+    public LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery,
+                           int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
+                           boolean dropStaleRewards, Duration sampleWait, Duration partialBatchAfter,
+                           Duration refusedRetry) {
+        this(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir, chunkBytes, role,
+                dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, 0);
     }
 
     /** Settings with reference.conf's sampling timings. */
@@ -62,7 +77,29 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
     /** These settings for one job: its algorithm, batch size and checkpoint directory, the rest kept. */
     public LearnerSettings forJob(LearnerAlgorithm algorithm, int batchUnrolls, Path checkpointDir) {
         return new LearnerSettings(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir,
-                chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry);
+                chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, deviceMemoryBudget);
+    }
+
+    /**
+     * {@code troupe.learner.device-memory-budget}: {@code unlimited} (0) or a size ({@code 512MiB}, {@code 2 GiB},
+     * a number of bytes); anything else is an error naming the key.
+     */
+    public static long parseMemoryBudget(Config c) {
+        String key = "device-memory-budget";
+        if (!c.hasPath(key) || c.getString(key).strip().equalsIgnoreCase("unlimited")) {
+            return 0;
+        }
+        try {
+            long bytes = c.getBytes(key);
+            if (bytes < 1) {
+                throw new IllegalArgumentException("troupe.learner.device-memory-budget must be positive or "
+                        + "unlimited, got " + c.getString(key));
+            }
+            return bytes;
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("troupe.learner.device-memory-budget: '" + c.getString(key)
+                    + "' is not a size such as 512MiB, 2 GiB or a number of bytes, nor unlimited", e);
+        }
     }
 
     private static void positive(String key, Duration d) {
@@ -79,7 +116,7 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
                     (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
                     c.getBoolean("drop-stale-rewards"), c.getDuration("sample-wait"),
-                    c.getDuration("partial-batch-after"), c.getDuration("refused-retry"));
+                    c.getDuration("partial-batch-after"), c.getDuration("refused-retry"), parseMemoryBudget(c));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.learner: " + e.getMessage(), e);
         }

@@ -19,6 +19,7 @@ import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
@@ -133,6 +134,36 @@ class LearnerActorTest {
         LearnerSettings settings = new LearnerSettings("cpu", LearnerAlgorithm.PPO, 8, 1, checkpointEvery, checkpoints,
                 64 * 1024, "learner", false);
         return new Learner.Spec(env, ModelConfig.mlp(64, 64), ppo, ImpalaConfig.defaults(), settings, 1);
+    }
+
+    /**
+     * A learner whose model is split into pipeline stages reports them and GPipe's bubble fraction in its status; one
+     * whose model exceeds troupe.learner.device-memory-budget on its device is refused before it allocates (it stops).
+     */
+    @Test
+    void aPipelinedLearnerReportsItsBubbleAndAModelOverTheBudgetIsRefused() {
+        EnvSpec[] env = new EnvSpec[1];
+        unrolls(env, 1);
+        Learner.Spec base = spec(env[0], dir.resolve("pipeline-checkpoints"));
+        ModelConfig split = ModelConfig.transformer(16, 2, 2, 32, 6, 1).withParallelism(new Parallelism(2, 4));
+        ActorRef<Learner.Command> learner = kit.spawn(Learner.create(new Learner.Spec(base.env(), split, base.ppo(),
+                base.impala(), base.settings(), 1)), "pipelined-learner", Learner.dispatcher());
+        TestProbe<Learner.Status> status = kit.createTestProbe();
+        learner.tell(new Learner.GetStatus(status.ref()));
+        Learner.Status s = status.receiveMessage(Duration.ofSeconds(30));
+        assertEquals(2, s.pipelineStages());
+        assertEquals(4, s.microBatches());
+        assertEquals(0.2, s.bubbleFraction(), 1e-12, "(K-1)/(M+K-1) = 1/5");
+        kit.stop(learner);
+
+        LearnerSettings b = base.settings();
+        LearnerSettings tight = new LearnerSettings(b.device(), b.algorithm(), b.batchUnrolls(), b.publishEvery(),
+                b.checkpointEvery(), dir.resolve("budget-checkpoints"), b.chunkBytes(), b.role(),
+                b.dropStaleRewards(), b.sampleWait(), b.partialBatchAfter(), b.refusedRetry(), 64 * 1024);
+        ActorRef<Learner.Command> refused = kit.spawn(Learner.create(new Learner.Spec(base.env(), split, base.ppo(),
+                base.impala(), tight, 1)), "over-budget-learner", Learner.dispatcher());
+        TestProbe<Learner.Status> watcher = kit.createTestProbe();
+        watcher.expectTerminated(refused, Duration.ofSeconds(30));
     }
 
     /**

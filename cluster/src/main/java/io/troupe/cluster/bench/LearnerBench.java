@@ -9,6 +9,7 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.bench.UpdateThroughput;
+import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.transport.weights.WeightsFetcher;
@@ -49,6 +50,21 @@ public final class LearnerBench {
         return List.of(new Case("CartPole-v1 mlp", "CartPole-v1", ModelConfig.mlp(64, 64)),
                 new Case("CartPole-v1 transformer", "CartPole-v1", ModelConfig.transformer(32, 4, 1, 64, 6, 4)),
                 new Case("GoToObject-v0 transformer", "GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1)));
+    }
+
+    /** The model of the pipeline line: GoToObject's transformer with four blocks, to split into stages. */
+    public static final Case PIPELINE_CASE = new Case("GoToObject-v0 transformer 4 blocks", "GoToObject-v0",
+            ModelConfig.transformer(32, 4, 4, 64, 6, 1));
+
+    /**
+     * The pipeline line of {@code bench learner}: {@link #PIPELINE_CASE} split into {@code stages} stages trained with
+     * {@code microBatches} micro-batches against the same model unsplit, updates/s of both in one run.
+     */
+    public static UpdateThroughput.PipelineComparison pipeline(List<Device> devices, int stages, int microBatches,
+                                                               double seconds) {
+        EnvSpec spec = EnvRegistry.defaults().spec(PIPELINE_CASE.envId());
+        return UpdateThroughput.comparePipeline(spec, PIPELINE_CASE.model(), new Parallelism(stages, microBatches),
+                devices, PpoConfig.cleanRl(), seconds);
     }
 
     /** One model's figures ({@code --json} writes them under these names in snake_case). */

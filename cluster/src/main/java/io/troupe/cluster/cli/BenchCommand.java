@@ -1,5 +1,6 @@
 package io.troupe.cluster.cli;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import io.troupe.cluster.bench.ActingBench;
@@ -11,6 +12,7 @@ import io.troupe.cluster.bench.ServeBench;
 import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.run.TrainSettings;
+import io.troupe.learners.bench.UpdateThroughput;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.replay.bench.ReplayBench;
@@ -270,10 +272,22 @@ final class BenchCommand implements Runnable {
                 + "such as gpu:0,gpu:1 (data-parallel) (default auto)")
         String device;
 
+        @Option(names = "--pipeline-stages", defaultValue = "2", description = "K, stages of the pipeline line's "
+                + "4-block transformer (one per device listed, or all on the one device; 0 skips the line; default 2)")
+        int pipelineStages;
+
+        @Option(names = "--micro-batches", defaultValue = "4", description = "M, micro-batches of the pipeline line "
+                + "(default 4)")
+        int microBatches;
+
         @Override
         public Integer call() throws Exception {
             if (seconds <= 0 || publishes < 1) {
                 throw new IllegalArgumentException("bench learner needs --seconds > 0 and --publishes >= 1");
+            }
+            if (pipelineStages < 0 || pipelineStages > 4 || microBatches < 1) {
+                throw new IllegalArgumentException("bench learner needs --pipeline-stages in 0..4 (the model has 4 "
+                        + "blocks) and --micro-batches >= 1, got " + pipelineStages + " and " + microBatches);
             }
             Map<String, LearnerBench.Figures> out = LearnerBench.run(LearnerBench.defaultCases(),
                     Devices.selectAll(device), seconds, publishes);
@@ -285,9 +299,27 @@ final class BenchCommand implements Runnable {
                         m.samplesPerS(), m.parameters(), m.weightsBytes(), m.publishMs(), m.device());
             }
             System.out.println("(PPO update = 4 epochs x 4 minibatches over a 512-step rollout, CleanRL's defaults)");
-            writeJson(json, out);
+            if (pipelineStages == 0) {
+                writeJson(json, out);
+                return 0;
+            }
+            List<Device> devices = Devices.selectAll(device);
+            UpdateThroughput.PipelineComparison p = LearnerBench.pipeline(devices.size() >= pipelineStages
+                    ? devices.subList(0, pipelineStages) : devices.subList(0, 1), pipelineStages, microBatches, seconds);
+            System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", "pipeline", "unsplit up/s", "split up/s",
+                    "split/unsplit", "bubble", "K x M", "devices");
+            System.out.printf("%-28s %14s %14s %12s %12s %12s %8s%n", LearnerBench.PIPELINE_CASE.name(),
+                    p.unsplitUpdatesPerS(), p.pipelinedUpdatesPerS(), p.ratio(), p.bubbleFraction(),
+                    p.stages() + " x " + p.microBatches(), p.devices());
+            System.out.println("(GPipe: each minibatch in M micro-batches, forward through the K stages, backward in "
+                    + "reverse, one Adam step; same run, alternating rounds)");
+            writeJson(json, new LearnerFigures(out, p));
             return 0;
         }
+    }
+
+    /** {@code bench learner --json}: the models' figures and the pipeline line. */
+    record LearnerFigures(Map<String, LearnerBench.Figures> models, UpdateThroughput.PipelineComparison pipeline) {
     }
 
     @Command(name = "acting", mixinStandardHelpOptions = true,

@@ -9,12 +9,14 @@ import io.troupe.core.space.Dict;
 import io.troupe.core.space.Discrete;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelReplicas;
+import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 
 /**
  * PPO update throughput of one model on one or several devices (data-parallel), on a synthetic rollout of the
@@ -46,6 +48,59 @@ public final class UpdateThroughput {
             return new Result(Math.round(updates / elapsed * 100) / 100.0,
                     Math.round(updates * (double) ppo.batchSize() / elapsed), replicas.primary().parameterCount(),
                     devices);
+        }
+    }
+
+    /**
+     * The pipeline's line of the learner bench: updates/s of the model unsplit on {@code devices.get(0)} and split as
+     * {@code parallel} says over {@code devices} (one device: every stage on it), with the bubble fraction and the
+     * stages' devices in order.
+     */
+    public record PipelineComparison(double unsplitUpdatesPerS, double pipelinedUpdatesPerS, int stages,
+                                     int microBatches, double bubbleFraction, long parameters, String devices) {
+        /** Pipelined over unsplit updates/s. */
+        public double ratio() {
+            return Math.round(pipelinedUpdatesPerS / unsplitUpdatesPerS * 1000) / 1000.0;
+        }
+    }
+
+    /**
+     * Both models measured in the same run, in alternating rounds (three each, {@code seconds} in all) so that the
+     * machine's load weighs on both alike; one warm-up update each first.
+     */
+    public static PipelineComparison comparePipeline(EnvSpec spec, ModelConfig model, Parallelism parallel,
+                                                     List<Device> devices, PpoConfig ppo, double seconds) {
+        ModelConfig unsplitConfig = model.withParallelism(Parallelism.NONE);
+        ModelConfig splitConfig = model.withParallelism(parallel);
+        try (ModelReplicas unsplit = ModelReplicas.create(spec, unsplitConfig, 1, List.of(devices.get(0)));
+             Adam unsplitAdam = Adam.withDefaults(unsplit.primary().parameters(), unsplit.primary().manager());
+             ModelReplicas split = ModelReplicas.create(spec, splitConfig, 1, devices);
+             Adam splitAdam = Adam.withDefaults(split.primary().parameters(), split.primary().manager())) {
+            RolloutBatch batch = syntheticRollout(spec, ppo.batchSize(), 3);
+            SplittableRandom rng = new SplittableRandom(1);
+            PpoUpdate.update(unsplit, unsplitAdam, batch, ppo, 1e-4, rng); // warm-up
+            PpoUpdate.update(split, splitAdam, batch, ppo, 1e-4, rng);
+            double[] elapsed = new double[2];
+            int[] updates = new int[2];
+            double round = seconds / 6;
+            for (int r = 0; r < 6; r++) {
+                boolean pipelined = r % 2 == 1;
+                long start = System.nanoTime();
+                do {
+                    if (pipelined) {
+                        PpoUpdate.update(split, splitAdam, batch, ppo, 1e-4, rng);
+                    } else {
+                        PpoUpdate.update(unsplit, unsplitAdam, batch, ppo, 1e-4, rng);
+                    }
+                    updates[r % 2]++;
+                } while (System.nanoTime() - start < round * 1e9);
+                elapsed[r % 2] += (System.nanoTime() - start) / 1e9;
+            }
+            return new PipelineComparison(Math.round(updates[0] / elapsed[0] * 100) / 100.0,
+                    Math.round(updates[1] / elapsed[1] * 100) / 100.0, parallel.pipelineStages(),
+                    parallel.microBatches(), Math.round(parallel.bubbleFraction() * 1000) / 1000.0,
+                    split.primary().parameterCount(), split.primary().stageDevices().stream().map(Device::toString)
+                    .collect(Collectors.joining(",")));
         }
     }
 

@@ -12,6 +12,7 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.core.experience.Unroll;
 import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.UpdateStep;
+import io.troupe.learners.model.GraphScalar;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -124,7 +125,7 @@ public final class DistillLearner implements UpdateStep, AutoCloseable {
                 }
                 try (NDManager scope = student.manager().newSubManager()) {
                     adam.zeroGradients();
-                    Device device = student.device();
+                    Device device = student.outputDevice();
                     NDList inputs = student.inputs(scope, obs, rows);
                     NDArray pNd = scope.create(p).reshape(mb, a).toDevice(device, false);
                     NDArray vNd = scope.create(v).toDevice(device, false);
@@ -134,7 +135,7 @@ public final class DistillLearner implements UpdateStep, AutoCloseable {
                         NDList o = student.forward(inputs, true);
                         NDArray klNd = klLoss(pNd, o.get(0));
                         NDArray vlNd = o.get(1).sub(vNd).square().mean();
-                        NDArray loss = klNd.add(vlNd.mul((float) config.valueCoef()));
+                        NDArray loss = klNd.add(vlNd.mul(GraphScalar.of(vlNd, (float) config.valueCoef())));
                         if (!Float.isFinite(loss.getFloat())) {
                             continue;
                         }

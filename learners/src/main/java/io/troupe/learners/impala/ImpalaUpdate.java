@@ -1,5 +1,6 @@
 package io.troupe.learners.impala;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -9,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.experience.Unroll;
 import io.troupe.learners.UpdateStep;
+import io.troupe.learners.model.GraphScalar;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -139,16 +141,20 @@ public final class ImpalaUpdate {
                 }
                 out[3] += rhoSum;
                 out[4] += klSum;
-                NDArray mask = scope.create(rowMask).toDevice(model.device(), false);
-                NDArray oneHot = scope.create(taken).toDevice(model.device(), false).toType(DataType.INT64, false)
+                Device outputs = model.outputDevice(); // where the last stage's outputs are
+                NDArray mask = scope.create(rowMask).toDevice(outputs, false);
+                NDArray oneHot = scope.create(taken).toDevice(outputs, false).toType(DataType.INT64, false)
                         .oneHot(actions).toType(DataType.FLOAT32, false);
+                // scalars the graph keeps for backward live in the scope (GraphScalar), not in a freed buffer
                 NDArray logpTaken = logpAll.mul(oneHot).sum(new int[] {-1});
-                NDArray pgLoss = logpTaken.mul(scope.create(advRows).toDevice(model.device(), false)).mul(mask).sum()
-                        .div(-steps);
-                NDArray vLoss = o.get(1).sub(scope.create(vsRows).toDevice(model.device(), false)).square().mul(mask)
-                        .sum().div(steps).mul(0.5f);
-                NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mul(mask).sum().div(steps);
-                NDArray loss = pgLoss.add(vLoss.mul((float) c.vfCoef())).sub(entropy.mul((float) c.entCoef()));
+                NDArray pgLoss = logpTaken.mul(scope.create(advRows).toDevice(outputs, false)).mul(mask).sum()
+                        .div(GraphScalar.of(mask, -steps));
+                NDArray vLoss = o.get(1).sub(scope.create(vsRows).toDevice(outputs, false)).square().mul(mask)
+                        .sum().div(GraphScalar.of(mask, steps)).mul(GraphScalar.of(mask, 0.5f));
+                NDArray entropy = logpAll.exp().mul(logpAll).sum(new int[] {-1}).neg().mul(mask).sum()
+                        .div(GraphScalar.of(mask, steps));
+                NDArray loss = pgLoss.add(vLoss.mul(GraphScalar.of(mask, (float) c.vfCoef())))
+                        .sub(entropy.mul(GraphScalar.of(mask, (float) c.entCoef())));
                 if (!Float.isFinite(loss.getFloat())) {
                     return false;
                 }

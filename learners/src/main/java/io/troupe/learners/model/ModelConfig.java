@@ -16,9 +16,11 @@ import java.util.Arrays;
  * @param patchSize   image patch side in pixels (a strided convolution)
  * @param stateTokens tokens a vector observation is projected to
  * @param ablate      the modality replaced by a constant before the network sees it (none, text, image)
+ * @param parallel    how the learner splits the model over devices ({@code troupe.model.parallel}); not part of the
+ *                    architecture: {@link #describe()}, {@link #equals} and the model id ignore it
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
-                          int patchSize, int stateTokens, Ablation ablate) {
+                          int patchSize, int stateTokens, Ablation ablate, Parallelism parallel) {
     public ModelConfig {
         if (ablate == null) {
             throw new IllegalArgumentException("troupe.model.ablate is missing; expected none, text or image");
@@ -40,17 +42,36 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             throw new IllegalArgumentException("troupe.model.heads = " + heads + " must divide troupe.model.embedding = "
                     + embedding);
         }
+        if (parallel == null) {
+            parallel = Parallelism.NONE;
+        }
+        if (parallel.pipelined() && kind != ModelKind.TRANSFORMER) {
+            throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + parallel.pipelineStages()
+                    + " splits a transformer's blocks; troupe.model.kind = " + kind.label() + " has none (use 1)");
+        }
+        if (parallel.pipelineStages() > layers) {
+            throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + parallel.pipelineStages()
+                    + " exceeds troupe.model.layers = " + layers + ": every stage needs at least one block");
+        }
     }
 
-    /** A network that sees every modality. */
+    /** A network that sees every modality, unsplit ({@link Ablation#NONE}, {@link Parallelism#NONE}). */
     public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                        int patchSize, int stateTokens) {
-        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, Ablation.NONE);
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, Ablation.NONE,
+                Parallelism.NONE);
+    }
+
+    /** This architecture, split as {@code p} says. */
+    public ModelConfig withParallelism(Parallelism p) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
+                p);
     }
 
     /** The same network denied {@code modality}. */
     public ModelConfig withAblation(Ablation modality) {
-        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, modality);
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens,
+                modality, parallel);
     }
 
     private static void positive(String key, int v) {
@@ -77,7 +98,8 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
                     model.getIntList("mlp-hidden").stream().mapToInt(Integer::intValue).toArray(),
                     model.getInt("embedding"), model.getInt("heads"), model.getInt("layers"),
                     model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"),
-                    model.hasPath("ablate") ? Ablation.parse(model.getString("ablate")) : Ablation.NONE);
+                    model.hasPath("ablate") ? Ablation.parse(model.getString("ablate")) : Ablation.NONE,
+                    model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import ai.djl.util.Pair;
 import io.troupe.core.EnvSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -18,6 +19,12 @@ import java.util.List;
  * each replica with the loss weighted by its shard's share, sums the replicas' gradients into the primary's (so the
  * step equals the single-device step on the whole minibatch, up to float rounding), steps the primary and copies its
  * weights back to the replicas. With one device it is the plain model and costs nothing.
+ *
+ * <p>Combined with pipeline parallelism ({@code troupe.model.parallel.pipeline-stages = K}), every replica is a
+ * model split into K stages on K devices of the list: replica r takes devices {@code r*K .. r*K+K-1} ({@link #layout}),
+ * so {@code gpu:0,gpu:1,gpu:2,gpu:3} with K = 2 is two data-parallel replicas of two stages each. Gradients are summed
+ * stage by stage (each parameter onto the primary's copy, on the primary's device for that stage) and weights are
+ * broadcast the same way; one device with K stages puts every stage on it.
  */
 public final class ModelReplicas implements AutoCloseable {
     private final List<PolicyModel> models;
@@ -36,15 +43,14 @@ public final class ModelReplicas implements AutoCloseable {
     /**
      * A primary on {@code devices.get(0)} and one replica on each further device (a device may repeat: two replicas
      * on the CPU are a data-parallel run on one device, which the tests use). All start with the primary's weights.
+     * With {@code troupe.model.parallel.pipeline-stages = K > 1}, each replica spans K devices ({@link #layout}).
      */
     public static ModelReplicas create(EnvSpec spec, ModelConfig config, long seed, List<Device> devices) {
-        if (devices.isEmpty()) {
-            throw new IllegalArgumentException("data-parallel training needs at least one device");
-        }
+        List<List<Device>> layout = layout(devices, config.parallel().pipelineStages());
         List<PolicyModel> models = new ArrayList<>();
         try {
-            for (Device d : devices) {
-                models.add(PolicyModel.create(spec, config, seed, d));
+            for (List<Device> stages : layout) {
+                models.add(PolicyModel.create(spec, config, seed, stages));
             }
         } catch (RuntimeException e) {
             models.forEach(PolicyModel::close);
@@ -53,6 +59,29 @@ public final class ModelReplicas implements AutoCloseable {
         ModelReplicas r = new ModelReplicas(models, true);
         r.broadcastWeights();
         return r;
+    }
+
+    /**
+     * The stage devices of every replica: one device with K stages holds them all; otherwise the list must hold a
+     * multiple of K devices, replica r on devices {@code r*K .. r*K+K-1} (K = 1: one replica per device).
+     */
+    public static List<List<Device>> layout(List<Device> devices, int stages) {
+        if (devices.isEmpty()) {
+            throw new IllegalArgumentException("data-parallel training needs at least one device");
+        }
+        if (devices.size() == 1) {
+            return List.of(Collections.nCopies(stages, devices.get(0)));
+        }
+        if (devices.size() % stages != 0) {
+            throw new IllegalArgumentException("troupe.learner.device lists " + devices.size() + " devices, which "
+                    + "troupe.model.parallel.pipeline-stages = " + stages + " cannot divide into replicas of "
+                    + stages + " stages; list one device or a multiple of " + stages);
+        }
+        List<List<Device>> replicas = new ArrayList<>();
+        for (int r = 0; r < devices.size(); r += stages) {
+            replicas.add(List.copyOf(devices.subList(r, r + stages)));
+        }
+        return replicas;
     }
 
     public PolicyModel primary() {
@@ -130,7 +159,7 @@ public final class ModelReplicas implements AutoCloseable {
                 for (int r = 1; r < models.size(); r++) {
                     NDArray g = models.get(r).parameters().get(i).getValue().getArray().getGradient();
                     g.attach(scope);
-                    g0.addi(g.toDevice(primary.device(), false));
+                    g0.addi(g.toDevice(g0.getDevice(), false)); // the primary's stage that holds it
                 }
             }
         }
@@ -151,7 +180,7 @@ public final class ModelReplicas implements AutoCloseable {
                     NDArray w0 = source.get(i).getValue().getArray();
                     NDArray w = target.get(i).getValue().getArray();
                     scope.tempAttachAll(w0, w); // temporaries (the moved copy) are freed with the scope
-                    w.set(new NDIndex("..."), w0.toDevice(m.device(), false));
+                    w.set(new NDIndex("..."), w0.toDevice(w.getDevice(), false));
                 }
             }
         }

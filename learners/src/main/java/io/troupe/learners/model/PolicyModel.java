@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -23,13 +24,21 @@ import io.troupe.core.space.Text;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * A policy/value network for an env, built from its {@link EnvSpec} by {@link ModelConfig}: the transformer for any
  * observation space, or an MLP for vector observations. Owns its native memory (close it). Reads observations
  * straight from {@link ObservationBatch} arrays; weights leave it as {@link PolicyWeights} bytes. Not thread-safe.
+ *
+ * <p>A transformer can be split into pipeline stages ({@link #create(EnvSpec, ModelConfig, long, List)}), each stage's
+ * parameters on its own device: inputs go to stage 0's {@link #device()}, outputs come from the last stage's
+ * {@link #outputDevice()}, and {@link #forwardStage} runs one stage (what the pipeline schedule drives). The
+ * parameters, their order, the weights and the model id are those of the unsplit model.
  */
 public final class PolicyModel implements Policy {
     private final EnvSpec spec;
@@ -44,11 +53,19 @@ public final class PolicyModel implements Policy {
     private final String modelId;
     private final Device device;
     private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
+    /** One device, manager and parameter store per pipeline stage (one each for an unsplit model). */
+    private final List<Device> stageDevices;
+    private final List<NDManager> stageManagers = new ArrayList<>();
+    private final List<ParameterStore> stageStores = new ArrayList<>();
 
-    private PolicyModel(EnvSpec spec, ModelConfig config, long seed, Device device) {
+    private PolicyModel(EnvSpec spec, ModelConfig config, long seed, List<Device> stageDevices) {
+        if (stageDevices.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one device");
+        }
         this.spec = spec;
         this.config = config;
-        this.device = device;
+        this.stageDevices = List.copyOf(stageDevices);
+        this.device = stageDevices.get(0);
         this.modalities = ObservationBatch.modalitiesOf(spec.observationSpace());
         if (!(spec.actionSpace() instanceof Discrete d)) {
             throw new IllegalArgumentException("env " + spec.id() + " has action space "
@@ -57,6 +74,14 @@ public final class PolicyModel implements Policy {
         this.actions = d.n();
         this.ablated = ablatedModalities(spec, modalities, config.ablate());
         this.manager = NDManager.newBaseManager(device);
+        stageManagers.add(manager);
+        for (int k = 1; k < stageDevices.size(); k++) {
+            stageManagers.add(manager.newSubManager(stageDevices.get(k)));
+        }
+        if (stageDevices.size() > 1 && config.kind() != ModelKind.TRANSFORMER) {
+            throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + stageDevices.size()
+                    + " splits a transformer's blocks; troupe.model.kind = " + config.kind().label() + " has none");
+        }
         // parameters come from the seed's own Java stream, never from PyTorch's process-wide generator (which other
         // threads' models share): initialize() only allocates, the seeded init writes the values
         Shape[] inputShapes = modalities.stream().map(m -> {
@@ -80,12 +105,17 @@ public final class PolicyModel implements Policy {
             this.block = mlp;
         } else {
             TransformerPolicyBlock t = new TransformerPolicyBlock(spec.observationSpace(), actions, config);
+            t.placeStages(stageManagers);
             SeededInit.allocateWithoutDrawing(t);
             t.initialize(manager, DataType.FLOAT32, inputShapes);
             t.seededInit(new SplittableRandom(seed));
             this.block = t;
         }
         this.store = new ParameterStore(manager, false);
+        stageStores.add(store);
+        for (int k = 1; k < stageManagers.size(); k++) {
+            stageStores.add(new ParameterStore(stageManagers.get(k), false)); // a store serves its manager's device
+        }
         for (Pair<String, Parameter> p : block.getParameters()) {
             parameters.add(p);
         }
@@ -120,7 +150,15 @@ public final class PolicyModel implements Policy {
      * gives the same parameters whatever other threads do, and building leaves PyTorch's generator untouched.
      */
     public static PolicyModel create(EnvSpec spec, ModelConfig config, long seed, Device device) {
-        return new PolicyModel(spec, config, seed, device);
+        return new PolicyModel(spec, config, seed, List.of(device));
+    }
+
+    /**
+     * The same model (same seed, same parameters) split into {@code stageDevices.size()} pipeline stages, stage k's
+     * parameters on {@code stageDevices.get(k)} (a device may repeat: stages on one CPU, as the tests run them).
+     */
+    public static PolicyModel create(EnvSpec spec, ModelConfig config, long seed, List<Device> stageDevices) {
+        return new PolicyModel(spec, config, seed, stageDevices);
     }
 
     @Override
@@ -140,8 +178,43 @@ public final class PolicyModel implements Policy {
         return actions;
     }
 
+    /** Where inputs go: stage 0's device (the only one of an unsplit model). */
     public Device device() {
         return device;
+    }
+
+    /** Where the logits and values come out: the last stage's device. */
+    public Device outputDevice() {
+        return stageDevices.get(stageDevices.size() - 1);
+    }
+
+    /** Pipeline stages (1: unsplit). */
+    public int stages() {
+        return stageDevices.size();
+    }
+
+    /** The device of every stage, in order. */
+    public List<Device> stageDevices() {
+        return stageDevices;
+    }
+
+    /** The manager that owns stage {@code k}'s parameters (on its device). */
+    public NDManager stageManager(int k) {
+        return stageManagers.get(k);
+    }
+
+    /** The parameters stage {@code k} holds, in parameter order (all of them for an unsplit model). */
+    public List<Pair<String, Parameter>> stageParameters(int k) {
+        if (stages() == 1) {
+            return parameters;
+        }
+        TransformerPolicyBlock t = (TransformerPolicyBlock) block;
+        Set<Parameter> held = Collections.newSetFromMap(new IdentityHashMap<>());
+        held.addAll(t.stageOwnParameters(k));
+        for (Block b : t.stageBlocks(k)) {
+            b.getParameters().forEach(p -> held.add(p.getValue()));
+        }
+        return parameters.stream().filter(p -> held.contains(p.getValue())).toList();
     }
 
     public NDManager manager() {
@@ -238,9 +311,33 @@ public final class PolicyModel implements Policy {
         return out;
     }
 
-    /** Logits {@code (B, actions)} and values {@code (B)}. */
+    /**
+     * Logits {@code (B, actions)} and values {@code (B)} (on {@link #outputDevice()}). A split model runs its stages
+     * one after the other, moving the activations to each stage's device (differentiable: one backward reaches every
+     * stage).
+     */
     public NDList forward(NDList inputs, boolean training) {
-        return block.forward(store, inputs, training);
+        if (stages() == 1) {
+            return block.forward(store, inputs, training);
+        }
+        NDList x = inputs;
+        for (int k = 0; k < stages(); k++) {
+            x = forwardStage(k, k == 0 ? x : new NDList(x.singletonOrThrow().toDevice(stageDevices.get(k), false)),
+                    training);
+        }
+        return x;
+    }
+
+    /**
+     * Runs stage {@code k} alone: stage 0 takes the inputs, a later stage the activations {@code (B, tokens,
+     * embedding)} of the stage before, on its own device; the last stage returns logits and values, every other stage
+     * its activations. An unsplit model's one stage is {@link #forward}.
+     */
+    public NDList forwardStage(int k, NDList inputs, boolean training) {
+        if (stages() == 1) {
+            return forward(inputs, training);
+        }
+        return ((TransformerPolicyBlock) block).forwardStage(stageStores.get(k), k, inputs, training);
     }
 
     /** Logits (row-major, B x actions) and values of every row of {@code obs}, with no gradient. */

@@ -37,6 +37,11 @@ import java.util.SplittableRandom;
  * prepended; {@code layers} pre-norm transformer encoder blocks ({@link PreNormEncoderBlock}) mix them; the policy logits and the value are read from the
  * summary token. Inputs: one array per modality in the space's order (float32; uint8 images as float32 0..255;
  * text as int32 token ids). Outputs: logits {@code (B, actions)}, values {@code (B)}.
+ *
+ * <p>Split into pipeline stages ({@link #placeStages}), the encoder blocks are divided into contiguous runs, as even
+ * as possible; stage 0 also holds the tokenizers and the summary token, the last stage the final norm and the heads.
+ * Each stage's parameters are allocated by its own manager (on its own device), and {@link #forwardStage} runs one
+ * stage with that stage's parameter store: activations cross from stage to stage as {@code (B, tokens, embedding)}.
  */
 final class TransformerPolicyBlock extends AbstractBlock {
 
@@ -53,6 +58,10 @@ final class TransformerPolicyBlock extends AbstractBlock {
     private final Linear policyHead;
     private final Linear valueHead;
     private final int embedding;
+    /** The managers that allocate each stage's parameters (one entry: the unsplit model). */
+    private List<NDManager> stageManagers = List.of();
+    /** Encoder blocks of stage k: {@code [stageBounds[k], stageBounds[k + 1])}. */
+    private int[] stageBounds;
 
     TransformerPolicyBlock(Space observationSpace, int actions, ModelConfig config) {
         super((byte) 1);
@@ -104,11 +113,109 @@ final class TransformerPolicyBlock extends AbstractBlock {
         this.norm = addChildBlock("norm", LayerNorm.builder().build());
         this.policyHead = addChildBlock("policy", Linear.builder().setUnits(actions).build());
         this.valueHead = addChildBlock("value", Linear.builder().setUnits(1).build());
+        this.stageBounds = stageBounds(config.layers(), 1);
+    }
+
+    /**
+     * Splits the encoder blocks of {@code layers} into {@code stages} contiguous runs as even as possible; returns the
+     * first block of each stage, {@code stages + 1} long (the last is {@code layers}).
+     */
+    static int[] stageBounds(int layers, int stages) {
+        if (stages < 1 || stages > layers) {
+            throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + stages + " must be in 1.."
+                    + "troupe.model.layers (" + layers + ")");
+        }
+        int[] bounds = new int[stages + 1];
+        for (int k = 0; k <= stages; k++) {
+            bounds[k] = (int) ((long) layers * k / stages);
+        }
+        return bounds;
+    }
+
+    /**
+     * Splits the model into {@code managers.size()} stages, stage k's parameters allocated by {@code managers.get(k)}.
+     * Call before {@code initialize}; stage 0's manager must be the one {@code initialize} is given.
+     */
+    void placeStages(List<NDManager> managers) {
+        this.stageBounds = stageBounds(config.layers(), managers.size());
+        this.stageManagers = List.copyOf(managers);
+    }
+
+    int stages() {
+        return stageBounds.length - 1;
+    }
+
+    /** The blocks whose parameters stage {@code k} holds, in parameter order. */
+    List<Block> stageBlocks(int k) {
+        List<Block> blocks = new ArrayList<>();
+        if (k == 0) {
+            tokenizers.forEach(t -> blocks.add(t.embed()));
+        }
+        for (int l = stageBounds[k]; l < stageBounds[k + 1]; l++) {
+            blocks.add(encoder.get(l));
+        }
+        if (k == stages() - 1) {
+            blocks.add(norm);
+            blocks.add(policyHead);
+            blocks.add(valueHead);
+        }
+        return blocks;
+    }
+
+    /** The parameters stage {@code k} holds that are not in a child block (stage 0: summary, positions, types). */
+    List<Parameter> stageOwnParameters(int k) {
+        List<Parameter> own = new ArrayList<>();
+        if (k == 0) {
+            for (Pair<String, Parameter> p : getDirectParameters()) {
+                own.add(p.getValue());
+            }
+        }
+        return own;
+    }
+
+    private NDManager stageManager(NDManager fallback, int k) {
+        return stageManagers.isEmpty() ? fallback : stageManagers.get(k);
+    }
+
+    private int stageOfLayer(int layer) {
+        int k = 0;
+        while (layer >= stageBounds[k + 1]) {
+            k++;
+        }
+        return k;
     }
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
+        if (stages() != 1) {
+            throw new IllegalStateException("a model split into " + stages() + " stages runs stage by stage "
+                    + "(PolicyModel.forward), each with its own parameter store");
+        }
+        return forwardStage(ps, 0, inputs, training);
+    }
+
+    /**
+     * Runs stage {@code k} with its own parameter store: stage 0 takes the modality inputs, a later stage the
+     * previous stage's activations {@code (B, tokens, embedding)} on its device; the last stage returns the logits
+     * and values, every other stage its activations.
+     */
+    NDList forwardStage(ParameterStore ps, int k, NDList inputs, boolean training) {
+        NDArray h = k == 0 ? embed(ps, inputs, training) : inputs.singletonOrThrow();
+        for (int l = stageBounds[k]; l < stageBounds[k + 1]; l++) {
+            h = encoder.get(l).forward(ps, new NDList(h), training).singletonOrThrow();
+        }
+        if (k < stages() - 1) {
+            return new NDList(h);
+        }
+        NDArray pooled = norm.forward(ps, new NDList(h.get(":, 0, :")), training).singletonOrThrow();
+        NDArray logits = policyHead.forward(ps, new NDList(pooled), training).singletonOrThrow();
+        NDArray value = valueHead.forward(ps, new NDList(pooled), training).singletonOrThrow().squeeze(-1);
+        return new NDList(logits, value);
+    }
+
+    /** The token sequence {@code (B, 1 + tokens, embedding)}: the summary token, then every modality's tokens. */
+    private NDArray embed(ParameterStore ps, NDList inputs, boolean training) {
         NDArray first = inputs.get(0);
         Device device = first.getDevice();
         long batch = first.getShape().get(0);
@@ -136,14 +243,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
                     .add(ps.getValue(t.type(), device, training));
             sequence.add(tokens);
         }
-        NDArray h = NDArrays.concat(new NDList(sequence), 1);
-        for (PreNormEncoderBlock block : encoder) {
-            h = block.forward(ps, new NDList(h), training).singletonOrThrow();
-        }
-        NDArray pooled = norm.forward(ps, new NDList(h.get(":, 0, :")), training).singletonOrThrow();
-        NDArray logits = policyHead.forward(ps, new NDList(pooled), training).singletonOrThrow();
-        NDArray value = valueHead.forward(ps, new NDList(pooled), training).singletonOrThrow().squeeze(-1);
-        return new NDList(logits, value);
+        return NDArrays.concat(new NDList(sequence), 1);
     }
 
     @Override
@@ -171,12 +271,14 @@ final class TransformerPolicyBlock extends AbstractBlock {
             t.embed().initialize(manager, dataType, s);
             total += t.tokens();
         }
-        for (PreNormEncoderBlock block : encoder) {
-            block.initialize(manager, dataType, new Shape(b, total, embedding));
+        for (int l = 0; l < encoder.size(); l++) {
+            encoder.get(l).initialize(stageManager(manager, stageOfLayer(l)), dataType,
+                    new Shape(b, total, embedding));
         }
-        norm.initialize(manager, dataType, new Shape(b, embedding));
-        policyHead.initialize(manager, dataType, new Shape(b, embedding));
-        valueHead.initialize(manager, dataType, new Shape(b, embedding));
+        NDManager last = stageManager(manager, stages() - 1);
+        norm.initialize(last, dataType, new Shape(b, embedding));
+        policyHead.initialize(last, dataType, new Shape(b, embedding));
+        valueHead.initialize(last, dataType, new Shape(b, embedding));
     }
 
     ModelConfig config() {

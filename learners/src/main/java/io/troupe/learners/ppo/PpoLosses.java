@@ -2,6 +2,7 @@ package io.troupe.learners.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.troupe.learners.model.GraphScalar;
 
 /**
  * PPO's loss for one minibatch, in CleanRL's names: the clipped surrogate {@code pg_loss}, the (optionally clipped)
@@ -43,11 +44,13 @@ public final class PpoLosses {
         if (c.clipVloss()) {
             NDArray unclipped = newValue.sub(returns).square();
             NDArray clipped = oldValues.add(newValue.sub(oldValues).clip(-clip, clip)).sub(returns).square();
-            vLoss = unclipped.maximum(clipped).mean().mul(0.5f);
+            vLoss = unclipped.maximum(clipped).mean().mul(GraphScalar.of(unclipped, 0.5f));
         } else {
-            vLoss = newValue.sub(returns).square().mean().mul(0.5f);
+            NDArray squared = newValue.sub(returns).square();
+            vLoss = squared.mean().mul(GraphScalar.of(squared, 0.5f));
         }
-        NDArray loss = pgLoss.sub(entropy.mul((float) c.entCoef())).add(vLoss.mul((float) c.vfCoef()));
+        NDArray loss = pgLoss.sub(entropy.mul(GraphScalar.of(entropy, (float) c.entCoef())))
+                .add(vLoss.mul(GraphScalar.of(vLoss, (float) c.vfCoef())));
         return new Losses(loss, pgLoss, vLoss, entropy, logRatio, ratio);
     }
 }

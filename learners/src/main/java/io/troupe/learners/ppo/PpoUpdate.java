@@ -1,15 +1,15 @@
 package io.troupe.learners.ppo;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
+import io.troupe.learners.model.GraphScalar;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
+import io.troupe.learners.parallel.PipelineSchedule;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -146,38 +146,42 @@ public final class PpoUpdate {
 
     /**
      * Forward and backward of rows {@code [from, to)} of the minibatch on one replica, its loss weighted by
-     * {@code share}; adds the weighted statistics into {@code out}. False when the loss is not finite.
+     * {@code share}; adds the weighted statistics into {@code out}. A replica split into pipeline stages runs GPipe's
+     * schedule over {@code troupe.model.parallel.micro-batches} micro-batches ({@link PipelineSchedule}), each
+     * micro-batch's loss weighted by its share of the rows. False when a loss is not finite.
      */
     private static boolean shard(PolicyModel model, RolloutBatch b, PpoConfig c, int[] rows, int from, int to,
                                  float share, int[] actions, float[] oldLogp, float[] oldValues, float[] adv,
                                  float[] ret, NDManager scope, double[] out) {
-        Device device = model.device();
+        Device device = model.outputDevice(); // the losses' operands live where the last stage's outputs do
         NDList inputs = model.inputs(scope, b.observations(), Arrays.copyOfRange(rows, from, to));
-        NDArray actionsNd = scope.create(Arrays.copyOfRange(actions, from, to)).toDevice(device, false);
-        NDArray oldLogpNd = scope.create(Arrays.copyOfRange(oldLogp, from, to)).toDevice(device, false);
-        NDArray oldValuesNd = scope.create(Arrays.copyOfRange(oldValues, from, to)).toDevice(device, false);
-        NDArray advNd = scope.create(Arrays.copyOfRange(adv, from, to)).toDevice(device, false);
-        NDArray retNd = scope.create(Arrays.copyOfRange(ret, from, to)).toDevice(device, false);
         float clip = (float) c.clipCoef();
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDList o = model.forward(inputs, true);
-            PpoLosses.Losses l = PpoLosses.compute(o.get(0), o.get(1), actionsNd, oldLogpNd, oldValuesNd, advNd, retNd,
-                    c);
-            NDArray loss = l.loss();
-            float lossValue = loss.getFloat();
-            if (!Float.isFinite(lossValue)) {
-                return false;
-            }
-            gc.backward(share == 1f ? loss : loss.mul(share));
-            NDArray logRatio = l.logRatio();
-            NDArray ratio = l.ratio();
-            out[0] += share * l.pgLoss().getFloat();
-            out[1] += share * l.vLoss().getFloat();
-            out[2] += share * l.entropy().getFloat();
-            out[3] += share * logRatio.neg().mean().getFloat();
-            out[4] += share * ratio.sub(1).sub(logRatio).mean().getFloat();
-            out[5] += share * ratio.sub(1).abs().gt(clip).toType(DataType.FLOAT32, false).mean().getFloat();
-        }
-        return true;
+        int n = to - from;
+        return PipelineSchedule.forwardBackward(model, inputs, n, model.config().parallel().microBatches(),
+                (o, mFrom, mTo) -> {
+                    int lo = from + mFrom;
+                    int hi = from + mTo;
+                    NDArray actionsNd = scope.create(Arrays.copyOfRange(actions, lo, hi)).toDevice(device, false);
+                    NDArray oldLogpNd = scope.create(Arrays.copyOfRange(oldLogp, lo, hi)).toDevice(device, false);
+                    NDArray oldValuesNd = scope.create(Arrays.copyOfRange(oldValues, lo, hi)).toDevice(device, false);
+                    NDArray advNd = scope.create(Arrays.copyOfRange(adv, lo, hi)).toDevice(device, false);
+                    NDArray retNd = scope.create(Arrays.copyOfRange(ret, lo, hi)).toDevice(device, false);
+                    PpoLosses.Losses l = PpoLosses.compute(o.get(0), o.get(1), actionsNd, oldLogpNd, oldValuesNd,
+                            advNd, retNd, c);
+                    NDArray loss = l.loss();
+                    if (!Float.isFinite(loss.getFloat())) {
+                        return null;
+                    }
+                    float w = mTo - mFrom == n ? share : share * (mTo - mFrom) / n;
+                    NDArray logRatio = l.logRatio();
+                    NDArray ratio = l.ratio();
+                    out[0] += w * l.pgLoss().getFloat();
+                    out[1] += w * l.vLoss().getFloat();
+                    out[2] += w * l.entropy().getFloat();
+                    out[3] += w * logRatio.neg().mean().getFloat();
+                    out[4] += w * ratio.sub(1).sub(logRatio).mean().getFloat();
+                    out[5] += w * ratio.sub(1).abs().gt(clip).toType(DataType.FLOAT32, false).mean().getFloat();
+                    return w == 1f ? loss : loss.mul(GraphScalar.of(loss, w));
+                });
     }
 }

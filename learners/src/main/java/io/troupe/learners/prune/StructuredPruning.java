@@ -101,10 +101,10 @@ public final class StructuredPruning {
             int[] hidden = Arrays.stream(c.mlpHidden()).map(h -> Math.max(1, (int) Math.round((double) h * keep
                     / widest))).toArray();
             return new ModelConfig(ModelKind.MLP, hidden, c.embedding(), c.heads(), c.layers(), c.feedForward(),
-                    c.patchSize(), c.stateTokens());
+                    c.patchSize(), c.stateTokens(), c.ablate(), c.parallel());
         }
         return new ModelConfig(c.kind(), c.mlpHidden(), c.embedding(), c.heads(), c.layers(), keep, c.patchSize(),
-                c.stateTokens());
+                c.stateTokens(), c.ablate(), c.parallel());
     }
 
     private static long count(PolicyModel model, ModelConfig config, long seed) {

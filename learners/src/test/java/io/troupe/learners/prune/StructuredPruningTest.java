@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import io.troupe.core.ObservationBatch;
+import io.troupe.learners.model.Ablation;
 import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,18 @@ class StructuredPruningTest {
                 assertArrayEquals(full.values(), pruned.values(), 1e-5f);
             }
         }
+    }
+
+    @Test
+    void theShrunkConfigKeepsTheAblationAndTheParallelism() {
+        ModelConfig config = ModelConfig.transformer(32, 4, 2, 256, 6, 2).withAblation(Ablation.TEXT)
+                .withParallelism(new Parallelism(2, 4));
+        ModelConfig shrunk = StructuredPruning.shrunk(config, 128, 256);
+        assertEquals(128, shrunk.feedForward());
+        assertEquals(Ablation.TEXT, shrunk.ablate());
+        assertEquals(config.parallel(), shrunk.parallel());
+        ModelConfig mlp = StructuredPruning.shrunk(ModelConfig.mlp(64, 64).withAblation(Ablation.IMAGE), 32, 64);
+        assertEquals(Ablation.IMAGE, mlp.ablate());
     }
 
     @Test
