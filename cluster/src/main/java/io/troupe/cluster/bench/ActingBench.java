@@ -1,6 +1,7 @@
 package io.troupe.cluster.bench;
 
 import ai.djl.Device;
+import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
@@ -20,6 +21,7 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +45,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * could serve at most) against the per-agent ceiling ({@code per_agent_vs_node_batched}); and the steps per second with
  * a PPO learner training on the stream while agents act freely ({@code train_steps_per_s}). The ceiling and the
  * pipeline are measured in alternating windows of one run (the agents paused while the ceiling runs), each path warmed
- * up first, so their ratio compares the same machine state.
+ * up first, so their ratio compares the same machine state. {@code acting_vs_ceiling_cpu} is the same ratio per second
+ * of the process's CPU time (all threads, GC and JIT included): what the ratio would be on cores of its own, where
+ * both paths are CPU-bound; on a machine shared with other jobs the wall-clock ratio also measures how the kernel
+ * shares the cores between the bench's threads and everyone else's.
  */
 public final class ActingBench {
     private ActingBench() {
@@ -51,8 +56,8 @@ public final class ActingBench {
 
     /** The figures of {@code bench acting} ({@code --json} writes them under these names in snake_case). */
     public record Result(String env, String model, int agents, int envsPerAgent, long inferenceCeilingObsPerS,
-                         long actingStepsPerS, double actingVsCeiling, long nodeBatchedInferenceObsPerS,
-                         double perAgentVsNodeBatched, long trainStepsPerS) {
+                         long actingStepsPerS, double actingVsCeiling, double actingVsCeilingCpu,
+                         long nodeBatchedInferenceObsPerS, double perAgentVsNodeBatched, long trainStepsPerS) {
     }
 
     public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
@@ -63,6 +68,8 @@ public final class ActingBench {
         // change in the machine's load during the run weighs on both figures alike
         double ceilingSum = 0;
         double actingSum = 0;
+        double ceilingPerCpuS = 0;
+        double actingPerCpuS = 0;
         try (Ceiling ceiling = new Ceiling(registry, spec, model, envsPerAgent, agents);
              Pipeline p = Pipeline.start(registry, spec, model, agents, envsPerAgent, false, workDir,
                      RewardShaper.SwitchAt.EPISODE)) {
@@ -71,9 +78,17 @@ public final class ActingBench {
             ceiling.measure(WARM_UP_S);
             for (int r = 0; r < ROUNDS; r++) {
                 p.setPaused(true);
-                ceilingSum += ceiling.measure(seconds / ROUNDS);
+                long cpu = processCpuNanos();
+                long wall = System.nanoTime();
+                double obsPerS = ceiling.measure(seconds / ROUNDS);
+                ceilingSum += obsPerS;
+                ceilingPerCpuS += obsPerS * (System.nanoTime() - wall) / (double) (processCpuNanos() - cpu);
                 p.setPaused(false);
-                actingSum += p.measure(seconds / ROUNDS);
+                cpu = processCpuNanos();
+                wall = System.nanoTime();
+                double stepsPerS = p.measure(seconds / ROUNDS);
+                actingSum += stepsPerS;
+                actingPerCpuS += stepsPerS * (System.nanoTime() - wall) / (double) (processCpuNanos() - cpu);
             }
         }
         long ceiling = Math.round(ceilingSum / ROUNDS);
@@ -83,8 +98,14 @@ public final class ActingBench {
         long nodeBatched = Math.round(ceiling(registry, spec, model, agents * envsPerAgent, 1, seconds));
         long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true, workDir));
         return new Result(envId, model.describe(), agents, envsPerAgent, ceiling, acting,
-                Math.round((double) acting / ceiling * 1000) / 1000.0, nodeBatched,
+                Math.round((double) acting / ceiling * 1000) / 1000.0,
+                Math.round(actingPerCpuS / ceilingPerCpuS * 1000) / 1000.0, nodeBatched,
                 Math.round((double) ceiling / nodeBatched * 1000) / 1000.0, training);
+    }
+
+    /** CPU time of the whole process (every thread: agents, Pekko, replay, GC, JIT), in nanoseconds. */
+    static long processCpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Alternating windows of the ceiling and the pipeline ({@code --seconds} is split over them). */

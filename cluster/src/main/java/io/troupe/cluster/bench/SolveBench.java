@@ -14,8 +14,8 @@ import java.util.List;
  * {@code troupe bench solve}: the time to target of a job over several seeds, each a fresh {@code ./troupe train} (the
  * launcher, so JVM start, class-data archive and JVM flags are what a user gets), one after another. Per seed it reads
  * the run's {@code summary.json}: solved, env steps to solve, seconds of training to solve and seconds from the JVM's
- * start to the target ({@code wall_s_to_solve_since_jvm_start}); then the medians. The machine's load average before and
- * after is part of the result: on a shared machine absolute seconds say little without it.
+ * start to the target ({@code wall_s_to_solve_since_jvm_start}); then the medians. The machine's load average before
+ * and after is part of the result: on a shared machine absolute seconds say little without it.
  */
 public final class SolveBench {
     private SolveBench() {
@@ -53,8 +53,8 @@ public final class SolveBench {
             int code = p.waitFor();
             double launcherS = (System.nanoTime() - start) / 1e9;
             if (code != 0) {
-                throw new IllegalStateException("troupe train for seed " + seed + " exited with " + code + "; its output: "
-                        + workDir.resolve("seed-" + seed + ".log"));
+                throw new IllegalStateException("troupe train for seed " + seed + " exited with " + code
+                        + "; its output: " + workDir.resolve("seed-" + seed + ".log"));
             }
             runs.add(read(seed, summaryOf(runDir), launcherS));
         }
