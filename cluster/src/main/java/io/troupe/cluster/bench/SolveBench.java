@@ -21,9 +21,12 @@ public final class SolveBench {
     private SolveBench() {
     }
 
-    /** One seed's run; the seconds and steps are -1 when it did not solve. */
-    public record SeedRun(long seed, boolean solved, long envStepsToSolve, double trainingSToSolve,
-                          double sinceJvmStartSToSolve, double launcherS) {
+    /**
+     * One seed's run: env steps, seconds of training and seconds since the JVM started, each up to the target (-1 when
+     * it did not solve), and the launcher's whole wall time (build check, JVM start, training, summary).
+     */
+    public record SeedRun(long seed, boolean solved, long envStepsToSolve, double trainingS, double sinceJvmStartS,
+                          double launcherS) {
     }
 
     /** The figures of {@code bench solve} ({@code --json} writes them under these names in snake_case). */
@@ -61,8 +64,8 @@ public final class SolveBench {
         List<SeedRun> solved = runs.stream().filter(SeedRun::solved).toList();
         return new Result(config == null ? "(default job)" : config.toString(), runs, solved.size(),
                 Math.round(median(solved.stream().mapToDouble(SeedRun::envStepsToSolve).toArray())),
-                round2(median(solved.stream().mapToDouble(SeedRun::trainingSToSolve).toArray())),
-                round2(median(solved.stream().mapToDouble(SeedRun::sinceJvmStartSToSolve).toArray())),
+                round2(median(solved.stream().mapToDouble(SeedRun::trainingS).toArray())),
+                round2(median(solved.stream().mapToDouble(SeedRun::sinceJvmStartS).toArray())),
                 loadBefore, loadAverage());
     }
 
@@ -110,7 +113,7 @@ public final class SolveBench {
                 "since_jvm_start_s", "launcher_s");
         for (SeedRun s : r.runs()) {
             out.printf("%-6d %-6s %,18d %16.2f %20.2f %12.2f%n", s.seed(), s.solved(), s.envStepsToSolve(),
-                    s.trainingSToSolve(), s.sinceJvmStartSToSolve(), s.launcherS());
+                    s.trainingS(), s.sinceJvmStartS(), s.launcherS());
         }
         out.printf("%-6s %-6s %,18d %16.2f %20.2f%n", "median", r.solved() + "/" + r.runs().size(),
                 r.medianEnvSteps(), r.medianTrainingS(), r.medianSinceJvmStartS());

@@ -44,7 +44,7 @@ class SolveBenchTest {
         SolveBench.SeedRun u = SolveBench.read(4, unsolved, 300);
         assertFalse(u.solved());
         assertEquals(-1, u.envStepsToSolve());
-        assertEquals(-1, u.sinceJvmStartSToSolve());
+        assertEquals(-1, u.sinceJvmStartS());
     }
 
     @Test
