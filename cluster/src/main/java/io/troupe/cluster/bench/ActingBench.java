@@ -1,6 +1,7 @@
 package io.troupe.cluster.bench;
 
 import ai.djl.Device;
+import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
@@ -20,13 +21,16 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -39,7 +43,12 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * ({@code inference_ceiling_obs_per_s}) and their ratio; the ceiling of one node-wide batched inference over every
  * agent's observations on one thread ({@code node_batched_inference_obs_per_s}, what a SEED-style inference service
  * could serve at most) against the per-agent ceiling ({@code per_agent_vs_node_batched}); and the steps per second with
- * a PPO learner training on the stream while agents act freely ({@code train_steps_per_s}).
+ * a PPO learner training on the stream while agents act freely ({@code train_steps_per_s}). The ceiling and the
+ * pipeline are measured in alternating windows of one run (the agents paused while the ceiling runs), each path warmed
+ * up first, so their ratio compares the same machine state. {@code acting_vs_ceiling_cpu} is the same ratio per second
+ * of the process's CPU time (all threads, GC and JIT included): what the ratio would be on cores of its own, where
+ * both paths are CPU-bound; on a machine shared with other jobs the wall-clock ratio also measures how the kernel
+ * shares the cores between the bench's threads and everyone else's.
  */
 public final class ActingBench {
     private ActingBench() {
@@ -47,24 +56,64 @@ public final class ActingBench {
 
     /** The figures of {@code bench acting} ({@code --json} writes them under these names in snake_case). */
     public record Result(String env, String model, int agents, int envsPerAgent, long inferenceCeilingObsPerS,
-                         long actingStepsPerS, double actingVsCeiling, long nodeBatchedInferenceObsPerS,
-                         double perAgentVsNodeBatched, long trainStepsPerS) {
+                         long actingStepsPerS, double actingVsCeiling, double actingVsCeilingCpu,
+                         long nodeBatchedInferenceObsPerS, double perAgentVsNodeBatched, long trainStepsPerS) {
     }
 
     public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
                              Path workDir) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec(envId);
-        long ceiling = Math.round(ceiling(registry, spec, model, envsPerAgent, agents, seconds));
-        long acting = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, false, workDir));
+        // the ceiling and the pipeline alternate in ROUNDS windows (the agents paused while the ceiling runs), so a
+        // change in the machine's load during the run weighs on both figures alike
+        double ceilingSum = 0;
+        double actingSum = 0;
+        double ceilingPerCpuS = 0;
+        double actingPerCpuS = 0;
+        try (Ceiling ceiling = new Ceiling(registry, spec, model, envsPerAgent, agents);
+             Pipeline p = Pipeline.start(registry, spec, model, agents, envsPerAgent, false, workDir,
+                     RewardShaper.SwitchAt.EPISODE)) {
+            // JIT and replay warm-up, both paths alike, as long as their measurement (a loaded machine compiles slowly)
+            double warmUp = Math.max(WARM_UP_S, seconds);
+            p.measure(warmUp);
+            p.setPaused(true);
+            ceiling.measure(warmUp);
+            for (int r = 0; r < ROUNDS; r++) {
+                p.setPaused(true);
+                long cpu = processCpuNanos();
+                long wall = System.nanoTime();
+                double obsPerS = ceiling.measure(seconds / ROUNDS);
+                ceilingSum += obsPerS;
+                ceilingPerCpuS += obsPerS * (System.nanoTime() - wall) / (double) (processCpuNanos() - cpu);
+                p.setPaused(false);
+                cpu = processCpuNanos();
+                wall = System.nanoTime();
+                double stepsPerS = p.measure(seconds / ROUNDS);
+                actingSum += stepsPerS;
+                actingPerCpuS += stepsPerS * (System.nanoTime() - wall) / (double) (processCpuNanos() - cpu);
+            }
+        }
+        long ceiling = Math.round(ceilingSum / ROUNDS);
+        long acting = Math.round(actingSum / ROUNDS);
         // the placement question: one node-wide inference service batching every agent's observations (SEED-style)
         // runs one call of agents x K rows on one thread; per-agent batching runs agents calls of K rows in parallel
         long nodeBatched = Math.round(ceiling(registry, spec, model, agents * envsPerAgent, 1, seconds));
         long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true, workDir));
         return new Result(envId, model.describe(), agents, envsPerAgent, ceiling, acting,
-                Math.round((double) acting / ceiling * 1000) / 1000.0, nodeBatched,
+                Math.round((double) acting / ceiling * 1000) / 1000.0,
+                Math.round(actingPerCpuS / ceilingPerCpuS * 1000) / 1000.0, nodeBatched,
                 Math.round((double) ceiling / nodeBatched * 1000) / 1000.0, training);
     }
+
+    /** CPU time of the whole process (every thread: agents, Pekko, replay, GC, JIT), in nanoseconds. */
+    static long processCpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** Alternating windows of the ceiling and the pipeline ({@code --seconds} is split over them). */
+    static final int ROUNDS = 4;
+    /** The least seconds each path runs before anything is measured. */
+    static final double WARM_UP_S = 2;
 
     /**
      * Observations per second of the model's batched inference alone, batch = envs per agent, on as many threads as
@@ -72,31 +121,64 @@ public final class ActingBench {
      */
     static double ceiling(EnvRegistry registry, EnvSpec spec, ModelConfig model, int batch, int threads,
                           double seconds) throws Exception {
-        List<CompletableFuture<Double>> runs = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            runs.add(CompletableFuture.supplyAsync(() -> {
-                try (PolicyModel m = PolicyModel.create(spec, model, 1, Device.cpu());
-                     VectorEnv envs = VectorEnv.of(() -> registry.make(spec.id()), batch)) {
-                    envs.reset(1);
-                    ObservationBatch obs = envs.observations();
-                    for (int i = 0; i < 500; i++) {
-                        m.evaluate(obs);
-                    }
+        try (Ceiling c = new Ceiling(registry, spec, model, batch, threads)) {
+            c.measure(WARM_UP_S);
+            return c.measure(seconds);
+        }
+    }
+
+    /** Threads of bare batched inference, each with its own model and env observations, kept for several windows. */
+    static final class Ceiling implements AutoCloseable {
+        private final List<ExecutorService> threads = new ArrayList<>();
+        private final List<PolicyModel> models = new ArrayList<>();
+        private final List<VectorEnv> envs = new ArrayList<>();
+
+        Ceiling(EnvRegistry registry, EnvSpec spec, ModelConfig model, int batch, int threads) {
+            for (int t = 0; t < threads; t++) {
+                this.threads.add(Executors.newSingleThreadExecutor());
+                models.add(PolicyModel.create(spec, model, 1, Device.cpu()));
+                VectorEnv v = VectorEnv.of(() -> registry.make(spec.id()), batch);
+                v.reset(1);
+                envs.add(v);
+            }
+        }
+
+        /** Observations per second over all threads in the next {@code seconds}. */
+        double measure(double seconds) throws Exception {
+            List<Future<Double>> runs = new ArrayList<>();
+            for (int t = 0; t < threads.size(); t++) {
+                PolicyModel m = models.get(t);
+                ObservationBatch obs = envs.get(t).observations();
+                runs.add(threads.get(t).submit(() -> {
                     long start = System.nanoTime();
                     long calls = 0;
                     while (System.nanoTime() - start < seconds * 1e9) {
                         m.evaluate(obs);
                         calls++;
                     }
-                    return calls * batch / ((System.nanoTime() - start) / 1e9);
+                    return calls * obs.rows() / ((System.nanoTime() - start) / 1e9);
+                }));
+            }
+            double total = 0;
+            for (Future<Double> r : runs) {
+                total += r.get();
+            }
+            return total;
+        }
+
+        @Override
+        public void close() {
+            threads.forEach(ExecutorService::shutdownNow); // models are used on their thread: close after it stops
+            for (ExecutorService e : threads) {
+                try {
+                    e.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
                 }
-            }, Executors.newSingleThreadExecutor()));
+            }
+            models.forEach(PolicyModel::close);
+            envs.forEach(VectorEnv::close);
         }
-        double total = 0;
-        for (CompletableFuture<Double> r : runs) {
-            total += r.get();
-        }
-        return total;
     }
 
     /** Env steps per second of {@code agents} agents of {@code k} envs, after a 2 s warm-up. */
@@ -149,6 +231,12 @@ public final class ActingBench {
                 EmbeddedNode.stop(system);
                 throw e;
             }
+        }
+
+        /** Pauses or resumes every agent; returns once each has taken the message. */
+        void setPaused(boolean paused) throws Exception {
+            agents.forEach(a -> a.tell(new Agent.SetPaused(paused)));
+            totalSteps(system, agents); // a reply means the agent handled the pause before it (same sender, in order)
         }
 
         /** Env steps per second all agents took over the next {@code seconds}. */

@@ -9,6 +9,7 @@ import io.troupe.cluster.bench.ExportBench;
 import io.troupe.cluster.bench.LearnerBench;
 import io.troupe.cluster.bench.RewardBench;
 import io.troupe.cluster.bench.ServeBench;
+import io.troupe.cluster.bench.SolveBench;
 import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.run.TrainSettings;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {BenchCommand.EnvBench.class, BenchCommand.ReplayBenchCommand.class,
             BenchCommand.RewardBenchCommand.class, BenchCommand.ClusterBenchCommand.class,
             BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class,
-            BenchCommand.ExportBenchCommand.class, BenchCommand.ServeBenchCommand.class})
+            BenchCommand.ExportBenchCommand.class, BenchCommand.ServeBenchCommand.class,
+            BenchCommand.SolveBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -350,6 +352,40 @@ final class BenchCommand implements Runnable {
             ActingBench.Result out = ActingBench.run(settings.env(), model,
                     settings.numAgents(), settings.envsPerAgent(), seconds, work);
             printFigures(out, json);
+            return 0;
+        }
+    }
+
+    @Command(name = "solve", mixinStandardHelpOptions = true,
+            description = {"Time to target over seeds: one ./troupe train per seed (JVM start included), a line per "
+                    + "seed from its summary.json, the medians and the machine's load average."})
+    static final class SolveBenchCommand implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", description = "job config (default: the default job, "
+                + "conf/cartpole.conf)")
+        Path config;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seeds", defaultValue = "1-8", description = "seeds, e.g. 1-8 or 1,3,5 (default 1-8)")
+        String seeds;
+
+        @Parameters(paramLabel = "key=value", description = "config overrides for every run")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            List<Long> seedList = SolveBench.parseSeeds(seeds);
+            Path launcher = Path.of(System.getProperty("troupe.home", "."), "troupe");
+            if (!Files.isExecutable(launcher)) {
+                throw new IllegalArgumentException("bench solve runs the launcher " + launcher + ", which is missing "
+                        + "or not executable (run it from the Troupe directory, or set -Dtroupe.home)");
+            }
+            Path work = Files.createTempDirectory("troupe-bench-solve");
+            SolveBench.Result out = SolveBench.run(launcher, config, seedList, overrides, work);
+            SolveBench.print(out, System.out);
+            System.out.println("runs in " + work);
+            writeJson(json, out);
             return 0;
         }
     }
