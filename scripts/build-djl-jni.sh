@@ -76,6 +76,8 @@ FOUND=""; for d in "${INC_DIRS[@]}"; do [[ -f "$d/torch/script.h" ]] && FOUND=1;
 if [[ -z "$TORCH_CXX11_ABI" ]]; then
   if nm -D "$TORCH_LIB/libc10.so" 2>/dev/null | grep -q '__cxx11'; then TORCH_CXX11_ABI=1; else TORCH_CXX11_ABI=0; fi
 fi
+# DJL names its cache dir after an X.Y.Z version: 2.11.0+cu130 and Debian's 1.13.0a0 lose their suffixes
+[[ "$TORCH_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] && TORCH_VERSION=${BASH_REMATCH[0]}
 FLAVOR=cpu
 [[ -n "$TORCH_CUDA" ]] && FLAVOR="cu$(tr -d . <<< "$TORCH_CUDA")"
 echo "libtorch $TORCH_VERSION ($FLAVOR), _GLIBCXX_USE_CXX11_ABI=$TORCH_CXX11_ABI"
