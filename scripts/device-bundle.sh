@@ -56,7 +56,7 @@ XML
 if [[ $FULL == 1 ]]; then
   mkdir -p "$WORK/troupe/cluster/target/lib" "$WORK/troupe/conf"
   python3 - "$WORK/troupe/cluster/target" <<'PY'
-import glob, os, sys, zipfile
+import glob, os, shutil, sys, zipfile
 # each jar re-stored without compression: xz then packs across all of them (about half the size of the jars)
 out = sys.argv[1]
 skip = ("pytorch-native-", "pytorch-jni-", "onnxruntime-")
@@ -66,10 +66,15 @@ for j in jars:
     if name.startswith(skip):
         continue
     dest = os.path.join(out, name if j.endswith("troupe.jar") else os.path.join("lib", name))
-    with zipfile.ZipFile(j) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as dst:
-        for info in src.infolist():
-            info.compress_type = zipfile.ZIP_STORED
-            dst.writestr(info, src.read(info.filename))
+    try:
+        with zipfile.ZipFile(j) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as dst:
+            for info in src.infolist():
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                entry.external_attr = info.external_attr
+                dst.writestr(entry, src.read(info.filename))
+    except zipfile.BadZipFile as e:  # a jar Python's zipfile cannot re-read (a CRC it disputes): as it is
+        print("kept as it is:", name, e)
+        shutil.copyfile(j, dest)
 PY
   cp conf/*.conf conf/jvm.options "$WORK/troupe/conf/"
   tar -C "$WORK" -cf - troupe | xz -6 -T0 > "$B/troupe.tar.xz"
