@@ -77,7 +77,8 @@ fi
 . "$W/djl-jni/djl-env.sh"
 # DJL finds CUDA through JNA's libcudart: the wheel's nvidia/ packages or a system CUDA
 SITE=$(dirname "$(dirname "$PYTORCH_LIBRARY_PATH")")
-CUDART=$(dirname "$(find "$SITE/nvidia" /usr/local/cuda/lib64 -name 'libcudart.so*' 2>/dev/null | head -1)" 2>/dev/null)
+CUDART=$(find "$SITE/nvidia" /usr/local/cuda/lib64 -name 'libcudart.so*' 2>/dev/null | head -1)
+[[ -n "$CUDART" ]] && CUDART=$(dirname "$CUDART")
 echo "PYTORCH_LIBRARY_PATH=$PYTORCH_LIBRARY_PATH PYTORCH_VERSION=$PYTORCH_VERSION PYTORCH_FLAVOR=$PYTORCH_FLAVOR"
 echo "cudart: ${CUDART:-none found}"
 export OMP_NUM_THREADS=${TORCH_THREADS:-1}
