@@ -14,7 +14,9 @@
 #                                                                               -> bench-learner-{gpu,cpu}.{log,json}
 #   train        GoToObject (conf/gotoobject.conf) with the learner on the GPU, agents on the CPU, capped at
 #                TRAIN_MINUTES (needs troupe.tar.xz)                            -> train.log, train-run/
-# GPU_CHECK_PHASES picks phases (default: all that the bundle can run). Exit 0 when every phase run passed.
+# GPU_CHECK_PHASES picks phases (default: machine jni devicecheck bench, about 5 minutes; train goes in a second call,
+# GPU_CHECK_PHASES=train, on the still-warm machine: it reuses the JRE and the JNI built under GPU_CHECK_WORK).
+# Exit 0 when every phase run passed.
 # With no C++ compiler on the machine, the jni phase packs this libtorch's headers into $OUT/torch-include.tar.xz
 # so that the JNI can be built elsewhere (TORCH_INCLUDE/TORCH_LIB, see build-djl-jni.sh) and brought back.
 B="$(cd "$(dirname "$0")" && pwd)"
@@ -22,7 +24,7 @@ OUT=${OUT:-/tmp/gpu-check-out}; mkdir -p "$OUT"
 W=${GPU_CHECK_WORK:-/tmp/gpu-check}; mkdir -p "$W"
 exec > >(tee "$OUT/gpu-check.log") 2>&1
 T0=$(date +%s)
-PHASES=${GPU_CHECK_PHASES:-machine jni devicecheck bench train}
+PHASES=${GPU_CHECK_PHASES:-machine jni devicecheck bench}
 [[ -f "$B/troupe.tar.xz" ]] || PHASES=$(sed -E 's/\b(bench|train)\b//g' <<< "$PHASES")
 LARGE_TRANSFORMERS=${LARGE_TRANSFORMERS:-128,4,6,512 1024,16,8,4096}   # conf/gotoobject-large.conf; ~100M params
 TRAIN_MINUTES=${TRAIN_MINUTES:-4}
