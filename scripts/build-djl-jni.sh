@@ -101,9 +101,9 @@ if [[ -z "${CXX:-}" ]]; then
   for c in g++ c++ clang++; do command -v "$c" >/dev/null && CXX=$c && break; done
 fi
 if [[ -z "${CXX:-}" ]] || ! command -v "$CXX" >/dev/null; then
-  die 3 "no C++ compiler (looked for \$CXX, g++, c++, clang++; cmake $(command -v cmake >/dev/null && echo 'is' \
-    || echo 'is not') here, but it would drive the same compiler). Install one, or build on another machine with \
-    this libtorch's headers (TORCH_INCLUDE) and libraries (TORCH_LIB) and bring libdjl_torch.so."
+  CMAKE=$(command -v cmake >/dev/null && echo "cmake is here, but it only drives a compiler" || echo "no cmake either")
+  die 3 "no C++ compiler (looked for \$CXX, g++, c++, clang++; $CMAKE). Install one (apt-get install g++), or build \
+elsewhere against this libtorch's headers (TORCH_INCLUDE) and libraries (TORCH_LIB) and bring libdjl_torch.so"
 fi
 echo "compiler: $CXX ($("$CXX" --version | head -1))"
 
