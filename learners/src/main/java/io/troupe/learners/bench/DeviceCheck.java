@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +36,11 @@ import java.util.SplittableRandom;
  * default models: the same PPO update gives the same weights on both (within float rounding and TF32), weights saved
  * on the device load on the CPU and give the same outputs, data-parallel updates over the device and the CPU (and
  * two replicas on the device) equal the single-device update, and the update throughput on each. Prints a table;
- * exits 1 when a check fails. Run it with {@code java -cp <learners' classpath> io.troupe.learners.bench.DeviceCheck
- * [--seconds S] [--json FILE]} (the README's GPU section says how on a GPU machine).
+ * exits 1 when a check fails. {@code --transformer E,H,L,FF} (repeatable) adds a GoToObject transformer of that size
+ * (embedding, heads, layers, feed-forward) whose update throughput only is measured, on the CPU too while it has at most
+ * {@code --cpu-max-parameters} (default 5,000,000: a larger model's CPU update takes minutes). Run it with
+ * {@code java -cp <learners' classpath> io.troupe.learners.bench.DeviceCheck [--seconds S] [--json FILE]
+ * [--transformer E,H,L,FF]... [--cpu-max-parameters N]} (the README's GPU section says how on a GPU machine).
  */
 public final class DeviceCheck {
     /** Relative tolerance: the weight difference between two ways of computing one update, over how far it moved. */
@@ -70,9 +74,14 @@ public final class DeviceCheck {
         }
     }
 
+    /** A throughput-only model: updates/s and samples/s on the device and (0 when skipped) on the CPU. */
+    public record ThroughputReport(long parameters, double deviceUpdatesPerS, double cpuUpdatesPerS,
+                                   long deviceSamplesPerS, long cpuSamplesPerS) {
+    }
+
     /** What {@code --json FILE} writes (names in snake_case). */
     public record Report(String engine, int gpuCount, String autoDevices, String device, Map<String, CaseReport> cases,
-                         boolean passed) {
+                         Map<String, ThroughputReport> throughput, boolean passed) {
     }
 
     private DeviceCheck() {
@@ -81,12 +90,16 @@ public final class DeviceCheck {
     public static void main(String[] args) throws IOException {
         double seconds = 3;
         Path json = null;
+        long cpuMaxParameters = 5_000_000;
+        List<ModelConfig> throughputOnly = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
+                case "--transformer" -> throughputOnly.add(parseTransformer(args[++i]));
+                case "--cpu-max-parameters" -> cpuMaxParameters = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; expected --seconds S or --json FILE");
+                        + "'; expected --seconds S, --json FILE, --transformer E,H,L,FF or --cpu-max-parameters N");
             }
         }
         Engine engine = Engine.getInstance();
@@ -124,12 +137,58 @@ public final class DeviceCheck {
             System.out.printf("  %-48s %s%n", "samples_per_s_" + d, onDevice.samplesPerS());
             System.out.printf("  %-48s %s%n", "samples_per_s_cpu", onCpu.samplesPerS());
         }
+        Map<String, ThroughputReport> throughput = new LinkedHashMap<>();
+        for (ModelConfig model : throughputOnly) {
+            String d = name(device);
+            UpdateThroughput.Result onDevice = UpdateThroughput.measure(goToObject(), model, List.of(device),
+                    PpoConfig.cleanRl(), seconds);
+            boolean cpuToo = onDevice.parameters() <= cpuMaxParameters;
+            UpdateThroughput.Result onCpu = cpuToo ? UpdateThroughput.measure(goToObject(), model,
+                    List.of(Device.cpu()), PpoConfig.cleanRl(), seconds) : null;
+            ThroughputReport r = new ThroughputReport(onDevice.parameters(), onDevice.updatesPerS(),
+                    cpuToo ? onCpu.updatesPerS() : 0, onDevice.samplesPerS(), cpuToo ? onCpu.samplesPerS() : 0);
+            String caseName = "GoToObject-v0 " + model.describe();
+            throughput.put(caseName, r);
+            System.out.printf("%s, %,d parameters (throughput only)%n", caseName, r.parameters());
+            System.out.printf("  %-48s %s%n", "updates_per_s_" + d, r.deviceUpdatesPerS());
+            System.out.printf("  %-48s %s%n", "samples_per_s_" + d, r.deviceSamplesPerS());
+            if (cpuToo) {
+                System.out.printf("  %-48s %s%n", "updates_per_s_cpu", r.cpuUpdatesPerS());
+                System.out.printf("  %-48s %s%n", "samples_per_s_cpu", r.cpuSamplesPerS());
+            } else {
+                System.out.printf("  %-48s %s%n", "cpu", "skipped: more than --cpu-max-parameters "
+                        + cpuMaxParameters);
+            }
+        }
         System.out.println(ok ? "device check passed" : "device check FAILED");
         if (json != null) {
-            Report report = new Report(engineName, engine.getGpuCount(), autoDevices, device.toString(), checks, ok);
+            Report report = new Report(engineName, engine.getGpuCount(), autoDevices, device.toString(), checks,
+                    throughput, ok);
             Files.writeString(json, JSON.writeValueAsString(report), StandardCharsets.UTF_8);
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * {@code E,H,L,FF} (embedding, heads, layers, feed-forward) as a GoToObject transformer: one image token per grid
+     * cell (patch 6) and one state token, as conf/gotoobject.conf.
+     */
+    static ModelConfig parseTransformer(String spec) {
+        String[] parts = spec.split(",");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("--transformer expects EMBEDDING,HEADS,LAYERS,FEED_FORWARD "
+                    + "(e.g. 128,4,6,512), got '" + spec + "'");
+        }
+        int[] v = new int[4];
+        for (int i = 0; i < 4; i++) {
+            try {
+                v[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--transformer expects four integers "
+                        + "EMBEDDING,HEADS,LAYERS,FEED_FORWARD (e.g. 128,4,6,512), got '" + spec + "'", e);
+            }
+        }
+        return ModelConfig.transformer(v[0], v[1], v[2], v[3], 6, 1);
     }
 
     private static String name(Device d) {
