@@ -140,10 +140,15 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                         ? "int8, symmetric, one scale per output channel" : "int8, symmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("activations", "uint8, asymmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("layers in int8", String.format(Locale.ROOT, "%d of %d "
-                        + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.layers().size()
-                        - q.floatLayers().size(), q.layers().size())));
-                details.add(new CompressReport.Detail("layers kept in float", q.floatLayers().isEmpty() ? "none"
-                        : q.floatLayers().stream().map(l -> String.format(Locale.ROOT, "%s (alone in int8: agreement "
+                        + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.weightLayers().size()
+                        - q.floatLayers().size(), q.weightLayers().size())));
+                details.add(new CompressReport.Detail("other parameters stored int8", String.format(Locale.ROOT,
+                        "%d of %d (rank >= 2, >= %d values: embeddings, positions, LayerNorm gamma and beta; "
+                                + "dequantized where read)", q.parameters().stream().filter(Int8Quantizer.Layer::int8)
+                                .count(), q.parameters().size(), Int8Quantizer.WEIGHT_ONLY_MIN_ELEMENTS)));
+                List<Int8Quantizer.Layer> keptFloat = q.layers().stream().filter(l -> !l.int8()).toList();
+                details.add(new CompressReport.Detail("layers and parameters kept in float", keptFloat.isEmpty()
+                        ? "none" : keptFloat.stream().map(l -> String.format(Locale.ROOT, "%s (alone in int8: agreement "
                         + "%.4f, relative error %.4f)", l.name(), l.agreement(), l.relativeError()))
                         .collect(Collectors.joining("; "))));
                 details.add(new CompressReport.Detail("ONNX Runtime's operators after its optimizations",
