@@ -119,11 +119,14 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                 ObservationBatch b16 = PolicyComparison.firstRows(calibrationSet, 16);
                 String backend = "ONNX Runtime, 1 intra-op thread";
                 boolean success = run.spec().definesSuccess();
-                // latency of both in the same run, interleaved so that load changes hit both alike
-                double o1 = PolicyComparison.medianLatencyMicros(original, b1, eval.latencySeconds);
-                double c1 = PolicyComparison.medianLatencyMicros(compressed, b1, eval.latencySeconds);
-                double o16 = PolicyComparison.medianLatencyMicros(original, b16, eval.latencySeconds);
-                double c16 = PolicyComparison.medianLatencyMicros(compressed, b16, eval.latencySeconds);
+                // latency of both in the same run, call by call in turn so that load changes hit both alike
+                double[] l1 = PolicyComparison.medianLatenciesMicros(original, compressed, b1, eval.latencySeconds);
+                double[] l16 = PolicyComparison.medianLatenciesMicros(original, compressed, b16,
+                        eval.latencySeconds);
+                double o1 = l1[0];
+                double c1 = l1[1];
+                double o16 = l16[0];
+                double c16 = l16[1];
                 CompressReport.PolicyFigures of = new CompressReport.PolicyFigures("float32 ONNX",
                         "policy-float.onnx (exported for the comparison, not kept)", backend,
                         floatContract.parameters(), floatBytes.length, o1, o16, PolicyComparison.meanReturn(
