@@ -124,9 +124,9 @@ public final class PolicyComparison {
     /**
      * Median microseconds of one {@code evaluate} call of {@code original} and of {@code compressed}, {original,
      * compressed}, measured alternately (one call of each in turn, after a warm-up of both of a quarter of
-     * {@code seconds}), so that a change of load on a shared machine hits both alike. Measured one after the other
-     * for {@code seconds} each, the large transformer's int8/float ratio at batch 16 moved between 1.19x and 1.63x
-     * with the load of other processes.
+     * {@code seconds}), so that a change of load on a shared machine hits both alike: measured one after the other
+     * for {@code seconds} each, the large transformer's int8/float ratio at batch 16 read 1.19x in a run where
+     * alternating calls read about 1.6x.
      */
     public static double[] medianLatenciesMicros(Policy original, Policy compressed, ObservationBatch batch,
                                                  double seconds) {
