@@ -29,16 +29,20 @@ import java.util.Set;
  *
  * <ul>
  *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel (or per tensor). Biases
- *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale, as int8 kernels add them.</li>
+ *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale (a {@code Mul} in the graph),
+ *       as int8 kernels add them.</li>
  *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): uint8, asymmetric
  *       (ONNX Runtime's x86 int8 kernels take uint8 activations times int8 weights; int8 activations shared by several
  *       layers were left unfused), one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
  *       observations) produced.</li>
  *   <li>Sensitivity: each layer is quantized alone and the graph run on the calibration set; a layer whose int8
  *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) stays float.</li>
+ *   <li>Other parameters (rank >= 2, >= {@value #WEIGHT_ONLY_MIN_ELEMENTS} values: the token embedding, positions, the
+ *       encoder norms' [tokens, embedding] gamma and beta): stored int8, one scale per row, and dequantized where read
+ *       (weight-only: their readers still compute in float); each passes the sensitivity pass like a layer.</li>
  * </ul>
- * Attention's activation-by-activation {@code MatMul}s, normalizations, embeddings' {@code Gather} and the element-wise
- * ops stay float. A graph with an operator this class does not know is refused naming the node.
+ * Attention's activation-by-activation {@code MatMul}s, the norms' arithmetic, embeddings' {@code Gather} and the
+ * element-wise ops compute in float. A graph with an operator this class does not know is refused naming the node.
  */
 public final class Int8Quantizer {
     /** Operators a Troupe policy graph may hold; anything else is refused. */
