@@ -119,11 +119,14 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                 ObservationBatch b16 = PolicyComparison.firstRows(calibrationSet, 16);
                 String backend = "ONNX Runtime, 1 intra-op thread";
                 boolean success = run.spec().definesSuccess();
-                // latency of both in the same run, interleaved so that load changes hit both alike
-                double o1 = PolicyComparison.medianLatencyMicros(original, b1, eval.latencySeconds);
-                double c1 = PolicyComparison.medianLatencyMicros(compressed, b1, eval.latencySeconds);
-                double o16 = PolicyComparison.medianLatencyMicros(original, b16, eval.latencySeconds);
-                double c16 = PolicyComparison.medianLatencyMicros(compressed, b16, eval.latencySeconds);
+                // latency of both in the same run, call by call in turn so that load changes hit both alike
+                double[] l1 = PolicyComparison.medianLatenciesMicros(original, compressed, b1, eval.latencySeconds);
+                double[] l16 = PolicyComparison.medianLatenciesMicros(original, compressed, b16,
+                        eval.latencySeconds);
+                double o1 = l1[0];
+                double c1 = l1[1];
+                double o16 = l16[0];
+                double c16 = l16[1];
                 CompressReport.PolicyFigures of = new CompressReport.PolicyFigures("float32 ONNX",
                         "policy-float.onnx (exported for the comparison, not kept)", backend,
                         floatContract.parameters(), floatBytes.length, o1, o16, PolicyComparison.meanReturn(
@@ -140,10 +143,15 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                         ? "int8, symmetric, one scale per output channel" : "int8, symmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("activations", "uint8, asymmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("layers in int8", String.format(Locale.ROOT, "%d of %d "
-                        + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.layers().size()
-                        - q.floatLayers().size(), q.layers().size())));
-                details.add(new CompressReport.Detail("layers kept in float", q.floatLayers().isEmpty() ? "none"
-                        : q.floatLayers().stream().map(l -> String.format(Locale.ROOT, "%s (alone in int8: agreement "
+                        + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.weightLayers().size()
+                        - q.floatLayers().size(), q.weightLayers().size())));
+                details.add(new CompressReport.Detail("other parameters stored int8", String.format(Locale.ROOT,
+                        "%d of %d (rank >= 2, >= %d values: embeddings, positions, LayerNorm gamma and beta; "
+                                + "dequantized where read)", q.parameters().stream().filter(Int8Quantizer.Layer::int8)
+                                .count(), q.parameters().size(), Int8Quantizer.WEIGHT_ONLY_MIN_ELEMENTS)));
+                List<Int8Quantizer.Layer> keptFloat = q.layers().stream().filter(l -> !l.int8()).toList();
+                details.add(new CompressReport.Detail("layers and parameters kept in float", keptFloat.isEmpty()
+                        ? "none" : keptFloat.stream().map(l -> String.format(Locale.ROOT, "%s (alone in int8: agreement "
                         + "%.4f, relative error %.4f)", l.name(), l.agreement(), l.relativeError()))
                         .collect(Collectors.joining("; "))));
                 details.add(new CompressReport.Detail("ONNX Runtime's operators after its optimizations",

@@ -32,7 +32,7 @@ public final class DjlComparison {
 
     /**
      * Evaluates {@code original} and {@code compressed} greedily over {@code episodes} episodes each from
-     * {@code seed}, measures both one call at batch 1 and 16 (interleaved, same run), and builds the report.
+     * {@code seed}, measures both one call at batch 1 and 16 (call by call in turn, same run), and builds the report.
      */
     public static CompressReport compare(String method, EnvRegistry registry, String envId, Config overrides,
                                          String source, Side original, Side compressed, int episodes, long seed,
@@ -45,10 +45,14 @@ public final class DjlComparison {
                 (batch, e) -> seen.add(PolicyComparison.firstRows(List.of(batch), batch.rows())));
         ObservationBatch b1 = PolicyComparison.firstRows(seen, 1);
         ObservationBatch b16 = PolicyComparison.firstRows(seen, 16);
-        double o1 = PolicyComparison.medianLatencyMicros(original.model(), b1, latencySeconds);
-        double c1 = PolicyComparison.medianLatencyMicros(compressed.model(), b1, latencySeconds);
-        double o16 = PolicyComparison.medianLatencyMicros(original.model(), b16, latencySeconds);
-        double c16 = PolicyComparison.medianLatencyMicros(compressed.model(), b16, latencySeconds);
+        double[] l1 = PolicyComparison.medianLatenciesMicros(original.model(), compressed.model(), b1,
+                latencySeconds);
+        double[] l16 = PolicyComparison.medianLatenciesMicros(original.model(), compressed.model(), b16,
+                latencySeconds);
+        double o1 = l1[0];
+        double c1 = l1[1];
+        double o16 = l16[0];
+        double c16 = l16[1];
         CompressReport.PolicyFigures of = new CompressReport.PolicyFigures(original.label(),
                 original.weightsFile().toString(), BACKEND, original.model().parameterCount(), original.bytes(), o1,
                 o16, PolicyComparison.meanReturn(r.original()),

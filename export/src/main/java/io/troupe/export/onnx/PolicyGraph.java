@@ -142,7 +142,7 @@ final class PolicyGraph {
                     config.feedForward());
         }
         String first = b.op("Gather", List.of(Attribute.of("axis", 1L)), h, b.int64Scalar("index", 0));
-        String pooled = layerNorm(String.format(Locale.ROOT, "%02dnorm", child++), first, -1, e);
+        String pooled = layerNorm(String.format(Locale.ROOT, "%02dnorm", child++), first, e);
         String logits = gemm(String.format(Locale.ROOT, "%02dpolicy", child++), pooled, e, actions);
         String value = gemm(String.format(Locale.ROOT, "%02dvalue", child), pooled, e, 1);
         return finish(logits, value, actions);
@@ -150,9 +150,9 @@ final class PolicyGraph {
 
     /** {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). */
     private String encoderBlock(String prefix, String x, int tokens, int e, int heads, int feedForward) {
-        String a = layerNorm(prefix + "_01attentionNorm", x, 1, tokens, e);
+        String a = layerNorm(prefix + "_01attentionNorm", x, tokens, e);
         x = b.op("Add", x, attention(prefix + "_02attention", a, tokens, e, heads));
-        String f = layerNorm(prefix + "_03ffNorm", x, 1, tokens, e);
+        String f = layerNorm(prefix + "_03ffNorm", x, tokens, e);
         f = linear3d(prefix + "_04ff1", f, e, feedForward);
         f = gelu(f);
         f = linear3d(prefix + "_05ff2", f, feedForward, e);
@@ -188,12 +188,33 @@ final class PolicyGraph {
         return b.op("Mul", b.op("Mul", x, b.op("Add", erf, b.scalar("one", 1f))), b.scalar("half", 0.5f));
     }
 
-    /** DJL's {@code LayerNorm} over the dimensions from {@code axis} on, whose shape {@code normalized} gives. */
-    private String layerNorm(String prefix, String x, long axis, long... normalized) {
+    /**
+     * DJL's {@code LayerNorm} over every dimension but the batch, whose shape {@code normalized} gives, written out as
+     * {@code (x - mean) / sqrt(var + eps) * gamma + beta} with ReduceMean over those dimensions. The same numbers as
+     * a LayerNormalization node, which ONNX Runtime 1.29's CPU kernel ran 5.6 times slower (365 us against 65 us over
+     * 16 x 4,096 values, one thread): in the large transformer its 13 norms were a quarter of the float graph's time
+     * and a third of the int8 graph's.
+     */
+    private String layerNorm(String prefix, String x, long... normalized) {
         String gamma = b.weight(prefix + "_gamma", params.take(prefix + "_gamma", normalized), normalized);
         String beta = b.weight(prefix + "_beta", params.take(prefix + "_beta", normalized), normalized);
-        return b.op("LayerNormalization", List.of(Attribute.of("axis", axis),
-                Attribute.of("epsilon", LAYER_NORM_EPSILON)), x, gamma, beta);
+        long[] axes = new long[normalized.length];
+        for (int k = 0; k < axes.length; k++) {
+            axes[k] = k + 1;
+        }
+        String mean = reduceMean(x, axes);
+        String centered = b.op("Sub", x, mean);
+        String variance = reduceMean(b.op("Mul", centered, centered), axes);
+        String std = b.op("Sqrt", b.op("Add", variance, b.scalar("epsilon", LAYER_NORM_EPSILON)));
+        return b.op("Add", b.op("Mul", b.op("Div", centered, std), gamma), beta);
+    }
+
+    /** The mean over {@code axes}, kept as dimensions of size 1 (axes an attribute before opset 18, an input after). */
+    private String reduceMean(String x, long... axes) {
+        if (opset >= 18) {
+            return b.op("ReduceMean", List.of(Attribute.of("keepdims", 1L)), x, b.int64s("axes", axes));
+        }
+        return b.op("ReduceMean", List.of(Attribute.ints("axes", axes), Attribute.of("keepdims", 1L)), x);
     }
 
     /** DJL's {@code Linear} on a matrix (N, in): {@code x W^T + b}. */

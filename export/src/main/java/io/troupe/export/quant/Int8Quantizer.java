@@ -29,22 +29,26 @@ import java.util.Set;
  *
  * <ul>
  *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel (or per tensor). Biases
- *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale, as int8 kernels add them.</li>
+ *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale (a {@code Mul} in the graph),
+ *       as int8 kernels add them.</li>
  *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): uint8, asymmetric
  *       (ONNX Runtime's x86 int8 kernels take uint8 activations times int8 weights; int8 activations shared by several
  *       layers were left unfused), one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
  *       observations) produced.</li>
  *   <li>Sensitivity: each layer is quantized alone and the graph run on the calibration set; a layer whose int8
  *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) stays float.</li>
+ *   <li>Other parameters (rank >= 2, >= {@value #WEIGHT_ONLY_MIN_ELEMENTS} values: the token embedding, positions, the
+ *       encoder norms' [tokens, embedding] gamma and beta): stored int8, one scale per row, and dequantized where read
+ *       (weight-only: their readers still compute in float); each passes the sensitivity pass like a layer.</li>
  * </ul>
- * Attention's activation-by-activation {@code MatMul}s, normalizations, embeddings' {@code Gather} and the element-wise
- * ops stay float. A graph with an operator this class does not know is refused naming the node.
+ * Attention's activation-by-activation {@code MatMul}s, the norms' arithmetic, embeddings' {@code Gather} and the
+ * element-wise ops compute in float. A graph with an operator this class does not know is refused naming the node.
  */
 public final class Int8Quantizer {
     /** Operators a Troupe policy graph may hold; anything else is refused. */
     static final Set<String> KNOWN_OPS = Set.of("Gemm", "MatMul", "Conv", "Add", "Sub", "Mul", "Div", "Tanh", "Relu",
             "Sigmoid", "Cast", "Reshape", "Transpose", "Softmax", "LayerNormalization", "Erf", "Gelu", "Gather",
-            "Shape", "Concat", "Expand", "Squeeze", "Unsqueeze", "Identity");
+            "Shape", "Concat", "Expand", "Squeeze", "Unsqueeze", "Identity", "ReduceMean", "Sqrt");
     /** Metadata key naming the quantization. */
     public static final String META_QUANTIZATION = "troupe.quantization";
     /** Calibration rows used at most (an even sample of the set when it is larger). */
@@ -52,18 +56,26 @@ public final class Int8Quantizer {
     /** Rows the sensitivity pass runs each candidate on at most. */
     static final int MAX_SENSITIVITY_ROWS = 1024;
     private static final int BATCH = 256;
+    /**
+     * Float parameters of rank >= 2 with at least this many values (embeddings, positions, LayerNorm's per-token
+     * gamma and beta) are candidates for int8 storage; biases and scalars stay float.
+     */
+    public static final int WEIGHT_ONLY_MIN_ELEMENTS = 1024;
 
     /**
-     * One layer with a weight.
+     * One layer with a weight, or one other float parameter that may be stored as int8.
      *
-     * @param name          the layer (its weight's name without {@code _weight})
-     * @param op            its operator
+     * @param name          the layer (its weight's name without {@code _weight}), or the parameter
+     * @param op            its operator (a parameter's: the operator reading it)
      * @param weights       its weight's element count
-     * @param int8          whether the written graph runs it in int8
+     * @param weightOnly    a parameter stored as int8 and dequantized where read (its reader computes in float),
+     *                      not a layer run on an int8 kernel
+     * @param int8          whether the written graph runs it in int8 (stores it as int8)
      * @param agreement     greedy agreement with the float graph on the calibration set when only this layer is int8
      * @param relativeError RMS change of the outputs over their RMS, same condition (the larger of logits and value)
      */
-    public record Layer(String name, String op, long weights, boolean int8, double agreement, double relativeError) {
+    public record Layer(String name, String op, long weights, boolean weightOnly, boolean int8, double agreement,
+                        double relativeError) {
     }
 
     /**
@@ -79,14 +91,28 @@ public final class Int8Quantizer {
      */
     public record Result(Model model, List<Layer> layers, long calibrationRows, double agreement,
                          double relativeError, double maxAbsError, Map<String, Integer> runtimeOps) {
-        /** The layers kept in float. */
+        /** The layers kept in float (not the parameters). */
         public List<Layer> floatLayers() {
-            return layers.stream().filter(l -> !l.int8()).toList();
+            return layers.stream().filter(l -> !l.weightOnly() && !l.int8()).toList();
+        }
+
+        /** The layers with a weight (Gemm, MatMul by a weight, Conv), kept in float or not. */
+        public List<Layer> weightLayers() {
+            return layers.stream().filter(l -> !l.weightOnly()).toList();
+        }
+
+        /** The other float parameters the quantizer may store as int8, stored so or not. */
+        public List<Layer> parameters() {
+            return layers.stream().filter(Layer::weightOnly).toList();
         }
     }
 
+    /**
+     * A layer with a weight, or (weightOnly) a float parameter stored as int8 and dequantized where it is read: its
+     * reader computes in float as before.
+     */
     private record Candidate(int node, String name, String op, String input, String weight, String bias, int axis,
-                             boolean quantizeOutput) {
+                             boolean quantizeOutput, boolean weightOnly) {
     }
 
     record Scale(float scale, byte zeroPoint) {
@@ -132,8 +158,8 @@ public final class Int8Quantizer {
             if (ok) {
                 chosen.add(c);
             }
-            layers.add(new Layer(cand.name(), cand.op(), q.initializers.get(cand.weight()).elements(), ok, err[0],
-                    err[1]));
+            layers.add(new Layer(cand.name(), cand.op(), q.initializers.get(cand.weight()).elements(),
+                    cand.weightOnly(), ok, err[0], err[1]));
         }
         Model out = q.build(floatModel, chosen, scales);
         double[] err = compare(reference, outputs(out.toBytes(), probe));
@@ -165,7 +191,7 @@ public final class Int8Quantizer {
                     Attribute t = node.attribute("transB");
                     int axis = t != null && t.i() == 1 ? 0 : 1;
                     candidates.add(new Candidate(n, layerName(w.name()), "Gemm", node.inputs().get(0), w.name(),
-                            constant(bias), axis, false));
+                            constant(bias), axis, false, false));
                 }
                 case "MatMul" -> {
                     if (w.dims().length != 2) {
@@ -173,7 +199,7 @@ public final class Int8Quantizer {
                                 + " (MatMul by a weight of rank " + w.dims().length + "; expected a matrix)");
                     }
                     candidates.add(new Candidate(n, layerName(w.name()), "MatMul", node.inputs().get(0), w.name(),
-                            null, 1, false));
+                            null, 1, false, false));
                 }
                 case "Conv" -> {
                     Attribute group = node.attribute("group");
@@ -182,10 +208,35 @@ public final class Int8Quantizer {
                                 + " (grouped Conv, group = " + group.i() + ")");
                     }
                     candidates.add(new Candidate(n, layerName(w.name()), "Conv", node.inputs().get(0), w.name(),
-                            constant(bias), 0, true));
+                            constant(bias), 0, true, false));
                 }
                 default -> {
                     // an element-wise op with a constant second input (Mul by a scale, Add of a bias): stays float
+                }
+            }
+        }
+        Set<String> taken = new LinkedHashSet<>();
+        for (Candidate c : candidates) {
+            taken.add(c.weight());
+            if (c.bias() != null) {
+                taken.add(c.bias());
+            }
+        }
+        for (Tensor t : graph.initializers()) {
+            if (t.dataType() != OnnxProto.FLOAT || t.dims().length < 2 || t.elements() < WEIGHT_ONLY_MIN_ELEMENTS
+                    || taken.contains(t.name())) {
+                continue;
+            }
+            for (int n = 0; n < nodes.size(); n++) {
+                if (nodes.get(n).inputs().contains(t.name())) {
+                    // one scale per slice of the first dimension longer than 1 (tokens, vocabulary rows)
+                    int axis = 0;
+                    while (axis < t.dims().length - 1 && t.dims()[axis] == 1) {
+                        axis++;
+                    }
+                    candidates.add(new Candidate(n, t.name(), nodes.get(n).opType(), null, t.name(), null, axis,
+                            false, true));
+                    break;
                 }
             }
         }
@@ -207,6 +258,9 @@ public final class Int8Quantizer {
     private Map<String, Scale> calibrate(Model floatModel, List<ObservationBatch> calib) {
         Set<String> tensors = new LinkedHashSet<>();
         for (Candidate c : candidates) {
+            if (c.weightOnly()) {
+                continue;
+            }
             tensors.add(c.input());
             if (c.quantizeOutput()) {
                 tensors.add(graph.nodes().get(c.node()).outputs().get(0));
@@ -262,14 +316,25 @@ public final class Int8Quantizer {
         return new Scale((float) scale, (byte) Math.max(0, Math.min(255, zp)));
     }
 
-    /** The graph with the candidates {@code chosen} (indices) in int8. */
+    /**
+     * The graph with the candidates {@code chosen} (indices) in int8. An activation read by several int8 layers is
+     * quantized once (ONNX Runtime gives each reader its own DequantizeLinear before fusing); weights are int8
+     * with a shared zero point of zeros; a bias is int32 whose scale is
+     * {@code Mul(input scale, weight scale)}, which ONNX Runtime folds to a constant before fusing; value names are
+     * {@link ShortNames}.
+     */
     private Model build(Model floatModel, Set<Integer> chosen, Map<String, Scale> scales) {
         Map<Integer, Candidate> byNode = new HashMap<>();
         Set<String> replaced = new LinkedHashSet<>();
+        List<Candidate> weightOnly = new ArrayList<>();
         for (int c : chosen) {
             Candidate cand = candidates.get(c);
-            byNode.put(cand.node(), cand);
             replaced.add(cand.weight());
+            if (cand.weightOnly()) {
+                weightOnly.add(cand);
+                continue;
+            }
+            byNode.put(cand.node(), cand);
             if (cand.bias() != null) {
                 replaced.add(cand.bias());
             }
@@ -281,7 +346,13 @@ public final class Int8Quantizer {
             }
         }
         List<Node> nodes = new ArrayList<>();
-        int[] counter = {0};
+        for (Candidate cand : weightOnly) {
+            // the int8 values dequantized under the float parameter's own name: its readers are unchanged
+            Int8Weight w = int8Weight(inits, cand);
+            nodes.add(new Node("", "DequantizeLinear", List.of(w.values(), w.scale()), List.of(cand.weight()),
+                    w.axisAttribute()));
+        }
+        Map<String, String> dequantized = new HashMap<>();
         for (int n = 0; n < graph.nodes().size(); n++) {
             Node node = graph.nodes().get(n);
             Candidate cand = byNode.get(n);
@@ -289,88 +360,101 @@ public final class Int8Quantizer {
                 nodes.add(node);
                 continue;
             }
-            // one Q -> DQ pair per consumer, as ONNX Runtime's QDQ fusions expect (it merges identical Qs itself)
             Scale xs = scales.get(cand.input());
-            String s = addScalar(inits, "qdq_" + cand.input() + "_scale", xs.scale());
-            String z = addZeroPoint(inits, "qdq_" + cand.input() + "_zero_point", xs.zeroPoint());
-            int k = counter[0]++;
-            String xq = cand.input() + "_quantized_" + k;
-            nodes.add(new Node(xq, "QuantizeLinear", List.of(cand.input(), s, z), List.of(xq), List.of()));
-            String xdq = cand.input() + "_dequantized_" + k;
-            nodes.add(new Node(xdq, "DequantizeLinear", List.of(xq, s, z), List.of(xdq), List.of()));
-            Tensor w = initializers.get(cand.weight());
-            float[] wf = floats(w);
-            int channels = (int) w.dims()[cand.axis()];
-            float[] ws = weightScales(wf, w.dims(), cand.axis(), settings.perChannel());
-            byte[] wq = quantizeWeights(wf, w.dims(), cand.axis(), ws);
-            long[] scaleDims = ws.length == 1 ? new long[0] : new long[] {channels};
-            inits.add(new Tensor(w.name() + "_int8", OnnxProto.INT8, w.dims(), wq));
-            inits.add(floatTensor(w.name() + "_scale", ws, scaleDims));
-            inits.add(new Tensor(w.name() + "_zero_point", OnnxProto.INT8, scaleDims, new byte[ws.length]));
-            List<Attribute> axis = ws.length == 1 ? List.of() : List.of(Attribute.of("axis", (long) cand.axis()));
-            String wdq = w.name() + "_dequantized";
-            nodes.add(new Node(wdq, "DequantizeLinear", List.of(w.name() + "_int8", w.name() + "_scale",
-                    w.name() + "_zero_point"), List.of(wdq), axis));
+            String s = cand.input() + "_scale";
+            String xdq = dequantized.computeIfAbsent(cand.input(), x -> {
+                String z = x + "_zero_point";
+                inits.add(floatTensor(s, new float[] {xs.scale()}, new long[0]));
+                inits.add(new Tensor(z, OnnxProto.UINT8, new long[0], new byte[] {xs.zeroPoint()}));
+                nodes.add(new Node("", "QuantizeLinear", List.of(x, s, z), List.of(x + "_quantized"), List.of()));
+                nodes.add(new Node("", "DequantizeLinear", List.of(x + "_quantized", s, z), List.of(x + "_dq"),
+                        List.of()));
+                return x + "_dq";
+            });
+            Int8Weight w = int8Weight(inits, cand);
+            String wdq = cand.weight() + "_dq";
+            nodes.add(new Node("", "DequantizeLinear", List.of(w.values(), w.scale(), zeros(inits, w.scales().length)),
+                    List.of(wdq), w.axisAttribute()));
             List<String> inputs = new ArrayList<>(List.of(xdq, wdq));
             if (cand.bias() != null) {
                 Tensor b = initializers.get(cand.bias());
                 float[] bf = floats(b);
-                float[] bs = new float[ws.length == 1 ? 1 : bf.length];
+                float[] ws = w.scales();
                 int[] bq = new int[bf.length];
                 for (int i = 0; i < bf.length; i++) {
+                    // the int32 accumulator's scale: input scale x weight scale
                     float bscale = xs.scale() * ws[ws.length == 1 ? 0 : i];
-                    bs[ws.length == 1 ? 0 : i] = bscale;
                     bq[i] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE,
                             Math.rint(bf[i] / bscale)));
                 }
-                long[] bsDims = bs.length == 1 ? new long[0] : new long[] {bf.length};
                 inits.add(new Tensor(b.name() + "_int32", OnnxProto.INT32, b.dims(), int32Bytes(bq)));
-                inits.add(floatTensor(b.name() + "_scale", bs, bsDims));
-                inits.add(new Tensor(b.name() + "_zero_point", OnnxProto.INT32, bsDims, new byte[4 * bs.length]));
-                String bdq = b.name() + "_dequantized";
-                nodes.add(new Node(bdq, "DequantizeLinear", List.of(b.name() + "_int32", b.name() + "_scale",
-                        b.name() + "_zero_point"), List.of(bdq), bs.length == 1 ? List.of()
-                        : List.of(Attribute.of("axis", 0L))));
+                String bscale = b.name() + "_scale";
+                nodes.add(new Node("", "Mul", List.of(s, w.scale()), List.of(bscale), List.of()));
+                String bdq = b.name() + "_dq";
+                nodes.add(new Node("", "DequantizeLinear", List.of(b.name() + "_int32", bscale), List.of(bdq),
+                        ws.length == 1 ? List.of() : List.of(Attribute.of("axis", 0L))));
                 inputs.add(bdq);
             }
             String out = node.outputs().get(0);
             if (!cand.quantizeOutput()) {
-                nodes.add(new Node(node.name(), node.opType(), inputs, node.outputs(), node.attributes()));
+                nodes.add(new Node("", node.opType(), inputs, node.outputs(), node.attributes()));
                 continue;
             }
             Scale ys = scales.get(out);
             String raw = out + "_float";
-            nodes.add(new Node(node.name(), node.opType(), inputs, List.of(raw), node.attributes()));
-            String ysName = addScalar(inits, "qdq_" + out + "_scale", ys.scale());
-            String yzName = addZeroPoint(inits, "qdq_" + out + "_zero_point", ys.zeroPoint());
-            nodes.add(new Node(out + "_quantized", "QuantizeLinear", List.of(raw, ysName, yzName),
-                    List.of(out + "_quantized"), List.of()));
-            nodes.add(new Node(out + "_dequantized", "DequantizeLinear", List.of(out + "_quantized", ysName, yzName),
+            nodes.add(new Node("", node.opType(), inputs, List.of(raw), node.attributes()));
+            String ysName = out + "_scale";
+            String yzName = out + "_zero_point";
+            inits.add(floatTensor(ysName, new float[] {ys.scale()}, new long[0]));
+            inits.add(new Tensor(yzName, OnnxProto.UINT8, new long[0], new byte[] {ys.zeroPoint()}));
+            nodes.add(new Node("", "QuantizeLinear", List.of(raw, ysName, yzName), List.of(out + "_quantized"),
+                    List.of()));
+            nodes.add(new Node("", "DequantizeLinear", List.of(out + "_quantized", ysName, yzName),
                     List.of(out), List.of()));
         }
+        long layers = chosen.size() - weightOnly.size();
+        long layerCount = candidates.stream().filter(c -> !c.weightOnly()).count();
         List<Entry> metadata = new ArrayList<>(floatModel.metadata());
         metadata.add(new Entry(META_QUANTIZATION, String.format(Locale.ROOT, "int8 QDQ, static; weights symmetric %s;"
-                + " activations asymmetric per tensor, %s calibration; %d of %d layers int8", settings.perChannel()
-                ? "per output channel" : "per tensor", settings.calibration().label(), chosen.size(),
-                candidates.size())));
-        Graph g = new Graph(graph.name(), nodes, inits, graph.inputs(), graph.outputs());
+                + " activations asymmetric per tensor, %s calibration; %d of %d layers int8; %d of %d other "
+                + "parameters stored int8", settings.perChannel() ? "per output channel" : "per tensor",
+                settings.calibration().label(), layers, layerCount, weightOnly.size(), candidates.size()
+                - layerCount)));
+        Graph g = ShortNames.of(new Graph(graph.name(), nodes, inits, graph.inputs(), graph.outputs()));
         return new Model(floatModel.irVersion(), floatModel.opsets(), floatModel.producerName(),
                 floatModel.producerVersion(), floatModel.docString() + " (int8)", g, metadata);
     }
 
-    private static String addScalar(List<Tensor> inits, String name, float value) {
+    /**
+     * The int8 zero point of {@code channels} scales: zeros, one tensor shared by every weight with that many. ONNX
+     * Runtime fuses a layer into its int8 kernel only when its weight's DequantizeLinear names a zero point, although
+     * 0 is the default.
+     */
+    private static String zeros(List<Tensor> inits, int channels) {
+        String name = "int8_zero_point_" + channels;
         if (inits.stream().noneMatch(t -> t.name().equals(name))) {
-            inits.add(floatTensor(name, new float[] {value}, new long[0]));
+            inits.add(new Tensor(name, OnnxProto.INT8, channels == 1 ? new long[0] : new long[] {channels},
+                    new byte[channels]));
         }
         return name;
     }
 
-    /** A uint8 zero point ({@code value}'s bits, 0..255): the activations' type. */
-    private static String addZeroPoint(List<Tensor> inits, String name, byte value) {
-        if (inits.stream().noneMatch(t -> t.name().equals(name))) {
-            inits.add(new Tensor(name, OnnxProto.UINT8, new long[0], new byte[] {value}));
+    /** An int8 weight written: its values' and scales' initializer names, the scales, the axis (-1: per tensor). */
+    private record Int8Weight(String values, String scale, float[] scales, int axis) {
+        List<Attribute> axisAttribute() {
+            return axis < 0 ? List.of() : List.of(Attribute.of("axis", (long) axis));
         }
-        return name;
+    }
+
+    /** Adds {@code cand}'s weight as int8 (symmetric, zero point 0) and its scales to {@code inits}. */
+    private Int8Weight int8Weight(List<Tensor> inits, Candidate cand) {
+        Tensor w = initializers.get(cand.weight());
+        float[] wf = floats(w);
+        float[] ws = weightScales(wf, w.dims(), cand.axis(), settings.perChannel() && w.dims()[cand.axis()] > 1);
+        byte[] wq = quantizeWeights(wf, w.dims(), cand.axis(), ws);
+        inits.add(new Tensor(w.name() + "_int8", OnnxProto.INT8, w.dims(), wq));
+        inits.add(floatTensor(w.name() + "_scale", ws, ws.length == 1 ? new long[0] : new long[] {ws.length}));
+        return new Int8Weight(w.name() + "_int8", w.name() + "_scale", ws, ws.length == 1 ? -1 : cand.axis());
     }
 
     /** Symmetric int8 scales: max |w| / 127 per slice along {@code axis} (or over the whole tensor). */

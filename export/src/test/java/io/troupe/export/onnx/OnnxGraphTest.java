@@ -2,6 +2,7 @@ package io.troupe.export.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,11 @@ class OnnxGraphTest {
                 assertEquals(OnnxExporter.irVersion(opset), onnx.irVersion());
                 boolean geluOp = onnx.graph().nodes().stream().anyMatch(n -> n.opType().equals("Gelu"));
                 assertEquals(opset >= 20, geluOp, "Gelu operator at opset " + opset);
+                // the 3 norms (2 in the block, 1 before the heads) as ReduceMean arithmetic, never ONNX Runtime's slow
+                // LayerNormalization kernel
+                List<String> ops = onnx.graph().nodes().stream().map(Node::opType).toList();
+                assertFalse(ops.contains("LayerNormalization"), "opset " + opset + ": " + ops);
+                assertEquals(2 * 3, ops.stream().filter("ReduceMean"::equals).count(), "opset " + opset);
                 try (OrtRunner ort = new OrtRunner(onnx.toBytes())) {
                     float[][] out = ort.run(obs);
                     assertTrue(OnnxParityTest.maxAbsDiff(djl.logits(), out[0]) <= 1e-5, "logits at opset " + opset);
