@@ -25,7 +25,8 @@ class PolicyComparisonLatencyTest {
         assertEquals(2, medians.length);
         assertTrue(log.size() >= 10, "at least 5 timed calls each: " + log.size());
         for (int i = 0; i < log.size(); i++) {
-            assertEquals(i % 2 == 0 ? "A" : "B", log.get(i), "call " + i + " of " + log);
+            int call = i;
+            assertEquals(i % 2 == 0 ? "A" : "B", log.get(i), () -> "call " + call + " of " + log.size());
         }
         assertTrue(medians[0] >= 0 && medians[1] >= 0, medians[0] + ", " + medians[1]);
     }
