@@ -113,7 +113,15 @@ public final class ObservationBatch {
         if (rows < 1) {
             throw new IllegalArgumentException("an observation batch needs rows >= 1, got " + rows);
         }
-        return new ObservationBatch(rows, modalitiesOf(space));
+        return zeros(rows, modalitiesOf(space));
+    }
+
+    /** An all-zero batch of {@code rows} observations made of {@code modalities}. */
+    public static ObservationBatch zeros(int rows, List<Modality> modalities) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("an observation batch needs rows >= 1, got " + rows);
+        }
+        return new ObservationBatch(rows, modalities);
     }
 
     /** The modalities an observation of {@code space} is made of. */

@@ -159,17 +159,7 @@ public final class PolicyComparison {
         if (observations.isEmpty()) {
             throw new IllegalArgumentException("no observations to build a batch of " + rows + " from");
         }
-        List<ObservationBatch.Modality> modalities = observations.get(0).modalities();
-        List<Object> arrays = new ArrayList<>();
-        for (ObservationBatch.Modality m : modalities) {
-            int n = rows * m.elements();
-            arrays.add(switch (m.dtype()) {
-                case FLOAT32 -> new float[n];
-                case UINT8 -> new byte[n];
-                case INT32 -> new int[n];
-            });
-        }
-        ObservationBatch out = ObservationBatch.of(rows, modalities, arrays);
+        ObservationBatch out = ObservationBatch.zeros(rows, observations.get(0).modalities());
         int r = 0;
         while (r < rows) {
             for (ObservationBatch b : observations) {

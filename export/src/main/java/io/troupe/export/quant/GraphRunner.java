@@ -149,16 +149,7 @@ final class GraphRunner implements AutoCloseable {
     }
 
     static ObservationBatch allocate(List<ObservationBatch.Modality> modalities, int rows) {
-        List<Object> arrays = new ArrayList<>();
-        for (ObservationBatch.Modality m : modalities) {
-            int n = rows * m.elements();
-            arrays.add(switch (m.dtype()) {
-                case FLOAT32 -> new float[n];
-                case UINT8 -> new byte[n];
-                case INT32 -> new int[n];
-            });
-        }
-        return ObservationBatch.of(rows, modalities, arrays);
+        return ObservationBatch.zeros(rows, modalities);
     }
 
     @Override
