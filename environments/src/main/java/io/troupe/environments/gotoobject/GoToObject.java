@@ -50,7 +50,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private static final int[] DX = {1, 0, -1, 0};
     private static final int[] DY = {0, 1, 0, -1};
     private static final int MISSION_TOKENS = 5;
-    private static final int STATE_SIZE = 6;
+    private static final int STATE_SIZE = AgentState.SHARED_SIZE;
 
     private final int size;
     private final int numObjects;
@@ -203,7 +203,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         if (reachedTarget) {
             out.terminated = true;
             out.success = true;
-            out.reward = 1.0 - 0.9 * ((double) t / maxSteps);
+            out.reward = AgentState.successReward(t, maxSteps);
         } else if (t >= maxSteps) {
             out.truncated = true;
         }
@@ -220,11 +220,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         System.arraycopy(missionIds, 0, out.ints(1), row * MISSION_TOKENS, MISSION_TOKENS);
         float[] s = out.floats(2);
         int base = row * STATE_SIZE;
-        for (int d = 0; d < 4; d++) {
-            s[base + d] = d == dir ? 1f : 0f;
-        }
-        s[base + 4] = Math.min(1f, (float) t / maxSteps);
-        s[base + 5] = blocked ? 1f : 0f;
+        AgentState.write(s, base, dir, t, maxSteps, blocked);
     }
 
     /**

@@ -51,7 +51,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     private static final List<String> COLORS = RoomPainter.COLORS;
     private static final int[] DX = {1, 0, -1, 0};
     private static final int[] DY = {0, 1, 0, -1};
-    private static final int STATE_SIZE = 7;
+    private static final int STATE_SIZE = AgentState.SHARED_SIZE + 1; // + the goals reached
     private static final int MAX_LAYOUT_DRAWS = 10_000;
 
     /** The parameters, read once (each names its key, default and range). */
@@ -367,7 +367,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         if (reached == numGoals) {
             out.terminated = true;
             out.success = true;
-            out.reward = 1.0 - 0.9 * ((double) t / maxSteps);
+            out.reward = AgentState.successReward(t, maxSteps);
         } else if (!out.terminated && t >= maxSteps) {
             out.truncated = true;
         }
@@ -384,11 +384,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         System.arraycopy(missionIds, 0, out.ints(1), row * missionTokens, missionTokens);
         float[] s = out.floats(2);
         int base = row * STATE_SIZE;
-        for (int d = 0; d < 4; d++) {
-            s[base + d] = d == dir ? 1f : 0f;
-        }
-        s[base + 4] = Math.min(1f, (float) t / maxSteps);
-        s[base + 5] = blocked ? 1f : 0f;
+        AgentState.write(s, base, dir, t, maxSteps, blocked);
         s[base + 6] = (float) reached / numGoals;
     }
 
