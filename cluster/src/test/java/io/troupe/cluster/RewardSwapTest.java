@@ -36,6 +36,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -76,18 +77,27 @@ class RewardSwapTest {
         kit.shutdownTestKit();
     }
 
-    private static List<ActorRef<Agent.Command>> agents(int n, ActorRef<Agent.Report> reports) {
+    /** What a test spawned, stopped after it whether it passed or not (a failed test must not leave agents acting). */
+    private final List<ActorRef<?>> spawned = new ArrayList<>();
+
+    @AfterEach
+    void stopSpawned() {
+        spawned.forEach(a -> kit.stop(a, Duration.ofSeconds(20)));
+    }
+
+    private List<ActorRef<Agent.Command>> agents(String prefix, int n, ActorRef<Agent.Report> reports) {
         Config config = kit.system().settings().config();
         var region = ReplaySharding.init(kit.system(), ReplaySettings.fromConfig(config.getConfig("troupe.replay")),
                 Optional.empty());
         EnvSpec spec = REGISTRY.spec("CartPole-v1");
         List<ActorRef<Agent.Command>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(kit.spawn(Agent.supervised(new Agent.Spec("swap-agent-" + i, i, 7 + i,
+            out.add(kit.spawn(Agent.supervised(new Agent.Spec(prefix + i, i, 7 + i,
                     () -> REGISTRY.make("CartPole-v1"), () -> PolicyModel.create(spec, ModelConfig.mlp(16), 1,
-                    Device.cpu()), AgentSettings.fromConfig(config), region, reports)), "swap-agent-" + i,
+                    Device.cpu()), AgentSettings.fromConfig(config), region, reports)), prefix + i,
                     Agent.dispatcher()));
         }
+        spawned.addAll(out);
         return out;
     }
 
@@ -174,7 +184,7 @@ class RewardSwapTest {
     @Test
     void aSwapChangesStoredRewardsAndReturnsAndRollbackRestoresThem() throws Exception {
         TestProbe<Agent.Report> reports = kit.createTestProbe();
-        List<ActorRef<Agent.Command>> agents = agents(2, reports.ref());
+        List<ActorRef<Agent.Command>> agents = agents("swap-agent-", 2, reports.ref());
         List<Unroll> seen = new ArrayList<>();
         Unroll before = storedUnroll(u -> u.rewardVersion() == 0, seen);
         assertTrue(allRewards(before, 1f), "the env's own reward: 1 per step");
@@ -204,10 +214,16 @@ class RewardSwapTest {
         assertTrue(switchesAtAnEpisodeStart(restored, 5f, 1f), "rewards of an unroll after the rollback: 5 until an "
                 + "episode ended, then 1 (switch-at = episode): " + Arrays.toString(restored.rewards())
                 + ", ends " + Arrays.toString(restored.terminated()));
+        // the rollback reaches each agent through distributed data, and an agent switches at its episodes' starts:
+        // the other agent may still be finishing an episode under v1 when this one's unroll is found
         TestProbe<Agent.Stats> stats = kit.createTestProbe();
         for (ActorRef<Agent.Command> a : agents) {
-            a.tell(new Agent.GetStats(stats.ref()));
-            assertEquals(back, stats.receiveMessage(Duration.ofSeconds(10)).rewardVersion(), "every agent rolled back");
+            stats.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+                a.tell(new Agent.GetStats(stats.ref()));
+                assertEquals(back, stats.receiveMessage(Duration.ofSeconds(10)).rewardVersion(),
+                        "every agent rolled back");
+                return null;
+            });
         }
 
         LateFailingReward.CALLS.set(0);
@@ -229,35 +245,33 @@ class RewardSwapTest {
         Agent.EpisodeEnded later = episode(reports, back, x -> x.agentId().equals(failedOn)
                 && x.rewardReturn() == x.length());
         assertEquals(later.length(), later.episodeReturn(), 1e-9, "training goes on under the fallback");
-        agents.forEach(a -> kit.stop(a, Duration.ofSeconds(20)));
     }
 
     /** Weights of another model (a misconfigured job) are refused with an error; the agent keeps acting, no restart. */
     @Test
     void agentsRefuseWeightsOfAnotherModelAndKeepActing() {
         TestProbe<Agent.Report> reports = kit.createTestProbe();
-        ActorRef<Agent.Command> agent = agents(1, reports.ref()).get(0);
+        ActorRef<Agent.Command> agent = agents("foreign-weights-agent-", 1, reports.ref()).get(0);
         TestProbe<Agent.Stats> stats = kit.createTestProbe();
         stats.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
             agent.tell(new Agent.GetStats(stats.ref()));
-            assertTrue(stats.receiveMessage().steps() > 0);
+            assertTrue(stats.receiveMessage(Duration.ofSeconds(10)).steps() > 0);
             return null;
         });
         var publisher = kit.spawn(WeightsPublisher.create(64 * 1024));
+        spawned.add(publisher);
         publisher.tell(new WeightsPublisher.Publish(new PolicyWeights(
                 "SomeOtherEnv-v0/mlp", 7, new byte[] {1, 2, 3, 4}), null));
         agent.tell(new Agent.GetStats(stats.ref()));
         long before = stats.receiveMessage().steps();
         stats.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
             agent.tell(new Agent.GetStats(stats.ref()));
-            assertTrue(stats.receiveMessage().steps() > before + 2000, "the agent acts on");
+            assertTrue(stats.receiveMessage(Duration.ofSeconds(10)).steps() > before + 2000, "the agent acts on");
             return null;
         });
         agent.tell(new Agent.GetStats(stats.ref()));
         Agent.Stats s = stats.receiveMessage();
         assertTrue(s.policyVersion() != 7, "the foreign weights were not loaded: " + s);
         assertTrue(s.steps() > before, "same incarnation (a restart would count from 0): " + s);
-        kit.stop(agent, Duration.ofSeconds(20));
-        kit.stop(publisher, Duration.ofSeconds(20));
     }
 }
