@@ -1,5 +1,7 @@
 package io.troupe.serving.pipeline;
 
+import io.troupe.core.ObservationBatch;
+
 /**
  * How a batch crosses between stages: cut into messages of whole rows under {@code troupe.serving.pipeline.
  * message-bytes} (each under Artery's frame and the wire's per-array limit), and the last stage's answers put back
@@ -17,6 +19,18 @@ public final class Chunks {
                     + "size with it) or split the model where its activations are smaller");
         }
         return (int) Math.max(1, messageBytes / Math.max(1, bytesPerRow));
+    }
+
+    /** Rows {@code [from, to)} of {@code batch} as their own batch (a copy; {@code batch} itself for all rows). */
+    public static ObservationBatch rows(ObservationBatch batch, int from, int to) {
+        if (from == 0 && to == batch.rows()) {
+            return batch;
+        }
+        ObservationBatch out = ObservationBatch.zeros(to - from, batch.modalities());
+        for (int r = from; r < to; r++) {
+            batch.copyRow(r, out, r - from);
+        }
+        return out;
     }
 
     /** The logits and values of one request's rows, as its messages come out of the last stage, in any order. */

@@ -28,9 +28,10 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * One pipeline stage of a served policy on one node: it holds its slice of the transformer ({@link PolicyStage},
  * loaded from the whole model's weights, nothing else allocated) and registers with the receptionist under
  * {@link #serviceKey}, so the serving node finds every stage of a policy and version wherever it runs. A request
- * travels down the route it carries: stage 0 takes the observations ({@link Infer}), every stage sends its
- * activations to the next ({@link Forward}, cut into messages of whole rows under {@code troupe.serving.pipeline.
- * message-bytes}), and the last stage answers the requester once every row has come out ({@link Inferred}). A stage
+ * travels down the route it carries, cut into messages of whole rows under {@code troupe.serving.pipeline.
+ * message-bytes}: stage 0 takes the observations ({@link Infer}), every stage sends its activations to the next
+ * ({@link Forward}) part by part as it runs them, and the last stage answers the requester once every row has come
+ * out ({@link Inferred}). A stage
  * that cannot run a request answers {@link Failed}, naming itself and why.
  *
  * <p>Runs (and loads) on {@link PipelineSettings#DISPATCHER}. State lost when it stops: the requests in flight
@@ -44,11 +45,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
     }
 
     /**
-     * To stage 0: a batch of observations, the stages after this one in order ({@code next}), and who gets the
-     * answer.
+     * To stage 0: rows {@code [from, from + observations.rows())} of a request of {@code total} rows, the stages
+     * after this one in order ({@code next}), and who gets the answer.
      */
-    public record Infer(long request, ObservationBatch observations, List<ActorRef<Command>> next,
-                        ActorRef<Answer> replyTo) implements Command, CrossNode {
+    public record Infer(long request, int from, int total, ObservationBatch observations,
+                        List<ActorRef<Command>> next, ActorRef<Answer> replyTo) implements Command, CrossNode {
     }
 
     /**
@@ -141,7 +142,7 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
             if (!stage.isFirst()) {
                 throw new IllegalStateException("observations were sent to it; they go to stage 0");
             }
-            send(m.request(), 0, m.observations().rows(), stage.forward(m.observations()), m.next(), m.replyTo());
+            send(m.request(), m.from(), m.total(), stage.forward(m.observations()), m.next(), m.replyTo());
         } catch (RuntimeException e) {
             m.replyTo().tell(new Failed(m.request(), where + ": " + e.getMessage()));
         }

@@ -74,23 +74,26 @@ public final class StagedPolicy implements Policy {
 
     @Override
     public Evaluation evaluate(ObservationBatch observations) {
-        long bytes = (long) observations.rows() * observations.bytesPerRow();
-        if (bytes > settings.messageBytes()) {
-            throw new IllegalArgumentException("a batch of " + observations.rows() + " observations is " + bytes
-                    + " bytes, more than troupe.serving.pipeline.message-bytes (" + settings.messageBytes()
-                    + "); lower troupe.serving.max-batch-size");
-        }
+        int total = observations.rows();
+        int per = Chunks.rowsPerMessage(observations.bytesPerRow(), settings.messageBytes());
         if (route == null) {
             route = findStages(system, modelId, version, settings);
         }
-        List<ActorRef<StageActor.Command>> r = route;
+        ActorRef<StageActor.Command> first = route.get(0);
+        List<ActorRef<StageActor.Command>> next = List.copyOf(route.subList(1, route.size()));
         long request = ++requests;
         StageActor.Answer answer;
         try {
-            answer = await(AskPattern.ask(r.get(0), (ActorRef<StageActor.Answer> replyTo) -> new StageActor.Infer(
-                    request, observations, List.copyOf(r.subList(1, r.size())), replyTo), settings.timeout(),
-                    system.scheduler()).toCompletableFuture(), "the " + r.size() + " pipeline stages of model "
-                    + modelId, settings.timeout());
+            answer = await(AskPattern.ask(first, (ActorRef<StageActor.Answer> replyTo) -> {
+                // every part but the first goes now, the first as the ask's message: one answer for all of them
+                for (int from = per; from < total; from += per) {
+                    first.tell(new StageActor.Infer(request, from, total,
+                            Chunks.rows(observations, from, Math.min(total, from + per)), next, replyTo));
+                }
+                return new StageActor.Infer(request, 0, total, Chunks.rows(observations, 0, Math.min(total, per)),
+                        next, replyTo);
+            }, settings.timeout(), system.scheduler()).toCompletableFuture(), "the " + route.size()
+                    + " pipeline stages of model " + modelId, settings.timeout());
         } catch (IllegalStateException e) {
             route = null; // a stage may have moved or gone: look again next time
             throw e;
