@@ -13,8 +13,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  * @param timeout      how long a request waits for the last stage's answer before it is refused
  * @param messageBytes the most activation (or observation) bytes one message between stages carries; a batch is cut
  *                     into messages of whole rows under it, each stage runs them as they come
+ * @param awaitStages  how long a serving node starting up waits for every stage to register before it gives up
  */
-public record PipelineSettings(int stages, Duration timeout, long messageBytes) {
+public record PipelineSettings(int stages, Duration timeout, long messageBytes, Duration awaitStages) {
     /** Where stage actors run their forward passes (and load their slices). */
     public static final String DISPATCHER = "troupe.serving.pipeline.dispatcher";
 
@@ -31,20 +32,25 @@ public record PipelineSettings(int stages, Duration timeout, long messageBytes) 
             throw new IllegalArgumentException("troupe.serving.pipeline.message-bytes must be >= 1 KiB, got "
                     + messageBytes + " bytes");
         }
+        if (awaitStages == null || awaitStages.isNegative()) {
+            throw new IllegalArgumentException("troupe.serving.pipeline.await-stages must be a duration >= 0, got "
+                    + awaitStages);
+        }
     }
 
     /** Reads {@code troupe.serving.pipeline} of {@code root}; errors name the key. */
     public static PipelineSettings fromConfig(Config root) {
         try {
             Config c = root.getConfig("troupe.serving.pipeline");
-            return new PipelineSettings(c.getInt("stages"), c.getDuration("timeout"), c.getBytes("message-bytes"));
+            return new PipelineSettings(c.getInt("stages"), c.getDuration("timeout"), c.getBytes("message-bytes"),
+                    c.getDuration("await-stages"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.serving.pipeline: " + e.getMessage(), e);
         }
     }
 
     public PipelineSettings withStages(int k) {
-        return new PipelineSettings(k, timeout, messageBytes);
+        return new PipelineSettings(k, timeout, messageBytes, awaitStages);
     }
 
     /** The dispatcher stage actors run on. */

@@ -5,6 +5,7 @@ import io.troupe.core.CrossNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
+import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.model.PolicyStage;
@@ -119,6 +120,11 @@ public final class StageActor extends AbstractBehavior<StageActor.Command> {
                     slice.modelId(), weights.version(), slice.parameterCount());
             return new StageActor(context, timers, slice, weights.version(), settings);
         }));
+    }
+
+    /** Stage {@code stage} of {@code settings.stages()} of a run's checkpoint. */
+    public static Behavior<Command> create(RunCheckpoint run, int stage, PipelineSettings settings) {
+        return create(run.spec(), run.model(), stage, settings.stages(), run.weights(), settings);
     }
 
     /** Where stage {@code stage} of {@code stages} of a model and version registers. */

@@ -6,11 +6,14 @@ import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.parallel.MemoryBudget;
 import io.troupe.serving.model.PolicySource;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * A policy served through pipeline stages on other nodes ({@code troupe.serving.pipeline.stages} > 1): its replicas
- * are {@link StagedPolicy}s, so this node holds none of the parameters. Backend {@code pipeline}.
+ * are {@link StagedPolicy}s, so this node holds none of the parameters. Backend {@code pipeline}; the location is
+ * the checkpoint's (a reference profile beside it is found as for a checkpoint served whole).
  */
 public final class StagedSource implements PolicySource {
     private final ActorSystem<?> system;
@@ -42,6 +45,26 @@ public final class StagedSource implements PolicySource {
                 run.checkpointDir().toString(), settings);
     }
 
+    /**
+     * Waits until every stage is registered somewhere in the cluster ({@code troupe.serving.pipeline.await-stages} at
+     * most), then returns; else the error of {@link StagedPolicy#findStages}, naming the stages missing. Blocking.
+     */
+    public StagedSource awaitStages() {
+        long deadline = System.nanoTime() + settings.awaitStages().toNanos();
+        while (true) {
+            try {
+                StagedPolicy.findStages(system, modelId, version, settings);
+                return this;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw new IllegalStateException(e.getMessage() + " (waited troupe.serving.pipeline.await-stages = "
+                            + settings.awaitStages().toSeconds() + " s)", e);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // registrations spread by gossip
+            }
+        }
+    }
+
     @Override
     public String backend() {
         return "pipeline";
@@ -49,7 +72,7 @@ public final class StagedSource implements PolicySource {
 
     @Override
     public String location() {
-        return settings.stages() + " pipeline stages of " + location;
+        return location;
     }
 
     @Override

@@ -18,8 +18,11 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.edge.observation.ObservationJson;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.export.RunCheckpoint;
+import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.http.ServingServer;
 import io.troupe.serving.metrics.ServingMetrics;
@@ -31,6 +34,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +46,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A policy served by pipeline stages on other nodes answers what the whole policy answers on one node. Three real
@@ -165,6 +171,42 @@ class CrossNodeInferenceTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void eachStageNodeLoadsItsSliceOfARunsCheckpoint(@TempDir Path runDir) throws IOException {
+        Files.writeString(runDir.resolve("config.conf"), "troupe.train.env = \"GoToObject-v0\"\n"
+                + "troupe.model { kind = transformer, embedding = 32, heads = 4, layers = 4, feed-forward = 64, "
+                + "patch-size = 6, state-tokens = 1 }\n");
+        try (PolicyModel trained = PolicyModel.create(goTo, MODEL, 21, Device.cpu());
+             Adam adam = Adam.withDefaults(trained.parameters(), trained.manager())) {
+            LearnerCheckpoint.save(runDir.resolve("checkpoints"), trained, adam, new LearnerCheckpoint.Counters(3, 300,
+                    17));
+        }
+        RunCheckpoint run = RunCheckpoint.open(runDir);
+        PipelineSettings two = settings(2);
+        List<ActorRef<StageActor.Command>> stages = List.of(
+                nodeA.spawn(StageActor.create(run, 0, two), "run-stage-0", PipelineSettings.dispatcher()),
+                nodeB.spawn(StageActor.create(run, 1, two), "run-stage-1", PipelineSettings.dispatcher()));
+        StagedSource source = StagedSource.of(front.system(), run, two).awaitStages();
+        assertEquals("pipeline", source.backend());
+        assertEquals(17, source.version());
+        try (Env env = EnvRegistry.defaults().make("GoToObject-v0");
+             PolicyModel whole = run.newModel(Device.cpu());
+             Policy staged = source.newReplica()) {
+            assertEquals(whole.parameterCount(), source.parameters());
+            ObservationBatch obs = batch(env, goTo, 16, 7);
+            Policy.Evaluation expected = whole.evaluate(obs);
+            Policy.Evaluation got = staged.evaluate(obs);
+            assertTrue(maxAbsDiff(expected.logits(), got.logits()) < 1e-5, "logits");
+            assertTrue(maxAbsDiff(expected.values(), got.values()) < 1e-5, "values");
+            IllegalStateException newer = assertThrows(IllegalStateException.class,
+                    () -> staged.load(whole.weights(18)));
+            assertTrue(newer.getMessage().contains("troupe.serving.pipeline.stages"), newer.getMessage());
+        } finally {
+            nodeA.stop(stages.get(0));
+            nodeB.stop(stages.get(1));
         }
     }
 
