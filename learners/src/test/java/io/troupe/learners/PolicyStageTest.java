@@ -126,7 +126,8 @@ class PolicyStageTest {
              PolicyModel other = PolicyModel.create(spec, ModelConfig.transformer(8, 2, 4, 32, 6, 2), 1,
                      Device.cpu())) {
             IllegalStateException order = assertThrows(IllegalStateException.class,
-                    () -> first.output(new PolicyStage.Activations(1, first.tokens(), 16, new float[first.tokens() * 16])));
+                    () -> first.output(new PolicyStage.Activations(1, first.tokens(), 16,
+                            new float[first.tokens() * 16])));
             assertTrue(order.getMessage().contains("the last stage"), order.getMessage());
             IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
                     () -> first.load(other.weights(1)));

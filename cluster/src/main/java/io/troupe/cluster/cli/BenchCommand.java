@@ -222,8 +222,8 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             if (seconds <= 0 || rounds < 1 || rows.stream().anyMatch(r -> r < 1)) {
-                throw new IllegalArgumentException("bench pipeline needs --seconds > 0, --rounds >= 1 and --rows >= 1, "
-                        + "got " + seconds + ", " + rounds + ", " + rows);
+                throw new IllegalArgumentException("bench pipeline needs --seconds > 0, --rounds >= 1 and --rows >= 1,"
+                        + " got " + seconds + ", " + rounds + ", " + rows);
             }
             Devices.preloadEngine();
             PipelineBench.Result out = PipelineBench.run(seconds, rounds, rows);

@@ -77,8 +77,8 @@ public final class PolicyStage implements AutoCloseable {
                     + config.layers() + ")");
         }
         if (stage < 0 || stage >= stages) {
-            throw new IllegalArgumentException("stage " + stage + " of a pipeline of " + stages + " stages: expected 0.."
-                    + (stages - 1));
+            throw new IllegalArgumentException("stage " + stage + " of a pipeline of " + stages + " stages: expected "
+                    + "0.." + (stages - 1));
         }
         if (!(spec.actionSpace() instanceof Discrete d)) {
             throw new IllegalArgumentException("env " + spec.id() + " has action space "

@@ -48,7 +48,8 @@ public final class Chunks {
 
         /** Adds rows {@code [from, from + values.length)}; true when every row has come. */
         public boolean add(int from, float[] partLogits, float[] partValues) {
-            if (from < 0 || from + partValues.length > values.length || partLogits.length != partValues.length * actions) {
+            if (from < 0 || from + partValues.length > values.length
+                    || partLogits.length != partValues.length * actions) {
                 throw new IllegalArgumentException("rows " + from + ".." + (from + partValues.length) + " with "
                         + partLogits.length + " logits do not fit a batch of " + values.length + " rows x " + actions
                         + " actions");

@@ -23,6 +23,7 @@ import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
+import io.troupe.serving.PolicyService;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.http.ServingServer;
 import io.troupe.serving.metrics.ServingMetrics;
@@ -52,8 +53,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A policy served by pipeline stages on other nodes answers what the whole policy answers on one node. Three real
  * nodes on loopback form a cluster: the front node serves HTTP and holds no parameters; stage actors on the other two
  * (and the front, for three stages) each hold their slice, loaded from the whole model's weights, and pass activations
- * over Artery in Kryo messages (cut small here, so a batch crosses in several messages). Then a stage stops: requests
- * are refused with messages naming the setting and the stage, never left hanging.
+ * over Artery in Kryo messages (cut small here, so a batch crosses in several messages). A run's checkpoint is served
+ * as {@code ./troupe serve} serves it: stages load their slices from it, and the policy service, a fourth node,
+ * answers from them. Then a stage stops: requests are refused with messages naming the setting and the stage, never
+ * left hanging.
  */
 class CrossNodeInferenceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,9 +76,9 @@ class CrossNodeInferenceTest {
 
     @BeforeAll
     static void start() {
-        front = ActorTestKit.create("pipeline", TestNodes.node(List.of("serve"), EXTRA));
-        nodeA = ActorTestKit.create("pipeline", TestNodes.node(List.of("serve"), EXTRA));
-        nodeB = ActorTestKit.create("pipeline", TestNodes.node(List.of("agent"), EXTRA));
+        front = ActorTestKit.create("troupe-serve", TestNodes.node(List.of("serve"), EXTRA));
+        nodeA = ActorTestKit.create("troupe-serve", TestNodes.node(List.of("serve"), EXTRA));
+        nodeB = ActorTestKit.create("troupe-serve", TestNodes.node(List.of("agent"), EXTRA));
         TestNodes.formCluster(front, nodeA, nodeB);
         EnvRegistry envs = EnvRegistry.defaults();
         goTo = envs.spec("GoToObject-v0");
@@ -175,7 +178,8 @@ class CrossNodeInferenceTest {
     }
 
     @Test
-    void eachStageNodeLoadsItsSliceOfARunsCheckpoint(@TempDir Path runDir) throws IOException {
+    void eachStageNodeLoadsItsSliceOfARunsCheckpointAndTheServiceAnswersFromThem(@TempDir Path runDir)
+            throws IOException {
         Files.writeString(runDir.resolve("config.conf"), "troupe.train.env = \"GoToObject-v0\"\n"
                 + "troupe.model { kind = transformer, embedding = 32, heads = 4, layers = 4, feed-forward = 64, "
                 + "patch-size = 6, state-tokens = 1 }\n");
@@ -192,15 +196,30 @@ class CrossNodeInferenceTest {
         StagedSource source = StagedSource.of(front.system(), run, two).awaitStages();
         assertEquals("pipeline", source.backend());
         assertEquals(17, source.version());
+        // the service ./troupe serve starts, as a fourth node of the cluster, serving the run from the stages
+        Config serviceConfig = TestNodes.node("troupe-serve", TestNodes.port(front.system()), List.of("serve"),
+                EXTRA + "troupe.serving.port = 0\ntroupe.serving.drift.enabled = off\n"
+                        + "troupe.serving.pipeline.stages = 2");
+        ServingSettings serving = ServingSettings.fromConfig(serviceConfig, Map.of());
         try (Env env = EnvRegistry.defaults().make("GoToObject-v0");
              PolicyModel whole = run.newModel(Device.cpu());
-             Policy staged = source.newReplica()) {
+             Policy staged = source.newReplica();
+             PolicyService service = PolicyService.start(serviceConfig, serving, system -> Map.of("goto",
+                     StagedSource.of(system, run, PipelineSettings.fromConfig(serviceConfig)).awaitStages()))) {
             assertEquals(whole.parameterCount(), source.parameters());
             ObservationBatch obs = batch(env, goTo, 16, 7);
             Policy.Evaluation expected = whole.evaluate(obs);
             Policy.Evaluation got = staged.evaluate(obs);
             assertTrue(maxAbsDiff(expected.logits(), got.logits()) < 1e-5, "logits");
             assertTrue(maxAbsDiff(expected.values(), got.values()) < 1e-5, "values");
+            int n = expected.actions();
+            for (int r = 0; r < 4; r++) {
+                ObjectNode body = JSON.createObjectNode();
+                body.set("observation", ObservationJson.write(obs.read(r), goTo.observationSpace()));
+                JsonNode a = post(service.server().url() + "/v1/policies/goto/act", body.toString(), 200);
+                assertEquals(Categorical.argmax(expected.logits(), r * n, n), a.get("action").asInt(), "row " + r);
+                assertEquals(17, a.get("policyVersion").asLong());
+            }
             IllegalStateException newer = assertThrows(IllegalStateException.class,
                     () -> staged.load(whole.weights(18)));
             assertTrue(newer.getMessage().contains("troupe.serving.pipeline.stages"), newer.getMessage());
