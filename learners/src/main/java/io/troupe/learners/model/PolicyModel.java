@@ -123,8 +123,7 @@ public final class PolicyModel implements Policy {
         return spec.id() + "/" + config.describe() + "/" + modalities + "/a" + actions;
     }
 
-    static boolean[] ablatedModalities(EnvSpec spec, List<ObservationBatch.Modality> modalities,
-                                               Ablation ablate) {
+    static boolean[] ablatedModalities(EnvSpec spec, List<ObservationBatch.Modality> modalities, Ablation ablate) {
         boolean[] out = new boolean[modalities.size()];
         boolean any = false;
         for (int m = 0; m < out.length; m++) {

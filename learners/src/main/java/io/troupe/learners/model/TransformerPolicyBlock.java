@@ -306,10 +306,6 @@ final class TransformerPolicyBlock extends AbstractBlock {
         return total;
     }
 
-    int embedding() {
-        return embedding;
-    }
-
     /**
      * Allocates only stage {@code k}'s parameters of the model split into {@code stages} (by {@code manager}): the
      * other stages' parameters stay unallocated, so a node holding one stage needs memory for its slice alone. Only
