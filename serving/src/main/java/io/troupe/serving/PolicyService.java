@@ -11,6 +11,7 @@ import io.troupe.serving.model.PolicySource;
 import io.troupe.serving.model.ServedPolicy;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -30,23 +31,27 @@ public final class PolicyService implements AutoCloseable {
 
     /** Loads {@code sources} (name to source, in order) and serves them; blocking while the models load. */
     public static PolicyService start(Config config, ServingSettings settings, Map<String, PolicySource> sources) {
+        return start(config, settings, system -> sources);
+    }
+
+    /**
+     * As {@link #start(Config, ServingSettings, Map)}, with sources made on the service's actor system (a policy
+     * served by pipeline stages on other nodes of its cluster).
+     */
+    public static PolicyService start(Config config, ServingSettings settings,
+                                      Function<ActorSystem<Void>, Map<String, PolicySource>> sources) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-serve", config);
         ServingMetrics metrics = new ServingMetrics();
         PolicyRegistry registry = new PolicyRegistry();
         try {
             DriftSettings drift = DriftSettings.fromConfig(config.getConfig("troupe.serving.drift"));
-            sources.forEach((name, source) -> {
+            sources.apply(system).forEach((name, source) -> {
                 ServedPolicy policy = ServedPolicy.start(name, source, settings.batcher(), metrics);
                 registry.add(policy);
                 if (drift.enabled()) {
                     policy.attachDrift(new DriftMonitor(Profiles.forSource(source, drift), drift));
                 }
             });
-        } catch (RuntimeException e) {
-            registry.close();
-            throw e;
-        }
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-serve", config);
-        try {
             return new PolicyService(system, ServingServer.start(system, settings, registry, metrics));
         } catch (RuntimeException e) {
             registry.close();

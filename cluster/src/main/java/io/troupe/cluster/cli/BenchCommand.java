@@ -7,6 +7,7 @@ import io.troupe.cluster.bench.ActingBench;
 import io.troupe.cluster.bench.ClusterBench;
 import io.troupe.cluster.bench.ExportBench;
 import io.troupe.cluster.bench.LearnerBench;
+import io.troupe.cluster.bench.PipelineBench;
 import io.troupe.cluster.bench.RewardBench;
 import io.troupe.cluster.bench.ServeBench;
 import io.troupe.cluster.bench.SolveBench;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Parameters;
             BenchCommand.RewardBenchCommand.class, BenchCommand.ClusterBenchCommand.class,
             BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class,
             BenchCommand.ExportBenchCommand.class, BenchCommand.ServeBenchCommand.class,
-            BenchCommand.SolveBenchCommand.class})
+            BenchCommand.SolveBenchCommand.class, BenchCommand.PipelineBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -195,6 +196,38 @@ final class BenchCommand implements Runnable {
             Devices.preloadEngine();
             ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), connections, seconds);
             ServeBench.print(out, System.out);
+            writeJson(json, out);
+            return 0;
+        }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = {"What a hop between pipeline stages costs: a policy answered by one node, and by 2 and 3 "
+                    + "stage actors on other loopback nodes (troupe.serving.pipeline), for GoToObject's transformer "
+                    + "with 4 blocks and a 6 x 256 one: p50/p99 per request, requests/s, ratios to one node."})
+    static final class PipelineBenchCommand implements Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the figures as JSON")
+        Path json;
+
+        @Option(names = "--seconds", defaultValue = "3", description = "measured seconds per figure (default 3)")
+        double seconds;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "turns the setups take (default 3)")
+        int rounds;
+
+        @Option(names = "--rows", split = ",", defaultValue = "1,64",
+                description = "observations per request, comma-separated (default 1,64)")
+        List<Integer> rows = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds <= 0 || rounds < 1 || rows.stream().anyMatch(r -> r < 1)) {
+                throw new IllegalArgumentException("bench pipeline needs --seconds > 0, --rounds >= 1 and --rows >= 1,"
+                        + " got " + seconds + ", " + rounds + ", " + rows);
+            }
+            Devices.preloadEngine();
+            PipelineBench.Result out = PipelineBench.run(seconds, rounds, rows);
+            PipelineBench.print(out, System.out);
             writeJson(json, out);
             return 0;
         }

@@ -2,12 +2,17 @@ package io.troupe.cluster.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.Devices;
+import io.troupe.learners.model.ModelKind;
 import io.troupe.serving.PolicyService;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.model.CheckpointSource;
 import io.troupe.serving.model.OnnxSource;
 import io.troupe.serving.model.PolicySource;
+import io.troupe.serving.pipeline.PipelineSettings;
+import io.troupe.serving.pipeline.StageActor;
+import io.troupe.serving.pipeline.StagedSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,6 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,7 +32,9 @@ import picocli.CommandLine.Parameters;
  * {@code troupe serve --checkpoint RUN_DIR [--model policy.onnx] [--name NAME] [--port 8080] [--host 127.0.0.1]}:
  * serves trained policies over REST with dynamic batching ({@link PolicyService}) until SIGTERM. Each
  * {@code --checkpoint} (DJL) or {@code --model} (ONNX Runtime) is one policy; the n-th {@code --name} names the n-th
- * (checkpoints first; default: the env id in lower case).
+ * (checkpoints first; default: the env id in lower case). With {@code troupe.serving.pipeline.stages = K > 1} each
+ * checkpoint is served by K stage nodes of a cluster, each started with {@code --stage k}: this node holds none of the
+ * parameters and answers from the stages (README "Model parallelism").
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve trained policies over HTTP (REST, JSON) with dynamic batching until stopped.",
@@ -55,6 +65,12 @@ final class ServeCommand implements Callable<Integer> {
             + "127.0.0.1)")
     String host;
 
+    @Option(names = "--stage", paramLabel = "K", description = "hold pipeline stage K (0-based) of "
+            + "troupe.serving.pipeline.stages of each --checkpoint on this node and serve no HTTP; the serving node "
+            + "(the same command without --stage) finds the stages in the cluster (pekko.actor.provider = cluster, "
+            + "pekko.cluster.seed-nodes)")
+    Integer stage;
+
     @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.serving.max-batch-size=32")
     List<String> overrides = new ArrayList<>();
 
@@ -70,22 +86,35 @@ final class ServeCommand implements Callable<Integer> {
         }
         Devices.preloadEngine();
         Config config = configOptions.load(null, overrides, ConfigFactory.empty(), ConfigFactory.empty());
+        PipelineSettings pipeline = PipelineSettings.fromConfig(config);
+        if (pipeline.stages() > 1 && !"cluster".equals(config.getString("pekko.actor.provider"))) {
+            throw new IllegalArgumentException("troupe.serving.pipeline.stages = " + pipeline.stages() + " spreads "
+                    + "each policy over the nodes of a cluster: set pekko.actor.provider = cluster, "
+                    + "pekko.cluster.seed-nodes and pekko.remote.artery.canonical.port on every node");
+        }
+        if (stage != null) {
+            return holdStage(config, pipeline);
+        }
         ServingSettings settings = ServingSettings.fromConfig(config, System.getenv());
         settings = settings.withAddress(host != null ? host : settings.hostname(), port != null ? port
                 : settings.port());
+        ServingSettings serving = settings;
         Map<String, PolicySource> sources = new LinkedHashMap<>();
-        for (int i = 0; i < policies; i++) {
-            Path where = i < checkpoints.size() ? checkpoints.get(i) : models.get(i - checkpoints.size());
-            PolicySource source = i < checkpoints.size() ? settings.backend().apply(
-                    CheckpointSource.open(where)) : OnnxSource.open(where);
-            String name = i < names.size() ? names.get(i) : source.spec().id().toLowerCase(Locale.ROOT);
-            if (sources.containsKey(name)) {
-                throw new IllegalArgumentException("two policies would be served as '" + name + "' (" + where
-                        + " and an earlier one); give each a --name");
+        try (PolicyService service = PolicyService.start(config, settings, system -> {
+            for (int i = 0; i < policies; i++) {
+                Path where = i < checkpoints.size() ? checkpoints.get(i) : models.get(i - checkpoints.size());
+                PolicySource source = i >= checkpoints.size() ? OnnxSource.open(where) : pipeline.stages() > 1
+                        ? StagedSource.of(system, RunCheckpoint.open(where), pipeline).awaitStages()
+                        : serving.backend().apply(CheckpointSource.open(where));
+                String name = i < names.size() ? names.get(i) : source.spec().id().toLowerCase(Locale.ROOT);
+                if (sources.containsKey(name)) {
+                    throw new IllegalArgumentException("two policies would be served as '" + name + "' (" + where
+                            + " and an earlier one); give each a --name");
+                }
+                sources.put(name, source);
             }
-            sources.put(name, source);
-        }
-        try (PolicyService service = PolicyService.start(config, settings, sources)) {
+            return sources;
+        })) {
             String url = service.server().url();
             for (Map.Entry<String, PolicySource> e : sources.entrySet()) {
                 PolicySource s = e.getValue();
@@ -97,6 +126,41 @@ final class ServeCommand implements Callable<Integer> {
                     url, url, settings.batcher());
             System.out.flush();
             service.awaitTermination();
+        }
+        return 0;
+    }
+
+    /** {@code --stage K}: stage K of every checkpoint, on this node, until SIGTERM. */
+    private int holdStage(Config config, PipelineSettings pipeline) throws InterruptedException {
+        if (pipeline.stages() < 2 || stage < 0 || stage >= pipeline.stages()) {
+            throw new IllegalArgumentException("--stage " + stage + " needs troupe.serving.pipeline.stages >= 2 and "
+                    + "a stage in 0..stages - 1, got stages = " + pipeline.stages());
+        }
+        if (!models.isEmpty() || checkpoints.isEmpty()) {
+            throw new IllegalArgumentException("--stage splits the transformers of --checkpoint runs; an exported "
+                    + "--model is served whole");
+        }
+        List<RunCheckpoint> runs = checkpoints.stream().map(RunCheckpoint::open).toList();
+        for (RunCheckpoint run : runs) {
+            if (run.model().kind() != ModelKind.TRANSFORMER || run.model().layers() < pipeline.stages()) {
+                throw new IllegalArgumentException("troupe.serving.pipeline.stages = " + pipeline.stages() + " splits "
+                        + "a transformer's blocks; " + run.checkpointDir() + " holds " + run.model().describe());
+            }
+        }
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-serve", config);
+        for (int i = 0; i < runs.size(); i++) {
+            RunCheckpoint run = runs.get(i);
+            system.systemActorOf(StageActor.create(run, stage, pipeline), "troupe-pipeline-stage-" + i,
+                    PipelineSettings.dispatcher());
+            System.out.printf("troupe serve: stage %d of %d of %s (%s, policy version %d) on %s%n", stage,
+                    pipeline.stages(), run.checkpointDir(), run.model().describe(), run.policyVersion(),
+                    system.address());
+        }
+        System.out.flush();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            // terminated all the same
         }
         return 0;
     }

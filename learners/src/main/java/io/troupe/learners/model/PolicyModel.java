@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -24,10 +23,7 @@ import io.troupe.core.space.Text;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -119,11 +115,15 @@ public final class PolicyModel implements Policy {
         for (Pair<String, Parameter> p : block.getParameters()) {
             parameters.add(p);
         }
-        this.modelId = spec.id() + "/" + config.describe() + "/" + modalities + "/a" + actions;
+        this.modelId = idOf(spec, config, modalities, actions);
     }
 
-    private static boolean[] ablatedModalities(EnvSpec spec, List<ObservationBatch.Modality> modalities,
-                                               Ablation ablate) {
+    /** The architecture id of a model of {@code config} for {@code spec}: what weights are checked against. */
+    static String idOf(EnvSpec spec, ModelConfig config, List<ObservationBatch.Modality> modalities, int actions) {
+        return spec.id() + "/" + config.describe() + "/" + modalities + "/a" + actions;
+    }
+
+    static boolean[] ablatedModalities(EnvSpec spec, List<ObservationBatch.Modality> modalities, Ablation ablate) {
         boolean[] out = new boolean[modalities.size()];
         boolean any = false;
         for (int m = 0; m < out.length; m++) {
@@ -208,13 +208,7 @@ public final class PolicyModel implements Policy {
         if (stages() == 1) {
             return parameters;
         }
-        TransformerPolicyBlock t = (TransformerPolicyBlock) block;
-        Set<Parameter> held = Collections.newSetFromMap(new IdentityHashMap<>());
-        held.addAll(t.stageOwnParameters(k));
-        for (Block b : t.stageBlocks(k)) {
-            b.getParameters().forEach(p -> held.add(p.getValue()));
-        }
-        return parameters.stream().filter(p -> held.contains(p.getValue())).toList();
+        return ((TransformerPolicyBlock) block).stageParameters(k);
     }
 
     public NDManager manager() {
@@ -252,6 +246,12 @@ public final class PolicyModel implements Policy {
      * to the network (acting, PPO, IMPALA, distillation, evaluation) goes through here.
      */
     public NDList inputs(NDManager scope, ObservationBatch obs, int[] rows) {
+        return inputs(scope, obs, rows, modalities, ablated, device);
+    }
+
+    /** {@link #inputs(NDManager, ObservationBatch, int[])} for a model of {@code modalities} on {@code device}. */
+    static NDList inputs(NDManager scope, ObservationBatch obs, int[] rows, List<ObservationBatch.Modality> modalities,
+                         boolean[] ablated, Device device) {
         int n = rows == null ? obs.rows() : rows.length;
         NDList list = new NDList(modalities.size());
         for (int m = 0; m < modalities.size(); m++) {

@@ -173,6 +173,22 @@ final class TransformerPolicyBlock extends AbstractBlock {
         return own;
     }
 
+    /** Every parameter stage {@code k} holds, in parameter order (a subset of {@code getParameters()}). */
+    List<Pair<String, Parameter>> stageParameters(int k) {
+        Set<Parameter> held = Collections.newSetFromMap(new IdentityHashMap<>());
+        held.addAll(stageOwnParameters(k));
+        for (Block b : stageBlocks(k)) {
+            b.getParameters().forEach(p -> held.add(p.getValue()));
+        }
+        List<Pair<String, Parameter>> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : getParameters()) {
+            if (held.contains(p.getValue())) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     private NDManager stageManager(NDManager fallback, int k) {
         return stageManagers.isEmpty() ? fallback : stageManagers.get(k);
     }
@@ -256,29 +272,64 @@ final class TransformerPolicyBlock extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
-        int total = 1;
-        for (int i = 0; i < tokenizers.size(); i++) {
-            Tokenizer t = tokenizers.get(i);
-            Shape s;
-            if (t.vocabulary() > 0) {
-                s = new Shape(b, t.tokens(), t.vocabulary());
-            } else if (t.modality().shape().length == 3 && t.modality().dtype() == DType.UINT8) {
-                int[] sh = t.modality().shape();
-                s = new Shape(b, sh[0], sh[1], sh[2]);
-            } else {
-                s = new Shape(b, t.modality().elements());
-            }
-            t.embed().initialize(manager, dataType, s);
-            total += t.tokens();
+        for (Tokenizer t : tokenizers) {
+            t.embed().initialize(manager, dataType, tokenizerInput(t, b));
         }
         for (int l = 0; l < encoder.size(); l++) {
             encoder.get(l).initialize(stageManager(manager, stageOfLayer(l)), dataType,
-                    new Shape(b, total, embedding));
+                    new Shape(b, sequenceLength(), embedding));
         }
         NDManager last = stageManager(manager, stages() - 1);
         norm.initialize(last, dataType, new Shape(b, embedding));
         policyHead.initialize(last, dataType, new Shape(b, embedding));
         valueHead.initialize(last, dataType, new Shape(b, embedding));
+    }
+
+    /** What tokenizer {@code t} takes for {@code b} rows: one-hot text, a [C, H, W] image, or a flat vector. */
+    private static Shape tokenizerInput(Tokenizer t, long b) {
+        if (t.vocabulary() > 0) {
+            return new Shape(b, t.tokens(), t.vocabulary());
+        }
+        if (t.modality().shape().length == 3 && t.modality().dtype() == DType.UINT8) {
+            int[] sh = t.modality().shape();
+            return new Shape(b, sh[0], sh[1], sh[2]);
+        }
+        return new Shape(b, t.modality().elements());
+    }
+
+    /** Tokens of the sequence the encoder blocks mix: the summary token and every modality's tokens. */
+    int sequenceLength() {
+        int total = 1;
+        for (Tokenizer t : tokenizers) {
+            total += t.tokens();
+        }
+        return total;
+    }
+
+    /**
+     * Allocates only stage {@code k}'s parameters of the model split into {@code stages} (by {@code manager}): the
+     * other stages' parameters stay unallocated, so a node holding one stage needs memory for its slice alone. Only
+     * {@link #forwardStage} with this {@code k} may run afterwards. Instead of {@code initialize}.
+     */
+    void initializeStage(NDManager manager, DataType dataType, int k, int stages) {
+        this.stageBounds = stageBounds(config.layers(), stages);
+        this.stageManagers = List.of();
+        if (k == 0) {
+            for (Tokenizer t : tokenizers) {
+                t.embed().initialize(manager, dataType, tokenizerInput(t, 1));
+            }
+            for (Pair<String, Parameter> p : getDirectParameters()) {
+                p.getValue().initialize(manager, dataType);
+            }
+        }
+        for (int l = stageBounds[k]; l < stageBounds[k + 1]; l++) {
+            encoder.get(l).initialize(manager, dataType, new Shape(1, sequenceLength(), embedding));
+        }
+        if (k == stages - 1) {
+            norm.initialize(manager, dataType, new Shape(1, embedding));
+            policyHead.initialize(manager, dataType, new Shape(1, embedding));
+            valueHead.initialize(manager, dataType, new Shape(1, embedding));
+        }
     }
 
     ModelConfig config() {

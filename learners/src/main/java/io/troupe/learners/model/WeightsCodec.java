@@ -13,7 +13,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Parameters as bytes: {@code "TRPW"}, format version, model id, then per parameter its name, shape and float32 values
@@ -57,6 +60,19 @@ public final class WeightsCodec {
 
     /** Loads {@code bytes} into {@code parameters}; refuses weights of another architecture, naming the difference. */
     public static void decode(byte[] bytes, String modelId, List<Pair<String, Parameter>> parameters) {
+        decode(bytes, modelId, parameters, parameters);
+    }
+
+    /**
+     * Loads into {@code held} (a subset of {@code parameters}, in their order) its parameters' values from
+     * {@code bytes}, the weights of the whole model, and skips the rest: a pipeline stage loads its slice without
+     * allocating the other stages' parameters. Every name is checked against {@code parameters}, every shape of a held
+     * parameter against the weights.
+     */
+    public static void decode(byte[] bytes, String modelId, List<Pair<String, Parameter>> parameters,
+                              List<Pair<String, Parameter>> held) {
+        Set<Parameter> loaded = Collections.newSetFromMap(new IdentityHashMap<>());
+        held.forEach(p -> loaded.add(p.getValue()));
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             if (in.readInt() != MAGIC) {
                 throw new IllegalArgumentException("not Troupe policy weights (bad magic number)");
@@ -80,20 +96,24 @@ public final class WeightsCodec {
                             + " that model " + modelId + " does not have");
                 }
                 Pair<String, Parameter> ours = parameters.get(i);
-                long[] ourDims = ours.getValue().getArray().getShape().getShape();
+                long n = 1;
+                for (long d : dims) {
+                    n *= d;
+                }
                 if (!ours.getKey().equals(name)) {
                     throw new IllegalArgumentException("weights of model " + theirId + " do not fit model " + modelId
                             + ": parameter " + i + " is " + name + " in the weights but " + ours.getKey()
                             + " in this model");
                 }
+                if (!loaded.contains(ours.getValue())) {
+                    in.skipNBytes(n * 4);
+                    continue;
+                }
+                long[] ourDims = ours.getValue().getArray().getShape().getShape();
                 if (!Arrays.equals(ourDims, dims)) {
                     throw new IllegalArgumentException("weights of model " + theirId + " do not fit model " + modelId
                             + ": parameter " + name + " has shape " + new Shape(dims) + " in the weights but "
                             + new Shape(ourDims) + " in this model");
-                }
-                long n = 1;
-                for (long d : dims) {
-                    n *= d;
                 }
                 byte[] raw = new byte[(int) (n * 4)];
                 in.readFully(raw);
@@ -106,7 +126,9 @@ public final class WeightsCodec {
                         + parameters.get(count).getKey() + " of model " + modelId);
             }
             for (int i = 0; i < values.length; i++) {
-                InPlace.copy(parameters.get(i).getValue().getArray(), values[i]);
+                if (values[i] != null) {
+                    InPlace.copy(parameters.get(i).getValue().getArray(), values[i]);
+                }
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("policy weights are truncated or corrupt: " + e.getMessage(), e);

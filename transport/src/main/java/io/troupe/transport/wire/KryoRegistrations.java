@@ -26,8 +26,9 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
  * }
  * </pre>
  *
- * Id ranges: 100-199 core, 200-299 replay, 300-399 learners, 400-499 actors, 500-599 cluster. Ids below 100 are
- * Kryo's and Troupe's built-ins. Two classes with one id, or an unknown class, fail at start-up with the key named.
+ * Id ranges: 100-199 core, 200-299 replay, 300-399 learners, 400-499 actors, 500-599 cluster, 600-699 serving. Ids
+ * below 100 are Kryo's and Troupe's built-ins. Two classes with one id, or an unknown class, fail at start-up with
+ * the key named.
  */
 public final class KryoRegistrations {
 

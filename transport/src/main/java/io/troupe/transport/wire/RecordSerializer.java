@@ -9,7 +9,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,9 +21,10 @@ import org.apache.pekko.actor.typed.ActorRefResolver;
 
 /**
  * Serializes a record component by component, in declaration order: primitives, strings, enums, primitive arrays,
- * typed {@link ActorRef}s (as their serialization format, through {@link ActorRefResolver}), lists and optionals of
- * those, and nested objects of registered classes. The default for registered records, so protocol messages need
- * no hand-written serializer; the hot types (unrolls, batches) have their own.
+ * typed {@link ActorRef}s (as their serialization format, through {@link ActorRefResolver}), lists of actor refs (a
+ * route), lists and optionals of registered values, and nested objects of registered classes. The default for
+ * registered records, so protocol messages need no hand-written serializer; the hot types (unrolls, batches) have
+ * their own.
  */
 public final class RecordSerializer<T extends Record> extends Serializer<T> {
     private final Class<T> type;
@@ -30,6 +33,8 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
     private final MethodHandle[] accessors;
     private final Constructor<T> constructor;
     private final ActorRefResolver resolver;
+    /** Per component: a {@code List<ActorRef<...>>} (a route of actors), written as their serialization formats. */
+    private final boolean[] refLists;
 
     public RecordSerializer(Class<T> type, ActorRefResolver resolver) {
         if (!type.isRecord()) {
@@ -40,6 +45,7 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
         this.components = type.getRecordComponents();
         this.accessors = new MethodHandle[components.length];
         this.fields = new String[components.length];
+        this.refLists = new boolean[components.length];
         Class<?>[] types = new Class<?>[components.length];
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -49,6 +55,7 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
                 accessors[i] = lookup.unreflect(m);
                 types[i] = components[i].getType();
                 fields[i] = type.getName() + "." + components[i].getName();
+                refLists[i] = isListOfActorRefs(components[i].getGenericType());
             }
             this.constructor = type.getDeclaredConstructor(types);
             this.constructor.setAccessible(true);
@@ -66,7 +73,11 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
             } catch (Throwable t) {
                 throw new KryoException("reading " + type.getName() + "." + components[i].getName() + ": " + t, t);
             }
-            writeValue(kryo, out, components[i].getType(), v);
+            if (refLists[i]) {
+                writeRefs(out, (List<?>) v);
+            } else {
+                writeValue(kryo, out, components[i].getType(), v);
+            }
         }
     }
 
@@ -75,7 +86,8 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
         Object[] args = new Object[components.length];
         for (int i = 0; i < components.length; i++) {
             try {
-                args[i] = readValue(kryo, in, components[i].getType(), fields[i]);
+                args[i] = refLists[i] ? readRefs(in, fields[i])
+                        : readValue(kryo, in, components[i].getType(), fields[i]);
             } catch (KryoException e) {
                 e.addTrace(fields[i]); // names the field of a refused string or nested value
                 throw e;
@@ -86,6 +98,33 @@ public final class RecordSerializer<T extends Record> extends Serializer<T> {
         } catch (ReflectiveOperationException e) {
             throw new KryoException("constructing " + type.getName() + ": " + e.getCause(), e);
         }
+    }
+
+    private static boolean isListOfActorRefs(Type t) {
+        return t instanceof ParameterizedType p && p.getRawType() == List.class
+                && p.getActualTypeArguments()[0] instanceof ParameterizedType e && e.getRawType() == ActorRef.class;
+    }
+
+    private void writeRefs(Output out, List<?> refs) {
+        if (resolver == null) {
+            throw new KryoException("cannot write an ActorRef without an actor system (" + type.getName() + ")");
+        }
+        out.writeVarInt(refs.size(), true);
+        for (Object r : refs) {
+            out.writeString(resolver.toSerializationFormat((ActorRef<?>) r));
+        }
+    }
+
+    private List<Object> readRefs(Input in, String field) {
+        if (resolver == null) {
+            throw new KryoException("cannot read an ActorRef without an actor system (" + type.getName() + ")");
+        }
+        int n = Arrays.length(in, 1, field);
+        List<Object> refs = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            refs.add(resolver.resolveActorRef(in.readString()));
+        }
+        return Collections.unmodifiableList(refs);
     }
 
     private void writeValue(Kryo kryo, Output out, Class<?> t, Object v) {
