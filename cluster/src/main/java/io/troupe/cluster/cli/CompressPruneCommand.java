@@ -35,14 +35,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured hidden] --finetune-steps N}: global
- * magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner re-applying it after every
- * optimizer step) or structured pruning (whole hidden units by norm: a smaller dense model), then fine-tuning with the
+ * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured heads,hidden] --finetune-steps N}:
+ * global magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner re-applying it after every
+ * optimizer step) or structured pruning (whole hidden units or attention heads by norm: a smaller dense model), then fine-tuning with the
  * run's own algorithm through the agents (the normal embedded training job, starting from the pruned weights) into a
  * new run directory beside the original, with {@code compress-report.json} in it.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Prune a run's policy (global magnitude, or whole hidden units), fine-tune it with the run's "
+        description = "Prune a run's policy (global magnitude, or whole hidden units or attention heads), fine-tune it with the run's "
                 + "algorithm into a new run, and report.")
 final class CompressPruneCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
@@ -56,7 +56,8 @@ final class CompressPruneCommand implements Callable<Integer> {
 
     @Option(names = "--structured", split = ",", paramLabel = "KIND",
             description = "prune whole units instead of single weights: hidden (MLP hidden units, the "
-                    + "transformer's feed-forward units)")
+                    + "transformer's feed-forward units), heads (the transformer's attention heads, by the norm of "
+                    + "their value and output projections), or heads,hidden (both, in proportion)")
     List<String> structured;
 
     @Option(names = "--finetune-steps", required = true, paramLabel = "N",
@@ -214,8 +215,8 @@ final class CompressPruneCommand implements Callable<Integer> {
             return new Pruned(pruned, run.model(), mask, String.format(Locale.ROOT, "%.0f%% sparse (masked)",
                     sparsity * 100));
         }
-        StructuredPruning.Result r = StructuredPruning.hidden(originalModel, sparsity, seed);
-        return new Pruned(r.model(), r.config(), null, "hidden units " + r.keptUnits() + "/" + r.originalUnits());
+        StructuredPruning.Result r = StructuredPruning.prune(originalModel, kinds, sparsity, seed);
+        return new Pruned(r.model(), r.config(), null, r.kept());
     }
 
     /** The learner's checkpoint directory of a job whose run directory is {@code runPath}. */
