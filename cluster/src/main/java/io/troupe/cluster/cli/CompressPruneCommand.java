@@ -124,18 +124,8 @@ final class CompressPruneCommand implements Callable<Integer> {
             ParameterMask keep = mask;
             RunSummary summary;
             try (pruned) {
-                Config job = run.config()
-                        .withValue("troupe.model", DjlComparison.modelBlock(prunedConfig).root())
-                        .withValue("troupe.train.max-env-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
-                        .withValue("troupe.ppo.total-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
-                        .withValue("troupe.ppo.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
-                                * run.config().getDouble("troupe.ppo.learning-rate")))
-                        .withValue("troupe.impala.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
-                                * run.config().getDouble("troupe.impala.learning-rate")))
-                        // fine-tuning runs its steps: no early stop once the target is reached
-                        .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
-                        .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef((runsDir != null ? runsDir
-                                : run.runDir().toAbsolutePath().getParent()).toString()));
+                Config job = fineTuneJob(run.config(), prunedConfig, finetuneSteps, finetuneLrScale,
+                        runsDir != null ? runsDir : run.runDir().toAbsolutePath().getParent());
                 LearnerCheckpoint.Counters zero = new LearnerCheckpoint.Counters(0, 0, 0);
                 summary = new TrainJob(job).run(runPath -> {
                     fineTuned[0] = runPath;
@@ -217,6 +207,25 @@ final class CompressPruneCommand implements Callable<Integer> {
         }
         StructuredPruning.Result r = StructuredPruning.prune(originalModel, kinds, sparsity, seed);
         return new Pruned(r.model(), r.config(), null, r.kept());
+    }
+
+    /**
+     * The fine-tuning job: the run's own config with the pruned network, exactly {@code steps} env steps at
+     * {@code lrScale} times the run's learning rate, into {@code runsDir}. It runs its steps: neither a target return
+     * nor a target success rate (GoToObject's job has 0.9) ends it early.
+     */
+    static Config fineTuneJob(Config runConfig, ModelConfig pruned, long steps, double lrScale, Path runsDir) {
+        return runConfig
+                .withValue("troupe.model", DjlComparison.modelBlock(pruned).root())
+                .withValue("troupe.train.max-env-steps", ConfigValueFactory.fromAnyRef(steps))
+                .withValue("troupe.ppo.total-steps", ConfigValueFactory.fromAnyRef(steps))
+                .withValue("troupe.ppo.learning-rate", ConfigValueFactory.fromAnyRef(lrScale
+                        * runConfig.getDouble("troupe.ppo.learning-rate")))
+                .withValue("troupe.impala.learning-rate", ConfigValueFactory.fromAnyRef(lrScale
+                        * runConfig.getDouble("troupe.impala.learning-rate")))
+                .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
+                .withoutPath("troupe.train.target-success-rate")
+                .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef(runsDir.toString()));
     }
 
     /** The learner's checkpoint directory of a job whose run directory is {@code runPath}. */
