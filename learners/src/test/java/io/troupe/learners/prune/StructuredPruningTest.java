@@ -219,6 +219,30 @@ class StructuredPruningTest {
     }
 
     @Test
+    void headsAndHiddenShrinkTogetherInProportion() {
+        ModelConfig config = ModelConfig.transformer(32, 4, 2, 64, 6, 2);
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, config, 2, Device.cpu())) {
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.allOf(StructuredPruning.Kind.class),
+                    0.3, 1);
+            try (PolicyModel small = r.model()) {
+                int ff = r.config().feedForward();
+                assertEquals((int) Math.ceil(4.0 * ff / 64), r.config().heads(), r.kept());
+                assertEquals("heads " + r.config().heads() + "/4, hidden units " + ff + "/64", r.kept());
+                assertTrue(r.config().heads() < 4 && ff < 64, r.kept());
+                assertTrue(small.parameterCount() <= 0.7 * model.parameterCount(), "" + small.parameterCount());
+                // one step less pruning would not have reached the sparsity: the most that fits is kept
+                ModelConfig bigger = StructuredPruning.shrunk(config.withHeads((int) Math.ceil(4.0 * (ff + 1) / 64)),
+                        ff + 1, 64);
+                try (PolicyModel next = PolicyModel.create(PruneFixtures.CARTPOLE, bigger, 1, Device.cpu())) {
+                    assertTrue(next.parameterCount() > 0.7 * model.parameterCount(), "" + next.parameterCount());
+                }
+                assertEquals(r.config().heads() * 8L, shape(small, StructuredPruning.groups(small,
+                        StructuredPruning.Kind.HEADS).get(0).rows()[0])[0]);
+            }
+        }
+    }
+
+    @Test
     void headsOfAnMlpAndASparsityTheHeadsCannotReachAreRefused() {
         try (PolicyModel mlp = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64), 1,
                 Device.cpu())) {
