@@ -147,6 +147,43 @@ class CompressPruneCommandTest {
     }
 
     @Test
+    void headPruningFineTunesASmallerTransformerThroughTheAgentsAndExports() throws Exception {
+        Path run = dir.resolve("runs/cartpole-transformer");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.conf"), """
+                troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
+                troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
+                troupe.model { kind = transformer, embedding = 16, heads = 4, layers = 1, feed-forward = 32 }
+                troupe.admin.enabled = false
+                """);
+        ModelConfig config = ModelConfig.transformer(16, 4, 1, 32, 6, 1);
+        long originalCount;
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel model = PolicyModel.create(env.spec(), config, 1, Device.cpu());
+             Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            originalCount = model.parameterCount();
+            LearnerCheckpoint.save(run.resolve("checkpoints"), model, adam, new LearnerCheckpoint.Counters(3, 300, 7));
+        }
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.15",
+                "--structured", "heads", "--finetune-steps", "1000", "--eval-episodes", "10",
+                "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        Path tuned = newRun(run);
+        RunCheckpoint c = RunCheckpoint.open(tuned);
+        assertTrue(c.policy().counters().updates() > 0, "fine-tuning took no update: " + c.policy().counters());
+        // one head of 4 (4 x 16 x 4 + 3 x 4 = 268 parameters) is not enough for 15%; two are
+        assertEquals(2, c.model().heads());
+        assertEquals(4, c.model().headSize());
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            assertEquals(originalCount - 2 * (4 * 16 * 4 + 3 * 4), model.parameterCount());
+        }
+        assertTrue(r.out().contains("heads 2/4"), r.out());
+        CliRun export = CliRun.of("export", "--checkpoint", tuned.toString(), "--out",
+                dir.resolve("heads.onnx").toString());
+        assertEquals(0, export.code(), export.err());
+    }
+
+    @Test
     void eachBadInputIsOneLineExitCodeTwoAndNothingWritten() throws Exception {
         Path run = cartPoleRun();
         String ck = run.toString();
@@ -155,7 +192,8 @@ class CompressPruneCommandTest {
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0", "--finetune-steps", "10"),
                 "troupe: --sparsity 0.0 is outside (0, 1); expected the fraction to prune, e.g. 0.8");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "channels",
-                "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden");
+                "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden, "
+                + "heads");
         Path missing = dir.resolve("runs/missing");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", missing.toString(), "--sparsity", "0.5",
                 "--finetune-steps", "10"), "troupe: checkpoint " + missing + " does not exist; expected a run directory "

@@ -35,14 +35,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured hidden] --finetune-steps N}: global
- * magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner re-applying it after every
- * optimizer step) or structured pruning (whole hidden units by norm: a smaller dense model), then fine-tuning with the
+ * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured heads,hidden] --finetune-steps N}:
+ * global magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner re-applying it after every
+ * optimizer step) or structured pruning (whole hidden units or attention heads by norm: a smaller dense model), then fine-tuning with the
  * run's own algorithm through the agents (the normal embedded training job, starting from the pruned weights) into a
  * new run directory beside the original, with {@code compress-report.json} in it.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Prune a run's policy (global magnitude, or whole hidden units), fine-tune it with the run's "
+        description = "Prune a run's policy (global magnitude, or whole hidden units or attention heads), fine-tune it with the run's "
                 + "algorithm into a new run, and report.")
 final class CompressPruneCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
@@ -56,7 +56,8 @@ final class CompressPruneCommand implements Callable<Integer> {
 
     @Option(names = "--structured", split = ",", paramLabel = "KIND",
             description = "prune whole units instead of single weights: hidden (MLP hidden units, the "
-                    + "transformer's feed-forward units)")
+                    + "transformer's feed-forward units), heads (the transformer's attention heads, by the norm of "
+                    + "their value and output projections), or heads,hidden (both, in proportion)")
     List<String> structured;
 
     @Option(names = "--finetune-steps", required = true, paramLabel = "N",
@@ -123,18 +124,8 @@ final class CompressPruneCommand implements Callable<Integer> {
             ParameterMask keep = mask;
             RunSummary summary;
             try (pruned) {
-                Config job = run.config()
-                        .withValue("troupe.model", DjlComparison.modelBlock(prunedConfig).root())
-                        .withValue("troupe.train.max-env-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
-                        .withValue("troupe.ppo.total-steps", ConfigValueFactory.fromAnyRef(finetuneSteps))
-                        .withValue("troupe.ppo.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
-                                * run.config().getDouble("troupe.ppo.learning-rate")))
-                        .withValue("troupe.impala.learning-rate", ConfigValueFactory.fromAnyRef(finetuneLrScale
-                                * run.config().getDouble("troupe.impala.learning-rate")))
-                        // fine-tuning runs its steps: no early stop once the target is reached
-                        .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
-                        .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef((runsDir != null ? runsDir
-                                : run.runDir().toAbsolutePath().getParent()).toString()));
+                Config job = fineTuneJob(run.config(), prunedConfig, finetuneSteps, finetuneLrScale,
+                        runsDir != null ? runsDir : run.runDir().toAbsolutePath().getParent());
                 LearnerCheckpoint.Counters zero = new LearnerCheckpoint.Counters(0, 0, 0);
                 summary = new TrainJob(job).run(runPath -> {
                     fineTuned[0] = runPath;
@@ -214,8 +205,27 @@ final class CompressPruneCommand implements Callable<Integer> {
             return new Pruned(pruned, run.model(), mask, String.format(Locale.ROOT, "%.0f%% sparse (masked)",
                     sparsity * 100));
         }
-        StructuredPruning.Result r = StructuredPruning.hidden(originalModel, sparsity, seed);
-        return new Pruned(r.model(), r.config(), null, "hidden units " + r.keptUnits() + "/" + r.originalUnits());
+        StructuredPruning.Result r = StructuredPruning.prune(originalModel, kinds, sparsity, seed);
+        return new Pruned(r.model(), r.config(), null, r.kept());
+    }
+
+    /**
+     * The fine-tuning job: the run's own config with the pruned network, exactly {@code steps} env steps at
+     * {@code lrScale} times the run's learning rate, into {@code runsDir}. It runs its steps: neither a target return
+     * nor a target success rate (GoToObject's job has 0.9) ends it early.
+     */
+    static Config fineTuneJob(Config runConfig, ModelConfig pruned, long steps, double lrScale, Path runsDir) {
+        return runConfig
+                .withValue("troupe.model", DjlComparison.modelBlock(pruned).root())
+                .withValue("troupe.train.max-env-steps", ConfigValueFactory.fromAnyRef(steps))
+                .withValue("troupe.ppo.total-steps", ConfigValueFactory.fromAnyRef(steps))
+                .withValue("troupe.ppo.learning-rate", ConfigValueFactory.fromAnyRef(lrScale
+                        * runConfig.getDouble("troupe.ppo.learning-rate")))
+                .withValue("troupe.impala.learning-rate", ConfigValueFactory.fromAnyRef(lrScale
+                        * runConfig.getDouble("troupe.impala.learning-rate")))
+                .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
+                .withoutPath("troupe.train.target-success-rate")
+                .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef(runsDir.toString()));
     }
 
     /** The learner's checkpoint directory of a job whose run directory is {@code runPath}. */

@@ -72,6 +72,7 @@ public final class DjlComparison {
         m.put("mlp-hidden", Arrays.stream(model.mlpHidden()).boxed().toList());
         m.put("embedding", model.embedding());
         m.put("heads", model.heads());
+        m.put("head-size", model.headSize());
         m.put("layers", model.layers());
         m.put("feed-forward", model.feedForward());
         m.put("patch-size", model.patchSize());

@@ -139,7 +139,7 @@ final class PolicyGraph {
         int child = inputs.size() + 1;
         for (int l = 0; l < config.layers(); l++) {
             h = encoderBlock(String.format(Locale.ROOT, "%02dencoder%d", child++, l), h, tokens, e, config.heads(),
-                    config.feedForward());
+                    config.headSize(), config.feedForward());
         }
         String first = b.op("Gather", List.of(Attribute.of("axis", 1L)), h, b.int64Scalar("index", 0));
         String pooled = layerNorm(String.format(Locale.ROOT, "%02dnorm", child++), first, e);
@@ -149,9 +149,9 @@ final class PolicyGraph {
     }
 
     /** {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). */
-    private String encoderBlock(String prefix, String x, int tokens, int e, int heads, int feedForward) {
+    private String encoderBlock(String prefix, String x, int tokens, int e, int heads, int headSize, int feedForward) {
         String a = layerNorm(prefix + "_01attentionNorm", x, tokens, e);
-        x = b.op("Add", x, attention(prefix + "_02attention", a, tokens, e, heads));
+        x = b.op("Add", x, attention(prefix + "_02attention", a, tokens, e, heads, headSize));
         String f = layerNorm(prefix + "_03ffNorm", x, tokens, e);
         f = linear3d(prefix + "_04ff1", f, e, feedForward);
         f = gelu(f);
@@ -160,14 +160,15 @@ final class PolicyGraph {
     }
 
     /**
-     * DJL's {@code ScaledDotProductAttentionBlock} without a mask: key, query and value projections (with biases),
-     * heads of size H = E / heads, softmax(Q K^T * (1 / sqrt(H))) V, heads concatenated, the result projection.
+     * The learners' {@code MultiHeadAttention} (DJL's {@code ScaledDotProductAttentionBlock} where the head size is
+     * E / heads): key, query and value projections (with biases) from E to heads x H, softmax(Q K^T * (1 / sqrt(H))) V
+     * per head, heads concatenated, the result projection back to E.
      */
-    private String attention(String prefix, String x, int tokens, int e, int heads) {
-        int size = e / heads;
-        String k = linear3d(prefix + "_01keyProjection", x, e, e);
-        String q = linear3d(prefix + "_02queryProjection", x, e, e);
-        String v = linear3d(prefix + "_03valueProjection", x, e, e);
+    private String attention(String prefix, String x, int tokens, int e, int heads, int size) {
+        int width = heads * size;
+        String k = linear3d(prefix + "_01keyProjection", x, e, width);
+        String q = linear3d(prefix + "_02queryProjection", x, e, width);
+        String v = linear3d(prefix + "_03valueProjection", x, e, width);
         String split = b.int64s("shape", 0, tokens, heads, size);
         String qh = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("Reshape", q, split));
         String kt = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 3, 1)), b.op("Reshape", k, split));
@@ -175,8 +176,8 @@ final class PolicyGraph {
         String scores = b.op("Mul", b.op("MatMul", qh, kt), b.scalar("scale", 1f / (float) Math.sqrt(size)));
         String probs = b.op("Softmax", List.of(Attribute.of("axis", 3L)), scores);
         String heads4 = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("MatMul", probs, vh));
-        String merged = b.op("Reshape", heads4, b.int64s("shape", 0, tokens, e));
-        return linear3d(prefix + "_04resultProjection", merged, e, e);
+        String merged = b.op("Reshape", heads4, b.int64s("shape", 0, tokens, width));
+        return linear3d(prefix + "_04resultProjection", merged, width, e);
     }
 
     /** PyTorch's exact GELU, {@code x * 0.5 * (1 + erf(x / sqrt 2))} (DJL's {@code Activation.gelu}). */

@@ -50,6 +50,12 @@ class OnnxParityTest {
         parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1), 20);
     }
 
+    @Test
+    void headPrunedTransformerMatchesDjl() throws Exception {
+        // three heads of 8 over a 32-wide embedding (what --structured heads leaves): the attention is 24 wide
+        parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1).withHeads(3), 17);
+    }
+
     /**
      * A trained policy: its activations and logits (up to about 7 here) are larger than a fresh model's. The weights
      * are those of conf/gotoobject.conf's run (seed 1) at policy version 574, 587,776 env steps (greedy success 0.82).

@@ -145,6 +145,18 @@ class Int8QuantizerTest {
     }
 
     @Test
+    void aHeadPrunedTransformerQuantizesLikeAnyOther() {
+        // three heads of 8 over a 32-wide embedding (compress prune --structured heads): 24-wide K, Q, V and result
+        Model floatModel = floatModel("GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1).withHeads(3));
+        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, observations("GoToObject-v0", 16),
+                new QuantSettings(Calibration.MINMAX, 99.99, true, 0, 1e9));
+        assertTrue(r.layers().stream().allMatch(Int8Quantizer.Layer::int8), r.layers().toString());
+        assertEquals(6, r.runtimeOps().getOrDefault("MatMulIntegerToFloat", 0), "K, Q, V, result, ff1, ff2: "
+                + r.runtimeOps());
+        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR_ALL_INT8, "relative error " + r.relativeError());
+    }
+
+    @Test
     void anUnknownOperatorIsRefusedNamingTheNode() {
         Model m = floatModel("CartPole-v1", ModelConfig.mlp(8));
         List<Node> nodes = new ArrayList<>(m.graph().nodes());

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * @param kind        the network: the transformer (any observation space) or separate actor and critic MLPs
  * @param mlpHidden   hidden layer sizes of the MLPs
  * @param embedding   transformer embedding size
- * @param heads       attention heads (must divide {@code embedding})
+ * @param heads       attention heads (must divide {@code embedding} unless {@code headSize} is given)
  * @param layers      transformer encoder blocks
  * @param feedForward hidden size of each block's feed-forward network
  * @param patchSize   image patch side in pixels (a strided convolution)
@@ -18,9 +18,12 @@ import java.util.Arrays;
  * @param ablate      the modality replaced by a constant before the network sees it (none, text, image)
  * @param parallel    how the learner splits the model over devices ({@code troupe.model.parallel}); not part of the
  *                    architecture: {@link #describe()}, {@link #equals} and the model id ignore it
+ * @param headSize    each attention head's width ({@code troupe.model.head-size}); 0 (the default) means
+ *                    {@code embedding / heads}. The attention's inner width is {@code heads x headSize}, so a model
+ *                    whose heads were pruned keeps its head size with fewer heads
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
-                          int patchSize, int stateTokens, Ablation ablate, Parallelism parallel) {
+                          int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize) {
     public ModelConfig {
         if (ablate == null) {
             throw new IllegalArgumentException("troupe.model.ablate is missing; expected none, text or image");
@@ -38,9 +41,16 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
         positive("feed-forward", feedForward);
         positive("patch-size", patchSize);
         positive("state-tokens", stateTokens);
-        if (embedding % heads != 0) {
-            throw new IllegalArgumentException("troupe.model.heads = " + heads + " must divide troupe.model.embedding = "
-                    + embedding);
+        if (headSize < 0) {
+            throw new IllegalArgumentException("troupe.model.head-size must be >= 1, or 0 for embedding / heads, got "
+                    + headSize);
+        }
+        if (headSize == 0) {
+            if (embedding % heads != 0) {
+                throw new IllegalArgumentException("troupe.model.heads = " + heads + " must divide "
+                        + "troupe.model.embedding = " + embedding);
+            }
+            headSize = embedding / heads;
         }
         if (parallel == null) {
             parallel = Parallelism.NONE;
@@ -55,6 +65,12 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
         }
     }
 
+    /** Heads of size {@code embedding / heads} ({@code troupe.model.head-size = 0}). */
+    public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+                       int patchSize, int stateTokens, Ablation ablate, Parallelism parallel) {
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate, parallel, 0);
+    }
+
     /** A network that sees every modality, unsplit ({@link Ablation#NONE}, {@link Parallelism#NONE}). */
     public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                        int patchSize, int stateTokens) {
@@ -65,13 +81,30 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
     /** This architecture, split as {@code p} says. */
     public ModelConfig withParallelism(Parallelism p) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                p);
+                p, headSize);
     }
 
     /** The same network denied {@code modality}. */
     public ModelConfig withAblation(Ablation modality) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens,
-                modality, parallel);
+                modality, parallel, headSize);
+    }
+
+    /** The same network with {@code n} attention heads of this one's head size (head pruning). */
+    public ModelConfig withHeads(int n) {
+        return new ModelConfig(kind, mlpHidden, embedding, n, layers, feedForward, patchSize, stateTokens, ablate,
+                parallel, headSize);
+    }
+
+    /** The same network with feed-forward networks of {@code units} hidden units. */
+    public ModelConfig withFeedForward(int units) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, units, patchSize, stateTokens, ablate,
+                parallel, headSize);
+    }
+
+    /** The attention's inner width, {@code heads x headSize} (the embedding unless the heads were resized). */
+    public int attentionWidth() {
+        return heads * headSize;
     }
 
     private static void positive(String key, int v) {
@@ -99,17 +132,22 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
                     model.getInt("embedding"), model.getInt("heads"), model.getInt("layers"),
                     model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"),
                     model.hasPath("ablate") ? Ablation.parse(model.getString("ablate")) : Ablation.NONE,
-                    model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE);
+                    model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE,
+                    model.hasPath("head-size") ? model.getInt("head-size") : 0);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }
     }
 
-    /** A short description, part of the model id (an ablation is named; none is not, so ids stay as they were). */
+    /**
+     * A short description, part of the model id (an ablation is named; none is not, and the head size only where it
+     * is not embedding / heads, so ids stay as they were).
+     */
     public String describe() {
         String net = switch (kind) {
             case MLP -> "mlp" + Arrays.toString(mlpHidden).replace(" ", "");
-            case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads + ",l" + layers + ",ff" + feedForward
+            case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads
+                    + (attentionWidth() == embedding ? "" : ",hs" + headSize) + ",l" + layers + ",ff" + feedForward
                     + ",p" + patchSize + ",s" + stateTokens + ")";
         };
         return ablate == Ablation.NONE ? net : net + "-ablate-" + ablate.label();

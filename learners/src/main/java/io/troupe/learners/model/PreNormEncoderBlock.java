@@ -9,27 +9,25 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
-import ai.djl.nn.transformer.ScaledDotProductAttentionBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * A pre-norm transformer encoder block: {@code x + Attention(LN(x))}, then {@code x + FFN(LN(x))} with a GELU
- * feed-forward network. Layer normalization only (no batch statistics), so acting and training see the same function,
+ * A pre-norm transformer encoder block: {@code x + Attention(LN(x))} ({@link MultiHeadAttention}: {@code heads} heads of
+ * {@code headSize}), then {@code x + FFN(LN(x))} with a GELU feed-forward network. Layer normalization only (no batch statistics), so acting and training see the same function,
  * which PPO's probability ratios require.
  */
 final class PreNormEncoderBlock extends AbstractBlock {
     private final LayerNorm attentionNorm;
-    private final ScaledDotProductAttentionBlock attention;
+    private final MultiHeadAttention attention;
     private final LayerNorm ffNorm;
     private final Linear ff1;
     private final Linear ff2;
 
-    PreNormEncoderBlock(int embedding, int heads, int feedForward) {
+    PreNormEncoderBlock(int embedding, int heads, int headSize, int feedForward) {
         super((byte) 1);
         attentionNorm = addChildBlock("attentionNorm", LayerNorm.builder().build());
-        attention = addChildBlock("attention", ScaledDotProductAttentionBlock.builder().setEmbeddingSize(embedding)
-                .setHeadCount(heads).optAttentionProbsDropoutProb(0f).build());
+        attention = addChildBlock("attention", new MultiHeadAttention(embedding, heads, headSize));
         ffNorm = addChildBlock("ffNorm", LayerNorm.builder().build());
         ff1 = addChildBlock("ff1", Linear.builder().setUnits(feedForward).build());
         ff2 = addChildBlock("ff2", Linear.builder().setUnits(embedding).build());

@@ -108,7 +108,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
                 .optShape(new Shape(1, 1, embedding)).optInitializer(new NormalInitializer(0.02f)).build());
         for (int l = 0; l < config.layers(); l++) {
             encoder.add(addChildBlock("encoder" + l, new PreNormEncoderBlock(embedding, config.heads(),
-                    config.feedForward())));
+                    config.headSize(), config.feedForward())));
         }
         this.norm = addChildBlock("norm", LayerNorm.builder().build());
         this.policyHead = addChildBlock("policy", Linear.builder().setUnits(actions).build());

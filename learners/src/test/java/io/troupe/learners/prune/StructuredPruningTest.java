@@ -13,7 +13,15 @@ import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
+import io.troupe.learners.ppo.PpoConfig;
+import io.troupe.learners.ppo.PpoStats;
+import io.troupe.learners.ppo.PpoUpdate;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class StructuredPruningTest {
@@ -108,14 +116,148 @@ class StructuredPruningTest {
     }
 
     @Test
-    void unknownKindsAndHeadsAreRefusedNamingTheInput() {
+    void unknownKindsAreRefusedNamingTheInput() {
         assertEquals(StructuredPruning.Kind.HIDDEN, StructuredPruning.Kind.parse("hidden"));
-        IllegalArgumentException heads = assertThrows(IllegalArgumentException.class,
-                () -> StructuredPruning.Kind.parse("heads"));
-        assertTrue(heads.getMessage().startsWith("--structured heads"), heads.getMessage());
+        assertEquals(StructuredPruning.Kind.HEADS, StructuredPruning.Kind.parse(" Heads"));
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
                 () -> StructuredPruning.Kind.parse("channels"));
-        assertEquals("--structured channels: unknown structured kind; supported: hidden", other.getMessage());
+        assertEquals("--structured channels: unknown structured kind; supported: hidden, heads", other.getMessage());
+    }
+
+    @Test
+    void headPruningShrinksTheAttentionAndTheParameterCountFallsAsComputed() {
+        ModelConfig config = ModelConfig.transformer(32, 4, 2, 64, 6, 2);
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, config, 2, Device.cpu())) {
+            long original = model.parameterCount();
+            // one head of 8 in one block: key, query and value rows (3 x 8 x 32 weights, 3 x 8 biases) and the
+            // output projection's 8 columns (32 x 8)
+            long perHead = 4 * 32 * 8 + 3 * 8;
+            // asks for more than one head per block (2 x 1,048) and at most two: two of the four heads go
+            StructuredPruning.Result r = StructuredPruning.heads(model, 4000.0 / original, 1);
+            try (PolicyModel small = r.model()) {
+                assertEquals(2, r.config().heads());
+                assertEquals(8, r.config().headSize());
+                assertEquals(16, r.config().attentionWidth());
+                assertEquals(32, r.config().embedding());
+                assertEquals(64, r.config().feedForward());
+                assertEquals("heads 2/4", r.kept());
+                assertEquals("transformer(e32,h2,hs8,l2,ff64,p6,s2)", r.config().describe());
+                assertEquals(original - 2 * 2 * perHead, small.parameterCount());
+                List<StructuredPruning.UnitGroup> groups = StructuredPruning.groups(small,
+                        StructuredPruning.Kind.HEADS);
+                assertEquals(2, groups.size());
+                for (StructuredPruning.UnitGroup g : groups) {
+                    for (int p : g.rows()) {
+                        assertEquals(16L, shape(small, p)[0], small.parameters().get(p).getKey());
+                    }
+                    assertArrayEquals(new long[] {32, 16}, shape(small, g.columns()[0]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void removingHeadsGivesTheOriginalWithThoseHeadsOutputProjectionZeroed() {
+        ModelConfig config = ModelConfig.transformer(32, 4, 2, 64, 6, 2);
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, config, 3, Device.cpu())) {
+            ObservationBatch obs = PruneFixtures.observations(model.spec(), 32, 4);
+            PolicyModel.Output full = model.infer(obs);
+            List<StructuredPruning.UnitGroup> groups = StructuredPruning.groups(model, StructuredPruning.Kind.HEADS);
+            List<int[]> kept = groups.stream().map(g -> StructuredPruning.kept(model, g, 3)).toList();
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.of(StructuredPruning.Kind.HEADS),
+                    0.05, 1);
+            assertEquals(3, r.config().heads(), r.kept());
+            try (PolicyModel small = r.model()) {
+                PolicyModel.Output pruned = small.infer(obs);
+                // the original with the removed head of each block silenced: its 8 columns of the output projection
+                for (int gi = 0; gi < groups.size(); gi++) {
+                    int removed = removedHead(kept.get(gi));
+                    zeroColumns(model, groups.get(gi).columns()[0], removed * 8, removed * 8 + 8);
+                }
+                PolicyModel.Output silenced = model.infer(obs);
+                assertArrayEquals(silenced.logits(), pruned.logits(), 1e-5f);
+                assertArrayEquals(silenced.values(), pruned.values(), 1e-5f);
+                // the control: the removed heads did contribute to the original's outputs
+                assertTrue(maxDiff(full.values(), pruned.values()) > 1e-4, "" + maxDiff(full.values(),
+                        pruned.values()));
+            }
+        }
+    }
+
+    @Test
+    void aHeadWithoutValueOrOutputWeightsScoresZeroAndGoesFirst() {
+        ModelConfig config = ModelConfig.transformer(32, 4, 1, 64, 6, 2);
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, config, 4, Device.cpu())) {
+            StructuredPruning.UnitGroup g = StructuredPruning.groups(model, StructuredPruning.Kind.HEADS).get(0);
+            zeroColumns(model, g.columns()[0], 16, 24); // head 2 feeds nothing
+            double[] s = StructuredPruning.saliency(model, g);
+            assertEquals(0.0, s[2]);
+            assertTrue(s[0] > 0 && s[1] > 0 && s[3] > 0, Arrays.toString(s));
+            assertArrayEquals(new int[] {0, 1, 3}, StructuredPruning.kept(model, g, 3));
+        }
+    }
+
+    @Test
+    void aHeadPrunedModelFineTunesWithPpo() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.transformer(32, 4, 1, 64, 6,
+                2), 5, Device.cpu())) {
+            StructuredPruning.Result r = StructuredPruning.heads(model, 0.1, 1);
+            try (PolicyModel small = r.model();
+                 Adam adam = Adam.withDefaults(small.parameters(), small.manager())) {
+                float[] before = small.parameters().get(3).getValue().getArray().toFloatArray();
+                for (int u = 0; u < 3; u++) {
+                    PpoStats stats = PpoUpdate.update(small, adam, PruneFixtures.rollout(small, 128, 20 + u),
+                            PpoConfig.cleanRl(), 1e-3, new SplittableRandom(u));
+                    assertTrue(Double.isFinite(stats.policyLoss()), stats.toString());
+                }
+                float[] after = small.parameters().get(3).getValue().getArray().toFloatArray();
+                assertTrue(maxDiff(before, after) > 0, "fine-tuning changed nothing");
+                assertEquals(r.config().heads() * 8L, shape(small, StructuredPruning.groups(small,
+                        StructuredPruning.Kind.HEADS).get(0).rows()[0])[0]);
+            }
+        }
+    }
+
+    @Test
+    void headsAndHiddenShrinkTogetherInProportion() {
+        ModelConfig config = ModelConfig.transformer(32, 4, 2, 64, 6, 2);
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, config, 2, Device.cpu())) {
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.allOf(StructuredPruning.Kind.class),
+                    0.3, 1);
+            try (PolicyModel small = r.model()) {
+                int ff = r.config().feedForward();
+                assertEquals((int) Math.ceil(4.0 * ff / 64), r.config().heads(), r.kept());
+                assertEquals("heads " + r.config().heads() + "/4, hidden units " + ff + "/64", r.kept());
+                assertTrue(r.config().heads() < 4 && ff < 64, r.kept());
+                assertTrue(small.parameterCount() <= 0.7 * model.parameterCount(), "" + small.parameterCount());
+                // one step less pruning would not have reached the sparsity: the most that fits is kept
+                ModelConfig bigger = StructuredPruning.shrunk(config.withHeads((int) Math.ceil(4.0 * (ff + 1) / 64)),
+                        ff + 1, 64);
+                try (PolicyModel next = PolicyModel.create(PruneFixtures.CARTPOLE, bigger, 1, Device.cpu())) {
+                    assertTrue(next.parameterCount() > 0.7 * model.parameterCount(), "" + next.parameterCount());
+                }
+                assertEquals(r.config().heads() * 8L, shape(small, StructuredPruning.groups(small,
+                        StructuredPruning.Kind.HEADS).get(0).rows()[0])[0]);
+            }
+        }
+    }
+
+    @Test
+    void headsOfAnMlpAndASparsityTheHeadsCannotReachAreRefused() {
+        try (PolicyModel mlp = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64), 1,
+                Device.cpu())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StructuredPruning.heads(mlp, 0.5, 1));
+            assertEquals("--structured heads: troupe.model.kind = mlp has no attention heads; use --structured hidden",
+                    e.getMessage());
+        }
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.transformer(32, 4, 1, 64, 6,
+                2), 2, Device.cpu())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StructuredPruning.heads(model, 0.9, 1));
+            assertTrue(e.getMessage().startsWith("--sparsity 0.9 with --structured heads: keeping one head per block"),
+                    e.getMessage());
+        }
     }
 
     @Test
@@ -126,6 +268,19 @@ class StructuredPruningTest {
                     () -> StructuredPruning.hidden(model, 0.9, 1));
             assertTrue(e.getMessage().startsWith("--sparsity 0.9 with --structured hidden"), e.getMessage());
         }
+    }
+
+    /** The one head of 0..3 that {@code kept} (three heads) lacks. */
+    private static int removedHead(int[] kept) {
+        return IntStream.range(0, 4).filter(h -> Arrays.stream(kept).noneMatch(k -> k == h)).findFirst().orElseThrow();
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
     }
 
     private static long[] shape(PolicyModel m, int param) {
