@@ -49,6 +49,9 @@ class MemoryBudgetTest {
         countsMatch(ModelTest.CARTPOLE, ModelConfig.transformer(32, 4, 2, 64, 6, 3), List.of(Device.cpu()));
         countsMatch(ModelTest.GRID, ModelConfig.transformer(16, 2, 3, 32, 6, 2).withParallelism(new Parallelism(3, 2)),
                 Collections.nCopies(3, Device.cpu()));
+        // heads pruned from 4 to 3 keep their size (8): the attention's width (24) is no longer the embedding's
+        countsMatch(ModelTest.CARTPOLE, ModelConfig.transformer(32, 4, 2, 64, 6, 3).withHeads(3),
+                List.of(Device.cpu()));
     }
 
     @Test

@@ -73,8 +73,11 @@ public final class MemoryBudget {
         }
         embedPerRow += 4 * tokens * e;
         // DJL's LayerNorm over a (B, T, E) input normalizes each row over (T, E): a gain and a bias per token and unit
-        long blockParams = 2 * (2 * tokens * e) + 4L * ((long) e * e + e) + ((long) e * f + f) + ((long) f * e + e);
-        long blockPerRow = 10 * tokens * e + 2 * tokens * f + 2L * model.heads() * tokens * tokens;
+        // attention: query, key and value project E to the heads' width A (heads x head size), the output A back to E
+        int a = model.attentionWidth();
+        long blockParams = 2 * (2 * tokens * e) + 3L * ((long) e * a + a) + ((long) a * e + e) + ((long) e * f + f)
+                + ((long) f * e + e);
+        long blockPerRow = 6 * tokens * e + 4 * tokens * a + 2 * tokens * f + 2L * model.heads() * tokens * tokens;
         long headParams = 2L * e + ((long) e * actions + actions) + (e + 1);
         long headPerRow = 4L * e + 2L * actions;
         int k = model.parallel().pipelineStages();
