@@ -33,7 +33,7 @@ import java.util.Properties;
 public final class OnnxExporter {
     /** The opset written unless asked otherwise. */
     public static final int DEFAULT_OPSET = 17;
-    /** Lowest opset: LayerNormalization (17). */
+    /** Lowest opset written: the graph's ops as written (norms as ReduceMean arithmetic) are checked from 17 up. */
     public static final int MIN_OPSET = 17;
     /** Highest opset written (ONNX Runtime 1.29, the edge runtime, loads up to 26; the IR table here ends at 23). */
     public static final int MAX_OPSET = 23;
@@ -109,7 +109,7 @@ public final class OnnxExporter {
     private static void checkOpset(int opset) {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw new IllegalArgumentException("ONNX opset " + opset + " is not supported; expected " + MIN_OPSET + ".."
-                    + MAX_OPSET + " (LayerNormalization needs 17; the highest written is " + MAX_OPSET + ")");
+                    + MAX_OPSET + " (the opsets this exporter writes and checks against ONNX Runtime)");
         }
     }
 
