@@ -46,7 +46,8 @@ class PipelineParallelTest {
         return DEEP.withParallelism(new Parallelism(stages, microBatches));
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
+    /** The largest absolute difference between two arrays of the same length (PolicyStageTest uses it too). */
+    static double maxAbsDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         double d = 0;
         for (int i = 0; i < a.length; i++) {

@@ -28,14 +28,6 @@ class PolicyStageTest {
     /** Four blocks: 2, 3 or 4 stages. */
     private static final ModelConfig DEEP = ModelConfig.transformer(16, 2, 4, 32, 6, 2);
 
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double d = 0;
-        for (int i = 0; i < a.length; i++) {
-            d = Math.max(d, Math.abs(a[i] - b[i]));
-        }
-        return d;
-    }
 
     private static List<PolicyStage> stages(EnvSpec spec, int k, PolicyWeights weights) {
         List<PolicyStage> out = new ArrayList<>();
@@ -66,8 +58,8 @@ class PolicyStageTest {
                     try {
                         assertEquals(whole.modelId(), stages.get(0).modelId(), "the whole model's id");
                         PolicyModel.Output o = chain(stages, obs);
-                        assertTrue(maxAbsDiff(w.logits(), o.logits()) < 1e-5, spec.id() + ", " + k + " stages: logits");
-                        assertTrue(maxAbsDiff(w.values(), o.values()) < 1e-5, spec.id() + ", " + k + " stages: values");
+                        assertTrue(PipelineParallelTest.maxAbsDiff(w.logits(), o.logits()) < 1e-5, spec.id() + ", " + k + " stages: logits");
+                        assertTrue(PipelineParallelTest.maxAbsDiff(w.values(), o.values()) < 1e-5, spec.id() + ", " + k + " stages: values");
                     } finally {
                         stages.forEach(PolicyStage::close);
                     }
@@ -103,7 +95,7 @@ class PolicyStageTest {
                     for (Pair<String, Parameter> p : s.parameters()) {
                         Parameter theirs = all.stream().filter(q -> q.getKey().equals(p.getKey())).findFirst()
                                 .orElseThrow().getValue();
-                        assertEquals(0.0, maxAbsDiff(theirs.getArray().toFloatArray(),
+                        assertEquals(0.0, PipelineParallelTest.maxAbsDiff(theirs.getArray().toFloatArray(),
                                 p.getValue().getArray().toFloatArray()), p.getKey());
                     }
                 }
