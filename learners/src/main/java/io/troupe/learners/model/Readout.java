@@ -6,9 +6,9 @@ import java.util.Locale;
 /**
  * Where the transformer reads its policy logits and value from ({@code troupe.model.readout}) after the last encoder
  * block: the summary token, or the mean over every token. With one block the summary token's attention query is a
- * constant (the token is a learned vector), so what it gathers cannot depend on the mission: it cannot pick out the
- * object the mission names. A mean read-out lets every image token first attend to the mission and then report (its
- * feed-forward output) whether and where it is the target, which the mean adds up.
+ * constant (the token is a learned vector), so which tokens it gathers cannot depend on the mission. A mean read-out
+ * lets every image token first attend to the mission and then report (its feed-forward output) whether and where it
+ * is the target, which the mean adds up. (On GoToObject-v0 it learned faster early but ended at the same success.)
  */
 public enum Readout {
     /** The summary token's output (the default). */
