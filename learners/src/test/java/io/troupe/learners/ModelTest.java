@@ -24,6 +24,7 @@ import io.troupe.core.space.Text;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelKind;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.model.Readout;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLosses;
@@ -67,6 +68,40 @@ class ModelTest {
                 base.withValue("kind", ConfigValueFactory.fromAnyRef("cnn"))));
         assertTrue(e.getMessage().contains("troupe.model.kind") && e.getMessage().contains("transformer or mlp"),
                 e.getMessage());
+    }
+
+    @Test
+    void readoutIsReadInAnyCaseNamedInTheModelIdOnlyWhenMeanAndAnUnknownOneNamesTheKey() {
+        Config base = ConfigFactory.defaultReference().getConfig("troupe.model");
+        ModelConfig summary = ModelConfig.fromConfig(base);
+        assertEquals(Readout.SUMMARY, summary.readout());
+        assertEquals("transformer(e32,h4,l1,ff64,p6,s1)", summary.describe(), "ids of summary read-outs stay as they were");
+        ModelConfig mean = ModelConfig.fromConfig(base.withValue("readout", ConfigValueFactory.fromAnyRef("MEAN")));
+        assertEquals(Readout.MEAN, mean.readout());
+        assertEquals("transformer(e32,h4,l1,ff64,p6,s1,mean)", mean.describe());
+        assertFalse(mean.equals(summary), "another read-out is another architecture");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromConfig(
+                base.withValue("readout", ConfigValueFactory.fromAnyRef("max"))));
+        assertTrue(e.getMessage().contains("troupe.model.readout") && e.getMessage().contains("summary, mean"),
+                e.getMessage());
+    }
+
+    @Test
+    void meanReadoutReadsTheSameParametersFromEveryToken() {
+        // same seed, same parameters (the read-out adds none); only where the head reads from differs
+        try (PolicyModel summary = PolicyModel.create(GRID, SMALL_TRANSFORMER, 3, Device.cpu());
+             PolicyModel mean = PolicyModel.create(GRID, SMALL_TRANSFORMER.withReadout(Readout.MEAN), 3,
+                     Device.cpu())) {
+            assertArrayEquals(summary.flatParameters(), mean.flatParameters());
+            ObservationBatch obs = randomObs(GRID, 4, 8);
+            PolicyModel.Output a = summary.infer(obs);
+            PolicyModel.Output b = mean.infer(obs);
+            assertEquals(a.logits().length, b.logits().length);
+            assertFalse(Arrays.equals(a.logits(), b.logits()), "the mean read-out is not the summary token's");
+            for (float f : b.logits()) {
+                assertTrue(Float.isFinite(f));
+            }
+        }
     }
 
     @Test

@@ -256,6 +256,18 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         return blocked;
     }
 
+    /**
+     * The object on cell {@code (x, y)}: 0 the target, 1 .. num-objects - 1 a distractor (1 shares the target's colour,
+     * 2 its type), -1 none (for oracles and failure analyses: the agent may enter only a free cell or the target's).
+     */
+    public int objectAt(int x, int y) {
+        if (x < 0 || y < 0 || x >= size || y >= size) {
+            throw new IllegalArgumentException("cell (" + x + ", " + y + ") is outside the " + size + " x " + size
+                    + " room");
+        }
+        return cellObject[y * size + x];
+    }
+
     /** Position {@code [x, y]} of the target object. */
     public int[] target() {
         return new int[] {objX[0], objY[0]};

@@ -17,6 +17,7 @@ import io.troupe.core.space.Dict;
 import io.troupe.core.space.Text;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -107,6 +108,77 @@ class GoToObjectTest {
         }
         assertTrue(free > 100 && intoWall > 20 && intoObject > 5,
                 "free " + free + ", into a wall " + intoWall + ", into an object " + intoObject);
+    }
+
+    /** Moves along a shortest path that goes around the distractors (breadth-first from the target); -1 if none. */
+    private static int shortestPathAction(GoToObject env) {
+        int n = env.size();
+        int[] t = env.target();
+        int[] dist = new int[n * n];
+        Arrays.fill(dist, -1);
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        dist[t[1] * n + t[0]] = 0;
+        queue.add(t[1] * n + t[0]);
+        int[] dx = {1, 0, -1, 0};
+        int[] dy = {0, 1, 0, -1};
+        while (!queue.isEmpty()) {
+            int c = queue.poll();
+            for (int d = 0; d < 4; d++) {
+                int x = c % n + dx[d];
+                int y = c / n + dy[d];
+                if (x >= 0 && y >= 0 && x < n && y < n && dist[y * n + x] < 0 && env.objectAt(x, y) < 0) {
+                    dist[y * n + x] = dist[c] + 1;
+                    queue.add(y * n + x);
+                }
+            }
+        }
+        int[] a = env.agent();
+        for (int d = 0; d < 4; d++) {
+            int x = a[0] + dx[d];
+            int y = a[1] + dy[d];
+            if (x >= 0 && y >= 0 && x < n && y < n && dist[y * n + x] >= 0
+                    && dist[y * n + x] < dist[a[1] * n + a[0]]) {
+                return d;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void aShortestPathOracleSucceedsUnlessTwoDistractorsWallInTheTargetOrTheAgent() {
+        // the ceiling a policy's success is measured against, over eval's 1,000 first seeds: every layout whose target
+        // can be reached around the distractors is reached well within the 40-step limit; the rest (a corner cell
+        // shut off by the two distractors on its neighbours) cannot be by any policy
+        int successes = 0;
+        int walledIn = 0;
+        int longest = 0;
+        for (long seed = 12345; seed < 12345 + 1000; seed++) {
+            GoToObject env = new GoToObject();
+            env.reset(seed);
+            assertEquals(0, env.objectAt(env.target()[0], env.target()[1]));
+            assertEquals(-1, env.objectAt(env.agent()[0], env.agent()[1]));
+            int steps = 0;
+            StepResult r = null;
+            int action = shortestPathAction(env);
+            if (action < 0) {
+                walledIn++;
+                continue;
+            }
+            do {
+                r = env.step(Action.discrete(shortestPathAction(env)));
+                steps++;
+            } while (!r.done());
+            successes += r.terminated() ? 1 : 0;
+            longest = Math.max(longest, steps);
+        }
+        assertEquals(1000 - walledIn, successes);
+        assertTrue(walledIn <= 10, walledIn + " of 1,000 layouts walled in: the ceiling stays >= 0.99");
+        assertTrue(longest <= 12, "longest shortest path " + longest);
+        System.out.printf("shortest-path oracle: %d of 1000 episodes (%d walled in), longest path %d%n", successes,
+                walledIn, longest);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new GoToObject().objectAt(5, 0));
+        assertTrue(e.getMessage().contains("(5, 0)") && e.getMessage().contains("5 x 5"), e.getMessage());
     }
 
     @Test

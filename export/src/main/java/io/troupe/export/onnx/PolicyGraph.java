@@ -7,6 +7,7 @@ import io.troupe.edge.contract.PolicyContract;
 import io.troupe.export.onnx.OnnxProto.Attribute;
 import io.troupe.export.onnx.OnnxProto.Graph;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.Readout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -141,7 +142,9 @@ final class PolicyGraph {
             h = encoderBlock(String.format(Locale.ROOT, "%02dencoder%d", child++, l), h, tokens, e, config.heads(),
                     config.headSize(), config.feedForward());
         }
-        String first = b.op("Gather", List.of(Attribute.of("axis", 1L)), h, b.int64Scalar("index", 0));
+        // the summary token (N, E), or the mean over the tokens (kept as one token, then taken like the summary)
+        String read = config.readout() == Readout.MEAN ? reduceMean(h, 1) : h;
+        String first = b.op("Gather", List.of(Attribute.of("axis", 1L)), read, b.int64Scalar("index", 0));
         String pooled = layerNorm(String.format(Locale.ROOT, "%02dnorm", child++), first, e);
         String logits = gemm(String.format(Locale.ROOT, "%02dpolicy", child++), pooled, e, actions);
         String value = gemm(String.format(Locale.ROOT, "%02dvalue", child), pooled, e, 1);

@@ -11,6 +11,7 @@ import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.model.Readout;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,14 @@ class OnnxParityTest {
     void twoLayerTransformerMatchesDjlWithTheGeluOperator() throws Exception {
         // opset 20 writes GELU as ONNX's Gelu operator instead of its erf formula
         parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1), 20);
+    }
+
+    @Test
+    void meanReadoutTransformerMatchesDjl() throws Exception {
+        // troupe.model.readout = mean (conf/gotoobject.conf): the logits read from the mean over the tokens; opset 17
+        // writes ReduceMean's axes as an attribute, 18 as an input
+        parity("GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1).withReadout(Readout.MEAN), 17);
+        parity("GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1).withReadout(Readout.MEAN), 18);
     }
 
     @Test

@@ -21,10 +21,16 @@ import java.util.Arrays;
  * @param headSize    each attention head's width ({@code troupe.model.head-size}); 0 (the default) means
  *                    {@code embedding / heads}. The attention's inner width is {@code heads x headSize}, so a model
  *                    whose heads were pruned keeps its head size with fewer heads
+ * @param readout     where the transformer reads the logits and the value from: the summary token or the mean over
+ *                    every token ({@code troupe.model.readout})
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
-                          int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize) {
+                          int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize,
+                          Readout readout) {
     public ModelConfig {
+        if (readout == null) {
+            throw new IllegalArgumentException("troupe.model.readout is missing; expected summary or mean");
+        }
         if (ablate == null) {
             throw new IllegalArgumentException("troupe.model.ablate is missing; expected none, text or image");
         }
@@ -65,6 +71,13 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
         }
     }
 
+    /** Read out from the summary token ({@code troupe.model.readout = summary}). */
+    public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+                       int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize) {
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate, parallel, headSize,
+                Readout.SUMMARY);
+    }
+
     /** Heads of size {@code embedding / heads} ({@code troupe.model.head-size = 0}). */
     public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                        int patchSize, int stateTokens, Ablation ablate, Parallelism parallel) {
@@ -81,25 +94,31 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
     /** This architecture, split as {@code p} says. */
     public ModelConfig withParallelism(Parallelism p) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                p, headSize);
+                p, headSize, readout);
     }
 
     /** The same network denied {@code modality}. */
     public ModelConfig withAblation(Ablation modality) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens,
-                modality, parallel, headSize);
+                modality, parallel, headSize, readout);
     }
 
     /** The same network with {@code n} attention heads of this one's head size (head pruning). */
     public ModelConfig withHeads(int n) {
         return new ModelConfig(kind, mlpHidden, embedding, n, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize);
+                parallel, headSize, readout);
     }
 
     /** The same network with feed-forward networks of {@code units} hidden units. */
     public ModelConfig withFeedForward(int units) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, units, patchSize, stateTokens, ablate,
-                parallel, headSize);
+                parallel, headSize, readout);
+    }
+
+    /** The same network read out as {@code r} says. */
+    public ModelConfig withReadout(Readout r) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
+                parallel, headSize, r);
     }
 
     /** The attention's inner width, {@code heads x headSize} (the embedding unless the heads were resized). */
@@ -133,22 +152,23 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
                     model.getInt("feed-forward"), model.getInt("patch-size"), model.getInt("state-tokens"),
                     model.hasPath("ablate") ? Ablation.parse(model.getString("ablate")) : Ablation.NONE,
                     model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE,
-                    model.hasPath("head-size") ? model.getInt("head-size") : 0);
+                    model.hasPath("head-size") ? model.getInt("head-size") : 0,
+                    model.hasPath("readout") ? Readout.parse(model.getString("readout")) : Readout.SUMMARY);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }
     }
 
     /**
-     * A short description, part of the model id (an ablation is named; none is not, and the head size only where it
-     * is not embedding / heads, so ids stay as they were).
+     * A short description, part of the model id (an ablation is named; none is not, the head size only where it is not
+     * embedding / heads, and the read-out only where it is the mean, so ids stay as they were).
      */
     public String describe() {
         String net = switch (kind) {
             case MLP -> "mlp" + Arrays.toString(mlpHidden).replace(" ", "");
             case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads
                     + (attentionWidth() == embedding ? "" : ",hs" + headSize) + ",l" + layers + ",ff" + feedForward
-                    + ",p" + patchSize + ",s" + stateTokens + ")";
+                    + ",p" + patchSize + ",s" + stateTokens + (readout == Readout.MEAN ? ",mean" : "") + ")";
         };
         return ablate == Ablation.NONE ? net : net + "-ablate-" + ablate.label();
     }

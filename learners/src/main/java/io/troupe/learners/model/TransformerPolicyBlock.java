@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * positions, one per patch), a text by a token embedding with positions, a vector by a linear projection to
  * {@code stateTokens} tokens. Each modality's tokens get a learned modality-type embedding; a learned summary token is
  * prepended; {@code layers} pre-norm transformer encoder blocks ({@link PreNormEncoderBlock}) mix them; the policy logits and the value are read from the
- * summary token. Inputs: one array per modality in the space's order (float32; uint8 images as float32 0..255;
+ * summary token, or from the mean over every token ({@link Readout#MEAN}). Inputs: one array per modality in the space's order (float32; uint8 images as float32 0..255;
  * text as int32 token ids). Outputs: logits {@code (B, actions)}, values {@code (B)}.
  *
  * <p>Split into pipeline stages ({@link #placeStages}), the encoder blocks are divided into contiguous runs, as even
@@ -224,7 +224,8 @@ final class TransformerPolicyBlock extends AbstractBlock {
         if (k < stages() - 1) {
             return new NDList(h);
         }
-        NDArray pooled = norm.forward(ps, new NDList(h.get(":, 0, :")), training).singletonOrThrow();
+        NDArray read = config.readout() == Readout.MEAN ? h.mean(new int[] {1}) : h.get(":, 0, :");
+        NDArray pooled = norm.forward(ps, new NDList(read), training).singletonOrThrow();
         NDArray logits = policyHead.forward(ps, new NDList(pooled), training).singletonOrThrow();
         NDArray value = valueHead.forward(ps, new NDList(pooled), training).singletonOrThrow().squeeze(-1);
         return new NDList(logits, value);
