@@ -65,7 +65,10 @@ public final class DjlComparison {
                 (System.nanoTime() - startNanos) / 1e9, details);
     }
 
-    /** {@code model} as a {@code troupe.model} block. */
+    /**
+     * {@code model} as a whole {@code troupe.model} block: every key {@link ModelConfig#fromConfig} reads, since the
+     * block replaces the run's (a key left out would come back as its default and change the network or its id).
+     */
     public static Config modelBlock(ModelConfig model) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", model.kind().name().toLowerCase(Locale.ROOT));
@@ -77,6 +80,10 @@ public final class DjlComparison {
         m.put("feed-forward", model.feedForward());
         m.put("patch-size", model.patchSize());
         m.put("state-tokens", model.stateTokens());
+        m.put("ablate", model.ablate().label());
+        m.put("readout", model.readout().label());
+        m.put("parallel", Map.of("pipeline-stages", model.parallel().pipelineStages(),
+                "micro-batches", model.parallel().microBatches()));
         return ConfigFactory.parseMap(m);
     }
 
