@@ -7,11 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,23 +36,8 @@ class ClusterBootstrapTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private int status(int port, String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return NodeProcesses.httpStatus(http, port, path, Duration.ofSeconds(5));
     }
 
     private void awaitReady(int port, int seconds, NodeProcesses nodes, String name) {
@@ -95,9 +76,9 @@ class ClusterBootstrapTest {
                     + "  pod-namespace = \"" + KubernetesApiStandIn.NAMESPACE + "\"\n"
                     + "}\n"
                     + "pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = 3\n");
-            int portA = freePort();
-            int portB = freePort();
-            int portC = freePort();
+            int portA = NodeProcesses.freePort();
+            int portB = NodeProcesses.freePort();
+            int portC = NodeProcesses.freePort();
 
             // A alone: alive, not ready, and it says what it waits for
             api.addPod("troupe-learner-0", portA);

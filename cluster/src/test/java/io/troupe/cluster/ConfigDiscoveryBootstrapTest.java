@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,23 +43,8 @@ class ConfigDiscoveryBootstrapTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private int status(int port, String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return NodeProcesses.httpStatus(http, port, path, Duration.ofSeconds(2));
     }
 
     private String body(int port, String path) throws IOException, InterruptedException {
@@ -98,9 +82,9 @@ class ConfigDiscoveryBootstrapTest {
     void threeNodesFormAClusterThroughConfigDiscoveryAndTurnReady() throws Exception {
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
             Map<String, Integer> ports = new LinkedHashMap<>();
-            ports.put("a", freePort());
-            ports.put("b", freePort());
-            ports.put("c", freePort());
+            ports.put("a", NodeProcesses.freePort());
+            ports.put("b", NodeProcesses.freePort());
+            ports.put("c", NodeProcesses.freePort());
             Path config = nodeConfig("node", List.copyOf(ports.values()), 3);
             Map<String, String> roles = Map.of("a", "learner,replay", "b", "agent,replay", "c", "agent");
             for (String name : ports.keySet()) {
@@ -171,9 +155,9 @@ class ConfigDiscoveryBootstrapTest {
     @Test
     void aNodeWhoseContactPointsAreWrongSaysWhichDoNotAnswerAndStaysNotReady() throws Exception {
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            int management = freePort();
-            int wrong1 = freePort();
-            int wrong2 = freePort();
+            int management = NodeProcesses.freePort();
+            int wrong1 = NodeProcesses.freePort();
+            int wrong2 = NodeProcesses.freePort();
             // nothing listens on wrong1 and wrong2, and this node's own management port is not listed
             Path config = nodeConfig("wrong", List.of(wrong1, wrong2), 2);
             start(nodes, "w", "learner,replay,agent", management, config,

@@ -10,7 +10,6 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.TrainJob;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -71,12 +70,6 @@ class LearnerFiguresTest {
         });
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** The metrics lines of the one run under {@code runs} that the learner had updated by. */
     private static List<JsonNode> learnerLines(Path runs) throws IOException {
         Path dir;
@@ -116,7 +109,7 @@ class LearnerFiguresTest {
 
     @Test
     void ppoReportsEntropyAndApproximateKlToTheDashboardPrometheusAndMetricsJsonl() throws Exception {
-        int port = freePort();
+        int port = NodeProcesses.freePort();
         String admin = "http://127.0.0.1:" + port;
         AtomicBoolean stop = new AtomicBoolean();
         CompletableFuture<RunSummary> training = train(job("ppo", runs, port, "max-env-steps = 100000000"), stop);

@@ -2,8 +2,14 @@ package io.troupe.cluster;
 
 import io.troupe.cluster.cli.TroupeCli;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +29,26 @@ final class NodeProcesses implements AutoCloseable {
 
     private static final Pattern ADDRESS = Pattern.compile("troupe node: roles .* at pekko://[^@\\s]+@[^:\\s]+:(\\d+)");
     private static final Pattern ADMIN = Pattern.compile("troupe node: admin API on http://[^:\\s]+:(\\d+)");
+
+    /** A port free a moment ago, for a child's setting that needs it in advance (the child may lose a race for it). */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The status of GET {@code path} on loopback {@code port}, or -1 when nothing answers within {@code timeout}. */
+    static int httpStatus(HttpClient http, int port, String path, Duration timeout) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
 
     /** The Troupe directory (the tests run in {@code cluster/}). */
     static final Path HOME = Path.of("..").toAbsolutePath().normalize();
