@@ -151,6 +151,10 @@ class CliTest {
         assertEquals(TroupeCli.USER_ERROR, reportOnlyMode.code());
         assertTrue(reportOnlyMode.err().contains("troupe.train.mode: unknown mode 'cluster-nodes'"),
                 reportOnlyMode.err());
+        CliRun badModel = run("train", "--run-dir", tmp.toString(), "troupe.model.readout=sideways");
+        assertEquals(TroupeCli.USER_ERROR, badModel.code());
+        assertTrue(badModel.err().contains("troupe.model.readout: unknown value 'sideways'; expected summary, mean"),
+                badModel.err());
         CliRun notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {

@@ -3,6 +3,7 @@ package io.troupe.cluster.run;
 import com.typesafe.config.Config;
 import io.troupe.cluster.node.NodeTimeouts;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.model.ModelConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.concurrent.CountDownLatch;
@@ -38,6 +39,7 @@ public final class TrainJob {
         TrainSettings settings = TrainSettings.fromConfig(config);
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
+        ModelConfig.fromConfig(config.getConfig("troupe.model")); // a malformed troupe.model: its error, likewise
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
