@@ -46,12 +46,18 @@ final class LoadClient {
     LoadClient(String host, int port, String path, String body) {
         this.host = host;
         this.port = port;
+        this.request = request(host, port, path, body);
+    }
+
+    /** The bytes of a keep-alive HTTP/1.1 POST of the JSON {@code body} to {@code path}. */
+    static byte[] request(String host, int port, String path, String body) {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: "
                 + "application/json\r\nContent-Length: " + b.length + "\r\n\r\n";
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-        this.request = Arrays.copyOf(h, h.length + b.length);
+        byte[] request = Arrays.copyOf(h, h.length + b.length);
         System.arraycopy(b, 0, request, h.length, b.length);
+        return request;
     }
 
     /** Closed loop on {@code connections} connections: {@code warmupS} seconds unmeasured, then {@code seconds}. */

@@ -42,7 +42,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * closed-loop requests/s with dynamic batching (at the configured {@code max-batch-delay} and at 1 ms, or 0 when the
  * configured one is not 0) and with
  * {@code max-batch-size = 1}, the mean batch size, and p50/p99 latency at an open-loop rate of half the best
- * closed-loop rate.
+ * closed-loop rate: once with {@link OpenLoopClient} (one event-loop thread over the same C connections, as wrk2
+ * measures; the target's figure) and once with {@link LoadClient}'s thread per connection, whose C parked threads
+ * wake on the same 2 cores as the server and add their scheduling delay to what is measured.
  */
 public final class ServeBench {
     public static final double BATCHING_GAIN_TARGET = 3.0;
@@ -54,7 +56,7 @@ public final class ServeBench {
     public record ModelFigures(String env, String model, long parameters, int connections, double ceilingRps,
                                double dynamicRps, double otherDelayRps, double singleRps, double meanBatch,
                                double meanBatchOtherDelay, double openLoopRate, double p50Ms, double p99Ms,
-                               long refused, long failed) {
+                               double p50ThreadsMs, double p99ThreadsMs, long refused, long failed) {
         public double batchingGain() {
             return dynamicRps / singleRps;
         }
@@ -98,7 +100,8 @@ public final class ServeBench {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-        return new Result("plain-socket HTTP/1.1 keep-alive client (LoadClient), " + connections + " connections",
+        return new Result("plain-socket HTTP/1.1 keep-alive client (LoadClient: a thread per connection; open-loop "
+                + "latency also with OpenLoopClient: one event-loop thread), " + connections + " connections",
                 dynamic.maxBatchDelay().toMillis() + " ms", otherDelay(dynamic).toMillis() + " ms",
                 dynamic.maxBatchSize(), dynamic.workers(), settings.backend().label(), figures);
     }
@@ -157,13 +160,18 @@ public final class ServeBench {
                         .closed(connections, warmup, seconds);
                 double best = Math.max(dyn.perSecond(), otherDelay.perSecond());
                 double rate = best / 2;
-                LoadClient.Run open = new LoadClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
+                LoadClient.Run open = new OpenLoopClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
+                        .run(connections, rate, warmup, seconds);
+                LoadClient.Run openThreads = new LoadClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
                         .open(connections, rate, warmup, seconds);
                 return new ModelFigures(spec.id(), model.describe(), source.parameters(), connections,
                         ceiling.perSecond(), dyn.perSecond(), otherDelay.perSecond(), single.perSecond(), meanBatch,
                         meanOtherDelay, rate, open.quantileMs(0.5), open.quantileMs(0.99),
-                        dyn.refused() + otherDelay.refused() + single.refused() + open.refused(),
-                        dyn.failed() + otherDelay.failed() + single.failed() + open.failed() + ceiling.failed());
+                        openThreads.quantileMs(0.5), openThreads.quantileMs(0.99),
+                        dyn.refused() + otherDelay.refused() + single.refused() + open.refused()
+                                + openThreads.refused(),
+                        dyn.failed() + otherDelay.failed() + single.failed() + open.failed() + openThreads.failed()
+                                + ceiling.failed());
             } finally {
                 binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(20, TimeUnit.SECONDS);
             }
@@ -195,6 +203,8 @@ public final class ServeBench {
         row(out, "p50 latency there (ms)", String.format("%.2f", a.p50Ms()), String.format("%.2f", b.p50Ms()), "");
         row(out, "p99 latency there (ms)", String.format("%.2f", a.p99Ms()), String.format("%.2f", b.p99Ms()),
                 String.format("<= %.0f", P99_TARGET_MS));
+        row(out, "p50 / p99, thread per connection (ms)", String.format("%.2f / %.2f", a.p50ThreadsMs(),
+                a.p99ThreadsMs()), String.format("%.2f / %.2f", b.p50ThreadsMs(), b.p99ThreadsMs()), "");
         row(out, "503 answers / failed requests", a.refused() + " / " + a.failed(), b.refused() + " / " + b.failed(),
                 "");
     }
