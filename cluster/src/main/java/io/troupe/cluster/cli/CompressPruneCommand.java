@@ -70,6 +70,13 @@ final class CompressPruneCommand implements Callable<Integer> {
                     + "(README)")
     Long gradualSteps;
 
+    @Option(names = "--ranking", defaultValue = "global", paramLabel = "R",
+            description = "unstructured: how the pruned weights are shared among the weight matrices: global (one "
+                    + "magnitude threshold over all of them; default) or layer (each matrix pruned to the sparsity by "
+                    + "its own magnitudes, for a model whose layers' weights differ in scale, such as a transformer "
+                    + "reading raw pixels: README)")
+    String ranking;
+
     @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
             description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala "
                     + "learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
@@ -98,12 +105,17 @@ final class CompressPruneCommand implements Callable<Integer> {
         if (finetuneSteps < 1) {
             throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
         }
+        MagnitudePruning.Ranking rank = MagnitudePruning.Ranking.parse(ranking);
+        if (rank != MagnitudePruning.Ranking.GLOBAL && !kinds.isEmpty()) {
+            throw new IllegalArgumentException("--ranking " + ranking + ": applies to unstructured pruning only, not "
+                    + "with --structured");
+        }
         long ramp = gradualSteps != null ? gradualSteps : 0;
         if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
             throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
                     + " (within --finetune-steps), and only without --structured");
         }
-        GradualPruning schedule = ramp > 0 ? new GradualPruning(sparsity, ramp) : null;
+        GradualPruning schedule = ramp > 0 ? new GradualPruning(sparsity, ramp, rank) : null;
         RunCheckpoint run = RunCheckpoint.open(checkpoint);
         TrainSettings original = TrainSettings.fromConfig(run.config());
         if (original.algorithm() == Algorithm.RANDOM) {
@@ -112,7 +124,7 @@ final class CompressPruneCommand implements Callable<Integer> {
         }
         EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel originalModel = run.newModel(Device.cpu())) {
-            Pruned p = prune(run, originalModel, kinds, original.seed(), schedule);
+            Pruned p = prune(run, originalModel, kinds, rank, original.seed(), schedule);
             ParameterMask mask = p.mask();
             ModelConfig prunedConfig = p.config();
             PolicyModel pruned = p.model();
@@ -156,6 +168,7 @@ final class CompressPruneCommand implements Callable<Integer> {
                             "gradual: cubic from 0 to %.2f over the first %,d env steps, the mask re-selected by "
                                     + "magnitude every %.2f and kept after every optimizer step", sparsity,
                             schedule.rampSteps(), GradualPruning.STEP)));
+                    details.add(new CompressReport.Detail("ranking", rank.id() + ": " + zerosByMatrix(compressed)));
                 } else {
                     details.add(DjlComparison.detail("structure", "%s -> %s (%,d -> %,d parameters, %.3f of the "
                                     + "original)", run.model().describe(), prunedConfig.describe(),
@@ -192,14 +205,14 @@ final class CompressPruneCommand implements Callable<Integer> {
     private record Pruned(PolicyModel model, ModelConfig config, ParameterMask mask, String label) {
     }
 
-    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds, long seed,
-                         GradualPruning schedule) {
+    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds,
+                         MagnitudePruning.Ranking rank, long seed, GradualPruning schedule) {
         if (schedule != null) { // the learner prunes as it fine-tunes
             return new Pruned(run.newModel(Device.cpu()), run.model(), null, String.format(Locale.ROOT,
                     "%.0f%% sparse (gradual)", sparsity * 100));
         }
         if (kinds.isEmpty()) {
-            ParameterMask mask = MagnitudePruning.select(originalModel, sparsity);
+            ParameterMask mask = MagnitudePruning.select(originalModel, sparsity, rank);
             PolicyModel pruned = run.newModel(Device.cpu());
             mask.apply(pruned);
             return new Pruned(pruned, run.model(), mask, String.format(Locale.ROOT, "%.0f%% sparse (masked)",
@@ -240,6 +253,23 @@ final class CompressPruneCommand implements Callable<Integer> {
             n += MagnitudePruning.prunable(model, i) ? model.parameters().get(i).getValue().getArray().size() : 0;
         }
         return n;
+    }
+
+    /** Each covered matrix's zero fraction, e.g. {@code 01m0_image_weight 0.800}: where the pruning landed. */
+    static String zerosByMatrix(PolicyModel model) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < model.parameters().size(); i++) {
+            if (MagnitudePruning.prunable(model, i)) {
+                float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
+                long zeros = 0;
+                for (float x : v) {
+                    zeros += x == 0f ? 1 : 0;
+                }
+                parts.add(String.format(Locale.ROOT, "%s %.3f", model.parameters().get(i).getKey(),
+                        (double) zeros / v.length));
+            }
+        }
+        return "zero fraction by matrix: " + String.join(", ", parts);
     }
 
     private static long zeroWeights(PolicyModel model) {
