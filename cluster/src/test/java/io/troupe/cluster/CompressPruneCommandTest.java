@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.LearnerCheckpoint;
+import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -129,6 +131,82 @@ class CompressPruneCommandTest {
         assertTrue(r.out().contains("gradual: cubic from 0 to 0.80 over the first 2,000 env steps"), r.out());
     }
 
+    /**
+     * {@code --ranking layer}: a transformer whose input projection's weights are 100x smaller than the rest (as
+     * GoToObject's patch embedding over raw pixels is) keeps its share of every matrix through fine-tuning, where one
+     * global threshold would prune the projection whole; the total is still exactly {@code round(0.8 x n)}.
+     */
+    @Test
+    void layerRankingPrunesEachMatrixToTheSparsityAndKeepsItThroughFineTuning() throws Exception {
+        Path run = dir.resolve("runs/cartpole-transformer");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.conf"), """
+                troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
+                troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
+                troupe.model { kind = transformer, embedding = 16, heads = 4, layers = 1, feed-forward = 32 }
+                troupe.admin.enabled = false
+                """);
+        int input;
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel model = PolicyModel.create(env.spec(), ModelConfig.transformer(16, 4, 1, 32, 6, 1), 1,
+                     Device.cpu());
+             Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            input = firstCovered(model);
+            NDArray w = model.parameters().get(input).getValue().getArray();
+            float[] v = w.toFloatArray();
+            for (int j = 0; j < v.length; j++) {
+                v[j] *= 0.01f;
+            }
+            InPlace.copy(w, v);
+            assertEquals(v.length, prunedIn(MagnitudePruning.select(model, 0.8), input, v.length),
+                    "the control: ranked globally the input projection goes whole");
+            LearnerCheckpoint.save(run.resolve("checkpoints"), model, adam, new LearnerCheckpoint.Counters(3, 300, 7));
+        }
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--ranking", "layer", "--finetune-steps", "1000", "--eval-episodes", "10", "--latency-seconds",
+                "0.2");
+        assertEquals(0, r.code(), r.err());
+        RunCheckpoint c = RunCheckpoint.open(newRun(run));
+        assertTrue(c.policy().counters().updates() > 0, "fine-tuning took no update: " + c.policy().counters());
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            long zeros = 0;
+            long covered = 0;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
+                    long z = 0;
+                    for (float x : v) {
+                        z += x == 0f ? 1 : 0;
+                    }
+                    long floor = (long) Math.floor(0.8 * v.length);
+                    assertTrue(z == floor || z == floor + 1, model.parameters().get(i).getKey() + ": " + z
+                            + " zeros of " + v.length);
+                    zeros += z;
+                    covered += v.length;
+                }
+            }
+            assertEquals(Math.round(0.8 * covered), zeros);
+        }
+        assertTrue(r.out().contains("layer: zero fraction by matrix: "), r.out());
+    }
+
+    private static int firstCovered(PolicyModel model) {
+        for (int i = 0; i < model.parameters().size(); i++) {
+            if (MagnitudePruning.prunable(model, i)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no covered matrix");
+    }
+
+    private static int prunedIn(ParameterMask mask, int index, int size) {
+        int n = 0;
+        for (int j = 0; j < size; j++) {
+            n += mask.isPruned(index, j) ? 1 : 0;
+        }
+        return n;
+    }
+
     @Test
     void structuredPruningHalvesTheParametersAsASmallerDenseModel() throws Exception {
         Path run = cartPoleRun();
@@ -194,6 +272,13 @@ class CompressPruneCommandTest {
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "channels",
                 "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden, "
                 + "heads");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.8", "--ranking", "uniform",
+                "--finetune-steps", "10"), "troupe: --ranking uniform: unknown ranking; expected global (one magnitude "
+                + "threshold over every covered weight matrix) or layer (each matrix pruned to the sparsity by its own "
+                + "magnitudes)");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--ranking", "layer",
+                "--structured", "hidden", "--finetune-steps", "10"), "troupe: --ranking layer: applies to "
+                + "unstructured pruning only, not with --structured");
         Path missing = dir.resolve("runs/missing");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", missing.toString(), "--sparsity", "0.5",
                 "--finetune-steps", "10"), "troupe: checkpoint " + missing + " does not exist; expected a run directory "
