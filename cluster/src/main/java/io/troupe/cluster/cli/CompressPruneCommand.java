@@ -77,9 +77,15 @@ final class CompressPruneCommand implements Callable<Integer> {
                     + "reading raw pixels: README)")
     String ranking;
 
+    @Option(names = "--finetune-with", defaultValue = "run", paramLabel = "HOW",
+            description = "run (default): fine-tune with the run's own algorithm and reward; distill: policy "
+                    + "distillation from the original (the agents act with the pruned policy, the original labels "
+                    + "each step, the pruned one minimizes the KL to it and the value error; troupe.distill)")
+    String finetuneWith;
+
     @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
-            description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala "
-                    + "learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
+            description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala / "
+                    + "troupe.distill learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
                     + "works)")
     double finetuneLrScale;
 
@@ -110,6 +116,7 @@ final class CompressPruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ranking " + ranking + ": applies to unstructured pruning only, not "
                     + "with --structured");
         }
+        FineTuning tuning = FineTuning.parse(finetuneWith);
         long ramp = gradualSteps != null ? gradualSteps : 0;
         if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
             throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
@@ -136,8 +143,9 @@ final class CompressPruneCommand implements Callable<Integer> {
             ParameterMask keep = mask;
             RunSummary summary;
             try (pruned) {
-                Config job = fineTuneJob(run.config(), prunedConfig, finetuneSteps, finetuneLrScale,
+                Config byRun = fineTuneJob(run.config(), prunedConfig, finetuneSteps, finetuneLrScale,
                         runsDir != null ? runsDir : run.runDir().toAbsolutePath().getParent());
+                Config job = tuning == FineTuning.DISTILL ? distillFromOriginal(byRun, run, finetuneLrScale) : byRun;
                 LearnerCheckpoint.Counters zero = new LearnerCheckpoint.Counters(0, 0, 0);
                 summary = new TrainJob(job).run(runPath -> {
                     fineTuned[0] = runPath;
@@ -178,7 +186,8 @@ final class CompressPruneCommand implements Callable<Integer> {
                 details.add(DjlComparison.detail("before fine-tuning", "mean return %.2f over %d greedy episodes "
                         + "(same seed)", beforeTuning.meanReturn(), eval.evalEpisodes));
                 details.add(DjlComparison.detail("fine-tuning", "%s at %.2f x the run's learning rate, %,d env "
-                                + "steps in %.1f s (%s), run %s", original.algorithm(), finetuneLrScale,
+                                + "steps in %.1f s (%s), run %s", tuning == FineTuning.DISTILL ? "distillation from "
+                                + "the original" : original.algorithm(), finetuneLrScale,
                         summary.envSteps(), summary.wallS(), summary.stopReason(), fineTuned[0]));
                 Path originalWeights = run.checkpointDir().resolve("weights.trpw");
                 Path tunedWeights = tuned.checkpointDir().resolve("weights.trpw");
@@ -239,6 +248,38 @@ final class CompressPruneCommand implements Callable<Integer> {
                 .withValue("troupe.train.target-return", ConfigValueFactory.fromAnyRef(1e12))
                 .withoutPath("troupe.train.target-success-rate")
                 .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef(runsDir.toString()));
+    }
+
+    /** How the pruned policy is fine-tuned. */
+    enum FineTuning {
+        /** The run's own algorithm, on the env's reward. */
+        RUN,
+        /** Policy distillation from the original (the dense policy is the teacher). */
+        DISTILL;
+
+        static FineTuning parse(String id) {
+            for (FineTuning f : values()) {
+                if (f.name().toLowerCase(Locale.ROOT).equals(id.trim().toLowerCase(Locale.ROOT))) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("--finetune-with " + id + ": expected run (the run's own algorithm) "
+                    + "or distill (distillation from the original)");
+        }
+    }
+
+    /**
+     * {@code job} (a fine-tuning job) turned into distillation from {@code original}: the learner's algorithm is
+     * {@code distill} with the original's checkpoint and network as the teacher, at the job's learning-rate scale.
+     */
+    static Config distillFromOriginal(Config job, RunCheckpoint original, double lrScale) {
+        return job
+                .withValue("troupe.train.algorithm", ConfigValueFactory.fromAnyRef(Algorithm.DISTILL.id()))
+                .withValue("troupe.distill.teacher-checkpoint", ConfigValueFactory.fromAnyRef(
+                        original.checkpointDir().toAbsolutePath().toString()))
+                .withValue("troupe.distill.teacher-model", DjlComparison.modelBlock(original.model()).root())
+                .withValue("troupe.distill.learning-rate", ConfigValueFactory.fromAnyRef(lrScale
+                        * original.config().getDouble("troupe.distill.learning-rate")));
     }
 
     /** The learner's checkpoint directory of a job whose run directory is {@code runPath}. */
