@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.compress.PolicyComparison;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.core.Action;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.StepResult;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
@@ -21,6 +27,7 @@ import io.troupe.learners.prune.ParameterMask;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -188,6 +195,68 @@ class CompressPruneCommandTest {
             assertEquals(Math.round(0.8 * covered), zeros);
         }
         assertTrue(r.out().contains("layer: zero fraction by matrix: "), r.out());
+    }
+
+    /**
+     * {@code --finetune-with distill}: the fine-tuning job distils the original into the pruned policy (the original
+     * is the teacher), the mask is kept, and the pruned policy moves toward the original: its KL to the original on
+     * CartPole observations falls below the pruned policy's before fine-tuning.
+     */
+    @Test
+    void distillationFromTheOriginalBringsThePrunedPolicyBackTowardItAndKeepsTheMask() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "3000", "--finetune-with", "distill", "--finetune-lr-scale", "1",
+                "--eval-episodes", "10", "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        Path tuned = newRun(run);
+        Config job = ConfigFactory.parseFile(tuned.resolve("config.conf").toFile());
+        assertEquals("distill", job.getString("troupe.train.algorithm"));
+        RunCheckpoint original = RunCheckpoint.open(run);
+        assertEquals(original.checkpointDir().toAbsolutePath().toString(),
+                job.getString("troupe.distill.teacher-checkpoint"));
+        assertTrue(r.out().contains("distillation from the original at 1.00 x"), r.out());
+        ParameterMask mask = ParameterMask.read(tuned.resolve("checkpoints").resolve(ParameterMask.FILE));
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel teacher = original.newModel(Device.cpu());
+             PolicyModel before = original.newModel(Device.cpu());
+             PolicyModel after = RunCheckpoint.open(tuned).newModel(Device.cpu())) {
+            mask.apply(before);
+            ObservationBatch obs = ObservationBatch.forSpace(env.spec().observationSpace(), 512);
+            SplittableRandom rng = new SplittableRandom(7);
+            env.resetInto(7, obs, 0);
+            for (int row = 1; row < 512; row++) {
+                StepResult step = env.step(Action.discrete(rng.nextInt(2)));
+                if (step.done()) {
+                    env.resetInto(obs, row);
+                } else {
+                    obs.write(row, step.observation());
+                }
+            }
+            float[] t = teacher.infer(obs).logits();
+            double klBefore = meanKl(t, before.infer(obs).logits());
+            double klAfter = meanKl(t, after.infer(obs).logits());
+            assertTrue(klAfter < 0.5 * klBefore, "KL to the original: before " + klBefore + ", after " + klAfter);
+            for (int i = 0; i < after.parameters().size(); i++) {
+                float[] v = after.parameters().get(i).getValue().getArray().toFloatArray();
+                for (int j = 0; j < v.length; j++) {
+                    if (mask.isPruned(i, j)) {
+                        assertEquals(0f, v[j], "pruned entry " + j + " of " + mask.names().get(i));
+                    }
+                }
+            }
+        }
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "10", "--finetune-with", "teacher"), "troupe: --finetune-with teacher: expected "
+                + "run (the run's own algorithm) or distill (distillation from the original)");
+    }
+
+    private static double meanKl(float[] p, float[] q) {
+        double sum = 0;
+        for (int row = 0; row < p.length / 2; row++) {
+            sum += PolicyComparison.kl(p, q, 2 * row, 2);
+        }
+        return sum / (p.length / 2);
     }
 
     private static int firstCovered(PolicyModel model) {
