@@ -138,6 +138,30 @@ class CompressPruneCommandTest {
         assertTrue(r.out().contains("gradual: cubic from 0 to 0.80 over the first 2,000 env steps"), r.out());
     }
 
+    /** The gradual schedule ranks by layer when asked: each hidden 64x64 matrix ends with its own 80%, exactly. */
+    @Test
+    void gradualPruningByLayerEndsWithEachMatrixAtTheSparsity() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "4000", "--gradual-steps", "2000", "--ranking", "layer", "--eval-episodes", "10",
+                "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        RunCheckpoint c = RunCheckpoint.open(newRun(run));
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    long zeros = 0;
+                    for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
+                        zeros += x == 0f ? 1 : 0;
+                    }
+                    // 0.8 x 4,096 = 3,276.8: both matrices round up, 6,554 = round(0.8 x 8,192) in all
+                    assertEquals(3277, zeros, model.parameters().get(i).getKey());
+                }
+            }
+        }
+        assertTrue(r.out().contains("layer: zero fraction by matrix: "), r.out());
+    }
+
     /**
      * {@code --ranking layer}: a transformer whose input projection's weights are 100x smaller than the rest (as
      * GoToObject's patch embedding over raw pixels is) keeps its share of every matrix through fine-tuning, where one
