@@ -85,8 +85,8 @@ final class CompressPruneCommand implements Callable<Integer> {
 
     @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
             description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala / "
-                    + "troupe.distill learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
-                    + "works)")
+                    + "troupe.distill learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy "
+                    + "that already works)")
     double finetuneLrScale;
 
     @Option(names = "--runs-dir", paramLabel = "DIR",
