@@ -167,9 +167,9 @@ final class CompressPruneCommand implements Callable<Integer> {
                 if (kinds.isEmpty()) {
                     long zeros = zeroWeights(compressed);
                     long covered = coveredWeights(compressed);
-                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (input layers and "
-                                    + "output heads excepted) are zero (%.4f; asked %.4f); nonzero parameters %,d of %,d; dense "
-                                    + "kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
+                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (an MLP's input "
+                                    + "layers and the output heads excepted) are zero (%.4f; asked %.4f); nonzero "
+                                    + "parameters %,d of %,d; dense kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
                             sparsity, compressed.parameterCount() - zeros, compressed.parameterCount()));
                     details.add(new CompressReport.Detail("schedule", schedule == null ? "one-shot: pruned before "
                             + "fine-tuning, the mask kept after every optimizer step" : String.format(Locale.ROOT,
