@@ -169,8 +169,9 @@ final class CompressPruneCommand implements Callable<Integer> {
                     long covered = coveredWeights(compressed);
                     details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (an MLP's input "
                                     + "layers and the output heads excepted) are zero (%.4f; asked %.4f); nonzero "
-                                    + "parameters %,d of %,d; dense kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
-                            sparsity, compressed.parameterCount() - zeros, compressed.parameterCount()));
+                                    + "parameters %,d of %,d; dense kernels: no speed-up expected", zeros, covered,
+                            (double) zeros / covered, sparsity, compressed.parameterCount() - zeros,
+                            compressed.parameterCount()));
                     details.add(new CompressReport.Detail("schedule", schedule == null ? "one-shot: pruned before "
                             + "fine-tuning, the mask kept after every optimizer step" : String.format(Locale.ROOT,
                             "gradual: cubic from 0 to %.2f over the first %,d env steps, the mask re-selected by "

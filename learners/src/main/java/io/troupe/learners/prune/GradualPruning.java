@@ -18,9 +18,9 @@ import java.util.Properties;
  * {@code s(t) = s_f * (1 - (1 - t / rampSteps)^3)}, the mask re-selected by magnitude (ranked as {@code ranking} says)
  * as it rises, then stays. Entries pruned earlier are zero, so each new mask contains the previous one (by layer, a
  * small matrix's share can fall by one entry at the last, short step of the ramp; that entry is then free again).
- * A learner whose checkpoint directory
- * holds {@link #FILE} follows the schedule ({@code Learner}). On CartPole one-shot pruning to 80% recovers better within
- * the same fine-tuning budget (measured in the README), so {@code compress prune} prunes at once unless asked.
+ * A learner whose checkpoint directory holds {@link #FILE} follows the schedule ({@code Learner}). On CartPole
+ * one-shot pruning to 80% recovers better within the same fine-tuning budget (measured in the README), so
+ * {@code compress prune} prunes at once unless asked.
  *
  * @param finalSparsity the sparsity reached at {@code rampSteps}, in (0, 1)
  * @param rampSteps     env steps over which the sparsity rises
