@@ -5,12 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.compress.PolicyComparison;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.core.Action;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.StepResult;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.LearnerCheckpoint;
+import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -19,6 +27,7 @@ import io.troupe.learners.prune.ParameterMask;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,6 +138,168 @@ class CompressPruneCommandTest {
         assertTrue(r.out().contains("gradual: cubic from 0 to 0.80 over the first 2,000 env steps"), r.out());
     }
 
+    /** The gradual schedule ranks by layer when asked: each hidden 64x64 matrix ends with its own 80%, exactly. */
+    @Test
+    void gradualPruningByLayerEndsWithEachMatrixAtTheSparsity() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "4000", "--gradual-steps", "2000", "--ranking", "layer", "--eval-episodes", "10",
+                "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        RunCheckpoint c = RunCheckpoint.open(newRun(run));
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    long zeros = 0;
+                    for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
+                        zeros += x == 0f ? 1 : 0;
+                    }
+                    // 0.8 x 4,096 = 3,276.8: both matrices round up, 6,554 = round(0.8 x 8,192) in all
+                    assertEquals(3277, zeros, model.parameters().get(i).getKey());
+                }
+            }
+        }
+        assertTrue(r.out().contains("layer: zero fraction by matrix: "), r.out());
+    }
+
+    /**
+     * {@code --ranking layer}: a transformer whose input projection's weights are 100x smaller than the rest (as
+     * GoToObject's patch embedding over raw pixels is) keeps its share of every matrix through fine-tuning, where one
+     * global threshold would prune the projection whole; the total is still exactly {@code round(0.8 x n)}.
+     */
+    @Test
+    void layerRankingPrunesEachMatrixToTheSparsityAndKeepsItThroughFineTuning() throws Exception {
+        Path run = dir.resolve("runs/cartpole-transformer");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.conf"), """
+                troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
+                troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
+                troupe.model { kind = transformer, embedding = 16, heads = 4, layers = 1, feed-forward = 32 }
+                troupe.admin.enabled = false
+                """);
+        int input;
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel model = PolicyModel.create(env.spec(), ModelConfig.transformer(16, 4, 1, 32, 6, 1), 1,
+                     Device.cpu());
+             Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            input = firstCovered(model);
+            NDArray w = model.parameters().get(input).getValue().getArray();
+            float[] v = w.toFloatArray();
+            for (int j = 0; j < v.length; j++) {
+                v[j] *= 0.01f;
+            }
+            InPlace.copy(w, v);
+            assertEquals(v.length, prunedIn(MagnitudePruning.select(model, 0.8), input, v.length),
+                    "the control: ranked globally the input projection goes whole");
+            LearnerCheckpoint.save(run.resolve("checkpoints"), model, adam, new LearnerCheckpoint.Counters(3, 300, 7));
+        }
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--ranking", "layer", "--finetune-steps", "1000", "--eval-episodes", "10", "--latency-seconds",
+                "0.2");
+        assertEquals(0, r.code(), r.err());
+        RunCheckpoint c = RunCheckpoint.open(newRun(run));
+        assertTrue(c.policy().counters().updates() > 0, "fine-tuning took no update: " + c.policy().counters());
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            long zeros = 0;
+            long covered = 0;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
+                    long z = 0;
+                    for (float x : v) {
+                        z += x == 0f ? 1 : 0;
+                    }
+                    long floor = (long) Math.floor(0.8 * v.length);
+                    assertTrue(z == floor || z == floor + 1, model.parameters().get(i).getKey() + ": " + z
+                            + " zeros of " + v.length);
+                    zeros += z;
+                    covered += v.length;
+                }
+            }
+            assertEquals(Math.round(0.8 * covered), zeros);
+        }
+        assertTrue(r.out().contains("layer: zero fraction by matrix: "), r.out());
+    }
+
+    /**
+     * {@code --finetune-with distill}: the fine-tuning job distils the original into the pruned policy (the original
+     * is the teacher), the mask is kept, and the pruned policy moves toward the original: its KL to the original on
+     * CartPole observations falls below the pruned policy's before fine-tuning.
+     */
+    @Test
+    void distillationFromTheOriginalBringsThePrunedPolicyBackTowardItAndKeepsTheMask() throws Exception {
+        Path run = cartPoleRun();
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "3000", "--finetune-with", "distill", "--finetune-lr-scale", "1",
+                "--eval-episodes", "10", "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        Path tuned = newRun(run);
+        Config job = ConfigFactory.parseFile(tuned.resolve("config.conf").toFile());
+        assertEquals("distill", job.getString("troupe.train.algorithm"));
+        RunCheckpoint original = RunCheckpoint.open(run);
+        assertEquals(original.checkpointDir().toAbsolutePath().toString(),
+                job.getString("troupe.distill.teacher-checkpoint"));
+        assertTrue(r.out().contains("distillation from the original at 1.00 x"), r.out());
+        ParameterMask mask = ParameterMask.read(tuned.resolve("checkpoints").resolve(ParameterMask.FILE));
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel teacher = original.newModel(Device.cpu());
+             PolicyModel before = original.newModel(Device.cpu());
+             PolicyModel after = RunCheckpoint.open(tuned).newModel(Device.cpu())) {
+            mask.apply(before);
+            ObservationBatch obs = ObservationBatch.forSpace(env.spec().observationSpace(), 512);
+            SplittableRandom rng = new SplittableRandom(7);
+            env.resetInto(7, obs, 0);
+            for (int row = 1; row < 512; row++) {
+                StepResult step = env.step(Action.discrete(rng.nextInt(2)));
+                if (step.done()) {
+                    env.resetInto(obs, row);
+                } else {
+                    obs.write(row, step.observation());
+                }
+            }
+            float[] t = teacher.infer(obs).logits();
+            double klBefore = meanKl(t, before.infer(obs).logits());
+            double klAfter = meanKl(t, after.infer(obs).logits());
+            assertTrue(klAfter < 0.5 * klBefore, "KL to the original: before " + klBefore + ", after " + klAfter);
+            for (int i = 0; i < after.parameters().size(); i++) {
+                float[] v = after.parameters().get(i).getValue().getArray().toFloatArray();
+                for (int j = 0; j < v.length; j++) {
+                    if (mask.isPruned(i, j)) {
+                        assertEquals(0f, v[j], "pruned entry " + j + " of " + mask.names().get(i));
+                    }
+                }
+            }
+        }
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.8",
+                "--finetune-steps", "10", "--finetune-with", "teacher"), "troupe: --finetune-with teacher: expected "
+                + "run (the run's own algorithm) or distill (distillation from the original)");
+    }
+
+    private static double meanKl(float[] p, float[] q) {
+        double sum = 0;
+        for (int row = 0; row < p.length / 2; row++) {
+            sum += PolicyComparison.kl(p, q, 2 * row, 2);
+        }
+        return sum / (p.length / 2);
+    }
+
+    private static int firstCovered(PolicyModel model) {
+        for (int i = 0; i < model.parameters().size(); i++) {
+            if (MagnitudePruning.prunable(model, i)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no covered matrix");
+    }
+
+    private static int prunedIn(ParameterMask mask, int index, int size) {
+        int n = 0;
+        for (int j = 0; j < size; j++) {
+            n += mask.isPruned(index, j) ? 1 : 0;
+        }
+        return n;
+    }
+
     @Test
     void structuredPruningHalvesTheParametersAsASmallerDenseModel() throws Exception {
         Path run = cartPoleRun();
@@ -194,6 +365,13 @@ class CompressPruneCommandTest {
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "channels",
                 "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden, "
                 + "heads");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.8", "--ranking", "uniform",
+                "--finetune-steps", "10"), "troupe: --ranking uniform: unknown ranking; expected global (one magnitude "
+                + "threshold over every covered weight matrix) or layer (each matrix pruned to the sparsity by its own "
+                + "magnitudes)");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--ranking", "layer",
+                "--structured", "hidden", "--finetune-steps", "10"), "troupe: --ranking layer: applies to "
+                + "unstructured pruning only, not with --structured");
         Path missing = dir.resolve("runs/missing");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", missing.toString(), "--sparsity", "0.5",
                 "--finetune-steps", "10"), "troupe: checkpoint " + missing + " does not exist; expected a run directory "

@@ -19,7 +19,6 @@ import io.troupe.learners.parallel.MemoryBudget;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLearner;
 import io.troupe.learners.prune.GradualPruning;
-import io.troupe.learners.prune.MagnitudePruning;
 import io.troupe.learners.prune.ParameterMask;
 import io.troupe.replay.shard.ReplayShard;
 import io.troupe.replay.table.SampledItem;
@@ -387,7 +386,7 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
         double target = pruning.sparsityAt(stepsConsumed);
         if (target > 0 && pruning.due(sparsity, target)) {
-            keepMask(MagnitudePruning.select(model, target));
+            keepMask(pruning.select(model, target));
             replicas.broadcastWeights();
             sparsity = target;
         }

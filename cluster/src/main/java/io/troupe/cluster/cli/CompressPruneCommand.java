@@ -70,10 +70,23 @@ final class CompressPruneCommand implements Callable<Integer> {
                     + "(README)")
     Long gradualSteps;
 
+    @Option(names = "--ranking", defaultValue = "global", paramLabel = "R",
+            description = "unstructured: how the pruned weights are shared among the weight matrices: global (one "
+                    + "magnitude threshold over all of them; default) or layer (each matrix pruned to the sparsity by "
+                    + "its own magnitudes, for a model whose layers' weights differ in scale, such as a transformer "
+                    + "reading raw pixels: README)")
+    String ranking;
+
+    @Option(names = "--finetune-with", defaultValue = "run", paramLabel = "HOW",
+            description = "run (default): fine-tune with the run's own algorithm and reward; distill: policy "
+                    + "distillation from the original (the agents act with the pruned policy, the original labels "
+                    + "each step, the pruned one minimizes the KL to it and the value error; troupe.distill)")
+    String finetuneWith;
+
     @Option(names = "--finetune-lr-scale", defaultValue = "0.25", paramLabel = "X",
-            description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala "
-                    + "learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy that already "
-                    + "works)")
+            description = "fine-tuning's learning rate as a fraction of the run's (troupe.ppo / troupe.impala / "
+                    + "troupe.distill learning-rate; default ${DEFAULT-VALUE}: the run's full rate unsettles a policy "
+                    + "that already works)")
     double finetuneLrScale;
 
     @Option(names = "--runs-dir", paramLabel = "DIR",
@@ -98,12 +111,18 @@ final class CompressPruneCommand implements Callable<Integer> {
         if (finetuneSteps < 1) {
             throw new IllegalArgumentException("--finetune-steps " + finetuneSteps + ": expected >= 1 env step");
         }
+        MagnitudePruning.Ranking rank = MagnitudePruning.Ranking.parse(ranking);
+        if (rank != MagnitudePruning.Ranking.GLOBAL && !kinds.isEmpty()) {
+            throw new IllegalArgumentException("--ranking " + ranking + ": applies to unstructured pruning only, not "
+                    + "with --structured");
+        }
+        FineTuning tuning = FineTuning.parse(finetuneWith);
         long ramp = gradualSteps != null ? gradualSteps : 0;
         if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
             throw new IllegalArgumentException("--gradual-steps " + ramp + ": expected 0.." + finetuneSteps
                     + " (within --finetune-steps), and only without --structured");
         }
-        GradualPruning schedule = ramp > 0 ? new GradualPruning(sparsity, ramp) : null;
+        GradualPruning schedule = ramp > 0 ? new GradualPruning(sparsity, ramp, rank) : null;
         RunCheckpoint run = RunCheckpoint.open(checkpoint);
         TrainSettings original = TrainSettings.fromConfig(run.config());
         if (original.algorithm() == Algorithm.RANDOM) {
@@ -112,7 +131,7 @@ final class CompressPruneCommand implements Callable<Integer> {
         }
         EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel originalModel = run.newModel(Device.cpu())) {
-            Pruned p = prune(run, originalModel, kinds, original.seed(), schedule);
+            Pruned p = prune(run, originalModel, kinds, rank, original.seed(), schedule);
             ParameterMask mask = p.mask();
             ModelConfig prunedConfig = p.config();
             PolicyModel pruned = p.model();
@@ -124,8 +143,9 @@ final class CompressPruneCommand implements Callable<Integer> {
             ParameterMask keep = mask;
             RunSummary summary;
             try (pruned) {
-                Config job = fineTuneJob(run.config(), prunedConfig, finetuneSteps, finetuneLrScale,
+                Config byRun = fineTuneJob(run.config(), prunedConfig, finetuneSteps, finetuneLrScale,
                         runsDir != null ? runsDir : run.runDir().toAbsolutePath().getParent());
+                Config job = tuning == FineTuning.DISTILL ? distillFromOriginal(byRun, run, finetuneLrScale) : byRun;
                 LearnerCheckpoint.Counters zero = new LearnerCheckpoint.Counters(0, 0, 0);
                 summary = new TrainJob(job).run(runPath -> {
                     fineTuned[0] = runPath;
@@ -147,15 +167,17 @@ final class CompressPruneCommand implements Callable<Integer> {
                 if (kinds.isEmpty()) {
                     long zeros = zeroWeights(compressed);
                     long covered = coveredWeights(compressed);
-                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (input layers and "
-                                    + "output heads excepted) are zero (%.4f; asked %.4f); nonzero parameters %,d of %,d; dense "
-                                    + "kernels: no speed-up expected", zeros, covered, (double) zeros / covered,
-                            sparsity, compressed.parameterCount() - zeros, compressed.parameterCount()));
+                    details.add(DjlComparison.detail("sparsity", "%,d of %,d weight-matrix entries (an MLP's input "
+                                    + "layers and the output heads excepted) are zero (%.4f; asked %.4f); nonzero "
+                                    + "parameters %,d of %,d; dense kernels: no speed-up expected", zeros, covered,
+                            (double) zeros / covered, sparsity, compressed.parameterCount() - zeros,
+                            compressed.parameterCount()));
                     details.add(new CompressReport.Detail("schedule", schedule == null ? "one-shot: pruned before "
                             + "fine-tuning, the mask kept after every optimizer step" : String.format(Locale.ROOT,
                             "gradual: cubic from 0 to %.2f over the first %,d env steps, the mask re-selected by "
                                     + "magnitude every %.2f and kept after every optimizer step", sparsity,
                             schedule.rampSteps(), GradualPruning.STEP)));
+                    details.add(new CompressReport.Detail("ranking", rank.id() + ": " + zerosByMatrix(compressed)));
                 } else {
                     details.add(DjlComparison.detail("structure", "%s -> %s (%,d -> %,d parameters, %.3f of the "
                                     + "original)", run.model().describe(), prunedConfig.describe(),
@@ -165,7 +187,8 @@ final class CompressPruneCommand implements Callable<Integer> {
                 details.add(DjlComparison.detail("before fine-tuning", "mean return %.2f over %d greedy episodes "
                         + "(same seed)", beforeTuning.meanReturn(), eval.evalEpisodes));
                 details.add(DjlComparison.detail("fine-tuning", "%s at %.2f x the run's learning rate, %,d env "
-                                + "steps in %.1f s (%s), run %s", original.algorithm(), finetuneLrScale,
+                                + "steps in %.1f s (%s), run %s", tuning == FineTuning.DISTILL ? "distillation from "
+                                + "the original" : original.algorithm(), finetuneLrScale,
                         summary.envSteps(), summary.wallS(), summary.stopReason(), fineTuned[0]));
                 Path originalWeights = run.checkpointDir().resolve("weights.trpw");
                 Path tunedWeights = tuned.checkpointDir().resolve("weights.trpw");
@@ -192,14 +215,14 @@ final class CompressPruneCommand implements Callable<Integer> {
     private record Pruned(PolicyModel model, ModelConfig config, ParameterMask mask, String label) {
     }
 
-    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds, long seed,
-                         GradualPruning schedule) {
+    private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds,
+                         MagnitudePruning.Ranking rank, long seed, GradualPruning schedule) {
         if (schedule != null) { // the learner prunes as it fine-tunes
             return new Pruned(run.newModel(Device.cpu()), run.model(), null, String.format(Locale.ROOT,
                     "%.0f%% sparse (gradual)", sparsity * 100));
         }
         if (kinds.isEmpty()) {
-            ParameterMask mask = MagnitudePruning.select(originalModel, sparsity);
+            ParameterMask mask = MagnitudePruning.select(originalModel, sparsity, rank);
             PolicyModel pruned = run.newModel(Device.cpu());
             mask.apply(pruned);
             return new Pruned(pruned, run.model(), mask, String.format(Locale.ROOT, "%.0f%% sparse (masked)",
@@ -228,6 +251,38 @@ final class CompressPruneCommand implements Callable<Integer> {
                 .withValue("troupe.train.runs-dir", ConfigValueFactory.fromAnyRef(runsDir.toString()));
     }
 
+    /** How the pruned policy is fine-tuned. */
+    enum FineTuning {
+        /** The run's own algorithm, on the env's reward. */
+        RUN,
+        /** Policy distillation from the original (the dense policy is the teacher). */
+        DISTILL;
+
+        static FineTuning parse(String id) {
+            for (FineTuning f : values()) {
+                if (f.name().toLowerCase(Locale.ROOT).equals(id.trim().toLowerCase(Locale.ROOT))) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("--finetune-with " + id + ": expected run (the run's own algorithm) "
+                    + "or distill (distillation from the original)");
+        }
+    }
+
+    /**
+     * {@code job} (a fine-tuning job) turned into distillation from {@code original}: the learner's algorithm is
+     * {@code distill} with the original's checkpoint and network as the teacher, at the job's learning-rate scale.
+     */
+    static Config distillFromOriginal(Config job, RunCheckpoint original, double lrScale) {
+        return job
+                .withValue("troupe.train.algorithm", ConfigValueFactory.fromAnyRef(Algorithm.DISTILL.id()))
+                .withValue("troupe.distill.teacher-checkpoint", ConfigValueFactory.fromAnyRef(
+                        original.checkpointDir().toAbsolutePath().toString()))
+                .withValue("troupe.distill.teacher-model", DjlComparison.modelBlock(original.model()).root())
+                .withValue("troupe.distill.learning-rate", ConfigValueFactory.fromAnyRef(lrScale
+                        * original.config().getDouble("troupe.distill.learning-rate")));
+    }
+
     /** The learner's checkpoint directory of a job whose run directory is {@code runPath}. */
     static Path checkpointDir(Config job, Path runPath) {
         Path dir = Path.of(job.getString("troupe.learner.checkpoint-dir"));
@@ -240,6 +295,23 @@ final class CompressPruneCommand implements Callable<Integer> {
             n += MagnitudePruning.prunable(model, i) ? model.parameters().get(i).getValue().getArray().size() : 0;
         }
         return n;
+    }
+
+    /** Each covered matrix's zero fraction, e.g. {@code 01m0_image_weight 0.800}: where the pruning landed. */
+    static String zerosByMatrix(PolicyModel model) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < model.parameters().size(); i++) {
+            if (MagnitudePruning.prunable(model, i)) {
+                float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
+                long zeros = 0;
+                for (float x : v) {
+                    zeros += x == 0f ? 1 : 0;
+                }
+                parts.add(String.format(Locale.ROOT, "%s %.3f", model.parameters().get(i).getKey(),
+                        (double) zeros / v.length));
+            }
+        }
+        return "zero fraction by matrix: " + String.join(", ", parts);
     }
 
     private static long zeroWeights(PolicyModel model) {

@@ -7,13 +7,14 @@ import io.troupe.learners.model.PolicyModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Global magnitude pruning (unstructured): over every weight matrix of the model together (linear and convolution
- * weights; the MLP's input layers, the output heads, biases, layer norms and learned embeddings such as positions are
- * kept), the {@code sparsity} fraction of
- * entries with the smallest absolute value is pruned. Exactly {@code round(sparsity * n)} entries, ties broken by
- * position. Pure.
+ * Magnitude pruning (unstructured): over the weight matrices of the model (linear and convolution weights; the MLP's
+ * input layers, the output heads, biases, layer norms and learned embeddings such as positions are kept), the
+ * {@code sparsity} fraction of entries with the smallest absolute value is pruned, ranked over all the matrices
+ * together ({@link Ranking#GLOBAL}) or within each matrix ({@link Ranking#LAYER}). Exactly
+ * {@code round(sparsity * n)} entries, ties broken by position. Pure.
  */
 public final class MagnitudePruning {
     private MagnitudePruning() {
@@ -46,8 +47,51 @@ public final class MagnitudePruning {
         return name.endsWith("policy_weight") || name.endsWith("value_weight");
     }
 
+    /**
+     * How the pruned entries are shared among the covered weight matrices. Magnitudes are comparable within a matrix
+     * but not always across matrices: a layer whose inputs are large has small weights. GoToObject's transformer
+     * reads raw 0..255 pixels through its patch-embedding convolution, whose weights (mean |w| 0.06) are the smallest
+     * of the model (attention 0.22, feed-forward 0.19): one global threshold at 80% pruned all 3,456 of them, so the
+     * pruned policy was blind, and fine-tuning with the mask kept could not give it its sight back.
+     */
+    public enum Ranking {
+        /** One magnitude threshold over every covered entry together: the matrices' sparsities differ. */
+        GLOBAL,
+        /** Each covered matrix pruned to the sparsity by its own magnitudes (uniform sparsity). */
+        LAYER;
+
+        /** The id on the command line. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The ranking {@code id} names; anything else is an error naming the input and the rankings there are. */
+        public static Ranking parse(String id) {
+            String s = id.trim().toLowerCase(Locale.ROOT);
+            for (Ranking r : values()) {
+                if (r.id().equals(s)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("--ranking " + id + ": unknown ranking; expected global (one "
+                    + "magnitude threshold over every covered weight matrix) or layer (each matrix pruned to the "
+                    + "sparsity by its own magnitudes)");
+        }
+    }
+
     /** The mask pruning {@code sparsity} (in (0, 1)) of {@code model}'s prunable entries by global magnitude. */
     public static ParameterMask select(PolicyModel model, double sparsity) {
+        return select(model, sparsity, Ranking.GLOBAL);
+    }
+
+    /**
+     * The mask pruning {@code sparsity} (in (0, 1)) of {@code model}'s prunable entries by magnitude, ranked as
+     * {@code ranking} says. Either way exactly {@code round(sparsity * n)} of the n covered entries are pruned, the
+     * smallest first, ties broken by position. By layer, a matrix of m entries loses {@code floor(sparsity * m)} or
+     * one more: the entries left over by rounding down go to the matrices with the largest fractional parts (ties
+     * to the earlier matrix).
+     */
+    public static ParameterMask select(PolicyModel model, double sparsity, Ranking ranking) {
         checkSparsity(sparsity);
         List<Pair<String, Parameter>> params = model.parameters();
         List<String> names = new ArrayList<>();
@@ -64,34 +108,76 @@ public final class MagnitudePruning {
                 values.add(null);
             }
         }
-        // |w| as its float bits (monotonic for non-negative floats) above the entry's global index: one sort of longs
-        long[] keys = new long[total];
-        int k = 0;
-        for (float[] v : values) {
-            if (v != null) {
-                for (float x : v) {
-                    keys[k] = ((long) Float.floatToIntBits(Math.abs(x)) << 32) | k;
-                    k++;
+        int prune = (int) Math.round(sparsity * total);
+        List<boolean[]> masks = new ArrayList<>();
+        if (ranking == Ranking.GLOBAL) {
+            float[] all = new float[total];
+            int offset = 0;
+            for (float[] v : values) {
+                if (v != null) {
+                    System.arraycopy(v, 0, all, offset, v.length);
+                    offset += v.length;
                 }
             }
-        }
-        Arrays.sort(keys);
-        int prune = (int) Math.round(sparsity * total);
-        boolean[] flat = new boolean[total];
-        for (int i = 0; i < prune; i++) {
-            flat[(int) (keys[i] & 0xffffffffL)] = true;
-        }
-        List<boolean[]> masks = new ArrayList<>();
-        int offset = 0;
-        for (float[] v : values) {
-            if (v == null) {
-                masks.add(null);
-            } else {
-                masks.add(Arrays.copyOfRange(flat, offset, offset + v.length));
-                offset += v.length;
+            boolean[] flat = smallest(all, prune);
+            offset = 0;
+            for (float[] v : values) {
+                if (v == null) {
+                    masks.add(null);
+                } else {
+                    masks.add(Arrays.copyOfRange(flat, offset, offset + v.length));
+                    offset += v.length;
+                }
+            }
+        } else {
+            int[] quota = layerQuotas(values, sparsity, prune);
+            for (int i = 0; i < values.size(); i++) {
+                masks.add(values.get(i) == null ? null : smallest(values.get(i), quota[i]));
             }
         }
         return new ParameterMask(names, masks);
+    }
+
+    /** Each matrix's share of {@code prune} pruned entries: floor(sparsity x m), the rest by largest remainder. */
+    private static int[] layerQuotas(List<float[]> values, double sparsity, int prune) {
+        int[] quota = new int[values.size()];
+        double[] remainder = new double[values.size()];
+        int given = 0;
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) != null) {
+                double exact = sparsity * values.get(i).length;
+                quota[i] = (int) Math.floor(exact);
+                remainder[i] = exact - quota[i];
+                given += quota[i];
+            }
+        }
+        for (; given < prune; given++) {
+            int best = -1;
+            for (int i = 0; i < values.size(); i++) {
+                if (values.get(i) != null && quota[i] < values.get(i).length
+                        && (best < 0 || remainder[i] > remainder[best])) {
+                    best = i;
+                }
+            }
+            quota[best]++;
+            remainder[best] = -1;
+        }
+        return quota;
+    }
+
+    /** The {@code count} entries of {@code v} with the smallest absolute value, ties broken by position. */
+    private static boolean[] smallest(float[] v, int count) {
+        // |w| as its float bits (monotonic for non-negative floats) above the entry's index: one sort of longs
+        long[] keys = new long[v.length];
+        for (int k = 0; k < v.length; k++) {
+            keys[k] = ((long) Float.floatToIntBits(Math.abs(v[k])) << 32) | k;
+        }
+        Arrays.sort(keys);
+        boolean[] pruned = new boolean[v.length];
+        for (int i = 0; i < count; i++) {
+            pruned[(int) (keys[i] & 0xffffffffL)] = true;
+        }
+        return pruned;
     }
 
     /** A sparsity must lie strictly between 0 and 1. */

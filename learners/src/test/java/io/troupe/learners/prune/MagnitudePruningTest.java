@@ -17,8 +17,10 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoUpdate;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +118,93 @@ class MagnitudePruningTest {
         }
     }
 
+    /**
+     * The regression: GoToObject's patch-embedding convolution reads raw 0..255 pixels, so its weights are the
+     * model's smallest, and one global threshold at 80% pruned all of them (a blind policy that fine-tuning could not
+     * recover). Here the transformer's input projection is made 100x smaller than the rest: ranked globally it goes
+     * whole (the control); ranked by layer every covered matrix keeps its share, and the total is still exact.
+     */
+    @Test
+    void rankedByLayerAMatrixOfSmallWeightsKeepsItsShareWhereTheGlobalThresholdPrunesItWhole() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.transformer(32, 4, 2, 64, 6,
+                2), 3, Device.cpu())) {
+            int input = -1;
+            long covered = 0;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                if (MagnitudePruning.prunable(model, i)) {
+                    covered += model.parameters().get(i).getValue().getArray().size();
+                    if (input < 0) {
+                        input = i; // the first covered matrix: the observation's projection to tokens
+                    }
+                }
+            }
+            NDArray w = model.parameters().get(input).getValue().getArray();
+            assertEquals(new Shape(64, 4), w.getShape(), model.parameters().get(input).getKey());
+            float[] small = w.toFloatArray();
+            for (int j = 0; j < small.length; j++) {
+                small[j] *= 0.01f;
+            }
+            InPlace.copy(w, small);
+
+            ParameterMask global = MagnitudePruning.select(model, 0.8, MagnitudePruning.Ranking.GLOBAL);
+            assertEquals(small.length, prunedIn(global, input, small.length), "the control: global prunes it whole");
+
+            ParameterMask layer = MagnitudePruning.select(model, 0.8, MagnitudePruning.Ranking.LAYER);
+            assertEquals(Math.round(0.8 * covered), layer.prunedCount());
+            assertEquals(covered, layer.maskedParameterSize());
+            for (int i = 0; i < model.parameters().size(); i++) {
+                float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
+                if (!MagnitudePruning.prunable(model, i)) {
+                    assertEquals(0, prunedIn(layer, i, v.length), layer.names().get(i) + " is not covered");
+                    continue;
+                }
+                int pruned = prunedIn(layer, i, v.length);
+                assertTrue(pruned == (int) Math.floor(0.8 * v.length) || pruned == (int) Math.floor(0.8 * v.length)
+                        + 1, layer.names().get(i) + ": " + pruned + " of " + v.length);
+                double maxPruned = 0;
+                double minKept = Double.MAX_VALUE;
+                for (int j = 0; j < v.length; j++) {
+                    if (layer.isPruned(i, j)) {
+                        maxPruned = Math.max(maxPruned, Math.abs(v[j]));
+                    } else {
+                        minKept = Math.min(minKept, Math.abs(v[j]));
+                    }
+                }
+                assertTrue(maxPruned <= minKept, layer.names().get(i) + ": pruned " + maxPruned + " > kept "
+                        + minKept);
+            }
+            layer.apply(model);
+            assertEquals(0.8, zeroFraction(model), 1e-4);
+        }
+    }
+
+    /** The entries left over by rounding each matrix down go to the largest fractional parts: the total is exact. */
+    @Test
+    void rankedByLayerTheRoundingLeftoversGoToTheLargestRemainders() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64, 64), 3,
+                Device.cpu())) {
+            // covered: the two hidden 64x64 layers of actor and critic (4 x 4,096 entries); 0.3 x 4,096 = 1,228.8
+            ParameterMask mask = MagnitudePruning.select(model, 0.3, MagnitudePruning.Ranking.LAYER);
+            assertEquals(Math.round(0.3 * 4 * 4096), mask.prunedCount()); // 4,915: three matrices 1,229, one 1,228
+            int[] counts = new int[model.parameters().size()];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = prunedIn(mask, i, (int) model.parameters().get(i).getValue().getArray().size());
+            }
+            assertEquals(List.of(0, 0, 1229, 0, 1229, 0, 0, 0, 0, 0, 1229, 0, 1228, 0, 0, 0), Arrays.stream(counts)
+                    .boxed().toList(), mask.names().toString());
+        }
+    }
+
+    @Test
+    void anUnknownRankingIsAnErrorNamingIt() {
+        assertEquals(MagnitudePruning.Ranking.LAYER, MagnitudePruning.Ranking.parse(" Layer "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MagnitudePruning.Ranking.parse("uniform"));
+        assertEquals("--ranking uniform: unknown ranking; expected global (one magnitude threshold over every "
+                + "covered weight matrix) or layer (each matrix pruned to the sparsity by its own magnitudes)",
+                e.getMessage());
+    }
+
     @Test
     void fineTuningWithTheMaskKeepsThePrunedWeightsAtZero(@TempDir Path dir) {
         try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64), 5,
@@ -170,6 +259,9 @@ class MagnitudePruningTest {
         assertTrue(g.due(0.5, 0.8) && !g.due(0.79, 0.795) && g.due(0.79, 0.8) && !g.due(0.8, 0.8));
         g.write(dir.resolve(GradualPruning.FILE));
         assertEquals(g, GradualPruning.inCheckpointDir(dir).orElseThrow());
+        GradualPruning byLayer = new GradualPruning(0.8, 1000, MagnitudePruning.Ranking.LAYER);
+        byLayer.write(dir.resolve(GradualPruning.FILE));
+        assertEquals(byLayer, GradualPruning.inCheckpointDir(dir).orElseThrow());
         try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64), 5,
                 Device.cpu())) {
             ParameterMask half = MagnitudePruning.select(model, 0.4);
@@ -193,6 +285,22 @@ class MagnitudePruningTest {
                 assertTrue(e.getMessage().startsWith("--sparsity"), e.getMessage());
             }
         }
+    }
+
+    /** A schedule written before rankings existed (no ranking line) ranks globally, as it did. */
+    @Test
+    void aScheduleWithoutARankingRanksGlobally(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(GradualPruning.FILE), "final-sparsity=0.8\nramp-steps=1000\n");
+        assertEquals(new GradualPruning(0.8, 1000, MagnitudePruning.Ranking.GLOBAL),
+                GradualPruning.inCheckpointDir(dir).orElseThrow());
+    }
+
+    private static int prunedIn(ParameterMask mask, int index, int size) {
+        int n = 0;
+        for (int j = 0; j < size; j++) {
+            n += mask.isPruned(index, j) ? 1 : 0;
+        }
+        return n;
     }
 
     /** The fraction of zero entries over the weight matrices global magnitude pruning covers. */
