@@ -72,6 +72,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private boolean reachedTarget;
 
     private final RoomPainter painter;
+    private final AgentWindow window; // null in the room view
 
     /** GoToObject-v0 with default parameters. */
     public GoToObject() {
@@ -79,11 +80,11 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     }
 
     public GoToObject(EnvParams params) {
-        this(params, params.intParam("size", 5, 4, 12));
+        this(params, params.intParam("size", 5, 4, 12), View.read(params));
     }
 
-    private GoToObject(EnvParams params, int size) {
-        super(spec(params.id(), size, params.intParam("cell-pixels", 6, 4, 16),
+    private GoToObject(EnvParams params, int size, View view) {
+        super(spec(params.id(), size, view, params.intParam("cell-pixels", 6, 4, 16),
                 params.intParam("max-steps", 8 * size, 1, 100_000)));
         this.size = size;
         this.maxSteps = params.intParam("max-steps", 8 * size, 1, 100_000);
@@ -96,14 +97,16 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         this.objColor = new int[numObjects];
         this.cellObject = new int[size * size];
         this.painter = new RoomPainter(size, params.intParam("cell-pixels", 6, 4, 16));
+        this.window = view == View.AGENT ? new AgentWindow(size, params.intParam("cell-pixels", 6, 4, 16)) : null;
     }
 
-    private static EnvSpec spec(String id, int size, int cell, int maxSteps) {
+    private static EnvSpec spec(String id, int size, View view, int cell, int maxSteps) {
+        int side = view.cells(size) * cell;
         List<String> words = new ArrayList<>(List.of("go", "to", "the"));
         words.addAll(COLORS);
         words.addAll(TYPES);
         Dict obs = Dict.of(
-                "image", Box.image(3, size * cell, size * cell),
+                "image", Box.image(3, side, side),
                 "mission", Text.of(MISSION_TOKENS, words),
                 "state", Box.uniform(0f, 1f, DType.FLOAT32, STATE_SIZE));
         return new EnvSpec(id, obs, new Discrete(4), OptionalInt.of(maxSteps), OptionalDouble.empty(), true);
@@ -215,7 +218,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     @Override
     protected void writeObservation(ObservationBatch out, int row) {
-        byte[] image = painter.image();
+        byte[] image = observedImage();
         System.arraycopy(image, 0, out.bytes(0), row * image.length, image.length);
         System.arraycopy(missionIds, 0, out.ints(1), row * MISSION_TOKENS, MISSION_TOKENS);
         float[] s = out.floats(2);
@@ -289,9 +292,15 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     // ---------------------------------------------------------------- rendering
 
+    /** What the agent sees: the observation's image (the room, or the window centred on the agent). */
     @Override
     public ByteTensor renderRgb() {
-        return new ByteTensor(new int[] {3, painter.width(), painter.width()}, painter.image().clone());
+        int side = window == null ? painter.width() : window.width();
+        return new ByteTensor(new int[] {3, side, side}, observedImage().clone());
+    }
+
+    private byte[] observedImage() {
+        return window == null ? painter.image() : window.cut(painter.image(), agentX, agentY);
     }
 
     private void drawCell(int cx, int cy) {

@@ -1,5 +1,6 @@
 package io.troupe.environments.gotoobject;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,10 +14,13 @@ import io.troupe.core.FloatTensor;
 import io.troupe.core.IntTensor;
 import io.troupe.core.Observation;
 import io.troupe.core.StepResult;
+import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
 import io.troupe.core.space.Text;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.check.CheckReport;
+import io.troupe.environments.check.EnvChecker;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +28,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -404,5 +409,166 @@ class GoToObjectTest {
         Observation obs = env.reset(1);
         assertEquals(3 * 48 * 48, obs.tensor("image").size());
         assertEquals(64, env.spec().maxEpisodeSteps().getAsInt());
+    }
+
+    // ---------------------------------------------------------------- view = agent
+
+    private static GoToObject agentView(String params) {
+        return new GoToObject(new EnvParams("GoToObject-v0", ConfigFactory.parseString("view = agent\n" + params)));
+    }
+
+    /** Cell {@code (cx, cy)}'s pixels (CHW) of a 6-pixel-cell image. */
+    private static int[] cellPixels(ByteTensor image, int cx, int cy) {
+        int[] out = new int[3 * 6 * 6];
+        int i = 0;
+        for (int ch = 0; ch < 3; ch++) {
+            for (int y = 0; y < 6; y++) {
+                for (int x = 0; x < 6; x++) {
+                    out[i++] = rgbAt(image, cx * 6 + x, cy * 6 + y)[ch];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code view = agent}: the image is the room translated so that the agent's cell is the centre of a 9 x 9 window,
+     * each room cell drawn exactly as the room view draws it, every other cell solid wall; checked along random walks
+     * (the agent in every cell of the room, so every translation) against a room-view env on the same seed.
+     */
+    @Test
+    void theAgentViewCentresTheAgentAndDrawsTheRestAsWall() {
+        SplittableRandom rng = new SplittableRandom(7);
+        int[] wall = new int[3 * 6 * 6];
+        for (int ch = 0; ch < 3; ch++) {
+            Arrays.fill(wall, ch * 36, (ch + 1) * 36, AgentWindow.WALL_RGB[ch]);
+        }
+        Set<String> agentCells = new HashSet<>();
+        for (int seed = 0; seed < 30; seed++) {
+            GoToObject room = new GoToObject();
+            GoToObject ego = agentView("");
+            Observation roomObs = room.reset(seed);
+            Observation egoObs = ego.reset(seed);
+            for (int step = 0; step < 40; step++) {
+                ByteTensor roomImage = (ByteTensor) roomObs.tensor("image");
+                ByteTensor egoImage = (ByteTensor) egoObs.tensor("image");
+                assertEquals(List.of(3, 54, 54), Arrays.stream(egoImage.shape()).boxed().toList());
+                int[] a = ego.agent();
+                agentCells.add(a[0] + "," + a[1]);
+                for (int wy = 0; wy < 9; wy++) {
+                    for (int wx = 0; wx < 9; wx++) {
+                        int rx = a[0] - 4 + wx;
+                        int ry = a[1] - 4 + wy;
+                        boolean inside = rx >= 0 && ry >= 0 && rx < 5 && ry < 5;
+                        assertArrayEquals(inside ? cellPixels(roomImage, rx, ry) : wall, cellPixels(egoImage, wx, wy),
+                                "seed " + seed + " step " + step + ": window cell (" + wx + ", " + wy + "), agent at ("
+                                        + a[0] + ", " + a[1] + ")");
+                    }
+                }
+                assertEquals(255, rgbAt(egoImage, 4 * 6 + 3, 4 * 6 + 3)[0], "the agent is drawn at the centre");
+                assertEquals(egoImage, ego.renderRgb(), "render shows what the agent sees");
+                int action = rng.nextInt(4);
+                StepResult r = room.step(Action.discrete(action));
+                StepResult e = ego.step(Action.discrete(action));
+                if (r.done()) {
+                    break;
+                }
+                roomObs = r.observation();
+                egoObs = e.observation();
+            }
+        }
+        assertEquals(25, agentCells.size(), "the agent stood on every cell: " + agentCells);
+    }
+
+    /**
+     * The view changes the image only: on the same seeds and actions (a shortest-path oracle's) the two views give the
+     * same missions, states, rewards and ends, the oracle's success included; and the target's cell in the window is
+     * the centre plus its offset from the agent.
+     */
+    @Test
+    void theAgentViewChangesOnlyTheImage() {
+        int successes = 0;
+        for (long seed = 12345; seed < 12345 + 200; seed++) {
+            GoToObject room = new GoToObject();
+            GoToObject ego = agentView("");
+            Observation roomObs = room.reset(seed);
+            Observation egoObs = ego.reset(seed);
+            StepResult r = null;
+            for (int step = 0; step < 40; step++) {
+                assertEquals(roomObs.tensor("mission"), egoObs.tensor("mission"));
+                assertEquals(roomObs.tensor("state"), egoObs.tensor("state"));
+                int[] a = ego.agent();
+                int[] t = ego.target();
+                int[] target = objectColor((ByteTensor) egoObs.tensor("image"), 4 + t[0] - a[0], 4 + t[1] - a[1]);
+                assertArrayEquals(objectColor((ByteTensor) roomObs.tensor("image"), t[0], t[1]), target);
+                int action = shortestPathAction(room);
+                if (action < 0) {
+                    break; // walled in
+                }
+                r = room.step(Action.discrete(action));
+                StepResult e = ego.step(Action.discrete(action));
+                assertEquals(r.reward(), e.reward());
+                assertEquals(r.terminated(), e.terminated());
+                assertEquals(r.truncated(), e.truncated());
+                if (r.done()) {
+                    successes += r.terminated() ? 1 : 0;
+                    break;
+                }
+                roomObs = r.observation();
+                egoObs = e.observation();
+            }
+        }
+        assertTrue(successes >= 198, "the oracle succeeds in the agent view too: " + successes + " of 200");
+    }
+
+    @Test
+    void theAgentViewsSpecHasTheWindowsShapeAndObservationsFitIt() {
+        EnvRegistry registry = EnvRegistry.defaults();
+        for (int size : new int[] {4, 5, 8}) {
+            var env = registry.make("GoToObject-v0",
+                    ConfigFactory.parseString("params { view = agent, size = " + size + " }"));
+            int side = (2 * size - 1) * 6;
+            Box image = (Box) ((Dict) env.spec().observationSpace()).spaces().get("image");
+            assertArrayEquals(new int[] {3, side, side}, image.shape(), "size " + size);
+            Observation obs = env.reset(1);
+            assertEquals(Optional.empty(), env.spec().observationSpace().observationViolation(obs), "size " + size);
+            assertEquals(3 * side * side, obs.tensor("image").size());
+        }
+        var room = registry.make("GoToObject-v0", ConfigFactory.parseString("params { view = room }"));
+        assertEquals(new GoToObject().spec().observationSpace().describe(), room.spec().observationSpace().describe(),
+                "view = room is the default");
+    }
+
+    @Test
+    void theAgentViewIsDeterministic() {
+        for (long seed = 0; seed < 5; seed++) {
+            GoToObject a = agentView("");
+            GoToObject b = agentView("");
+            assertEquals(a.reset(seed), b.reset(seed));
+            SplittableRandom rng = new SplittableRandom(seed);
+            for (int step = 0; step < 40; step++) {
+                int action = rng.nextInt(4);
+                StepResult ra = a.step(Action.discrete(action));
+                StepResult rb = b.step(Action.discrete(action));
+                assertEquals(ra.observation(), rb.observation(), "seed " + seed + " step " + step);
+                if (ra.done()) {
+                    break;
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBadViewNamesTheParameterAndTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnvRegistry.defaults()
+                .make("GoToObject-v0", ConfigFactory.parseString("params.view = ego")));
+        assertTrue(e.getMessage().contains("'view'") && e.getMessage().contains("room, agent")
+                && e.getMessage().contains("ego"), e.getMessage());
+    }
+
+    @Test
+    void theAgentViewPassesTheEnvChecker() {
+        CheckReport report = EnvChecker.check(() -> agentView(""));
+        assertTrue(report.passed(), report.format());
     }
 }

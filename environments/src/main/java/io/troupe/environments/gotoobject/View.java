@@ -1,0 +1,26 @@
+package io.troupe.environments.gotoobject;
+
+import io.troupe.environments.EnvParams;
+import java.util.Locale;
+
+/**
+ * What the GoToObject family's image shows, the env parameter {@code view}: {@code room} (the default) the whole room
+ * as it is, {@code agent} a window of {@code (2 size - 1) x (2 size - 1)} cells translated so that the agent is at its
+ * centre (see {@link AgentWindow}).
+ */
+enum View {
+    /** The whole room, {@code size x size} cells: where things are. */
+    ROOM,
+    /** The room seen from the agent, {@code (2 size - 1)} cells a side: where things are from the agent. */
+    AGENT;
+
+    /** The {@code view} parameter, {@code room} if absent; any other value than room or agent is an error naming it. */
+    static View read(EnvParams params) {
+        return valueOf(params.stringParam("view", "room", "room", "agent").toUpperCase(Locale.ROOT));
+    }
+
+    /** The image's side in cells for a room of {@code size} cells. */
+    int cells(int size) {
+        return this == ROOM ? size : 2 * size - 1;
+    }
+}
