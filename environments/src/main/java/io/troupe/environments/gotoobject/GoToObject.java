@@ -84,7 +84,11 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     }
 
     private GoToObject(EnvParams params, int size, View view) {
-        super(spec(params.id(), size, view, params.intParam("cell-pixels", 6, 4, 16),
+        this(params, size, view, view.cells(params, size));
+    }
+
+    private GoToObject(EnvParams params, int size, View view, int cells) {
+        super(spec(params.id(), cells, params.intParam("cell-pixels", 6, 4, 16),
                 params.intParam("max-steps", 8 * size, 1, 100_000)));
         this.size = size;
         this.maxSteps = params.intParam("max-steps", 8 * size, 1, 100_000);
@@ -97,11 +101,11 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         this.objColor = new int[numObjects];
         this.cellObject = new int[size * size];
         this.painter = new RoomPainter(size, params.intParam("cell-pixels", 6, 4, 16));
-        this.window = view == View.AGENT ? new AgentWindow(size, params.intParam("cell-pixels", 6, 4, 16)) : null;
+        this.window = view == View.AGENT ? new AgentWindow(size, cells, params.intParam("cell-pixels", 6, 4, 16)) : null;
     }
 
-    private static EnvSpec spec(String id, int size, View view, int cell, int maxSteps) {
-        int side = view.cells(size) * cell;
+    private static EnvSpec spec(String id, int cells, int cell, int maxSteps) {
+        int side = cells * cell;
         List<String> words = new ArrayList<>(List.of("go", "to", "the"));
         words.addAll(COLORS);
         words.addAll(TYPES);

@@ -432,52 +432,58 @@ class GoToObjectTest {
     }
 
     /**
-     * {@code view = agent}: the image is the room translated so that the agent's cell is the centre of a 9 x 9 window,
-     * each room cell drawn exactly as the room view draws it, every other cell solid wall; checked along random walks
-     * (the agent in every cell of the room, so every translation) against a room-view env on the same seed.
+     * {@code view = agent}: the image is the room translated so that the agent's cell is the centre of a 9 x 9 window
+     * (the default {@code view-cells = 2 size - 1}), each room cell drawn exactly as the room view draws it, every other
+     * cell solid wall; checked along random walks (the agent on every cell of the room, so every translation) against a
+     * room-view env on the same seed. The same for smaller windows, which cut off the far cells, and for an even one
+     * (the agent left of and above the middle).
      */
     @Test
     void theAgentViewCentresTheAgentAndDrawsTheRestAsWall() {
-        SplittableRandom rng = new SplittableRandom(7);
         int[] wall = new int[3 * 6 * 6];
         for (int ch = 0; ch < 3; ch++) {
             Arrays.fill(wall, ch * 36, (ch + 1) * 36, AgentWindow.WALL_RGB[ch]);
         }
-        Set<String> agentCells = new HashSet<>();
-        for (int seed = 0; seed < 30; seed++) {
-            GoToObject room = new GoToObject();
-            GoToObject ego = agentView("");
-            Observation roomObs = room.reset(seed);
-            Observation egoObs = ego.reset(seed);
-            for (int step = 0; step < 40; step++) {
-                ByteTensor roomImage = (ByteTensor) roomObs.tensor("image");
-                ByteTensor egoImage = (ByteTensor) egoObs.tensor("image");
-                assertEquals(List.of(3, 54, 54), Arrays.stream(egoImage.shape()).boxed().toList());
-                int[] a = ego.agent();
-                agentCells.add(a[0] + "," + a[1]);
-                for (int wy = 0; wy < 9; wy++) {
-                    for (int wx = 0; wx < 9; wx++) {
-                        int rx = a[0] - 4 + wx;
-                        int ry = a[1] - 4 + wy;
-                        boolean inside = rx >= 0 && ry >= 0 && rx < 5 && ry < 5;
-                        assertArrayEquals(inside ? cellPixels(roomImage, rx, ry) : wall, cellPixels(egoImage, wx, wy),
-                                "seed " + seed + " step " + step + ": window cell (" + wx + ", " + wy + "), agent at ("
-                                        + a[0] + ", " + a[1] + ")");
+        for (int cells : new int[] {9, 10, 7, 3}) {
+            SplittableRandom rng = new SplittableRandom(7);
+            int centre = (cells - 1) / 2;
+            Set<String> agentCells = new HashSet<>();
+            for (int seed = 0; seed < 30; seed++) {
+                GoToObject room = new GoToObject();
+                GoToObject ego = agentView(cells == 9 ? "" : "view-cells = " + cells);
+                Observation roomObs = room.reset(seed);
+                Observation egoObs = ego.reset(seed);
+                for (int step = 0; step < 40; step++) {
+                    ByteTensor roomImage = (ByteTensor) roomObs.tensor("image");
+                    ByteTensor egoImage = (ByteTensor) egoObs.tensor("image");
+                    assertArrayEquals(new int[] {3, 6 * cells, 6 * cells}, egoImage.shape());
+                    int[] a = ego.agent();
+                    agentCells.add(a[0] + "," + a[1]);
+                    for (int wy = 0; wy < cells; wy++) {
+                        for (int wx = 0; wx < cells; wx++) {
+                            int rx = a[0] - centre + wx;
+                            int ry = a[1] - centre + wy;
+                            boolean inside = rx >= 0 && ry >= 0 && rx < 5 && ry < 5;
+                            assertArrayEquals(inside ? cellPixels(roomImage, rx, ry) : wall,
+                                    cellPixels(egoImage, wx, wy), cells + " cells, seed " + seed + " step " + step
+                                            + ": window cell (" + wx + ", " + wy + "), agent at (" + a[0] + ", " + a[1]
+                                            + ")");
+                        }
                     }
+                    assertEquals(255, rgbAt(egoImage, centre * 6 + 3, centre * 6 + 3)[0], "the agent at the centre");
+                    assertEquals(egoImage, ego.renderRgb(), "render shows what the agent sees");
+                    int action = rng.nextInt(4);
+                    StepResult r = room.step(Action.discrete(action));
+                    StepResult e = ego.step(Action.discrete(action));
+                    if (r.done()) {
+                        break;
+                    }
+                    roomObs = r.observation();
+                    egoObs = e.observation();
                 }
-                assertEquals(255, rgbAt(egoImage, 4 * 6 + 3, 4 * 6 + 3)[0], "the agent is drawn at the centre");
-                assertEquals(egoImage, ego.renderRgb(), "render shows what the agent sees");
-                int action = rng.nextInt(4);
-                StepResult r = room.step(Action.discrete(action));
-                StepResult e = ego.step(Action.discrete(action));
-                if (r.done()) {
-                    break;
-                }
-                roomObs = r.observation();
-                egoObs = e.observation();
             }
+            assertEquals(25, agentCells.size(), "the agent stood on every cell: " + agentCells);
         }
-        assertEquals(25, agentCells.size(), "the agent stood on every cell: " + agentCells);
     }
 
     /**
@@ -560,10 +566,17 @@ class GoToObjectTest {
 
     @Test
     void aBadViewNamesTheParameterAndTheChoices() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnvRegistry.defaults()
-                .make("GoToObject-v0", ConfigFactory.parseString("params.view = ego")));
+        EnvRegistry registry = EnvRegistry.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params.view = ego")));
         assertTrue(e.getMessage().contains("'view'") && e.getMessage().contains("room, agent")
                 && e.getMessage().contains("ego"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params { view = agent, view-cells = 11 }")));
+        assertTrue(e.getMessage().contains("'view-cells'") && e.getMessage().contains("1..10"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params { view-cells = 7 }")));
+        assertTrue(e.getMessage().contains("view-cells"), "the room view never reads view-cells: " + e.getMessage());
     }
 
     @Test
