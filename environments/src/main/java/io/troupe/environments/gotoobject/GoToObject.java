@@ -310,6 +310,6 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private void drawCell(int cx, int cy) {
         int obj = cellObject[cy * size + cx];
         painter.draw(cx, cy, obj >= 0 ? objType[obj] : -1, obj >= 0 ? objColor[obj] : -1,
-                cx == agentX && cy == agentY ? dir : -1);
+                cx == agentX && cy == agentY ? dir : -1, blocked && window != null);
     }
 }

@@ -435,8 +435,9 @@ class GoToObjectTest {
      * {@code view = agent}: the image is the room translated so that the agent's cell is the centre of a 9 x 9 window
      * (the default {@code view-cells = 2 size - 1}), each room cell drawn exactly as the room view draws it, every other
      * cell solid wall; checked along random walks (the agent on every cell of the room, so every translation) against a
-     * room-view env on the same seed. The same for smaller windows, which cut off the far cells, and for an even one
-     * (the agent left of and above the middle).
+     * room-view env on the same seed, except that after a blocked move the agent is orange rather than white (the image
+     * alone says which move was blocked). The same for smaller windows, which cut off the far cells, and for an even
+     * one (the agent left of and above the middle).
      */
     @Test
     void theAgentViewCentresTheAgentAndDrawsTheRestAsWall() {
@@ -448,6 +449,7 @@ class GoToObjectTest {
             SplittableRandom rng = new SplittableRandom(7);
             int centre = (cells - 1) / 2;
             Set<String> agentCells = new HashSet<>();
+            int blockedSeen = 0;
             for (int seed = 0; seed < 30; seed++) {
                 GoToObject room = new GoToObject();
                 GoToObject ego = agentView(cells == 9 ? "" : "view-cells = " + cells);
@@ -464,13 +466,17 @@ class GoToObjectTest {
                             int rx = a[0] - centre + wx;
                             int ry = a[1] - centre + wy;
                             boolean inside = rx >= 0 && ry >= 0 && rx < 5 && ry < 5;
-                            assertArrayEquals(inside ? cellPixels(roomImage, rx, ry) : wall,
-                                    cellPixels(egoImage, wx, wy), cells + " cells, seed " + seed + " step " + step
+                            int[] expected = !inside ? wall : rx == a[0] && ry == a[1] && ego.lastMoveBlocked()
+                                    ? blockedAgent(cellPixels(roomImage, rx, ry)) : cellPixels(roomImage, rx, ry);
+                            assertArrayEquals(expected, cellPixels(egoImage, wx, wy), cells + " cells, seed " + seed
+                                    + " step " + step
                                             + ": window cell (" + wx + ", " + wy + "), agent at (" + a[0] + ", " + a[1]
                                             + ")");
                         }
                     }
                     assertEquals(255, rgbAt(egoImage, centre * 6 + 3, centre * 6 + 3)[0], "the agent at the centre");
+                    blockedSeen += ego.lastMoveBlocked() ? 1 : 0;
+                    assertEquals(255, rgbAt(roomImage, a[0] * 6 + 3, a[1] * 6 + 3)[2], "the room view's agent is white");
                     assertEquals(egoImage, ego.renderRgb(), "render shows what the agent sees");
                     int action = rng.nextInt(4);
                     StepResult r = room.step(Action.discrete(action));
@@ -483,7 +489,21 @@ class GoToObjectTest {
                 }
             }
             assertEquals(25, agentCells.size(), "the agent stood on every cell: " + agentCells);
+            assertTrue(blockedSeen > 20, "blocked moves seen: " + blockedSeen);
         }
+    }
+
+    /** A cell's pixels with the agent's white drawn in the blocked colour (the room view never draws it so). */
+    private static int[] blockedAgent(int[] cell) {
+        int[] out = cell.clone();
+        for (int p = 0; p < 36; p++) {
+            if (cell[p] == 255 && cell[36 + p] == 255 && cell[72 + p] == 255) {
+                for (int ch = 0; ch < 3; ch++) {
+                    out[ch * 36 + p] = RoomPainter.AGENT_BLOCKED_RGB[ch];
+                }
+            }
+        }
+        return out;
     }
 
     /**
