@@ -39,6 +39,15 @@ import java.util.random.RandomGenerator;
  * 0. The blocked flag is what a memoryless greedy policy needs to stop pushing into an obstacle: without it, once the
  * agent is blocked its observation stays what it was (only the time fraction moves), so the most likely action stays
  * the blocked move until the time limit. Layouts and missions are drawn from the seed. The image is redrawn incrementally (only the cells that changed), so rendering every step is cheap.
+ *
+ * <p>{@code view} (default {@code room}: the image above): {@code agent} makes the image agent-centred, a window of
+ * {@code view-cells} cells a side (default {@code 2 * size - 1}: 3 x 54 x 54 for the default room, the whole room from
+ * any cell), translated (not rotated: the actions are absolute moves) so that the agent's cell is its centre, cells
+ * outside the room drawn as solid wall, and the agent drawn orange after a blocked move (see {@link AgentWindow}). The
+ * target's direction is then where its token sits, whatever cell the agent stands on, and the centre token alone says
+ * which move was blocked; the room view needs the agent's and the target's positions subtracted. With it the job's
+ * policy reaches a 0.95 training window in 206k env steps (the room view: 0.9 in about 587k) and greedy 0.88 over 200
+ * eval episodes (README, GoToObject-v0). {@link #renderRgb} shows what the agent sees, in either view.
  */
 public final class GoToObject extends AbstractEnv implements RgbRenderable, RewardFeatures {
     public static final String ID = "GoToObject-v0";
