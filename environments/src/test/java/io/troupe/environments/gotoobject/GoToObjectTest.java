@@ -17,10 +17,12 @@ import io.troupe.core.StepResult;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
 import io.troupe.core.space.Text;
+import io.troupe.environments.Env;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.check.CheckReport;
 import io.troupe.environments.check.EnvChecker;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -603,5 +605,31 @@ class GoToObjectTest {
     void theAgentViewPassesTheEnvChecker() {
         CheckReport report = EnvChecker.check(() -> agentView(""));
         assertTrue(report.passed(), report.format());
+    }
+
+    /**
+     * conf/gotoobject.conf trains on the agent view (set on the registration), which its env-overrides can turn back to
+     * the room view; gotoobject-hard.conf, which includes it, keeps its own level's room view, and
+     * gotoobject-large.conf keeps GoToObject-v0's room view.
+     */
+    @Test
+    void theJobConfigTrainsOnTheAgentView() {
+        EnvRegistry job = registryOf("gotoobject.conf");
+        assertArrayEquals(new int[] {3, 54, 54}, imageShape(job.make("GoToObject-v0")));
+        assertArrayEquals(new int[] {3, 30, 30}, imageShape(job.make("GoToObject-v0",
+                ConfigFactory.parseString("params.view = room"))));
+        assertArrayEquals(new int[] {3, 48, 48}, imageShape(registryOf("gotoobject-hard.conf")
+                .make("GoToObject-Hard-v0")));
+        assertArrayEquals(new int[] {3, 30, 30}, imageShape(registryOf("gotoobject-large.conf").make("GoToObject-v0")));
+    }
+
+    private static EnvRegistry registryOf(String confFile) {
+        Path conf = Path.of("..", "conf", confFile);
+        return EnvRegistry.fromConfig(ConfigFactory.parseFile(conf.toFile()).withFallback(ConfigFactory.load())
+                .resolve());
+    }
+
+    private static int[] imageShape(Env env) {
+        return ((Box) ((Dict) env.spec().observationSpace()).spaces().get("image")).shape();
     }
 }
