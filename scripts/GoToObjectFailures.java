@@ -1,6 +1,9 @@
 import ai.djl.Device;
 import io.troupe.core.Categorical;
 import io.troupe.core.Policy;
+import io.troupe.environments.Env;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.EnvWrapper;
 import io.troupe.environments.VectorEnv;
 import io.troupe.environments.gotoobject.GoToObject;
 import io.troupe.export.RunCheckpoint;
@@ -47,9 +50,12 @@ public class GoToObjectFailures {
         if (!run.envId().equals(GoToObject.ID)) {
             throw new IllegalArgumentException(args[0] + " trained " + run.envId() + ", not " + GoToObject.ID);
         }
+        // the run's own registration and overrides (its view, size, ...), as ./troupe eval makes them
+        EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         List<GoToObject> copies = new ArrayList<>();
         for (int i = 0; i < envs; i++) {
-            copies.add(new GoToObject());
+            Env env = registry.make(run.envId(), run.envOverrides());
+            copies.add((GoToObject) (env instanceof EnvWrapper w ? w.unwrapped() : env));
         }
         int[] quota = new int[envs];
         for (int e = 0; e < envs; e++) {

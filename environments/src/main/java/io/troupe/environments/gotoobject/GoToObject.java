@@ -39,6 +39,15 @@ import java.util.random.RandomGenerator;
  * 0. The blocked flag is what a memoryless greedy policy needs to stop pushing into an obstacle: without it, once the
  * agent is blocked its observation stays what it was (only the time fraction moves), so the most likely action stays
  * the blocked move until the time limit. Layouts and missions are drawn from the seed. The image is redrawn incrementally (only the cells that changed), so rendering every step is cheap.
+ *
+ * <p>{@code view} (default {@code room}: the image above): {@code agent} makes the image agent-centred, a window of
+ * {@code view-cells} cells a side (default {@code 2 * size - 1}: 3 x 54 x 54 for the default room, the whole room from
+ * any cell), translated (not rotated: the actions are absolute moves) so that the agent's cell is its centre, cells
+ * outside the room drawn as solid wall, and the agent drawn orange after a blocked move (see {@link AgentWindow}). The
+ * target's direction is then where its token sits, whatever cell the agent stands on, and the centre token alone says
+ * which move was blocked; the room view needs the agent's and the target's positions subtracted. With it the job's
+ * policy reaches a 0.95 training window in 206k env steps (the room view: 0.9 in about 587k) and greedy 0.88 over 200
+ * eval episodes (README, GoToObject-v0). {@link #renderRgb} shows what the agent sees, in either view.
  */
 public final class GoToObject extends AbstractEnv implements RgbRenderable, RewardFeatures {
     public static final String ID = "GoToObject-v0";
@@ -72,6 +81,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     private boolean reachedTarget;
 
     private final RoomPainter painter;
+    private final AgentWindow window; // null in the room view
 
     /** GoToObject-v0 with default parameters. */
     public GoToObject() {
@@ -79,11 +89,15 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
     }
 
     public GoToObject(EnvParams params) {
-        this(params, params.intParam("size", 5, 4, 12));
+        this(params, params.intParam("size", 5, 4, 12), View.read(params));
     }
 
-    private GoToObject(EnvParams params, int size) {
-        super(spec(params.id(), size, params.intParam("cell-pixels", 6, 4, 16),
+    private GoToObject(EnvParams params, int size, View view) {
+        this(params, size, view, view.cells(params, size));
+    }
+
+    private GoToObject(EnvParams params, int size, View view, int cells) {
+        super(spec(params.id(), cells, params.intParam("cell-pixels", 6, 4, 16),
                 params.intParam("max-steps", 8 * size, 1, 100_000)));
         this.size = size;
         this.maxSteps = params.intParam("max-steps", 8 * size, 1, 100_000);
@@ -96,14 +110,16 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
         this.objColor = new int[numObjects];
         this.cellObject = new int[size * size];
         this.painter = new RoomPainter(size, params.intParam("cell-pixels", 6, 4, 16));
+        this.window = view == View.AGENT ? new AgentWindow(size, cells, params.intParam("cell-pixels", 6, 4, 16)) : null;
     }
 
-    private static EnvSpec spec(String id, int size, int cell, int maxSteps) {
+    private static EnvSpec spec(String id, int cells, int cell, int maxSteps) {
+        int side = cells * cell;
         List<String> words = new ArrayList<>(List.of("go", "to", "the"));
         words.addAll(COLORS);
         words.addAll(TYPES);
         Dict obs = Dict.of(
-                "image", Box.image(3, size * cell, size * cell),
+                "image", Box.image(3, side, side),
                 "mission", Text.of(MISSION_TOKENS, words),
                 "state", Box.uniform(0f, 1f, DType.FLOAT32, STATE_SIZE));
         return new EnvSpec(id, obs, new Discrete(4), OptionalInt.of(maxSteps), OptionalDouble.empty(), true);
@@ -215,7 +231,7 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     @Override
     protected void writeObservation(ObservationBatch out, int row) {
-        byte[] image = painter.image();
+        byte[] image = observedImage();
         System.arraycopy(image, 0, out.bytes(0), row * image.length, image.length);
         System.arraycopy(missionIds, 0, out.ints(1), row * MISSION_TOKENS, MISSION_TOKENS);
         float[] s = out.floats(2);
@@ -289,14 +305,20 @@ public final class GoToObject extends AbstractEnv implements RgbRenderable, Rewa
 
     // ---------------------------------------------------------------- rendering
 
+    /** What the agent sees: the observation's image (the room, or the window centred on the agent). */
     @Override
     public ByteTensor renderRgb() {
-        return new ByteTensor(new int[] {3, painter.width(), painter.width()}, painter.image().clone());
+        int side = window == null ? painter.width() : window.width();
+        return new ByteTensor(new int[] {3, side, side}, observedImage().clone());
+    }
+
+    private byte[] observedImage() {
+        return window == null ? painter.image() : window.cut(painter.image(), agentX, agentY);
     }
 
     private void drawCell(int cx, int cy) {
         int obj = cellObject[cy * size + cx];
         painter.draw(cx, cy, obj >= 0 ? objType[obj] : -1, obj >= 0 ? objColor[obj] : -1,
-                cx == agentX && cy == agentY ? dir : -1);
+                cx == agentX && cy == agentY ? dir : -1, blocked && window != null);
     }
 }

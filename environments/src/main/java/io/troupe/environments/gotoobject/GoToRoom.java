@@ -38,7 +38,9 @@ import java.util.random.RandomGenerator;
  * without the mission or without the image is {@link #candidates()}'s expectation (see the README). After
  * {@code max-steps} (default {@code 8 * size}) the episode is truncated with reward 0.
  *
- * <p>Observation: {@code image} uint8 {@code [3, size*cell, size*cell]} (as GoToObject-v0), {@code mission} token ids
+ * <p>Observation: {@code image} uint8 {@code [3, size*cell, size*cell]} (as GoToObject-v0; {@code view = agent}: the
+ * agent-centred window of {@code view-cells} cells a side, default {@code 2 size - 1}, as GoToObject-v0's), {@code
+ * mission} token ids
  * (Text, 5 tokens for one goal, 9 for two, over one 14-word vocabulary) and {@code state} float32 {@code [7]}: the
  * direction one-hot of the last move, the fraction of the time limit used, 1 if the last move was blocked by a wall, and
  * the fraction of the goals reached.
@@ -55,7 +57,8 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     private static final int MAX_LAYOUT_DRAWS = 10_000;
 
     /** The parameters, read once (each names its key, default and range). */
-    private record Settings(String id, int size, int colors, int types, int goals, int cell, int maxSteps) {
+    private record Settings(String id, int size, int colors, int types, int goals, int cell, int maxSteps, View view,
+                            int cells) {
         static Settings read(EnvParams p) {
             int size = p.intParam("size", 8, 4, 12);
             int colors = p.intParam("colors", 4, 1, COLORS.size());
@@ -63,13 +66,15 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
             int goals = p.intParam("goals", 1, 1, 2);
             int cell = p.intParam("cell-pixels", 6, 4, 16);
             int maxSteps = p.intParam("max-steps", 8 * size, 1, 100_000);
+            View view = View.read(p);
+            int cells = view.cells(p, size);
             int objects = colors * types;
             if (objects < goals || objects > size * size / 3) {
                 throw new IllegalArgumentException("env " + p.id() + ": parameters 'colors' x 'types' = " + colors
                         + " x " + types + " = " + objects + " objects; expected " + goals + ".." + size * size / 3
                         + " (at least one per goal, at most a third of the " + size + " x " + size + " room)");
             }
-            return new Settings(p.id(), size, colors, types, goals, cell, maxSteps);
+            return new Settings(p.id(), size, colors, types, goals, cell, maxSteps, view, cells);
         }
     }
 
@@ -83,6 +88,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     private final Text missionSpace;
     private final int[] missionIds;
     private final RoomPainter painter;
+    private final AgentWindow window; // null in the room view
 
     // episode state
     private final int[] objX;
@@ -122,6 +128,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         this.missionSpace = (Text) ((Dict) spec().observationSpace()).spaces().get("mission");
         this.missionIds = new int[missionTokens];
         this.painter = new RoomPainter(size, s.cell());
+        this.window = s.view() == View.AGENT ? new AgentWindow(size, s.cells(), s.cell()) : null;
         this.objX = new int[numObjects];
         this.objY = new int[numObjects];
         this.objType = new int[numObjects];
@@ -141,7 +148,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         words.addAll(COLORS);
         words.addAll(TYPES);
         Dict obs = Dict.of(
-                "image", Box.image(3, s.size() * s.cell(), s.size() * s.cell()),
+                "image", Box.image(3, s.cells() * s.cell(), s.cells() * s.cell()),
                 "mission", Text.of(missionTokens(s.goals()), words),
                 "state", Box.uniform(0f, 1f, DType.FLOAT32, STATE_SIZE));
         return new EnvSpec(s.id(), obs, new Discrete(4), OptionalInt.of(s.maxSteps()), OptionalDouble.empty(), true);
@@ -379,7 +386,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
 
     @Override
     protected void writeObservation(ObservationBatch out, int row) {
-        byte[] image = painter.image();
+        byte[] image = observedImage();
         System.arraycopy(image, 0, out.bytes(0), row * image.length, image.length);
         System.arraycopy(missionIds, 0, out.ints(1), row * missionTokens, missionTokens);
         float[] s = out.floats(2);
@@ -446,14 +453,20 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
 
     // ---------------------------------------------------------------- rendering
 
+    /** What the agent sees: the observation's image (the room, or the window centred on the agent). */
     @Override
     public ByteTensor renderRgb() {
-        return new ByteTensor(new int[] {3, painter.width(), painter.width()}, painter.image().clone());
+        int side = window == null ? painter.width() : window.width();
+        return new ByteTensor(new int[] {3, side, side}, observedImage().clone());
+    }
+
+    private byte[] observedImage() {
+        return window == null ? painter.image() : window.cut(painter.image(), agentX, agentY);
     }
 
     private void drawCell(int cx, int cy) {
         int obj = cellObject[cy * size + cx];
         painter.draw(cx, cy, obj >= 0 ? objType[obj] : -1, obj >= 0 ? objColor[obj] : -1,
-                cx == agentX && cy == agentY ? dir : -1);
+                cx == agentX && cy == agentY ? dir : -1, blocked && window != null);
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Draws a room of {@code size x size} cells into one uint8 CHW image, one {@code cell x cell} patch per cell: grid
  * lines on each cell's top and left edge, objects (ball, box, key) in MiniGrid's colours, the agent as a white
- * triangle pointing where it last moved. Cells are redrawn one at a time, so an env redraws only what changed.
+ * triangle pointing where it last moved (orange after a blocked move, where the level asks for it). Cells are redrawn one at a time, so an env redraws only what changed.
  */
 final class RoomPainter {
     /** Object types, in vocabulary order. */
@@ -16,6 +16,8 @@ final class RoomPainter {
         {100, 100, 100}};
     private static final int[] GRID_RGB = {40, 40, 40};
     private static final int[] AGENT_RGB = {255, 255, 255};
+    /** The agent after a blocked move, where a level draws it so ({@code view = agent}). */
+    static final int[] AGENT_BLOCKED_RGB = {255, 128, 0};
 
     private final int size;
     private final int cell;
@@ -60,6 +62,12 @@ final class RoomPainter {
      * the agent on top facing {@code agentDir} ({@code < 0}: no agent).
      */
     void draw(int cx, int cy, int type, int color, int agentDir) {
+        draw(cx, cy, type, color, agentDir, false);
+    }
+
+    /** As {@link #draw(int, int, int, int, int)}, the agent in {@link #AGENT_BLOCKED_RGB} if {@code blocked}. */
+    void draw(int cx, int cy, int type, int color, int agentDir, boolean blocked) {
+        int[] agentRgb = blocked ? AGENT_BLOCKED_RGB : AGENT_RGB;
         byte[] base = type >= 0 ? objectSprites[type * COLORS.size() + color] : floorSprite;
         System.arraycopy(base, 0, cellBuf, 0, cellBuf.length);
         if (agentDir >= 0) {
@@ -67,9 +75,9 @@ final class RoomPainter {
             int plane = cell * cell;
             for (int p = 0; p < plane; p++) {
                 if (mask[p]) {
-                    cellBuf[p] = (byte) AGENT_RGB[0];
-                    cellBuf[plane + p] = (byte) AGENT_RGB[1];
-                    cellBuf[2 * plane + p] = (byte) AGENT_RGB[2];
+                    cellBuf[p] = (byte) agentRgb[0];
+                    cellBuf[plane + p] = (byte) agentRgb[1];
+                    cellBuf[2 * plane + p] = (byte) agentRgb[2];
                 }
             }
         }

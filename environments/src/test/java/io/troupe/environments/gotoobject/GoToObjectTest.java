@@ -1,5 +1,6 @@
 package io.troupe.environments.gotoobject;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,10 +14,15 @@ import io.troupe.core.FloatTensor;
 import io.troupe.core.IntTensor;
 import io.troupe.core.Observation;
 import io.troupe.core.StepResult;
+import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
 import io.troupe.core.space.Text;
+import io.troupe.environments.Env;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.check.CheckReport;
+import io.troupe.environments.check.EnvChecker;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +30,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -404,5 +411,225 @@ class GoToObjectTest {
         Observation obs = env.reset(1);
         assertEquals(3 * 48 * 48, obs.tensor("image").size());
         assertEquals(64, env.spec().maxEpisodeSteps().getAsInt());
+    }
+
+    // ---------------------------------------------------------------- view = agent
+
+    private static GoToObject agentView(String params) {
+        return new GoToObject(new EnvParams("GoToObject-v0", ConfigFactory.parseString("view = agent\n" + params)));
+    }
+
+    /** Cell {@code (cx, cy)}'s pixels (CHW) of a 6-pixel-cell image. */
+    private static int[] cellPixels(ByteTensor image, int cx, int cy) {
+        int[] out = new int[3 * 6 * 6];
+        int i = 0;
+        for (int ch = 0; ch < 3; ch++) {
+            for (int y = 0; y < 6; y++) {
+                for (int x = 0; x < 6; x++) {
+                    out[i++] = rgbAt(image, cx * 6 + x, cy * 6 + y)[ch];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code view = agent}: the image is the room translated so that the agent's cell is the centre of a 9 x 9 window
+     * (the default {@code view-cells = 2 size - 1}), each room cell drawn exactly as the room view draws it, every other
+     * cell solid wall; checked along random walks (the agent on every cell of the room, so every translation) against a
+     * room-view env on the same seed, except that after a blocked move the agent is orange rather than white (the image
+     * alone says which move was blocked). The same for smaller windows, which cut off the far cells, and for an even
+     * one (the agent left of and above the middle).
+     */
+    @Test
+    void theAgentViewCentresTheAgentAndDrawsTheRestAsWall() {
+        int[] wall = new int[3 * 6 * 6];
+        for (int ch = 0; ch < 3; ch++) {
+            Arrays.fill(wall, ch * 36, (ch + 1) * 36, AgentWindow.WALL_RGB[ch]);
+        }
+        for (int cells : new int[] {9, 10, 7, 3}) {
+            SplittableRandom rng = new SplittableRandom(7);
+            int centre = (cells - 1) / 2;
+            Set<String> agentCells = new HashSet<>();
+            int blockedSeen = 0;
+            for (int seed = 0; seed < 30; seed++) {
+                GoToObject room = new GoToObject();
+                GoToObject ego = agentView(cells == 9 ? "" : "view-cells = " + cells);
+                Observation roomObs = room.reset(seed);
+                Observation egoObs = ego.reset(seed);
+                for (int step = 0; step < 40; step++) {
+                    ByteTensor roomImage = (ByteTensor) roomObs.tensor("image");
+                    ByteTensor egoImage = (ByteTensor) egoObs.tensor("image");
+                    assertArrayEquals(new int[] {3, 6 * cells, 6 * cells}, egoImage.shape());
+                    int[] a = ego.agent();
+                    agentCells.add(a[0] + "," + a[1]);
+                    for (int wy = 0; wy < cells; wy++) {
+                        for (int wx = 0; wx < cells; wx++) {
+                            int rx = a[0] - centre + wx;
+                            int ry = a[1] - centre + wy;
+                            boolean inside = rx >= 0 && ry >= 0 && rx < 5 && ry < 5;
+                            int[] expected = !inside ? wall : rx == a[0] && ry == a[1] && ego.lastMoveBlocked()
+                                    ? blockedAgent(cellPixels(roomImage, rx, ry)) : cellPixels(roomImage, rx, ry);
+                            assertArrayEquals(expected, cellPixels(egoImage, wx, wy), cells + " cells, seed " + seed
+                                    + " step " + step
+                                            + ": window cell (" + wx + ", " + wy + "), agent at (" + a[0] + ", " + a[1]
+                                            + ")");
+                        }
+                    }
+                    assertEquals(255, rgbAt(egoImage, centre * 6 + 3, centre * 6 + 3)[0], "the agent at the centre");
+                    blockedSeen += ego.lastMoveBlocked() ? 1 : 0;
+                    assertEquals(255, rgbAt(roomImage, a[0] * 6 + 3, a[1] * 6 + 3)[2], "the room view's agent is white");
+                    assertEquals(egoImage, ego.renderRgb(), "render shows what the agent sees");
+                    int action = rng.nextInt(4);
+                    StepResult r = room.step(Action.discrete(action));
+                    StepResult e = ego.step(Action.discrete(action));
+                    if (r.done()) {
+                        break;
+                    }
+                    roomObs = r.observation();
+                    egoObs = e.observation();
+                }
+            }
+            assertEquals(25, agentCells.size(), "the agent stood on every cell: " + agentCells);
+            assertTrue(blockedSeen > 20, "blocked moves seen: " + blockedSeen);
+        }
+    }
+
+    /** A cell's pixels with the agent's white drawn in the blocked colour (the room view never draws it so). */
+    private static int[] blockedAgent(int[] cell) {
+        int[] out = cell.clone();
+        for (int p = 0; p < 36; p++) {
+            if (cell[p] == 255 && cell[36 + p] == 255 && cell[72 + p] == 255) {
+                for (int ch = 0; ch < 3; ch++) {
+                    out[ch * 36 + p] = RoomPainter.AGENT_BLOCKED_RGB[ch];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The view changes the image only: on the same seeds and actions (a shortest-path oracle's) the two views give the
+     * same missions, states, rewards and ends, the oracle's success included; and the target's cell in the window is
+     * the centre plus its offset from the agent.
+     */
+    @Test
+    void theAgentViewChangesOnlyTheImage() {
+        int successes = 0;
+        for (long seed = 12345; seed < 12345 + 200; seed++) {
+            GoToObject room = new GoToObject();
+            GoToObject ego = agentView("");
+            Observation roomObs = room.reset(seed);
+            Observation egoObs = ego.reset(seed);
+            StepResult r = null;
+            for (int step = 0; step < 40; step++) {
+                assertEquals(roomObs.tensor("mission"), egoObs.tensor("mission"));
+                assertEquals(roomObs.tensor("state"), egoObs.tensor("state"));
+                int[] a = ego.agent();
+                int[] t = ego.target();
+                int[] target = objectColor((ByteTensor) egoObs.tensor("image"), 4 + t[0] - a[0], 4 + t[1] - a[1]);
+                assertArrayEquals(objectColor((ByteTensor) roomObs.tensor("image"), t[0], t[1]), target);
+                int action = shortestPathAction(room);
+                if (action < 0) {
+                    break; // walled in
+                }
+                r = room.step(Action.discrete(action));
+                StepResult e = ego.step(Action.discrete(action));
+                assertEquals(r.reward(), e.reward());
+                assertEquals(r.terminated(), e.terminated());
+                assertEquals(r.truncated(), e.truncated());
+                if (r.done()) {
+                    successes += r.terminated() ? 1 : 0;
+                    break;
+                }
+                roomObs = r.observation();
+                egoObs = e.observation();
+            }
+        }
+        assertTrue(successes >= 198, "the oracle succeeds in the agent view too: " + successes + " of 200");
+    }
+
+    @Test
+    void theAgentViewsSpecHasTheWindowsShapeAndObservationsFitIt() {
+        EnvRegistry registry = EnvRegistry.defaults();
+        for (int size : new int[] {4, 5, 8}) {
+            var env = registry.make("GoToObject-v0",
+                    ConfigFactory.parseString("params { view = agent, size = " + size + " }"));
+            int side = (2 * size - 1) * 6;
+            Box image = (Box) ((Dict) env.spec().observationSpace()).spaces().get("image");
+            assertArrayEquals(new int[] {3, side, side}, image.shape(), "size " + size);
+            Observation obs = env.reset(1);
+            assertEquals(Optional.empty(), env.spec().observationSpace().observationViolation(obs), "size " + size);
+            assertEquals(3 * side * side, obs.tensor("image").size());
+        }
+        var room = registry.make("GoToObject-v0", ConfigFactory.parseString("params { view = room }"));
+        assertEquals(new GoToObject().spec().observationSpace().describe(), room.spec().observationSpace().describe(),
+                "view = room is the default");
+    }
+
+    @Test
+    void theAgentViewIsDeterministic() {
+        for (long seed = 0; seed < 5; seed++) {
+            GoToObject a = agentView("");
+            GoToObject b = agentView("");
+            assertEquals(a.reset(seed), b.reset(seed));
+            SplittableRandom rng = new SplittableRandom(seed);
+            for (int step = 0; step < 40; step++) {
+                int action = rng.nextInt(4);
+                StepResult ra = a.step(Action.discrete(action));
+                StepResult rb = b.step(Action.discrete(action));
+                assertEquals(ra.observation(), rb.observation(), "seed " + seed + " step " + step);
+                if (ra.done()) {
+                    break;
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBadViewNamesTheParameterAndTheChoices() {
+        EnvRegistry registry = EnvRegistry.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params.view = ego")));
+        assertTrue(e.getMessage().contains("'view'") && e.getMessage().contains("room, agent")
+                && e.getMessage().contains("ego"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params { view = agent, view-cells = 11 }")));
+        assertTrue(e.getMessage().contains("'view-cells'") && e.getMessage().contains("1..10"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> registry.make("GoToObject-v0",
+                ConfigFactory.parseString("params { view-cells = 7 }")));
+        assertTrue(e.getMessage().contains("view-cells"), "the room view never reads view-cells: " + e.getMessage());
+    }
+
+    @Test
+    void theAgentViewPassesTheEnvChecker() {
+        CheckReport report = EnvChecker.check(() -> agentView(""));
+        assertTrue(report.passed(), report.format());
+    }
+
+    /**
+     * conf/gotoobject.conf trains on the agent view (set on the registration), which its env-overrides can turn back to
+     * the room view; gotoobject-hard.conf, which includes it, keeps its own level's room view, and
+     * gotoobject-large.conf keeps GoToObject-v0's room view.
+     */
+    @Test
+    void theJobConfigTrainsOnTheAgentView() {
+        EnvRegistry job = registryOf("gotoobject.conf");
+        assertArrayEquals(new int[] {3, 54, 54}, imageShape(job.make("GoToObject-v0")));
+        assertArrayEquals(new int[] {3, 30, 30}, imageShape(job.make("GoToObject-v0",
+                ConfigFactory.parseString("params.view = room"))));
+        assertArrayEquals(new int[] {3, 48, 48}, imageShape(registryOf("gotoobject-hard.conf")
+                .make("GoToObject-Hard-v0")));
+        assertArrayEquals(new int[] {3, 30, 30}, imageShape(registryOf("gotoobject-large.conf").make("GoToObject-v0")));
+    }
+
+    private static EnvRegistry registryOf(String confFile) {
+        Path conf = Path.of("..", "conf", confFile);
+        return EnvRegistry.fromConfig(ConfigFactory.parseFile(conf.toFile()).withFallback(ConfigFactory.load())
+                .resolve());
+    }
+
+    private static int[] imageShape(Env env) {
+        return ((Box) ((Dict) env.spec().observationSpace()).spaces().get("image")).shape();
     }
 }

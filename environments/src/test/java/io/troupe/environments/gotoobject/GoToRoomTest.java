@@ -1,5 +1,6 @@
 package io.troupe.environments.gotoobject;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.Action;
+import io.troupe.core.ByteTensor;
 import io.troupe.core.FloatTensor;
 import io.troupe.core.IntTensor;
 import io.troupe.core.Observation;
 import io.troupe.core.StepResult;
+import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.EnvRegistry;
@@ -448,5 +452,77 @@ class GoToRoomTest {
         assertTrue(env.mission().matches("go to the [a-z]+ (ball|box|key) then the [a-z]+ (ball|box|key)"),
                 env.mission());
         assertEquals(0f, ((FloatTensor) obs.tensor("state")).data()[6]);
+    }
+
+    /**
+     * {@code view = agent} on the harder levels: a window of {@code view-cells} cells (default {@code 2 size - 1}; 7, as
+     * BabyAI's partial view, cuts off the far cells) with the agent at its centre, the room's cells drawn as the room
+     * view draws them (the agent orange after a blocked move) and the rest wall; the same episode as the room view's.
+     */
+    @Test
+    void theAgentViewCentresTheAgent() {
+        for (String id : List.of(GoToRoom.HARD_ID, GoToRoom.SEQ_ID)) {
+            for (int cells : new int[] {0, 7}) {
+                String params = "params { view = agent" + (cells > 0 ? ", view-cells = " + cells : "") + " }";
+                GoToRoom room = make(id);
+                Env wrapped = REGISTRY.make(id, ConfigFactory.parseString(params));
+                GoToRoom ego = (GoToRoom) (wrapped instanceof EnvWrapper w ? w.unwrapped() : wrapped);
+                int side = cells > 0 ? cells : 2 * room.size() - 1;
+                Box image = (Box) ((Dict) ego.spec().observationSpace()).spaces().get("image");
+                assertArrayEquals(new int[] {3, 6 * side, 6 * side}, image.shape(), id + " " + params);
+                SplittableRandom rng = new SplittableRandom(3);
+                int blocked = 0;
+                for (long seed = 0; seed < 20; seed++) {
+                    Observation ro = room.reset(seed);
+                    Observation eo = ego.reset(seed);
+                    for (int step = 0; step < 30; step++) {
+                        assertEquals(ro.tensor("state"), eo.tensor("state"));
+                        ByteTensor ri = (ByteTensor) ro.tensor("image");
+                        ByteTensor ei = (ByteTensor) eo.tensor("image");
+                        int[] a = ego.agent();
+                        blocked += ((FloatTensor) eo.tensor("state")).data()[5] == 1f ? 1 : 0;
+                        for (int wy = 0; wy < side; wy++) {
+                            for (int wx = 0; wx < side; wx++) {
+                                int rx = a[0] - (side - 1) / 2 + wx;
+                                int ry = a[1] - (side - 1) / 2 + wy;
+                                boolean inside = rx >= 0 && ry >= 0 && rx < room.size() && ry < room.size();
+                                boolean agentCell = rx == a[0] && ry == a[1];
+                                for (int py = 0; py < 6; py++) {
+                                    for (int px = 0; px < 6; px++) {
+                                        int[] got = rgb(ei, wx * 6 + px, wy * 6 + py);
+                                        int[] want = inside ? rgb(ri, rx * 6 + px, ry * 6 + py) : AgentWindow.WALL_RGB;
+                                        if (agentCell && Arrays.equals(want, new int[] {255, 255, 255})
+                                                && ((FloatTensor) eo.tensor("state")).data()[5] == 1f) {
+                                            want = RoomPainter.AGENT_BLOCKED_RGB;
+                                        }
+                                        assertArrayEquals(want, got, id + " " + params + " seed " + seed + " step "
+                                                + step + " window cell (" + wx + ", " + wy + ")");
+                                    }
+                                }
+                            }
+                        }
+                        int action = rng.nextInt(4);
+                        StepResult r = room.step(Action.discrete(action));
+                        StepResult e = ego.step(Action.discrete(action));
+                        assertEquals(r.reward(), e.reward());
+                        assertEquals(r.done(), e.done());
+                        if (r.done()) {
+                            break;
+                        }
+                        ro = r.observation();
+                        eo = e.observation();
+                    }
+                }
+                assertTrue(blocked > 5, id + ": blocked moves seen " + blocked);
+                assertTrue(EnvChecker.check(() -> REGISTRY.make(id, ConfigFactory.parseString(params))).passed());
+            }
+        }
+    }
+
+    private static int[] rgb(ByteTensor image, int x, int y) {
+        int h = image.shape()[1];
+        int w = image.shape()[2];
+        byte[] d = image.data();
+        return new int[] {d[y * w + x] & 0xFF, d[h * w + y * w + x] & 0xFF, d[2 * h * w + y * w + x] & 0xFF};
     }
 }
