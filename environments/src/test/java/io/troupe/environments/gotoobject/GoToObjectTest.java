@@ -613,11 +613,12 @@ class GoToObjectTest {
      * gotoobject-large.conf keeps GoToObject-v0's room view.
      */
     @Test
-    void theJobConfigTrainsOnTheAgentView() {
-        EnvRegistry job = registryOf("gotoobject.conf");
-        assertArrayEquals(new int[] {3, 54, 54}, imageShape(job.make("GoToObject-v0")));
-        assertArrayEquals(new int[] {3, 30, 30}, imageShape(job.make("GoToObject-v0",
+    void theAgentViewJobConfigTrainsOnTheAgentViewAndTheDefaultJobOnTheRoom() {
+        EnvRegistry agent = registryOf("gotoobject-agent.conf");
+        assertArrayEquals(new int[] {3, 54, 54}, imageShape(agent.make("GoToObject-v0")));
+        assertArrayEquals(new int[] {3, 30, 30}, imageShape(agent.make("GoToObject-v0",
                 ConfigFactory.parseString("params.view = room"))));
+        assertArrayEquals(new int[] {3, 30, 30}, imageShape(registryOf("gotoobject.conf").make("GoToObject-v0")));
         assertArrayEquals(new int[] {3, 48, 48}, imageShape(registryOf("gotoobject-hard.conf")
                 .make("GoToObject-Hard-v0")));
         assertArrayEquals(new int[] {3, 30, 30}, imageShape(registryOf("gotoobject-large.conf").make("GoToObject-v0")));
