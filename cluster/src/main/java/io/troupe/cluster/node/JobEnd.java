@@ -23,7 +23,7 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 /**
  * The end of a distributed job, in two cluster-wide steps (Distributed Data flags, written to every reachable node):
  * the node that reports the run raises {@code stopping} when the target is reached or a budget is spent, and every
- * node stops its agents; once no agent is left (or {@code troupe.node.stop-stage-timeout} passed) it raises
+ * node stops its agents and its replay keep-alive; once no agent is left (or {@code troupe.node.stop-stage-timeout} passed) it raises
  * {@code done}, and every node stops the rest in order ({@link OrderedStop}: replay, the learner) and leaves. So no
  * agent writes to a replay shard that is being handed over: every node's agents stop before any node's replay.
  */

@@ -26,7 +26,8 @@ import org.apache.pekko.pattern.Patterns;
  * coordinated shutdown, every region shuts down at once while the agents still write to replay and the keep-alives
  * (the agents' ShardedDaemonProcess pinger, the replay keep-alive) still ping both: a run that had reached its target
  * could hang for 10 s. So the keep-alives stop first, then the agents' region (nothing else writes to it), then the
- * replay region (its writers are gone), then the learner singleton, and only then the node.
+ * replay keep-alive, then the replay region (its writers are gone), then the learner singleton, and only then the
+ * node.
  *
  * <p>Each stage waits at most {@code troupe.node.stop-stage-timeout}; one that takes longer is said in the log and the
  * stop moves on.
@@ -80,20 +81,24 @@ public final class OrderedStop {
     }
 
     /**
-     * The first stage alone: this node's agents (their keep-alive, then their region). A cluster stops every node's
-     * agents before any node stops its replay shards ({@link JobEnd}); stopping them again later does nothing.
+     * The first stage alone: this node's agents (their keep-alive, then their region), then its replay keep-alive. A
+     * cluster runs it on every node before any node stops its replay shards ({@link JobEnd}), so neither an agent nor
+     * another node's replay keep-alive (which asks every shard, wherever it lives, to run) writes to a region that is
+     * handing its shards off: a keep-alive still running on node B while node A's replay region shut down made A's
+     * region buffer B's start request and time out ("Graceful shutdown of shard region timed out", seen once in
+     * {@code ClusterNodesTest}). Stopping them again later does nothing.
      */
     public static CompletionStage<Done> stopAgents(ActorSystem<?> system, NodeTimeouts timeouts) {
         Duration stage = timeouts.stopStageTimeout();
         return stopActor(system, AGENTS_PINGER, "the agents' keep-alive", stage)
-                .thenCompose(d -> shutDownRegion(system, AGENTS_REGION, "the agents", stage));
+                .thenCompose(d -> shutDownRegion(system, AGENTS_REGION, "the agents", stage))
+                .thenCompose(d -> stopActor(system, REPLAY_KEEP_ALIVE, "the replay keep-alive", stage));
     }
 
-    /** The agents, then the replay shards (their keep-alive, then their region), then the learner of this node. */
+    /** The agents and the replay keep-alive, then the replay shards, then the learner of this node. */
     static CompletionStage<Done> stopJob(ActorSystem<?> system, NodeTimeouts timeouts) {
         Duration stage = timeouts.stopStageTimeout();
         return stopAgents(system, timeouts)
-                .thenCompose(d -> stopActor(system, REPLAY_KEEP_ALIVE, "the replay keep-alive", stage))
                 .thenCompose(d -> shutDownRegion(system, ReplaySharding.ENTITY_KEY.name(), "the replay shards", stage))
                 .thenCompose(d -> stopActor(system, LEARNER, "the learner", stage));
     }
