@@ -24,6 +24,7 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.prune.MagnitudePruning;
 import io.troupe.learners.prune.ParameterMask;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -162,13 +163,8 @@ class CompressPruneCommandTest {
         assertTrue(r.out().contains("layer: zero fraction by matrix: "), r.out());
     }
 
-    /**
-     * {@code --ranking layer}: a transformer whose input projection's weights are 100x smaller than the rest (as
-     * GoToObject's patch embedding over raw pixels is) keeps its share of every matrix through fine-tuning, where one
-     * global threshold would prune the projection whole; the total is still exactly {@code round(0.8 x n)}.
-     */
-    @Test
-    void layerRankingPrunesEachMatrixToTheSparsityAndKeepsItThroughFineTuning() throws Exception {
+    /** A run directory holding only the config of a small CartPole transformer job (its weights are written later). */
+    private Path transformerRunDir() throws IOException {
         Path run = dir.resolve("runs/cartpole-transformer");
         Files.createDirectories(run);
         Files.writeString(run.resolve("config.conf"), """
@@ -177,6 +173,17 @@ class CompressPruneCommandTest {
                 troupe.model { kind = transformer, embedding = 16, heads = 4, layers = 1, feed-forward = 32 }
                 troupe.admin.enabled = false
                 """);
+        return run;
+    }
+
+    /**
+     * {@code --ranking layer}: a transformer whose input projection's weights are 100x smaller than the rest (as
+     * GoToObject's patch embedding over raw pixels is) keeps its share of every matrix through fine-tuning, where one
+     * global threshold would prune the projection whole; the total is still exactly {@code round(0.8 x n)}.
+     */
+    @Test
+    void layerRankingPrunesEachMatrixToTheSparsityAndKeepsItThroughFineTuning() throws Exception {
+        Path run = transformerRunDir();
         int input;
         try (Env env = EnvRegistry.defaults().make("CartPole-v1");
              PolicyModel model = PolicyModel.create(env.spec(), ModelConfig.transformer(16, 4, 1, 32, 6, 1), 1,
@@ -319,14 +326,7 @@ class CompressPruneCommandTest {
 
     @Test
     void headPruningFineTunesASmallerTransformerThroughTheAgentsAndExports() throws Exception {
-        Path run = dir.resolve("runs/cartpole-transformer");
-        Files.createDirectories(run);
-        Files.writeString(run.resolve("config.conf"), """
-                troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
-                troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
-                troupe.model { kind = transformer, embedding = 16, heads = 4, layers = 1, feed-forward = 32 }
-                troupe.admin.enabled = false
-                """);
+        Path run = transformerRunDir();
         ModelConfig config = ModelConfig.transformer(16, 4, 1, 32, 6, 1);
         long originalCount;
         try (Env env = EnvRegistry.defaults().make("CartPole-v1");
