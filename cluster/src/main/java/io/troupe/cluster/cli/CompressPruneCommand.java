@@ -303,12 +303,8 @@ final class CompressPruneCommand implements Callable<Integer> {
         for (int i = 0; i < model.parameters().size(); i++) {
             if (MagnitudePruning.prunable(model, i)) {
                 float[] v = model.parameters().get(i).getValue().getArray().toFloatArray();
-                long zeros = 0;
-                for (float x : v) {
-                    zeros += x == 0f ? 1 : 0;
-                }
                 parts.add(String.format(Locale.ROOT, "%s %.3f", model.parameters().get(i).getKey(),
-                        (double) zeros / v.length));
+                        (double) MagnitudePruning.zeros(v) / v.length));
             }
         }
         return "zero fraction by matrix: " + String.join(", ", parts);
@@ -318,9 +314,7 @@ final class CompressPruneCommand implements Callable<Integer> {
         long zeros = 0;
         for (int i = 0; i < model.parameters().size(); i++) {
             if (MagnitudePruning.prunable(model, i)) {
-                for (float x : model.parameters().get(i).getValue().getArray().toFloatArray()) {
-                    zeros += x == 0f ? 1 : 0;
-                }
+                zeros += MagnitudePruning.zeros(model.parameters().get(i).getValue().getArray().toFloatArray());
             }
         }
         return zeros;

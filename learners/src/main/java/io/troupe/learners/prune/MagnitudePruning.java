@@ -20,6 +20,15 @@ public final class MagnitudePruning {
     private MagnitudePruning() {
     }
 
+    /** How many entries of {@code values} are exactly zero (a pruned weight is exactly zero). */
+    public static long zeros(float[] values) {
+        long n = 0;
+        for (float x : values) {
+            n += x == 0f ? 1 : 0;
+        }
+        return n;
+    }
+
     /**
      * Whether global magnitude pruning covers parameter {@code index} of {@code model}: a weight matrix (2-D) or
      * convolution kernel (4-D), except the output heads (the policy's logits and the value) and an MLP's input layers
