@@ -107,7 +107,7 @@ if has bench || has train; then
   TROUPE=("$JAVA" "${JOPTS[@]}" --add-opens=java.base/java.nio=ALL-UNNAMED
     --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -Dtroupe.home="$T" -cp "$T/cluster/target/troupe.jar:$T/cluster/target/lib/*"
     io.troupe.cluster.cli.TroupeCli)
-  export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824
+  export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864
 fi
 
 if has bench; then

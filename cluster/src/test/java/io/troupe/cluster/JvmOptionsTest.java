@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,5 +59,26 @@ class JvmOptionsTest {
         List<String> missing = new ArrayList<>(NodeProcesses.jvmFlags());
         missing.removeAll(child);
         assertTrue(missing.isEmpty(), "a child JVM's command line lacks " + missing + ": " + child);
+    }
+
+    @Test
+    void theLauncherTheContainerTheTestsAndTheChildJvmsSetTheSameMallocAndThreadEnvironment() throws Exception {
+        Map<String, String> launcher = exportedDefaults(NodeProcesses.HOME.resolve("troupe"));
+        assertEquals(NodeProcesses.LAUNCHER_ENV, launcher, "the launcher's exports and NodeProcesses.LAUNCHER_ENV");
+        assertEquals(launcher, exportedDefaults(NodeProcesses.HOME.resolve(
+                "cluster/src/main/jib/opt/troupe/bin/troupe-container")), "the container entrypoint's exports");
+        // the root pom's Surefire environmentVariables: this JVM's own environment
+        launcher.forEach((name, value) -> assertEquals(value, System.getenv(name), name + " in this test JVM"));
+    }
+
+    /** The {@code export NAME="${NAME:-default}"} lines of a launcher script, for OMP_ and MALLOC_ names. */
+    private static Map<String, String> exportedDefaults(Path script) throws Exception {
+        Matcher m = Pattern.compile("(?m)^export ((?:OMP|MALLOC)_\\w+)=\"\\$\\{\\1:-([^}]*)}\"$")
+                .matcher(Files.readString(script));
+        Map<String, String> found = new TreeMap<>();
+        while (m.find()) {
+            found.put(m.group(1), m.group(2));
+        }
+        return found;
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -52,6 +53,10 @@ final class NodeProcesses implements AutoCloseable {
 
     /** The Troupe directory (the tests run in {@code cluster/}). */
     static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+    /** The environment the launcher exports for PyTorch's threads and glibc's heaps (JvmOptionsTest keeps it so). */
+    static final Map<String, String> LAUNCHER_ENV = Map.of("OMP_NUM_THREADS", "1",
+            "MALLOC_MMAP_THRESHOLD_", "33554432", "MALLOC_TRIM_THRESHOLD_", "1073741824",
+            "MALLOC_TOP_PAD_", "67108864");
 
     /** The flags of {@code conf/jvm.options}, read as the launcher reads them (one a line, # comments). */
     static List<String> jvmFlags() throws IOException {
@@ -113,9 +118,7 @@ final class NodeProcesses implements AutoCloseable {
      */
     Process start(ProcessBuilder pb) throws IOException {
         pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.environment().put("MALLOC_MMAP_THRESHOLD_", "33554432");
-        pb.environment().put("MALLOC_TRIM_THRESHOLD_", "1073741824");
+        pb.environment().putAll(LAUNCHER_ENV);
         Process p = pb.start();
         processes.add(p);
         return p;
