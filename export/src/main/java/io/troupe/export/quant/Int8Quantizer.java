@@ -30,7 +30,8 @@ import java.util.TreeMap;
  * ONNX Runtime fuses into its int8 kernels.
  *
  * <ul>
- *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel (or per tensor). Biases
+ *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel, per tensor, or per
+ *       tensor wherever that moves the outputs no more ({@link QuantSettings.WeightScales}). Biases
  *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale (a {@code Mul} in the graph),
  *       as int8 kernels add them.</li>
  *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): uint8, asymmetric
@@ -38,7 +39,9 @@ import java.util.TreeMap;
  *       layers were left unfused), one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
  *       observations) produced.</li>
  *   <li>Sensitivity: each layer is quantized alone and the graph run on the calibration set; a layer whose int8
- *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) stays float.</li>
+ *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) keeps its
+ *       weight in int8 and computes in float on its float input (weight-only, {@link Form#INT8_WEIGHTS}) when that
+ *       passes, and stays float otherwise.</li>
  *   <li>Other parameters (rank >= 2, >= {@value #WEIGHT_ONLY_MIN_ELEMENTS} values: the token embedding, positions, the
  *       encoder norms' [tokens, embedding] gamma and beta): stored int8, one scale per row, and dequantized where read
  *       (weight-only: their readers still compute in float); each passes the sensitivity pass like a layer.</li>
