@@ -9,6 +9,7 @@ import io.troupe.cluster.cli.TroupeCli;
 import io.troupe.export.onnx.OnnxProto;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,11 @@ class CompressQuantizeTest {
         assertTrue(int8Return >= 0.95 * floatReturn, int8Return + " vs " + floatReturn);
         assertTrue(report.get("compressed").get("bytes").asLong() < report.get("original").get("bytes").asLong());
         assertEquals(20, report.get("original").get("mean_return").get("n").asInt());
+        // the report says which layers are weight-only (int8 weights, float input) and how the weights are scaled
+        List<String> details = new ArrayList<>();
+        report.get("details").forEach(d -> details.add(d.get("name").asText()));
+        assertTrue(details.containsAll(List.of("weights", "layers weight-only", "layers and parameters kept in float")),
+                details.toString());
         // the eval option is used by the mixin every compress subcommand shares; a CI is present
         assertTrue(report.get("original").get("mean_return").get("low").asDouble() <= floatReturn);
 

@@ -59,10 +59,11 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                     + "histogram method) (default ${DEFAULT-VALUE})")
     String calibration;
 
-    @Option(names = "--per-channel", defaultValue = "true", negatable = true, fallbackValue = "true",
-            description = "weights with one scale per output channel (default); --no-per-channel: one scale per "
-                    + "weight tensor. Activations always have one scale per tensor.")
-    boolean perChannel;
+    @Option(names = "--per-channel", negatable = true,
+            description = "weights with one scale per output channel; --no-per-channel: one scale per weight tensor; "
+                    + "neither (default): per channel except where one scale per tensor moves the outputs no more "
+                    + "on the calibration set. Activations always have one scale per tensor.")
+    Boolean perChannel;
 
     @Option(names = "--opset", defaultValue = "" + OnnxExporter.DEFAULT_OPSET, paramLabel = "N",
             description = "ONNX opset of the graph (default ${DEFAULT-VALUE})")
@@ -79,7 +80,9 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                     + "set would be empty; expected >= 1 episode");
         }
         eval.validate();
-        QuantSettings settings = QuantSettings.of(Calibration.parse(calibration), perChannel);
+        QuantSettings settings = QuantSettings.of(Calibration.parse(calibration), perChannel == null
+                ? QuantSettings.WeightScales.AUTO : perChannel ? QuantSettings.WeightScales.PER_CHANNEL
+                : QuantSettings.WeightScales.PER_TENSOR);
         if (out.getFileName() == null || out.getFileName().toString().equals(PolicyContract.FILE)
                 || out.getFileName().toString().equals(CompressReport.FILE) || Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + ": expected the .onnx file to write, such as "
@@ -139,17 +142,29 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                 details.add(new CompressReport.Detail("calibration", String.format(Locale.ROOT,
                         "%s over %,d observations of %d greedy episodes of the float policy", settings.calibration()
                                 .label(), rows(calibrationSet), calibrationEpisodes)));
-                details.add(new CompressReport.Detail("weights", settings.perChannel()
-                        ? "int8, symmetric, one scale per output channel" : "int8, symmetric, one scale per tensor"));
+                long perChannelWeights = q.layers().stream().filter(l -> l.int8Weights() && l.perChannel())
+                        .count();
+                long int8Weights = q.layers().stream().filter(Int8Quantizer.Layer::int8Weights).count();
+                details.add(new CompressReport.Detail("weights", String.format(Locale.ROOT, "int8, symmetric; %s; "
+                        + "one scale per output channel for %d of %d", switch (settings.weightScales()) {
+                            case PER_CHANNEL -> "per output channel";
+                            case PER_TENSOR -> "per tensor";
+                            case AUTO -> "per tensor where that moves the outputs no more than per channel";
+                        }, perChannelWeights, int8Weights)));
                 details.add(new CompressReport.Detail("activations", "uint8, asymmetric, one scale per tensor"));
                 details.add(new CompressReport.Detail("layers in int8", String.format(Locale.ROOT, "%d of %d "
                         + "layers with a weight (Gemm, MatMul by a weight, Conv)", q.weightLayers().size()
-                        - q.floatLayers().size(), q.weightLayers().size())));
+                        - q.floatLayers().size() - q.weightOnlyLayers().size(), q.weightLayers().size())));
+                details.add(new CompressReport.Detail("layers weight-only", q.weightOnlyLayers().isEmpty() ? "none"
+                        : q.weightOnlyLayers().stream().map(l -> String.format(Locale.ROOT, "%s (int8 weights, "
+                        + "float input: alone in int8 agreement %.4f, relative error %.4f; weight-only %.4f, "
+                        + "%.4f)", l.name(), l.agreement(), l.relativeError(), l.weightsAgreement(),
+                        l.weightsRelativeError())).collect(Collectors.joining("; "))));
                 details.add(new CompressReport.Detail("other parameters stored int8", String.format(Locale.ROOT,
                         "%d of %d (rank >= 2, >= %d values: embeddings, positions, LayerNorm gamma and beta; "
                                 + "dequantized where read)", q.parameters().stream().filter(Int8Quantizer.Layer::int8)
                                 .count(), q.parameters().size(), Int8Quantizer.WEIGHT_ONLY_MIN_ELEMENTS)));
-                List<Int8Quantizer.Layer> keptFloat = q.layers().stream().filter(l -> !l.int8()).toList();
+                List<Int8Quantizer.Layer> keptFloat = q.layers().stream().filter(l -> !l.int8Weights()).toList();
                 details.add(new CompressReport.Detail("layers and parameters kept in float", keptFloat.isEmpty()
                         ? "none" : keptFloat.stream().map(l -> String.format(Locale.ROOT, "%s (alone in int8: agreement "
                         + "%.4f, relative error %.4f)", l.name(), l.agreement(), l.relativeError()))

@@ -13,6 +13,7 @@ import io.troupe.export.onnx.OnnxProto.ValueInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Static post-training int8 quantization of a float policy graph (as {@code OnnxExporter} writes it), in ONNX's QDQ
@@ -28,7 +30,8 @@ import java.util.Set;
  * ONNX Runtime fuses into its int8 kernels.
  *
  * <ul>
- *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel (or per tensor). Biases
+ *   <li>Weights: int8, symmetric (zero point 0, range +-127), one scale per output channel, per tensor, or per
+ *       tensor wherever that moves the outputs no more ({@link QuantSettings.WeightScales}). Biases
  *       of {@code Gemm} and {@code Conv}: int32 with scale = input scale x weight scale (a {@code Mul} in the graph),
  *       as int8 kernels add them.</li>
  *   <li>Activations (each layer's input; a {@code Conv}'s output too, which its int8 kernel needs): uint8, asymmetric
@@ -36,7 +39,9 @@ import java.util.Set;
  *       layers were left unfused), one scale per tensor, from the range {@link Calibration} picks over the values the calibration set (real
  *       observations) produced.</li>
  *   <li>Sensitivity: each layer is quantized alone and the graph run on the calibration set; a layer whose int8
- *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) stays float.</li>
+ *       form changes the greedy action too often or moves the outputs too far ({@link QuantSettings}) keeps its
+ *       weight in int8 and computes in float on its float input (weight-only, {@link Form#INT8_WEIGHTS}) when that
+ *       passes, and stays float otherwise.</li>
  *   <li>Other parameters (rank >= 2, >= {@value #WEIGHT_ONLY_MIN_ELEMENTS} values: the token embedding, positions, the
  *       encoder norms' [tokens, embedding] gamma and beta): stored int8, one scale per row, and dequantized where read
  *       (weight-only: their readers still compute in float); each passes the sensitivity pass like a layer.</li>
@@ -61,28 +66,70 @@ public final class Int8Quantizer {
      * gamma and beta) are candidates for int8 storage; biases and scalars stay float.
      */
     public static final int WEIGHT_ONLY_MIN_ELEMENTS = 1024;
+    /**
+     * {@link QuantSettings.WeightScales#AUTO}: one scale per tensor is kept when, the layer alone in int8, its greedy
+     * agreement is at most this much lower (two observations in a thousand) ...
+     */
+    static final double AUTO_AGREEMENT = 0.002;
+    /**
+     * ... and its relative output error at most this fraction higher than with one scale per channel, or under
+     * {@link #AUTO_NEGLIGIBLE} of the sensitivity pass's tolerance.
+     */
+    static final double AUTO_RELATIVE_ERROR = 0.1;
+    /** A relative output error this share of the tolerance is negligible (0.0005 at the default 0.05). */
+    static final double AUTO_NEGLIGIBLE = 0.01;
+
+    /** How a layer or parameter is written. */
+    public enum Form {
+        /** Run on an int8 kernel: int8 weight, int32 bias, its input quantized (a parameter: stored int8). */
+        INT8,
+        /**
+         * Weight-only: the int8 weight is dequantized where it is read and the layer computes in float on float
+         * activations (a layer whose int8 input costs too much; every parameter stored int8).
+         */
+        INT8_WEIGHTS,
+        /** Float, as in the float graph. */
+        FLOAT
+    }
 
     /**
      * One layer with a weight, or one other float parameter that may be stored as int8.
      *
-     * @param name          the layer (its weight's name without {@code _weight}), or the parameter
-     * @param op            its operator (a parameter's: the operator reading it)
-     * @param weights       its weight's element count
-     * @param weightOnly    a parameter stored as int8 and dequantized where read (its reader computes in float),
-     *                      not a layer run on an int8 kernel
-     * @param int8          whether the written graph runs it in int8 (stores it as int8)
-     * @param agreement     greedy agreement with the float graph on the calibration set when only this layer is int8
-     * @param relativeError RMS change of the outputs over their RMS, same condition (the larger of logits and value)
+     * @param name                 the layer (its weight's name without {@code _weight}), or the parameter
+     * @param op                   its operator (a parameter's: the operator reading it)
+     * @param weights              its weight's element count
+     * @param parameter            a parameter stored as int8 and dequantized where read (its reader computes in
+     *                             float), not a layer
+     * @param form                 how the written graph holds it (a parameter: {@link Form#INT8_WEIGHTS} or
+     *                             {@link Form#FLOAT})
+     * @param perChannel           whether its int8 weight has one scale per output channel (row for a parameter)
+     * @param agreement            greedy agreement with the float graph on the calibration set when only this layer
+     *                             is int8 (a parameter: stored int8)
+     * @param relativeError        RMS change of the outputs over their RMS, same condition (the larger of logits and
+     *                             value)
+     * @param weightsAgreement     the same with only this layer's weight int8 (weight-only), where that was tried
+     *                             (its int8 form failed the sensitivity pass); NaN otherwise
+     * @param weightsRelativeError ... and its relative error
      */
-    public record Layer(String name, String op, long weights, boolean weightOnly, boolean int8, double agreement,
-                        double relativeError) {
+    public record Layer(String name, String op, long weights, boolean parameter, Form form, boolean perChannel,
+                        double agreement, double relativeError, double weightsAgreement,
+                        double weightsRelativeError) {
+        /** A layer on an int8 kernel, or a parameter stored int8. */
+        public boolean int8() {
+            return parameter ? form != Form.FLOAT : form == Form.INT8;
+        }
+
+        /** Its weight is stored int8 (an int8 layer, a weight-only layer or a parameter stored int8). */
+        public boolean int8Weights() {
+            return form != Form.FLOAT;
+        }
     }
 
     /**
      * The quantized graph and what happened.
      *
      * @param model            the int8 model
-     * @param layers           every layer with a weight, in graph order
+     * @param layers           every layer with a weight, in graph order, then the other parameters
      * @param calibrationRows  observations the ranges were calibrated on
      * @param agreement        greedy agreement of the written graph with the float one on the calibration set
      * @param relativeError    its relative RMS output error there
@@ -91,28 +138,41 @@ public final class Int8Quantizer {
      */
     public record Result(Model model, List<Layer> layers, long calibrationRows, double agreement,
                          double relativeError, double maxAbsError, Map<String, Integer> runtimeOps) {
-        /** The layers kept in float (not the parameters). */
+        /** The layers kept wholly in float, weights included (not the parameters). */
         public List<Layer> floatLayers() {
-            return layers.stream().filter(l -> !l.weightOnly() && !l.int8()).toList();
+            return weightLayers().stream().filter(l -> l.form() == Form.FLOAT).toList();
         }
 
-        /** The layers with a weight (Gemm, MatMul by a weight, Conv), kept in float or not. */
+        /** The layers computing in float on int8 weights (weight-only), their int8 form having failed. */
+        public List<Layer> weightOnlyLayers() {
+            return weightLayers().stream().filter(l -> l.form() == Form.INT8_WEIGHTS).toList();
+        }
+
+        /** The layers with a weight (Gemm, MatMul by a weight, Conv), in whatever form. */
         public List<Layer> weightLayers() {
-            return layers.stream().filter(l -> !l.weightOnly()).toList();
+            return layers.stream().filter(l -> !l.parameter()).toList();
         }
 
         /** The other float parameters the quantizer may store as int8, stored so or not. */
         public List<Layer> parameters() {
-            return layers.stream().filter(Layer::weightOnly).toList();
+            return layers.stream().filter(Layer::parameter).toList();
         }
     }
 
     /**
-     * A layer with a weight, or (weightOnly) a float parameter stored as int8 and dequantized where it is read: its
+     * A layer with a weight, or (parameter) a float parameter stored as int8 and dequantized where it is read: its
      * reader computes in float as before.
      */
     private record Candidate(int node, String name, String op, String input, String weight, String bias, int axis,
-                             boolean quantizeOutput, boolean weightOnly) {
+                             boolean quantizeOutput, boolean parameter) {
+    }
+
+    /** How the graph holds a candidate: its form and whether its weight has one scale per channel. */
+    private record Choice(Form form, boolean perChannel) {
+    }
+
+    /** A candidate alone in one form: the scales picked, its figures ({@link #compare}) and whether they pass. */
+    private record Trial(boolean perChannel, double[] errors, boolean ok) {
     }
 
     record Scale(float scale, byte zeroPoint) {
@@ -149,21 +209,67 @@ public final class Int8Quantizer {
         List<ObservationBatch> probe = GraphRunner.regroup(sample(calibration, rows, MAX_SENSITIVITY_ROWS), BATCH);
         List<Map<String, float[]>> reference = outputs(floatModel.toBytes(), probe);
         List<Layer> layers = new ArrayList<>();
-        Set<Integer> chosen = new LinkedHashSet<>();
+        Map<Integer, Choice> chosen = new TreeMap<>();
         for (int c = 0; c < q.candidates.size(); c++) {
             Candidate cand = q.candidates.get(c);
-            Model one = q.build(floatModel, Set.of(c), scales);
-            double[] err = compare(reference, outputs(one.toBytes(), probe));
-            boolean ok = err[0] >= settings.minAgreement() && err[1] <= settings.maxRelativeError();
-            if (ok) {
-                chosen.add(c);
+            long elements = q.initializers.get(cand.weight()).elements();
+            if (cand.parameter()) {
+                Trial t = q.trial(floatModel, c, Form.INT8_WEIGHTS, scales, reference, probe);
+                Form form = t.ok() ? Form.INT8_WEIGHTS : Form.FLOAT;
+                layers.add(new Layer(cand.name(), cand.op(), elements, true, form, t.perChannel(), t.errors()[0],
+                        t.errors()[1], Double.NaN, Double.NaN));
+                if (t.ok()) {
+                    chosen.put(c, new Choice(form, t.perChannel()));
+                }
+                continue;
             }
-            layers.add(new Layer(cand.name(), cand.op(), q.initializers.get(cand.weight()).elements(),
-                    cand.weightOnly(), ok, err[0], err[1]));
+            // int8 if it passes alone; else its weight alone in int8 (the layer computing in float); else float
+            Trial full = q.trial(floatModel, c, Form.INT8, scales, reference, probe);
+            Trial weights = full.ok() ? null : q.trial(floatModel, c, Form.INT8_WEIGHTS, scales, reference, probe);
+            Trial taken = full.ok() ? full : weights.ok() ? weights : null;
+            Form form = full.ok() ? Form.INT8 : weights.ok() ? Form.INT8_WEIGHTS : Form.FLOAT;
+            layers.add(new Layer(cand.name(), cand.op(), elements, false, form, taken != null && taken.perChannel(),
+                    full.errors()[0], full.errors()[1], weights == null ? Double.NaN : weights.errors()[0],
+                    weights == null ? Double.NaN : weights.errors()[1]));
+            if (taken != null) {
+                chosen.put(c, new Choice(form, taken.perChannel()));
+            }
         }
         Model out = q.build(floatModel, chosen, scales);
         double[] err = compare(reference, outputs(out.toBytes(), probe));
         return new Result(out, layers, used, err[0], err[1], err[2], GraphRunner.optimizedOps(out.toBytes()));
+    }
+
+    /**
+     * Candidate {@code c} alone in {@code form}, its weight with the scales the settings give: per channel, per
+     * tensor, or ({@link QuantSettings.WeightScales#AUTO}) both tried and one per tensor kept where it passes and
+     * moves the outputs no more than per channel ({@link #AUTO_AGREEMENT}, {@link #AUTO_RELATIVE_ERROR},
+     * {@link #AUTO_NEGLIGIBLE}). A weight with one output channel has one scale.
+     */
+    private Trial trial(Model floatModel, int c, Form form, Map<String, Scale> scales,
+                        List<Map<String, float[]>> reference, List<ObservationBatch> probe) {
+        Candidate cand = candidates.get(c);
+        boolean channels = initializers.get(cand.weight()).dims()[cand.axis()] > 1;
+        QuantSettings.WeightScales ws = settings.weightScales();
+        double[] perChannel = channels && ws != QuantSettings.WeightScales.PER_TENSOR
+                ? compare(reference, outputs(build(floatModel, Map.of(c, new Choice(form, true)), scales).toBytes(),
+                probe)) : null;
+        double[] perTensor = !channels || ws != QuantSettings.WeightScales.PER_CHANNEL
+                ? compare(reference, outputs(build(floatModel, Map.of(c, new Choice(form, false)), scales).toBytes(),
+                probe)) : null;
+        if (perChannel == null) {
+            return new Trial(false, perTensor, passes(perTensor));
+        }
+        if (perTensor != null && passes(perTensor) && perTensor[0] >= perChannel[0] - AUTO_AGREEMENT
+                && (perTensor[1] <= perChannel[1] * (1 + AUTO_RELATIVE_ERROR)
+                || perTensor[1] <= settings.maxRelativeError() * AUTO_NEGLIGIBLE)) {
+            return new Trial(false, perTensor, true);
+        }
+        return new Trial(true, perChannel, passes(perChannel));
+    }
+
+    private boolean passes(double[] errors) {
+        return errors[0] >= settings.minAgreement() && errors[1] <= settings.maxRelativeError();
     }
 
     /** Refuses unknown operators; lists the layers with a constant weight. */
@@ -258,7 +364,7 @@ public final class Int8Quantizer {
     private Map<String, Scale> calibrate(Model floatModel, List<ObservationBatch> calib) {
         Set<String> tensors = new LinkedHashSet<>();
         for (Candidate c : candidates) {
-            if (c.weightOnly()) {
+            if (c.parameter()) {
                 continue;
             }
             tensors.add(c.input());
@@ -317,25 +423,33 @@ public final class Int8Quantizer {
     }
 
     /**
-     * The graph with the candidates {@code chosen} (indices) in int8. An activation read by several int8 layers is
-     * quantized once (ONNX Runtime gives each reader its own DequantizeLinear before fusing); weights are int8
-     * with a shared zero point of zeros; a bias is int32 whose scale is
-     * {@code Mul(input scale, weight scale)}, which ONNX Runtime folds to a constant before fusing; value names are
-     * {@link ShortNames}.
+     * The graph with the candidates {@code chosen} (indices) in their forms. An activation read by several int8 layers
+     * is quantized once (ONNX Runtime gives each reader its own DequantizeLinear before fusing); weights are int8 with
+     * a shared zero point of zeros; a bias of an int8 layer is int32 whose scale is {@code Mul(input scale, weight
+     * scale)}, which ONNX Runtime folds to a constant before fusing; a weight-only layer reads its int8 weight through
+     * a DequantizeLinear and keeps its float bias; an Identity to an output is {@link GraphTidy dropped}; value
+     * names are {@link ShortNames}; no doc string (the metadata names the model).
      */
-    private Model build(Model floatModel, Set<Integer> chosen, Map<String, Scale> scales) {
+    private Model build(Model floatModel, Map<Integer, Choice> chosen, Map<String, Scale> scales) {
         Map<Integer, Candidate> byNode = new HashMap<>();
+        Map<Integer, Choice> choiceOf = new HashMap<>(); // by node
+        Map<Candidate, Choice> parameters = new LinkedHashMap<>();
         Set<String> replaced = new LinkedHashSet<>();
-        List<Candidate> weightOnly = new ArrayList<>();
-        for (int c : chosen) {
-            Candidate cand = candidates.get(c);
+        Map<Form, Integer> layerForms = new EnumMap<>(Form.class);
+        int perChannel = 0;
+        for (Map.Entry<Integer, Choice> e : new TreeMap<>(chosen).entrySet()) {
+            Candidate cand = candidates.get(e.getKey());
+            Choice choice = e.getValue();
             replaced.add(cand.weight());
-            if (cand.weightOnly()) {
-                weightOnly.add(cand);
+            perChannel += choice.perChannel() ? 1 : 0;
+            if (cand.parameter()) {
+                parameters.put(cand, choice);
                 continue;
             }
+            layerForms.merge(choice.form(), 1, Integer::sum);
             byNode.put(cand.node(), cand);
-            if (cand.bias() != null) {
+            choiceOf.put(cand.node(), choice);
+            if (choice.form() == Form.INT8 && cand.bias() != null) {
                 replaced.add(cand.bias());
             }
         }
@@ -346,9 +460,10 @@ public final class Int8Quantizer {
             }
         }
         List<Node> nodes = new ArrayList<>();
-        for (Candidate cand : weightOnly) {
+        for (Map.Entry<Candidate, Choice> e : parameters.entrySet()) {
             // the int8 values dequantized under the float parameter's own name: its readers are unchanged
-            Int8Weight w = int8Weight(inits, cand);
+            Candidate cand = e.getKey();
+            Int8Weight w = int8Weight(inits, cand, e.getValue().perChannel());
             nodes.add(new Node("", "DequantizeLinear", List.of(w.values(), w.scale()), List.of(cand.weight()),
                     w.axisAttribute()));
         }
@@ -358,6 +473,18 @@ public final class Int8Quantizer {
             Candidate cand = byNode.get(n);
             if (cand == null) {
                 nodes.add(node);
+                continue;
+            }
+            Choice choice = choiceOf.get(n);
+            if (choice.form() == Form.INT8_WEIGHTS) {
+                // weight-only: the float layer reads its int8 weight dequantized; input and bias stay float
+                Int8Weight w = int8Weight(inits, cand, choice.perChannel());
+                String wdq = cand.weight() + "_dq";
+                nodes.add(new Node("", "DequantizeLinear", List.of(w.values(), w.scale()), List.of(wdq),
+                        w.axisAttribute()));
+                List<String> inputs = new ArrayList<>(node.inputs());
+                inputs.set(1, wdq);
+                nodes.add(new Node("", node.opType(), inputs, node.outputs(), node.attributes()));
                 continue;
             }
             Scale xs = scales.get(cand.input());
@@ -371,7 +498,7 @@ public final class Int8Quantizer {
                         List.of()));
                 return x + "_dq";
             });
-            Int8Weight w = int8Weight(inits, cand);
+            Int8Weight w = int8Weight(inits, cand, choice.perChannel());
             String wdq = cand.weight() + "_dq";
             nodes.add(new Node("", "DequantizeLinear", List.of(w.values(), w.scale(), zeros(inits, w.scales().length)),
                     List.of(wdq), w.axisAttribute()));
@@ -412,17 +539,18 @@ public final class Int8Quantizer {
             nodes.add(new Node("", "DequantizeLinear", List.of(out + "_quantized", ysName, yzName),
                     List.of(out), List.of()));
         }
-        long layers = chosen.size() - weightOnly.size();
-        long layerCount = candidates.stream().filter(c -> !c.weightOnly()).count();
+        long layerCount = candidates.stream().filter(c -> !c.parameter()).count();
         List<Entry> metadata = new ArrayList<>(floatModel.metadata());
-        metadata.add(new Entry(META_QUANTIZATION, String.format(Locale.ROOT, "int8 QDQ, static; weights symmetric %s;"
-                + " activations asymmetric per tensor, %s calibration; %d of %d layers int8; %d of %d other "
-                + "parameters stored int8", settings.perChannel() ? "per output channel" : "per tensor",
-                settings.calibration().label(), layers, layerCount, weightOnly.size(), candidates.size()
-                - layerCount)));
-        Graph g = ShortNames.of(new Graph(graph.name(), nodes, inits, graph.inputs(), graph.outputs()));
+        // short: the report has the details; this says what the file is
+        metadata.add(new Entry(META_QUANTIZATION, String.format(Locale.ROOT, "int8 QDQ, %s; layers: %d int8, %d "
+                + "weight-only, %d float; %d of %d parameters int8; %d per-channel", settings.calibration().label(),
+                layerForms.getOrDefault(Form.INT8, 0), layerForms.getOrDefault(Form.INT8_WEIGHTS, 0),
+                layerCount - layerForms.getOrDefault(Form.INT8, 0) - layerForms.getOrDefault(Form.INT8_WEIGHTS, 0),
+                parameters.size(), candidates.size() - layerCount, perChannel)));
+        Graph g = ShortNames.of(GraphTidy.withoutOutputIdentities(new Graph(graph.name(), nodes, inits,
+                graph.inputs(), graph.outputs())));
         return new Model(floatModel.irVersion(), floatModel.opsets(), floatModel.producerName(),
-                floatModel.producerVersion(), floatModel.docString() + " (int8)", g, metadata);
+                floatModel.producerVersion(), "", g, metadata);
     }
 
     /**
@@ -446,11 +574,14 @@ public final class Int8Quantizer {
         }
     }
 
-    /** Adds {@code cand}'s weight as int8 (symmetric, zero point 0) and its scales to {@code inits}. */
-    private Int8Weight int8Weight(List<Tensor> inits, Candidate cand) {
+    /**
+     * Adds {@code cand}'s weight as int8 (symmetric, zero point 0) and its scales (one per channel or one) to
+     * {@code inits}.
+     */
+    private Int8Weight int8Weight(List<Tensor> inits, Candidate cand, boolean perChannel) {
         Tensor w = initializers.get(cand.weight());
         float[] wf = floats(w);
-        float[] ws = weightScales(wf, w.dims(), cand.axis(), settings.perChannel() && w.dims()[cand.axis()] > 1);
+        float[] ws = weightScales(wf, w.dims(), cand.axis(), perChannel && w.dims()[cand.axis()] > 1);
         byte[] wq = quantizeWeights(wf, w.dims(), cand.axis(), ws);
         inits.add(new Tensor(w.name() + "_int8", OnnxProto.INT8, w.dims(), wq));
         inits.add(floatTensor(w.name() + "_scale", ws, ws.length == 1 ? new long[0] : new long[] {ws.length}));

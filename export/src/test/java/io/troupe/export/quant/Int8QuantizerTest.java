@@ -38,6 +38,8 @@ class Int8QuantizerTest {
     static final double MAX_RELATIVE_ERROR_ALL_INT8 = 0.25;
     /** The CartPole MLP's int8 file is at least this much smaller than its float file when every layer is int8. */
     static final double MIN_SIZE_RATIO_MLP = 2.7;
+    /** ... and with the defaults (weights per tensor where that costs nothing). */
+    static final double MIN_SIZE_RATIO_MLP_DEFAULTS = 3.0;
 
     @Test
     void cartPoleMlpHoldsInt8WeightsAndStaysCloseToFloat() {
@@ -47,9 +49,11 @@ class Int8QuantizerTest {
                 QuantSettings.of(Calibration.MINMAX, true));
         Model back = Model.parse(r.model().toBytes());
         long int8Layers = r.layers().stream().filter(Int8Quantizer.Layer::int8).count();
+        long int8WeightLayers = r.layers().stream().filter(Int8Quantizer.Layer::int8Weights).count();
         assertEquals(6, r.weightLayers().size(), r.layers().toString());
-        assertTrue(int8Layers >= 4, "at most 2 of the 6 layers kept float: " + r.layers());
-        // each int8 layer's weight: int8 values and one scale per output channel, read by a DequantizeLinear
+        assertTrue(int8Layers >= 4, "at most 2 of the 6 layers out of int8: " + r.layers());
+        // each int8 or weight-only layer's weight: int8 values and one scale per output channel, read by a
+        // DequantizeLinear
         List<Tensor> inits = back.graph().initializers();
         long int8Weights = 0;
         for (Node n : back.graph().nodes()) {
@@ -62,11 +66,11 @@ class Int8QuantizerTest {
             assertEquals(values.dims()[0], initializer(inits, n.inputs().get(1)).elements(),
                     "one scale per output channel (Gemm transB)");
         }
-        assertEquals(int8Layers, int8Weights, "one int8 weight per int8 layer: " + r.layers());
+        assertEquals(int8WeightLayers, int8Weights, "one int8 weight per int8 or weight-only layer: " + r.layers());
         // the float weights left are those of the layers kept in float
         long floatWeights = inits.stream().filter(t -> t.dataType() == OnnxProto.FLOAT && t.dims().length == 2)
                 .count();
-        assertEquals(6 - int8Layers, floatWeights, r.layers().toString());
+        assertEquals(6 - int8WeightLayers, floatWeights, r.layers().toString());
         assertTrue(back.graph().nodes().stream().map(Node::opType).anyMatch("QuantizeLinear"::equals));
         double ratio = (double) floatModel.toBytes().length / r.model().toBytes().length;
         if (int8Layers == 6) {
@@ -79,6 +83,94 @@ class Int8QuantizerTest {
         assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR, "relative error " + r.relativeError());
         assertTrue(r.agreement() >= 0.95, "greedy agreement " + r.agreement());
         assertTrue(back.metadata(Int8Quantizer.META_QUANTIZATION).startsWith("int8 QDQ"));
+    }
+
+    /**
+     * The defaults on a fresh CartPole MLP: one scale per tensor wherever it moves the outputs no more than per
+     * channel, no Identity before the outputs, no doc string: the int8 file is at least {@value #MIN_SIZE_RATIO_MLP_DEFAULTS}
+     * times smaller than the float one (2.84x with every weight per channel), its outputs within the stated tolerance,
+     * every name unique and the inputs and outputs the contract's.
+     */
+    @Test
+    void cartPoleMlpWithTheDefaultsIsAtLeast3TimesSmallerWithOutputsWithinTolerance() {
+        Model floatModel = floatModel("CartPole-v1", ModelConfig.mlp(64, 64));
+        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, observations("CartPole-v1", 64),
+                QuantSettings.of(Calibration.MINMAX, QuantSettings.WeightScales.AUTO));
+        byte[] bytes = r.model().toBytes();
+        double ratio = (double) floatModel.toBytes().length / bytes.length;
+        assertTrue(ratio >= MIN_SIZE_RATIO_MLP_DEFAULTS, "the int8 file is " + ratio + "x smaller ("
+                + floatModel.toBytes().length + " B against " + bytes.length + " B): " + r.layers());
+        assertTrue(r.layers().stream().allMatch(Int8Quantizer.Layer::int8Weights), r.layers().toString());
+        assertTrue(r.layers().stream().anyMatch(l -> !l.perChannel()), "some weight with one scale: " + r.layers());
+        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR, "relative error " + r.relativeError());
+        assertTrue(r.agreement() >= 0.95, "greedy agreement " + r.agreement());
+        Model back = Model.parse(bytes);
+        assertEquals("", back.docString());
+        assertTrue(back.graph().nodes().stream().noneMatch(n -> n.opType().equals("Identity")),
+                back.graph().nodes().toString());
+        assertEquals(floatModel.graph().inputs(), back.graph().inputs());
+        assertEquals(floatModel.graph().outputs(), back.graph().outputs());
+        List<String> names = new ArrayList<>();
+        back.graph().initializers().forEach(t -> names.add(t.name()));
+        back.graph().nodes().forEach(n -> names.addAll(n.outputs()));
+        assertEquals(names.size(), names.stream().distinct().count(), "every value named once: " + names);
+        for (String output : List.of("logits", "value")) {
+            assertEquals(1, back.graph().nodes().stream().filter(n -> n.outputs().contains(output)).count(), output);
+        }
+        // each weight's scales: one, or one per output channel
+        for (Node n : back.graph().nodes()) {
+            Tensor values = initializer(back.graph().initializers(), n.inputs().get(0));
+            if (n.opType().equals("DequantizeLinear") && values != null && values.dataType() == OnnxProto.INT8) {
+                long scales = initializer(back.graph().initializers(), n.inputs().get(1)).elements();
+                assertTrue(scales == 1 || scales == values.dims()[0], n + ": " + scales + " scales");
+            }
+        }
+    }
+
+    /**
+     * A layer whose int8 input costs too much (CartPole's input layers, calibrated on observations with one cart
+     * velocity of 1,000: a uint8 step of about 4 for the whole input) keeps its weight in int8 and computes in float
+     * on the float input (weight-only): the written graph holds no float weight, the two input layers read their
+     * int8 [64, 4] weights through a DequantizeLinear and {@code obs} directly, and the outputs stay within tolerance.
+     */
+    @Test
+    void aLayerWhoseInt8InputCostsTooMuchKeepsInt8WeightsAndComputesInFloat() {
+        Model floatModel = floatModel("CartPole-v1", ModelConfig.mlp(64, 64));
+        List<ObservationBatch> calibration = new ArrayList<>(observations("CartPole-v1", 64));
+        ObservationBatch outlier = GraphRunner.allocate(calibration.get(0).modalities(), 1);
+        calibration.get(0).copyRow(0, outlier, 0);
+        outlier.floats(0)[1] = 1000f;
+        calibration.add(outlier);
+        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, calibration,
+                QuantSettings.of(Calibration.MINMAX, QuantSettings.WeightScales.AUTO));
+        List<String> weightOnly = r.weightOnlyLayers().stream().map(Int8Quantizer.Layer::name).toList();
+        assertEquals(List.of("01actor_01Linear", "02critic_01Linear"), weightOnly, r.layers().toString());
+        for (Int8Quantizer.Layer l : r.weightOnlyLayers()) {
+            assertTrue(l.relativeError() > QuantSettings.DEFAULT_MAX_RELATIVE_ERROR
+                    || l.agreement() < QuantSettings.DEFAULT_MIN_AGREEMENT, "its int8 form failed: " + l);
+            assertTrue(l.weightsRelativeError() <= QuantSettings.DEFAULT_MAX_RELATIVE_ERROR
+                    && l.weightsAgreement() >= QuantSettings.DEFAULT_MIN_AGREEMENT, "its weight-only form passed: " + l);
+        }
+        assertEquals(List.of(), r.floatLayers());
+        Model back = Model.parse(r.model().toBytes());
+        List<Tensor> inits = back.graph().initializers();
+        assertEquals(List.of(), inits.stream().filter(t -> t.dataType() == OnnxProto.FLOAT && t.dims().length == 2)
+                .map(Tensor::name).toList(), "no float weight left");
+        List<Node> readingObs = back.graph().nodes().stream().filter(n -> n.opType().equals("Gemm")
+                && n.inputs().get(0).equals("obs")).toList();
+        assertEquals(2, readingObs.size(), back.graph().nodes().toString());
+        for (Node gemm : readingObs) {
+            Node dq = producer(back, gemm.inputs().get(1));
+            Tensor w = initializer(inits, dq.inputs().get(0));
+            assertEquals("DequantizeLinear", dq.opType());
+            assertEquals(OnnxProto.INT8, w.dataType());
+            assertEquals(List.of(64L, 4L), Arrays.stream(w.dims()).boxed().toList());
+            assertEquals(OnnxProto.FLOAT, initializer(inits, gemm.inputs().get(2)).dataType(), "the float bias");
+        }
+        assertEquals(4, r.runtimeOps().getOrDefault("QGemm", 0), "the other four layers int8: " + r.runtimeOps());
+        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR, "relative error " + r.relativeError());
+        assertTrue(back.metadata(Int8Quantizer.META_QUANTIZATION).contains("2 weight-only"),
+                back.metadata(Int8Quantizer.META_QUANTIZATION));
     }
 
     /**
@@ -132,9 +224,7 @@ class Int8QuantizerTest {
             // (greedy agreement is not asserted here: a fresh model's logits are nearly tied)
             // the policy head: Gemm(x, DequantizeLinear(int8 [5, 32], scales), bias) -> logits
             Model back = Model.parse(r.model().toBytes());
-            Node identity = back.graph().nodes().stream().filter(n -> n.outputs().contains("logits")).findFirst()
-                    .orElseThrow();
-            Node head = producer(back, identity.inputs().get(0));
+            Node head = producer(back, "logits");
             Node weightDq = producer(back, head.inputs().get(1));
             Tensor weight = initializer(back.graph().initializers(), weightDq.inputs().get(0));
             Tensor scale = initializer(back.graph().initializers(), weightDq.inputs().get(1));
