@@ -115,6 +115,15 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
                 parallel, headSize, readout);
     }
 
+    /**
+     * The same network with a residual stream of {@code channels} (width pruning); the heads keep their size, so the
+     * attention's inner width stays {@code heads x headSize}.
+     */
+    public ModelConfig withEmbedding(int channels) {
+        return new ModelConfig(kind, mlpHidden, channels, heads, layers, feedForward, patchSize, stateTokens, ablate,
+                parallel, headSize, readout);
+    }
+
     /** The same network read out as {@code r} says. */
     public ModelConfig withReadout(Readout r) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,

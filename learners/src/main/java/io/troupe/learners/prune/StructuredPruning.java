@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -37,7 +38,9 @@ public final class StructuredPruning {
         /** MLP hidden units; the transformer's feed-forward hidden units. */
         HIDDEN,
         /** The transformer's attention heads. */
-        HEADS;
+        HEADS,
+        /** Channels of the transformer's residual stream ({@code troupe.model.embedding}): width pruning. */
+        EMBEDDING;
 
         /** The id on the command line. */
         public String id() {
@@ -53,7 +56,7 @@ public final class StructuredPruning {
                 }
             }
             throw new IllegalArgumentException("--structured " + id + ": unknown structured kind; supported: hidden, "
-                    + "heads");
+                    + "heads, embedding");
         }
     }
 
@@ -92,9 +95,12 @@ public final class StructuredPruning {
     public static Result prune(PolicyModel model, Set<Kind> kinds, double sparsity, long seed) {
         MagnitudePruning.checkSparsity(sparsity);
         if (kinds.isEmpty()) {
-            throw new IllegalArgumentException("--structured: expected hidden, heads or both");
+            throw new IllegalArgumentException("--structured: expected hidden, heads, embedding or a combination");
         }
         ModelConfig config = model.config();
+        if (kinds.contains(Kind.EMBEDDING)) {
+            return byFraction(model, kinds, sparsity, seed);
+        }
         boolean heads = kinds.contains(Kind.HEADS);
         boolean hidden = kinds.contains(Kind.HIDDEN);
         String asked = String.join(",", kinds.stream().map(Kind::id).toList());
@@ -125,6 +131,47 @@ public final class StructuredPruning {
         throw new IllegalArgumentException("--sparsity " + sparsity + " with --structured " + asked + ": keeping one "
                 + (hidden ? "hidden unit per layer" : "head per block") + " still leaves more than "
                 + Math.round(budget) + " of the " + original + " parameters; prune less");
+    }
+
+    /**
+     * Width pruning, when {@code kinds} holds {@link Kind#EMBEDDING}: every kind named loses the fraction
+     * {@code sparsity} of its units, rounded to the nearest unit: the residual stream's channels (embedding), each
+     * block's heads (heads; they keep their size) and each feed-forward network's hidden units (hidden). The heads keep
+     * their size ({@code troupe.model.head-size}), so the attention's inner width {@code heads x headSize} need not
+     * divide the embedding or follow it.
+     */
+    private static Result byFraction(PolicyModel model, Set<Kind> kinds, double sparsity, long seed) {
+        ModelConfig config = model.config();
+        String asked = String.join(",", kinds.stream().map(Kind::id).toList());
+        if (config.kind() != ModelKind.TRANSFORMER) {
+            throw new IllegalArgumentException("--structured " + asked + ": troupe.model.kind = "
+                    + config.kind().label() + " has no embedding (residual stream) to narrow; use --structured hidden");
+        }
+        ModelConfig smaller = config.withEmbedding(remaining(config.embedding(), sparsity, asked,
+                "channels of troupe.model.embedding"));
+        List<String> kept = new ArrayList<>();
+        kept.add("embedding channels " + smaller.embedding() + "/" + config.embedding());
+        if (kinds.contains(Kind.HEADS)) {
+            smaller = smaller.withHeads(remaining(config.heads(), sparsity, asked, "heads of troupe.model.heads"));
+            kept.add("heads " + smaller.heads() + "/" + config.heads());
+        }
+        if (kinds.contains(Kind.HIDDEN)) {
+            smaller = smaller.withFeedForward(remaining(config.feedForward(), sparsity, asked,
+                    "hidden units of troupe.model.feed-forward"));
+            kept.add("hidden units " + smaller.feedForward() + "/" + config.feedForward());
+        }
+        return new Result(keep(model, smaller, seed, kinds), smaller, String.join(", ", kept));
+    }
+
+    /** Of {@code units}, what removing the fraction {@code sparsity} (rounded) leaves; none left is an error. */
+    private static int remaining(int units, double sparsity, String asked, String what) {
+        int left = units - (int) Math.round(sparsity * units);
+        if (left < 1) {
+            throw new IllegalArgumentException("--sparsity " + sparsity + " with --structured " + asked + ": removes "
+                    + "all " + units + " " + what + "; expected a sparsity that leaves at least one (below "
+                    + String.format(Locale.ROOT, "%.4f", (units - 0.5) / units) + ")");
+        }
+        return left;
     }
 
     private static int widest(ModelConfig c) {
@@ -248,6 +295,120 @@ public final class StructuredPruning {
                 .limit(keep).mapToInt(Integer::intValue).sorted().toArray();
     }
 
+    /** How a transformer's parameter meets the residual stream's channels ({@code troupe.model.embedding}). */
+    enum ChannelAxis {
+        /** Not at all (a projection's bias inside a block, the heads' biases). */
+        NONE,
+        /**
+         * Axis 0 writes them, {@code n x embedding} long, channel c of token t at row {@code t x embedding + c}: the
+         * tokenizers (patch convolution, token embedding, the state projection to n tokens), the attention's output
+         * projection and the second feed-forward layer (weight and bias).
+         */
+        ROWS,
+        /** Axis 1 of a 2-D weight reads them: the key, query and value projections, the first feed-forward layer,
+         * the policy and value heads. */
+        COLUMNS,
+        /**
+         * The last axis: positions, modality types and the summary token {@code (1, tokens, embedding)}; every
+         * LayerNorm's gamma and beta, {@code (tokens, embedding)} inside a block (DJL's LayerNorm normalizes over
+         * every axis but the batch: a block's norms over all tokens and channels of a sequence together) or
+         * {@code (embedding)} for the final norm.
+         */
+        LAST
+    }
+
+    /** How parameter {@code name} of a transformer holds the embedding's channels. */
+    static ChannelAxis channelAxis(String name) {
+        if (name.endsWith("_positions") || name.endsWith("_type") || name.endsWith("summary")
+                || name.endsWith("gamma") || name.endsWith("beta")) {
+            return ChannelAxis.LAST;
+        }
+        if (name.endsWith("resultProjection_weight")
+                || name.endsWith("resultProjection_bias") || name.endsWith("ff2_weight") || name.endsWith("ff2_bias")
+                || TOKENIZER.matcher(name).matches()) {
+            return ChannelAxis.ROWS;
+        }
+        if (name.endsWith("keyProjection_weight") || name.endsWith("queryProjection_weight")
+                || name.endsWith("valueProjection_weight") || name.endsWith("ff1_weight")
+                || name.endsWith("policy_weight") || name.endsWith("value_weight")) {
+            return ChannelAxis.COLUMNS;
+        }
+        return ChannelAxis.NONE;
+    }
+
+    /** A tokenizer's weight or bias: child block {@code m<index>_<modality>} of the transformer. */
+    private static final Pattern TOKENIZER = Pattern.compile("\\d*m\\d+_.*_(weight|bias)");
+
+    /** {@code channels} repeated for each of {@code tokens} tokens of {@code e} channels: {@code t x e + c}. */
+    private static int[] perToken(int[] channels, int tokens, int e) {
+        return IntStream.range(0, tokens).flatMap(t -> Arrays.stream(channels).map(c -> t * e + c)).toArray();
+    }
+
+    /**
+     * Each residual-stream channel's saliency: the L2 norm of everything that writes it (the tokenizers' rows,
+     * positions, types, the summary token, every block's output-projection and second feed-forward rows and biases)
+     * times the L2 norm of everything that reads it, each reader's column scaled by the gamma of the LayerNorm in
+     * front of it (the key, query and value projections, the first feed-forward layer, the policy and value heads).
+     * A channel nothing writes is zero in every token and scores zero; one no reader sees (zero columns or a zero
+     * gamma) scores zero too. Only LayerNorm's statistics still see such a channel, which is why removing even a silent
+     * channel changes the outputs a little (README).
+     */
+    static double[] channelSaliency(PolicyModel model) {
+        int e = model.config().embedding();
+        double[] written = new double[e];
+        double[] read = new double[e];
+        double[] gamma = null;
+        for (Pair<String, Parameter> p : model.parameters()) {
+            String name = p.getKey();
+            var a = p.getValue().getArray();
+            float[] v = a.toFloatArray();
+            ChannelAxis axis = channelAxis(name);
+            if (name.endsWith("gamma")) {
+                // the LayerNorm in front of the readers that follow it in parameter order; a block's norm has a
+                // gamma per token and channel: its root mean square over the tokens
+                gamma = new double[e];
+                for (int j = 0; j < v.length; j++) {
+                    gamma[j % e] += (double) v[j] * v[j] * e / v.length;
+                }
+                for (int c = 0; c < e; c++) {
+                    gamma[c] = Math.sqrt(gamma[c]);
+                }
+            } else if (name.endsWith("beta")) {
+                continue; // added after the normalization: neither writes the stream nor reads it
+            } else if (axis == ChannelAxis.ROWS) {
+                int per = v.length / (int) a.getShape().get(0); // values of one row
+                for (int r = 0; r < a.getShape().get(0); r++) {
+                    for (int j = 0; j < per; j++) {
+                        written[r % e] += (double) v[r * per + j] * v[r * per + j];
+                    }
+                }
+            } else if (axis == ChannelAxis.LAST) {
+                for (int j = 0; j < v.length; j++) {
+                    written[j % e] += (double) v[j] * v[j];
+                }
+            } else if (axis == ChannelAxis.COLUMNS) {
+                for (int j = 0; j < v.length; j++) {
+                    int c = j % e;
+                    double g = gamma == null ? 1 : gamma[c];
+                    read[c] += (double) v[j] * v[j] * g * g;
+                }
+            }
+        }
+        double[] s = new double[e];
+        for (int c = 0; c < e; c++) {
+            s[c] = Math.sqrt(written[c]) * Math.sqrt(read[c]);
+        }
+        return s;
+    }
+
+    /** The {@code keep} most salient channels of the residual stream, in their original order. */
+    static int[] keptChannels(PolicyModel model, int keep) {
+        double[] s = channelSaliency(model);
+        return IntStream.range(0, s.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer c) -> -s[c]).thenComparingInt(c -> c))
+                .limit(keep).mapToInt(Integer::intValue).sorted().toArray();
+    }
+
     /** The model of shape {@code smaller} holding {@code model}'s most salient units of {@code kinds}. */
     static PolicyModel keep(PolicyModel model, ModelConfig smaller, long seed, Set<Kind> kinds) {
         PolicyModel pruned = PolicyModel.create(model.spec(), smaller, seed, model.device());
@@ -255,6 +416,9 @@ public final class StructuredPruning {
             Map<Integer, int[]> keptRows = new HashMap<>();
             Map<Integer, int[]> keptColumns = new HashMap<>();
             for (Kind kind : kinds) {
+                if (kind == Kind.EMBEDDING) {
+                    continue;
+                }
                 List<UnitGroup> groups = groups(model, kind);
                 List<UnitGroup> newGroups = groups(pruned, kind);
                 for (int gi = 0; gi < groups.size(); gi++) {
@@ -272,6 +436,26 @@ public final class StructuredPruning {
             }
             List<Pair<String, Parameter>> from = model.parameters();
             List<Pair<String, Parameter>> to = pruned.parameters();
+            if (kinds.contains(Kind.EMBEDDING)) {
+                int[] channels = keptChannels(model, smaller.embedding());
+                int e = model.config().embedding();
+                for (int i = 0; i < from.size(); i++) {
+                    long[] shape = from.get(i).getValue().getArray().getShape().getShape();
+                    switch (channelAxis(from.get(i).getKey())) {
+                        case ROWS -> keptRows.put(i, perToken(channels, (int) shape[0] / e, e));
+                        case COLUMNS -> keptColumns.put(i, channels);
+                        case LAST -> {
+                            if (shape.length == 1) {
+                                keptRows.put(i, channels);
+                            } else { // axis 0 flattened against the rest: channel c of group t at t x e + c
+                                keptColumns.put(i, perToken(channels, (int) (Arrays.stream(shape)
+                                        .reduce(1, (a, b) -> a * b) / shape[0] / e), e));
+                            }
+                        }
+                        case NONE -> { }
+                    }
+                }
+            }
             for (int i = 0; i < from.size(); i++) {
                 var a = from.get(i).getValue().getArray();
                 long[] shape = a.getShape().getShape();

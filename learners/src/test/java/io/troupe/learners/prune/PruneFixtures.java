@@ -6,15 +6,23 @@ import io.troupe.core.Observation;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.Tensor;
 import io.troupe.core.space.Box;
+import io.troupe.core.space.Dict;
 import io.troupe.core.space.Discrete;
+import io.troupe.core.space.Text;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.RolloutBatch;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /** CartPole's spaces, random observations and rollouts for the pruning and distillation tests. */
 public final class PruneFixtures {
     public static final EnvSpec CARTPOLE = EnvSpec.of("CartPole-v1", Box.uniform(-5, 5, DType.FLOAT32, 4),
             new Discrete(2));
+
+    /** GoToObject's three modalities (image, mission text, state vector), smaller. */
+    public static final EnvSpec GRID = EnvSpec.of("GoToObject-v0", Dict.of("image", Box.image(3, 30, 30),
+            "mission", Text.of(5, List.of("go", "to", "the", "red", "blue", "ball", "box")),
+            "state", Box.uniform(0, 1, DType.FLOAT32, 5)), new Discrete(4));
 
     private PruneFixtures() {
     }
@@ -24,7 +32,8 @@ public final class PruneFixtures {
         ObservationBatch b = ObservationBatch.forSpace(spec.observationSpace(), rows);
         SplittableRandom rng = new SplittableRandom(seed);
         for (int r = 0; r < rows; r++) {
-            b.write(r, Observation.of((Tensor) spec.observationSpace().sample(rng)));
+            b.write(r, spec.observationSpace() instanceof Dict d ? d.sample(rng)
+                    : Observation.of((Tensor) spec.observationSpace().sample(rng)));
         }
         return b;
     }

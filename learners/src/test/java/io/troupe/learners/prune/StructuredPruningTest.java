@@ -11,6 +11,7 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.learners.model.Ablation;
 import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.ModelKind;
 import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
@@ -121,7 +122,9 @@ class StructuredPruningTest {
         assertEquals(StructuredPruning.Kind.HEADS, StructuredPruning.Kind.parse(" Heads"));
         IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
                 () -> StructuredPruning.Kind.parse("channels"));
-        assertEquals("--structured channels: unknown structured kind; supported: hidden, heads", other.getMessage());
+        assertEquals("--structured channels: unknown structured kind; supported: hidden, heads, embedding",
+                other.getMessage());
+        assertEquals(StructuredPruning.Kind.EMBEDDING, StructuredPruning.Kind.parse("embedding"));
     }
 
     @Test
@@ -222,8 +225,8 @@ class StructuredPruningTest {
     void headsAndHiddenShrinkTogetherInProportion() {
         ModelConfig config = ModelConfig.transformer(32, 4, 2, 64, 6, 2);
         try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, config, 2, Device.cpu())) {
-            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.allOf(StructuredPruning.Kind.class),
-                    0.3, 1);
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.of(StructuredPruning.Kind.HEADS,
+                    StructuredPruning.Kind.HIDDEN), 0.3, 1);
             try (PolicyModel small = r.model()) {
                 int ff = r.config().feedForward();
                 assertEquals((int) Math.ceil(4.0 * ff / 64), r.config().heads(), r.kept());
@@ -268,6 +271,249 @@ class StructuredPruningTest {
                     () -> StructuredPruning.hidden(model, 0.9, 1));
             assertTrue(e.getMessage().startsWith("--sparsity 0.9 with --structured hidden"), e.getMessage());
         }
+    }
+
+    /** GoToObject's modalities, 32 channels, 4 heads of 6 (inner width 24), 2 state tokens, feed-forward 48. */
+    private static ModelConfig wide() {
+        return new ModelConfig(ModelKind.TRANSFORMER, new int[] {64, 64}, 32, 4, 2, 48, 6, 2, Ablation.NONE,
+                Parallelism.NONE, 6);
+    }
+
+    @Test
+    void embeddingPruningNarrowsEveryParameterThatHoldsTheResidualStreamAndTheModelRuns() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, wide(), 1, Device.cpu())) {
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.of(StructuredPruning.Kind.EMBEDDING),
+                    0.5, 1);
+            try (PolicyModel small = r.model()) {
+                assertEquals("embedding channels 16/32", r.kept());
+                assertEquals("transformer(e16,h4,hs6,l2,ff48,p6,s2)", r.config().describe());
+                List<String> names = model.parameters().stream().map(p -> p.getKey()).toList();
+                assertEquals(names, small.parameters().stream().map(p -> p.getKey()).toList());
+                long expected = 0;
+                for (int i = 0; i < names.size(); i++) {
+                    long[] before = shape(model, i);
+                    long[] after = shape(small, i);
+                    long[] want = before.clone();
+                    switch (StructuredPruning.channelAxis(names.get(i))) {
+                        case ROWS -> want[0] = before[0] / 2;
+                        case COLUMNS -> want[1] = 16;
+                        case LAST -> want[want.length - 1] = 16;
+                        case NONE -> {
+                            // nothing of the residual stream: no axis of 32 channels (or 2 state tokens x 32)
+                            assertTrue(Arrays.stream(before).noneMatch(d -> d == 32 || d == 64), names.get(i)
+                                    + " " + Arrays.toString(before));
+                        }
+                    }
+                    assertArrayEquals(want, after, names.get(i));
+                    expected += Arrays.stream(want).reduce(1, (a, b) -> a * b);
+                }
+                assertEquals(expected, small.parameterCount());
+                // the ones the issue names, by shape
+                assertArrayEquals(new long[] {16, 3, 6, 6}, shape(small, named(small, "m0_image_weight")));
+                assertArrayEquals(new long[] {16, 8}, shape(small, named(small, "m1_mission_weight"))); // 7 words and <pad>
+                assertArrayEquals(new long[] {32, 5}, shape(small, named(small, "m2_state_weight")));
+                assertArrayEquals(new long[] {1, 25, 16}, shape(small, named(small, "m0_image_positions")));
+                assertArrayEquals(new long[] {24, 16}, shape(small, named(small, "keyProjection_weight")));
+                assertArrayEquals(new long[] {16, 24}, shape(small, named(small, "resultProjection_weight")));
+                assertArrayEquals(new long[] {48, 16}, shape(small, named(small, "ff1_weight")));
+                assertArrayEquals(new long[] {16, 48}, shape(small, named(small, "ff2_weight")));
+                assertArrayEquals(new long[] {4, 16}, shape(small, named(small, "policy_weight")));
+                assertArrayEquals(new long[] {16}, shape(small, named(small, "norm_gamma")));
+                // a block's norms normalize over every token and channel of the sequence: a gamma per both
+                assertArrayEquals(new long[] {1 + 25 + 5 + 2, 16}, shape(small, named(small, "ffNorm_gamma")));
+                PolicyModel.Output out = small.infer(PruneFixtures.observations(PruneFixtures.GRID, 8, 3));
+                assertEquals(8 * 4, out.logits().length);
+                for (float f : out.values()) {
+                    assertTrue(Float.isFinite(f));
+                }
+                // the pruned model's weights are the original's at the kept channels
+                int[] kept = StructuredPruning.keptChannels(model, 16);
+                int conv = named(model, "m0_image_weight");
+                float[] from = model.parameters().get(conv).getValue().getArray().toFloatArray();
+                float[] to = small.parameters().get(conv).getValue().getArray().toFloatArray();
+                for (int k = 0; k < 16; k++) {
+                    assertArrayEquals(Arrays.copyOfRange(from, kept[k] * 108, kept[k] * 108 + 108),
+                            Arrays.copyOfRange(to, k * 108, k * 108 + 108));
+                }
+            }
+        }
+    }
+
+    /**
+     * The exact property: when the removed channels are zero everywhere (every writer, every LayerNorm's gamma and
+     * beta) and the kept ones come in pairs c, c + 8 written with opposite signs (so the kept channels' mean is 0 in
+     * every token, before and after every block), each LayerNorm of the pruned model divides by the root mean square
+     * over 16 channels instead of 32, which is sqrt(2) larger (the same sum of squares over half the entries). So the
+     * pruned model is the original with every gamma divided by sqrt(2), up to LayerNorm's epsilon. The control:
+     * without that factor the outputs differ, which is the change of statistics fine-tuning has to absorb.
+     */
+    @Test
+    void removingSilentChannelsGivesTheOriginalWithItsLayerNormGammasScaledByTheSquareRootOfTheChannelRatio() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, wide(), 2, Device.cpu())) {
+            int e = 32;
+            for (int i = 0; i < model.parameters().size(); i++) {
+                String name = model.parameters().get(i).getKey();
+                NDArray a = model.parameters().get(i).getValue().getArray();
+                float[] v = a.toFloatArray();
+                switch (StructuredPruning.channelAxis(name)) {
+                    case ROWS -> {
+                        int per = v.length / (int) a.getShape().get(0);
+                        for (int row = 0; row < a.getShape().get(0); row++) {
+                            int c = row % e;
+                            for (int j = 0; j < per; j++) {
+                                if (c >= 16) {
+                                    v[row * per + j] = 0f;
+                                } else if (c >= 8) {
+                                    v[row * per + j] = -v[(row - 8) * per + j];
+                                }
+                            }
+                        }
+                    }
+                    case LAST -> {
+                        boolean norm = name.endsWith("gamma") || name.endsWith("beta");
+                        for (int j = 0; j < v.length; j++) {
+                            int c = j % e;
+                            v[j] = c >= 16 ? 0f : c >= 8 && !norm ? -v[j - 8] : v[j];
+                        }
+                    }
+                    default -> {
+                    }
+                }
+                InPlace.copy(a, v);
+            }
+            double[] s = StructuredPruning.channelSaliency(model);
+            for (int c = 0; c < e; c++) {
+                assertTrue(c < 16 ? s[c] > 0 : s[c] == 0, c + ": " + s[c]);
+            }
+            ObservationBatch obs = PruneFixtures.observations(PruneFixtures.GRID, 16, 5);
+            PolicyModel.Output unscaled = model.infer(obs);
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.of(StructuredPruning.Kind.EMBEDDING),
+                    0.5, 1);
+            try (PolicyModel small = r.model()) {
+                PolicyModel.Output pruned = small.infer(obs);
+                for (int i = 0; i < model.parameters().size(); i++) {
+                    if (model.parameters().get(i).getKey().endsWith("gamma")) {
+                        NDArray g = model.parameters().get(i).getValue().getArray();
+                        float[] v = g.toFloatArray();
+                        for (int j = 0; j < v.length; j++) {
+                            v[j] /= (float) Math.sqrt(2);
+                        }
+                        InPlace.copy(g, v);
+                    }
+                }
+                PolicyModel.Output scaled = model.infer(obs);
+                assertTrue(relDiff(scaled.values(), pruned.values()) < 1e-3, "" + relDiff(scaled.values(),
+                        pruned.values()));
+                assertTrue(relDiff(scaled.logits(), pruned.logits()) < 1e-3, "" + relDiff(scaled.logits(),
+                        pruned.logits()));
+                assertTrue(relDiff(unscaled.values(), pruned.values()) > 1e-2, "" + relDiff(unscaled.values(),
+                        pruned.values()));
+            }
+        }
+    }
+
+    @Test
+    void theRankingKeepsTheChannelsOfLargestSaliencyAndAChannelNothingReadsScoresZero() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, wide(), 3, Device.cpu())) {
+            // channel 5: no LayerNorm passes it to a reader (its gammas are zero); channel 9 written 10x stronger
+            for (int i = 0; i < model.parameters().size(); i++) {
+                String name = model.parameters().get(i).getKey();
+                NDArray a = model.parameters().get(i).getValue().getArray();
+                float[] v = a.toFloatArray();
+                StructuredPruning.ChannelAxis axis = StructuredPruning.channelAxis(name);
+                if (name.endsWith("gamma")) {
+                    for (int j = 5; j < v.length; j += 32) {
+                        v[j] = 0f;
+                    }
+                } else if (axis == StructuredPruning.ChannelAxis.ROWS && !name.endsWith("beta")) {
+                    int per = v.length / (int) a.getShape().get(0);
+                    for (int row = 9; row < a.getShape().get(0); row += 32) {
+                        for (int j = 0; j < per; j++) {
+                            v[row * per + j] *= 10f;
+                        }
+                    }
+                }
+                InPlace.copy(a, v);
+            }
+            double[] s = StructuredPruning.channelSaliency(model);
+            assertEquals(0.0, s[5]);
+            int strongest = IntStream.range(0, 32).boxed().max((x, y) -> Double.compare(s[x], s[y])).orElseThrow();
+            assertEquals(9, strongest, Arrays.toString(s));
+            int[] kept = StructuredPruning.keptChannels(model, 20);
+            double[] sorted = Arrays.stream(s).sorted().toArray();
+            double threshold = sorted[32 - 20]; // the 20th largest
+            assertEquals(20, kept.length);
+            for (int c = 0; c < 32; c++) {
+                int ch = c;
+                boolean isKept = Arrays.stream(kept).anyMatch(k -> k == ch);
+                assertEquals(s[c] >= threshold, isKept, c + ": " + s[c] + " vs " + threshold);
+            }
+            assertTrue(Arrays.stream(kept).noneMatch(k -> k == 5) && Arrays.stream(kept).anyMatch(k -> k == 9));
+        }
+    }
+
+    @Test
+    void embeddingWithHeadsAndHiddenRemovesTheSameFractionOfEachAndNeedsNoHeadDivisibility() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, ModelConfig.transformer(32, 4, 1, 64, 6, 1),
+                1, Device.cpu())) {
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.allOf(StructuredPruning.Kind.class),
+                    0.5, 1);
+            try (PolicyModel small = r.model()) {
+                assertEquals("embedding channels 16/32, heads 2/4, hidden units 32/64", r.kept());
+                assertEquals("transformer(e16,h2,l1,ff32,p6,s1)", r.config().describe());
+                assertEquals(8, r.config().headSize());
+                assertTrue(small.parameterCount() < 0.5 * model.parameterCount(), "" + small.parameterCount());
+            }
+            // 22 channels for 4 heads of 8: the heads keep their size, no divisibility is needed
+            StructuredPruning.Result odd = StructuredPruning.prune(model,
+                    EnumSet.of(StructuredPruning.Kind.EMBEDDING), 0.3, 1);
+            try (PolicyModel small = odd.model()) {
+                assertEquals("transformer(e22,h4,hs8,l1,ff64,p6,s1)", odd.config().describe());
+                assertEquals(4 * 8, odd.config().attentionWidth());
+                assertEquals(4, small.infer(PruneFixtures.observations(PruneFixtures.GRID, 1, 1)).logits().length);
+            }
+        }
+    }
+
+    @Test
+    void embeddingOfAnMlpAndASparsityThatLeavesNoChannelOrNoHeadAreRefusedNamingThem() {
+        try (PolicyModel mlp = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.mlp(64, 64), 1,
+                Device.cpu())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructuredPruning.prune(
+                    mlp, EnumSet.of(StructuredPruning.Kind.EMBEDDING), 0.5, 1));
+            assertEquals("--structured embedding: troupe.model.kind = mlp has no embedding (residual stream) to "
+                    + "narrow; use --structured hidden", e.getMessage());
+        }
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.CARTPOLE, ModelConfig.transformer(32, 4, 1, 64, 6,
+                2), 2, Device.cpu())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructuredPruning.prune(
+                    model, EnumSet.of(StructuredPruning.Kind.EMBEDDING), 0.99, 1));
+            assertEquals("--sparsity 0.99 with --structured embedding: removes all 32 channels of "
+                    + "troupe.model.embedding; expected a sparsity that leaves at least one (below 0.9844)",
+                    e.getMessage());
+            IllegalArgumentException heads = assertThrows(IllegalArgumentException.class, () -> StructuredPruning
+                    .prune(model, EnumSet.of(StructuredPruning.Kind.HEADS, StructuredPruning.Kind.EMBEDDING), 0.9,
+                            1));
+            assertEquals("--sparsity 0.9 with --structured heads,embedding: removes all 4 heads of troupe.model.heads;"
+                    + " expected a sparsity that leaves at least one (below 0.8750)", heads.getMessage());
+        }
+    }
+
+    private static int named(PolicyModel m, String suffix) {
+        for (int i = 0; i < m.parameters().size(); i++) {
+            if (m.parameters().get(i).getKey().endsWith(suffix)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no parameter named *" + suffix);
+    }
+
+    private static double relDiff(float[] a, float[] b) {
+        double scale = 0;
+        for (float f : a) {
+            scale = Math.max(scale, Math.abs(f));
+        }
+        return maxDiff(a, b) / scale;
     }
 
     /** The one head of 0..3 that {@code kept} (three heads) lacks. */
