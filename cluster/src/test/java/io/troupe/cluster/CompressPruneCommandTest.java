@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -346,6 +347,48 @@ class CompressPruneCommandTest {
         assertEquals(0, export.code(), export.err());
     }
 
+    /**
+     * {@code --structured embedding}: half of the residual stream's channels go (16 -> 8, the heads keep their size
+     * 4), the narrower model is fine-tuned by distillation from the original through the agents, the report gives the
+     * parameter count, and the result exports.
+     */
+    @Test
+    void embeddingPruningNarrowsTheTransformerAndDistillationFineTunesItThroughTheAgents() throws Exception {
+        Path run = transformerRunDir();
+        long originalCount;
+        try (Env env = EnvRegistry.defaults().make("CartPole-v1");
+             PolicyModel model = PolicyModel.create(env.spec(), ModelConfig.transformer(16, 4, 1, 32, 6, 1), 1,
+                     Device.cpu());
+             Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            originalCount = model.parameterCount();
+            LearnerCheckpoint.save(run.resolve("checkpoints"), model, adam, new LearnerCheckpoint.Counters(3, 300, 7));
+        }
+        CliRun r = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.5",
+                "--structured", "embedding", "--finetune-steps", "1000", "--finetune-with", "distill",
+                "--eval-episodes", "10", "--latency-seconds", "0.2");
+        assertEquals(0, r.code(), r.err());
+        Path tuned = newRun(run);
+        RunCheckpoint c = RunCheckpoint.open(tuned);
+        assertTrue(c.policy().counters().updates() > 0, "fine-tuning took no update: " + c.policy().counters());
+        assertEquals("distill", ConfigFactory.parseFile(tuned.resolve("config.conf").toFile())
+                .getString("troupe.train.algorithm"));
+        assertEquals(8, c.model().embedding());
+        assertEquals(4, c.model().heads());
+        assertEquals(4, c.model().headSize());
+        assertEquals("transformer(e8,h4,hs4,l1,ff32,p6,s1)", c.model().describe());
+        long prunedCount;
+        try (PolicyModel model = c.newModel(Device.cpu())) {
+            prunedCount = model.parameterCount();
+        }
+        assertTrue(prunedCount < 0.6 * originalCount, prunedCount + " of " + originalCount);
+        assertTrue(r.out().contains("embedding channels 8/16"), r.out());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "%,d -> %,d parameters", originalCount,
+                prunedCount)), r.out());
+        CliRun export = CliRun.of("export", "--checkpoint", tuned.toString(), "--out",
+                dir.resolve("narrow.onnx").toString());
+        assertEquals(0, export.code(), export.err());
+    }
+
     @Test
     void eachBadInputIsOneLineExitCodeTwoAndNothingWritten() throws Exception {
         Path run = cartPoleRun();
@@ -356,7 +399,10 @@ class CompressPruneCommandTest {
                 "troupe: --sparsity 0.0 is outside (0, 1); expected the fraction to prune, e.g. 0.8");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "channels",
                 "--finetune-steps", "10"), "troupe: --structured channels: unknown structured kind; supported: hidden, "
-                + "heads");
+                + "heads, embedding");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "embedding",
+                "--finetune-steps", "10"), "troupe: --structured embedding: troupe.model.kind = mlp has no embedding "
+                + "(residual stream) to narrow; use --structured hidden");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.8", "--ranking", "uniform",
                 "--finetune-steps", "10"), "troupe: --ranking uniform: unknown ranking; expected global (one magnitude "
                 + "threshold over every covered weight matrix) or layer (each matrix pruned to the sparsity by its own "

@@ -35,29 +35,34 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured heads,hidden] --finetune-steps N}:
- * global magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner re-applying it after every
- * optimizer step) or structured pruning (whole hidden units or attention heads by norm: a smaller dense model), then fine-tuning with the
+ * {@code troupe compress prune --checkpoint RUN_DIR --sparsity 0.8 [--structured heads,hidden,embedding]
+ * --finetune-steps N}: global magnitude pruning (unstructured: the mask is kept through fine-tuning, the learner
+ * re-applying it after every optimizer step) or structured pruning (whole hidden units, attention heads or channels of
+ * the transformer's residual stream, by norm: a smaller dense model), then fine-tuning with the
  * run's own algorithm through the agents (the normal embedded training job, starting from the pruned weights) into a
  * new run directory beside the original, with {@code compress-report.json} in it.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Prune a run's policy (global magnitude, or whole hidden units or attention heads), fine-tune it with the run's "
-                + "algorithm into a new run, and report.")
+        description = "Prune a run's policy (global magnitude, or whole hidden units, attention heads or embedding "
+                + "channels), fine-tune it with the run's algorithm into a new run, and report.")
 final class CompressPruneCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "a run directory (runs/<run-id>), its checkpoints/ folder, or a checkpoint folder")
     Path checkpoint;
 
     @Option(names = "--sparsity", required = true, paramLabel = "S",
-            description = "the fraction to prune, in (0, 1): of the weight matrices' entries (unstructured), or of "
-                    + "the parameters (structured)")
+            description = "the fraction to prune, in (0, 1): of the weight matrices' entries (unstructured), of "
+                    + "the parameters (--structured heads and/or hidden), or, with --structured embedding, of the units "
+                    + "of each kind named (channels; heads per block; hidden units per network), rounded; the report "
+                    + "gives the parameter count")
     double sparsity;
 
     @Option(names = "--structured", split = ",", paramLabel = "KIND",
             description = "prune whole units instead of single weights: hidden (MLP hidden units, the "
                     + "transformer's feed-forward units), heads (the transformer's attention heads, by the norm of "
-                    + "their value and output projections), or heads,hidden (both, in proportion)")
+                    + "their value and output projections), heads,hidden (both, in proportion), or embedding (the "
+                    + "transformer's troupe.model.embedding channels everywhere they appear: width pruning; "
+                    + "combinable with heads and hidden)")
     List<String> structured;
 
     @Option(names = "--finetune-steps", required = true, paramLabel = "N",
