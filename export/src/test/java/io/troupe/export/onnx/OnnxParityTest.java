@@ -65,6 +65,12 @@ class OnnxParityTest {
         parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1).withHeads(3), 17);
     }
 
+    @Test
+    void embeddingPrunedTransformerMatchesDjl() throws Exception {
+        // 15 channels with four heads of 8 (what --structured embedding leaves): the attention is wider than the stream
+        parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1).withEmbedding(15), 17);
+    }
+
     /**
      * A trained policy: its activations and logits (up to about 7 here) are larger than a fresh model's. The weights
      * are those of conf/gotoobject.conf's run (seed 1) at policy version 574, 587,776 env steps (greedy success 0.82).
