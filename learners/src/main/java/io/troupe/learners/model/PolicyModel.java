@@ -349,6 +349,22 @@ public final class PolicyModel implements Policy {
         }
     }
 
+    /**
+     * A transformer's residual-stream channel activations over {@code obs}: per channel of
+     * {@code troupe.model.embedding}, the mean absolute output of every LayerNorm, summed (width pruning's ranking).
+     * Anything but an unsplit transformer is an error naming it.
+     */
+    public double[] channelActivations(ObservationBatch obs) {
+        if (!(block instanceof TransformerPolicyBlock t) || stages() != 1) {
+            throw new IllegalArgumentException("channel activations need an unsplit transformer, not "
+                    + config.describe() + " in " + stages() + " stage(s)");
+        }
+        GradMode.off();
+        try (NDManager scope = manager.newSubManager()) {
+            return t.channelActivations(store, inputs(scope, obs, null));
+        }
+    }
+
     /** Logits (B x actions, row-major) and values (B). */
     public record Output(float[] logits, float[] values) {
     }

@@ -36,14 +36,18 @@ final class PreNormEncoderBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        return new NDList(forwardWithNorms(ps, inputs.singletonOrThrow(), training).get(0));
+    }
+
+    /** The block's output, then its two LayerNorms' outputs (the attention's input, the feed-forward network's). */
+    NDList forwardWithNorms(ParameterStore ps, NDArray x, boolean training) {
         NDArray a = attentionNorm.forward(ps, new NDList(x), training).singletonOrThrow();
         x = x.add(attention.forward(ps, new NDList(a), training).singletonOrThrow());
-        NDArray f = ffNorm.forward(ps, new NDList(x), training).singletonOrThrow();
-        f = ff1.forward(ps, new NDList(f), training).singletonOrThrow();
+        NDArray normed = ffNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+        NDArray f = ff1.forward(ps, new NDList(normed), training).singletonOrThrow();
         f = Activation.gelu(f);
         f = ff2.forward(ps, new NDList(f), training).singletonOrThrow();
-        return new NDList(x.add(f));
+        return new NDList(x.add(f), a, normed);
     }
 
     @Override

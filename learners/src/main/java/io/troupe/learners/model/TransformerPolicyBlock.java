@@ -231,6 +231,32 @@ final class TransformerPolicyBlock extends AbstractBlock {
         return new NDList(logits, value);
     }
 
+    /**
+     * Each residual-stream channel's mean absolute LayerNorm output over the rows and tokens of {@code inputs}, summed
+     * over every LayerNorm (each block's two, the final one): what the readers of the stream see of each channel, the
+     * embedding-channel importance of Minitron (Muralidharan et al. 2024). An unsplit model, no gradient.
+     */
+    double[] channelActivations(ParameterStore ps, NDList inputs) {
+        double[] sum = new double[embedding];
+        NDArray h = embed(ps, inputs, false);
+        for (PreNormEncoderBlock block : encoder) {
+            NDList out = block.forwardWithNorms(ps, h, false);
+            addMeanMagnitudes(sum, out.get(1));
+            addMeanMagnitudes(sum, out.get(2));
+            h = out.get(0);
+        }
+        NDArray read = config.readout() == Readout.MEAN ? h.mean(new int[] {1}) : h.get(":, 0, :");
+        addMeanMagnitudes(sum, norm.forward(ps, new NDList(read), false).singletonOrThrow());
+        return sum;
+    }
+
+    private void addMeanMagnitudes(double[] sum, NDArray x) {
+        float[] m = x.abs().reshape(-1, embedding).mean(new int[] {0}).toFloatArray();
+        for (int c = 0; c < embedding; c++) {
+            sum[c] += m[c];
+        }
+    }
+
     /** The token sequence {@code (B, 1 + tokens, embedding)}: the summary token, then every modality's tokens. */
     private NDArray embed(ParameterStore ps, NDList inputs, boolean training) {
         NDArray first = inputs.get(0);

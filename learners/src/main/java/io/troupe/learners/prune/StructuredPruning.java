@@ -2,6 +2,7 @@ package io.troupe.learners.prune;
 
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.troupe.core.ObservationBatch;
 import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelKind;
@@ -22,7 +23,9 @@ import java.util.stream.IntStream;
  * Structured pruning: whole hidden units or attention heads go, and what is left is a smaller dense model (a new
  * {@link ModelConfig}) whose weights are copied from the kept ones. Kinds: {@code hidden}, the hidden units of the MLPs
  * (actor and critic, every layer) or of the transformer's feed-forward networks (every block); {@code heads}, the
- * transformer's attention heads (every block; the kept heads keep their size, {@code troupe.model.head-size}).
+ * transformer's attention heads (every block; the kept heads keep their size, {@code troupe.model.head-size});
+ * {@code embedding}, the channels of the transformer's residual stream everywhere they appear (width pruning, ranked by
+ * {@link #channelSaliency} or by activations over calibration observations).
  *
  * <p>Saliency, by norm: a hidden unit scores the L2 norm of what feeds it (its weight row and bias) times the L2 norm
  * of what it feeds (its column of the next layer's weight). A head scores the L2 norm of its value projection (its
@@ -89,17 +92,28 @@ public final class StructuredPruning {
     /**
      * Prunes whole units of the {@code kinds} of {@code model} so that at most {@code 1 - sparsity} of its parameters
      * remain, keeping as many as that allows: the same number in every group ({@link ModelConfig} gives one size per
-     * layer and one head count); both kinds shrink in proportion. Builds the smaller dense model on the same device,
-     * seeded with {@code seed} only for shapes (every value is copied).
+     * layer and one head count); both kinds shrink in proportion. With {@link Kind#EMBEDDING} among the kinds, the
+     * sparsity is instead the fraction of each named kind's units removed ({@link #byFraction}). Builds the smaller
+     * dense model on the same device, seeded with {@code seed} only for shapes (every value is copied).
      */
     public static Result prune(PolicyModel model, Set<Kind> kinds, double sparsity, long seed) {
+        return prune(model, kinds, sparsity, seed, null);
+    }
+
+    /**
+     * {@link #prune(PolicyModel, Set, double, long)}, the embedding's channels ranked by their activations over
+     * {@code calibration} ({@link PolicyModel#channelActivations}: Minitron's importance) instead of by weights when it
+     * is not null.
+     */
+    public static Result prune(PolicyModel model, Set<Kind> kinds, double sparsity, long seed,
+                               ObservationBatch calibration) {
         MagnitudePruning.checkSparsity(sparsity);
         if (kinds.isEmpty()) {
             throw new IllegalArgumentException("--structured: expected hidden, heads, embedding or a combination");
         }
         ModelConfig config = model.config();
         if (kinds.contains(Kind.EMBEDDING)) {
-            return byFraction(model, kinds, sparsity, seed);
+            return byFraction(model, kinds, sparsity, seed, calibration);
         }
         boolean heads = kinds.contains(Kind.HEADS);
         boolean hidden = kinds.contains(Kind.HIDDEN);
@@ -125,7 +139,7 @@ public final class StructuredPruning {
                 kept.add("hidden units " + keep + "/" + widest);
             }
             if (count(model, smaller, seed) <= budget) {
-                return new Result(keep(model, smaller, seed, kinds), smaller, String.join(", ", kept));
+                return new Result(keep(model, smaller, seed, kinds, null), smaller, String.join(", ", kept));
             }
         }
         throw new IllegalArgumentException("--sparsity " + sparsity + " with --structured " + asked + ": keeping one "
@@ -140,7 +154,8 @@ public final class StructuredPruning {
      * their size ({@code troupe.model.head-size}), so the attention's inner width {@code heads x headSize} need not
      * divide the embedding or follow it.
      */
-    private static Result byFraction(PolicyModel model, Set<Kind> kinds, double sparsity, long seed) {
+    private static Result byFraction(PolicyModel model, Set<Kind> kinds, double sparsity, long seed,
+                                     ObservationBatch calibration) {
         ModelConfig config = model.config();
         String asked = String.join(",", kinds.stream().map(Kind::id).toList());
         if (config.kind() != ModelKind.TRANSFORMER) {
@@ -150,7 +165,8 @@ public final class StructuredPruning {
         ModelConfig smaller = config.withEmbedding(remaining(config.embedding(), sparsity, asked,
                 "channels of troupe.model.embedding"));
         List<String> kept = new ArrayList<>();
-        kept.add("embedding channels " + smaller.embedding() + "/" + config.embedding());
+        kept.add("embedding channels " + smaller.embedding() + "/" + config.embedding()
+                + (calibration == null ? "" : " by activation"));
         if (kinds.contains(Kind.HEADS)) {
             smaller = smaller.withHeads(remaining(config.heads(), sparsity, asked, "heads of troupe.model.heads"));
             kept.add("heads " + smaller.heads() + "/" + config.heads());
@@ -160,7 +176,7 @@ public final class StructuredPruning {
                     "hidden units of troupe.model.feed-forward"));
             kept.add("hidden units " + smaller.feedForward() + "/" + config.feedForward());
         }
-        return new Result(keep(model, smaller, seed, kinds), smaller, String.join(", ", kept));
+        return new Result(keep(model, smaller, seed, kinds, calibration), smaller, String.join(", ", kept));
     }
 
     /** Of {@code units}, what removing the fraction {@code sparsity} (rounded) leaves; none left is an error. */
@@ -403,14 +419,20 @@ public final class StructuredPruning {
 
     /** The {@code keep} most salient channels of the residual stream, in their original order. */
     static int[] keptChannels(PolicyModel model, int keep) {
-        double[] s = channelSaliency(model);
+        return keptChannels(model, keep, null);
+    }
+
+    /** The {@code keep} channels of largest activation over {@code calibration} (by weights when null), in order. */
+    static int[] keptChannels(PolicyModel model, int keep, ObservationBatch calibration) {
+        double[] s = calibration == null ? channelSaliency(model) : model.channelActivations(calibration);
         return IntStream.range(0, s.length).boxed()
                 .sorted(Comparator.comparingDouble((Integer c) -> -s[c]).thenComparingInt(c -> c))
                 .limit(keep).mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** The model of shape {@code smaller} holding {@code model}'s most salient units of {@code kinds}. */
-    static PolicyModel keep(PolicyModel model, ModelConfig smaller, long seed, Set<Kind> kinds) {
+    static PolicyModel keep(PolicyModel model, ModelConfig smaller, long seed, Set<Kind> kinds,
+                            ObservationBatch calibration) {
         PolicyModel pruned = PolicyModel.create(model.spec(), smaller, seed, model.device());
         try {
             Map<Integer, int[]> keptRows = new HashMap<>();
@@ -437,7 +459,7 @@ public final class StructuredPruning {
             List<Pair<String, Parameter>> from = model.parameters();
             List<Pair<String, Parameter>> to = pruned.parameters();
             if (kinds.contains(Kind.EMBEDDING)) {
-                int[] channels = keptChannels(model, smaller.embedding());
+                int[] channels = keptChannels(model, smaller.embedding(), calibration);
                 int e = model.config().embedding();
                 for (int i = 0; i < from.size(); i++) {
                     long[] shape = from.get(i).getValue().getArray().getShape().getShape();

@@ -452,6 +452,44 @@ class StructuredPruningTest {
         }
     }
 
+    /**
+     * Ranked by activation (Minitron): a channel scores its mean absolute LayerNorm output over the calibration
+     * observations, summed over every LayerNorm; the kept channels are the top ones, and a channel whose gammas and
+     * betas are zero in every norm (no reader ever sees it) scores zero and goes, though its weights are not small.
+     */
+    @Test
+    void rankedByActivationTheChannelsOfLargestLayerNormOutputStayAndOneNoNormPassesGoes() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, wide(), 4, Device.cpu())) {
+            for (int i = 0; i < model.parameters().size(); i++) {
+                String name = model.parameters().get(i).getKey();
+                if (name.endsWith("gamma") || name.endsWith("beta")) {
+                    NDArray a = model.parameters().get(i).getValue().getArray();
+                    float[] v = a.toFloatArray();
+                    for (int j = 3; j < v.length; j += 32) {
+                        v[j] = 0f;
+                    }
+                    InPlace.copy(a, v);
+                }
+            }
+            ObservationBatch calibration = PruneFixtures.observations(PruneFixtures.GRID, 32, 6);
+            double[] act = model.channelActivations(calibration);
+            assertEquals(0.0, act[3]);
+            for (int c = 0; c < 32; c++) {
+                assertTrue(c == 3 || act[c] > 0, c + ": " + act[c]);
+            }
+            int[] kept = StructuredPruning.keptChannels(model, 20, calibration);
+            int[] top = IntStream.range(0, 32).boxed().sorted((x, y) -> Double.compare(act[y], act[x])).limit(20)
+                    .mapToInt(Integer::intValue).sorted().toArray();
+            assertArrayEquals(top, kept);
+            StructuredPruning.Result r = StructuredPruning.prune(model, EnumSet.of(StructuredPruning.Kind.EMBEDDING),
+                    0.5, 1, calibration);
+            try (PolicyModel small = r.model()) {
+                assertEquals("embedding channels 16/32 by activation", r.kept());
+                assertEquals(16, small.channelActivations(calibration).length);
+            }
+        }
+    }
+
     @Test
     void embeddingWithHeadsAndHiddenRemovesTheSameFractionOfEachAndNeedsNoHeadDivisibility() {
         try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, ModelConfig.transformer(32, 4, 1, 64, 6, 1),
