@@ -350,7 +350,7 @@ class CompressPruneCommandTest {
     /**
      * {@code --structured embedding}: half of the residual stream's channels go (16 -> 8, the heads keep their size
      * 4), the narrower model is fine-tuned by distillation from the original through the agents, the report gives the
-     * parameter count, and the result exports.
+     * parameter count, and the result exports; {@code --channel-ranking activations} ranks by activation.
      */
     @Test
     void embeddingPruningNarrowsTheTransformerAndDistillationFineTunesItThroughTheAgents() throws Exception {
@@ -387,6 +387,12 @@ class CompressPruneCommandTest {
         CliRun export = CliRun.of("export", "--checkpoint", tuned.toString(), "--out",
                 dir.resolve("narrow.onnx").toString());
         assertEquals(0, export.code(), export.err());
+        // ranked by activation over greedy episodes of the original in CartPole
+        CliRun byActivation = CliRun.of("compress", "prune", "--checkpoint", run.toString(), "--sparsity", "0.5",
+                "--structured", "embedding", "--channel-ranking", "activations", "--finetune-steps", "500",
+                "--eval-episodes", "10", "--latency-seconds", "0.2");
+        assertEquals(0, byActivation.code(), byActivation.err());
+        assertTrue(byActivation.out().contains("embedding channels 8/16 by activation"), byActivation.out());
     }
 
     @Test
@@ -403,6 +409,12 @@ class CompressPruneCommandTest {
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "embedding",
                 "--finetune-steps", "10"), "troupe: --structured embedding: troupe.model.kind = mlp has no embedding "
                 + "(residual stream) to narrow; use --structured hidden");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "hidden",
+                "--channel-ranking", "activations", "--finetune-steps", "10"), "troupe: --channel-ranking activations: "
+                + "applies to --structured embedding only");
+        oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.5", "--structured", "embedding",
+                "--channel-ranking", "gradients", "--finetune-steps", "10"), "troupe: --channel-ranking gradients: "
+                + "expected weights or activations");
         oneLine(CliRun.of("compress", "prune", "--checkpoint", ck, "--sparsity", "0.8", "--ranking", "uniform",
                 "--finetune-steps", "10"), "troupe: --ranking uniform: unknown ranking; expected global (one magnitude "
                 + "threshold over every covered weight matrix) or layer (each matrix pruned to the sparsity by its own "

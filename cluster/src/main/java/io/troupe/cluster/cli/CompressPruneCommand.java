@@ -5,12 +5,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import io.troupe.cluster.compress.CompressReport;
 import io.troupe.cluster.compress.DjlComparison;
+import io.troupe.cluster.compress.PolicyComparison;
 import io.troupe.cluster.compress.StagedFiles;
 import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.Evaluation;
 import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.TrainJob;
 import io.troupe.cluster.run.TrainSettings;
+import io.troupe.core.ObservationBatch;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.LearnerCheckpoint;
@@ -64,6 +66,13 @@ final class CompressPruneCommand implements Callable<Integer> {
                     + "transformer's troupe.model.embedding channels everywhere they appear: width pruning; "
                     + "combinable with heads and hidden)")
     List<String> structured;
+
+    @Option(names = "--channel-ranking", defaultValue = "weights", paramLabel = "R",
+            description = "--structured embedding: how the channels are ranked: weights (default; the norm of what "
+                    + "writes each channel times that of what reads it) or activations (the mean absolute LayerNorm "
+                    + "output of each channel over the observations of " + CALIBRATION_EPISODES + " greedy episodes "
+                    + "of the original, as Minitron does)")
+    String channelRanking;
 
     @Option(names = "--finetune-steps", required = true, paramLabel = "N",
             description = "env steps of fine-tuning with the run's own algorithm")
@@ -121,6 +130,15 @@ final class CompressPruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ranking " + ranking + ": applies to unstructured pruning only, not "
                     + "with --structured");
         }
+        if (!channelRanking.equals("weights") && !channelRanking.equals("activations")) {
+            throw new IllegalArgumentException("--channel-ranking " + channelRanking + ": expected weights or "
+                    + "activations");
+        }
+        boolean byActivation = channelRanking.equals("activations");
+        if (byActivation && !kinds.contains(StructuredPruning.Kind.EMBEDDING)) {
+            throw new IllegalArgumentException("--channel-ranking activations: applies to --structured embedding "
+                    + "only");
+        }
         FineTuning tuning = FineTuning.parse(finetuneWith);
         long ramp = gradualSteps != null ? gradualSteps : 0;
         if (ramp < 0 || ramp > finetuneSteps || (ramp > 0 && !kinds.isEmpty())) {
@@ -136,7 +154,8 @@ final class CompressPruneCommand implements Callable<Integer> {
         }
         EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel originalModel = run.newModel(Device.cpu())) {
-            Pruned p = prune(run, originalModel, kinds, rank, original.seed(), schedule);
+            ObservationBatch calibration = byActivation ? calibration(registry, original, originalModel) : null;
+            Pruned p = prune(run, originalModel, kinds, rank, original.seed(), schedule, calibration);
             ParameterMask mask = p.mask();
             ModelConfig prunedConfig = p.config();
             PolicyModel pruned = p.model();
@@ -220,8 +239,24 @@ final class CompressPruneCommand implements Callable<Integer> {
     private record Pruned(PolicyModel model, ModelConfig config, ParameterMask mask, String label) {
     }
 
+    /** Greedy episodes of the original that width pruning's activations are measured on. */
+    static final int CALIBRATION_EPISODES = 20;
+    /** At most this many of their observations (the first steps of every episode, as the env copies run them). */
+    static final int CALIBRATION_ROWS = 1024;
+
+    /** Observations of {@link #CALIBRATION_EPISODES} greedy episodes of the original in its own env. */
+    private ObservationBatch calibration(EnvRegistry registry, TrainSettings original, PolicyModel originalModel) {
+        List<ObservationBatch> seen = new ArrayList<>();
+        Evaluation.episodes(registry, original.env(), original.envOverrides(), originalModel, CALIBRATION_EPISODES,
+                8, eval.seed + 1_000_003L, (batch, e) -> seen.add(PolicyComparison.firstRows(List.of(batch),
+                        batch.rows())));
+        int rows = Math.min(CALIBRATION_ROWS, seen.stream().mapToInt(ObservationBatch::rows).sum());
+        return PolicyComparison.firstRows(seen, rows);
+    }
+
     private Pruned prune(RunCheckpoint run, PolicyModel originalModel, Set<StructuredPruning.Kind> kinds,
-                         MagnitudePruning.Ranking rank, long seed, GradualPruning schedule) {
+                         MagnitudePruning.Ranking rank, long seed, GradualPruning schedule,
+                         ObservationBatch calibration) {
         if (schedule != null) { // the learner prunes as it fine-tunes
             return new Pruned(run.newModel(Device.cpu()), run.model(), null, String.format(Locale.ROOT,
                     "%.0f%% sparse (gradual)", sparsity * 100));
@@ -233,7 +268,7 @@ final class CompressPruneCommand implements Callable<Integer> {
             return new Pruned(pruned, run.model(), mask, String.format(Locale.ROOT, "%.0f%% sparse (masked)",
                     sparsity * 100));
         }
-        StructuredPruning.Result r = StructuredPruning.prune(originalModel, kinds, sparsity, seed);
+        StructuredPruning.Result r = StructuredPruning.prune(originalModel, kinds, sparsity, seed, calibration);
         return new Pruned(r.model(), r.config(), null, r.kept());
     }
 
