@@ -45,7 +45,7 @@ class RunReportsTest {
 
     private static TrainSettings settings(Path runs) {
         return new TrainSettings("CartPole-v1", ConfigFactory.empty(), Algorithm.PPO, RunMode.CLUSTER, 7, 2, 4, 100_000,
-                Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.empty(), Duration.ofMillis(50), runs);
+                Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.empty(), Duration.ofMillis(50), runs, "");
     }
 
     private static List<String> keys(JsonNode node) {

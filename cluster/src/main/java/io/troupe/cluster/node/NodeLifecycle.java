@@ -100,6 +100,11 @@ public final class NodeLifecycle {
         TrainSettings settings = TrainSettings.fromConfig(job);
         EnvRegistry registry = EnvRegistry.fromConfig(job);
         registry.registration(settings.env());
+        if (!settings.reward().isEmpty()) {
+            throw new IllegalArgumentException("troupe.train.reward = \"" + settings.reward() + "\" is applied by "
+                    + "./troupe train; a job of ./troupe node processes starts on the env's own reward and is given "
+                    + "another with ./troupe reward set --admin URL");
+        }
         Config config = node.pekkoConfig(ClusterJob.nodeConfig(settings).withFallback(job));
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         DriverSettings driverSettings = DriverSettings.fromConfig(config);

@@ -45,6 +45,8 @@ public final class EmbeddedClusterRun {
         ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
         AdminServer adminServer = null;
         try {
+            // before the agents start, so that their first step already uses it
+            InitialReward.apply(system, node, registry, settings);
             ClusterJob.Handles job = ClusterJob.start(system, node, settings, registry, run.path());
             RunReporter reporter = new RunReporter(settings, run, progress, job.spec());
             AdminSettings admin = AdminSettings.fromConfig(node, System.getenv());

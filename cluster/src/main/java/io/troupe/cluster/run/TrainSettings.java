@@ -26,17 +26,30 @@ import java.util.stream.Collectors;
  * @param targetSuccessRate 100-episode success rate that ends the run as solved (envs that report success)
  * @param reportInterval how often a metrics line and a progress line are written
  * @param runsDir        where {@code <run-id>/} directories are created
+ * @param reward         the reward the agents train on from the first step: empty (the env's own), one of the env's
+ *                       reward template names, or an expression ({@link InitialReward})
  */
 public record TrainSettings(String env, Config envOverrides, Algorithm algorithm, RunMode mode, long seed,
                             int numAgents, int envsPerAgent, long maxEnvSteps, Duration maxWallTime,
                             OptionalDouble targetReturn, OptionalDouble targetSuccessRate, Duration reportInterval,
-                            Path runsDir) {
+                            Path runsDir, String reward) {
 
     /** Where a job can train: the single-threaded reference loop, or a cluster (embedded or of nodes). */
     public static final List<RunMode> MODES = List.of(RunMode.REFERENCE, RunMode.CLUSTER);
 
     public TrainSettings {
         Objects.requireNonNull(algorithm, "troupe.train.algorithm");
+        Objects.requireNonNull(reward, "troupe.train.reward");
+        reward = reward.strip();
+        if (!reward.isEmpty() && mode == RunMode.REFERENCE) {
+            throw new IllegalArgumentException("troupe.train.reward = \"" + reward + "\" is applied by the agents' "
+                    + "reward shapers: it needs troupe.train.mode = cluster (the reference loop trains on the env's own "
+                    + "reward)");
+        }
+        if (!reward.isEmpty() && algorithm == Algorithm.RANDOM) {
+            throw new IllegalArgumentException("troupe.train.reward = \"" + reward + "\" shapes what a learner trains "
+                    + "on: troupe.train.algorithm = random has no learner");
+        }
         if (!MODES.contains(mode)) {
             throw new IllegalArgumentException("troupe.train.mode: mode '" + mode + "' is not one a job sets; "
                     + "available: " + MODES.stream().map(RunMode::id).collect(Collectors.joining(", ")));
@@ -108,7 +121,8 @@ public record TrainSettings(String env, Config envOverrides, Algorithm algorithm
                     optionalDouble(c, "target-return"),
                     optionalDouble(c, "target-success-rate"),
                     c.getDuration("report-interval"),
-                    Path.of(c.getString("runs-dir")));
+                    Path.of(c.getString("runs-dir")),
+                    c.getString("reward"));
         } catch (ConfigException.Missing | ConfigException.WrongType | ConfigException.BadValue e) {
             throw new IllegalArgumentException("troupe.train: " + e.getMessage(), e);
         }

@@ -608,9 +608,10 @@ class GoToObjectTest {
     }
 
     /**
-     * conf/gotoobject.conf trains on the agent view (set on the registration), which its env-overrides can turn back to
-     * the room view; gotoobject-hard.conf, which includes it, keeps its own level's room view, and
-     * gotoobject-large.conf keeps GoToObject-v0's room view.
+     * conf/gotoobject-agent.conf trains on the agent view (set on the registration), which its env-overrides can turn
+     * back to the room view, and the default job, conf/gotoobject.conf, on the room view; gotoobject-hard.conf keeps its
+     * own level's room view, gotoobject-hard-agent.conf turns that level's agent view on, and gotoobject-large.conf
+     * keeps GoToObject-v0's room view.
      */
     @Test
     void theAgentViewJobConfigTrainsOnTheAgentViewAndTheDefaultJobOnTheRoom() {
@@ -620,6 +621,9 @@ class GoToObjectTest {
                 ConfigFactory.parseString("params.view = room"))));
         assertArrayEquals(new int[] {3, 30, 30}, imageShape(registryOf("gotoobject.conf").make("GoToObject-v0")));
         assertArrayEquals(new int[] {3, 48, 48}, imageShape(registryOf("gotoobject-hard.conf")
+                .make("GoToObject-Hard-v0")));
+        // the Hard level's agent view: a 16 x 16-cell window of 6-pixel cells
+        assertArrayEquals(new int[] {3, 96, 96}, imageShape(registryOf("gotoobject-hard-agent.conf")
                 .make("GoToObject-Hard-v0")));
         assertArrayEquals(new int[] {3, 30, 30}, imageShape(registryOf("gotoobject-large.conf").make("GoToObject-v0")));
     }
