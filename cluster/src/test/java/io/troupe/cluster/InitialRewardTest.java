@@ -1,7 +1,6 @@
 package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,7 +74,7 @@ class InitialRewardTest {
         assertNotEquals(0, run.code());
         assertTrue(run.err().contains("troupe.train.reward = \"thta + 1\"") && run.err().contains("'thta'")
                 && run.err().contains("upright, centered"), run.err());
-        assertNoMetrics();
+        assertNothingWritten();
     }
 
     @Test
@@ -84,7 +83,7 @@ class InitialRewardTest {
         assertNotEquals(0, run.code());
         assertTrue(run.err().contains("troupe.train.reward") && run.err().contains("Infinity at step"),
                 run.err());
-        assertNoMetrics();
+        assertNothingWritten();
     }
 
     @Test
@@ -103,11 +102,11 @@ class InitialRewardTest {
         assertEquals("upright", InitialReward.expression("GoToObject-v0", "upright"), "templates are per env");
     }
 
-    /** A refused job trained nothing: no run wrote a metrics line. */
-    private void assertNoMetrics() throws Exception {
-        try (Stream<Path> s = Files.walk(runs)) {
-            assertFalse(s.anyMatch(p -> p.getFileName().toString().equals("metrics.jsonl")
-                    && p.toFile().length() > 0), "a refused job wrote metrics");
+    /** A refused job wrote nothing: no run directory. */
+    private void assertNothingWritten() throws Exception {
+        try (Stream<Path> s = Files.list(runs)) {
+            List<Path> written = s.toList();
+            assertTrue(written.isEmpty(), "a refused job wrote " + written);
         }
     }
 }

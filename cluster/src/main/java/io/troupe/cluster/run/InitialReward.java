@@ -3,9 +3,11 @@ package io.troupe.cluster.run;
 import com.typesafe.config.Config;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.http.RewardRegistryClient;
+import io.troupe.core.reward.RewardHistory;
 import io.troupe.core.reward.RewardSpec;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.reward.RewardTemplates;
+import io.troupe.environments.reward.RewardValidator;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +25,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class InitialReward {
     /** Who the registry names as the version's author. */
     static final String AUTHOR = "troupe.train.reward";
+    /** The version's note in the registry. */
+    static final String NOTE = "from the job config";
 
     private InitialReward() {
     }
@@ -31,6 +35,26 @@ public final class InitialReward {
     public static String expression(String envId, String reward) {
         return RewardTemplates.forEnv(envId).stream().filter(t -> t.name().equals(reward)).findFirst()
                 .map(RewardTemplates.Template::expr).orElse(reward);
+    }
+
+    /**
+     * Compiles and dry-runs {@code settings.reward()} (when set) as {@code ./troupe reward set} would, without writing
+     * anything: a job checks it before its run directory exists. A reward that cannot be used is an
+     * {@link IllegalArgumentException} naming the key, the reason and the env's templates.
+     */
+    public static void check(EnvRegistry registry, TrainSettings settings, Config config) {
+        if (settings.reward().isEmpty()) {
+            return;
+        }
+        String expr = expression(settings.env(), settings.reward());
+        AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
+        RewardSpec spec = RewardHistory.initial(settings.env()).submit(RewardSpec.EXPR, expr, AUTHOR, 0, NOTE)
+                .activeSpec();
+        try {
+            RewardValidator.validate(registry, spec, admin.dryRunSteps(), settings.seed(), admin.javaCallBudget());
+        } catch (IllegalArgumentException e) {
+            throw refused(settings, expr, e);
+        }
     }
 
     /**
@@ -48,7 +72,7 @@ public final class InitialReward {
         RewardRegistryClient client = new RewardRegistryClient(system, registry, admin);
         Duration wait = admin.writeTimeout().plus(admin.timeouts().ask()).plusSeconds(30);
         try {
-            client.submit(settings.env(), RewardSpec.EXPR, expr, AUTHOR, "from the job config")
+            client.submit(settings.env(), RewardSpec.EXPR, expr, AUTHOR, NOTE)
                     .toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
@@ -69,8 +93,9 @@ public final class InitialReward {
         String templates = RewardTemplates.forEnv(settings.env()).stream().map(RewardTemplates.Template::name)
                 .collect(Collectors.joining(", "));
         return new IllegalArgumentException("troupe.train.reward = \"" + settings.reward() + "\" cannot be used on "
-                + settings.env() + (expr.equals(settings.reward()) ? "" : " (template: " + expr + ")") + ": "
-                + cause.getMessage() + "; expected \"\" (the env's own reward), a reward expression"
-                + (templates.isEmpty() ? "" : " or one of the env's templates: " + templates), cause);
+                + settings.env() + (expr.equals(settings.reward()) ? "" : " (template: " + expr + ")")
+                + " (expected \"\" for the env's own reward, a reward expression"
+                + (templates.isEmpty() ? "" : " or one of the env's templates: " + templates) + "): "
+                + cause.getMessage(), cause);
     }
 }

@@ -40,6 +40,7 @@ public final class TrainJob {
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
         ModelConfig.fromConfig(config.getConfig("troupe.model")); // a malformed troupe.model: its error, likewise
+        InitialReward.check(registry, settings, config); // a reward that cannot be used: likewise
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
