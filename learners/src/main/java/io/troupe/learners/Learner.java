@@ -14,6 +14,7 @@ import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.model.TorchThreads;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.parallel.MemoryBudget;
 import io.troupe.learners.ppo.PpoConfig;
@@ -163,6 +164,10 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     private Learner(ActorContext<Command> context, Spec spec) {
         super(context);
         this.spec = spec;
+        if (spec.settings().intraOpThreads() > 0) { // on the learner's own dispatcher thread, where its updates run
+            context.getLog().info("learner: {} PyTorch intra-op thread(s) (troupe.learner.intra-op-threads)",
+                    TorchThreads.setOnThisThread(spec.settings().intraOpThreads()));
+        }
         List<Device> deviceList = Devices.selectAll(spec.settings().device());
         this.devices = deviceList.stream().map(Device::toString).collect(Collectors.joining(","));
         this.parallel = spec.model().parallel();

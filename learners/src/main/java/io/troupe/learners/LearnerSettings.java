@@ -26,11 +26,13 @@ import java.util.Objects;
  *                         configuration error, logged)
  * @param deviceMemoryBudget bytes the learner's model may need on each device (parameters, gradients, Adam state,
  *                         activations; estimated before allocation by {@code MemoryBudget}); 0 = unlimited
+ * @param intraOpThreads   PyTorch intra-op threads the learner asks for on its own thread ({@link
+ *                         io.troupe.learners.model.TorchThreads}); 0 = the process's setting
  */
 public record LearnerSettings(String device, LearnerAlgorithm algorithm, int batchUnrolls, int publishEvery,
                               int checkpointEvery, Path checkpointDir, int chunkBytes, String role,
                               boolean dropStaleRewards, Duration sampleWait, Duration partialBatchAfter,
-                              Duration refusedRetry, long deviceMemoryBudget) {
+                              Duration refusedRetry, long deviceMemoryBudget, int intraOpThreads) {
     /** The dispatcher learners run on: never Pekko's default dispatcher. */
     public static final String DISPATCHER = "troupe.learner.dispatcher";
     /** reference.conf's {@code sample-wait}, {@code partial-batch-after} and {@code refused-retry}. */
@@ -55,6 +57,10 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
             throw new IllegalArgumentException("troupe.learner.device-memory-budget must be a size such as 512MiB "
                     + "or unlimited, got " + deviceMemoryBudget + " bytes");
         }
+        if (intraOpThreads < 0 || intraOpThreads > 256) {
+            throw new IllegalArgumentException("troupe.learner.intra-op-threads must be 0 (the process's setting) or "
+                    + "1..256, got " + intraOpThreads);
+        }
     }
 
     /** Settings without a device memory budget. */
@@ -63,7 +69,7 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
                            boolean dropStaleRewards, Duration sampleWait, Duration partialBatchAfter,
                            Duration refusedRetry) {
         this(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir, chunkBytes, role,
-                dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, 0);
+                dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, 0, 0);
     }
 
     /** Settings with reference.conf's sampling timings. */
@@ -77,7 +83,8 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
     /** These settings for one job: its algorithm, batch size and checkpoint directory, the rest kept. */
     public LearnerSettings forJob(LearnerAlgorithm algorithm, int batchUnrolls, Path checkpointDir) {
         return new LearnerSettings(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir,
-                chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, deviceMemoryBudget);
+                chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, deviceMemoryBudget,
+                intraOpThreads);
     }
 
     /**
@@ -116,7 +123,8 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
                     (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
                     c.getBoolean("drop-stale-rewards"), c.getDuration("sample-wait"),
-                    c.getDuration("partial-batch-after"), c.getDuration("refused-retry"), parseMemoryBudget(c));
+                    c.getDuration("partial-batch-after"), c.getDuration("refused-retry"), parseMemoryBudget(c),
+                    c.getInt("intra-op-threads"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.learner: " + e.getMessage(), e);
         }

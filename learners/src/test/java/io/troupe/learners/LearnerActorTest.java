@@ -159,7 +159,7 @@ class LearnerActorTest {
         LearnerSettings b = base.settings();
         LearnerSettings tight = new LearnerSettings(b.device(), b.algorithm(), b.batchUnrolls(), b.publishEvery(),
                 b.checkpointEvery(), dir.resolve("budget-checkpoints"), b.chunkBytes(), b.role(),
-                b.dropStaleRewards(), b.sampleWait(), b.partialBatchAfter(), b.refusedRetry(), 64 * 1024);
+                b.dropStaleRewards(), b.sampleWait(), b.partialBatchAfter(), b.refusedRetry(), 64 * 1024, 0);
         ActorRef<Learner.Command> refused = kit.spawn(Learner.create(new Learner.Spec(base.env(), split, base.ppo(),
                 base.impala(), tight, 1)), "over-budget-learner", Learner.dispatcher());
         TestProbe<Learner.Status> watcher = kit.createTestProbe();

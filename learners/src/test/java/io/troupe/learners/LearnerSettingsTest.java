@@ -48,4 +48,19 @@ class LearnerSettingsTest {
             assertTrue(e.getMessage().contains("troupe.learner." + key), e.getMessage());
         }
     }
+
+    @Test
+    void intraOpThreadsDefaultToTheProcesssSettingAndAreKeptForAJob() {
+        LearnerSettings s = LearnerSettings.fromConfig(learner());
+        assertEquals(0, s.intraOpThreads(), "0: the launcher's -Dai.djl.pytorch.num_threads");
+        LearnerSettings two = LearnerSettings.fromConfig(ConfigFactory.parseString("intra-op-threads = 2")
+                .withFallback(learner()));
+        assertEquals(2, two.forJob(LearnerAlgorithm.PPO, 16, Path.of("/tmp/x")).intraOpThreads());
+        for (String bad : new String[] {"-1", "257"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.fromConfig(
+                    ConfigFactory.parseString("intra-op-threads = " + bad).withFallback(learner())));
+            assertTrue(e.getMessage().contains("troupe.learner.intra-op-threads") && e.getMessage().contains(bad),
+                    e.getMessage());
+        }
+    }
 }
