@@ -2,6 +2,7 @@ package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -99,7 +100,10 @@ class InitialRewardTest {
     void aTemplateNameStandsForItsExpressionAndAnythingElseForItself() {
         assertEquals("1 - abs(theta) / 0.21", InitialReward.expression("CartPole-v1", "upright"));
         assertEquals("reward * 2", InitialReward.expression("CartPole-v1", "reward * 2"));
-        assertEquals("upright", InitialReward.expression("GoToObject-v0", "upright"), "templates are per env");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InitialReward.expression("GoToObject-v0", "upright"));
+        assertTrue(e.getMessage().contains("template of CartPole-v1, not of GoToObject-v0")
+                && e.getMessage().contains("1 - abs(theta) / 0.21"), "templates are per env: " + e.getMessage());
     }
 
     /** A refused job wrote nothing: no run directory. */

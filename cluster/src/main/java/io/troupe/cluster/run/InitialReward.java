@@ -9,6 +9,9 @@ import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.reward.RewardTemplates;
 import io.troupe.environments.reward.RewardValidator;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +36,22 @@ public final class InitialReward {
 
     /** The expression {@code reward} stands for on {@code envId}: a template's, or {@code reward} itself. */
     public static String expression(String envId, String reward) {
-        return RewardTemplates.forEnv(envId).stream().filter(t -> t.name().equals(reward)).findFirst()
-                .map(RewardTemplates.Template::expr).orElse(reward);
+        Optional<String> own = RewardTemplates.forEnv(envId).stream().filter(t -> t.name().equals(reward)).findFirst()
+                .map(RewardTemplates.Template::expr);
+        if (own.isPresent()) {
+            return own.get();
+        }
+        // another env's template name would otherwise be read as an expression: "distance" alone is a reward feature
+        List<String> elsewhere = RewardTemplates.all().entrySet().stream()
+                .filter(e -> e.getValue().stream().anyMatch(t -> t.name().equals(reward))).map(Map.Entry::getKey)
+                .toList();
+        if (!elsewhere.isEmpty()) {
+            throw new IllegalArgumentException("troupe.train.reward = \"" + reward + "\" is a reward template of "
+                    + String.join(", ", elsewhere) + ", not of " + envId + "; write its expression instead ("
+                    + RewardTemplates.forEnv(elsewhere.get(0)).stream().filter(t -> t.name().equals(reward))
+                    .findFirst().orElseThrow().expr() + " on " + elsewhere.get(0) + ")");
+        }
+        return reward;
     }
 
     /**
