@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.cluster.cli.TroupeCli;
 import io.troupe.cluster.plot.CurvePlot;
+import io.troupe.cluster.plot.RunHistory;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +86,22 @@ class PlotCommandTest {
         for (String legend : List.of("CartPole-v1 ppo s3", "CartPole-v1 random s2", "steps_per_s vs wall time")) {
             assertTrue(text.contains(legend), legend + " in the SVG");
         }
+    }
+
+    @Test
+    void anAblatedRunIsNamedByItsAblationInTheLegend() throws Exception {
+        for (String ablate : List.of("none", "text", "image")) {
+            Path dir = Files.createDirectories(out.resolve("GoToObject-Pairs-v0-ppo-s1-" + ablate));
+            Files.writeString(dir.resolve("metrics.jsonl"), "{\"wall_s\":1.0,\"env_steps\":100,"
+                    + "\"success_rate_100\":0.25}\n");
+            Files.writeString(dir.resolve("summary.json"), "{\"env\": \"GoToObject-Pairs-v0\", \"algorithm\": \"ppo\", "
+                    + "\"seed\": 1}");
+            Files.writeString(dir.resolve("config.conf"), "troupe {\n  model {\n    ablate=" + ablate + "\n  }\n}\n");
+            assertEquals("GoToObject-Pairs-v0 ppo s1" + ("none".equals(ablate) ? "" : " ablate=" + ablate),
+                    RunHistory.read(dir).label());
+        }
+        // a run written before the setting existed: no ablation in its config
+        assertEquals("CartPole-v1 ppo s3", RunHistory.read(ppo).label());
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.troupe.cluster.plot;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.monitor.MetricsHistory;
 import java.io.IOException;
@@ -18,10 +21,12 @@ import java.util.TreeSet;
  * A run's {@code metrics.jsonl} as numbers: one row per line, every numeric field by its name as written
  * ({@code env_steps}, {@code mean_return_100}, {@code losses/policy_loss}); a null (a NaN when written) is absent.
  *
- * @param label how the run is named in a legend: {@code <env> <algorithm> s<seed>} from its summary or config, else
- *              the directory's name
+ * @param label how the run is named in a legend: {@code <env> <algorithm> s<seed>} from its summary (with
+ *              {@code ablate=text|image} when its config ablated the model), else the directory's name
  */
 public record RunHistory(Path dir, String label, List<Map<String, Double>> rows) {
+    private static final String ABLATE = "troupe.model.ablate";
+
     public RunHistory {
         rows = List.copyOf(rows);
     }
@@ -55,7 +60,8 @@ public record RunHistory(Path dir, String label, List<Map<String, Double>> rows)
             try {
                 JsonNode s = JsonCodec.readTree(Files.readString(summary, StandardCharsets.UTF_8), summary.toString());
                 if (s.hasNonNull("env") && s.hasNonNull("algorithm")) {
-                    return s.get("env").asText() + " " + s.get("algorithm").asText() + " s" + s.path("seed").asText();
+                    return s.get("env").asText() + " " + s.get("algorithm").asText() + " s" + s.path("seed").asText()
+                            + ablation(dir);
                 }
             } catch (IOException | IllegalArgumentException e) {
                 // a damaged summary does not stop a plot: the directory's name labels the curve
@@ -63,6 +69,24 @@ public record RunHistory(Path dir, String label, List<Map<String, Double>> rows)
         }
         Path name = dir.toAbsolutePath().normalize().getFileName();
         return name == null ? dir.toString() : name.toString();
+    }
+
+    /**
+     * " ablate=text" (or image) when the run's {@code config.conf} says its model was ablated, so that the three curves
+     * of an ablation study with one seed are told apart; "" otherwise, and for a config that does not parse.
+     */
+    private static String ablation(Path dir) {
+        Path config = dir.resolve("config.conf");
+        if (!Files.isRegularFile(config)) {
+            return "";
+        }
+        try {
+            Config c = ConfigFactory.parseFile(config.toFile());
+            String ablate = c.hasPath(ABLATE) ? c.getString(ABLATE) : "none";
+            return "none".equalsIgnoreCase(ablate.strip()) ? "" : " ablate=" + ablate.strip();
+        } catch (ConfigException e) {
+            return "";
+        }
     }
 
     /** Every metric some line of this run reports, sorted. */
