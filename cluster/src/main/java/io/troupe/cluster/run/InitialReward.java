@@ -94,7 +94,11 @@ public final class InitialReward {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
                     ? c.getCause() : e.getCause();
-            throw refused(settings, expr, cause);
+            if (cause instanceof IllegalArgumentException) { // the reward itself: it does not compile or run
+                throw refused(settings, expr, cause);
+            }
+            throw new IllegalStateException("troupe.train.reward: writing \"" + expr + "\" to the reward registry "
+                    + "failed: " + cause.getMessage(), cause);
         } catch (IllegalArgumentException e) {
             throw refused(settings, expr, e);
         } catch (TimeoutException e) {
