@@ -82,6 +82,7 @@ public final class DjlComparison {
         m.put("state-tokens", model.stateTokens());
         m.put("ablate", model.ablate().label());
         m.put("readout", model.readout().label());
+        m.put("film", model.film());
         m.put("parallel", Map.of("pipeline-stages", model.parallel().pipelineStages(),
                 "micro-batches", model.parallel().microBatches()));
         return ConfigFactory.parseMap(m);

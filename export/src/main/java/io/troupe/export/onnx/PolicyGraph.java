@@ -77,6 +77,8 @@ final class PolicyGraph {
         List<PolicyContract.Input> inputs = PolicyContract.inputsOf(space);
         List<String> sequence = new ArrayList<>();
         List<String> modalityTokens = new ArrayList<>();
+        List<Integer> texts = new ArrayList<>();
+        List<Integer> images = new ArrayList<>();
         int tokens = 1;
         for (int i = 0; i < inputs.size(); i++) {
             PolicyContract.Input in = inputs.get(i);
@@ -93,6 +95,7 @@ final class PolicyGraph {
                 String table = b.weight(embed + "_weight_T", params.takeTransposed(embed + "_weight", e, vocabulary),
                         vocabulary, e);
                 t = b.op("Gather", List.of(Attribute.of("axis", 0L)), table, x);
+                texts.add(i);
             } else if (in.role().equals("image") && in.shape().length == 4) {
                 int p = config.patchSize();
                 long c = in.shape()[1];
@@ -111,6 +114,7 @@ final class PolicyGraph {
                         Attribute.ints("strides", p, p)), img, kernel, bias);
                 t = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1)),
                         b.op("Reshape", fmap, b.int64s("shape", 0, e, count)));
+                images.add(i);
             } else {
                 count = config.stateTokens();
                 long features = 1;
@@ -128,6 +132,10 @@ final class PolicyGraph {
             String type = b.weight(name + "_type", params.take(name + "_type", 1, 1, e), 1, 1, e);
             modalityTokens.add(b.op("Add", b.op("Add", t, positions), type));
             tokens += count;
+        }
+        if (config.film()) {
+            // the FiLM maps are the block's last children, after the encoders, the norm and the two heads
+            modulateImages(inputs.size() + config.layers() + 4, modalityTokens, texts, images, e);
         }
         // the summary token, repeated over the batch: zeros(N, 1, E) + summary in DJL
         String summary = b.weight("summary", params.take("summary", 1, 1, e), 1, 1, e);
@@ -149,6 +157,27 @@ final class PolicyGraph {
         String logits = gemm(String.format(Locale.ROOT, "%02dpolicy", child++), pooled, e, actions);
         String value = gemm(String.format(Locale.ROOT, "%02dvalue", child), pooled, e, 1);
         return finish(logits, value, actions);
+    }
+
+    /**
+     * FiLM ({@code TransformerPolicyBlock.modulateImages}): the mean text token (N, 1, E) through the scale and shift
+     * maps (children {@code scaleChild} and the next one), each image modality's tokens {@code x (1 + scale) + shift}.
+     */
+    private void modulateImages(int scaleChild, List<String> modalityTokens, List<Integer> texts,
+                                List<Integer> images, int e) {
+        if (texts.isEmpty() || images.isEmpty()) {
+            throw new IllegalArgumentException("troupe.model.film = true needs a text and an image modality");
+        }
+        String text = texts.size() == 1 ? modalityTokens.get(texts.get(0))
+                : b.op("Concat", List.of(Attribute.of("axis", 1L)),
+                        texts.stream().map(modalityTokens::get).toArray(String[]::new));
+        String mission = reduceMean(text, 1);
+        String scale = b.op("Add", linear3d(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), mission, e, e),
+                b.scalar("one", 1f));
+        String shift = linear3d(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), mission, e, e);
+        for (int i : images) {
+            modalityTokens.set(i, b.op("Add", b.op("Mul", modalityTokens.get(i), scale), shift));
+        }
     }
 
     /** {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). */

@@ -9,6 +9,7 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
+import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.model.Readout;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +71,25 @@ class OnnxParityTest {
     void embeddingPrunedTransformerMatchesDjl() throws Exception {
         // 15 channels with four heads of 8 (what --structured embedding leaves): the attention is wider than the stream
         parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1).withEmbedding(15), 17);
+    }
+
+    /**
+     * FiLM ({@code troupe.model.film}): the mission's scale and shift of the image tokens. The maps start at zero, so
+     * they are filled with random values first (else the test could not tell a graph that skips them).
+     */
+    @Test
+    void filmTransformerMatchesDjl() throws Exception {
+        parity("GoToObject-v0", ModelConfig.transformer(32, 4, 2, 64, 6, 1).withFilm(true), 17, model -> {
+            SplittableRandom rng = new SplittableRandom(3);
+            long filled = model.parameters().stream().filter(p -> p.getKey().contains("film")).peek(p -> {
+                float[] v = new float[(int) p.getValue().getArray().size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (0.3 * rng.nextGaussian());
+                }
+                InPlace.copy(p.getValue().getArray(), v);
+            }).count();
+            assertEquals(4, filled, "the scale and shift maps' weights and biases");
+        });
     }
 
     /**

@@ -23,10 +23,13 @@ import java.util.Arrays;
  *                    whose heads were pruned keeps its head size with fewer heads
  * @param readout     where the transformer reads the logits and the value from: the summary token or the mean over
  *                    every token ({@code troupe.model.readout})
+ * @param film        whether the mission conditions every image token before the encoder ({@code troupe.model.film}):
+ *                    feature-wise linear modulation (FiLM, Perez et al. 2018, as BabyAI's models do), a scale and a
+ *                    shift per channel computed from the mean of the text tokens
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                           int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize,
-                          Readout readout) {
+                          Readout readout, boolean film) {
     public ModelConfig {
         if (readout == null) {
             throw new IllegalArgumentException("troupe.model.readout is missing; expected summary or mean");
@@ -65,10 +68,22 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + parallel.pipelineStages()
                     + " splits a transformer's blocks; troupe.model.kind = " + kind.label() + " has none (use 1)");
         }
+        if (film && kind != ModelKind.TRANSFORMER) {
+            throw new IllegalArgumentException("troupe.model.film = true conditions a transformer's image tokens on "
+                    + "the mission; troupe.model.kind = " + kind.label() + " has no tokens (use false)");
+        }
         if (parallel.pipelineStages() > layers) {
             throw new IllegalArgumentException("troupe.model.parallel.pipeline-stages = " + parallel.pipelineStages()
                     + " exceeds troupe.model.layers = " + layers + ": every stage needs at least one block");
         }
+    }
+
+    /** No mission conditioning ({@code troupe.model.film = false}). */
+    public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+                       int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize,
+                       Readout readout) {
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate, parallel, headSize,
+                readout, false);
     }
 
     /** Read out from the summary token ({@code troupe.model.readout = summary}). */
@@ -94,25 +109,25 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
     /** This architecture, split as {@code p} says. */
     public ModelConfig withParallelism(Parallelism p) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                p, headSize, readout);
+                p, headSize, readout, film);
     }
 
     /** The same network denied {@code modality}. */
     public ModelConfig withAblation(Ablation modality) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens,
-                modality, parallel, headSize, readout);
+                modality, parallel, headSize, readout, film);
     }
 
     /** The same network with {@code n} attention heads of this one's head size (head pruning). */
     public ModelConfig withHeads(int n) {
         return new ModelConfig(kind, mlpHidden, embedding, n, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, readout);
+                parallel, headSize, readout, film);
     }
 
     /** The same network with feed-forward networks of {@code units} hidden units. */
     public ModelConfig withFeedForward(int units) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, units, patchSize, stateTokens, ablate,
-                parallel, headSize, readout);
+                parallel, headSize, readout, film);
     }
 
     /**
@@ -121,13 +136,19 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
      */
     public ModelConfig withEmbedding(int channels) {
         return new ModelConfig(kind, mlpHidden, channels, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, readout);
+                parallel, headSize, readout, film);
     }
 
     /** The same network read out as {@code r} says. */
     public ModelConfig withReadout(Readout r) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, r);
+                parallel, headSize, r, film);
+    }
+
+    /** The same network with the mission conditioning the image tokens ({@code on}) or not. */
+    public ModelConfig withFilm(boolean on) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
+                parallel, headSize, readout, on);
     }
 
     /** The attention's inner width, {@code heads x headSize} (the embedding unless the heads were resized). */
@@ -162,7 +183,8 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
                     model.hasPath("ablate") ? Ablation.parse(model.getString("ablate")) : Ablation.NONE,
                     model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE,
                     model.hasPath("head-size") ? model.getInt("head-size") : 0,
-                    model.hasPath("readout") ? Readout.parse(model.getString("readout")) : Readout.SUMMARY);
+                    model.hasPath("readout") ? Readout.parse(model.getString("readout")) : Readout.SUMMARY,
+                    model.hasPath("film") && model.getBoolean("film"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }
@@ -170,14 +192,15 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
 
     /**
      * A short description, part of the model id (an ablation is named; none is not, the head size only where it is not
-     * embedding / heads, and the read-out only where it is the mean, so ids stay as they were).
+     * embedding / heads, the read-out only where it is the mean and FiLM only where it is on, so ids stay as they were).
      */
     public String describe() {
         String net = switch (kind) {
             case MLP -> "mlp" + Arrays.toString(mlpHidden).replace(" ", "");
             case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads
                     + (attentionWidth() == embedding ? "" : ",hs" + headSize) + ",l" + layers + ",ff" + feedForward
-                    + ",p" + patchSize + ",s" + stateTokens + (readout == Readout.MEAN ? ",mean" : "") + ")";
+                    + ",p" + patchSize + ",s" + stateTokens + (readout == Readout.MEAN ? ",mean" : "")
+                    + (film ? ",film" : "") + ")";
         };
         return ablate == Ablation.NONE ? net : net + "-ablate-" + ablate.label();
     }

@@ -38,6 +38,11 @@ import java.util.SplittableRandom;
  * summary token, or from the mean over every token ({@link Readout#MEAN}). Inputs: one array per modality in the space's order (float32; uint8 images as float32 0..255;
  * text as int32 token ids). Outputs: logits {@code (B, actions)}, values {@code (B)}.
  *
+ * <p>With {@link ModelConfig#film()} the mission conditions the image before the encoder (FiLM): the mean of every
+ * text token (as it enters the encoder) goes through two linear maps, {@code filmScale} and {@code filmShift}, and each
+ * image token becomes {@code token x (1 + scale) + shift}. Attention alone has to learn to look up what the mission
+ * names; the modulation lets the first block already see which image tokens match it. Both maps start at zero.
+ *
  * <p>Split into pipeline stages ({@link #placeStages}), the encoder blocks are divided into contiguous runs, as even
  * as possible; stage 0 also holds the tokenizers and the summary token, the last stage the final norm and the heads.
  * Each stage's parameters are allocated by its own manager (on its own device), and {@link #forwardStage} runs one
@@ -57,6 +62,9 @@ final class TransformerPolicyBlock extends AbstractBlock {
     private final LayerNorm norm;
     private final Linear policyHead;
     private final Linear valueHead;
+    /** The mission's per-channel scale and shift of the image tokens; null without FiLM. */
+    private final Linear filmScale;
+    private final Linear filmShift;
     private final int embedding;
     /** The managers that allocate each stage's parameters (one entry: the unsplit model). */
     private List<NDManager> stageManagers = List.of();
@@ -113,7 +121,30 @@ final class TransformerPolicyBlock extends AbstractBlock {
         this.norm = addChildBlock("norm", LayerNorm.builder().build());
         this.policyHead = addChildBlock("policy", Linear.builder().setUnits(actions).build());
         this.valueHead = addChildBlock("value", Linear.builder().setUnits(1).build());
+        if (config.film()) {
+            requireTextAndImage(observationSpace);
+            // added last, so every other parameter keeps the name (child index) it has without FiLM
+            this.filmScale = addChildBlock("filmScale", Linear.builder().setUnits(embedding).build());
+            this.filmShift = addChildBlock("filmShift", Linear.builder().setUnits(embedding).build());
+        } else {
+            this.filmScale = null;
+            this.filmShift = null;
+        }
         this.stageBounds = stageBounds(config.layers(), 1);
+    }
+
+    private void requireTextAndImage(Space observationSpace) {
+        boolean text = tokenizers.stream().anyMatch(t -> t.vocabulary() > 0);
+        boolean image = tokenizers.stream().anyMatch(TransformerPolicyBlock::isImage);
+        if (!text || !image) {
+            throw new IllegalArgumentException("troupe.model.film = true conditions the image tokens on the mission, "
+                    + "so it needs a text and an image modality; the observation space is "
+                    + observationSpace.describe() + " (use troupe.model.film = false)");
+        }
+    }
+
+    private static boolean isImage(Tokenizer t) {
+        return t.vocabulary() == 0 && t.modality().shape().length == 3 && t.modality().dtype() == DType.UINT8;
     }
 
     /**
@@ -150,6 +181,10 @@ final class TransformerPolicyBlock extends AbstractBlock {
         List<Block> blocks = new ArrayList<>();
         if (k == 0) {
             tokenizers.forEach(t -> blocks.add(t.embed()));
+            if (filmScale != null) {
+                blocks.add(filmScale);
+                blocks.add(filmShift);
+            }
         }
         for (int l = stageBounds[k]; l < stageBounds[k + 1]; l++) {
             blocks.add(encoder.get(l));
@@ -266,6 +301,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
         // first operands decide where results live: start from arrays of the caller's scope, never from parameters
         sequence.add(first.getManager().zeros(new Shape(batch, 1, embedding), DataType.FLOAT32, device)
                 .add(ps.getValue(summary, device, training)));
+        List<NDArray> modalityTokens = new ArrayList<>();
         for (int i = 0; i < tokenizers.size(); i++) {
             Tokenizer t = tokenizers.get(i);
             NDArray x = inputs.get(i);
@@ -273,7 +309,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
             if (t.vocabulary() > 0) {
                 NDArray oneHot = x.toType(DataType.INT64, false).oneHot(t.vocabulary()).toType(DataType.FLOAT32, false);
                 tokens = t.embed().forward(ps, new NDList(oneHot), training).singletonOrThrow();
-            } else if (t.modality().shape().length == 3 && t.modality().dtype() == DType.UINT8) {
+            } else if (isImage(t)) {
                 NDArray img = x.div(255f);
                 NDArray fmap = t.embed().forward(ps, new NDList(img), training).singletonOrThrow();
                 tokens = fmap.reshape(batch, embedding, t.tokens()).transpose(0, 2, 1);
@@ -284,9 +320,31 @@ final class TransformerPolicyBlock extends AbstractBlock {
             }
             tokens = tokens.add(ps.getValue(t.positions(), device, training))
                     .add(ps.getValue(t.type(), device, training));
-            sequence.add(tokens);
+            modalityTokens.add(tokens);
         }
+        if (filmScale != null) {
+            modulateImages(ps, modalityTokens, training);
+        }
+        sequence.addAll(modalityTokens);
         return NDArrays.concat(new NDList(sequence), 1);
+    }
+
+    /** FiLM: each image modality's tokens {@code x (1 + scale) + shift}, both from the mean text token (B, 1, E). */
+    private void modulateImages(ParameterStore ps, List<NDArray> modalityTokens, boolean training) {
+        NDList text = new NDList();
+        for (int i = 0; i < tokenizers.size(); i++) {
+            if (tokenizers.get(i).vocabulary() > 0) {
+                text.add(modalityTokens.get(i));
+            }
+        }
+        NDArray mission = NDArrays.concat(text, 1).mean(new int[] {1}, true);
+        NDArray scale = filmScale.forward(ps, new NDList(mission), training).singletonOrThrow().add(1f);
+        NDArray shift = filmShift.forward(ps, new NDList(mission), training).singletonOrThrow();
+        for (int i = 0; i < tokenizers.size(); i++) {
+            if (isImage(tokenizers.get(i))) {
+                modalityTokens.set(i, modalityTokens.get(i).mul(scale).add(shift));
+            }
+        }
     }
 
     @Override
@@ -302,6 +360,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
         for (Tokenizer t : tokenizers) {
             t.embed().initialize(manager, dataType, tokenizerInput(t, b));
         }
+        initializeFilm(manager, dataType, b);
         for (int l = 0; l < encoder.size(); l++) {
             encoder.get(l).initialize(stageManager(manager, stageOfLayer(l)), dataType,
                     new Shape(b, sequenceLength(), embedding));
@@ -312,12 +371,19 @@ final class TransformerPolicyBlock extends AbstractBlock {
         valueHead.initialize(last, dataType, new Shape(b, embedding));
     }
 
+    private void initializeFilm(NDManager manager, DataType dataType, long b) {
+        if (filmScale != null) {
+            filmScale.initialize(manager, dataType, new Shape(b, 1, embedding));
+            filmShift.initialize(manager, dataType, new Shape(b, 1, embedding));
+        }
+    }
+
     /** What tokenizer {@code t} takes for {@code b} rows: one-hot text, a [C, H, W] image, or a flat vector. */
     private static Shape tokenizerInput(Tokenizer t, long b) {
         if (t.vocabulary() > 0) {
             return new Shape(b, t.tokens(), t.vocabulary());
         }
-        if (t.modality().shape().length == 3 && t.modality().dtype() == DType.UINT8) {
+        if (isImage(t)) {
             int[] sh = t.modality().shape();
             return new Shape(b, sh[0], sh[1], sh[2]);
         }
@@ -345,6 +411,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
             for (Tokenizer t : tokenizers) {
                 t.embed().initialize(manager, dataType, tokenizerInput(t, 1));
             }
+            initializeFilm(manager, dataType, 1);
             for (Pair<String, Parameter> p : getDirectParameters()) {
                 p.getValue().initialize(manager, dataType);
             }
@@ -365,7 +432,8 @@ final class TransformerPolicyBlock extends AbstractBlock {
 
     /**
      * Fills every parameter from {@code rng} (see {@link SeededInit}): the summary token, positions and modality types
-     * from N(0, 0.02^2), everything else from DJL's default distribution for its type. Call after {@code initialize}.
+     * from N(0, 0.02^2), the FiLM maps with zeros (without drawing: the other parameters get the values they would get
+     * without FiLM), everything else from DJL's default distribution for its type. Call after {@code initialize}.
      */
     void seededInit(SplittableRandom rng) {
         Set<Parameter> embeddings = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -374,8 +442,15 @@ final class TransformerPolicyBlock extends AbstractBlock {
             embeddings.add(t.positions());
             embeddings.add(t.type());
         }
+        Set<Parameter> film = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (filmScale != null) {
+            filmScale.getParameters().forEach(p -> film.add(p.getValue()));
+            filmShift.getParameters().forEach(p -> film.add(p.getValue()));
+        }
         for (Pair<String, Parameter> p : getParameters()) {
-            if (embeddings.contains(p.getValue())) {
+            if (film.contains(p.getValue())) {
+                InPlace.copy(p.getValue().getArray(), new float[(int) p.getValue().getArray().size()]);
+            } else if (embeddings.contains(p.getValue())) {
                 SeededInit.normal(p.getValue(), 0.02, rng);
             } else {
                 SeededInit.byType(p.getValue(), rng);

@@ -162,6 +162,11 @@ public final class StructuredPruning {
             throw new IllegalArgumentException("--structured " + asked + ": troupe.model.kind = "
                     + config.kind().label() + " has no embedding (residual stream) to narrow; use --structured hidden");
         }
+        if (config.film()) {
+            throw new IllegalArgumentException("--structured " + asked + ": the model conditions its image tokens on "
+                    + "the mission (troupe.model.film = true), whose maps width pruning does not narrow; use "
+                    + "--structured hidden or heads");
+        }
         ModelConfig smaller = config.withEmbedding(remaining(config.embedding(), sparsity, asked,
                 "channels of troupe.model.embedding"));
         List<String> kept = new ArrayList<>();

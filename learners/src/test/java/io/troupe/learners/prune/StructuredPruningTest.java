@@ -537,6 +537,30 @@ class StructuredPruningTest {
         }
     }
 
+    /** A FiLM model (troupe.model.film) keeps its maps through head pruning; width pruning is refused naming why. */
+    @Test
+    void aFilmModelKeepsItsMapsThroughHeadPruningAndRefusesWidthPruning() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, ModelConfig.transformer(32, 4, 2, 64, 6, 2)
+                .withFilm(true), 2, Device.cpu())) {
+            int scale = named(model, "filmScale_weight");
+            float[] values = new float[32 * 32];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (i % 7) * 0.01f;
+            }
+            InPlace.copy(model.parameters().get(scale).getValue().getArray(), values);
+            StructuredPruning.Result r = StructuredPruning.heads(model, 0.1, 1);
+            try (PolicyModel small = r.model()) {
+                assertTrue(r.config().film(), r.config().describe());
+                assertArrayEquals(values, small.parameters().get(named(small, "filmScale_weight")).getValue()
+                        .getArray().toFloatArray());
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructuredPruning.prune(
+                    model, EnumSet.of(StructuredPruning.Kind.EMBEDDING), 0.5, 1));
+            assertTrue(e.getMessage().contains("troupe.model.film = true") && e.getMessage().contains("--structured "
+                    + "hidden or heads"), e.getMessage());
+        }
+    }
+
     private static int named(PolicyModel m, String suffix) {
         for (int i = 0; i < m.parameters().size(); i++) {
             if (m.parameters().get(i).getKey().endsWith(suffix)) {
