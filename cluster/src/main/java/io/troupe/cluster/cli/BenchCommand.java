@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import io.troupe.cluster.bench.ActingBench;
 import io.troupe.cluster.bench.ClusterBench;
 import io.troupe.cluster.bench.ExportBench;
+import io.troupe.cluster.bench.GroundingBench;
 import io.troupe.cluster.bench.LearnerBench;
 import io.troupe.cluster.bench.PipelineBench;
 import io.troupe.cluster.bench.RewardBench;
@@ -15,6 +16,7 @@ import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.json.JsonCodec;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.learners.bench.UpdateThroughput;
+import io.troupe.learners.model.Ablation;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.replay.bench.ReplayBench;
@@ -41,7 +43,8 @@ import picocli.CommandLine.Parameters;
             BenchCommand.RewardBenchCommand.class, BenchCommand.ClusterBenchCommand.class,
             BenchCommand.LearnerBenchCommand.class, BenchCommand.ActingBenchCommand.class,
             BenchCommand.ExportBenchCommand.class, BenchCommand.ServeBenchCommand.class,
-            BenchCommand.SolveBenchCommand.class, BenchCommand.PipelineBenchCommand.class})
+            BenchCommand.SolveBenchCommand.class, BenchCommand.PipelineBenchCommand.class,
+            BenchCommand.GroundingBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -385,6 +388,66 @@ final class BenchCommand implements Runnable {
             ActingBench.Result out = ActingBench.run(settings.env(), model,
                     settings.numAgents(), settings.envsPerAgent(), seconds, work);
             printFigures(out, json);
+            return 0;
+        }
+    }
+
+    @Command(name = "grounding", mixinStandardHelpOptions = true,
+            description = {"Supervised probe of the job's network on a GoToRoom level: trained on the moves toward "
+                    + "the goal, with the mission or the image ablated and without; test accuracy per step "
+                    + "(default job conf/gotoobject-pairs.conf)."})
+    static final class GroundingBenchCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ConfigOptions configOptions;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the curves as JSON")
+        Path json;
+
+        @Option(names = "--steps", defaultValue = "1000", description = "Adam steps per network (default 1000)")
+        int steps;
+
+        @Option(names = "--batch", defaultValue = "128", description = "observations per step (default 128)")
+        int batch;
+
+        @Option(names = "--train", defaultValue = "20000", description = "training observations (default 20000)")
+        int train;
+
+        @Option(names = "--test", defaultValue = "2000", description = "held-out observations (default 2000)")
+        int test;
+
+        @Option(names = "--every", defaultValue = "100", description = "steps between accuracy rows (default 100)")
+        int every;
+
+        @Option(names = "--ablate", defaultValue = "none,text,image", split = ",",
+                description = "networks to train: none (the job's), text, image (default all three)")
+        List<String> ablate;
+
+        @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.model.film=true")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            Config config = configOptions.load("gotoobject-pairs.conf", overrides);
+            TrainSettings settings = TrainSettings.fromConfig(config);
+            ModelConfig model = ModelConfig.fromConfig(config.getConfig("troupe.model"));
+            List<Ablation> variants = ablate.stream().map(Ablation::parse).toList();
+            GroundingBench.Result out = GroundingBench.run(EnvRegistry.fromConfig(config), settings.env(),
+                    settings.envOverrides(), model, settings.seed(), variants,
+                    new GroundingBench.Plan(steps, batch, train, test, every));
+            System.out.printf("%s, %,d training and %,d held-out observations, batches of %d; a random move is "
+                    + "right on %.3f of the held-out ones%n", out.env(), out.trainObservations(),
+                    out.testObservations(), out.batch(), out.randomMoveAccuracy());
+            for (GroundingBench.Curve c : out.curves()) {
+                System.out.printf("%n%s (ablate = %s), %.0f s%n%8s %8s %10s %10s%n", c.model(), c.ablate(),
+                        c.seconds(), "step", "loss", "train acc", "test acc");
+                for (int i = 0; i < c.steps().size(); i++) {
+                    System.out.printf("%8d %8.4f %10.4f %10.4f%n", c.steps().get(i), c.loss().get(i),
+                            c.trainAccuracy().get(i), c.testAccuracy().get(i));
+                }
+                System.out.printf("final test accuracy %.4f; 0.95 first at step %s%n", c.finalTestAccuracy(),
+                        c.stepsToTestAccuracy095() == null ? "(not reached)" : c.stepsToTestAccuracy095());
+            }
+            writeJson(json, out);
             return 0;
         }
     }

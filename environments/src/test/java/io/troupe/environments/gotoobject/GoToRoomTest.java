@@ -259,6 +259,53 @@ class GoToRoomTest {
         assertTrue(inOrder > 90 && reversed > 50, "in order " + inOrder + ", reversed " + reversed);
     }
 
+    /**
+     * The probe's labels against the env's own dynamics: after a random walk, every move is tried on a second env
+     * replaying the same seed and walk; a move is in the mask exactly when it neither fails the episode nor leaves the
+     * agent where it was, and brings the agent closer to the goal (the {@code distance} feature drops).
+     */
+    @Test
+    void progressMovesAreTheMovesThatGetCloserWithoutFailing() {
+        for (String id : List.of(GoToRoom.HARD_ID, GoToRoom.SEQ_ID)) {
+            GoToRoom env = make(id);
+            GoToRoom replay = make(id);
+            SplittableRandom rng = new SplittableRandom(5);
+            int labelled = 0;
+            for (int seed = 0; seed < 300; seed++) {
+                env.reset(seed);
+                List<Integer> walk = new ArrayList<>();
+                for (int w = rng.nextInt(8); w > 0; w--) {
+                    int a = rng.nextInt(4);
+                    int x = env.agent()[0] + DX[a];
+                    int y = env.agent()[1] + DY[a];
+                    if (x >= 0 && y >= 0 && x < env.size() && y < env.size() && env.objectAt(x, y) == null) {
+                        env.step(Action.discrete(a));
+                        walk.add(a);
+                    }
+                }
+                int mask = env.progressMoves();
+                for (int a = 0; a < 4; a++) {
+                    replay.reset(seed);
+                    walk.forEach(m -> replay.step(Action.discrete(m)));
+                    int[] before = replay.agent();
+                    double[] f = new double[6];
+                    replay.writeRewardFeatures(f, 0);
+                    StepResult r = replay.step(Action.discrete(a));
+                    boolean failed = r.terminated() && !Boolean.TRUE.equals(r.info().get(StepResult.SUCCESS));
+                    boolean moved = replay.agent()[0] != before[0] || replay.agent()[1] != before[1];
+                    double[] g = new double[6];
+                    replay.writeRewardFeatures(g, 0);
+                    boolean closer = moved && !failed && (g[0] < f[0] || g[5] > f[5]);
+                    assertEquals(closer, (mask & (1 << a)) != 0, id + " seed " + seed + " walk " + walk + " move " + a);
+                }
+                if (mask != 0) {
+                    labelled++;
+                }
+            }
+            assertTrue(labelled > 250, id + ": " + labelled + " of 300 layouts have a closer move");
+        }
+    }
+
     @Test
     void crossingTheFirstGoalAgainIsAllowed() {
         GoToRoom env = make(GoToRoom.SEQ_ID);
