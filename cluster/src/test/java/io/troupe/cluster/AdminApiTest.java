@@ -96,23 +96,6 @@ class AdminApiTest {
         assertTrue(a.body().get("error").asText().contains(fragment), a.body().toString());
     }
 
-    /**
-     * A body of 1 MiB, 64 times the limit, gets its 413 on each of five requests and changes nothing. (The server now
-     * reads such a body before answering: in one full run under load the 18 KB request of the next test got no answer
-     * at all, "header parser received no bytes", most likely the reset of a connection closed with its body unread;
-     * that race did not reproduce here with or without the change.)
-     */
-    @Test
-    void anOversizedBodyIsAnswered413AndNothingChanges() throws Exception {
-        long before = active();
-        String big = "{\"expr\": \"" + "1+".repeat(512 * 1024) + "1\"}";
-        for (int i = 0; i < 5; i++) {
-            assertError(call(server, "POST", "/troupe/rewards/CartPole-v1", big, TOKEN), 413,
-                    "larger than 16384 bytes");
-        }
-        assertEquals(before, active());
-    }
-
     @Test
     void mutationsNeedTheTokenAndBadRequestsChangeNothing() throws Exception {
         String body = "{\"expr\": \"2\"}";
