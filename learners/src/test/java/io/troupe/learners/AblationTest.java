@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class AblationTest {
     private static final ModelConfig SMALL = ModelConfig.transformer(16, 2, 1, 32, 6, 2);
 
-    private static int index(String name) {
+    static int index(String name) {
         List<ObservationBatch.Modality> mods = ObservationBatch.modalitiesOf(ModelTest.GRID.observationSpace());
         for (int i = 0; i < mods.size(); i++) {
             if (mods.get(i).name().equals(name)) {
@@ -35,7 +35,7 @@ class AblationTest {
     }
 
     /** Four random GoToObject-like observations, and the same with one modality changed in every row. */
-    private static ObservationBatch base() {
+    static ObservationBatch base() {
         return RandomObservations.batch(ModelTest.GRID, 4, 7);
     }
 
@@ -48,7 +48,7 @@ class AblationTest {
         return b;
     }
 
-    private static ObservationBatch withOtherImage() {
+    static ObservationBatch withOtherImage() {
         ObservationBatch b = base();
         byte[] px = b.bytes(index("image"));
         for (int i = 0; i < px.length; i++) {

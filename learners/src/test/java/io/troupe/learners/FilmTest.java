@@ -17,7 +17,6 @@ import ai.djl.util.Pair;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import io.troupe.core.ObservationBatch;
 import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
@@ -32,29 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class FilmTest {
     private static final ModelConfig SMALL = ModelConfig.transformer(16, 2, 1, 32, 6, 2);
-
-    private static ObservationBatch base() {
-        return RandomObservations.batch(ModelTest.GRID, 4, 7);
-    }
-
-    private static ObservationBatch withOtherImage() {
-        ObservationBatch b = base();
-        byte[] px = b.bytes(modality("image"));
-        for (int i = 0; i < px.length; i++) {
-            px[i] = (byte) (255 - (px[i] & 0xFF));
-        }
-        return b;
-    }
-
-    private static int modality(String name) {
-        List<ObservationBatch.Modality> mods = ObservationBatch.modalitiesOf(ModelTest.GRID.observationSpace());
-        for (int i = 0; i < mods.size(); i++) {
-            if (mods.get(i).name().equals(name)) {
-                return i;
-            }
-        }
-        throw new AssertionError(name);
-    }
 
     private static List<Pair<String, Parameter>> filmParameters(PolicyModel m) {
         return m.parameters().stream().filter(p -> p.getKey().contains("film")).toList();
@@ -72,8 +48,8 @@ class FilmTest {
                 assertEquals(plain.parameters().get(i).getKey(), film.parameters().get(i).getKey(),
                         "every parameter of the model without FiLM keeps its name");
             }
-            PolicyModel.Output a = plain.infer(base());
-            PolicyModel.Output b = film.infer(base());
+            PolicyModel.Output a = plain.infer(AblationTest.base());
+            PolicyModel.Output b = film.infer(AblationTest.base());
             assertArrayEquals(a.logits(), b.logits(), 1e-6f);
             assertArrayEquals(a.values(), b.values(), 1e-6f);
             assertTrue(film.modelId().contains(",film)"), film.modelId());
@@ -84,15 +60,16 @@ class FilmTest {
     @Test
     void theScaleMultipliesTheImageTokens() {
         try (PolicyModel m = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 5, Device.cpu())) {
-            PolicyModel.Output before = m.infer(base());
-            assertFalse(Arrays.equals(before.logits(), m.infer(withOtherImage()).logits()), "the image counts");
+            PolicyModel.Output before = m.infer(AblationTest.base());
+            assertFalse(Arrays.equals(before.logits(), m.infer(AblationTest.withOtherImage()).logits()),
+                    "the image counts");
             // scale = 0 * mission + (-1): every image token times 1 + (-1) = 0, plus a zero shift
             Parameter scaleBias = filmParameters(m).get(1).getValue();
             float[] minusOne = new float[(int) scaleBias.getArray().size()];
             Arrays.fill(minusOne, -1f);
             InPlace.copy(scaleBias.getArray(), minusOne);
-            PolicyModel.Output erased = m.infer(base());
-            assertArrayEquals(erased.logits(), m.infer(withOtherImage()).logits(), 1e-6f,
+            PolicyModel.Output erased = m.infer(AblationTest.base());
+            assertArrayEquals(erased.logits(), m.infer(AblationTest.withOtherImage()).logits(), 1e-6f,
                     "with the image tokens scaled to zero the image no longer counts");
             assertFalse(Arrays.equals(before.logits(), erased.logits()));
         }
@@ -102,7 +79,7 @@ class FilmTest {
     void theMapsGetGradients() {
         try (PolicyModel m = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 5, Device.cpu());
              NDManager scope = m.manager().newSubManager()) {
-            NDList in = m.inputs(scope, base(), new int[] {0, 1, 2, 3});
+            NDList in = m.inputs(scope, AblationTest.base(), new int[] {0, 1, 2, 3});
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList out = m.forward(in, true);
                 gc.backward(out.get(0).mul(out.get(0)).sum().add(out.get(1).sum()));
