@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -122,7 +123,8 @@ class ClusterNodesTest {
 
     @Test
     void theLearnerMovesToAnotherLearnerNodeWhenItsNodeIsKilled() throws Exception {
-        String job = JOB + " troupe.train.target-return=100 troupe.learner.checkpoint-every=4 "
+        // trains until the test ends it: a target reached before the kill would end the job instead
+        String job = JOB + " troupe.train.target-return=100000 troupe.learner.checkpoint-every=4 "
                 + "troupe.learner.checkpoint-dir=" + dir.resolve("shared-checkpoints");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
             Process first = nodes.start("a1", args("--roles learner,replay --port 0 --run-dir "
@@ -149,6 +151,45 @@ class ClusterNodesTest {
             second.destroy();
             agents.destroy();
             assertTrue(second.waitFor(60, TimeUnit.SECONDS) && agents.waitFor(60, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * The node reporting the run is killed after it raised the job's first end flag (agents stop) and before the
+     * second (everything stops): the learner node that takes over finishes the end, so every node still leaves.
+     */
+    @Test
+    void aLearnerNodeKilledWhileEndingTheJobLeavesTheEndToTheNextOne() throws Exception {
+        String job = JOB + " troupe.train.target-return=100";
+        try (NodeProcesses nodes = new NodeProcesses(dir)) {
+            Process first = nodes.start("a1", args("--roles learner,replay --port 0 --run-dir "
+                    + dir.resolve("runs-a1"), job));
+            String seed = "127.0.0.1:" + nodes.port("a1");
+            nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
+            Process second = nodes.start("a2", args("--roles learner,replay --port 0 --seed-nodes " + seed
+                    + " --run-dir " + dir.resolve("runs-a2"), job));
+            Process agents = nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
+            // the first flag reached A2; A1 now waits for every agent to be gone before it raises the second
+            nodes.awaitLog("a2", log -> log.contains("the job is ending"), 150, "the first end flag",
+                    Duration.ofMillis(10));
+            first.destroyForcibly();
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+            String a1 = nodes.log("a1");
+            assertTrue(a1.contains("target reached") && !a1.contains("the job is done"), "A1 died between the "
+                    + "flags:\n" + a1);
+
+            assertTrue(second.waitFor(120, TimeUnit.SECONDS), "A2 finished the job's end:\n" + nodes.log("a2"));
+            assertEquals(0, second.exitValue(), nodes.log("a2"));
+            String a2 = nodes.log("a2");
+            assertTrue(a2.contains("ended by the previous learner node after") && a2.contains("the job is done"), a2);
+            assertTrue(agents.waitFor(60, TimeUnit.SECONDS), "C left:\n" + nodes.log("c"));
+            assertEquals(0, agents.exitValue(), nodes.log("c"));
+            try (Stream<Path> runs = Files.list(dir.resolve("runs-a2"))) {
+                Path summary = runs.map(r -> r.resolve("summary.json")).filter(Files::isRegularFile).findFirst()
+                        .orElseThrow();
+                assertTrue(Files.readString(summary).contains("\"stop_reason\": \"ended by the previous learner "
+                        + "node\""), Files.readString(summary));
+            }
         }
     }
 

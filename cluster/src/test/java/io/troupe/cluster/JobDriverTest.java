@@ -76,7 +76,7 @@ class JobDriverTest {
         RunReporter reporter = new RunReporter(settings, run, progress, spec);
         ClusterJob.Handles handles = new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(),
                 learner.ref(), metrics.ref());
-        return JobDriver.start(kit.system(), settings, driver, handles, reporter, progress, stop::get, () -> true,
+        return JobDriver.start(kit.system(), settings, driver, handles, reporter, progress, JobDriver.interruptWhen(stop::get), () -> true,
                 RunFacts.cluster(RunMode.CLUSTER, 2, 4));
     }
 
@@ -163,9 +163,40 @@ class JobDriverTest {
         AtomicBoolean stop = new AtomicBoolean();
         var result = JobDriver.start(kit.system(), settings, DriverSettings.fromConfig(ConfigFactory.load()),
                 new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(), learner.ref(), metrics.ref()),
-                new RunReporter(settings, run, progress, spec), progress, stop::get, () -> false, RunFacts.NONE);
+                new RunReporter(settings, run, progress, spec), progress, JobDriver.interruptWhen(stop::get), () -> false, RunFacts.NONE);
         metrics.expectNoMessage(Duration.ofMillis(300)); // inactive: it asks nobody
         stop.set(true);
         assertTrue(result.get(10, TimeUnit.SECONDS).isEmpty());
+    }
+
+    @Test
+    void aDriverTakingOverAJobThatAnotherNodeBeganToEndEndsItAtOnce() throws Exception {
+        TestProbe<RunMetrics.Command> metrics = kit.createTestProbe();
+        TestProbe<Learner.Command> learner = kit.createTestProbe();
+        TrainSettings settings = settings("troupe.train.report-interval=1h");
+        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
+        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), Algorithm.PPO, settings.seed(),
+                LocalDateTime.now());
+        ProgressLine progress = new ProgressLine(new PrintStream(printed, true, StandardCharsets.UTF_8), false);
+        AtomicBoolean active = new AtomicBoolean();
+        var result = JobDriver.start(kit.system(), settings, new DriverSettings(Duration.ofMillis(50),
+                Duration.ofSeconds(5), Duration.ofSeconds(5)),
+                new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(), learner.ref(), metrics.ref()),
+                new RunReporter(settings, run, progress, spec), progress,
+                () -> Optional.of(StopReason.ENDED_ELSEWHERE), active::get, RunFacts.NONE);
+        // another node began the end: an inactive driver keeps waiting, since it may have to finish that end
+        metrics.expectNoMessage(Duration.ofMillis(300));
+        assertTrue(!result.isDone(), "an inactive driver is not ended by another node's end");
+        active.set(true); // the node that began the end died: this one hosts the learner now
+        RunMetrics.Drain drain = metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5));
+        drain.replyTo().tell(new RunMetrics.Drained(episodes(3, 20), 60, 0, "", List.of()));
+        learner.expectMessageClass(Learner.GetStatus.class, Duration.ofSeconds(5)).replyTo().tell(status(7));
+        RunSummary summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
+        assertEquals(StopReason.ENDED_ELSEWHERE, summary.stopReason(), summary.toString());
+        assertEquals(60L, summary.envSteps(), summary.toString());
+        try (Stream<Path> runs = Files.list(dir)) {
+            String text = Files.readString(runs.findFirst().orElseThrow().resolve("summary.json"));
+            assertTrue(text.contains("\"stop_reason\": \"ended by the previous learner node\""), text);
+        }
     }
 }

@@ -134,13 +134,18 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Waits (polling the log, at most {@code seconds}) until the log satisfies {@code condition}. */
     String awaitLog(String name, Predicate<String> condition, int seconds, String what) {
+        return awaitLog(name, condition, seconds, what, Duration.ofMillis(200));
+    }
+
+    /** {@link #awaitLog(String, Predicate, int, String)}, reading the log every {@code poll}. */
+    String awaitLog(String name, Predicate<String> condition, int seconds, String what, Duration poll) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             String text = log(name);
             if (condition.test(text)) {
                 return text;
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            LockSupport.parkNanos(poll.toNanos());
         }
         throw new AssertionError("node " + name + ": " + what + " did not happen in " + seconds + " s; its log:\n"
                 + log(name));

@@ -39,10 +39,10 @@ public final class JobEnd {
     }
 
     /**
-     * Follows the flags on this node: stops its agents on {@code stopping}, and stops the rest and leaves the cluster
-     * (and so ends this node) on {@code done}; {@code onEnd} runs first.
+     * Follows the flags on this node: stops its agents on {@code stopping} ({@code onStopping} runs first), and stops
+     * the rest and leaves the cluster (and so ends this node) on {@code done} ({@code onEnd} runs first).
      */
-    public static Behavior<Changed> follower(Runnable onEnd, NodeTimeouts timeouts) {
+    public static Behavior<Changed> follower(Runnable onStopping, Runnable onEnd, NodeTimeouts timeouts) {
         return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Changed, Flag> replicator) -> {
                     replicator.subscribe(STOPPING, Changed::new);
@@ -60,6 +60,7 @@ public final class JobEnd {
                         }
                         if (!agentsStopped[0]) {
                             agentsStopped[0] = true;
+                            onStopping.run();
                             OrderedStop.stopAgents(ctx.getSystem(), timeouts);
                         }
                         return Behaviors.same();

@@ -14,6 +14,7 @@ import io.troupe.cluster.run.RunFacts;
 import io.troupe.cluster.run.RunMode;
 import io.troupe.cluster.run.RunReporter;
 import io.troupe.cluster.run.RunSummary;
+import io.troupe.cluster.run.StopReason;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.serving.ServingSettings;
@@ -28,6 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -177,13 +180,22 @@ public final class NodeLifecycle {
         if (server != null) {
             System.out.println("troupe node: admin API on " + server.url());
         }
-        system.systemActorOf(JobEnd.follower(() -> System.out.println("troupe node: the job is done; leaving"),
-                timeouts), "job-end", Props.empty());
+        // what the job-end flags said on this node, for the driver: a learner node that takes over after the one
+        // that began the end died finishes it
+        AtomicBoolean jobStopping = new AtomicBoolean();
+        AtomicBoolean jobDone = new AtomicBoolean();
+        system.systemActorOf(JobEnd.follower(() -> {
+            jobStopping.set(true);
+            System.out.println("troupe node: the job is ending; this node's agents stop");
+        }, () -> {
+            jobDone.set(true);
+            System.out.println("troupe node: the job is done; leaving");
+        }, timeouts), "job-end", Props.empty());
         // the node's part runs: Pekko Management's readiness (with cluster membership) turns ready
         RoleReadiness.get(Adapter.toClassic(system)).markStarted();
         try {
             if (reporter != null) {
-                report(system, settings, driverSettings, handles, reporter, run, timeouts);
+                report(system, settings, driverSettings, handles, reporter, run, timeouts, jobStopping, jobDone);
             }
             system.getWhenTerminated().toCompletableFuture().get();
             System.out.println("troupe node: left the cluster");
@@ -203,14 +215,19 @@ public final class NodeLifecycle {
 
     /**
      * Runs this learner node's driver: it reports while this node hosts the learner singleton (the oldest learner
-     * node; another takes over when it dies); the one that ends the run prints the result and ends the job.
+     * node; another takes over when it dies); the one that ends the run prints the result and ends the job. A node
+     * that takes over after the job's end began ({@code jobStopping}: the node that began it died before raising the
+     * second flag) ends its run at once and finishes the job's end.
      */
     private void report(ActorSystem<Void> system, TrainSettings settings, DriverSettings driverSettings,
-                        ClusterJob.Handles handles, RunReporter reporter, RunDirectory run, NodeTimeouts timeouts)
-            throws Exception {
+                        ClusterJob.Handles handles, RunReporter reporter, RunDirectory run, NodeTimeouts timeouts,
+                        AtomicBoolean jobStopping, AtomicBoolean jobDone) throws Exception {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
+        Supplier<Optional<StopReason>> stop = () -> shutdown.getShutdownReason().isPresent() || jobDone.get()
+                ? Optional.of(StopReason.INTERRUPTED)
+                : jobStopping.get() ? Optional.of(StopReason.ENDED_ELSEWHERE) : Optional.empty();
         Optional<RunSummary> result = JobDriver.start(system, settings, driverSettings, handles, reporter,
-                ProgressLine.forStdout(), () -> shutdown.getShutdownReason().isPresent(), () -> hostsLearner(system),
+                ProgressLine.forStdout(), stop, () -> hostsLearner(system),
                 RunFacts.cluster(RunMode.CLUSTER_NODES, settings.numAgents(), settings.envsPerAgent())).get();
         if (result.isPresent()) {
             RunSummary summary = result.get();
@@ -218,7 +235,7 @@ public final class NodeLifecycle {
                     summary.stopReason(), summary.envSteps(), summary.wallS(), summary.solved(),
                     summary.meanReturn100(), run.path().resolve("summary.json"));
             System.out.flush();
-            if (!shutdown.getShutdownReason().isPresent()) {
+            if (!shutdown.getShutdownReason().isPresent() && !jobDone.get()) {
                 JobEnd.announce(system, timeouts);
             }
         }

@@ -56,7 +56,7 @@ public final class EmbeddedClusterRun {
             }
             // one node: it always hosts the learner, so the driver always reports and always ends with a summary
             RunSummary summary = JobDriver.start(system, settings, driver, job, reporter, progress,
-                    stopRequested::get, () -> true,
+                    JobDriver.interruptWhen(stopRequested::get), () -> true,
                     RunFacts.cluster(RunMode.CLUSTER, settings.numAgents(), settings.envsPerAgent()))
                     .get().orElseThrow();
             onResult.accept(summary);

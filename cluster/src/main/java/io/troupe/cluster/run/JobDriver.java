@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -30,7 +31,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * summary is written).
  *
  * <p>On a cluster node every learner node runs a driver; it reports only while {@code active} holds (while the node
- * hosts the learner singleton), and a driver that was never active completes with no summary when stopped.
+ * hosts the learner singleton), and a driver that was never active completes with no summary when interrupted. A driver
+ * that becomes active after another node began to end the job ({@code stop} says {@link StopReason#ENDED_ELSEWHERE}:
+ * that node died between raising the end's first flag and its second) ends the run at once, so its node can finish
+ * the job's end; an inactive driver goes on waiting, since it may have to.
  */
 public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     /** The driver's protocol: all internal (timer ticks and answers); the run ends by itself or by {@code stop}. */
@@ -52,7 +56,7 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     private final ClusterJob.Handles job;
     private final RunReporter reporter;
     private final ProgressLine progress;
-    private final BooleanSupplier stop;
+    private final Supplier<Optional<StopReason>> stop;
     private final BooleanSupplier active;
     private final RunFacts facts;
     private final CompletableFuture<Optional<RunSummary>> result;
@@ -67,7 +71,7 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
 
     private JobDriver(ActorContext<Command> context, TimerScheduler<Command> timers, TrainSettings settings,
                       DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
-                      BooleanSupplier stop, BooleanSupplier active, RunFacts facts,
+                      Supplier<Optional<StopReason>> stop, BooleanSupplier active, RunFacts facts,
                       CompletableFuture<Optional<RunSummary>> result) {
         super(context);
         this.settings = settings;
@@ -86,17 +90,24 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     }
 
     /**
-     * Starts a driver on {@code system} and returns its result: the summary, or empty when {@code stop} ended a driver
-     * that never became active. {@code stop} and {@code active} are read at every tick.
+     * Starts a driver on {@code system} and returns its result: the summary, or empty when an interrupt ended a driver
+     * that never became active. {@code stop} (why the run must end now though no target or budget says so:
+     * {@link StopReason#INTERRUPTED} or {@link StopReason#ENDED_ELSEWHERE}; empty: go on) and {@code active} are read
+     * at every tick.
      */
     public static CompletableFuture<Optional<RunSummary>> start(ActorSystem<?> system, TrainSettings settings,
             DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
-            BooleanSupplier stop, BooleanSupplier active, RunFacts facts) {
+            Supplier<Optional<StopReason>> stop, BooleanSupplier active, RunFacts facts) {
         CompletableFuture<Optional<RunSummary>> result = new CompletableFuture<>();
         system.systemActorOf(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> new JobDriver(ctx, timers,
                 settings, driver, job, reporter, progress, stop, active, facts, result))),
                 "troupe-job-driver", DispatcherSelector.blocking());
         return result;
+    }
+
+    /** A {@code stop} for {@link #start} that interrupts the run when {@code interrupted} holds. */
+    public static Supplier<Optional<StopReason>> interruptWhen(BooleanSupplier interrupted) {
+        return () -> interrupted.getAsBoolean() ? Optional.of(StopReason.INTERRUPTED) : Optional.empty();
     }
 
     @Override
@@ -115,7 +126,7 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         }
         if (!active.getAsBoolean()) {
             waited = true;
-            if (stop.getAsBoolean()) {
+            if (interrupted()) {
                 return wasActive ? finish(StopReason.INTERRUPTED) : finishInactive();
             }
             return this;
@@ -193,7 +204,11 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         if (reporter.outOfTime()) {
             return Optional.of(StopReason.TIME_BUDGET_SPENT);
         }
-        return stop.getAsBoolean() ? Optional.of(StopReason.INTERRUPTED) : Optional.empty();
+        return stop.get();
+    }
+
+    private boolean interrupted() {
+        return stop.get().filter(r -> r == StopReason.INTERRUPTED).isPresent();
     }
 
     /** After a request that got no answer: ends the run when a budget is spent or a stop was asked, else retries. */
@@ -202,7 +217,8 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         if (reporter.outOfTime()) {
             return finish(StopReason.TIME_BUDGET_SPENT);
         }
-        return stop.getAsBoolean() ? finish(StopReason.INTERRUPTED) : this;
+        Optional<StopReason> reason = stop.get();
+        return reason.isPresent() ? finish(reason.get()) : this;
     }
 
     private Behavior<Command> finish(StopReason reason) {

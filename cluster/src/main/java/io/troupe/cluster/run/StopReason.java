@@ -8,7 +8,12 @@ public enum StopReason {
     TARGET_REACHED("target reached"),
     STEP_BUDGET_SPENT("step budget spent"),
     TIME_BUDGET_SPENT("time budget spent"),
-    INTERRUPTED("interrupted");
+    INTERRUPTED("interrupted"),
+    /**
+     * A cluster node took over the learner after the node that reported the run had begun to end the job (it reached
+     * the target or spent a budget, and its summary is in its own run directory) and died before finishing that.
+     */
+    ENDED_ELSEWHERE("ended by the previous learner node");
 
     private final String text;
 
