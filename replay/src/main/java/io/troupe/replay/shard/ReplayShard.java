@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -149,7 +150,28 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
                         String durability, RecoveryReport recovery) implements CrossNode {
     }
 
-    public record StoredIds(String shardId, List<String> ids, boolean truncated) implements CrossNode {
+    /**
+     * The unrolls a shard holds, as runs of consecutive sequence numbers per producer ({@code "agent-0#0-947"}, or
+     * {@code "agent-0#950"} for a run of one), so a full table fits a message; {@code truncated} when even the runs
+     * did not fit ({@code troupe.replay.max-message-bytes}).
+     */
+    public record StoredIds(String shardId, List<String> runs, boolean truncated) implements CrossNode {
+        /** Every id the runs stand for ({@code "agent-0#12"}), producer by producer, sequences in increasing order. */
+        public List<String> ids() {
+            List<String> out = new ArrayList<>();
+            for (String run : runs) {
+                int hash = run.lastIndexOf('#');
+                String producer = run.substring(0, hash + 1);
+                String range = run.substring(hash + 1);
+                int dash = range.indexOf('-');
+                long first = Long.parseLong(dash < 0 ? range : range.substring(0, dash));
+                long last = dash < 0 ? first : Long.parseLong(range.substring(dash + 1));
+                for (long q = first; q <= last; q++) {
+                    out.add(producer + q);
+                }
+            }
+            return out;
+        }
     }
 
     /** A delivery being inserted: items before {@code next} are in the table. */
@@ -529,21 +551,34 @@ public final class ReplayShard extends AbstractBehavior<ReplayShard.Command> {
     }
 
     private Behavior<Command> onGetStoredIds(GetStoredIds g) {
-        List<String> ids = new ArrayList<>();
+        Map<String, List<Long>> sequences = new TreeMap<>();
+        for (long key : table.keys()) {
+            Unroll u = (Unroll) table.get(key).orElseThrow();
+            sequences.computeIfAbsent(u.producerId(), p -> new ArrayList<>()).add(u.sequence());
+        }
+        List<String> runs = new ArrayList<>();
         long bytes = 256;
         boolean truncated = false;
-        for (long key : table.keys()) {
-            ReplayItem item = table.get(key).orElseThrow();
-            Unroll u = (Unroll) item;
-            String id = u.producerId() + "#" + u.sequence();
-            bytes += id.length() + 4;
-            if (bytes > settings.maxMessageBytes()) {
-                truncated = true;
-                break;
+        for (Map.Entry<String, List<Long>> e : sequences.entrySet()) {
+            List<Long> seqs = e.getValue();
+            seqs.sort(null);
+            int i = 0;
+            while (i < seqs.size() && !truncated) {
+                int j = i;
+                while (j + 1 < seqs.size() && seqs.get(j + 1) == seqs.get(j) + 1) {
+                    j++;
+                }
+                String run = e.getKey() + "#" + seqs.get(i) + (j > i ? "-" + seqs.get(j) : "");
+                bytes += run.length() + 4;
+                if (bytes > settings.maxMessageBytes()) {
+                    truncated = true;
+                } else {
+                    runs.add(run);
+                }
+                i = j + 1;
             }
-            ids.add(id);
         }
-        g.replyTo().tell(new StoredIds(shardId, ids, truncated));
+        g.replyTo().tell(new StoredIds(shardId, runs, truncated));
         return this;
     }
 

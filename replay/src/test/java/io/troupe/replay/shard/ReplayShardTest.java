@@ -100,6 +100,15 @@ class ReplayShardTest {
         }
     }
 
+    /** Runs of consecutive sequence numbers stand for every id in them; a producer's id may contain '-' and '#'. */
+    @Test
+    void storedIdRunsExpandToEveryIdTheyStandFor() {
+        ReplayShard.StoredIds ids = new ReplayShard.StoredIds("shard-0", List.of("agent-0#0-3", "agent-0#7",
+                "odd#name-1#5-6"), false);
+        assertEquals(List.of("agent-0#0", "agent-0#1", "agent-0#2", "agent-0#3", "agent-0#7", "odd#name-1#5",
+                "odd#name-1#6"), ids.ids());
+    }
+
     @Test
     void storesConfirmsAndSamples() {
         ShardProbeHarness h = harness("replay-0", settings(""), Optional.empty());
