@@ -96,6 +96,24 @@ class AdminApiTest {
         assertTrue(a.body().get("error").asText().contains(fragment), a.body().toString());
     }
 
+    /**
+     * Bodies over the 16 KiB limit (here 200 KB) get their 413 every time, and the client's next request on its pooled
+     * connections is answered. The server reads such a body (up to 1 MiB) before answering, since a connection closed
+     * with unread bytes is reset and a reset can beat the answer to the client; a body over 1 MiB is answered at once.
+     * (In one full test run under load the 18 KB request below got no answer at all, "header parser received no
+     * bytes"; this test passes on an idle machine with and without the read, so that cause is likely, not proven.)
+     */
+    @Test
+    void oversizedBodiesAreAnswered413EveryTimeAndTheNextRequestWorks() throws Exception {
+        long before = active();
+        String big = "{\"expr\": \"" + "1+".repeat(100 * 1024) + "1\"}";
+        for (int i = 0; i < 20; i++) {
+            assertError(call(server, "POST", "/troupe/rewards/CartPole-v1", big, TOKEN), 413,
+                    "larger than 16384 bytes");
+        }
+        assertEquals(before, active(), "nothing was activated, and the pooled client still gets answers");
+    }
+
     @Test
     void mutationsNeedTheTokenAndBadRequestsChangeNothing() throws Exception {
         String body = "{\"expr\": \"2\"}";

@@ -92,6 +92,8 @@ import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
  */
 public final class AdminRoutes extends AllDirectives {
     private static final long MAX_BODY = 16 * 1024;
+    /** A declared body over the limit but at most this long is read and dropped before the 413 (see {@link #body}). */
+    private static final long MAX_DRAINED_BODY = 1 << 20;
 
     private final ActorSystem<?> system;
     private final AdminSettings settings;
@@ -304,7 +306,15 @@ public final class AdminRoutes extends AllDirectives {
         return extractRequestEntity(entity -> {
             OptionalLong length = entity.getContentLengthOption();
             if (length.isPresent() && length.getAsLong() > MAX_BODY) {
-                return error(StatusCodes.PAYLOAD_TOO_LARGE, "the request body is larger than " + MAX_BODY + " bytes");
+                Route tooLarge = error(StatusCodes.PAYLOAD_TOO_LARGE, "the request body is larger than " + MAX_BODY
+                        + " bytes");
+                if (length.getAsLong() > MAX_DRAINED_BODY) {
+                    return tooLarge; // answered at once; the connection closes with the body unread
+                }
+                // read the body before answering: a connection closed with unread bytes is reset, and a reset can
+                // reach the client before it has read the 413
+                return extractMaterializer(mat -> onComplete(entity.discardBytes(mat).completionStage(),
+                        done -> tooLarge));
             }
             return withSizeLimit(MAX_BODY, () -> entity(Unmarshaller.entityToString(), text -> {
                 try {

@@ -74,6 +74,8 @@ public final class ServingRoutes extends AllDirectives {
     public static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
     static final String OPENAPI_RESOURCE = "io/troupe/serving/http/openapi.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A declared body over the limit but at most this long is read and dropped before the 413 (see {@link #body}). */
+    private static final long MAX_DRAINED_BODY = 8L << 20;
 
     /**
      * Loads a policy from a path for {@code POST /v1/policies}, and closes an unloaded one: both block (model building,
@@ -414,7 +416,13 @@ public final class ServingRoutes extends AllDirectives {
         return extractRequestEntity(entity -> {
             OptionalLong length = entity.getContentLengthOption();
             if (length.isPresent() && length.getAsLong() > settings.maxBodyBytes()) {
-                return complete(tooLarge());
+                if (length.getAsLong() > MAX_DRAINED_BODY) {
+                    return complete(tooLarge()); // answered at once; the connection closes with the body unread
+                }
+                // read the body before answering: a connection closed with unread bytes is reset, and a reset can
+                // reach the client before it has read the 413
+                return extractMaterializer(mat -> onComplete(entity.discardBytes(mat).completionStage(),
+                        done -> complete(tooLarge())));
             }
             return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), bytes -> {
                 JsonNode json;
