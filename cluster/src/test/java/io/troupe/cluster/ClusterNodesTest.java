@@ -121,19 +121,31 @@ class ClusterNodesTest {
         }
     }
 
+    /** A1 and A2 (learner + replay, run directories runs-a1 and runs-a2) and C (agents), all running {@code job}. */
+    private record TwoLearnerNodes(Process first, Process second, Process agents) {
+    }
+
+    private TwoLearnerNodes twoLearnerNodesAndAnAgentNode(NodeProcesses nodes, String job) throws Exception {
+        Process first = nodes.start("a1", args("--roles learner,replay --port 0 --run-dir " + dir.resolve("runs-a1"),
+                job));
+        String seed = "127.0.0.1:" + nodes.port("a1"); // the port it bound
+        nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
+        Process second = nodes.start("a2", args("--roles learner,replay --port 0 --seed-nodes " + seed
+                + " --run-dir " + dir.resolve("runs-a2"), job));
+        return new TwoLearnerNodes(first, second, nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed,
+                job)));
+    }
+
     @Test
     void theLearnerMovesToAnotherLearnerNodeWhenItsNodeIsKilled() throws Exception {
         // trains until the test ends it: a target reached before the kill would end the job instead
         String job = JOB + " troupe.train.target-return=100000 troupe.learner.checkpoint-every=4 "
                 + "troupe.learner.checkpoint-dir=" + dir.resolve("shared-checkpoints");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            Process first = nodes.start("a1", args("--roles learner,replay --port 0 --run-dir "
-                    + dir.resolve("runs-a1"), job));
-            String seed = "127.0.0.1:" + nodes.port("a1"); // the port it bound
-            nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
-            Process second = nodes.start("a2", args("--roles learner,replay --port 0 --seed-nodes " + seed
-                    + " --run-dir " + dir.resolve("runs-a2"), job));
-            Process agents = nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
+            TwoLearnerNodes cluster = twoLearnerNodesAndAnAgentNode(nodes, job);
+            Process first = cluster.first();
+            Process second = cluster.second();
+            Process agents = cluster.agents();
             String before = nodes.awaitLog("a1", log -> NodeProcesses.lastPolicyVersion(log) >= 12, 150,
                     "12 policy versions");
             long versionAtKill = NodeProcesses.lastPolicyVersion(before);
@@ -162,13 +174,10 @@ class ClusterNodesTest {
     void aLearnerNodeKilledWhileEndingTheJobLeavesTheEndToTheNextOne() throws Exception {
         String job = JOB + " troupe.train.target-return=100";
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            Process first = nodes.start("a1", args("--roles learner,replay --port 0 --run-dir "
-                    + dir.resolve("runs-a1"), job));
-            String seed = "127.0.0.1:" + nodes.port("a1");
-            nodes.awaitLog("a1", log -> log.contains("troupe node: Up"), 120, "A1 up");
-            Process second = nodes.start("a2", args("--roles learner,replay --port 0 --seed-nodes " + seed
-                    + " --run-dir " + dir.resolve("runs-a2"), job));
-            Process agents = nodes.start("c", args("--roles agent --port 0 --seed-nodes " + seed, job));
+            TwoLearnerNodes cluster = twoLearnerNodesAndAnAgentNode(nodes, job);
+            Process first = cluster.first();
+            Process second = cluster.second();
+            Process agents = cluster.agents();
             // the first flag reached A2; A1 now waits for every agent to be gone before it raises the second
             nodes.awaitLog("a2", log -> log.contains("the job is ending"), 150, "the first end flag",
                     Duration.ofMillis(10));
