@@ -155,6 +155,25 @@ class CliTest {
         assertEquals(TroupeCli.USER_ERROR, badModel.code());
         assertTrue(badModel.err().contains("troupe.model.readout: unknown value 'sideways'; expected summary, mean"),
                 badModel.err());
+        CliRun badSolvedBy = run("train", "--run-dir", tmp.toString(),
+                "troupe.train.evaluation.solved-by=sometimes");
+        assertEquals(TroupeCli.USER_ERROR, badSolvedBy.code());
+        assertTrue(badSolvedBy.err().contains("troupe.train.evaluation.solved-by: unknown value 'sometimes'; expected "
+                + "window or evaluation"), badSolvedBy.err());
+        CliRun solvedByNothing = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=ppo",
+                "troupe.train.evaluation.solved-by=evaluation");
+        assertEquals(TroupeCli.USER_ERROR, solvedByNothing.code());
+        assertTrue(solvedByNothing.err().contains("troupe.train.evaluation.solved-by = evaluation needs evaluations: "
+                + "set troupe.train.evaluation.every-env-steps > 0"), solvedByNothing.err());
+        CliRun fewerEpisodesThanEnvs = run("train", "--run-dir", tmp.toString(),
+                "troupe.train.evaluation.episodes=8", "troupe.train.evaluation.envs=16");
+        assertTrue(fewerEpisodesThanEnvs.err().contains("troupe.train.evaluation.envs must be between 1 and episodes "
+                + "(8), got 16"), fewerEpisodesThanEnvs.err());
+        CliRun evaluatedReference = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=ppo",
+                "troupe.train.mode=reference", "troupe.train.evaluation.every-env-steps=1000");
+        assertEquals(TroupeCli.USER_ERROR, evaluatedReference.code());
+        assertTrue(evaluatedReference.err().contains("troupe.train.evaluation.every-env-steps = 1000: greedy "
+                + "evaluations run on the learner's node of a cluster run"), evaluatedReference.err());
         CliRun notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {

@@ -10,7 +10,11 @@ import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.node.ClusterJob;
 import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.DriverSettings;
+import io.troupe.cluster.run.Evaluation;
+import io.troupe.cluster.run.EvaluationFigures;
+import io.troupe.cluster.run.EvaluationSettings;
 import io.troupe.cluster.run.JobDriver;
+import io.troupe.cluster.run.PolicyEvaluator;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
 import io.troupe.cluster.run.RunFacts;
@@ -34,7 +38,9 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -198,5 +204,80 @@ class JobDriverTest {
             String text = Files.readString(runs.findFirst().orElseThrow().resolve("summary.json"));
             assertTrue(text.contains("\"stop_reason\": \"ended by the previous learner node\""), text);
         }
+    }
+
+    @Test
+    void greedyEvaluationsDueEveryNStepsDecideSolvedWhenTheConfigSaysSo() throws Exception {
+        TestProbe<RunMetrics.Command> metrics = kit.createTestProbe();
+        TestProbe<Learner.Command> learner = kit.createTestProbe();
+        TrainSettings settings = settings("troupe.train.report-interval=1h");
+        EvaluationSettings evaluation = EvaluationSettings.fromConfig(JobConfig.load(null, List.of(
+                "troupe.train.evaluation.every-env-steps=1000", "troupe.train.evaluation.solved-by=evaluation")));
+        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
+        RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), Algorithm.PPO, settings.seed(),
+                LocalDateTime.now());
+        ProgressLine progress = new ProgressLine(new PrintStream(printed, true, StandardCharsets.UTF_8), false);
+        // each evaluation the driver asks for is a future the test completes
+        BlockingQueue<CompletableFuture<PolicyEvaluator.Evaluated>> asked = new LinkedBlockingQueue<>();
+        JobDriver.Evaluations evaluations = new JobDriver.Evaluations(evaluation, () -> {
+            CompletableFuture<PolicyEvaluator.Evaluated> f = new CompletableFuture<>();
+            asked.add(f);
+            return f;
+        });
+        var result = JobDriver.start(kit.system(), settings, new DriverSettings(Duration.ofMillis(50),
+                Duration.ofSeconds(5), Duration.ofSeconds(5)), evaluations,
+                new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(), learner.ref(), metrics.ref()),
+                new RunReporter(settings, run, progress, spec, evaluation.solvedBy()), progress,
+                JobDriver.interruptWhen(() -> false), () -> true, RunFacts.NONE);
+
+        // the sampled window passes CartPole's 475 at 2,000 steps: not solved, evaluations decide; one is asked for
+        drain(metrics, episodes(100, 500), 2_000);
+        CompletableFuture<PolicyEvaluator.Evaluated> first = asked.poll(5, TimeUnit.SECONDS);
+        assertTrue(first != null, "an evaluation is asked for once every-env-steps have passed");
+        first.complete(new PolicyEvaluator.Evaluated(3, new Evaluation.Result(200, 120.5, 0, 120.5), null));
+        // the greedy policy returns 120.5: the run goes on, and the next evaluation is due at 3,000 steps
+        drain(metrics, List.of(), 2_500);
+        drain(metrics, List.of(), 2_900);
+        learner.expectNoMessage(Duration.ofMillis(100));
+        assertTrue(asked.isEmpty(), "no evaluation before 3,000 steps");
+        drain(metrics, List.of(), 3_200);
+        CompletableFuture<PolicyEvaluator.Evaluated> second = asked.poll(5, TimeUnit.SECONDS);
+        assertTrue(second != null, "the second evaluation at 3,200 steps");
+        // one that fails is said, and the run goes on
+        second.completeExceptionally(new IllegalStateException("no answer in time"));
+        drain(metrics, List.of(), 4_300);
+        CompletableFuture<PolicyEvaluator.Evaluated> third = asked.poll(5, TimeUnit.SECONDS);
+        assertTrue(third != null, "the third evaluation at 4,300 steps");
+        third.complete(new PolicyEvaluator.Evaluated(9, new Evaluation.Result(200, 500, 0, 500), null));
+        // the greedy policy reaches the target: the run ends as solved at the steps where it was asked for
+        RunMetrics.Drain last = metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5));
+        last.replyTo().tell(new RunMetrics.Drained(List.of(), 4_400, 0, "", List.of()));
+        learner.expectMessageClass(Learner.GetStatus.class, Duration.ofSeconds(5)).replyTo().tell(status(9));
+        RunSummary summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
+        assertEquals(StopReason.TARGET_REACHED, summary.stopReason(), summary.toString());
+        assertEquals(4_300L, summary.envStepsToSolve(), summary.toString());
+        assertEquals(new EvaluationFigures(9, 4_300, 200, 500, null, 500), summary.lastEvaluation());
+        String log = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("greedy evaluation of policy v3 at 2,000 env steps: mean return 120.500"), log);
+        assertTrue(log.contains("greedy evaluation asked at 3,200 env steps failed (no answer in time); the run goes "
+                + "on"), log);
+        assertTrue(log.contains("greedy evaluation of policy v9 at 4,300 env steps: mean return 500.000, mean length "
+                + "500.0 over 200 episodes (target reached)"), log);
+        try (Stream<Path> runs = Files.list(dir)) {
+            Path runDir = runs.findFirst().orElseThrow();
+            String line = Files.readAllLines(runDir.resolve("metrics.jsonl")).get(0);
+            for (String key : List.of("\"eval/policy_version\":9", "\"eval/env_steps\":4300",
+                    "\"eval/greedy_mean_return\":500.0", "\"eval/greedy_mean_length\":500.0")) {
+                assertTrue(line.contains(key), key + " in " + line);
+            }
+            String text = Files.readString(runDir.resolve("summary.json"));
+            assertTrue(text.contains("\"last_evaluation\" : {") || text.contains("\"last_evaluation\": {"), text);
+        }
+    }
+
+    /** Answers the driver's next drain with {@code episodes} and a total of {@code steps} env steps. */
+    private static void drain(TestProbe<RunMetrics.Command> metrics, List<Agent.EpisodeEnded> episodes, long steps) {
+        RunMetrics.Drain drain = metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5));
+        drain.replyTo().tell(new RunMetrics.Drained(episodes, steps, 0, "", List.of()));
     }
 }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.troupe.cluster.http.AdminServer;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.run.DriverSettings;
+import io.troupe.cluster.run.EvaluationSettings;
 import io.troupe.cluster.run.JobDriver;
 import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.cluster.run.ProgressLine;
@@ -111,6 +112,7 @@ public final class NodeLifecycle {
         Config config = node.pekkoConfig(ClusterJob.nodeConfig(settings).withFallback(job));
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         DriverSettings driverSettings = DriverSettings.fromConfig(config);
+        EvaluationSettings evaluation = EvaluationSettings.fromConfig(config);
         requireFreePort(node.host(), node.port());
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);
@@ -157,8 +159,8 @@ public final class NodeLifecycle {
         }
         ClusterJob.Handles handles = ClusterJob.start(system, config, settings, registry, runPath);
         AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
-        RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec())
-                : null;
+        RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec(),
+                evaluation.solvedBy()) : null;
         ServeNode serve = node.roles().contains("serve") ? ServeNode.start(system, ServingSettings.fromConfig(config,
                 System.getenv()), handles.spec(), handles.model()) : null;
         if (serve != null) {
@@ -195,7 +197,9 @@ public final class NodeLifecycle {
         RoleReadiness.get(Adapter.toClassic(system)).markStarted();
         try {
             if (reporter != null) {
-                report(system, settings, driverSettings, handles, reporter, run, timeouts, jobStopping, jobDone);
+                report(system, settings, driverSettings,
+                        JobDriver.Evaluations.of(system, evaluation, settings, registry, handles), handles,
+                        reporter, run, timeouts, jobStopping, jobDone);
             }
             system.getWhenTerminated().toCompletableFuture().get();
             System.out.println("troupe node: left the cluster");
@@ -220,14 +224,15 @@ public final class NodeLifecycle {
      * second flag) ends its run at once and finishes the job's end.
      */
     private void report(ActorSystem<Void> system, TrainSettings settings, DriverSettings driverSettings,
-                        ClusterJob.Handles handles, RunReporter reporter, RunDirectory run, NodeTimeouts timeouts,
-                        AtomicBoolean jobStopping, AtomicBoolean jobDone) throws Exception {
+                        JobDriver.Evaluations evaluations, ClusterJob.Handles handles, RunReporter reporter,
+                        RunDirectory run, NodeTimeouts timeouts, AtomicBoolean jobStopping, AtomicBoolean jobDone)
+            throws Exception {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(Adapter.toClassic(system));
         Supplier<Optional<StopReason>> stop = () -> shutdown.getShutdownReason().isPresent() || jobDone.get()
                 ? Optional.of(StopReason.INTERRUPTED)
                 : jobStopping.get() ? Optional.of(StopReason.ENDED_ELSEWHERE) : Optional.empty();
-        Optional<RunSummary> result = JobDriver.start(system, settings, driverSettings, handles, reporter,
-                ProgressLine.forStdout(), stop, () -> hostsLearner(system),
+        Optional<RunSummary> result = JobDriver.start(system, settings, driverSettings, evaluations, handles,
+                reporter, ProgressLine.forStdout(), stop, () -> hostsLearner(system),
                 RunFacts.cluster(RunMode.CLUSTER_NODES, settings.numAgents(), settings.envsPerAgent())).get();
         if (result.isPresent()) {
             RunSummary summary = result.get();

@@ -42,20 +42,22 @@ public final class EmbeddedClusterRun {
     public RunSummary run(Consumer<RunSummary> onResult) throws Exception {
         Config node = EmbeddedNode.config(ClusterJob.nodeConfig(settings), config);
         DriverSettings driver = DriverSettings.fromConfig(node);
+        EvaluationSettings evaluation = EvaluationSettings.fromConfig(node);
         ActorSystem<Void> system = EmbeddedNode.start("troupe", node);
         AdminServer adminServer = null;
         try {
             // before the agents start, so that their first step already uses it
             InitialReward.apply(system, node, registry, settings);
             ClusterJob.Handles job = ClusterJob.start(system, node, settings, registry, run.path());
-            RunReporter reporter = new RunReporter(settings, run, progress, job.spec());
+            RunReporter reporter = new RunReporter(settings, run, progress, job.spec(), evaluation.solvedBy());
             AdminSettings admin = AdminSettings.fromConfig(node, System.getenv());
             if (admin.enabled()) {
                 adminServer = AdminServer.start(system, admin, registry, reporter::latest);
                 progress.log("admin API on " + adminServer.url());
             }
             // one node: it always hosts the learner, so the driver always reports and always ends with a summary
-            RunSummary summary = JobDriver.start(system, settings, driver, job, reporter, progress,
+            RunSummary summary = JobDriver.start(system, settings, driver,
+                    JobDriver.Evaluations.of(system, evaluation, settings, registry, job), job, reporter, progress,
                     JobDriver.interruptWhen(stopRequested::get), () -> true,
                     RunFacts.cluster(RunMode.CLUSTER, settings.numAgents(), settings.envsPerAgent()))
                     .get().orElseThrow();

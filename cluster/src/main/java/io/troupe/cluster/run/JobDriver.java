@@ -2,12 +2,14 @@ package io.troupe.cluster.run;
 
 import io.troupe.actors.Agent;
 import io.troupe.cluster.node.ClusterJob;
+import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -38,7 +40,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  */
 public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     /** The driver's protocol: all internal (timer ticks and answers); the run ends by itself or by {@code stop}. */
-    public sealed interface Command permits Tick, DrainAnswer, StatusAnswer {
+    public sealed interface Command permits Tick, DrainAnswer, StatusAnswer, EvaluationAnswer {
     }
 
     private enum Tick implements Command { INSTANCE }
@@ -51,8 +53,13 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
             NoSerializationVerificationNeeded {
     }
 
+    private record EvaluationAnswer(PolicyEvaluator.Evaluated evaluated, Throwable failure) implements Command,
+            NoSerializationVerificationNeeded {
+    }
+
     private final TrainSettings settings;
     private final DriverSettings driver;
+    private final Evaluations evaluations;
     private final ClusterJob.Handles job;
     private final RunReporter reporter;
     private final ProgressLine progress;
@@ -68,14 +75,38 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     private boolean solved;
     private long aborted;
     private Learner.Status status;
+    private boolean evaluating;
+    private long evaluationAskedAt;
+    private long nextEvaluationAt;
+
+    /**
+     * The run's greedy evaluations: when they are due ({@code settings}) and how to ask for one ({@code ask}, e.g.
+     * {@link PolicyEvaluator#start}).
+     */
+    public record Evaluations(EvaluationSettings settings,
+                              Supplier<? extends CompletionStage<PolicyEvaluator.Evaluated>> ask) {
+        /** None: the window decides. */
+        public static final Evaluations NONE = new Evaluations(EvaluationSettings.OFF, () -> {
+            throw new IllegalStateException("no evaluations in this run");
+        });
+
+        /** The job's evaluations as {@code settings} say, by a {@link PolicyEvaluator} on {@code system}; or none. */
+        public static Evaluations of(ActorSystem<?> system, EvaluationSettings settings, TrainSettings train,
+                                     EnvRegistry registry, ClusterJob.Handles job) {
+            return settings.enabled() ? new Evaluations(settings, PolicyEvaluator.start(system, settings, train,
+                    registry, job.spec(), job.model(), job.device())) : NONE;
+        }
+    }
 
     private JobDriver(ActorContext<Command> context, TimerScheduler<Command> timers, TrainSettings settings,
-                      DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
-                      Supplier<Optional<StopReason>> stop, BooleanSupplier active, RunFacts facts,
-                      CompletableFuture<Optional<RunSummary>> result) {
+                      DriverSettings driver, Evaluations evaluations, ClusterJob.Handles job, RunReporter reporter,
+                      ProgressLine progress, Supplier<Optional<StopReason>> stop, BooleanSupplier active,
+                      RunFacts facts, CompletableFuture<Optional<RunSummary>> result) {
         super(context);
         this.settings = settings;
         this.driver = driver;
+        this.evaluations = evaluations;
+        this.nextEvaluationAt = evaluations.settings().everyEnvSteps();
         this.job = job;
         this.reporter = reporter;
         this.progress = progress;
@@ -98,9 +129,20 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     public static CompletableFuture<Optional<RunSummary>> start(ActorSystem<?> system, TrainSettings settings,
             DriverSettings driver, ClusterJob.Handles job, RunReporter reporter, ProgressLine progress,
             Supplier<Optional<StopReason>> stop, BooleanSupplier active, RunFacts facts) {
+        return start(system, settings, driver, Evaluations.NONE, job, reporter, progress, stop, active, facts);
+    }
+
+    /**
+     * {@link #start} with greedy evaluations: one is asked for every {@code every-env-steps} env steps (never two at
+     * once), its figures reported ({@link RunReporter#evaluated}), and, where evaluations decide, the run ends as
+     * solved after one reaches the target. A failed or late evaluation is said and the run goes on.
+     */
+    public static CompletableFuture<Optional<RunSummary>> start(ActorSystem<?> system, TrainSettings settings,
+            DriverSettings driver, Evaluations evaluations, ClusterJob.Handles job, RunReporter reporter,
+            ProgressLine progress, Supplier<Optional<StopReason>> stop, BooleanSupplier active, RunFacts facts) {
         CompletableFuture<Optional<RunSummary>> result = new CompletableFuture<>();
         system.systemActorOf(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> new JobDriver(ctx, timers,
-                settings, driver, job, reporter, progress, stop, active, facts, result))),
+                settings, driver, evaluations, job, reporter, progress, stop, active, facts, result))),
                 "troupe-job-driver", DispatcherSelector.blocking());
         return result;
     }
@@ -116,6 +158,7 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(DrainAnswer.class, this::onDrained)
                 .onMessage(StatusAnswer.class, this::onStatus)
+                .onMessage(EvaluationAnswer.class, this::onEvaluated)
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
@@ -159,6 +202,7 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         }
         steps = drained.envSteps();
         aborted = drained.aborted();
+        maybeEvaluate();
         solved = reporter.solved(steps);
         if (end().isEmpty() && !reporter.reportDue()) {
             // episodes are drained every poll, so the target is seen within a poll of being reached; the learner is
@@ -190,6 +234,33 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
             return finish(end.get());
         }
         inFlight = false;
+        return this;
+    }
+
+    private void maybeEvaluate() {
+        if (!evaluations.settings().enabled() || evaluating || steps < nextEvaluationAt) {
+            return;
+        }
+        evaluating = true;
+        evaluationAskedAt = steps;
+        nextEvaluationAt = steps + evaluations.settings().everyEnvSteps();
+        getContext().pipeToSelf(evaluations.ask().get(), EvaluationAnswer::new);
+    }
+
+    private Behavior<Command> onEvaluated(EvaluationAnswer answer) {
+        evaluating = false;
+        PolicyEvaluator.Evaluated e = answer.evaluated();
+        if (answer.failure() != null || e.result() == null) {
+            progress.log("greedy evaluation asked at " + String.format("%,d", evaluationAskedAt) + " env steps failed ("
+                    + (answer.failure() != null ? answer.failure().getMessage() : e.failure()) + "); the run goes on");
+            return this;
+        }
+        Evaluation.Result r = e.result();
+        boolean reached = reporter.evaluated(e.policyVersion(), r, evaluationAskedAt);
+        progress.log(String.format("greedy evaluation of policy v%d at %,d env steps: %smean return %.3f, mean length "
+                        + "%.1f over %d episodes%s", e.policyVersion(), evaluationAskedAt,
+                job.spec().definesSuccess() ? String.format("success %.3f, ", r.successRate()) : "", r.meanReturn(),
+                r.meanLength(), r.episodes(), reached ? " (target reached)" : ""));
         return this;
     }
 

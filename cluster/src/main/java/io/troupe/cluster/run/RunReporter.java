@@ -23,6 +23,7 @@ public final class RunReporter {
     private final EpisodeWindow window = new EpisodeWindow(100);
     private final OptionalDouble targetReturn;
     private final OptionalDouble targetSuccess;
+    private final EvaluationSettings.SolvedBy solvedBy;
     private final long start = System.nanoTime();
     private final long reportEvery;
     private long nextReport;
@@ -34,10 +35,21 @@ public final class RunReporter {
     private final Map<Long, double[]> byRewardVersion = new TreeMap<>();
     private long rewardVersion;
     private long rewardFallbacks;
+    /** The last greedy evaluation, and its figures until a metrics line has carried them. */
+    private EvaluationFigures lastEvaluation;
+    private Map<String, Number> evaluationFigures = Map.of();
     /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
     private volatile JobSnapshot latest;
 
+    /** A reporter whose window decides "solved". */
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
+        this(settings, run, progress, spec, EvaluationSettings.SolvedBy.WINDOW);
+    }
+
+    /** A reporter whose window or greedy evaluations ({@link #evaluated}) decide "solved", as {@code solvedBy} says. */
+    public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec,
+                       EvaluationSettings.SolvedBy solvedBy) {
+        this.solvedBy = solvedBy;
         this.settings = settings;
         this.algorithm = settings.algorithm();
         this.mode = settings.mode();
@@ -91,8 +103,14 @@ public final class RunReporter {
         return Collections.unmodifiableMap(out);
     }
 
-    /** Whether the target is reached; the first time, remembers when. */
+    /**
+     * Whether the target is reached (by the window, or by a greedy evaluation when those decide); the first time the
+     * window reaches it, remembers when.
+     */
     public boolean solved(long envSteps) {
+        if (solvedBy == EvaluationSettings.SolvedBy.EVALUATION) {
+            return solvedSteps != null;
+        }
         boolean solved = window.full() && (targetSuccess.isPresent()
                 ? window.successRate() >= targetSuccess.getAsDouble()
                 : targetReturn.isPresent() && window.meanReturn() >= targetReturn.getAsDouble());
@@ -101,6 +119,34 @@ public final class RunReporter {
             solvedSteps = envSteps;
         }
         return solved;
+    }
+
+    /**
+     * Records a greedy evaluation of policy {@code policyVersion}, asked for at {@code envSteps}: its figures go into
+     * the next metrics line ({@code eval/*}) and the summary; when evaluations decide "solved" and this one reaches the
+     * target (the success rate for envs that report success, else the mean return), the run is solved at
+     * {@code envSteps}. Returns whether it reached the target.
+     */
+    public boolean evaluated(long policyVersion, Evaluation.Result result, long envSteps) {
+        Double success = spec.definesSuccess() ? result.successRate() : null;
+        lastEvaluation = new EvaluationFigures(policyVersion, envSteps, result.episodes(), result.meanReturn(),
+                success, result.meanLength());
+        Map<String, Number> figures = new LinkedHashMap<>();
+        figures.put("eval/policy_version", policyVersion);
+        figures.put("eval/env_steps", envSteps);
+        figures.put("eval/greedy_mean_return", result.meanReturn());
+        if (success != null) {
+            figures.put("eval/greedy_success_rate", success);
+        }
+        figures.put("eval/greedy_mean_length", result.meanLength());
+        evaluationFigures = figures;
+        boolean reached = targetSuccess.isPresent() ? success != null && success >= targetSuccess.getAsDouble()
+                : targetReturn.isPresent() && result.meanReturn() >= targetReturn.getAsDouble();
+        if (reached && solvedBy == EvaluationSettings.SolvedBy.EVALUATION && solvedAt == null) {
+            solvedAt = elapsed();
+            solvedSteps = envSteps;
+        }
+        return reached;
     }
 
     /** Whether the report interval has passed since the last line. */
@@ -133,7 +179,7 @@ public final class RunReporter {
         MetricsLine line = new MetricsLine(Math.round(elapsed() * 1000) / 1000.0, envSteps, window.episodes(),
                 window.meanReturn(), successRate(), Math.round(rate), learner.updates(), learner.policyVersion(),
                 learner.policyLagP50(), learner.policyLagMax(), rewardVersion, returnsByRewardVersion(),
-                rewardFallbacks, learner.figures());
+                rewardFallbacks, withEvaluation(learner.figures()));
         run.appendMetrics(line);
         latest = snapshot(line);
         progress.update(String.format("%s %s | steps %,d | episodes %,d | return(100) %.1f%s | %,.0f steps/s | "
@@ -141,6 +187,17 @@ public final class RunReporter {
                 window.episodes(), window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
                         window.successRate()) : "", rate, learner.policyVersion(), learner.policy(),
                 learner.policyLagP50(), rewardVersion));
+    }
+
+    /** The learner's figures, then those of an evaluation no line has carried yet. */
+    private Map<String, Number> withEvaluation(Map<String, Number> learner) {
+        if (evaluationFigures.isEmpty()) {
+            return learner;
+        }
+        Map<String, Number> all = new LinkedHashMap<>(learner);
+        all.putAll(evaluationFigures);
+        evaluationFigures = Map.of();
+        return all;
     }
 
     /** Writes and returns the summary. */
@@ -155,7 +212,7 @@ public final class RunReporter {
                 targetSuccess.isPresent() ? targetSuccess.getAsDouble() : null, solvedAt, solvedSteps, wall,
                 sinceLaunch, solvedAt == null ? null : solvedAt + sinceLaunch - wall, envSteps, window.episodes(),
                 window.meanReturn(), successRate(), envSteps / Math.max(wall, 1e-9), returnsByRewardVersion(),
-                rewardFallbacks, facts);
+                rewardFallbacks, lastEvaluation, facts);
         run.writeSummary(summary);
         return summary;
     }

@@ -11,6 +11,7 @@ import java.util.Map;
  *
  * @param targetReturn       the 100-episode mean return that counts as solved (null: the env has none)
  * @param targetSuccessRate  the 100-episode success rate that counts as solved (envs that report success)
+ * @param lastEvaluation     the run's last greedy evaluation ({@code troupe.train.evaluation}); absent without one
  * @param facts              how the run was set up and how far its learner got
  */
 public record RunSummary(String runId, String env, Algorithm algorithm, long seed, boolean solved,
@@ -23,5 +24,6 @@ public record RunSummary(String runId, String env, Algorithm algorithm, long see
                          @JsonProperty("success_rate_100") @JsonInclude(JsonInclude.Include.NON_NULL)
                          Double successRate100,
                          double stepsPerS, Map<String, VersionReturns> returnsByRewardVersion, long rewardFallbacks,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) EvaluationFigures lastEvaluation,
                          @JsonUnwrapped RunFacts facts) {
 }

@@ -41,6 +41,14 @@ public final class TrainJob {
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
         ModelConfig.fromConfig(config.getConfig("troupe.model")); // a malformed troupe.model: its error, likewise
         InitialReward.check(registry, settings, config); // a reward that cannot be used: likewise
+        EvaluationSettings evaluation = EvaluationSettings.fromConfig(config); // and a malformed evaluation
+        if (evaluation.enabled()
+                && (settings.algorithm() == Algorithm.RANDOM || settings.mode() == RunMode.REFERENCE)) {
+            throw new IllegalArgumentException("troupe.train.evaluation.every-env-steps = "
+                    + evaluation.everyEnvSteps() + ": greedy evaluations run on the learner's node of a cluster run "
+                    + "(troupe.train.mode = cluster with ppo, impala or distill), not with algorithm = "
+                    + settings.algorithm() + " in mode " + settings.mode());
+        }
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());

@@ -1,0 +1,18 @@
+package io.troupe.cluster.run;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * One greedy evaluation of a published policy during a run ({@code troupe.train.evaluation}), as
+ * {@code summary.json}'s {@code last_evaluation} says it.
+ *
+ * @param policyVersion the version played
+ * @param envSteps      the run's env steps when the evaluation was asked for
+ * @param episodes      episodes played
+ * @param meanReturn    their mean return
+ * @param successRate   their success rate; absent for envs that do not report success
+ * @param meanLength    their mean length
+ */
+public record EvaluationFigures(long policyVersion, long envSteps, int episodes, double meanReturn,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) Double successRate, double meanLength) {
+}

@@ -1,0 +1,142 @@
+package io.troupe.cluster.run;
+
+import ai.djl.Device;
+import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.model.PolicyModel;
+import io.troupe.transport.weights.NodeWeights;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Greedy evaluations of the newest published policy on this node ({@code troupe.train.evaluation}), as an actor on
+ * the blocking-I/O dispatcher: an evaluation steps envs and runs inference for a few seconds on the actor's thread. On
+ * its first {@link Evaluate} it subscribes to the node's published weights ({@link NodeWeights}, the fetcher agents
+ * share; a standby learner node never asks, so it never fetches) and answers once a version has arrived; it keeps the
+ * newest version, loads it into its own model replica and plays {@link Evaluation} greedily with the settings. State
+ * lost when it stops: none.
+ */
+public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Command> {
+    /** How long an evaluation may take before the driver says so and asks again later. */
+    public static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+    /** The evaluator's protocol: {@link Evaluate}, and the weights the node delivers. */
+    public sealed interface Command permits Evaluate, WeightsArrived {
+    }
+
+    /** Plays the newest version greedily and answers what it found. */
+    public record Evaluate(ActorRef<Evaluated> replyTo) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
+    }
+
+    /**
+     * What one evaluation found: the policy version played and the figures, or why it could not play ({@code result}
+     * null).
+     */
+    public record Evaluated(long policyVersion, Evaluation.Result result, String failure)
+            implements NoSerializationVerificationNeeded {
+    }
+
+    private final EvaluationSettings settings;
+    private final TrainSettings train;
+    private final EnvRegistry registry;
+    private final Supplier<PolicyModel> newModel;
+    private final List<ActorRef<Evaluated>> waiting = new ArrayList<>();
+    private boolean subscribed;
+    private PolicyWeights newest;
+    private PolicyModel model;
+
+    private PolicyEvaluator(ActorContext<Command> context, EvaluationSettings settings, TrainSettings train,
+                            EnvRegistry registry, Supplier<PolicyModel> newModel) {
+        super(context);
+        this.settings = settings;
+        this.train = train;
+        this.registry = registry;
+        this.newModel = newModel;
+    }
+
+    /**
+     * Starts the evaluator on {@code system} and returns how to ask it: each call of the supplier asks for one
+     * evaluation (completing exceptionally after {@link #TIMEOUT}).
+     */
+    public static Supplier<CompletionStage<Evaluated>> start(ActorSystem<?> system, EvaluationSettings settings,
+            TrainSettings train, EnvRegistry registry, EnvSpec spec, ModelConfig model, Device device) {
+        ActorRef<Command> evaluator = system.systemActorOf(Behaviors.<Command>setup(ctx -> new PolicyEvaluator(ctx,
+                settings, train, registry, () -> PolicyModel.create(spec, model, train.seed(), device))),
+                "troupe-policy-evaluator", DispatcherSelector.blocking());
+        return () -> AskPattern.ask(evaluator, Evaluate::new, TIMEOUT, system.scheduler());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Evaluate.class, this::onEvaluate)
+                .onMessage(WeightsArrived.class, this::onWeights)
+                .onSignal(PostStop.class, s -> onPostStop())
+                .build();
+    }
+
+    private Behavior<Command> onEvaluate(Evaluate request) {
+        if (newest != null) {
+            request.replyTo().tell(evaluate(newest));
+            return this;
+        }
+        waiting.add(request.replyTo());
+        if (!subscribed) {
+            subscribed = true;
+            NodeWeights.get(getContext().getSystem()).subscribe(getContext().messageAdapter(PolicyWeights.class,
+                    WeightsArrived::new));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onWeights(WeightsArrived arrived) {
+        if (newest == null || arrived.weights().version() > newest.version()) {
+            newest = arrived.weights();
+        }
+        if (!waiting.isEmpty()) {
+            Evaluated evaluated = evaluate(newest);
+            waiting.forEach(w -> w.tell(evaluated));
+            waiting.clear();
+        }
+        return this;
+    }
+
+    private Evaluated evaluate(PolicyWeights weights) {
+        try {
+            if (model == null) {
+                model = newModel.get();
+            }
+            model.load(weights);
+            return new Evaluated(weights.version(), Evaluation.run(registry, train.env(), train.envOverrides(), model,
+                    settings.episodes(), settings.envs(), settings.seed(), Evaluation.Mode.GREEDY), null);
+        } catch (RuntimeException e) { // weights of another model, an env that fails: said by the driver, run goes on
+            return new Evaluated(weights.version(), null, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private Behavior<Command> onPostStop() {
+        if (model != null) {
+            model.close();
+        }
+        return this;
+    }
+}
