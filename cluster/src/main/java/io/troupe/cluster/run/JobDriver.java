@@ -29,7 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * ends) it also asks the learner for its status and writes the line. It ends the run when the target is reached, a
  * budget is spent or a stop is requested, writes the summary and completes its result with it. At most one request is
  * outstanding: a tick that finds one in flight does nothing, and a request that times out is said and retried at the
- * next tick. It runs on the blocking-I/O dispatcher (it writes the run's files). State lost when it stops: none (the
+ * next tick. With {@code troupe.train.evaluation} it also asks for a greedy evaluation of the newest published policy
+ * every N env steps ({@link PolicyEvaluator}; at most one at a time, the run going on meanwhile), whose figures are
+ * reported and, where the config says so, decide "solved" instead of the window. It runs on the blocking-I/O dispatcher (it writes the run's files). State lost when it stops: none (the
  * summary is written).
  *
  * <p>On a cluster node every learner node runs a driver; it reports only while {@code active} holds (while the node
