@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
 import io.troupe.actors.AgentSettings;
 import io.troupe.actors.UnrollBudget;
 import io.troupe.cluster.config.JobConfig;
+import io.troupe.cluster.run.EvaluationSettings;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
 import io.troupe.environments.Env;
@@ -48,6 +49,7 @@ class JobConfigFilesTest {
     private static void checkJob(Path file) {
         Config config = JobConfig.load(file, List.of());
         TrainSettings settings = TrainSettings.fromConfig(config);
+        EvaluationSettings.fromConfig(config); // a malformed troupe.train.evaluation: its error names the key
         EnvSpec spec;
         try (Env env = EnvRegistry.fromConfig(config).make(settings.env(), settings.envOverrides())) {
             spec = env.spec();

@@ -234,7 +234,7 @@ class JobDriverTest {
         drain(metrics, episodes(100, 500), 2_000);
         CompletableFuture<PolicyEvaluator.Evaluated> first = asked.poll(5, TimeUnit.SECONDS);
         assertTrue(first != null, "an evaluation is asked for once every-env-steps have passed");
-        first.complete(new PolicyEvaluator.Evaluated(3, new Evaluation.Result(200, 120.5, 0, 120.5), null));
+        first.complete(new PolicyEvaluator.Evaluated(3, new Evaluation.Result(200, 120.5, 0, 120.5), null, 1.25));
         // the greedy policy returns 120.5: the run goes on, and the next evaluation is due at 3,000 steps
         drain(metrics, List.of(), 2_500);
         drain(metrics, List.of(), 2_900);
@@ -248,7 +248,7 @@ class JobDriverTest {
         drain(metrics, List.of(), 4_300);
         CompletableFuture<PolicyEvaluator.Evaluated> third = asked.poll(5, TimeUnit.SECONDS);
         assertTrue(third != null, "the third evaluation at 4,300 steps");
-        third.complete(new PolicyEvaluator.Evaluated(9, new Evaluation.Result(200, 500, 0, 500), null));
+        third.complete(new PolicyEvaluator.Evaluated(9, new Evaluation.Result(200, 500, 0, 500), null, 2));
         // the greedy policy reaches the target: the run ends as solved at the steps where it was asked for
         RunMetrics.Drain last = metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5));
         last.replyTo().tell(new RunMetrics.Drained(List.of(), 4_400, 0, "", List.of()));
@@ -258,11 +258,13 @@ class JobDriverTest {
         assertEquals(4_300L, summary.envStepsToSolve(), summary.toString());
         assertEquals(new EvaluationFigures(9, 4_300, 200, 500, null, 500), summary.lastEvaluation());
         String log = printed.toString(StandardCharsets.UTF_8);
-        assertTrue(log.contains("greedy evaluation of policy v3 at 2,000 env steps: mean return 120.500"), log);
+        assertTrue(log.contains("greedy evaluation of policy v3 at 2,000 env steps: mean return 120.500, mean length 120.5 over 200 "
+                + "episodes in 1.3 s"), log);
+        assertEquals(1, log.split("target reached", -1).length - 1, "only the last evaluation reached it: " + log);
         assertTrue(log.contains("greedy evaluation asked at 3,200 env steps failed (no answer in time); the run goes "
                 + "on"), log);
         assertTrue(log.contains("greedy evaluation of policy v9 at 4,300 env steps: mean return 500.000, mean length "
-                + "500.0 over 200 episodes (target reached)"), log);
+                + "500.0 over 200 episodes in 2.0 s (target reached)"), log);
         try (Stream<Path> runs = Files.list(dir)) {
             Path runDir = runs.findFirst().orElseThrow();
             String line = Files.readAllLines(runDir.resolve("metrics.jsonl")).get(0);

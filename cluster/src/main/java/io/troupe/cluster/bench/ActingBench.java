@@ -249,9 +249,17 @@ public final class ActingBench {
             return (after - before) / ((System.nanoTime() - start) / 1e9);
         }
 
+        /**
+         * Pauses the agents, then stops the node: agents still sending while the replay shards hand off made the
+         * region buffer and drop their batches, and the stop wait out its stage timeout.
+         */
         @Override
         public void close() throws Exception {
-            EmbeddedNode.stop(system);
+            try {
+                setPaused(true);
+            } finally {
+                EmbeddedNode.stop(system);
+            }
         }
     }
 

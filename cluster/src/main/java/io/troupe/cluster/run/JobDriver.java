@@ -260,9 +260,9 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         Evaluation.Result r = e.result();
         boolean reached = reporter.evaluated(e.policyVersion(), r, evaluationAskedAt);
         progress.log(String.format("greedy evaluation of policy v%d at %,d env steps: %smean return %.3f, mean length "
-                        + "%.1f over %d episodes%s", e.policyVersion(), evaluationAskedAt,
+                        + "%.1f over %d episodes in %.1f s%s", e.policyVersion(), evaluationAskedAt,
                 job.spec().definesSuccess() ? String.format("success %.3f, ", r.successRate()) : "", r.meanReturn(),
-                r.meanLength(), r.episodes(), reached ? " (target reached)" : ""));
+                r.meanLength(), r.episodes(), e.seconds(), reached ? " (target reached)" : ""));
         return this;
     }
 

@@ -49,9 +49,9 @@ public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Comm
 
     /**
      * What one evaluation found: the policy version played and the figures, or why it could not play ({@code result}
-     * null).
+     * null), and how long it took.
      */
-    public record Evaluated(long policyVersion, Evaluation.Result result, String failure)
+    public record Evaluated(long policyVersion, Evaluation.Result result, String failure, double seconds)
             implements NoSerializationVerificationNeeded {
     }
 
@@ -121,15 +121,18 @@ public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Comm
     }
 
     private Evaluated evaluate(PolicyWeights weights) {
+        long start = System.nanoTime();
         try {
             if (model == null) {
                 model = newModel.get();
             }
             model.load(weights);
             return new Evaluated(weights.version(), Evaluation.run(registry, train.env(), train.envOverrides(), model,
-                    settings.episodes(), settings.envs(), settings.seed(), Evaluation.Mode.GREEDY), null);
+                    settings.episodes(), settings.envs(), settings.seed(), Evaluation.Mode.GREEDY), null,
+                    (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) { // weights of another model, an env that fails: said by the driver, run goes on
-            return new Evaluated(weights.version(), null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            return new Evaluated(weights.version(), null, e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    (System.nanoTime() - start) / 1e9);
         }
     }
 
