@@ -76,7 +76,9 @@ class ClusterNodesTest {
 
     @Test
     void threeNodesTrainTogetherAForeignJobIsRefusedAndANodeLeavesMidRun() throws Exception {
-        String job = JOB + " troupe.train.target-return=120";
+        // with greedy evaluations, played on the learner node (which runs no agents) from the weights it publishes
+        String job = JOB + " troupe.train.target-return=120 troupe.train.evaluation.every-env-steps=3000 "
+                + "troupe.train.evaluation.episodes=20 troupe.train.evaluation.envs=4";
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
             Process learner = nodes.start("a", args("--roles learner,replay --port 0 --run-dir "
                     + dir.resolve("runs"), job));
@@ -105,6 +107,10 @@ class ClusterNodesTest {
             JsonObject summary = summary();
             assertTrue(summary.get("solved").getAsBoolean(), "the 100-episode mean return passed 120 (a random "
                     + "policy averages about 22): " + summary);
+            assertTrue(nodes.log("a").contains("greedy evaluation of policy v"), nodes.log("a"));
+            JsonObject evaluated = summary.getAsJsonObject("last_evaluation");
+            assertTrue(evaluated != null && evaluated.get("episodes").getAsInt() == 20
+                    && evaluated.get("env_steps").getAsLong() >= 3000, "the last evaluation: " + summary);
             assertTrue(replayAndAgents.waitFor(60, TimeUnit.SECONDS), "B left when the job was done:\n"
                     + nodes.log("b"));
             assertEquals(0, replayAndAgents.exitValue(), nodes.log("b"));
