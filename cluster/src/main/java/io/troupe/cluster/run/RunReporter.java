@@ -35,9 +35,9 @@ public final class RunReporter {
     private final Map<Long, double[]> byRewardVersion = new TreeMap<>();
     private long rewardVersion;
     private long rewardFallbacks;
-    /** The last greedy evaluation, and its figures until a metrics line has carried them. */
+    /** The last greedy evaluation, and whether a metrics line has carried it yet. */
     private EvaluationFigures lastEvaluation;
-    private Map<String, Number> evaluationFigures = Map.of();
+    private boolean evaluationReported = true;
     /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
     private volatile JobSnapshot latest;
 
@@ -131,15 +131,7 @@ public final class RunReporter {
         Double success = spec.definesSuccess() ? result.successRate() : null;
         lastEvaluation = new EvaluationFigures(policyVersion, envSteps, result.episodes(), result.meanReturn(),
                 success, result.meanLength());
-        Map<String, Number> figures = new LinkedHashMap<>();
-        figures.put("eval/policy_version", policyVersion);
-        figures.put("eval/env_steps", envSteps);
-        figures.put("eval/greedy_mean_return", result.meanReturn());
-        if (success != null) {
-            figures.put("eval/greedy_success_rate", success);
-        }
-        figures.put("eval/greedy_mean_length", result.meanLength());
-        evaluationFigures = figures;
+        evaluationReported = false;
         boolean reached = targetSuccess.isPresent() ? success != null && success >= targetSuccess.getAsDouble()
                 : targetReturn.isPresent() && result.meanReturn() >= targetReturn.getAsDouble();
         if (reached && solvedBy == EvaluationSettings.SolvedBy.EVALUATION && solvedAt == null) {
@@ -189,14 +181,21 @@ public final class RunReporter {
                 learner.policyLagP50(), rewardVersion));
     }
 
-    /** The learner's figures, then those of an evaluation no line has carried yet. */
+    /** The learner's figures, then those of an evaluation no line has carried yet ({@code eval/*}). */
     private Map<String, Number> withEvaluation(Map<String, Number> learner) {
-        if (evaluationFigures.isEmpty()) {
+        if (evaluationReported) {
             return learner;
         }
+        evaluationReported = true;
+        EvaluationFigures e = lastEvaluation;
         Map<String, Number> all = new LinkedHashMap<>(learner);
-        all.putAll(evaluationFigures);
-        evaluationFigures = Map.of();
+        all.put("eval/policy_version", e.policyVersion());
+        all.put("eval/env_steps", e.envSteps());
+        all.put("eval/greedy_mean_return", e.meanReturn());
+        if (e.successRate() != null) {
+            all.put("eval/greedy_success_rate", e.successRate());
+        }
+        all.put("eval/greedy_mean_length", e.meanLength());
         return all;
     }
 
