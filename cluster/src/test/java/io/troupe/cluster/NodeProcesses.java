@@ -132,7 +132,11 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
-    /** Waits (polling the log, at most {@code seconds}) until the log satisfies {@code condition}. */
+    /**
+     * Waits (polling the log, at most {@code seconds}) until the log's complete lines satisfy {@code condition}, and
+     * returns them: a line the node is still writing (a {@code printf} reaches the file in pieces) is not seen before
+     * its newline.
+     */
     String awaitLog(String name, Predicate<String> condition, int seconds, String what) {
         return awaitLog(name, condition, seconds, what, Duration.ofMillis(200));
     }
@@ -141,7 +145,7 @@ final class NodeProcesses implements AutoCloseable {
     String awaitLog(String name, Predicate<String> condition, int seconds, String what, Duration poll) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
-            String text = log(name);
+            String text = completeLines(log(name));
             if (condition.test(text)) {
                 return text;
             }
@@ -149,6 +153,11 @@ final class NodeProcesses implements AutoCloseable {
         }
         throw new AssertionError("node " + name + ": " + what + " did not happen in " + seconds + " s; its log:\n"
                 + log(name));
+    }
+
+    /** {@code log} up to and including its last newline. */
+    static String completeLines(String log) {
+        return log.substring(0, log.lastIndexOf('\n') + 1);
     }
 
     /** The highest {@code policy vN} the log's progress lines show (-1 if none). */
