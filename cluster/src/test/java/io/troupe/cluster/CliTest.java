@@ -169,6 +169,10 @@ class CliTest {
                 "troupe.train.evaluation.episodes=8", "troupe.train.evaluation.envs=16");
         assertTrue(fewerEpisodesThanEnvs.err().contains("troupe.train.evaluation.envs must be between 1 and episodes "
                 + "(8), got 16"), fewerEpisodesThanEnvs.err());
+        CliRun noPasses = run("train", "--run-dir", tmp.toString(), "troupe.train.evaluation.passes=0");
+        assertEquals(TroupeCli.USER_ERROR, noPasses.code());
+        assertTrue(noPasses.err().contains("troupe.train.evaluation.passes must be >= 1 (evaluations in a row that "
+                + "reach the target), got 0"), noPasses.err());
         CliRun evaluatedReference = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=ppo",
                 "troupe.train.mode=reference", "troupe.train.evaluation.every-env-steps=1000");
         assertEquals(TroupeCli.USER_ERROR, evaluatedReference.code());

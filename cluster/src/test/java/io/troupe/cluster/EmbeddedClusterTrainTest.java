@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.troupe.cluster.cli.TroupeCli;
+import io.troupe.export.RunCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +53,7 @@ class EmbeddedClusterTrainTest {
                 "troupe.train.envs-per-agent=4", "troupe.model.kind=mlp", "troupe.ppo.learning-rate=1e-3",
                 "troupe.ppo.anneal-lr=false", "troupe.train.max-wall-time=120s", "troupe.train.report-interval=500ms",
                 "troupe.train.evaluation.every-env-steps=4000", "troupe.train.evaluation.episodes=8",
-                "troupe.train.evaluation.envs=4", "troupe.train.evaluation.solved-by=evaluation");
+                "troupe.train.evaluation.envs=8", "troupe.train.evaluation.solved-by=evaluation");
         assertEquals(0, code);
         Path dir;
         try (Stream<Path> s = Files.list(runs)) {
@@ -80,5 +82,20 @@ class EmbeddedClusterTrainTest {
         assertEquals(last.get("policy_version").asLong(), lastLine.get("eval/policy_version").asLong(),
                 lastLine.toString());
         assertTrue(lastLine.get("eval/env_steps").asLong() >= 4000, lastLine.toString());
+        // evaluation k played from 4242 + 8k: new layouts each time
+        for (JsonNode m : evaluated) {
+            assertEquals(0, (m.get("eval/seed").asLong() - 4242) % 8, m.toString());
+        }
+        // the evaluation that ended the run is the best one (none before it reached the target), and its weights
+        // are checkpoints/best: ./troupe eval on them with its seed plays the same 8 episodes to the same return
+        JsonNode best = summary.get("best_evaluation");
+        assertEquals(last, best, summary.toString());
+        Path kept = dir.resolve("checkpoints/best");
+        assertEquals(best.get("policy_version").asLong(), RunCheckpoint.open(kept).policyVersion());
+        CliRun eval = CliRun.of("eval", "--checkpoint", kept.toString(), "--episodes", "8", "--seed",
+                best.get("seed").asText());
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains(String.format(Locale.ROOT, "greedy policy of %s, 8 episodes: mean return %.2f,",
+                kept, best.get("mean_return").asDouble())), eval.out() + "\n" + summary);
     }
 }

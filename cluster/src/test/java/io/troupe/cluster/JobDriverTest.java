@@ -1,5 +1,6 @@
 package io.troupe.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,8 +26,10 @@ import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.StopReason;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
+import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -40,6 +43,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -202,29 +206,33 @@ class JobDriverTest {
         TestProbe<Learner.Command> learner = kit.createTestProbe();
         TrainSettings settings = settings("troupe.train.report-interval=1h");
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(JobConfig.load(null, List.of(
-                "troupe.train.evaluation.every-env-steps=1000", "troupe.train.evaluation.solved-by=evaluation")));
+                "troupe.train.evaluation.every-env-steps=1000", "troupe.train.evaluation.solved-by=evaluation",
+                "troupe.train.evaluation.passes=2")));
         EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), Algorithm.PPO, settings.seed(),
                 LocalDateTime.now());
         ProgressLine progress = new ProgressLine(new PrintStream(printed, true, StandardCharsets.UTF_8), false);
-        // each evaluation the driver asks for is a future the test completes
+        // each evaluation the driver asks for is a future the test completes; the seeds it asks with are kept
         BlockingQueue<CompletableFuture<PolicyEvaluator.Evaluated>> asked = new LinkedBlockingQueue<>();
-        JobDriver.Evaluations evaluations = new JobDriver.Evaluations(evaluation, () -> {
+        List<Long> seeds = new CopyOnWriteArrayList<>();
+        JobDriver.Evaluations evaluations = new JobDriver.Evaluations(evaluation, seed -> {
             CompletableFuture<PolicyEvaluator.Evaluated> f = new CompletableFuture<>();
+            seeds.add(seed);
             asked.add(f);
             return f;
         });
         var result = JobDriver.start(kit.system(), settings, new DriverSettings(Duration.ofMillis(50),
                 Duration.ofSeconds(5), Duration.ofSeconds(5)), evaluations,
                 new ClusterJob.Handles(spec, ModelConfig.mlp(64, 64), Device.cpu(), learner.ref(), metrics.ref()),
-                new RunReporter(settings, run, progress, spec, evaluation.solvedBy()), progress,
+                new RunReporter(settings, run, progress, spec, evaluation), progress,
                 JobDriver.interruptWhen(() -> false), () -> true, RunFacts.NONE);
 
         // the sampled window passes CartPole's 475 at 2,000 steps: not solved, evaluations decide; one is asked for
         drain(metrics, episodes(100, 500), 2_000);
         CompletableFuture<PolicyEvaluator.Evaluated> first = asked.poll(5, TimeUnit.SECONDS);
         assertTrue(first != null, "an evaluation is asked for once every-env-steps have passed");
-        first.complete(new PolicyEvaluator.Evaluated(3, new Evaluation.Result(200, 120.5, 0, 120.5), null, 1.25));
+        first.complete(new PolicyEvaluator.Evaluated(weights(3), 4242, new Evaluation.Result(200, 120.5, 0, 120.5),
+                null, 1.25));
         // the greedy policy returns 120.5: the run goes on, and the next evaluation is due at 3,000 steps
         drain(metrics, List.of(), 2_500);
         drain(metrics, List.of(), 2_900);
@@ -238,26 +246,48 @@ class JobDriverTest {
         drain(metrics, List.of(), 4_300);
         CompletableFuture<PolicyEvaluator.Evaluated> third = asked.poll(5, TimeUnit.SECONDS);
         assertTrue(third != null, "the third evaluation at 4,300 steps");
-        third.complete(new PolicyEvaluator.Evaluated(9, new Evaluation.Result(200, 500, 0, 500), null, 2));
-        // the greedy policy reaches the target: the run ends as solved at the steps where it was asked for
+        third.complete(new PolicyEvaluator.Evaluated(weights(9), 4274, new Evaluation.Result(200, 500, 0, 500), null,
+                2));
+        // the first of the two passes in a row the config asks for: the run goes on
+        drain(metrics, List.of(), 5_400);
+        CompletableFuture<PolicyEvaluator.Evaluated> fourth = asked.poll(5, TimeUnit.SECONDS);
+        assertTrue(fourth != null, "the fourth evaluation at 5,400 steps: one pass does not end the run");
+        fourth.complete(new PolicyEvaluator.Evaluated(weights(11), 4290, new Evaluation.Result(200, 480, 0, 480),
+                null, 2));
+        // the second pass in a row: the run ends as solved at the steps where it was asked for
         RunMetrics.Drain last = metrics.expectMessageClass(RunMetrics.Drain.class, Duration.ofSeconds(5));
-        last.replyTo().tell(new RunMetrics.Drained(List.of(), 4_400, 0, "", List.of()));
-        learner.expectMessageClass(Learner.GetStatus.class, Duration.ofSeconds(5)).replyTo().tell(status(9));
+        last.replyTo().tell(new RunMetrics.Drained(List.of(), 5_500, 0, "", List.of()));
+        learner.expectMessageClass(Learner.GetStatus.class, Duration.ofSeconds(5)).replyTo().tell(status(11));
         RunSummary summary = result.get(10, TimeUnit.SECONDS).orElseThrow();
         assertEquals(StopReason.TARGET_REACHED, summary.stopReason(), summary.toString());
-        assertEquals(4_300L, summary.envStepsToSolve(), summary.toString());
-        assertEquals(new EvaluationFigures(9, 4_300, 200, 500, null, 500), summary.lastEvaluation());
+        assertEquals(5_400L, summary.envStepsToSolve(), summary.toString());
+        assertEquals(new EvaluationFigures(11, 5_400, 4290, 200, 480, null, 480), summary.lastEvaluation());
+        assertEquals(new EvaluationFigures(9, 4_300, 4274, 200, 500, null, 500), summary.bestEvaluation());
+        // every evaluation plays new layouts: evaluation k resets its 16 copies from 4242 + 16k
+        assertEquals(List.of(4242L, 4258L, 4274L, 4290L), seeds);
         String log = printed.toString(StandardCharsets.UTF_8);
+        Path best = run.path().resolve("checkpoints/best");
         assertTrue(log.contains("greedy evaluation of policy v3 at 2,000 env steps: mean return 120.500, mean length "
-                + "120.5 over 200 episodes in 1.3 s"), log);
-        assertEquals(1, log.split("target reached", -1).length - 1, "only the last evaluation reached it: " + log);
+                + "120.5 over 200 episodes in 1.3 s; the best so far, kept in " + best), log);
         assertTrue(log.contains("greedy evaluation asked at 3,200 env steps failed (no answer in time); the run goes "
                 + "on"), log);
         assertTrue(log.contains("greedy evaluation of policy v9 at 4,300 env steps: mean return 500.000, mean length "
-                + "500.0 over 200 episodes in 2.0 s (target reached)"), log);
-        assertRunFiles(List.of("\"eval/policy_version\":9", "\"eval/env_steps\":4300",
-                "\"eval/greedy_mean_return\":500.0", "\"eval/greedy_mean_length\":500.0"),
-                List.of("\"last_evaluation\": {", "\"stop_reason\": \"target reached\""));
+                + "500.0 over 200 episodes in 2.0 s (target reached, 1 of 2 in a row); the best so far"), log);
+        assertTrue(log.contains("greedy evaluation of policy v11 at 5,400 env steps: mean return 480.000, mean length "
+                + "480.0 over 200 episodes in 2.0 s (target reached, 2 of 2 in a row)\n"), log);
+        // the best evaluation's weights, exactly, as a checkpoint that evaluation and serving read
+        LearnerCheckpoint.PolicyFiles kept = LearnerCheckpoint.readPolicy(best);
+        assertEquals(new LearnerCheckpoint.Counters(-1, 4_300, 9), kept.counters());
+        assertArrayEquals(weights(9).bytes(), kept.weights());
+        assertEquals(weights(9).modelId(), kept.modelId());
+        assertRunFiles(List.of("\"eval/policy_version\":11", "\"eval/env_steps\":5400",
+                "\"eval/greedy_mean_return\":480.0", "\"eval/greedy_mean_length\":480.0"),
+                List.of("\"last_evaluation\": {", "\"best_evaluation\": {", "\"stop_reason\": \"target reached\""));
+    }
+
+    /** Weights of policy version {@code v}: bytes that say which version they are. */
+    private static PolicyWeights weights(long v) {
+        return new PolicyWeights("test-model", v, new byte[] {(byte) v, 1, 2, 3});
     }
 
     /** The run's first metrics line holds each of {@code metricsKeys}, its summary each of {@code summaryKeys}. */

@@ -73,27 +73,11 @@ public final class LearnerCheckpoint {
             try (DataOutputStream out = new DataOutputStream(optimizer)) {
                 adam.save(out);
             }
-            Properties p = new Properties();
-            p.setProperty("model-id", model.modelId());
-            p.setProperty("updates", Long.toString(counters.updates()));
-            p.setProperty("env-steps", Long.toString(counters.envSteps()));
-            p.setProperty("policy-version", Long.toString(counters.policyVersion()));
-            StringWriter state = new StringWriter();
-            p.store(state, "Troupe learner checkpoint");
             Map<String, byte[]> files = new LinkedHashMap<>();
             files.put(WEIGHTS, model.weights(counters.policyVersion()).bytes());
             files.put(OPTIMIZER, optimizer.toByteArray());
-            files.put(STATE, state.toString().getBytes(StandardCharsets.UTF_8));
-            StringBuilder manifest = new StringBuilder();
-            for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                writeSynced(tmp.resolve(f.getKey()), f.getValue());
-                manifest.append(f.getKey()).append(' ').append(f.getValue().length).append(' ')
-                        .append(crc(f.getValue())).append('\n');
-            }
-            String own = crc(manifest.toString().getBytes(StandardCharsets.UTF_8)); // of the lines above it
-            manifest.append(MANIFEST).append(' ').append(own).append('\n');
-            writeSynced(tmp.resolve(MANIFEST), manifest.toString().getBytes(StandardCharsets.UTF_8));
-            syncDirectory(tmp);
+            files.put(STATE, state(model.modelId(), counters));
+            writeFiles(tmp, files);
             // the new checkpoint is complete and on disk: only now does the oldest go
             deleteTree(previous);
             if (Files.exists(latest)) {
@@ -104,6 +88,60 @@ public final class LearnerCheckpoint {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes a policy alone ({@code weights.trpw}, {@code state.properties}, {@code MANIFEST}; no optimizer state) as
+     * the checkpoint folder {@code folder}, replacing what is there: written beside it as {@code <folder>.tmp} and
+     * synced first, so {@code folder} is at every instant either the old policy or the new one, complete. For a
+     * run's {@code checkpoints/best} (the best greedy evaluation's weights); {@link #readPolicy} reads it.
+     */
+    public static void savePolicy(Path folder, PolicyWeights weights, Counters counters) {
+        Path tmp = folder.resolveSibling(folder.getFileName() + ".tmp");
+        Path old = folder.resolveSibling(folder.getFileName() + ".old");
+        try {
+            Files.createDirectories(folder.getParent());
+            deleteTree(tmp);
+            deleteTree(old);
+            Files.createDirectories(tmp);
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            files.put(WEIGHTS, weights.bytes());
+            files.put(STATE, state(weights.modelId(), counters));
+            writeFiles(tmp, files);
+            if (Files.exists(folder)) {
+                Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(tmp, folder, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(folder.getParent());
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] state(String modelId, Counters counters) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("model-id", modelId);
+        p.setProperty("updates", Long.toString(counters.updates()));
+        p.setProperty("env-steps", Long.toString(counters.envSteps()));
+        p.setProperty("policy-version", Long.toString(counters.policyVersion()));
+        StringWriter state = new StringWriter();
+        p.store(state, "Troupe learner checkpoint");
+        return state.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes {@code files} and their {@code MANIFEST} into the folder {@code tmp}, each synced, then the folder. */
+    private static void writeFiles(Path tmp, Map<String, byte[]> files) throws IOException {
+        StringBuilder manifest = new StringBuilder();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            writeSynced(tmp.resolve(f.getKey()), f.getValue());
+            manifest.append(f.getKey()).append(' ').append(f.getValue().length).append(' ')
+                    .append(crc(f.getValue())).append('\n');
+        }
+        String own = crc(manifest.toString().getBytes(StandardCharsets.UTF_8)); // of the lines above it
+        manifest.append(MANIFEST).append(' ').append(own).append('\n');
+        writeSynced(tmp.resolve(MANIFEST), manifest.toString().getBytes(StandardCharsets.UTF_8));
+        syncDirectory(tmp);
     }
 
     /**
@@ -155,7 +193,7 @@ public final class LearnerCheckpoint {
      * manifest; for reading a trained policy without an optimizer (export, serving, evaluation).
      */
     public static PolicyFiles readPolicy(Path folder) throws IOException {
-        Map<String, byte[]> files = verified(folder);
+        Map<String, byte[]> files = verified(folder, List.of(WEIGHTS, STATE));
         Properties p = new Properties();
         p.load(new StringReader(new String(files.get(STATE), StandardCharsets.UTF_8)));
         Counters c = new Counters(number(p, "updates", folder), number(p, "env-steps", folder),
@@ -168,7 +206,7 @@ public final class LearnerCheckpoint {
     }
 
     private static Counters loadFrom(Path folder, PolicyModel model, Adam adam) throws IOException {
-        Map<String, byte[]> files = verified(folder);
+        Map<String, byte[]> files = verified(folder, List.of(WEIGHTS, OPTIMIZER, STATE));
         Properties p = new Properties();
         p.load(new StringReader(new String(files.get(STATE), StandardCharsets.UTF_8)));
         Counters c = new Counters(number(p, "updates", folder), number(p, "env-steps", folder),
@@ -180,10 +218,13 @@ public final class LearnerCheckpoint {
         return c;
     }
 
-    /** The checkpoint's files, read whole and checked against its manifest (none: a checkpoint of an older build). */
-    private static Map<String, byte[]> verified(Path folder) throws IOException {
+    /**
+     * The checkpoint's files, read whole and checked against its manifest (none: a checkpoint of an older build):
+     * {@code required} must be there; any other file the manifest names is read and checked too.
+     */
+    private static Map<String, byte[]> verified(Path folder, List<String> required) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String name : List.of(WEIGHTS, OPTIMIZER, STATE)) {
+        for (String name : required) {
             files.put(name, Files.readAllBytes(folder.resolve(name)));
         }
         Path manifestFile = folder.resolve(MANIFEST);
@@ -200,6 +241,9 @@ public final class LearnerCheckpoint {
         }
         for (String line : manifest.substring(0, last).split("\n")) {
             String[] f = line.split(" ");
+            if (!files.containsKey(f[0]) && List.of(WEIGHTS, OPTIMIZER, STATE).contains(f[0])) {
+                files.put(f[0], Files.readAllBytes(folder.resolve(f[0])));
+            }
             byte[] bytes = files.get(f[0]);
             if (f.length != 3 || bytes == null) {
                 throw new IOException(manifestFile + " names an unknown file: " + line);

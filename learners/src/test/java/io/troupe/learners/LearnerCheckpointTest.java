@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
 import io.troupe.learners.model.ModelConfig;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,6 +140,40 @@ class LearnerCheckpointTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> restore(dir));
         assertTrue(e.getMessage().contains(dir.resolve("latest") + " cannot be loaded")
                 && e.getMessage().contains(dir.resolve("previous") + " cannot be loaded"), e.getMessage());
+    }
+
+    /**
+     * A policy kept alone ({@code checkpoints/best}): weights and counters read back exactly, a second one replaces
+     * the first whole, a damaged file is found by the manifest, and the learner's own checkpoints are left as they are.
+     */
+    @Test
+    void aPolicyKeptAloneIsReadBackExactlyAndReplacedWhole() throws IOException {
+        Path dir = root.resolve("ck");
+        byte[] latest = save(dir, 1, FIRST);
+        Path best = dir.resolve("best");
+        PolicyWeights a = new PolicyWeights("mlp-a", 7, new byte[] {1, 2, 3, 4});
+        LearnerCheckpoint.savePolicy(best, a, new LearnerCheckpoint.Counters(-1, 700, 7));
+        LearnerCheckpoint.PolicyFiles read = LearnerCheckpoint.readPolicy(best);
+        assertEquals("mlp-a", read.modelId());
+        assertEquals(new LearnerCheckpoint.Counters(-1, 700, 7), read.counters());
+        assertArrayEquals(a.bytes(), read.weights());
+        assertFalse(Files.exists(best.resolve("optimizer.bin")), "no optimizer state in a policy kept alone");
+
+        PolicyWeights b = new PolicyWeights("mlp-a", 9, new byte[] {9, 8, 7});
+        LearnerCheckpoint.savePolicy(best, b, new LearnerCheckpoint.Counters(-1, 900, 9));
+        read = LearnerCheckpoint.readPolicy(best);
+        assertEquals(9, read.counters().policyVersion());
+        assertArrayEquals(b.bytes(), read.weights());
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of("best", "latest"), left.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "nothing left over beside the kept policy");
+        }
+        // the learner resumes from its own checkpoint, not from the kept policy
+        assertArrayEquals(latest, (byte[]) restore(dir)[1]);
+
+        Files.write(best.resolve("weights.trpw"), new byte[] {9, 8, 6});
+        IOException damaged = assertThrows(IOException.class, () -> LearnerCheckpoint.readPolicy(best));
+        assertTrue(damaged.getMessage().contains("weights.trpw is damaged"), damaged.getMessage());
     }
 
     @Test

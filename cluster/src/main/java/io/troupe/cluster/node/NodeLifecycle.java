@@ -160,7 +160,7 @@ public final class NodeLifecycle {
         ClusterJob.Handles handles = ClusterJob.start(system, config, settings, registry, runPath);
         AdminSettings admin = AdminSettings.fromConfig(config, System.getenv());
         RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec(),
-                evaluation.solvedBy()) : null;
+                evaluation) : null;
         ServeNode serve = node.roles().contains("serve") ? ServeNode.start(system, ServingSettings.fromConfig(config,
                 System.getenv()), handles.spec(), handles.model()) : null;
         if (serve != null) {

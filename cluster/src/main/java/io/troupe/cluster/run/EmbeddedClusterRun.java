@@ -49,7 +49,7 @@ public final class EmbeddedClusterRun {
             // before the agents start, so that their first step already uses it
             InitialReward.apply(system, node, registry, settings);
             ClusterJob.Handles job = ClusterJob.start(system, node, settings, registry, run.path());
-            RunReporter reporter = new RunReporter(settings, run, progress, job.spec(), evaluation.solvedBy());
+            RunReporter reporter = new RunReporter(settings, run, progress, job.spec(), evaluation);
             AdminSettings admin = AdminSettings.fromConfig(node, System.getenv());
             if (admin.enabled()) {
                 adminServer = AdminServer.start(system, admin, registry, reporter::latest);

@@ -8,11 +8,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param policyVersion the version played
  * @param envSteps      the run's env steps when the evaluation was asked for
+ * @param seed          the seed its copies were reset from: {@code ./troupe eval --seed S --episodes N} on the same
+ *                      weights (with N copies up to 16, as the default 16 copies) plays the same episodes
  * @param episodes      episodes played
  * @param meanReturn    their mean return
  * @param successRate   their success rate; absent for envs that do not report success
  * @param meanLength    their mean length
  */
-public record EvaluationFigures(long policyVersion, long envSteps, int episodes, double meanReturn,
+public record EvaluationFigures(long policyVersion, long envSteps, long seed, int episodes, double meanReturn,
                                 @JsonInclude(JsonInclude.Include.NON_NULL) Double successRate, double meanLength) {
 }

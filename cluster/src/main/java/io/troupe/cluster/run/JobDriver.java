@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -80,15 +81,16 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
     private boolean evaluating;
     private long evaluationAskedAt;
     private long nextEvaluationAt;
+    private long evaluationsAsked;
 
     /**
      * The run's greedy evaluations: when they are due ({@code settings}) and how to ask for one ({@code ask}, e.g.
      * {@link PolicyEvaluator#start}).
      */
     public record Evaluations(EvaluationSettings settings,
-                              Supplier<? extends CompletionStage<PolicyEvaluator.Evaluated>> ask) {
+                              LongFunction<? extends CompletionStage<PolicyEvaluator.Evaluated>> ask) {
         /** None: the window decides. */
-        public static final Evaluations NONE = new Evaluations(EvaluationSettings.OFF, () -> {
+        public static final Evaluations NONE = new Evaluations(EvaluationSettings.OFF, seed -> {
             throw new IllegalStateException("no evaluations in this run");
         });
 
@@ -246,7 +248,8 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         evaluating = true;
         evaluationAskedAt = steps;
         nextEvaluationAt = steps + evaluations.settings().everyEnvSteps();
-        getContext().pipeToSelf(evaluations.ask().get(), EvaluationAnswer::new);
+        getContext().pipeToSelf(evaluations.ask().apply(evaluations.settings().seedOf(evaluationsAsked++)),
+                EvaluationAnswer::new);
     }
 
     private Behavior<Command> onEvaluated(EvaluationAnswer answer) {
@@ -258,11 +261,15 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
             return this;
         }
         Evaluation.Result r = e.result();
-        boolean reached = reporter.evaluated(e.policyVersion(), r, evaluationAskedAt);
+        RunReporter.EvaluationVerdict verdict = reporter.evaluated(e.weights(), e.seed(), r, evaluationAskedAt);
+        int passes = evaluations.settings().passes();
+        String reached = !verdict.reached() ? "" : passes == 1 ? " (target reached)"
+                : String.format(" (target reached, %d of %d in a row)", Math.min(verdict.inARow(), passes), passes);
         progress.log(String.format("greedy evaluation of policy v%d at %,d env steps: %smean return %.3f, mean length "
-                        + "%.1f over %d episodes in %.1f s%s", e.policyVersion(), evaluationAskedAt,
+                        + "%.1f over %d episodes in %.1f s%s%s", e.policyVersion(), evaluationAskedAt,
                 job.spec().definesSuccess() ? String.format("success %.3f, ", r.successRate()) : "", r.meanReturn(),
-                r.meanLength(), r.episodes(), e.seconds(), reached ? " (target reached)" : ""));
+                r.meanLength(), r.episodes(), e.seconds(), reached,
+                verdict.best() != null ? "; the best so far, kept in " + verdict.best() : ""));
         return this;
     }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,8 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * the blocking-I/O dispatcher: an evaluation steps envs and runs inference for a few seconds on the actor's thread. On
  * its first {@link Evaluate} it subscribes to the node's published weights ({@link NodeWeights}, the fetcher agents
  * share; a standby learner node never asks, so it never fetches) and answers once a version has arrived; it keeps the
- * newest version, loads it into its own model replica and plays {@link Evaluation} greedily with the settings. State
- * lost when it stops: none.
+ * newest version, loads it into its own model replica and plays {@link Evaluation} greedily with the settings, from
+ * the seed each request names. State lost when it stops: none.
  */
 public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Command> {
     /** How long an evaluation may take before the driver says so and asks again later. */
@@ -40,26 +41,33 @@ public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Comm
     public sealed interface Command permits Evaluate, WeightsArrived {
     }
 
-    /** Plays the newest version greedily and answers what it found. */
-    public record Evaluate(ActorRef<Evaluated> replyTo) implements Command, NoSerializationVerificationNeeded {
+    /** Plays the newest version greedily, its copies reset from {@code seed}, and answers what it found. */
+    public record Evaluate(long seed, ActorRef<Evaluated> replyTo) implements Command,
+            NoSerializationVerificationNeeded {
     }
 
     private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
     }
 
     /**
-     * What one evaluation found: the policy version played and the figures, or why it could not play ({@code result}
-     * null), and how long it took.
+     * What one evaluation found: the weights played (kept as the run's best checkpoint when they do best) and the
+     * figures of the episodes its copies played from {@code seed}, or why it could not play ({@code result} null),
+     * and how long it took.
      */
-    public record Evaluated(long policyVersion, Evaluation.Result result, String failure, double seconds)
+    public record Evaluated(PolicyWeights weights, long seed, Evaluation.Result result, String failure,
+                            double seconds)
             implements NoSerializationVerificationNeeded {
+        /** The policy version played. */
+        public long policyVersion() {
+            return weights.version();
+        }
     }
 
     private final EvaluationSettings settings;
     private final TrainSettings train;
     private final EnvRegistry registry;
     private final Supplier<PolicyModel> newModel;
-    private final List<ActorRef<Evaluated>> waiting = new ArrayList<>();
+    private final List<Evaluate> waiting = new ArrayList<>();
     private boolean subscribed;
     private PolicyWeights newest;
     private PolicyModel model;
@@ -74,15 +82,16 @@ public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Comm
     }
 
     /**
-     * Starts the evaluator on {@code system} and returns how to ask it: each call of the supplier asks for one
-     * evaluation (completing exceptionally after {@link #TIMEOUT}).
+     * Starts the evaluator on {@code system} and returns how to ask it: each call asks for one evaluation with its
+     * copies reset from the given seed (completing exceptionally after {@link #TIMEOUT}).
      */
-    public static Supplier<CompletionStage<Evaluated>> start(ActorSystem<?> system, EvaluationSettings settings,
+    public static LongFunction<CompletionStage<Evaluated>> start(ActorSystem<?> system, EvaluationSettings settings,
             TrainSettings train, EnvRegistry registry, EnvSpec spec, ModelConfig model, Device device) {
         ActorRef<Command> evaluator = system.systemActorOf(Behaviors.<Command>setup(ctx -> new PolicyEvaluator(ctx,
                 settings, train, registry, () -> PolicyModel.create(spec, model, train.seed(), device))),
                 "troupe-policy-evaluator", DispatcherSelector.blocking());
-        return () -> AskPattern.ask(evaluator, Evaluate::new, TIMEOUT, system.scheduler());
+        return seed -> AskPattern.ask(evaluator, replyTo -> new Evaluate(seed, replyTo), TIMEOUT,
+                system.scheduler());
     }
 
     @Override
@@ -96,10 +105,10 @@ public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Comm
 
     private Behavior<Command> onEvaluate(Evaluate request) {
         if (newest != null) {
-            request.replyTo().tell(evaluate(newest));
+            request.replyTo().tell(evaluate(newest, request.seed()));
             return this;
         }
-        waiting.add(request.replyTo());
+        waiting.add(request);
         if (!subscribed) {
             subscribed = true;
             NodeWeights.get(getContext().getSystem()).subscribe(getContext().messageAdapter(PolicyWeights.class,
@@ -112,26 +121,23 @@ public final class PolicyEvaluator extends AbstractBehavior<PolicyEvaluator.Comm
         if (newest == null || arrived.weights().version() > newest.version()) {
             newest = arrived.weights();
         }
-        if (!waiting.isEmpty()) {
-            Evaluated evaluated = evaluate(newest);
-            waiting.forEach(w -> w.tell(evaluated));
-            waiting.clear();
-        }
+        waiting.forEach(w -> w.replyTo().tell(evaluate(newest, w.seed())));
+        waiting.clear();
         return this;
     }
 
-    private Evaluated evaluate(PolicyWeights weights) {
+    private Evaluated evaluate(PolicyWeights weights, long seed) {
         long start = System.nanoTime();
         try {
             if (model == null) {
                 model = newModel.get();
             }
             model.load(weights);
-            return new Evaluated(weights.version(), Evaluation.run(registry, train.env(), train.envOverrides(), model,
-                    settings.episodes(), settings.envs(), settings.seed(), Evaluation.Mode.GREEDY), null,
+            return new Evaluated(weights, seed, Evaluation.run(registry, train.env(), train.envOverrides(), model,
+                    settings.episodes(), settings.envs(), seed, Evaluation.Mode.GREEDY), null,
                     (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) { // weights of another model, an env that fails: said by the driver, run goes on
-            return new Evaluated(weights.version(), null, e.getClass().getSimpleName() + ": " + e.getMessage(),
+            return new Evaluated(weights, seed, null, e.getClass().getSimpleName() + ": " + e.getMessage(),
                     (System.nanoTime() - start) / 1e9);
         }
     }

@@ -3,6 +3,8 @@ package io.troupe.cluster.run;
 import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.core.PolicyWeights;
+import io.troupe.learners.LearnerCheckpoint;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +22,8 @@ import java.time.format.DateTimeFormatter;
  * and start time.
  */
 public final class RunDirectory implements AutoCloseable {
+    /** The folder under {@code checkpoints/} that holds the best greedy evaluation's weights. */
+    public static final String BEST = "best";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final Path dir;
@@ -71,6 +75,16 @@ public final class RunDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve("metrics.jsonl"), e);
         }
+    }
+
+    /**
+     * Keeps {@code weights} as the run's {@code checkpoints/best/} (a policy without optimizer state, replacing the
+     * one there; {@code updates} -1: an evaluation does not know the learner's count) and returns that folder.
+     */
+    public Path saveBestPolicy(PolicyWeights weights, long envSteps) {
+        Path best = dir.resolve("checkpoints").resolve(BEST);
+        LearnerCheckpoint.savePolicy(best, weights, new LearnerCheckpoint.Counters(-1, envSteps, weights.version()));
+        return best;
     }
 
     public void writeSummary(RunSummary summary) {

@@ -1,7 +1,9 @@
 package io.troupe.cluster.run;
 
 import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +26,7 @@ public final class RunReporter {
     private final OptionalDouble targetReturn;
     private final OptionalDouble targetSuccess;
     private final EvaluationSettings.SolvedBy solvedBy;
+    private final int passesToSolve;
     private final long start = System.nanoTime();
     private final long reportEvery;
     private long nextReport;
@@ -38,18 +41,25 @@ public final class RunReporter {
     /** The last greedy evaluation, and whether a metrics line has carried it yet. */
     private EvaluationFigures lastEvaluation;
     private boolean evaluationReported = true;
+    /** The best greedy evaluation (its weights are checkpoints/best) and how many in a row reached the target. */
+    private EvaluationFigures bestEvaluation;
+    private int passesInARow;
     /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
     private volatile JobSnapshot latest;
 
     /** A reporter whose window decides "solved". */
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec) {
-        this(settings, run, progress, spec, EvaluationSettings.SolvedBy.WINDOW);
+        this(settings, run, progress, spec, EvaluationSettings.OFF);
     }
 
-    /** A reporter whose window or greedy evaluations ({@link #evaluated}) decide "solved", as {@code solvedBy} says. */
+    /**
+     * A reporter whose window or greedy evaluations ({@link #evaluated}) decide "solved", as {@code evaluation}'s
+     * {@code solved-by} and {@code passes} say.
+     */
     public RunReporter(TrainSettings settings, RunDirectory run, ProgressLine progress, EnvSpec spec,
-                       EvaluationSettings.SolvedBy solvedBy) {
-        this.solvedBy = solvedBy;
+                       EvaluationSettings evaluation) {
+        this.solvedBy = evaluation.solvedBy();
+        this.passesToSolve = evaluation.passes();
         this.settings = settings;
         this.algorithm = settings.algorithm();
         this.mode = settings.mode();
@@ -122,23 +132,47 @@ public final class RunReporter {
     }
 
     /**
-     * Records a greedy evaluation of policy {@code policyVersion}, asked for at {@code envSteps}: its figures go into
-     * the next metrics line ({@code eval/*}) and the summary; when evaluations decide "solved" and this one reaches the
-     * target (the success rate for envs that report success, else the mean return), the run is solved at
-     * {@code envSteps}. Returns whether it reached the target.
+     * What {@link #evaluated} made of a greedy evaluation.
+     *
+     * @param reached whether it reached the target (the success rate for envs that report success, else the mean
+     *                return)
+     * @param inARow  evaluations in a row, this one included, that reached it (0 when this one did not)
+     * @param best    the folder its weights were kept in as the run's best so far; null when an earlier one did better
      */
-    public boolean evaluated(long policyVersion, Evaluation.Result result, long envSteps) {
+    public record EvaluationVerdict(boolean reached, int inARow, Path best) {
+    }
+
+    /**
+     * Records a greedy evaluation of {@code weights} (its copies reset from {@code seed}), asked for at
+     * {@code envSteps}: its figures go into the next
+     * metrics line ({@code eval/*}) and the summary; when it does at least as well as every earlier one its weights
+     * become the run's {@code checkpoints/best/}; when evaluations decide "solved" and this one is the
+     * {@code passes}-th in a row to reach the target, the run is solved at {@code envSteps}.
+     */
+    public EvaluationVerdict evaluated(PolicyWeights weights, long seed, Evaluation.Result result, long envSteps) {
         Double success = spec.definesSuccess() ? result.successRate() : null;
-        lastEvaluation = new EvaluationFigures(policyVersion, envSteps, result.episodes(), result.meanReturn(),
-                success, result.meanLength());
+        EvaluationFigures figures = new EvaluationFigures(weights.version(), envSteps, seed, result.episodes(),
+                result.meanReturn(), success, result.meanLength());
+        lastEvaluation = figures;
         evaluationReported = false;
         boolean reached = targetSuccess.isPresent() ? success != null && success >= targetSuccess.getAsDouble()
                 : targetReturn.isPresent() && result.meanReturn() >= targetReturn.getAsDouble();
-        if (reached && solvedBy == EvaluationSettings.SolvedBy.EVALUATION && solvedAt == null) {
+        passesInARow = reached ? passesInARow + 1 : 0;
+        if (passesInARow >= passesToSolve && solvedBy == EvaluationSettings.SolvedBy.EVALUATION && solvedAt == null) {
             solvedAt = elapsed();
             solvedSteps = envSteps;
         }
-        return reached;
+        Path best = null;
+        if (bestEvaluation == null || score(figures) >= score(bestEvaluation)) {
+            bestEvaluation = figures;
+            best = run.saveBestPolicy(weights, envSteps);
+        }
+        return new EvaluationVerdict(reached, passesInARow, best);
+    }
+
+    /** What ranks evaluations: the success rate for envs that report success, else the mean return. */
+    private static double score(EvaluationFigures e) {
+        return e.successRate() != null ? e.successRate() : e.meanReturn();
     }
 
     /** Whether the report interval has passed since the last line. */
@@ -191,6 +225,7 @@ public final class RunReporter {
         Map<String, Number> all = new LinkedHashMap<>(learner);
         all.put("eval/policy_version", e.policyVersion());
         all.put("eval/env_steps", e.envSteps());
+        all.put("eval/seed", e.seed());
         all.put("eval/greedy_mean_return", e.meanReturn());
         if (e.successRate() != null) {
             all.put("eval/greedy_success_rate", e.successRate());
@@ -211,7 +246,7 @@ public final class RunReporter {
                 targetSuccess.isPresent() ? targetSuccess.getAsDouble() : null, solvedAt, solvedSteps, wall,
                 sinceLaunch, solvedAt == null ? null : solvedAt + sinceLaunch - wall, envSteps, window.episodes(),
                 window.meanReturn(), successRate(), envSteps / Math.max(wall, 1e-9), returnsByRewardVersion(),
-                rewardFallbacks, lastEvaluation, facts);
+                rewardFallbacks, lastEvaluation, bestEvaluation, facts);
         run.writeSummary(summary);
         return summary;
     }

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param targetReturn       the 100-episode mean return that counts as solved (null: the env has none)
  * @param targetSuccessRate  the 100-episode success rate that counts as solved (envs that report success)
  * @param lastEvaluation     the run's last greedy evaluation ({@code troupe.train.evaluation}); absent without one
+ * @param bestEvaluation     its best greedy evaluation (highest success rate, else mean return; the later on a tie),
+ *                           whose weights are the run's {@code checkpoints/best/}; absent without one
  * @param facts              how the run was set up and how far its learner got
  */
 public record RunSummary(String runId, String env, Algorithm algorithm, long seed, boolean solved,
@@ -25,5 +27,6 @@ public record RunSummary(String runId, String env, Algorithm algorithm, long see
                          Double successRate100,
                          double stepsPerS, Map<String, VersionReturns> returnsByRewardVersion, long rewardFallbacks,
                          @JsonInclude(JsonInclude.Include.NON_NULL) EvaluationFigures lastEvaluation,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) EvaluationFigures bestEvaluation,
                          @JsonUnwrapped RunFacts facts) {
 }
