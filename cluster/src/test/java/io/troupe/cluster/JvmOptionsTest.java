@@ -44,21 +44,37 @@ class JvmOptionsTest {
 
     @Test
     void theLauncherAndTheChildJvmsReadTheFile() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", NodeProcesses.HOME.resolve("troupe").toString())
-                .redirectErrorStream(true);
-        pb.environment().put("TROUPE_PRINT_JVM_FLAGS", "1");
-        pb.environment().remove("TROUPE_JAVA_OPTS");
-        pb.environment().remove("TROUPE_TORCH_THREADS");
-        Process p = pb.start();
-        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), printed);
-        assertEquals(NodeProcesses.jvmFlags(), printed.lines().toList(), "the launcher's flags");
+        assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of()), "the launcher's flags");
+
+        // `train` adds C1 alone (the launcher's comment says why), unless TROUPE_JIT=full; other commands keep C2
+        List<String> train = new ArrayList<>(NodeProcesses.jvmFlags());
+        train.add("-XX:TieredStopAtLevel=1");
+        assertEquals(train, launcherFlags(Map.of(), "train"), "train's flags");
+        assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of("TROUPE_JIT", "full"), "train"),
+                "train's flags with TROUPE_JIT=full");
+        assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of(), "serve"), "serve's flags");
 
         List<String> child = NodeProcesses.command(List.of("node"));
         List<String> missing = new ArrayList<>(NodeProcesses.jvmFlags());
         missing.removeAll(child);
         assertTrue(missing.isEmpty(), "a child JVM's command line lacks " + missing + ": " + child);
+    }
+
+    /** What {@code TROUPE_PRINT_JVM_FLAGS=1 ./troupe [COMMAND]} prints, one flag an element, with {@code env} set. */
+    private static List<String> launcherFlags(Map<String, String> env, String... command) throws Exception {
+        List<String> args = new ArrayList<>(List.of("bash", NodeProcesses.HOME.resolve("troupe").toString()));
+        args.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
+        pb.environment().put("TROUPE_PRINT_JVM_FLAGS", "1");
+        pb.environment().remove("TROUPE_JAVA_OPTS");
+        pb.environment().remove("TROUPE_TORCH_THREADS");
+        pb.environment().remove("TROUPE_JIT");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), printed);
+        return printed.lines().toList();
     }
 
     @Test
