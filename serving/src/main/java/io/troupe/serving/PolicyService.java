@@ -14,6 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A standalone policy service ({@code ./troupe serve}): an actor system for Pekko HTTP, the policies (each warmed up
@@ -21,6 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * closes the policies and terminates the system.
  */
 public final class PolicyService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyService.class);
+
     private final ActorSystem<Void> system;
     private final ServingServer server;
 
@@ -49,7 +53,11 @@ public final class PolicyService implements AutoCloseable {
                 ServedPolicy policy = ServedPolicy.start(name, source, settings.batcher(), metrics);
                 registry.add(policy);
                 if (drift.enabled()) {
-                    policy.attachDrift(new DriftMonitor(Profiles.forSource(source, drift), drift));
+                    try {
+                        policy.attachDrift(new DriftMonitor(Profiles.forSource(source, drift), drift));
+                    } catch (IllegalArgumentException e) { // served all the same; its drift routes say it is off
+                        LOG.warn("drift monitoring is off for policy '{}': {}", name, e.getMessage());
+                    }
                 }
             });
             return new PolicyService(system, ServingServer.start(system, settings, registry, metrics));

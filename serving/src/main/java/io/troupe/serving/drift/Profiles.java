@@ -1,8 +1,7 @@
 package io.troupe.serving.drift;
 
-import com.typesafe.config.ConfigFactory;
 import io.troupe.core.Policy;
-import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.Env;
 import io.troupe.serving.model.PolicySource;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,8 @@ import java.nio.file.Path;
 /**
  * A served policy's reference profile at deploy time: the {@value ReferenceProfile#FILE} exported beside the model
  * (or in the run directory) when there is one, else recorded now from greedy evaluation episodes in the policy's env
- * with default settings. Blocking: run it off Pekko's threads.
+ * as {@link PolicySource#newEnv} makes it (a run's own settings for a checkpoint). An env whose spaces are not the
+ * policy's is refused with the reason. Blocking: run it off Pekko's threads.
  */
 public final class Profiles {
     /** The evaluation episodes' seed. */
@@ -25,9 +25,16 @@ public final class Profiles {
         if (dir != null && Files.isRegularFile(dir.resolve(ReferenceProfile.FILE))) {
             return ReferenceProfile.read(dir.resolve(ReferenceProfile.FILE));
         }
+        try (Env env = source.newEnv()) {
+            if (!env.spec().equals(source.spec())) {
+                throw new IllegalArgumentException("no reference profile for " + source.location() + ": the env "
+                        + "it records one in (" + env.spec() + ") is not the policy's (" + source.spec() + "); an "
+                        + "exported model knows only its env id, not the settings it was trained with; put a "
+                        + ReferenceProfile.FILE + " beside the model");
+            }
+        }
         try (Policy policy = source.newReplica()) {
-            return ReferenceRecorder.record(EnvRegistry.defaults(), source.spec().id(), ConfigFactory.empty(), policy,
-                    settings.referenceEpisodes(), SEED);
+            return ReferenceRecorder.record(source::newEnv, policy, settings.referenceEpisodes(), SEED);
         }
     }
 }

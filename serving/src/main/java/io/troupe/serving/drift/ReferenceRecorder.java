@@ -7,10 +7,12 @@ import io.troupe.core.Observation;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.Policy;
 import io.troupe.core.Tensor;
+import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Records a policy's {@link ReferenceProfile} from greedy evaluation episodes in its own env (what {@code ./troupe
@@ -45,25 +47,30 @@ public final class ReferenceRecorder {
 
     public static ReferenceProfile record(EnvRegistry registry, String envId, Config overrides, Policy policy,
                                           int episodes, long seed) {
+        return record(() -> registry.make(envId, overrides), policy, episodes, seed);
+    }
+
+    /** {@link #record(EnvRegistry, String, Config, Policy, int, long)} on copies of the env {@code envs} makes. */
+    public static ReferenceProfile record(Supplier<? extends Env> envs, Policy policy, int episodes, long seed) {
         List<double[]> rows = new ArrayList<>();
         List<Integer> actions = new ArrayList<>();
         List<Double> values = new ArrayList<>();
         List<Double> returns = new ArrayList<>();
         int actionCount = 0;
-        int envs = Math.min(ENVS, episodes);
-        try (VectorEnv vec = VectorEnv.of(() -> registry.make(envId, overrides), envs)) {
+        int copies = Math.min(ENVS, episodes);
+        try (VectorEnv vec = VectorEnv.of(envs, copies)) {
             vec.setEpisodeListener((i, ret, len, term, success) -> {
                 if (returns.size() < episodes) {
                     returns.add(ret);
                 }
             });
             vec.reset(seed);
-            int[] chosen = new int[envs];
+            int[] chosen = new int[copies];
             while (returns.size() < episodes) {
                 ObservationBatch batch = vec.observations();
                 Policy.Evaluation eval = policy.evaluate(batch);
                 actionCount = eval.actions();
-                for (int e = 0; e < envs; e++) {
+                for (int e = 0; e < copies; e++) {
                     chosen[e] = Categorical.argmax(eval.logits(), e * actionCount, actionCount);
                     rows.add(features(batch.read(e)));
                     actions.add(chosen[e]);

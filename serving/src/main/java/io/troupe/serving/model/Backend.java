@@ -2,6 +2,7 @@ package io.troupe.serving.model;
 
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
+import io.troupe.environments.Env;
 import io.troupe.learners.model.PolicyModel;
 import java.util.Locale;
 
@@ -52,6 +53,11 @@ public enum Backend {
         @Override
         public EnvSpec spec() {
             return djl.spec();
+        }
+
+        @Override
+        public Env newEnv() {
+            return djl.newEnv();
         }
 
         @Override

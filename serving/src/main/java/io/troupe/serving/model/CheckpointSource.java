@@ -3,6 +3,8 @@ package io.troupe.serving.model;
 import ai.djl.Device;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
+import io.troupe.environments.Env;
+import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.PolicyModel;
 import java.nio.file.Path;
@@ -12,9 +14,11 @@ public final class CheckpointSource implements PolicySource {
     private final RunCheckpoint run;
     private final long parameters;
     private final String modelId;
+    private final EnvRegistry registry;
 
     private CheckpointSource(RunCheckpoint run) {
         this.run = run;
+        this.registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel probe = run.newModel(Device.cpu())) {
             this.parameters = probe.parameterCount();
             this.modelId = probe.modelId();
@@ -43,6 +47,12 @@ public final class CheckpointSource implements PolicySource {
     @Override
     public EnvSpec spec() {
         return run.spec();
+    }
+
+    /** The run's env, with its registrations and overrides. */
+    @Override
+    public Env newEnv() {
+        return registry.make(run.envId(), run.envOverrides());
     }
 
     @Override

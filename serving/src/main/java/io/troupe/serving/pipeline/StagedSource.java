@@ -2,12 +2,15 @@ package io.troupe.serving.pipeline;
 
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
+import io.troupe.environments.Env;
+import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.parallel.MemoryBudget;
 import io.troupe.serving.model.PolicySource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -23,9 +26,16 @@ public final class StagedSource implements PolicySource {
     private final long version;
     private final String location;
     private final PipelineSettings settings;
+    /** Copies of the run's env as the run made it; null: the env id with default settings. */
+    private final Supplier<Env> envs;
 
     public StagedSource(ActorSystem<?> system, EnvSpec spec, ModelConfig model, String modelId, long version,
                         String location, PipelineSettings settings) {
+        this(system, spec, model, modelId, version, location, settings, null);
+    }
+
+    private StagedSource(ActorSystem<?> system, EnvSpec spec, ModelConfig model, String modelId, long version,
+                         String location, PipelineSettings settings, Supplier<Env> envs) {
         if (settings.stages() < 2) {
             throw new IllegalArgumentException("troupe.serving.pipeline.stages = " + settings.stages() + " is no "
                     + "pipeline; serve the checkpoint directly or set 2..troupe.model.layers (" + model.layers() + ")");
@@ -37,12 +47,19 @@ public final class StagedSource implements PolicySource {
         this.version = version;
         this.location = location;
         this.settings = settings;
+        this.envs = envs;
     }
 
     /** The checkpoint's policy, served by its stages (which load their slices of the same checkpoint). */
     public static StagedSource of(ActorSystem<?> system, RunCheckpoint run, PipelineSettings settings) {
+        EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         return new StagedSource(system, run.spec(), run.model(), run.policy().modelId(), run.policyVersion(),
-                run.checkpointDir().toString(), settings);
+                run.checkpointDir().toString(), settings, () -> registry.make(run.envId(), run.envOverrides()));
+    }
+
+    @Override
+    public Env newEnv() {
+        return envs != null ? envs.get() : PolicySource.super.newEnv();
     }
 
     /**
