@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.json.JsonCodec;
+import io.troupe.cluster.config.JobConfig;
 import io.troupe.cluster.run.Algorithm;
+import io.troupe.cluster.run.Evaluation;
+import io.troupe.cluster.run.EvaluationSettings;
 import io.troupe.cluster.run.LearnerReport;
 import io.troupe.cluster.run.ProgressLine;
 import io.troupe.cluster.run.RunDirectory;
@@ -18,6 +21,7 @@ import io.troupe.cluster.run.RunSummary;
 import io.troupe.cluster.run.StopReason;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -27,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +113,45 @@ class RunReportsTest {
             }
             assertFalse(text.contains("\"parameters\"") || text.contains("success_rate_100"), "absent facts and "
                     + "figures are left out: " + text);
+        }
+    }
+
+    /**
+     * Evaluations keep the best one's weights in checkpoints/best; when they cannot be written (here checkpoints/ is
+     * a file), that is printed and the run goes on, and the summary's best evaluation stays the last one kept.
+     */
+    @Test
+    void aBestPolicyThatCannotBeWrittenIsSaidAndTheRunGoesOn() throws Exception {
+        EnvSpec spec = EnvRegistry.defaults().spec("CartPole-v1");
+        ByteArrayOutputStream progressText = new ByteArrayOutputStream();
+        try (RunDirectory run = RunDirectory.create(tmp, "CartPole-v1", Algorithm.PPO, 7, LocalDateTime.now())) {
+            RunReporter reporter = new RunReporter(settings(tmp), run, new ProgressLine(new PrintStream(progressText,
+                    true, StandardCharsets.UTF_8), false), spec, EvaluationSettings.fromConfig(JobConfig.load(null,
+                    List.of("troupe.train.evaluation.every-env-steps=1000"))));
+            RunReporter.EvaluationVerdict first = reporter.evaluated(new PolicyWeights("m", 3, new byte[] {3}), 4242,
+                    new Evaluation.Result(200, 100, 0, 100), 1_000);
+            assertEquals(run.path().resolve("checkpoints/best"), first.best());
+            RunReporter.EvaluationVerdict lower = reporter.evaluated(new PolicyWeights("m", 4, new byte[] {4}), 4258,
+                    new Evaluation.Result(200, 90, 0, 90), 2_000);
+            assertEquals(null, lower.best(), "a lower evaluation is not kept");
+
+            Path checkpoints = run.path().resolve("checkpoints");
+            try (var files = Files.walk(checkpoints)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.writeString(checkpoints, "not a folder");
+            RunReporter.EvaluationVerdict unwritable = reporter.evaluated(new PolicyWeights("m", 5, new byte[] {5}),
+                    4274, new Evaluation.Result(200, 300, 0, 300), 3_000);
+            assertEquals(null, unwritable.best());
+            String printed = progressText.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.contains("could not keep policy v5 as the best evaluated: cannot write checkpoint "
+                    + checkpoints.resolve("best")), printed);
+            assertTrue(printed.contains("; the run goes on"), printed);
+            RunSummary summary = reporter.finish(StopReason.STEP_BUDGET_SPENT, 3_000, RunFacts.NONE);
+            assertEquals(3, summary.bestEvaluation().policyVersion(), "the best kept on disk: " + summary);
+            assertEquals(5, summary.lastEvaluation().policyVersion());
         }
     }
 }

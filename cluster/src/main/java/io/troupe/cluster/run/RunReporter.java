@@ -2,6 +2,7 @@ package io.troupe.cluster.run;
 
 import io.troupe.core.EnvSpec;
 import io.troupe.core.PolicyWeights;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -144,10 +145,10 @@ public final class RunReporter {
 
     /**
      * Records a greedy evaluation of {@code weights} (its copies reset from {@code seed}), asked for at
-     * {@code envSteps}: its figures go into the next
-     * metrics line ({@code eval/*}) and the summary; when it does at least as well as every earlier one its weights
-     * become the run's {@code checkpoints/best/}; when evaluations decide "solved" and this one is the
-     * {@code passes}-th in a row to reach the target, the run is solved at {@code envSteps}.
+     * {@code envSteps}: its figures go into the next metrics line ({@code eval/*}) and the summary; when it does at
+     * least as well as every earlier one its weights become the run's {@code checkpoints/best/} (a failure to write
+     * them is printed and the run goes on); when evaluations decide "solved" and this one is the {@code passes}-th in
+     * a row to reach the target, the run is solved at {@code envSteps}.
      */
     public EvaluationVerdict evaluated(PolicyWeights weights, long seed, Evaluation.Result result, long envSteps) {
         Double success = spec.definesSuccess() ? result.successRate() : null;
@@ -164,8 +165,13 @@ public final class RunReporter {
         }
         Path best = null;
         if (bestEvaluation == null || score(figures) >= score(bestEvaluation)) {
-            bestEvaluation = figures;
-            best = run.saveBestPolicy(weights, envSteps);
+            try {
+                best = run.saveBestPolicy(weights, envSteps);
+                bestEvaluation = figures;
+            } catch (UncheckedIOException e) {
+                progress.log("could not keep policy v" + weights.version() + " as the best evaluated: "
+                        + e.getMessage() + "; the run goes on");
+            }
         }
         return new EvaluationVerdict(reached, passesInARow, best);
     }
