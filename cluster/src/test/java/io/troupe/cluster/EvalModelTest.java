@@ -4,16 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.cli.TroupeCli;
 import io.troupe.core.DType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Discrete;
+import io.troupe.edge.contract.PolicyContract;
+import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.export.bundle.EdgeBundle;
 import io.troupe.export.onnx.OnnxExporter;
+import io.troupe.learners.LearnerCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
+import io.troupe.learners.optim.Adam;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,5 +98,39 @@ class EvalModelTest {
         assertTrue(r.err().contains("model " + model + " observes Box(float32, [5], -5..5) but CartPole-v1 with its"
                 + " default settings gives Box(float32, [4]") && r.err().contains("evaluate the run with --checkpoint"),
                 r.err());
+    }
+
+    /**
+     * A run whose env is not its registration's default (GoToObject-v0 with {@code view = agent} on the registration,
+     * as {@code conf/gotoobject-agent.conf} sets it): the exported contract carries the settings, and {@code eval
+     * --model} plays that env, to the same figures as {@code eval --checkpoint} for the same seed.
+     */
+    @Test
+    void anExportedModelCarriesItsRunsEnvSettings() throws Exception {
+        String conf = "troupe.train.env = \"GoToObject-v0\"\n"
+                + "troupe.environments.GoToObject-v0.params.view = agent\n"
+                + "troupe.model { kind = transformer, embedding = 16, heads = 2, layers = 1, feed-forward = 32, "
+                + "patch-size = 6, state-tokens = 1 }\n";
+        Path run = tmp.resolve("agent-view");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.conf"), conf);
+        Config config = ConfigFactory.parseString(conf).withFallback(ConfigFactory.defaultReference()).resolve();
+        EnvSpec spec = EnvRegistry.fromConfig(config).spec("GoToObject-v0");
+        try (PolicyModel model = PolicyModel.create(spec, ModelConfig.fromConfig(config.getConfig("troupe.model")), 9,
+                Device.cpu()); Adam adam = Adam.withDefaults(model.parameters(), model.manager())) {
+            LearnerCheckpoint.save(run.resolve("checkpoints"), model, adam, new LearnerCheckpoint.Counters(1, 64, 1));
+        }
+        Path model = tmp.resolve("agent-view-export/policy.onnx");
+        Files.createDirectories(model.getParent());
+        PolicyContract contract = OnnxExporter.export(RunCheckpoint.open(run), model, OnnxExporter.DEFAULT_OPSET);
+        assertEquals("agent", contract.envSettings().get("params").get("view").asText(), contract.toJson());
+
+        CliRun djl = CliRun.of("eval", "--checkpoint", run.toString(), "--episodes", "16", "--seed", "5");
+        CliRun ort = CliRun.of("eval", "--model", model.toString(), "--episodes", "16", "--seed", "5");
+        assertEquals(0, ort.code(), ort.err());
+        assertEquals(meanReturn(djl), meanReturn(ort), 0.0, djl.out() + ort.out());
+        String success = "success rate ([0-9.]+)";
+        assertEquals(djl.out().replaceAll("(?s).*?" + success + ".*", "$1"),
+                ort.out().replaceAll("(?s).*?" + success + ".*", "$1"), djl.out() + ort.out());
     }
 }

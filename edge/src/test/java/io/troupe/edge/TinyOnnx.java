@@ -24,7 +24,7 @@ final class TinyOnnx {
         return new PolicyContract(PolicyContract.FORMAT, "policy.onnx", "Tiny-v0", "mlp", "tiny-mlp",
                 (long) features * actions, 7, "00", "test", 13, SpaceJson.write(box),
                 SpaceJson.write(new Discrete(actions)), PolicyContract.inputsOf(box),
-                PolicyContract.outputsOf(actions));
+                PolicyContract.outputsOf(actions), null);
     }
 
     /** The linear model over input {@code input} of {@code features} float32 columns. */

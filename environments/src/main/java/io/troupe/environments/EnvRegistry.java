@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.troupe.core.EnvSpec;
 import java.lang.reflect.Constructor;
@@ -192,6 +193,26 @@ public final class EnvRegistry {
     /** A new env {@code id} with its registered parameters. */
     public Env make(String id) {
         return make(id, ConfigFactory.empty());
+    }
+
+    /**
+     * Everything {@code make(id, overrides)} takes from this registry and the overrides, as overrides of the same
+     * form ({@code params} and, when set, {@code max-episode-steps}): {@code make(id, settings(id, overrides))} on any
+     * registry that registers the same env class under {@code id} makes the same env, so an exported policy can carry
+     * the settings it was trained with (a registration's {@code params}, e.g. GoToObject's {@code view = agent}).
+     */
+    public Config settings(String id, Config overrides) {
+        Registration r = registration(id);
+        Config params = (overrides.hasPath("params") ? overrides.getConfig("params") : ConfigFactory.empty())
+                .withFallback(r.params());
+        Config settings = ConfigFactory.empty().withValue("params", params.root());
+        if (overrides.hasPath("max-episode-steps")) {
+            settings = settings.withValue("max-episode-steps", overrides.getValue("max-episode-steps"));
+        } else if (r.maxEpisodeSteps().isPresent()) {
+            settings = settings.withValue("max-episode-steps",
+                    ConfigValueFactory.fromAnyRef(r.maxEpisodeSteps().getAsInt()));
+        }
+        return settings;
     }
 
     /**

@@ -43,6 +43,31 @@ class EnvRegistryTest {
         assertEquals(7, overridden.spec().maxEpisodeSteps().getAsInt());
     }
 
+    /**
+     * The settings an env was made with, registration and overrides together, make the same env on a registry that
+     * knows nothing of that registration's params (what an exported policy's contract carries).
+     */
+    @Test
+    void settingsCarryTheRegistrationsParamsAndTheOverrides() {
+        EnvRegistry registry = registryWith("""
+                troupe.environments.Counter-v0 {
+                  class = "com.example.envs.CounterEnv"
+                  max-episode-steps = 20
+                  params { target = 5 }
+                }
+                """);
+        Config settings = registry.settings("Counter-v0", ConfigFactory.parseString("max-episode-steps = 7"));
+        assertEquals(5, settings.getInt("params.target"));
+        assertEquals(7, settings.getInt("max-episode-steps"));
+        assertEquals(20, registry.settings("Counter-v0", ConfigFactory.empty()).getInt("max-episode-steps"));
+        EnvRegistry plain = registryWith("""
+                troupe.environments.Counter-v0 { class = "com.example.envs.CounterEnv", params { target = 1 } }
+                """);
+        Env env = plain.make("Counter-v0", settings);
+        assertEquals(5, ((CounterEnv) ((EnvWrapper) env).unwrapped()).target());
+        assertEquals(7, env.spec().maxEpisodeSteps().getAsInt());
+    }
+
     @Test
     void timeLimitFromRegistrationTruncates() {
         EnvRegistry registry = registryWith("""

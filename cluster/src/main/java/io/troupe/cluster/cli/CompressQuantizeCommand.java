@@ -109,7 +109,7 @@ final class CompressQuantizeCommand implements Callable<Integer> {
                     floatContract.modelKind(), floatContract.modelId(), floatContract.parameters(),
                     floatContract.policyVersion(), floatContract.weightsSha256(), floatContract.troupeVersion(),
                     floatContract.opset(), floatContract.observationSpace(), floatContract.actionSpace(),
-                    floatContract.inputs(), floatContract.outputs());
+                    floatContract.inputs(), floatContract.outputs(), floatContract.envSettings());
             byte[] int8Bytes = q.model().toBytes();
             Path int8File = work.resolve(name);
             Files.write(int8File, int8Bytes);

@@ -1,12 +1,14 @@
 package io.troupe.cluster.cli;
 
-import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.Config;
 import io.troupe.cluster.run.Evaluation;
 import io.troupe.cluster.run.TrainSettings;
-import io.troupe.core.space.Space;
+import io.troupe.core.EnvSpec;
 import io.troupe.edge.OnnxPolicy;
 import io.troupe.edge.contract.PolicyContract;
+import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.export.ExportedEnv;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.PolicyModel;
@@ -68,21 +70,29 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --model}: the exported policy on its contract's env with the env's defaults, ONNX Runtime only. */
+    /**
+     * {@code --model}: the exported policy on its contract's env, made with the settings the contract carries (its
+     * run's; the env's defaults for a contract without them), ONNX Runtime only.
+     */
     private Integer evalModel() {
         try (OnnxPolicy policy = OnnxPolicy.load(model)) {
             PolicyContract contract = policy.contract();
             EnvRegistry registry = EnvRegistry.defaults();
-            Space envSpace = registry.spec(contract.envId()).observationSpace();
-            if (!envSpace.equals(contract.observation())) {
-                throw new IllegalArgumentException("model " + model + " observes " + contract.observation().describe()
-                        + " but " + contract.envId() + " with its default settings gives " + envSpace.describe()
-                        + "; evaluate the run with --checkpoint instead");
+            Config overrides = ExportedEnv.overrides(contract);
+            EnvSpec envSpec;
+            try (Env env = registry.make(contract.envId(), overrides)) {
+                envSpec = env.spec();
             }
-            boolean success = registry.spec(contract.envId()).definesSuccess();
+            if (!envSpec.observationSpace().equals(contract.observation())) {
+                throw new IllegalArgumentException("model " + model + " observes " + contract.observation().describe()
+                        + " but " + contract.envId() + " with " + (contract.envSettings() == null ? "its default "
+                        + "settings" : "the contract's settings " + contract.envSettings()) + " gives "
+                        + envSpec.observationSpace().describe() + "; evaluate the run with --checkpoint instead");
+            }
+            boolean success = envSpec.definesSuccess();
             String what = model + " (ONNX Runtime, policy version " + contract.policyVersion() + ")";
             for (Evaluation.Mode mode : Evaluation.Mode.values()) {
-                Evaluation.Result r = Evaluation.run(registry, contract.envId(), ConfigFactory.empty(), policy,
+                Evaluation.Result r = Evaluation.run(registry, contract.envId(), overrides, policy,
                         episodes, Math.min(episodes, 16), seed, mode);
                 System.out.println(line(contract.envId(), mode, what, r, success, seed));
             }

@@ -39,12 +39,16 @@ import java.util.List;
  * @param actionSpace      the env's action space ({@link SpaceJson}; Discrete)
  * @param inputs           the graph's inputs
  * @param outputs          the graph's outputs
+ * @param envSettings      the env settings the policy was trained with, as {@code troupe.train.env-overrides} takes
+ *                         them ({@code params}, {@code max-episode-steps}; a registration's own params included, e.g.
+ *                         GoToObject's {@code view = agent}): evaluation and serving make the env with them; absent
+ *                         (an older export, or a model exported without its run): the env's defaults
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PolicyContract(String format, String model, String envId, String modelKind, String modelId,
                              long parameters, long policyVersion, String weightsSha256, String troupeVersion, int opset,
                              JsonNode observationSpace, JsonNode actionSpace, List<Input> inputs,
-                             List<Output> outputs) {
+                             List<Output> outputs, JsonNode envSettings) {
     public static final String FORMAT = "troupe-policy/1";
     public static final String FILE = "policy.json";
     public static final String LOGITS = "logits";
@@ -187,7 +191,19 @@ public record PolicyContract(String format, String model, String envId, String m
                 text(root, "modelKind"), text(root, "modelId"), number(root, "parameters", ""),
                 number(root, "policyVersion", ""), text(root, "weightsSha256"), text(root, "troupeVersion"),
                 (int) number(root, "opset", ""), root.get("observationSpace"), root.get("actionSpace"),
-                in == null ? null : inputs, out == null ? null : outputs);
+                in == null ? null : inputs, out == null ? null : outputs, envSettings(root));
+    }
+
+    private static JsonNode envSettings(JsonNode root) {
+        JsonNode v = root.get("envSettings");
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw new IllegalArgumentException("envSettings: expected an object ({\"params\": {...}, "
+                    + "\"max-episode-steps\": N}), found " + SpaceJson.kind(v));
+        }
+        return v;
     }
 
     private static String text(JsonNode node, String field) {

@@ -1,9 +1,14 @@
 package io.troupe.edge.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.core.DType;
 import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
@@ -18,9 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PolicyContractTest {
     private static final Dict SPACE = Dict.of("image", Box.image(3, 4, 4), "mission", Text.of(3, List.of("go", "red")),
             "state", Box.uniform(0, 1, DType.FLOAT32, 2));
+    /** The env settings a run trained with: a registration's params and an override. */
+    private static final JsonNode SETTINGS = settings();
     private static final PolicyContract CONTRACT = new PolicyContract(PolicyContract.FORMAT, "policy.onnx",
             "GoToObject-v0", "transformer", "id", 123, 45, "ab", "0.1", 17, SpaceJson.write(SPACE),
-            SpaceJson.write(new Discrete(4)), PolicyContract.inputsOf(SPACE), PolicyContract.outputsOf(4));
+            SpaceJson.write(new Discrete(4)), PolicyContract.inputsOf(SPACE), PolicyContract.outputsOf(4),
+            SETTINGS);
 
     @TempDir
     Path dir;
@@ -36,10 +44,25 @@ class PolicyContractTest {
         assertEquals(List.of("<pad>", "go", "red"), back.inputs().get(1).tokenizer().vocabulary());
         assertEquals(3, back.inputs().get(1).tokenizer().maxTokens());
         assertEquals("NCHW", back.inputs().get(0).layout());
+        assertEquals(SETTINGS, back.envSettings());
+        assertTrue(back.toJson().contains("\"view\" : \"agent\""), back.toJson());
+        // an export without its run's settings leaves the field out, and reads back without it
+        ObjectNode tree = (ObjectNode) new ObjectMapper().readTree(CONTRACT.toJson());
+        tree.remove("envSettings");
+        PolicyContract bare = PolicyContract.parse(tree.toString(), "p");
+        assertEquals(null, bare.envSettings());
+        assertFalse(bare.toJson().contains("envSettings"), bare.toJson());
+    }
+
+    private static JsonNode settings() {
+        ObjectNode settings = JsonNodeFactory.instance.objectNode();
+        settings.putObject("params").put("view", "agent");
+        settings.put("max-episode-steps", 64);
+        return settings;
     }
 
     @Test
-    void aBadFieldIsNamed() {
+    void aBadFieldIsNamed() throws Exception {
         String json = CONTRACT.toJson();
         IllegalArgumentException notJson = assertThrows(IllegalArgumentException.class,
                 () -> PolicyContract.parse("{", "p.json"));
@@ -61,6 +84,12 @@ class PolicyContractTest {
                 () -> PolicyContract.parse(json.replace("\"name\" : \"mission\"", "\"name\" : \"goal\""), "p"));
         assertTrue(inputs.getMessage().startsWith("policy contract p: inputs[1]: expected mission int64"),
                 inputs.getMessage());
+        ObjectNode listed = (ObjectNode) new ObjectMapper().readTree(json);
+        listed.putArray("envSettings").add(SETTINGS);
+        IllegalArgumentException settings = assertThrows(IllegalArgumentException.class,
+                () -> PolicyContract.parse(listed.toString(), "p"));
+        assertTrue(settings.getMessage().startsWith("policy contract p: envSettings: expected an object"),
+                settings.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PolicyContract.read(dir.resolve("none.json")));
         assertTrue(Files.notExists(dir.resolve("none.json")));
     }

@@ -1,9 +1,11 @@
 package io.troupe.export.onnx;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.core.EnvSpec;
 import io.troupe.edge.contract.PolicyContract;
 import io.troupe.edge.contract.SpaceJson;
+import io.troupe.export.ExportedEnv;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.export.onnx.OnnxProto.Entry;
 import io.troupe.export.onnx.OnnxProto.Graph;
@@ -60,7 +62,8 @@ public final class OnnxExporter {
         checkOpset(opset);
         checkOut(onnxOut);
         try (PolicyModel model = run.newModel(Device.cpu())) {
-            return write(model, run.policyVersion(), sha256(run.policy().weights()), onnxOut, opset);
+            return write(model, run.policyVersion(), sha256(run.policy().weights()), onnxOut, opset,
+                    ExportedEnv.settingsOf(run));
         }
     }
 
@@ -68,7 +71,7 @@ public final class OnnxExporter {
     public static PolicyContract export(PolicyModel model, long policyVersion, Path onnxOut, int opset) {
         checkOpset(opset);
         checkOut(onnxOut);
-        return write(model, policyVersion, sha256(model.weights(policyVersion).bytes()), onnxOut, opset);
+        return write(model, policyVersion, sha256(model.weights(policyVersion).bytes()), onnxOut, opset, null);
     }
 
     /** The ONNX model of {@code model} (no files written). */
@@ -125,14 +128,16 @@ public final class OnnxExporter {
         }
     }
 
-    private static PolicyContract write(PolicyModel model, long version, String sha, Path onnxOut, int opset) {
+    private static PolicyContract write(PolicyModel model, long version, String sha, Path onnxOut, int opset,
+                                        JsonNode envSettings) {
         if (model.config().ablate() != Ablation.NONE) {
             throw new IllegalArgumentException("model " + model.modelId() + " was trained with troupe.model.ablate = "
                     + model.config().ablate().label() + ": an ablation is an experiment's control, not a policy to "
                     + "deploy, and its graph would see the real input; expected a model with ablate = none");
         }
         Model onnx = model(model, version, sha, opset);
-        PolicyContract contract = contract(model, version, sha, onnxOut.getFileName().toString(), opset);
+        PolicyContract contract = contract(model, version, sha, onnxOut.getFileName().toString(), opset,
+                envSettings);
         List<String> problems = GraphCheck.check(onnx, contract);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("the exported graph of " + model.modelId() + " fails its own check: "
@@ -172,12 +177,14 @@ public final class OnnxExporter {
                 "Troupe policy " + model.modelId() + ", policy version " + version, graph, metadata);
     }
 
-    private static PolicyContract contract(PolicyModel model, long version, String sha, String file, int opset) {
+    private static PolicyContract contract(PolicyModel model, long version, String sha, String file, int opset,
+                                           JsonNode envSettings) {
         EnvSpec spec = model.spec();
         return new PolicyContract(PolicyContract.FORMAT, file, spec.id(), model.config().kind().label(),
                 model.modelId(), model.parameterCount(), version, sha, troupeVersion(), opset,
                 SpaceJson.write(spec.observationSpace()), SpaceJson.write(spec.actionSpace()),
-                PolicyContract.inputsOf(spec.observationSpace()), PolicyContract.outputsOf(model.actions()));
+                PolicyContract.inputsOf(spec.observationSpace()), PolicyContract.outputsOf(model.actions()),
+                envSettings);
     }
 
     private static String sha256(byte[] bytes) {

@@ -1,5 +1,6 @@
 package io.troupe.serving.drift;
 
+import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
 import io.troupe.environments.Env;
 import io.troupe.serving.model.PolicySource;
@@ -26,11 +27,16 @@ public final class Profiles {
             return ReferenceProfile.read(dir.resolve(ReferenceProfile.FILE));
         }
         try (Env env = source.newEnv()) {
-            if (!env.spec().equals(source.spec())) {
-                throw new IllegalArgumentException("no reference profile for " + source.location() + ": the env "
-                        + "it records one in (" + env.spec() + ") is not the policy's (" + source.spec() + "); an "
-                        + "exported model knows only its env id, not the settings it was trained with; put a "
-                        + ReferenceProfile.FILE + " beside the model");
+            EnvSpec made = env.spec();
+            EnvSpec policy = source.spec();
+            if (!made.observationSpace().equals(policy.observationSpace())
+                    || !made.actionSpace().equals(policy.actionSpace())) {
+                throw new IllegalArgumentException("no reference profile for " + source.location() + ": the env it "
+                        + "would be recorded in observes " + made.observationSpace().describe() + " and acts in "
+                        + made.actionSpace().describe() + ", the policy " + policy.observationSpace().describe()
+                        + " and " + policy.actionSpace().describe() + " (a model exported before its contract "
+                        + "carried the env's settings is not the policy's); put a " + ReferenceProfile.FILE
+                        + " beside the model");
             }
         }
         try (Policy policy = source.newReplica()) {

@@ -4,6 +4,9 @@ import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
 import io.troupe.edge.OnnxPolicy;
 import io.troupe.edge.contract.PolicyContract;
+import io.troupe.environments.Env;
+import io.troupe.environments.EnvRegistry;
+import io.troupe.export.ExportedEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -49,6 +52,12 @@ public final class OnnxSource implements PolicySource {
     @Override
     public EnvSpec spec() {
         return spec;
+    }
+
+    /** The contract's env, made with the settings it carries (the run's; the env's defaults without them). */
+    @Override
+    public Env newEnv() {
+        return EnvRegistry.defaults().make(contract.envId(), ExportedEnv.overrides(contract));
     }
 
     @Override

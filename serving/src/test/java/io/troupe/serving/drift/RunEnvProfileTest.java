@@ -18,7 +18,9 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.optim.Adam;
 import io.troupe.serving.PolicyService;
 import io.troupe.serving.ServingSettings;
+import io.troupe.export.onnx.OnnxExporter;
 import io.troupe.serving.model.CheckpointSource;
+import io.troupe.serving.model.OnnxSource;
 import io.troupe.serving.model.PolicySource;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A run whose env is not the registration's default (GoToObject-v0 with {@code view = agent}, set on the registration
  * as {@code conf/gotoobject-agent.conf} does: a 54 x 54 image, not the room's 30 x 30) is served with its drift
- * reference recorded in that env: the service starts and its drift route answers. A source that knows only the env id
- * gets a clear refusal, and the policy is served without drift monitoring.
+ * reference recorded in that env: the service starts and its drift route answers; so is the model exported from it,
+ * whose contract carries the env's settings. A source that knows only the env id gets a clear refusal, and the
+ * policy is served without drift monitoring.
  */
 class RunEnvProfileTest {
     private static final String CONF = "troupe.train.env = \"GoToObject-v0\"\n"
@@ -83,9 +86,23 @@ class RunEnvProfileTest {
     }
 
     @Test
+    void anExportedModelsReferenceIsRecordedInTheEnvItsContractDescribes() throws Exception {
+        CheckpointSource run = agentViewRun();
+        Path model = runDir.resolve("export/policy.onnx");
+        Files.createDirectories(model.getParent());
+        OnnxExporter.export(run.run(), model, OnnxExporter.DEFAULT_OPSET);
+        OnnxSource exported = OnnxSource.open(model);
+        try (Env env = exported.newEnv()) {
+            assertEquals(run.spec().observationSpace(), env.spec().observationSpace(), "the contract's settings");
+        }
+        assertEquals(DriftSettings.defaults().referenceEpisodes(),
+                Profiles.forSource(exported, DriftSettings.defaults()).episodes());
+    }
+
+    @Test
     void aSourceThatKnowsOnlyTheEnvIdIsRefusedWithTheReasonAndServedWithoutDrift() throws Exception {
         CheckpointSource run = agentViewRun();
-        PolicySource idOnly = new PolicySource() { // as an exported model: no run settings, the default env
+        PolicySource idOnly = new PolicySource() { // as a model exported without its settings: the default env
             @Override
             public String backend() {
                 return "onnx";
@@ -128,8 +145,8 @@ class RunEnvProfileTest {
         };
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Profiles.forSource(idOnly, DriftSettings.defaults()));
-        assertTrue(e.getMessage().contains("is not the policy's") && e.getMessage().contains(ReferenceProfile.FILE),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("the env it would be recorded in observes Dict(")
+                && e.getMessage().contains(ReferenceProfile.FILE), e.getMessage());
 
         Config config = ConfigFactory.parseString("troupe.serving.port = 0").withFallback(ConfigFactory.load());
         try (PolicyService service = PolicyService.start(config, ServingSettings.fromConfig(config, Map.of()),
