@@ -1,6 +1,5 @@
 package io.troupe.serving.drift;
 
-import com.typesafe.config.Config;
 import io.troupe.core.Categorical;
 import io.troupe.core.FloatTensor;
 import io.troupe.core.Observation;
@@ -8,7 +7,6 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.core.Policy;
 import io.troupe.core.Tensor;
 import io.troupe.environments.Env;
-import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,12 +43,10 @@ public final class ReferenceRecorder {
         return out;
     }
 
-    public static ReferenceProfile record(EnvRegistry registry, String envId, Config overrides, Policy policy,
-                                          int episodes, long seed) {
-        return record(() -> registry.make(envId, overrides), policy, episodes, seed);
-    }
-
-    /** {@link #record(EnvRegistry, String, Config, Policy, int, long)} on copies of the env {@code envs} makes. */
+    /**
+     * A profile from {@code episodes} greedy episodes of {@code policy} on copies of the env {@code envs} makes
+     * (reset from {@code seed}).
+     */
     public static ReferenceProfile record(Supplier<? extends Env> envs, Policy policy, int episodes, long seed) {
         List<double[]> rows = new ArrayList<>();
         List<Integer> actions = new ArrayList<>();
