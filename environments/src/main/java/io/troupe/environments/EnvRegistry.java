@@ -203,8 +203,7 @@ public final class EnvRegistry {
      */
     public Config settings(String id, Config overrides) {
         Registration r = registration(id);
-        Config params = (overrides.hasPath("params") ? overrides.getConfig("params") : ConfigFactory.empty())
-                .withFallback(r.params());
+        Config params = params(r, overrides);
         Config settings = ConfigFactory.empty().withValue("params", params.root());
         if (overrides.hasPath("max-episode-steps")) {
             settings = settings.withValue("max-episode-steps", overrides.getValue("max-episode-steps"));
@@ -215,14 +214,19 @@ public final class EnvRegistry {
         return settings;
     }
 
+    /** The registration's params with {@code overrides.params} on top. */
+    private static Config params(Registration r, Config overrides) {
+        return (overrides.hasPath("params") ? overrides.getConfig("params") : ConfigFactory.empty())
+                .withFallback(r.params());
+    }
+
     /**
      * A new env {@code id}; {@code overrides} may set {@code max-episode-steps} and keys of {@code params}, on top of
      * the registration.
      */
     public Env make(String id, Config overrides) {
         Registration r = registration(id);
-        Config params = (overrides.hasPath("params") ? overrides.getConfig("params") : ConfigFactory.empty())
-                .withFallback(r.params());
+        Config params = params(r, overrides);
         for (String key : overrides.root().keySet()) {
             if (!key.equals("params") && !key.equals("max-episode-steps")) {
                 throw new IllegalArgumentException("env " + id + ": unknown override '" + key
