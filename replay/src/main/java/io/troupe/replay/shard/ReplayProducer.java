@@ -15,6 +15,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.delivery.ShardingProducerController;
+import org.apache.pekko.util.Timeout;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.util.Try;
 
 /**
  * The writing end of replay for one producer (an agent): a queue of batches in front of a
@@ -45,15 +49,17 @@ public final class ReplayProducer extends AbstractBehavior<ReplayProducer.Comman
     private record WrappedConfirmed(Send send, boolean ok) implements Command, NoSerializationVerificationNeeded {
     }
 
+    private static final ClassTag<Done> DONE = ClassTag$.MODULE$.apply(Done.class);
+
     private final ArrayDeque<Send> queue = new ArrayDeque<>();
-    private final Duration confirmTimeout;
+    private final Timeout confirmTimeout;
     private ShardingProducerController.RequestNext<ExperienceBatch> demand;
 
     private ReplayProducer(ActorContext<Command> context, String producerId,
                            ActorRef<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> region,
                            Duration confirmTimeout) {
         super(context);
-        this.confirmTimeout = confirmTimeout;
+        this.confirmTimeout = Timeout.create(confirmTimeout);
         ActorRef<ShardingProducerController.Command<ExperienceBatch>> controller = context.spawn(
                 ShardingProducerController.create(ExperienceBatch.class, producerId, region, Optional.empty()),
                 "producer-controller");
@@ -103,9 +109,14 @@ public final class ReplayProducer extends AbstractBehavior<ReplayProducer.Comman
         if (s.confirmTo() == null) {
             next.sendNextTo().tell(new ShardingEnvelope<>(s.shardId(), s.batch()));
         } else {
-            getContext().ask(Done.class, next.askNextTo(), confirmTimeout,
-                    replyTo -> new ShardingProducerController.MessageWithConfirmation<>(s.shardId(), s.batch(), replyTo),
-                    (done, failure) -> new WrappedConfirmed(s, failure == null));
+            // the Scala API's ask: its answer reaches this actor on the thread that completes it. The Java API's
+            // converts the answer to a CompletableFuture whose every stage is async, one hand-off (on a 2-core
+            // machine without the common-pool flag of conf/jvm.options, one new thread) per stored batch
+            getContext().asScala().ask(next.askNextTo(),
+                    (ActorRef<Done> replyTo) -> new ShardingProducerController.MessageWithConfirmation<>(s.shardId(),
+                            s.batch(), replyTo),
+                    (Try<Done> answer) -> new WrappedConfirmed(s, answer.isSuccess()),
+                    confirmTimeout, DONE);
         }
     }
 

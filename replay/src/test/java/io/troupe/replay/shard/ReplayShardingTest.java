@@ -16,6 +16,8 @@ import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.delivery.ConsumerController;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -43,6 +45,21 @@ class ReplayShardingTest {
     @AfterAll
     static void stop() {
         kit.shutdownTestKit();
+    }
+
+    @Test
+    void aBatchNoShardConfirmsInTimeIsReportedNotOk() {
+        // a region that takes the producer's messages and never answers: no shard stores (or confirms) anything
+        TestProbe<ShardingEnvelope<ConsumerController.SequencedMessage<ExperienceBatch>>> silentRegion =
+                kit.createTestProbe();
+        ActorRef<ReplayProducer.Command> producer = kit.spawn(ReplayProducer.create("agent-silent-test",
+                silentRegion.ref(), Duration.ofMillis(300)));
+        TestProbe<ReplayProducer.Confirmed> confirms = kit.createTestProbe();
+        Unroll u = Items.unroll(Items.CARTPOLE, "agent-silent", 0, 16, 0, 0);
+        producer.tell(new ReplayProducer.Send(ReplaySettings.shardId(0), ExperienceBatch.of(List.of(u)), 7,
+                confirms.ref()));
+        ReplayProducer.Confirmed c = confirms.receiveMessage(Duration.ofSeconds(10));
+        assertEquals(new ReplayProducer.Confirmed(ReplaySettings.shardId(0), 7, false), c);
     }
 
     @Test
