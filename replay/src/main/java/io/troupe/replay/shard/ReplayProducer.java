@@ -8,6 +8,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -62,7 +63,7 @@ public final class ReplayProducer extends AbstractBehavior<ReplayProducer.Comman
         this.confirmTimeout = Timeout.create(confirmTimeout);
         ActorRef<ShardingProducerController.Command<ExperienceBatch>> controller = context.spawn(
                 ShardingProducerController.create(ExperienceBatch.class, producerId, region, Optional.empty()),
-                "producer-controller");
+                "producer-controller", DispatcherSelector.sameAsParent()); // where its producer runs
         ActorRef<ShardingProducerController.RequestNext<ExperienceBatch>> requestNext =
                 context.messageAdapter(ShardingProducerController.requestNextClass(), WrappedRequestNext::new);
         controller.tell(new ShardingProducerController.Start<>(requestNext));
