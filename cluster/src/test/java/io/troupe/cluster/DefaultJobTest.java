@@ -1,13 +1,10 @@
 package io.troupe.cluster;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.cluster.cli.TroupeCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,16 +20,10 @@ class DefaultJobTest {
 
     @Test
     void theDefaultJobSolvesCartPoleThroughAgents() throws Exception {
-        Path conf = Path.of("..", "conf", "cartpole.conf");
-        int code = TroupeCli.commandLine().execute("train", "--config", conf.toString(), "--run-dir", runs.toString());
-        assertEquals(0, code);
-        Path dir;
-        try (Stream<Path> s = Files.list(runs)) {
-            dir = s.findFirst().orElseThrow();
-        }
+        Path dir = TrainingFixtures.train(runs, "cartpole.conf");
         String summary = Files.readString(dir.resolve("summary.json"));
         assertTrue(summary.contains("\"solved\": true") && summary.contains("\"mode\": \"cluster\""), summary);
-        double mean = Double.parseDouble(summary.replaceAll("(?s).*\"mean_return_100\": ([0-9.]+).*", "$1"));
+        double mean = TrainingFixtures.meanReturn(summary);
         assertTrue(mean >= 475, "mean return " + mean);
         long steps = Long.parseLong(summary.replaceAll("(?s).*\"env_steps_to_solve\": (\\d+).*", "$1"));
         assertTrue(steps <= 300_000, "env steps to solve: " + steps + " (about 100k-150k with this job)");

@@ -1,15 +1,12 @@
 package io.troupe.cluster;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.cluster.cli.TroupeCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,16 +24,10 @@ class ImpalaJobTest {
 
     @Test
     void theImpalaJobSolvesCartPoleWithAgentsActingAheadOfTheLearner() throws Exception {
-        Path conf = Path.of("..", "conf", "cartpole-impala.conf");
-        int code = TroupeCli.commandLine().execute("train", "--config", conf.toString(), "--run-dir", runs.toString());
-        assertEquals(0, code);
-        Path dir;
-        try (Stream<Path> s = Files.list(runs)) {
-            dir = s.findFirst().orElseThrow();
-        }
+        Path dir = TrainingFixtures.train(runs, "cartpole-impala.conf");
         String summary = Files.readString(dir.resolve("summary.json"));
         assertTrue(summary.contains("\"solved\": true") && summary.contains("\"algorithm\": \"impala\""), summary);
-        double mean = Double.parseDouble(summary.replaceAll("(?s).*\"mean_return_100\": ([0-9.]+).*", "$1"));
+        double mean = TrainingFixtures.meanReturn(summary);
         assertTrue(mean >= 475, "mean return " + mean);
 
         List<String> metrics = Files.readAllLines(dir.resolve("metrics.jsonl"));

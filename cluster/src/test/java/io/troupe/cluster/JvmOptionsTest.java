@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +29,16 @@ class JvmOptionsTest {
         List<String> flags = NodeProcesses.jvmFlags();
         assertTrue(flags.contains("-XX:+UseSerialGC") && flags.contains("--add-opens=java.base/java.nio=ALL-UNNAMED")
                 && flags.contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"), flags.toString());
+    }
+
+    @Test
+    void asyncStagesRunOnTheCommonPoolNotOnANewThreadEach() throws Exception {
+        // the default on 2 cores is a common pool of 1, and CompletableFuture then starts a thread per async stage
+        // (every stage of a Scala future Pekko's Java API hands out); conf/jvm.options sets the pool to 2
+        assertTrue(ForkJoinPool.getCommonPoolParallelism() >= 2,
+                "common pool parallelism " + ForkJoinPool.getCommonPoolParallelism());
+        Thread ran = CompletableFuture.supplyAsync(Thread::currentThread).get(10, TimeUnit.SECONDS);
+        assertTrue(ran instanceof ForkJoinWorkerThread, "an async stage ran on " + ran);
     }
 
     @Test

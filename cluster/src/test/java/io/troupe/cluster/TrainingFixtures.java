@@ -6,9 +6,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.cli.TroupeCli;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -38,6 +41,24 @@ final class TrainingFixtures {
         Cluster c = Cluster.get(kit.system());
         c.manager().tell(Join.create(c.selfMember().address()));
         return kit;
+    }
+
+    /**
+     * {@code ./troupe train --config conf/CONF --run-dir runs}, in process: asserts it exits with 0 and returns the
+     * run's directory (the only one under {@code runs}).
+     */
+    static Path train(Path runs, String conf) throws IOException {
+        Path file = Path.of("..", "conf", conf);
+        assertEquals(0, TroupeCli.commandLine().execute("train", "--config", file.toString(), "--run-dir",
+                runs.toString()));
+        try (Stream<Path> s = Files.list(runs)) {
+            return s.findFirst().orElseThrow();
+        }
+    }
+
+    /** A summary.json's 100-episode mean return. */
+    static double meanReturn(String summary) {
+        return Double.parseDouble(summary.replaceAll("(?s).*\"mean_return_100\": ([0-9.]+).*", "$1"));
     }
 
     /** The greedy policy's mean return over {@code episodes} from {@code ./troupe eval --checkpoint runDir}. */
