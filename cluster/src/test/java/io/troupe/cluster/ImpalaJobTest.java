@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./troupe train --config conf/cartpole-impala.conf}, in process: IMPALA (V-trace) solves CartPole-v1 through
  * agents that act ahead of the learner (policy lag above 0, which PPO's jobs never have) but no further than the
  * replay queue lets them, and its checkpoint's greedy policy balances the pole. A few seconds of training here (seeds
- * 1-16 solved within 178k-2.0M env steps).
+ * 1-32 solved, a median of 193k env steps).
  */
 class ImpalaJobTest {
     private static final Pattern LAG = Pattern.compile("\"policy_lag_max\":(\\d+)");
@@ -44,6 +44,6 @@ class ImpalaJobTest {
         assertTrue(maxLag >= 1, "agents act freely, ahead of the learner: policy lag " + maxLag);
 
         double greedy = TrainingFixtures.greedyReturn(dir, 20);
-        assertTrue(greedy >= 300, "greedy return " + greedy + " (390-500 over seeds 1-16)");
+        assertTrue(greedy >= 400, "greedy return " + greedy + " (500.0 on each of seeds 1-16)");
     }
 }

@@ -101,11 +101,14 @@ class ServedDriftTest {
         try (ServerSocket s = new ServerSocket(0)) {
             adminPort = s.getLocalPort();
         }
+        // a target CartPole-v1 cannot reach (its returns stop at 500): the job runs its 150k env steps, several
+        // seconds of reports, where a target of 150 ended it after 1.3 s once the agents got faster, before the
+        // admin port had published the figures this waits for
         CompletableFuture<Integer> training = CompletableFuture.supplyAsync(() -> TroupeCli.commandLine().execute(
-                "train", "--run-dir", runs.toString(), "--target", "150", "--admin-port", String.valueOf(adminPort),
+                "train", "--run-dir", runs.toString(), "--target", "1000", "--admin-port", String.valueOf(adminPort),
                 "troupe.train.algorithm=ppo", "troupe.train.mode=cluster", "troupe.train.num-agents=2",
                 "troupe.train.envs-per-agent=4", "troupe.model.kind=mlp", "troupe.ppo.learning-rate=1e-3",
-                "troupe.ppo.anneal-lr=false", "troupe.train.max-wall-time=180s",
+                "troupe.ppo.anneal-lr=false", "troupe.train.max-wall-time=180s", "troupe.train.max-env-steps=150000",
                 "troupe.train.report-interval=200ms"));
         // the admin port's metrics once the job has reported (polled until then, or until the job ends)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
