@@ -83,6 +83,11 @@ public record RunCheckpoint(Path runDir, Path checkpointDir, Config config, Stri
         return policy.counters().policyVersion();
     }
 
+    /** A copy of the env the run trained in: its registrations, its env id and its overrides. */
+    public Env newEnv() {
+        return EnvRegistry.fromConfig(config).make(envId, envOverrides);
+    }
+
     /**
      * A DJL model of the run's architecture on {@code device} holding the checkpoint's weights. Weights of another
      * shape are refused naming the parameter that differs.

@@ -6,7 +6,6 @@ import io.troupe.core.Observation;
 import io.troupe.edge.contract.PolicyContract;
 import io.troupe.edge.observation.ObservationJson;
 import io.troupe.environments.Env;
-import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.export.onnx.OnnxExporter;
 import io.troupe.learners.model.PolicyModel;
@@ -50,7 +49,7 @@ public final class EdgeBundle {
         createDirectory(outDir);
         PolicyContract contract = OnnxExporter.export(run, outDir.resolve(MODEL), OnnxExporter.DEFAULT_OPSET);
         Observation example;
-        try (Env env = EnvRegistry.fromConfig(run.config()).make(run.envId(), run.envOverrides())) {
+        try (Env env = run.newEnv()) {
             example = env.reset(0);
         }
         return writeRuntime(outDir, contract, example, targets);

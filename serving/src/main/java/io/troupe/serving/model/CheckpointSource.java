@@ -4,7 +4,6 @@ import ai.djl.Device;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
 import io.troupe.environments.Env;
-import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.PolicyModel;
 import java.nio.file.Path;
@@ -14,11 +13,9 @@ public final class CheckpointSource implements PolicySource {
     private final RunCheckpoint run;
     private final long parameters;
     private final String modelId;
-    private final EnvRegistry registry;
 
     private CheckpointSource(RunCheckpoint run) {
         this.run = run;
-        this.registry = EnvRegistry.fromConfig(run.config());
         try (PolicyModel probe = run.newModel(Device.cpu())) {
             this.parameters = probe.parameterCount();
             this.modelId = probe.modelId();
@@ -52,7 +49,7 @@ public final class CheckpointSource implements PolicySource {
     /** The run's env, with its registrations and overrides. */
     @Override
     public Env newEnv() {
-        return registry.make(run.envId(), run.envOverrides());
+        return run.newEnv();
     }
 
     @Override

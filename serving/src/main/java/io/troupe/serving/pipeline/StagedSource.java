@@ -3,7 +3,6 @@ package io.troupe.serving.pipeline;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
 import io.troupe.environments.Env;
-import io.troupe.environments.EnvRegistry;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.parallel.MemoryBudget;
@@ -52,9 +51,8 @@ public final class StagedSource implements PolicySource {
 
     /** The checkpoint's policy, served by its stages (which load their slices of the same checkpoint). */
     public static StagedSource of(ActorSystem<?> system, RunCheckpoint run, PipelineSettings settings) {
-        EnvRegistry registry = EnvRegistry.fromConfig(run.config());
         return new StagedSource(system, run.spec(), run.model(), run.policy().modelId(), run.policyVersion(),
-                run.checkpointDir().toString(), settings, () -> registry.make(run.envId(), run.envOverrides()));
+                run.checkpointDir().toString(), settings, run::newEnv);
     }
 
     @Override
