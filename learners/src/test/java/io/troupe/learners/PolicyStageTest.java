@@ -11,6 +11,7 @@ import ai.djl.util.Pair;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
+import io.troupe.learners.model.ImageStem;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
@@ -30,9 +31,13 @@ class PolicyStageTest {
 
 
     private static List<PolicyStage> stages(EnvSpec spec, int k, PolicyWeights weights) {
+        return stages(spec, DEEP, k, weights);
+    }
+
+    private static List<PolicyStage> stages(EnvSpec spec, ModelConfig config, int k, PolicyWeights weights) {
         List<PolicyStage> out = new ArrayList<>();
         for (int s = 0; s < k; s++) {
-            PolicyStage stage = PolicyStage.create(spec, DEEP, s, k, Device.cpu());
+            PolicyStage stage = PolicyStage.create(spec, config, s, k, Device.cpu());
             stage.load(weights);
             out.add(stage);
         }
@@ -64,6 +69,27 @@ class PolicyStageTest {
                         stages.forEach(PolicyStage::close);
                     }
                 }
+            }
+        }
+    }
+
+    /** The mission conditioning and the cell stem are stage 0's, with the tokenizers: the chain still answers alike. */
+    @Test
+    void aModelWithFilmAndACellStemChainsAsTheWholeModel() {
+        ModelConfig config = DEEP.withFilm(true).withStem(new ImageStem(8, 3));
+        ObservationBatch obs = RandomObservations.batch(ModelTest.GRID, 5, 11);
+        try (PolicyModel whole = PolicyModel.create(ModelTest.GRID, config, 3, Device.cpu())) {
+            ImageStemTest.randomizeFilm(whole);
+            PolicyModel.Output w = whole.infer(obs);
+            List<PolicyStage> stages = stages(ModelTest.GRID, config, 2, whole.weights(7));
+            try {
+                assertTrue(stages.get(0).parameters().stream().anyMatch(p -> p.getKey().endsWith("_stem_weight")),
+                        "stage 0 holds the stem");
+                PolicyModel.Output o = chain(stages, obs);
+                assertTrue(PipelineParallelTest.maxAbsDiff(w.logits(), o.logits()) < 1e-5, "logits");
+                assertTrue(PipelineParallelTest.maxAbsDiff(w.values(), o.values()) < 1e-5, "values");
+            } finally {
+                stages.forEach(PolicyStage::close);
             }
         }
     }

@@ -83,6 +83,7 @@ public final class DjlComparison {
         m.put("ablate", model.ablate().label());
         m.put("readout", model.readout().label());
         m.put("film", model.film());
+        m.put("stem", Map.of("channels", model.stem().channels(), "cell-size", model.stem().cellSize()));
         m.put("parallel", Map.of("pipeline-stages", model.parallel().pipelineStages(),
                 "micro-batches", model.parallel().microBatches()));
         return ConfigFactory.parseMap(m);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.troupe.learners.model.Ablation;
+import io.troupe.learners.model.ImageStem;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.Readout;
@@ -17,7 +18,8 @@ class DjlComparisonTest {
     @Test
     void theModelBlockReadsBackAsTheSameNetworkWithEverySettingKept() {
         ModelConfig model = ModelConfig.transformer(32, 4, 2, 64, 6, 2).withHeads(3)
-                .withAblation(Ablation.TEXT).withReadout(Readout.MEAN).withParallelism(new Parallelism(2, 4));
+                .withAblation(Ablation.TEXT).withReadout(Readout.MEAN).withParallelism(new Parallelism(2, 4))
+                .withFilm(true).withStem(new ImageStem(16, 3));
         ModelConfig back = ModelConfig.fromConfig(DjlComparison.modelBlock(model));
         assertEquals(model.describe(), back.describe());
         assertEquals(model.kind(), back.kind());
@@ -27,5 +29,8 @@ class DjlComparisonTest {
         assertEquals(Readout.MEAN, back.readout());
         assertEquals(new Parallelism(2, 4), back.parallel());
         assertEquals(model.attentionWidth(), back.attentionWidth());
+        assertEquals(new ImageStem(16, 3), back.stem());
+        assertEquals(ImageStem.NONE, ModelConfig.fromConfig(DjlComparison.modelBlock(model.withStem(ImageStem.NONE)))
+                .stem(), "no stem reads back as none");
     }
 }

@@ -79,6 +79,7 @@ final class PolicyGraph {
         List<String> modalityTokens = new ArrayList<>();
         List<Integer> texts = new ArrayList<>();
         List<Integer> images = new ArrayList<>();
+        List<String> imageInputs = new ArrayList<>();
         int tokens = 1;
         for (int i = 0; i < inputs.size(); i++) {
             PolicyContract.Input in = inputs.get(i);
@@ -88,6 +89,13 @@ final class PolicyGraph {
             String x = b.input(in.name(), elemType(in.dtype()), in.shape());
             String t;
             int count;
+            if (in.role().equals("image") && in.shape().length == 4) {
+                // images after the other modalities: FiLM in a cell stem needs the mission's tokens
+                modalityTokens.add(null);
+                imageInputs.add(x);
+                images.add(i);
+                continue;
+            }
             if (sub instanceof Text text) {
                 // one-hot x Linear(no bias) == the rows of the weight's transpose the ids pick
                 int vocabulary = text.vocabulary().size();
@@ -96,25 +104,6 @@ final class PolicyGraph {
                         vocabulary, e);
                 t = b.op("Gather", List.of(Attribute.of("axis", 0L)), table, x);
                 texts.add(i);
-            } else if (in.role().equals("image") && in.shape().length == 4) {
-                int p = config.patchSize();
-                long c = in.shape()[1];
-                long h = in.shape()[2];
-                long w = in.shape()[3];
-                if (h % p != 0 || w % p != 0) {
-                    throw new IllegalArgumentException("troupe.model.patch-size = " + p + " does not divide the "
-                            + "image '" + in.name() + "' of " + h + " x " + w + " pixels");
-                }
-                count = (int) ((h / p) * (w / p));
-                String img = b.op("Div", b.op("Cast", List.of(Attribute.of("to", (long) OnnxProto.FLOAT)), x),
-                        b.scalar("by255", 255f));
-                String kernel = b.weight(embed + "_weight", params.take(embed + "_weight", e, c, p, p), e, c, p, p);
-                String bias = b.weight(embed + "_bias", params.take(embed + "_bias", e), e);
-                String fmap = b.op("Conv", List.of(Attribute.ints("kernel_shape", p, p),
-                        Attribute.ints("strides", p, p)), img, kernel, bias);
-                t = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1)),
-                        b.op("Reshape", fmap, b.int64s("shape", 0, e, count)));
-                images.add(i);
             } else {
                 count = config.stateTokens();
                 long features = 1;
@@ -127,15 +116,34 @@ final class PolicyGraph {
                 t = b.op("Reshape", gemm(embed, flat, (int) features, count * e),
                         b.int64s("shape", 0, count, e));
             }
-            String positions = b.weight(name + "_positions", params.take(name + "_positions", 1, count, e),
-                    1, count, e);
-            String type = b.weight(name + "_type", params.take(name + "_type", 1, 1, e), 1, 1, e);
-            modalityTokens.add(b.op("Add", b.op("Add", t, positions), type));
+            modalityTokens.add(withPositionsAndType(name, t, count, e));
             tokens += count;
         }
-        if (config.film()) {
-            // the FiLM maps are the block's last children, after the encoders, the norm and the two heads
-            modulateImages(inputs.size() + config.layers() + 4, modalityTokens, texts, images, e);
+        // the FiLM maps are the block's children after the encoders, the norm and the two heads; the stems follow
+        int filmChild = inputs.size() + config.layers() + 4;
+        String[] film = config.film() ? film(filmChild, modalityTokens, texts, images, config) : null;
+        int stemChild = filmChild + (config.film() ? 2 : 0);
+        for (int k = 0; k < images.size(); k++) {
+            int i = images.get(k);
+            PolicyContract.Input in = inputs.get(i);
+            String name = "m" + i + "_" + in.name();
+            long[] shape = in.shape();
+            int p = config.patchSize();
+            if (shape[2] % p != 0 || shape[3] % p != 0) {
+                throw new IllegalArgumentException("troupe.model.patch-size = " + p + " does not divide the "
+                        + "image '" + in.name() + "' of " + shape[2] + " x " + shape[3] + " pixels");
+            }
+            int count = (int) ((shape[2] / p) * (shape[3] / p));
+            String stem = String.format(Locale.ROOT, "%02d%s_stem", stemChild + k, name);
+            String t = imageTokens(String.format(Locale.ROOT, "%02d%s", i + 1, name), stem, imageInputs.get(k),
+                    shape, count, config, film);
+            t = withPositionsAndType(name, t, count, e);
+            if (film != null && !config.stem().on()) {
+                // without a stem FiLM scales and shifts the image tokens, positions and type included
+                t = b.op("Add", b.op("Mul", t, film[0]), film[1]);
+            }
+            modalityTokens.set(i, t);
+            tokens += count;
         }
         // the summary token, repeated over the batch: zeros(N, 1, E) + summary in DJL
         String summary = b.weight("summary", params.take("summary", 1, 1, e), 1, 1, e);
@@ -159,25 +167,70 @@ final class PolicyGraph {
         return finish(logits, value, actions);
     }
 
+    private String withPositionsAndType(String name, String tokens, int count, int e) {
+        String positions = b.weight(name + "_positions", params.take(name + "_positions", 1, count, e), 1, count, e);
+        String type = b.weight(name + "_type", params.take(name + "_type", 1, 1, e), 1, 1, e);
+        return b.op("Add", b.op("Add", tokens, positions), type);
+    }
+
     /**
-     * FiLM ({@code TransformerPolicyBlock.modulateImages}): the mean text token (N, 1, E) through the scale and shift
-     * maps (children {@code scaleChild} and the next one), each image modality's tokens {@code x (1 + scale) + shift}.
+     * An image's tokens (N, count, E) before positions: cast, divided by 255, the cell stem if there is one
+     * ({@code TransformerPolicyBlock.tokens}: Conv, Relu, with FiLM a scale and shift per channel and a second Relu),
+     * then the patch embedding's strided Conv.
      */
-    private void modulateImages(int scaleChild, List<String> modalityTokens, List<Integer> texts,
-                                List<Integer> images, int e) {
+    private String imageTokens(String embed, String stem, String x, long[] shape, int count, ModelConfig config,
+                               String[] film) {
+        int e = config.embedding();
+        long c = shape[1];
+        int k = config.patchSize();
+        String img = b.op("Div", b.op("Cast", List.of(Attribute.of("to", (long) OnnxProto.FLOAT)), x),
+                b.scalar("by255", 255f));
+        if (config.stem().on()) {
+            int cell = config.stem().cellSize();
+            int channels = config.stem().channels();
+            img = b.op("Relu", conv(stem, img, channels, c, cell));
+            if (film != null) {
+                // (N, 1, C) -> (N, C, 1, 1): the same scale and shift for every cell
+                String scale = b.op("Reshape", film[0], b.int64s("cells", 0, channels, 1, 1));
+                String shift = b.op("Reshape", film[1], b.int64s("cells", 0, channels, 1, 1));
+                img = b.op("Relu", b.op("Add", b.op("Mul", img, scale), shift));
+            }
+            c = channels;
+            k = config.patchSize() / cell;
+        }
+        String fmap = conv(embed, img, e, c, k);
+        return b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1)),
+                b.op("Reshape", fmap, b.int64s("shape", 0, e, count)));
+    }
+
+    /** DJL's {@code Conv2d} with a square kernel of side {@code k} and the same stride. */
+    private String conv(String prefix, String x, int out, long in, int k) {
+        String kernel = b.weight(prefix + "_weight", params.take(prefix + "_weight", out, in, k, k), out, in, k, k);
+        String bias = b.weight(prefix + "_bias", params.take(prefix + "_bias", out), out);
+        return b.op("Conv", List.of(Attribute.ints("kernel_shape", k, k), Attribute.ints("strides", k, k)), x, kernel,
+                bias);
+    }
+
+    /**
+     * FiLM ({@code TransformerPolicyBlock.film}): the mean text token (N, 1, E) through the scale and shift maps
+     * (children {@code scaleChild} and the next one): {@code 1 + scale} and {@code shift}, (N, 1, units), for the image
+     * tokens or, with a cell stem, its features.
+     */
+    private String[] film(int scaleChild, List<String> modalityTokens, List<Integer> texts, List<Integer> images,
+                          ModelConfig config) {
         if (texts.isEmpty() || images.isEmpty()) {
             throw new IllegalArgumentException("troupe.model.film = true needs a text and an image modality");
         }
+        int e = config.embedding();
+        int units = config.stem().on() ? config.stem().channels() : e;
         String text = texts.size() == 1 ? modalityTokens.get(texts.get(0))
                 : b.op("Concat", List.of(Attribute.of("axis", 1L)),
                         texts.stream().map(modalityTokens::get).toArray(String[]::new));
         String mission = reduceMean(text, 1);
-        String scale = b.op("Add", linear3d(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), mission, e, e),
-                b.scalar("one", 1f));
-        String shift = linear3d(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), mission, e, e);
-        for (int i : images) {
-            modalityTokens.set(i, b.op("Add", b.op("Mul", modalityTokens.get(i), scale), shift));
-        }
+        String scale = b.op("Add", linear3d(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), mission, e,
+                units), b.scalar("one", 1f));
+        String shift = linear3d(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), mission, e, units);
+        return new String[] {scale, shift};
     }
 
     /** {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). */

@@ -9,6 +9,7 @@ import io.troupe.core.ObservationBatch;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.VectorEnv;
+import io.troupe.learners.model.ImageStem;
 import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.PolicyModel;
@@ -89,6 +90,26 @@ class OnnxParityTest {
                 InPlace.copy(p.getValue().getArray(), v);
             }).count();
             assertEquals(4, filled, "the scale and shift maps' weights and biases");
+        });
+    }
+
+    /**
+     * The cell stem ({@code troupe.model.stem}): Conv and Relu per cell, with FiLM's scale and shift on its features and a
+     * second Relu, then the patch embedding over 2 x 2 cells; and the stem without FiLM.
+     */
+    @Test
+    void cellStemTransformerMatchesDjl() throws Exception {
+        ModelConfig stem = ModelConfig.transformer(32, 4, 2, 64, 6, 1).withStem(new ImageStem(16, 3));
+        parity("GoToObject-v0", stem, 17);
+        parity("GoToObject-v0", stem.withFilm(true), 17, model -> {
+            SplittableRandom rng = new SplittableRandom(5);
+            model.parameters().stream().filter(p -> p.getKey().contains("film")).forEach(p -> {
+                float[] v = new float[(int) p.getValue().getArray().size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (0.3 * rng.nextGaussian());
+                }
+                InPlace.copy(p.getValue().getArray(), v);
+            });
         });
     }
 

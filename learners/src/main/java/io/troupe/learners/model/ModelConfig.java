@@ -26,11 +26,24 @@ import java.util.Arrays;
  * @param film        whether the mission conditions every image token before the encoder ({@code troupe.model.film}):
  *                    feature-wise linear modulation (FiLM, Perez et al. 2018, as BabyAI's models do), a scale and a
  *                    shift per channel computed from the mean of the text tokens
+ * @param stem        the images' cell stem ({@code troupe.model.stem}): a nonlinear per-cell encoder before the patch
+ *                    embedding, or {@link ImageStem#NONE} (the patch embedding alone, linear)
  */
 public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                           int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize,
-                          Readout readout, boolean film) {
+                          Readout readout, boolean film, ImageStem stem) {
     public ModelConfig {
+        if (stem == null) {
+            stem = ImageStem.NONE;
+        }
+        if (stem.on() && kind != ModelKind.TRANSFORMER) {
+            throw new IllegalArgumentException("troupe.model.stem.channels = " + stem.channels() + " adds a cell "
+                    + "stem to a transformer's image tokens; troupe.model.kind = " + kind.label() + " has none (use 0)");
+        }
+        if (stem.on() && patchSize % stem.cellSize() != 0) {
+            throw new IllegalArgumentException("troupe.model.stem.cell-size = " + stem.cellSize() + " must divide "
+                    + "troupe.model.patch-size = " + patchSize + " (each image token covers whole cells)");
+        }
         if (readout == null) {
             throw new IllegalArgumentException("troupe.model.readout is missing; expected summary or mean");
         }
@@ -78,6 +91,14 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
         }
     }
 
+    /** No cell stem ({@code troupe.model.stem.channels = 0}). */
+    public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
+                       int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize,
+                       Readout readout, boolean film) {
+        this(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate, parallel, headSize,
+                readout, film, ImageStem.NONE);
+    }
+
     /** No mission conditioning ({@code troupe.model.film = false}). */
     public ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int heads, int layers, int feedForward,
                        int patchSize, int stateTokens, Ablation ablate, Parallelism parallel, int headSize,
@@ -109,25 +130,25 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
     /** This architecture, split as {@code p} says. */
     public ModelConfig withParallelism(Parallelism p) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                p, headSize, readout, film);
+                p, headSize, readout, film, stem);
     }
 
     /** The same network denied {@code modality}. */
     public ModelConfig withAblation(Ablation modality) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens,
-                modality, parallel, headSize, readout, film);
+                modality, parallel, headSize, readout, film, stem);
     }
 
     /** The same network with {@code n} attention heads of this one's head size (head pruning). */
     public ModelConfig withHeads(int n) {
         return new ModelConfig(kind, mlpHidden, embedding, n, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, readout, film);
+                parallel, headSize, readout, film, stem);
     }
 
     /** The same network with feed-forward networks of {@code units} hidden units. */
     public ModelConfig withFeedForward(int units) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, units, patchSize, stateTokens, ablate,
-                parallel, headSize, readout, film);
+                parallel, headSize, readout, film, stem);
     }
 
     /**
@@ -136,19 +157,25 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
      */
     public ModelConfig withEmbedding(int channels) {
         return new ModelConfig(kind, mlpHidden, channels, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, readout, film);
+                parallel, headSize, readout, film, stem);
     }
 
     /** The same network read out as {@code r} says. */
     public ModelConfig withReadout(Readout r) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, r, film);
+                parallel, headSize, r, film, stem);
     }
 
     /** The same network with the mission conditioning the image tokens ({@code on}) or not. */
     public ModelConfig withFilm(boolean on) {
         return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
-                parallel, headSize, readout, on);
+                parallel, headSize, readout, on, stem);
+    }
+
+    /** The same network with cell stem {@code s} ({@link ImageStem#NONE}: none). */
+    public ModelConfig withStem(ImageStem s) {
+        return new ModelConfig(kind, mlpHidden, embedding, heads, layers, feedForward, patchSize, stateTokens, ablate,
+                parallel, headSize, readout, film, s);
     }
 
     /** The attention's inner width, {@code heads x headSize} (the embedding unless the heads were resized). */
@@ -184,7 +211,8 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
                     model.hasPath("parallel") ? Parallelism.fromConfig(model.getConfig("parallel")) : Parallelism.NONE,
                     model.hasPath("head-size") ? model.getInt("head-size") : 0,
                     model.hasPath("readout") ? Readout.parse(model.getString("readout")) : Readout.SUMMARY,
-                    model.hasPath("film") && model.getBoolean("film"));
+                    model.hasPath("film") && model.getBoolean("film"),
+                    model.hasPath("stem") ? ImageStem.fromConfig(model.getConfig("stem")) : ImageStem.NONE);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.model: " + e.getMessage(), e);
         }
@@ -192,7 +220,8 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
 
     /**
      * A short description, part of the model id (an ablation is named; none is not, the head size only where it is not
-     * embedding / heads, the read-out only where it is the mean and FiLM only where it is on, so ids stay as they were).
+     * embedding / heads, the read-out only where it is the mean, FiLM and the cell stem only where they are on, so ids
+     * stay as they were).
      */
     public String describe() {
         String net = switch (kind) {
@@ -200,7 +229,7 @@ public record ModelConfig(ModelKind kind, int[] mlpHidden, int embedding, int he
             case TRANSFORMER -> "transformer(e" + embedding + ",h" + heads
                     + (attentionWidth() == embedding ? "" : ",hs" + headSize) + ",l" + layers + ",ff" + feedForward
                     + ",p" + patchSize + ",s" + stateTokens + (readout == Readout.MEAN ? ",mean" : "")
-                    + (film ? ",film" : "") + ")";
+                    + (film ? ",film" : "") + (stem.on() ? "," + stem.describe() : "") + ")";
         };
         return ablate == Ablation.NONE ? net : net + "-ablate-" + ablate.label();
     }

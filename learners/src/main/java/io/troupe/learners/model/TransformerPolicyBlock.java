@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
@@ -23,6 +24,7 @@ import io.troupe.core.space.Space;
 import io.troupe.core.space.Text;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -43,6 +45,10 @@ import java.util.SplittableRandom;
  * image token becomes {@code token x (1 + scale) + shift}. Attention alone has to learn to look up what the mission
  * names; the modulation lets the first block already see which image tokens match it. Both maps start at zero.
  *
+ * <p>With a cell stem ({@link ModelConfig#stem()}, {@link ImageStem}) an image first goes through a strided
+ * convolution of one cell and a ReLU, FiLM (if on) scales and shifts those per-cell features and a second ReLU follows,
+ * and the patch embedding then maps {@code patch / cell} cells a side to one token.
+ *
  * <p>Split into pipeline stages ({@link #placeStages}), the encoder blocks are divided into contiguous runs, as even
  * as possible; stage 0 also holds the tokenizers and the summary token, the last stage the final norm and the heads.
  * Each stage's parameters are allocated by its own manager (on its own device), and {@link #forwardStage} runs one
@@ -50,9 +56,9 @@ import java.util.SplittableRandom;
  */
 final class TransformerPolicyBlock extends AbstractBlock {
 
-    /** How one modality becomes tokens. */
+    /** How one modality becomes tokens; {@code stem} is an image's cell stem (null: none, and for other modalities). */
     private record Tokenizer(ObservationBatch.Modality modality, Block embed, int tokens, int vocabulary,
-                             Parameter positions, Parameter type) {
+                             Parameter positions, Parameter type, Block stem) {
     }
 
     private final ModelConfig config;
@@ -81,6 +87,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
             Space sub = observationSpace instanceof Dict d ? d.spaces().get(m.name()) : observationSpace;
             String name = "m" + index + "_" + m.name();
             Block embed;
+            Block stem = null;
             int tokens;
             int vocabulary = 0;
             if (sub instanceof Text t) {
@@ -96,8 +103,15 @@ final class TransformerPolicyBlock extends AbstractBlock {
                             + "'" + m.name() + "' of " + h + " x " + w + " pixels");
                 }
                 tokens = (h / p) * (w / p);
-                embed = Conv2d.builder().setKernelShape(new Shape(p, p)).optStride(new Shape(p, p))
+                // with a cell stem the patch embedding takes the stem's features, patch / cell cells a side
+                int k = config.stem().on() ? p / config.stem().cellSize() : p;
+                embed = Conv2d.builder().setKernelShape(new Shape(k, k)).optStride(new Shape(k, k))
                         .setFilters(embedding).build();
+                if (config.stem().on()) {
+                    int c = config.stem().cellSize();
+                    stem = Conv2d.builder().setKernelShape(new Shape(c, c)).optStride(new Shape(c, c))
+                            .setFilters(config.stem().channels()).build();
+                }
             } else {
                 tokens = config.stateTokens();
                 embed = Linear.builder().setUnits((long) tokens * embedding).build();
@@ -109,7 +123,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
             Parameter type = addParameter(Parameter.builder().setName(name + "_type")
                     .setType(Parameter.Type.WEIGHT).optShape(new Shape(1, 1, embedding))
                     .optInitializer(new NormalInitializer(0.02f)).build());
-            tokenizers.add(new Tokenizer(m, embed, tokens, vocabulary, positions, type));
+            tokenizers.add(new Tokenizer(m, embed, tokens, vocabulary, positions, type, stem));
             index++;
         }
         this.summary = addParameter(Parameter.builder().setName("summary").setType(Parameter.Type.WEIGHT)
@@ -123,14 +137,27 @@ final class TransformerPolicyBlock extends AbstractBlock {
         this.valueHead = addChildBlock("value", Linear.builder().setUnits(1).build());
         if (config.film()) {
             requireTextAndImage(observationSpace);
-            // added last, so every other parameter keeps the name (child index) it has without FiLM
-            this.filmScale = addChildBlock("filmScale", Linear.builder().setUnits(embedding).build());
-            this.filmShift = addChildBlock("filmShift", Linear.builder().setUnits(embedding).build());
+            // added last, so every other parameter keeps the name (child index) it has without FiLM; with a cell
+            // stem they scale and shift the stem's features of every cell rather than the image tokens
+            int units = filmUnits();
+            this.filmScale = addChildBlock("filmScale", Linear.builder().setUnits(units).build());
+            this.filmShift = addChildBlock("filmShift", Linear.builder().setUnits(units).build());
         } else {
             this.filmScale = null;
             this.filmShift = null;
         }
+        // the stems after everything else, for the same reason
+        for (Tokenizer t : tokenizers) {
+            if (t.stem() != null) {
+                addChildBlock("m" + tokenizers.indexOf(t) + "_" + t.modality().name() + "_stem", t.stem());
+            }
+        }
         this.stageBounds = stageBounds(config.layers(), 1);
+    }
+
+    /** What FiLM scales and shifts: the cell stem's features, or the image tokens without a stem. */
+    private int filmUnits() {
+        return config.stem().on() ? config.stem().channels() : embedding;
     }
 
     private void requireTextAndImage(Space observationSpace) {
@@ -185,6 +212,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
                 blocks.add(filmScale);
                 blocks.add(filmShift);
             }
+            tokenizers.stream().filter(t -> t.stem() != null).forEach(t -> blocks.add(t.stem()));
         }
         for (int l = stageBounds[k]; l < stageBounds[k + 1]; l++) {
             blocks.add(encoder.get(l));
@@ -301,50 +329,74 @@ final class TransformerPolicyBlock extends AbstractBlock {
         // first operands decide where results live: start from arrays of the caller's scope, never from parameters
         sequence.add(first.getManager().zeros(new Shape(batch, 1, embedding), DataType.FLOAT32, device)
                 .add(ps.getValue(summary, device, training)));
-        List<NDArray> modalityTokens = new ArrayList<>();
+        // images last: FiLM in a cell stem needs the mission's tokens first
+        NDArray[] modalityTokens = new NDArray[tokenizers.size()];
         for (int i = 0; i < tokenizers.size(); i++) {
-            Tokenizer t = tokenizers.get(i);
-            NDArray x = inputs.get(i);
-            NDArray tokens;
-            if (t.vocabulary() > 0) {
-                NDArray oneHot = x.toType(DataType.INT64, false).oneHot(t.vocabulary()).toType(DataType.FLOAT32, false);
-                tokens = t.embed().forward(ps, new NDList(oneHot), training).singletonOrThrow();
-            } else if (isImage(t)) {
-                NDArray img = x.div(255f);
-                NDArray fmap = t.embed().forward(ps, new NDList(img), training).singletonOrThrow();
-                tokens = fmap.reshape(batch, embedding, t.tokens()).transpose(0, 2, 1);
-            } else {
-                NDArray flat = x.reshape(batch, -1);
-                tokens = t.embed().forward(ps, new NDList(flat), training).singletonOrThrow()
-                        .reshape(batch, t.tokens(), embedding);
+            if (!isImage(tokenizers.get(i))) {
+                modalityTokens[i] = tokens(ps, i, inputs.get(i), batch, null, training);
             }
-            tokens = tokens.add(ps.getValue(t.positions(), device, training))
-                    .add(ps.getValue(t.type(), device, training));
-            modalityTokens.add(tokens);
         }
-        if (filmScale != null) {
-            modulateImages(ps, modalityTokens, training);
+        NDArray[] film = filmScale == null ? null : film(ps, modalityTokens, training);
+        boolean filmInStem = film != null && config.stem().on();
+        for (int i = 0; i < tokenizers.size(); i++) {
+            if (isImage(tokenizers.get(i))) {
+                modalityTokens[i] = tokens(ps, i, inputs.get(i), batch, filmInStem ? film : null, training);
+                if (film != null && !filmInStem) {
+                    modalityTokens[i] = modalityTokens[i].mul(film[0]).add(film[1]);
+                }
+            }
         }
-        sequence.addAll(modalityTokens);
+        sequence.addAll(Arrays.asList(modalityTokens));
         return NDArrays.concat(new NDList(sequence), 1);
     }
 
-    /** FiLM: each image modality's tokens {@code x (1 + scale) + shift}, both from the mean text token (B, 1, E). */
-    private void modulateImages(ParameterStore ps, List<NDArray> modalityTokens, boolean training) {
+    /**
+     * Modality {@code i}'s tokens {@code (B, tokens, E)}, positions and type added; an image's cell stem, if any, is
+     * modulated by {@code stemFilm} (scale, shift; null: not).
+     */
+    private NDArray tokens(ParameterStore ps, int i, NDArray x, long batch, NDArray[] stemFilm, boolean training) {
+        Tokenizer t = tokenizers.get(i);
+        Device device = x.getDevice();
+        NDArray tokens;
+        if (t.vocabulary() > 0) {
+            NDArray oneHot = x.toType(DataType.INT64, false).oneHot(t.vocabulary()).toType(DataType.FLOAT32, false);
+            tokens = t.embed().forward(ps, new NDList(oneHot), training).singletonOrThrow();
+        } else if (isImage(t)) {
+            NDArray img = x.div(255f);
+            if (t.stem() != null) {
+                img = Activation.relu(t.stem().forward(ps, new NDList(img), training).singletonOrThrow());
+                if (stemFilm != null) {
+                    // (B, 1, C) -> (B, C, 1, 1): the same scale and shift for every cell
+                    NDArray scale = stemFilm[0].transpose(0, 2, 1).expandDims(3);
+                    NDArray shift = stemFilm[1].transpose(0, 2, 1).expandDims(3);
+                    img = Activation.relu(img.mul(scale).add(shift));
+                }
+            }
+            NDArray fmap = t.embed().forward(ps, new NDList(img), training).singletonOrThrow();
+            tokens = fmap.reshape(batch, embedding, t.tokens()).transpose(0, 2, 1);
+        } else {
+            NDArray flat = x.reshape(batch, -1);
+            tokens = t.embed().forward(ps, new NDList(flat), training).singletonOrThrow()
+                    .reshape(batch, t.tokens(), embedding);
+        }
+        return tokens.add(ps.getValue(t.positions(), device, training)).add(ps.getValue(t.type(), device, training));
+    }
+
+    /**
+     * FiLM's scale {@code 1 + filmScale(m)} and shift {@code filmShift(m)}, each {@code (B, 1, units)}, from the mean
+     * text token m (B, 1, E) of the tokens already computed.
+     */
+    private NDArray[] film(ParameterStore ps, NDArray[] modalityTokens, boolean training) {
         NDList text = new NDList();
         for (int i = 0; i < tokenizers.size(); i++) {
             if (tokenizers.get(i).vocabulary() > 0) {
-                text.add(modalityTokens.get(i));
+                text.add(modalityTokens[i]);
             }
         }
         NDArray mission = NDArrays.concat(text, 1).mean(new int[] {1}, true);
         NDArray scale = filmScale.forward(ps, new NDList(mission), training).singletonOrThrow().add(1f);
         NDArray shift = filmShift.forward(ps, new NDList(mission), training).singletonOrThrow();
-        for (int i = 0; i < tokenizers.size(); i++) {
-            if (isImage(tokenizers.get(i))) {
-                modalityTokens.set(i, modalityTokens.get(i).mul(scale).add(shift));
-            }
-        }
+        return new NDArray[] {scale, shift};
     }
 
     @Override
@@ -357,9 +409,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
-        for (Tokenizer t : tokenizers) {
-            t.embed().initialize(manager, dataType, tokenizerInput(t, b));
-        }
+        initializeTokenizers(manager, dataType, b);
         initializeFilm(manager, dataType, b);
         for (int l = 0; l < encoder.size(); l++) {
             encoder.get(l).initialize(stageManager(manager, stageOfLayer(l)), dataType,
@@ -378,7 +428,23 @@ final class TransformerPolicyBlock extends AbstractBlock {
         }
     }
 
-    /** What tokenizer {@code t} takes for {@code b} rows: one-hot text, a [C, H, W] image, or a flat vector. */
+    private void initializeTokenizers(NDManager manager, DataType dataType, long b) {
+        for (Tokenizer t : tokenizers) {
+            if (t.stem() != null) {
+                int[] sh = t.modality().shape();
+                int c = config.stem().cellSize();
+                t.stem().initialize(manager, dataType, new Shape(b, sh[0], sh[1], sh[2]));
+                t.embed().initialize(manager, dataType, new Shape(b, config.stem().channels(), sh[1] / c, sh[2] / c));
+            } else {
+                t.embed().initialize(manager, dataType, tokenizerInput(t, b));
+            }
+        }
+    }
+
+    /**
+     * What tokenizer {@code t} takes for {@code b} rows: one-hot text, a [C, H, W] image, or a flat vector (an image
+     * with a cell stem: see {@link #initializeTokenizers}).
+     */
     private static Shape tokenizerInput(Tokenizer t, long b) {
         if (t.vocabulary() > 0) {
             return new Shape(b, t.tokens(), t.vocabulary());
@@ -408,9 +474,7 @@ final class TransformerPolicyBlock extends AbstractBlock {
         this.stageBounds = stageBounds(config.layers(), stages);
         this.stageManagers = List.of();
         if (k == 0) {
-            for (Tokenizer t : tokenizers) {
-                t.embed().initialize(manager, dataType, tokenizerInput(t, 1));
-            }
+            initializeTokenizers(manager, dataType, 1);
             initializeFilm(manager, dataType, 1);
             for (Pair<String, Parameter> p : getDirectParameters()) {
                 p.getValue().initialize(manager, dataType);

@@ -167,6 +167,11 @@ public final class StructuredPruning {
                     + "the mission (troupe.model.film = true), whose maps width pruning does not narrow; use "
                     + "--structured hidden or heads");
         }
+        if (config.stem().on()) {
+            throw new IllegalArgumentException("--structured " + asked + ": the model encodes its image cells with a "
+                    + "stem (troupe.model.stem.channels = " + config.stem().channels() + "), which width pruning does "
+                    + "not narrow; use --structured hidden or heads");
+        }
         ModelConfig smaller = config.withEmbedding(remaining(config.embedding(), sparsity, asked,
                 "channels of troupe.model.embedding"));
         List<String> kept = new ArrayList<>();

@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import io.troupe.core.ObservationBatch;
 import io.troupe.learners.model.Ablation;
+import io.troupe.learners.model.ImageStem;
 import io.troupe.learners.model.InPlace;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelKind;
@@ -558,6 +559,25 @@ class StructuredPruningTest {
                     model, EnumSet.of(StructuredPruning.Kind.EMBEDDING), 0.5, 1));
             assertTrue(e.getMessage().contains("troupe.model.film = true") && e.getMessage().contains("--structured "
                     + "hidden or heads"), e.getMessage());
+        }
+    }
+
+    /** A cell-stem model (troupe.model.stem) keeps its stem through head pruning; width pruning is refused. */
+    @Test
+    void aCellStemModelKeepsItsStemThroughHeadPruningAndRefusesWidthPruning() {
+        try (PolicyModel model = PolicyModel.create(PruneFixtures.GRID, ModelConfig.transformer(32, 4, 2, 64, 6, 2)
+                .withStem(new ImageStem(8, 3)), 2, Device.cpu())) {
+            float[] stem = model.parameters().get(named(model, "_stem_weight")).getValue().getArray().toFloatArray();
+            StructuredPruning.Result r = StructuredPruning.heads(model, 0.1, 1);
+            try (PolicyModel small = r.model()) {
+                assertEquals(new ImageStem(8, 3), r.config().stem(), r.config().describe());
+                assertArrayEquals(stem, small.parameters().get(named(small, "_stem_weight")).getValue().getArray()
+                        .toFloatArray());
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StructuredPruning.prune(
+                    model, EnumSet.of(StructuredPruning.Kind.EMBEDDING), 0.5, 1));
+            assertTrue(e.getMessage().contains("troupe.model.stem.channels = 8") && e.getMessage().contains(
+                    "--structured hidden or heads"), e.getMessage());
         }
     }
 
