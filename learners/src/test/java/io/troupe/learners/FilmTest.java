@@ -77,14 +77,20 @@ class FilmTest {
 
     @Test
     void theMapsGetGradients() {
-        try (PolicyModel m = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 5, Device.cpu());
-             NDManager scope = m.manager().newSubManager()) {
+        try (PolicyModel m = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 5, Device.cpu())) {
+            assertEachGetsAGradient(m, filmParameters(m));
+        }
+    }
+
+    /** One backward pass of a loss over both outputs on four observations: each of {@code params} gets a gradient. */
+    static void assertEachGetsAGradient(PolicyModel m, List<Pair<String, Parameter>> params) {
+        try (NDManager scope = m.manager().newSubManager()) {
             NDList in = m.inputs(scope, AblationTest.base(), new int[] {0, 1, 2, 3});
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList out = m.forward(in, true);
                 gc.backward(out.get(0).mul(out.get(0)).sum().add(out.get(1).sum()));
             }
-            for (Pair<String, Parameter> p : filmParameters(m)) {
+            for (Pair<String, Parameter> p : params) {
                 NDArray g = p.getValue().getArray().getGradient();
                 assertTrue(g.abs().sum().getFloat() > 0, p.getKey() + " gets no gradient");
             }
