@@ -10,6 +10,7 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.core.experience.ExperienceBatch;
 import io.troupe.core.experience.Unroll;
 import io.troupe.core.space.Discrete;
+import io.troupe.environments.Curriculum;
 import io.troupe.environments.Env;
 import io.troupe.environments.VectorEnv;
 import io.troupe.environments.reward.FeatureSource;
@@ -111,10 +112,22 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
 
     /**
      * An episode ended: {@code episodeReturn} is the env's own return (what targets such as CartPole's 475 are about),
-     * {@code rewardReturn} the return under reward version {@code rewardVersion}, which produced the whole episode.
+     * {@code rewardReturn} the return under reward version {@code rewardVersion}, which produced the whole episode;
+     * it was played at stage {@code stage} of the env's {@link Curriculum} of {@code stages} (0 of 1 without one; only
+     * the last stage is the level itself).
      */
     public record EpisodeEnded(String agentId, double episodeReturn, int length, boolean success, long policyVersion,
-                               long rewardVersion, double rewardReturn) implements Report {
+                               long rewardVersion, double rewardReturn, int stage, int stages) implements Report {
+        /** An episode of an env without a curriculum. */
+        public EpisodeEnded(String agentId, double episodeReturn, int length, boolean success, long policyVersion,
+                            long rewardVersion, double rewardReturn) {
+            this(agentId, episodeReturn, length, success, policyVersion, rewardVersion, rewardReturn, 0, 1);
+        }
+
+        /** Whether the episode was played at the level itself (the last stage): what targets count. */
+        public boolean atTheLevel() {
+            return stage == stages - 1;
+        }
     }
 
     /**
@@ -188,10 +201,15 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             report(new RewardEvent(spec.agentId(), envs.spec().id(), failed, fallback, reason));
         });
         envs.setRewardShaper(shaper);
+        Curriculum[] curricula = new Curriculum[k];
+        for (int i = 0; i < k; i++) {
+            curricula[i] = Curriculum.of(envs.env(i)).orElse(null);
+        }
         envs.setEpisodeListener((i, ret, len, term, success) -> {
             episodes++;
+            Curriculum c = curricula[i];
             report(new EpisodeEnded(spec.agentId(), ret, len, success, policyVersion, shaper.rewardVersion(i),
-                    shaper.episodeReturn(i)));
+                    shaper.episodeReturn(i), c == null ? 0 : c.endedStage(), c == null ? 1 : c.stages()));
         });
         envs.reset(spec.seed());
         this.producerId = spec.agentId() + "-" + UUID.randomUUID(); // unique per incarnation: shards dedupe on it

@@ -46,6 +46,63 @@ class EmbeddedClusterTrainTest {
         assertTrue(Files.exists(dir.resolve("checkpoints/latest/weights.trpw")), "the learner checkpointed on stop");
     }
 
+    /**
+     * A level with a curriculum ({@code GoToObject-Hard-v0}'s {@code curriculum} parameters, made small): the agents'
+     * copies play the stages and move on (here after every two episodes), every line reports the mean stage, only
+     * episodes at the level count in the window, and the greedy evaluations play the level itself.
+     */
+    @Test
+    void aCurriculumJobsAgentsPlayTheStagesAndOnlyTheLevelCounts() throws Exception {
+        String level = "troupe.environments.GoToObject-Hard-v0.params.";
+        int code = TroupeCli.commandLine().execute("train", "--run-dir", runs.toString(),
+                "troupe.train.env=GoToObject-Hard-v0", "troupe.train.algorithm=ppo", "troupe.train.num-agents=1",
+                "troupe.train.envs-per-agent=4", "troupe.train.max-env-steps=4000", "troupe.train.max-wall-time=120s",
+                "troupe.train.report-interval=200ms", "troupe.train.target-success-rate=1.0",
+                "troupe.train.evaluation.every-env-steps=2000", "troupe.train.evaluation.episodes=8",
+                "troupe.train.evaluation.envs=4",
+                "troupe.model.kind=transformer", "troupe.model.embedding=8", "troupe.model.heads=2",
+                "troupe.model.layers=1", "troupe.model.feed-forward=16", "troupe.model.patch-size=10",
+                level + "size=6", level + "colors=2", level + "types=3", level + "max-steps=20", level + "view=agent",
+                level + "view-cells=5", level + "cell-pixels=4",
+                level + "curriculum.stages=[{size=4,colors=1,types=2,max-steps=8},{size=5,colors=2,types=2}]",
+                level + "curriculum.window=2", level + "curriculum.advance-at=0");
+        assertEquals(0, code);
+        Path dir;
+        try (Stream<Path> s = Files.list(runs)) {
+            dir = s.findFirst().orElseThrow();
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
+            lines.add(new ObjectMapper().readTree(line));
+        }
+        long played = 0;
+        double lowestMeanStage = 4;
+        boolean evaluated = false;
+        for (JsonNode m : lines) {
+            if (!m.has("curriculum/stages")) {
+                assertEquals(0, m.get("episodes").asLong(), "lines before the first episode know of no curriculum");
+                continue;
+            }
+            assertEquals(3, m.get("curriculum/stages").asInt(), m.toString());
+            played += m.get("curriculum/episodes").asLong();
+            if (m.has("curriculum/mean_stage")) {
+                lowestMeanStage = Math.min(lowestMeanStage, m.get("curriculum/mean_stage").asDouble());
+            }
+            if (m.has("eval/greedy_mean_length")) {
+                evaluated = true;
+                assertTrue(m.get("eval/greedy_mean_length").asDouble() > 8, "the evaluations play the level (its "
+                        + "time limit is 20 steps, the first stage's 8): " + m);
+            }
+        }
+        JsonNode last = lines.get(lines.size() - 1);
+        assertTrue(lowestMeanStage < 3, "the copies started at stage 1: " + lowestMeanStage);
+        assertEquals(1.0, last.get("curriculum/at_level").asDouble(), 1e-9, "every copy ended at the level: " + last);
+        // each of the 4 copies played 2 episodes at each of the 2 stages before the level: those do not count
+        long counted = last.get("episodes").asLong();
+        assertEquals(16, played - counted, "episodes played " + played + ", counted at the level " + counted);
+        assertTrue(evaluated, "metrics.jsonl carries the evaluations");
+    }
+
     @Test
     void greedyEvaluationsOfThePublishedPolicyDecideWhenTheRunIsSolved() throws Exception {
         int code = TroupeCli.commandLine().execute("train", "--run-dir", runs.toString(), "--target", "100",

@@ -117,6 +117,57 @@ class RunReportsTest {
     }
 
     /**
+     * With a curriculum only the episodes played at the level itself (the last stage) count toward the window and the
+     * target; every episode counts in the line's {@code curriculum/*} figures, which start afresh each line.
+     */
+    @Test
+    void curriculumEpisodesBeforeTheLevelDoNotCountTowardTheTarget() throws Exception {
+        EnvSpec spec = EnvRegistry.defaults().spec("GoToObject-Hard-v0");
+        TrainSettings settings = new TrainSettings("GoToObject-Hard-v0", ConfigFactory.empty(), Algorithm.PPO,
+                RunMode.CLUSTER, 7, 2, 4, 100_000, Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.of(0.9),
+                Duration.ofMillis(50), tmp, "");
+        ByteArrayOutputStream progressText = new ByteArrayOutputStream();
+        try (RunDirectory run = RunDirectory.create(tmp, "GoToObject-Hard-v0", Algorithm.PPO, 7, LocalDateTime.now())) {
+            RunReporter reporter = new RunReporter(settings, run, new ProgressLine(new PrintStream(progressText, true,
+                    StandardCharsets.UTF_8), false), spec);
+            for (int i = 0; i < 300; i++) {
+                reporter.episode(0.9, true, 0, 0.9, i % 2, 3); // successes at stages 1 and 2 of 3
+            }
+            assertFalse(reporter.solved(10_000), "no episode at the level yet");
+            reporter.maybeReport(10_000, new LearnerReport(1, 1, "ppo", 0, 0, Map.of()), true);
+            for (int i = 0; i < 100; i++) {
+                reporter.episode(i < 80 ? 0.9 : 0, i < 80, 0, 0.9, 2, 3);
+            }
+            reporter.episode(0.9, true, 0, 0.9, 1, 3);
+            reporter.episode(0.9, true, 0, 0.9, 1, 3);
+            assertFalse(reporter.solved(20_000), "0.8 at the level, whatever the earlier stages' successes");
+            reporter.maybeReport(20_000, new LearnerReport(2, 2, "ppo", 0, 0, Map.of()), true);
+            for (int i = 0; i < 100; i++) {
+                reporter.episode(0.9, true, 0, 0.9, 2, 3);
+            }
+            assertTrue(reporter.solved(30_000));
+
+            List<String> lines = Files.readAllLines(run.path().resolve("metrics.jsonl"));
+            JsonNode first = JsonCodec.readTree(lines.get(0), "the first line");
+            assertEquals(0, first.get("episodes").asLong());
+            assertEquals(3, first.get("curriculum/stages").asInt());
+            assertEquals(300, first.get("curriculum/episodes").asLong());
+            assertEquals(1.5, first.get("curriculum/mean_stage").asDouble(), 1e-9);
+            assertEquals(0.0, first.get("curriculum/at_level").asDouble(), 1e-9);
+            assertEquals(List.of(), keys(first.get("returns_by_reward_version")));
+            JsonNode second = JsonCodec.readTree(lines.get(1), "the second line");
+            assertEquals(100, second.get("episodes").asLong());
+            assertEquals(0.8, second.get("success_rate_100").asDouble(), 1e-9);
+            assertEquals(102, second.get("curriculum/episodes").asLong());
+            assertEquals(1 + (100 * 2 + 2) / 102.0, second.get("curriculum/mean_stage").asDouble(), 1e-9);
+            assertEquals(100 / 102.0, second.get("curriculum/at_level").asDouble(), 1e-9);
+            assertEquals(100, second.get("returns_by_reward_version").get("0").get("episodes").asLong());
+            String progress = progressText.toString(StandardCharsets.UTF_8);
+            assertTrue(progress.contains("| stage 1.50/3") && progress.contains("| stage 2.98/3"), progress);
+        }
+    }
+
+    /**
      * Evaluations keep the best one's weights in checkpoints/best; when they cannot be written (here checkpoints/ is
      * a file), that is printed and the run goes on, and the summary's best evaluation stays the last one kept.
      */

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -99,10 +100,49 @@ public final class EnvParams {
         return v;
     }
 
-    /** Top-level keys present but never read by the env. */
+    /**
+     * A list of parameter blocks under {@code key} (such as {@code [{ size = 5 }, { size = 6 }]}), empty if absent;
+     * each block's keys are the caller's to check.
+     */
+    public List<Config> blocks(String key) {
+        read.add(key);
+        if (!config.hasPath(key)) {
+            return List.of();
+        }
+        try {
+            return List.copyOf(config.getConfigList(key));
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, "a list of parameter blocks, such as [{ size = 5 }, { size = 6 }]");
+        }
+    }
+
+    /** The keys of the block under {@code key} (empty if absent), for the caller to check. */
+    public Set<String> blockKeys(String key) {
+        read.add(key);
+        if (!config.hasPath(key)) {
+            return Set.of();
+        }
+        try {
+            return new TreeSet<>(config.getConfig(key).root().keySet());
+        } catch (ConfigException.WrongType e) {
+            throw bad(key, "a block of parameters { ... }");
+        }
+    }
+
+    /**
+     * A variant of these parameters: {@code overrides} on top, the block at {@code without} removed (a curriculum
+     * stage: the level's own parameters with some changed, and no curriculum of its own).
+     */
+    public EnvParams variant(Config overrides, String without) {
+        return new EnvParams(id, overrides.withFallback(config.withoutPath(without)));
+    }
+
+    /** Top-level keys present but never read by the env (a nested key read, {@code a.b}, counts for {@code a}). */
     public Set<String> unreadKeys() {
         Set<String> unread = new TreeSet<>(config.root().keySet());
-        unread.removeAll(read);
+        for (String key : read) {
+            unread.remove(key.split("\\.", 2)[0]);
+        }
         return unread;
     }
 

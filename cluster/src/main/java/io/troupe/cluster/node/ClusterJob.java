@@ -12,6 +12,7 @@ import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.RunMetrics;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
+import io.troupe.environments.Curriculum;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.Learner;
 import io.troupe.learners.LearnerAlgorithm;
@@ -131,7 +132,8 @@ public final class ClusterJob {
         ShardedDaemonProcess.get(system).init(Agent.Command.class, AGENTS, agents,
                 i -> AgentHost.create(i, index -> new Agent.Spec("agent-" + index, index,
                         settings.seed() * 1000 + (long) index * k,
-                        () -> registry.make(settings.env(), settings.envOverrides()),
+                        // training copies play the env's curriculum when it has one (evaluations play the level)
+                        () -> Curriculum.started(registry.make(settings.env(), settings.envOverrides())),
                         () -> PolicyModel.create(spec, model, settings.seed(), device), agentSettings, region,
                         reports)),
                 ShardedDaemonProcessSettings.create(system).withRole("agent"), Optional.of(AgentHost.STOP));

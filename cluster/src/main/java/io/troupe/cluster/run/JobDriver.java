@@ -197,7 +197,8 @@ public final class JobDriver extends AbstractBehavior<JobDriver.Command> {
         }
         RunMetrics.Drained drained = answer.drained();
         for (Agent.EpisodeEnded e : drained.episodes()) {
-            reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn());
+            reporter.episode(e.episodeReturn(), e.success(), e.rewardVersion(), e.rewardReturn(), e.stage(),
+                    e.stages());
         }
         for (Agent.RewardEvent e : drained.rewardEvents()) {
             reporter.rewardFallback();

@@ -45,6 +45,14 @@ public final class RunReporter {
     /** The best greedy evaluation (its weights are checkpoints/best) and how many in a row reached the target. */
     private EvaluationFigures bestEvaluation;
     private int passesInARow;
+    /**
+     * An env with a curriculum: its stages (1: none) and, since the last line, the episodes that ended, the sum of
+     * their stages and how many were played at the level itself.
+     */
+    private int stages = 1;
+    private long stageEpisodes;
+    private long stageSum;
+    private long levelEpisodes;
     /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
     private volatile JobSnapshot latest;
 
@@ -99,6 +107,25 @@ public final class RunReporter {
         v[1] += episodeReturn;
         v[2] += rewardReturn;
         rewardVersion = version;
+    }
+
+    /**
+     * Records a finished episode played at stage {@code stage} of a curriculum of {@code stages} (0 of 1: the env has
+     * none): only episodes at the level itself (the last stage) count in the window, the target and the returns per
+     * reward version; every episode counts in the {@code curriculum/*} figures.
+     */
+    public void episode(double episodeReturn, boolean success, long version, double rewardReturn, int stage,
+                        int stages) {
+        if (stages > 1) {
+            this.stages = stages;
+            stageEpisodes++;
+            stageSum += stage;
+            if (stage < stages - 1) {
+                return;
+            }
+            levelEpisodes++;
+        }
+        episode(episodeReturn, success, version, rewardReturn);
     }
 
     /** Counts reward versions that failed on some agent and were replaced by a fallback. */
@@ -208,17 +235,49 @@ public final class RunReporter {
         lastSteps = envSteps;
         lastTime = now;
         nextReport = now + reportEvery;
+        String curriculum = curriculumFigures();
         MetricsLine line = new MetricsLine(Math.round(elapsed() * 1000) / 1000.0, envSteps, window.episodes(),
                 window.meanReturn(), successRate(), Math.round(rate), learner.updates(), learner.policyVersion(),
                 learner.policyLagP50(), learner.policyLagMax(), rewardVersion, returnsByRewardVersion(),
-                rewardFallbacks, withEvaluation(learner.figures()));
+                rewardFallbacks, withCurriculum(withEvaluation(learner.figures())));
         run.appendMetrics(line);
         latest = snapshot(line);
         progress.update(String.format("%s %s | steps %,d | episodes %,d | return(100) %.1f%s | %,.0f steps/s | "
-                        + "policy v%d (%s) | lag %d | reward v%d", spec.id(), algorithm, envSteps,
+                        + "policy v%d (%s) | lag %d | reward v%d%s", spec.id(), algorithm, envSteps,
                 window.episodes(), window.meanReturn(), spec.definesSuccess() ? String.format(" | success(100) %.2f",
                         window.successRate()) : "", rate, learner.policyVersion(), learner.policy(),
-                learner.policyLagP50(), rewardVersion));
+                learner.policyLagP50(), rewardVersion, curriculum));
+        stageEpisodes = 0;
+        stageSum = 0;
+        levelEpisodes = 0;
+    }
+
+    /** The progress line's curriculum part: the mean stage (1-based) of the episodes since the last line. */
+    private String curriculumFigures() {
+        if (stages == 1) {
+            return "";
+        }
+        return stageEpisodes == 0 ? String.format(" | stage -/%d", stages)
+                : String.format(" | stage %.2f/%d", 1 + (double) stageSum / stageEpisodes, stages);
+    }
+
+    /**
+     * With a curriculum, over the episodes since the last line: {@code curriculum/episodes}, {@code
+     * curriculum/mean_stage} (1-based: {@code stages} when all were at the level) and {@code curriculum/at_level}
+     * (the share played at the level itself, the last stage).
+     */
+    private Map<String, Number> withCurriculum(Map<String, Number> figures) {
+        if (stages == 1) {
+            return figures;
+        }
+        Map<String, Number> all = new LinkedHashMap<>(figures);
+        all.put("curriculum/stages", stages);
+        all.put("curriculum/episodes", stageEpisodes);
+        if (stageEpisodes > 0) {
+            all.put("curriculum/mean_stage", 1 + (double) stageSum / stageEpisodes);
+            all.put("curriculum/at_level", (double) levelEpisodes / stageEpisodes);
+        }
+        return all;
     }
 
     /** The learner's figures, then those of an evaluation no line has carried yet ({@code eval/*}). */

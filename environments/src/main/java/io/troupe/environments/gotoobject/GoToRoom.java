@@ -9,7 +9,9 @@ import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
 import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Text;
+import com.typesafe.config.Config;
 import io.troupe.environments.AbstractEnv;
+import io.troupe.environments.Curriculum;
 import io.troupe.environments.EnvParams;
 import io.troupe.environments.RewardFeatures;
 import io.troupe.environments.RgbRenderable;
@@ -19,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -44,8 +47,15 @@ import java.util.random.RandomGenerator;
  * (Text, 5 tokens for one goal, 9 for two, over one 14-word vocabulary) and {@code state} float32 {@code [7]}: the
  * direction one-hot of the last move, the fraction of the time limit used, 1 if the last move was blocked by a wall, and
  * the fraction of the goals reached.
+ *
+ * <p>A {@link Curriculum} (parameter block {@code curriculum}): {@code stages}, a list of easier rooms played before
+ * the level, easiest first, each setting some of {@code size}, {@code colors}, {@code types} and {@code max-steps}
+ * (the other parameters are the level's; in the agent view every stage shows the level's window of {@code view-cells},
+ * in the room view every stage must keep the level's size); {@code window} (default 20) and {@code advance-at} (default 0.8): a copy moves to the next stage
+ * at the reset after its last {@code window} episodes at a stage succeeded at least {@code advance-at} of the time.
+ * Only copies whose curriculum was started (a training job's agents) play the stages.
  */
-public final class GoToRoom extends AbstractEnv implements RgbRenderable, RewardFeatures {
+public final class GoToRoom extends AbstractEnv implements RgbRenderable, RewardFeatures, Curriculum {
     public static final String HARD_ID = "GoToObject-Hard-v0";
     public static final String SEQ_ID = "GoToObject-Seq-v0";
 
@@ -60,6 +70,11 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     private record Settings(String id, int size, int colors, int types, int goals, int cell, int maxSteps, View view,
                             int cells) {
         static Settings read(EnvParams p) {
+            return read(p, 0);
+        }
+
+        /** {@code windowCells > 0}: a curriculum stage's, whose agent view shows the level's window whatever its size. */
+        static Settings read(EnvParams p, int windowCells) {
             int size = p.intParam("size", 8, 4, 12);
             int colors = p.intParam("colors", 4, 1, COLORS.size());
             int types = p.intParam("types", 3, 1, TYPES.size());
@@ -67,7 +82,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
             int cell = p.intParam("cell-pixels", 6, 4, 16);
             int maxSteps = p.intParam("max-steps", 8 * size, 1, 100_000);
             View view = View.read(p);
-            int cells = view.cells(p, size);
+            int cells = view == View.AGENT && windowCells > 0 ? windowCells : view.cells(p, size);
             int objects = colors * types;
             if (objects < goals || objects > size * size / 3) {
                 throw new IllegalArgumentException("env " + p.id() + ": parameters 'colors' x 'types' = " + colors
@@ -76,19 +91,89 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
             }
             return new Settings(p.id(), size, colors, types, goals, cell, maxSteps, view, cells);
         }
+
+        int objects() {
+            return colors * types;
+        }
     }
 
-    private final int size;
-    private final int colors;
-    private final int types;
-    private final int numObjects;
+    /** The curriculum's parameters, read once: every stage (the level itself last) and when a copy moves on. */
+    private record Stages(List<Settings> stages, int window, double advanceAt) {
+        private static final Set<String> KEYS = Set.of("stages", "window", "advance-at");
+        private static final Set<String> STAGE_KEYS = Set.of("size", "colors", "types", "max-steps");
+
+        static Stages read(EnvParams p, Settings level) {
+            for (String key : p.blockKeys("curriculum")) {
+                if (!KEYS.contains(key)) {
+                    throw new IllegalArgumentException("env " + p.id() + ": unknown parameter 'curriculum." + key
+                            + "'; expected curriculum.stages, curriculum.window or curriculum.advance-at");
+                }
+            }
+            List<Config> blocks = p.blocks("curriculum.stages");
+            int window = p.intParam("curriculum.window", 20, 1, 10_000);
+            double advanceAt = p.doubleParam("curriculum.advance-at", 0.8, 0.0, 1.0);
+            List<Settings> stages = new ArrayList<>();
+            for (int i = 0; i < blocks.size(); i++) {
+                Config block = blocks.get(i);
+                for (String key : block.root().keySet()) {
+                    if (!STAGE_KEYS.contains(key)) {
+                        throw new IllegalArgumentException("env " + p.id() + ": curriculum stage " + (i + 1) + " sets '"
+                                + key + "'; a stage may set only size, colors, types and max-steps (the others are "
+                                + "the level's, so that every stage's observation has the level's shape)");
+                    }
+                }
+                Settings stage;
+                try {
+                    stage = Settings.read(p.variant(block, "curriculum"), level.cells());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("curriculum stage " + (i + 1) + ": " + e.getMessage(), e);
+                }
+                if (stage.cells() != level.cells()) {
+                    throw new IllegalArgumentException("env " + p.id() + ": curriculum stage " + (i + 1)
+                            + "'s image is " + stage.cells() + " cells a side, the level's " + level.cells()
+                            + "; in the room view every stage must keep the level's size (or use view = agent: "
+                            + "every stage then shows the level's window)");
+                }
+                stages.add(stage);
+            }
+            stages.add(level);
+            return new Stages(List.copyOf(stages), window, advanceAt);
+        }
+    }
+
+    /** A stage's room, ready to play: its settings, its painter and (agent view) its window. */
+    private record Level(Settings settings, RoomPainter painter, AgentWindow window) {
+        static Level of(Settings s) {
+            return new Level(s, new RoomPainter(s.size(), s.cell()),
+                    s.view() == View.AGENT ? new AgentWindow(s.size(), s.cells(), s.cell()) : null);
+        }
+    }
+
+    // the level of the current episode (a curriculum stage's, or the level's own)
+    private int size;
+    private int colors;
+    private int types;
+    private int numObjects;
+    private int maxSteps;
+    private RoomPainter painter;
+    private AgentWindow window; // null in the room view
+
     private final int numGoals;
-    private final int maxSteps;
     private final int missionTokens;
     private final Text missionSpace;
     private final int[] missionIds;
-    private final RoomPainter painter;
-    private final AgentWindow window; // null in the room view
+
+    // the curriculum: every stage, the level itself last; the copy's recent outcomes at its stage
+    private final Level[] levels;
+    private final double advanceAt;
+    private final boolean[] recent;
+    private int recentCount;
+    private int recentNext;
+    private int recentSuccesses;
+    private boolean curriculumStarted;
+    private boolean restartCurriculum;
+    private int stage;
+    private int endedStage;
 
     // episode state
     private final int[] objX;
@@ -113,30 +198,105 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     }
 
     public GoToRoom(EnvParams params) {
-        this(Settings.read(params));
+        this(params, Settings.read(params));
     }
 
-    private GoToRoom(Settings s) {
+    private GoToRoom(EnvParams params, Settings level) {
+        this(level, Stages.read(params, level));
+    }
+
+    private GoToRoom(Settings s, Stages stages) {
         super(spec(s));
-        this.size = s.size();
-        this.colors = s.colors();
-        this.types = s.types();
-        this.numObjects = s.colors() * s.types();
+        this.levels = stages.stages().stream().map(Level::of).toArray(Level[]::new);
+        this.advanceAt = stages.advanceAt();
+        this.recent = new boolean[stages.window()];
         this.numGoals = s.goals();
-        this.maxSteps = s.maxSteps();
         this.missionTokens = missionTokens(s.goals());
         this.missionSpace = (Text) ((Dict) spec().observationSpace()).spaces().get("mission");
         this.missionIds = new int[missionTokens];
-        this.painter = new RoomPainter(size, s.cell());
-        this.window = s.view() == View.AGENT ? new AgentWindow(size, s.cells(), s.cell()) : null;
-        this.objX = new int[numObjects];
-        this.objY = new int[numObjects];
-        this.objType = new int[numObjects];
-        this.objColor = new int[numObjects];
-        this.cellObject = new int[size * size];
+        int maxObjects = stages.stages().stream().mapToInt(Settings::objects).max().orElseThrow();
+        int maxCells = stages.stages().stream().mapToInt(l -> l.size() * l.size()).max().orElseThrow();
+        this.objX = new int[maxObjects];
+        this.objY = new int[maxObjects];
+        this.objType = new int[maxObjects];
+        this.objColor = new int[maxObjects];
+        this.cellObject = new int[maxCells];
         this.goals = new int[numGoals];
-        this.queue = new int[size * size];
-        this.seen = new boolean[size * size];
+        this.queue = new int[maxCells];
+        this.seen = new boolean[maxCells];
+        this.stage = levels.length - 1;
+        this.endedStage = stage;
+        play(levels[stage]);
+    }
+
+    private void play(Level level) {
+        Settings s = level.settings();
+        this.size = s.size();
+        this.colors = s.colors();
+        this.types = s.types();
+        this.numObjects = s.objects();
+        this.maxSteps = s.maxSteps();
+        this.painter = level.painter();
+        this.window = level.window();
+    }
+
+    // ---------------------------------------------------------------- curriculum
+
+    @Override
+    public int stages() {
+        return levels.length;
+    }
+
+    @Override
+    public int stage() {
+        return stage;
+    }
+
+    @Override
+    public int endedStage() {
+        return endedStage;
+    }
+
+    @Override
+    public void startCurriculum() {
+        if (!curriculumStarted) {
+            curriculumStarted = true;
+            restartCurriculum = true;
+        }
+    }
+
+    /** At a reset: the first stage once the curriculum starts, the next one once this copy's recent results say so. */
+    private void chooseStage() {
+        if (restartCurriculum) {
+            restartCurriculum = false;
+            stage = 0;
+            forgetOutcomes();
+        } else if (curriculumStarted && stage < levels.length - 1 && recentCount == recent.length
+                && recentSuccesses >= advanceAt * recent.length) {
+            stage++;
+            forgetOutcomes();
+        }
+        play(levels[stage]);
+    }
+
+    private void episodeEnded(boolean success) {
+        endedStage = stage;
+        if (!curriculumStarted || stage == levels.length - 1) {
+            return;
+        }
+        if (recentCount == recent.length && recent[recentNext]) {
+            recentSuccesses--;
+        }
+        recent[recentNext] = success;
+        recentSuccesses += success ? 1 : 0;
+        recentNext = (recentNext + 1) % recent.length;
+        recentCount = Math.min(recentCount + 1, recent.length);
+    }
+
+    private void forgetOutcomes() {
+        recentCount = 0;
+        recentNext = 0;
+        recentSuccesses = 0;
     }
 
     private static int missionTokens(int goals) {
@@ -168,6 +328,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
 
     @Override
     protected void resetState(RandomGenerator rng) {
+        chooseStage();
         int[] colorPick = pick(rng, COLORS.size(), colors);
         int[] typePick = pick(rng, TYPES.size(), types);
         for (int i = 0; i < numObjects; i++) {
@@ -377,6 +538,9 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
             out.reward = AgentState.successReward(t, maxSteps);
         } else if (!out.terminated && t >= maxSteps) {
             out.truncated = true;
+        }
+        if (out.terminated || out.truncated) {
+            episodeEnded(out.success);
         }
         drawCell(oldX, oldY);
         if (oldX != agentX || oldY != agentY) {

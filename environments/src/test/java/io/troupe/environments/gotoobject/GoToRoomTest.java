@@ -40,7 +40,7 @@ class GoToRoomTest {
         return (GoToRoom) (env instanceof EnvWrapper w ? w.unwrapped() : env);
     }
 
-    private static List<String> goalsOf(GoToRoom env) {
+    static List<String> goalsOf(GoToRoom env) {
         String[] w = env.mission().split(" ");
         List<String> goals = new ArrayList<>(List.of(w[3] + " " + w[4]));
         if (w.length > 5) {
@@ -96,7 +96,7 @@ class GoToRoomTest {
     }
 
     /** Walks shortest paths to {@code targets} in order; the last step's result. */
-    private static StepResult walk(GoToRoom env, List<String> targets) {
+    static StepResult walk(GoToRoom env, List<String> targets) {
         StepResult r = null;
         String passable = null;
         for (String target : targets) {
