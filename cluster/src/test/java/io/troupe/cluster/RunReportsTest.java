@@ -131,7 +131,7 @@ class RunReportsTest {
             RunReporter reporter = new RunReporter(settings, run, new ProgressLine(new PrintStream(progressText, true,
                     StandardCharsets.UTF_8), false), spec);
             for (int i = 0; i < 300; i++) {
-                reporter.episode(0.9, true, 0, 0.9, i % 2, 3); // successes at stages 1 and 2 of 3
+                reporter.episode(0.9, true, 2, 0.9, i % 2, 3); // successes at stages 1 and 2 of 3, reward v2
             }
             assertFalse(reporter.solved(10_000), "no episode at the level yet");
             reporter.maybeReport(10_000, new LearnerReport(1, 1, "ppo", 0, 0, Map.of()), true);
@@ -139,7 +139,7 @@ class RunReportsTest {
                 reporter.episode(i < 80 ? 0.9 : 0, i < 80, 0, 0.9, 2, 3);
             }
             reporter.episode(0.9, true, 0, 0.9, 1, 3);
-            reporter.episode(0.9, true, 0, 0.9, 1, 3);
+            reporter.episode(0, false, 0, 0, 1, 3);
             assertFalse(reporter.solved(20_000), "0.8 at the level, whatever the earlier stages' successes");
             reporter.maybeReport(20_000, new LearnerReport(2, 2, "ppo", 0, 0, Map.of()), true);
             for (int i = 0; i < 100; i++) {
@@ -154,13 +154,16 @@ class RunReportsTest {
             assertEquals(300, first.get("curriculum/episodes").asLong());
             assertEquals(1.5, first.get("curriculum/mean_stage").asDouble(), 1e-9);
             assertEquals(0.0, first.get("curriculum/at_level").asDouble(), 1e-9);
+            assertEquals(1.0, first.get("curriculum/stage_success").asDouble(), 1e-9);
             assertEquals(List.of(), keys(first.get("returns_by_reward_version")));
+            assertEquals(2, first.get("reward_version").asLong(), "the agents' reward version, whatever the stage");
             JsonNode second = JsonCodec.readTree(lines.get(1), "the second line");
             assertEquals(100, second.get("episodes").asLong());
             assertEquals(0.8, second.get("success_rate_100").asDouble(), 1e-9);
             assertEquals(102, second.get("curriculum/episodes").asLong());
             assertEquals(1 + (100 * 2 + 2) / 102.0, second.get("curriculum/mean_stage").asDouble(), 1e-9);
             assertEquals(100 / 102.0, second.get("curriculum/at_level").asDouble(), 1e-9);
+            assertEquals(0.5, second.get("curriculum/stage_success").asDouble(), 1e-9, "1 of the 2 at stage 2");
             assertEquals(100, second.get("returns_by_reward_version").get("0").get("episodes").asLong());
             String progress = progressText.toString(StandardCharsets.UTF_8);
             assertTrue(progress.contains("| stage 1.50/3") && progress.contains("| stage 2.98/3"), progress);

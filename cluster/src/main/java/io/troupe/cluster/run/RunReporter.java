@@ -47,12 +47,13 @@ public final class RunReporter {
     private int passesInARow;
     /**
      * An env with a curriculum: its stages (1: none) and, since the last line, the episodes that ended, the sum of
-     * their stages and how many were played at the level itself.
+     * their stages, how many were played at the level itself and how many of the others succeeded.
      */
     private int stages = 1;
     private long stageEpisodes;
     private long stageSum;
     private long levelEpisodes;
+    private long stageSuccesses;
     /** The latest metrics line with the job's identity, for the admin API (read on other threads). */
     private volatile JobSnapshot latest;
 
@@ -121,6 +122,8 @@ public final class RunReporter {
             stageEpisodes++;
             stageSum += stage;
             if (stage < stages - 1) {
+                stageSuccesses += success ? 1 : 0;
+                rewardVersion = version; // the version the agents use, whatever the stage
                 return;
             }
             levelEpisodes++;
@@ -250,6 +253,7 @@ public final class RunReporter {
         stageEpisodes = 0;
         stageSum = 0;
         levelEpisodes = 0;
+        stageSuccesses = 0;
     }
 
     /** The progress line's curriculum part: the mean stage (1-based) of the episodes since the last line. */
@@ -264,7 +268,8 @@ public final class RunReporter {
     /**
      * With a curriculum, over the episodes since the last line: {@code curriculum/episodes}, {@code
      * curriculum/mean_stage} (1-based: {@code stages} when all were at the level) and {@code curriculum/at_level}
-     * (the share played at the level itself, the last stage).
+     * (the share played at the level itself, the last stage) and {@code curriculum/stage_success} (the success rate of
+     * the others: the earlier stages' episodes).
      */
     private Map<String, Number> withCurriculum(Map<String, Number> figures) {
         if (stages == 1) {
@@ -276,6 +281,9 @@ public final class RunReporter {
         if (stageEpisodes > 0) {
             all.put("curriculum/mean_stage", 1 + (double) stageSum / stageEpisodes);
             all.put("curriculum/at_level", (double) levelEpisodes / stageEpisodes);
+        }
+        if (stageEpisodes > levelEpisodes) {
+            all.put("curriculum/stage_success", (double) stageSuccesses / (stageEpisodes - levelEpisodes));
         }
         return all;
     }
