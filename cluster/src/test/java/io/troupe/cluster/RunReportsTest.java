@@ -124,7 +124,8 @@ class RunReportsTest {
     void curriculumEpisodesBeforeTheLevelDoNotCountTowardTheTarget() throws Exception {
         EnvSpec spec = EnvRegistry.defaults().spec("GoToObject-Hard-v0");
         TrainSettings settings = new TrainSettings("GoToObject-Hard-v0", ConfigFactory.empty(), Algorithm.PPO,
-                RunMode.CLUSTER, 7, 2, 4, 100_000, Duration.ofMinutes(5), OptionalDouble.empty(), OptionalDouble.of(0.9),
+                RunMode.CLUSTER, 7, 2, 4, 100_000, Duration.ofMinutes(5), OptionalDouble.empty(),
+                OptionalDouble.of(0.9),
                 Duration.ofMillis(50), tmp, "");
         ByteArrayOutputStream progressText = new ByteArrayOutputStream();
         try (RunDirectory run = RunDirectory.create(tmp, "GoToObject-Hard-v0", Algorithm.PPO, 7, LocalDateTime.now())) {

@@ -1,5 +1,6 @@
 package io.troupe.environments.gotoobject;
 
+import com.typesafe.config.Config;
 import io.troupe.core.Action;
 import io.troupe.core.ByteTensor;
 import io.troupe.core.DType;
@@ -9,7 +10,6 @@ import io.troupe.core.space.Box;
 import io.troupe.core.space.Dict;
 import io.troupe.core.space.Discrete;
 import io.troupe.core.space.Text;
-import com.typesafe.config.Config;
 import io.troupe.environments.AbstractEnv;
 import io.troupe.environments.Curriculum;
 import io.troupe.environments.EnvParams;
@@ -50,9 +50,10 @@ import java.util.random.RandomGenerator;
  *
  * <p>A {@link Curriculum} (parameter block {@code curriculum}): {@code stages}, a list of easier rooms played before
  * the level, easiest first, each setting some of {@code size}, {@code colors}, {@code types} and {@code max-steps}
- * (the other parameters are the level's; in the agent view every stage shows the level's window of {@code view-cells},
- * in the room view every stage must keep the level's size); {@code window} (default 20) and {@code advance-at} (default 0.8): a copy moves to the next stage
- * at the reset after its last {@code window} episodes at a stage succeeded at least {@code advance-at} of the time.
+ * (the other parameters are the level's; in the agent view every stage shows the level's window of {@code
+ * view-cells}, in the room view every stage must keep the level's size); {@code window} (default 20) and {@code
+ * advance-at} (default 0.8): a copy moves to the next stage at the reset after its last {@code window} episodes at a
+ * stage succeeded at least {@code advance-at} of the time.
  * Only copies whose curriculum was started (a training job's agents) play the stages.
  */
 public final class GoToRoom extends AbstractEnv implements RgbRenderable, RewardFeatures, Curriculum {
@@ -73,7 +74,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
             return read(p, 0);
         }
 
-        /** {@code windowCells > 0}: a curriculum stage's, whose agent view shows the level's window whatever its size. */
+        /** {@code windowCells > 0}: a curriculum stage's, whose agent view shows the level's window at any size. */
         static Settings read(EnvParams p, int windowCells) {
             int size = p.intParam("size", 8, 4, 12);
             int colors = p.intParam("colors", 4, 1, COLORS.size());

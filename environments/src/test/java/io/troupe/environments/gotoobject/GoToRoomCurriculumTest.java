@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** {@code GoToObject-Hard-v0} played through a curriculum of smaller rooms with fewer objects. */
 class GoToRoomCurriculumTest {
     private static final EnvRegistry REGISTRY = EnvRegistry.defaults();
-    /** Two easier stages before the level (8 x 8, 4 x 3 objects), each copy moving on after 3 of its last 4 episodes. */
+    /** Two easier stages before the level (8 x 8, 4 x 3 objects); a copy moves on after 3 of its last 4 episodes. */
     private static final String CURRICULUM = """
             params {
               view = agent
