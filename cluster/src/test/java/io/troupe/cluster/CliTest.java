@@ -1,6 +1,7 @@
 package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -178,6 +179,14 @@ class CliTest {
         assertEquals(TroupeCli.USER_ERROR, evaluatedReference.code());
         assertTrue(evaluatedReference.err().contains("troupe.train.evaluation.every-env-steps = 1000: greedy "
                 + "evaluations run on the learner's node of a cluster run"), evaluatedReference.err());
+        // an env parameter's error is the env's own, even with a reward whose dry run would make the env first
+        CliRun badCurriculum = run("train", "--run-dir", tmp.toString(), "troupe.train.env=GoToObject-Hard-v0",
+                "troupe.train.algorithm=ppo",
+                "troupe.train.reward=distance", "troupe.environments.GoToObject-Hard-v0.params.curriculum.windw=3");
+        assertEquals(TroupeCli.USER_ERROR, badCurriculum.code());
+        assertTrue(badCurriculum.err().contains("troupe: env GoToObject-Hard-v0: unknown parameter 'curriculum.windw'; "
+                + "expected curriculum.stages, curriculum.window or curriculum.advance-at"), badCurriculum.err());
+        assertFalse(badCurriculum.err().contains("troupe.train.reward"), badCurriculum.err());
         CliRun notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {

@@ -2,6 +2,7 @@ package io.troupe.cluster.run;
 
 import com.typesafe.config.Config;
 import io.troupe.cluster.node.NodeTimeouts;
+import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.model.ModelConfig;
 import java.nio.file.Path;
@@ -39,6 +40,9 @@ public final class TrainJob {
         TrainSettings settings = TrainSettings.fromConfig(config);
         EnvRegistry registry = EnvRegistry.fromConfig(config);
         registry.registration(settings.env()); // unknown env: error listing the known ids, before anything is written
+        try (Env probe = registry.make(settings.env(), settings.envOverrides())) {
+            probe.spec(); // bad env parameters: the env's own error (before the reward's dry run would make the env)
+        }
         ModelConfig.fromConfig(config.getConfig("troupe.model")); // a malformed troupe.model: its error, likewise
         InitialReward.check(registry, settings, config); // a reward that cannot be used: likewise
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(config); // and a malformed evaluation
