@@ -1,6 +1,7 @@
 package io.troupe.cluster.run;
 
 import io.troupe.core.EnvSpec;
+import io.troupe.core.EpisodeWindow;
 import io.troupe.core.PolicyWeights;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.troupe.core.Action;
 import io.troupe.core.ByteTensor;
 import io.troupe.core.DType;
+import io.troupe.core.EpisodeWindow;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.ObservationBatch;
 import io.troupe.core.space.Box;
@@ -167,10 +168,8 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     // the curriculum: every stage, the level itself last; the copy's recent outcomes at its stage
     private final Level[] levels;
     private final double advanceAt;
-    private final boolean[] recent;
-    private int recentCount;
-    private int recentNext;
-    private int recentSuccesses;
+    private final int outcomes;
+    private EpisodeWindow recent;
     private boolean curriculumStarted;
     private boolean restartCurriculum;
     private int stage;
@@ -210,7 +209,8 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         super(spec(s));
         this.levels = stages.stages().stream().map(Level::of).toArray(Level[]::new);
         this.advanceAt = stages.advanceAt();
-        this.recent = new boolean[stages.window()];
+        this.outcomes = stages.window();
+        this.recent = new EpisodeWindow(outcomes);
         this.numGoals = s.goals();
         this.missionTokens = missionTokens(s.goals());
         this.missionSpace = (Text) ((Dict) spec().observationSpace()).spaces().get("mission");
@@ -271,11 +271,11 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         if (restartCurriculum) {
             restartCurriculum = false;
             stage = 0;
-            forgetOutcomes();
-        } else if (curriculumStarted && stage < levels.length - 1 && recentCount == recent.length
-                && recentSuccesses >= advanceAt * recent.length) {
+            recent = new EpisodeWindow(outcomes);
+        } else if (curriculumStarted && stage < levels.length - 1 && recent.full()
+                && recent.successRate() >= advanceAt) {
             stage++;
-            forgetOutcomes();
+            recent = new EpisodeWindow(outcomes);
         }
         play(levels[stage]);
     }
@@ -285,19 +285,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         if (!curriculumStarted || stage == levels.length - 1) {
             return;
         }
-        if (recentCount == recent.length && recent[recentNext]) {
-            recentSuccesses--;
-        }
-        recent[recentNext] = success;
-        recentSuccesses += success ? 1 : 0;
-        recentNext = (recentNext + 1) % recent.length;
-        recentCount = Math.min(recentCount + 1, recent.length);
-    }
-
-    private void forgetOutcomes() {
-        recentCount = 0;
-        recentNext = 0;
-        recentSuccesses = 0;
+        recent.add(success ? 1 : 0, success);
     }
 
     private static int missionTokens(int goals) {

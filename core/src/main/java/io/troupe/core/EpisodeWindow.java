@@ -1,4 +1,4 @@
-package io.troupe.cluster.run;
+package io.troupe.core;
 
 /** Returns, lengths and successes of the last {@code capacity} episodes, plus totals. Single-threaded. */
 public final class EpisodeWindow {
