@@ -8,6 +8,7 @@ import io.troupe.core.Shapes;
 import io.troupe.core.Tensor;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -72,7 +73,7 @@ public record Box(int[] shape, float[] low, float[] high, DType dtype) implement
                 return Optional.of("action " + a + " is not in " + describe() + ": expected a " + dtype.label()
                         + Shapes.format(shape) + " value");
             }
-            return checkFloats(a.values(), "action " + a);
+            return checkFloats(a.values(), () -> "action " + a);
         }
         if (!(value instanceof Tensor t)) {
             return Optional.of("value " + value + " is not in " + describe() + ": expected a " + dtype.label()
@@ -83,7 +84,7 @@ public record Box(int[] shape, float[] low, float[] high, DType dtype) implement
                     + Shapes.format(shape));
         }
         if (t instanceof FloatTensor f) {
-            return checkFloats(f.data(), "tensor " + t.describe());
+            return checkFloats(f.data(), () -> "tensor " + t.describe());
         }
         byte[] b = ((ByteTensor) t).data();
         for (int i = 0; i < b.length; i++) {
@@ -96,13 +97,14 @@ public record Box(int[] shape, float[] low, float[] high, DType dtype) implement
         return Optional.empty();
     }
 
-    private Optional<String> checkFloats(float[] v, String what) {
+    /** {@code what} names the value in a violation's message, built only when there is one (a hot path). */
+    private Optional<String> checkFloats(float[] v, Supplier<String> what) {
         if (v.length != low.length) {
-            return Optional.of(what + " has " + v.length + " elements; " + describe() + " expects " + low.length);
+            return Optional.of(what.get() + " has " + v.length + " elements; " + describe() + " expects " + low.length);
         }
         for (int i = 0; i < v.length; i++) {
             if (!(v[i] >= low[i] && v[i] <= high[i])) {
-                return Optional.of(what + " element " + i + " = " + v[i] + " is outside [" + low[i] + ", " + high[i]
+                return Optional.of(what.get() + " element " + i + " = " + v[i] + " is outside [" + low[i] + ", " + high[i]
                         + "] of " + describe());
             }
         }

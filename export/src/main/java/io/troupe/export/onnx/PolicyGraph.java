@@ -155,8 +155,10 @@ final class PolicyGraph {
         String h = b.op("Concat", List.of(Attribute.of("axis", 1L)), sequence.toArray(String[]::new));
         int child = inputs.size() + 1;
         for (int l = 0; l < config.layers(); l++) {
+            // a summary readout reads only the first token of the last block (TransformerPolicyBlock.forwardStage)
+            boolean firstTokenOnly = l == config.layers() - 1 && config.readout() == Readout.SUMMARY;
             h = encoderBlock(String.format(Locale.ROOT, "%02dencoder%d", child++, l), h, tokens, e, config.heads(),
-                    config.headSize(), config.feedForward());
+                    config.headSize(), config.feedForward(), firstTokenOnly);
         }
         // the summary token (N, E), or the mean over the tokens (kept as one token, then taken like the summary)
         String read = config.readout() == Readout.MEAN ? reduceMean(h, 1) : h;
@@ -233,11 +235,21 @@ final class PolicyGraph {
         return new String[] {scale, shift};
     }
 
-    /** {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). */
-    private String encoderBlock(String prefix, String x, int tokens, int e, int heads, int headSize, int feedForward) {
+    /**
+     * {@code x + Attention(LN(x))}, then {@code x + FF2(GELU(FF1(LN(x))))}; x is (N, T, E). With
+     * {@code firstTokenOnly} the feed-forward part runs on the first token alone and the block's output is (N, 1, E)
+     * ({@code PreNormEncoderBlock.forwardFirstToken}).
+     */
+    private String encoderBlock(String prefix, String x, int tokens, int e, int heads, int headSize, int feedForward,
+                                boolean firstTokenOnly) {
         String a = layerNorm(prefix + "_01attentionNorm", x, tokens, e);
         x = b.op("Add", x, attention(prefix + "_02attention", a, tokens, e, heads, headSize));
         String f = layerNorm(prefix + "_03ffNorm", x, tokens, e);
+        if (firstTokenOnly) {
+            String first = b.int64s("first", 0);
+            x = b.op("Gather", List.of(Attribute.of("axis", 1L)), x, first);
+            f = b.op("Gather", List.of(Attribute.of("axis", 1L)), f, first);
+        }
         f = linear3d(prefix + "_04ff1", f, e, feedForward);
         f = gelu(f);
         f = linear3d(prefix + "_05ff2", f, feedForward, e);

@@ -50,6 +50,22 @@ final class PreNormEncoderBlock extends AbstractBlock {
         return new NDList(x.add(f), a, normed);
     }
 
+    /**
+     * The block's output at the first token only, {@code (B, 1, E)}: all a summary readout reads of the last block.
+     * The attention and both norms see every token (a LayerNorm here normalizes over all of them), the feed-forward
+     * network only the first, so this is {@code forward(x)[:, 0:1, :]} without the feed-forward work on the other
+     * tokens, whose results nothing reads (in training too: the readout's gradient reaches only the first token).
+     */
+    NDArray forwardFirstToken(ParameterStore ps, NDArray x, boolean training) {
+        NDArray a = attentionNorm.forward(ps, new NDList(x), training).singletonOrThrow();
+        x = x.add(attention.forward(ps, new NDList(a), training).singletonOrThrow());
+        NDArray normed = ffNorm.forward(ps, new NDList(x), training).singletonOrThrow().get(":, 0:1, :");
+        NDArray f = ff1.forward(ps, new NDList(normed), training).singletonOrThrow();
+        f = Activation.gelu(f);
+        f = ff2.forward(ps, new NDList(f), training).singletonOrThrow();
+        return x.get(":, 0:1, :").add(f);
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return inputShapes;

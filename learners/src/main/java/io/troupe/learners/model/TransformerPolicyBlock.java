@@ -282,7 +282,11 @@ final class TransformerPolicyBlock extends AbstractBlock {
     NDList forwardStage(ParameterStore ps, int k, NDList inputs, boolean training) {
         NDArray h = k == 0 ? embed(ps, inputs, training) : inputs.singletonOrThrow();
         for (int l = stageBounds[k]; l < stageBounds[k + 1]; l++) {
-            h = encoder.get(l).forward(ps, new NDList(h), training).singletonOrThrow();
+            PreNormEncoderBlock block = encoder.get(l);
+            // a summary readout reads only the first token of the last block: its feed-forward network runs on that one
+            h = l == encoder.size() - 1 && k == stages() - 1 && config.readout() == Readout.SUMMARY
+                    ? block.forwardFirstToken(ps, h, training)
+                    : block.forward(ps, new NDList(h), training).singletonOrThrow();
         }
         if (k < stages() - 1) {
             return new NDList(h);
