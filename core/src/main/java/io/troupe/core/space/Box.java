@@ -100,12 +100,13 @@ public record Box(int[] shape, float[] low, float[] high, DType dtype) implement
     /** {@code what} names the value in a violation's message, built only when there is one (a hot path). */
     private Optional<String> checkFloats(float[] v, Supplier<String> what) {
         if (v.length != low.length) {
-            return Optional.of(what.get() + " has " + v.length + " elements; " + describe() + " expects " + low.length);
+            return Optional.of(what.get() + " has " + v.length + " elements; " + describe() + " expects "
+                    + low.length);
         }
         for (int i = 0; i < v.length; i++) {
             if (!(v[i] >= low[i] && v[i] <= high[i])) {
-                return Optional.of(what.get() + " element " + i + " = " + v[i] + " is outside [" + low[i] + ", " + high[i]
-                        + "] of " + describe());
+                return Optional.of(what.get() + " element " + i + " = " + v[i] + " is outside [" + low[i] + ", "
+                        + high[i] + "] of " + describe());
             }
         }
         return Optional.empty();
