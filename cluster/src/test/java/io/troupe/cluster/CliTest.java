@@ -187,6 +187,14 @@ class CliTest {
         assertTrue(badCurriculum.err().contains("troupe: env GoToObject-Hard-v0: unknown parameter 'curriculum.windw'; "
                 + "expected curriculum.stages, curriculum.window or curriculum.advance-at"), badCurriculum.err());
         assertFalse(badCurriculum.err().contains("troupe.train.reward"), badCurriculum.err());
+        // the learners' settings are checked before the node starts (they were read only by the learner)
+        CliRun noEpochs = run("train", "--run-dir", tmp.toString(), "troupe.ppo.update-epochs=0");
+        assertEquals(TroupeCli.USER_ERROR, noEpochs.code());
+        assertEquals("troupe: troupe.ppo.update-epochs must be >= 1, got 0", noEpochs.err().strip(), noEpochs.err());
+        CliRun badImpala = run("train", "--run-dir", tmp.toString(), "troupe.impala.learning-rate=fast");
+        assertEquals(TroupeCli.USER_ERROR, badImpala.code());
+        assertTrue(badImpala.err().contains("learning-rate"), badImpala.err());
+        assertEquals(1, badImpala.err().strip().lines().count(), "one line: " + badImpala.err());
         CliRun notKv = run("train", "--run-dir", tmp.toString(), "seed");
         assertTrue(notKv.err().contains("not key=value"), notKv.err());
         try (Stream<Path> s = Files.list(tmp)) {

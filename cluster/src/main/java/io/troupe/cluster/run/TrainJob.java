@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import io.troupe.cluster.node.NodeTimeouts;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
+import io.troupe.learners.ppo.PpoConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +46,9 @@ public final class TrainJob {
             probe.spec(); // bad env parameters: the env's own error (before the reward's dry run would make the env)
         }
         ModelConfig.fromConfig(config.getConfig("troupe.model")); // a malformed troupe.model: its error, likewise
+        // and the learners' settings, which the learner reads only once the node is up (a stop of seconds, a run dir)
+        PpoConfig.fromConfig(config.getConfig("troupe.ppo"));
+        ImpalaConfig.fromConfig(config.getConfig("troupe.impala"));
         InitialReward.check(registry, settings, config); // a reward that cannot be used: likewise
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(config); // and a malformed evaluation
         if (evaluation.enabled()
