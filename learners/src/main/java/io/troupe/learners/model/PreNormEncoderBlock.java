@@ -44,10 +44,7 @@ final class PreNormEncoderBlock extends AbstractBlock {
         NDArray a = attentionNorm.forward(ps, new NDList(x), training).singletonOrThrow();
         x = x.add(attention.forward(ps, new NDList(a), training).singletonOrThrow());
         NDArray normed = ffNorm.forward(ps, new NDList(x), training).singletonOrThrow();
-        NDArray f = ff1.forward(ps, new NDList(normed), training).singletonOrThrow();
-        f = Activation.gelu(f);
-        f = ff2.forward(ps, new NDList(f), training).singletonOrThrow();
-        return new NDList(x.add(f), a, normed);
+        return new NDList(x.add(feedForward(ps, normed, training)), a, normed);
     }
 
     /**
@@ -60,10 +57,13 @@ final class PreNormEncoderBlock extends AbstractBlock {
         NDArray a = attentionNorm.forward(ps, new NDList(x), training).singletonOrThrow();
         x = x.add(attention.forward(ps, new NDList(a), training).singletonOrThrow());
         NDArray normed = ffNorm.forward(ps, new NDList(x), training).singletonOrThrow().get(":, 0:1, :");
+        return x.get(":, 0:1, :").add(feedForward(ps, normed, training));
+    }
+
+    /** {@code FF2(GELU(FF1(normed)))}. */
+    private NDArray feedForward(ParameterStore ps, NDArray normed, boolean training) {
         NDArray f = ff1.forward(ps, new NDList(normed), training).singletonOrThrow();
-        f = Activation.gelu(f);
-        f = ff2.forward(ps, new NDList(f), training).singletonOrThrow();
-        return x.get(":, 0:1, :").add(f);
+        return ff2.forward(ps, new NDList(Activation.gelu(f)), training).singletonOrThrow();
     }
 
     @Override
