@@ -103,8 +103,12 @@ public class GoToRoomFailures {
                     if (vec.success()[e]) {
                         successes++;
                     } else {
-                        classes.merge("failure: " + lastMove[e], 1, Integer::sum);
-                        if (confusion[e] != null) {
+                        // an episode cut by the time limit ran out of time, whatever its last move was (on Seq the
+                        // first goal, once reached, may be crossed again)
+                        boolean timeUp = vec.truncated()[e];
+                        String why = timeUp && !lastMove[e].startsWith("time limit") ? "time limit" : lastMove[e];
+                        classes.merge("failure: " + why, 1, Integer::sum);
+                        if (!timeUp && confusion[e] != null) {
                             colours.merge(confusion[e], 1, Integer::sum);
                         }
                     }
