@@ -36,7 +36,7 @@ class ImpalaJobTest {
             Matcher m = LAG.matcher(line);
             if (m.find()) {
                 int lag = Integer.parseInt(m.group(1));
-                // 32 unrolls queued (4 updates of 8) and one unconfirmed batch of 8 per agent: a handful of versions
+                // 32 unrolls queued (2 updates of 16) and one unconfirmed batch of 8 per agent: a handful of versions
                 assertTrue(lag <= 12, "the queue bounds the lag: " + line);
                 maxLag = Math.max(maxLag, lag);
             }

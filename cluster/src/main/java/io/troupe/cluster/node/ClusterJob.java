@@ -85,6 +85,16 @@ public final class ClusterJob {
         };
     }
 
+    /**
+     * Unrolls per learner update: one per env copy for the on-policy learners (PPO trains on each copy's newest
+     * unroll, distillation on the student's current behaviour), {@code troupe.impala.batch-unrolls} for IMPALA, whose
+     * agents act freely into a table the learner samples. ({@code troupe.learner.batch-unrolls} is for a learner
+     * started outside a job.)
+     */
+    static int batchUnrolls(Algorithm algorithm, int envCopies, ImpalaConfig impala) {
+        return queueTable(algorithm) ? envCopies : impala.batchUnrolls();
+    }
+
     /** The learner's algorithm for the job's. */
     private static LearnerAlgorithm learnerAlgorithm(Algorithm algorithm) {
         return switch (algorithm) {
@@ -110,8 +120,9 @@ public final class ClusterJob {
         LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
         Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
                 : runPath.resolve(configured.checkpointDir());
+        ImpalaConfig impala = ImpalaConfig.fromConfig(node.getConfig("troupe.impala"));
         LearnerSettings learnerSettings = configured.forJob(learnerAlgorithm(settings.algorithm()),
-                onPolicy ? agents * k : configured.batchUnrolls(), checkpoints);
+                batchUnrolls(settings.algorithm(), agents * k, impala), checkpoints);
         Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
         // freely and its learner samples a replay table rather than one unroll per env copy
@@ -122,7 +133,7 @@ public final class ClusterJob {
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
                 PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
-                ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed(),
+                impala, learnerSettings, settings.seed(),
                 DistillConfig.fromConfig(node.getConfig("troupe.distill"))));
         ActorRef<RunMetrics.Command> metrics = ClusterSingleton.get(system).init(
                 SingletonActor.of(RunMetrics.create(), "troupe-run-metrics")

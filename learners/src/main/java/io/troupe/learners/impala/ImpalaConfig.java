@@ -15,7 +15,7 @@ import com.typesafe.config.ConfigException;
  * @param entCoef       entropy bonus (0.01)
  * @param vfCoef        value loss coefficient (0.5)
  * @param maxGradNorm   global gradient-norm clip (40)
- * @param batchUnrolls  unrolls per update (32)
+ * @param batchUnrolls  unrolls per update (16), spread over the replay shards
  */
 public record ImpalaConfig(double learningRate, double gamma, double rhoBar, double cBar, double pgRhoBar,
                            double lambda, double entCoef, double vfCoef, double maxGradNorm, int batchUnrolls) {
@@ -39,7 +39,7 @@ public record ImpalaConfig(double learningRate, double gamma, double rhoBar, dou
     }
 
     public static ImpalaConfig defaults() {
-        return new ImpalaConfig(6e-4, 0.99, 1.0, 1.0, 1.0, 1.0, 0.01, 0.5, 40.0, 32);
+        return new ImpalaConfig(6e-4, 0.99, 1.0, 1.0, 1.0, 1.0, 0.01, 0.5, 40.0, 16);
     }
 
     public static ImpalaConfig fromConfig(Config c) {
