@@ -1,6 +1,7 @@
 package io.troupe.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
 import io.troupe.cluster.config.JobConfig;
@@ -31,6 +32,9 @@ class LearnerBatchTest {
         assertEquals(8, batchOf(impala, "troupe.impala.batch-unrolls=8"));
         assertEquals(4, batchOf(impala, "troupe.impala.batch-unrolls=4", "troupe.learner.batch-unrolls=64"),
                 "troupe.learner.batch-unrolls is for a learner outside a job");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> batchOf(impala, "troupe.impala.batch-unrolls=0"));
+        assertEquals("troupe.impala.batch-unrolls is 0; expected the unrolls per update, an integer >= 1", e.getMessage());
     }
 
     @Test

@@ -20,21 +20,25 @@ import com.typesafe.config.ConfigException;
 public record ImpalaConfig(double learningRate, double gamma, double rhoBar, double cBar, double pgRhoBar,
                            double lambda, double entCoef, double vfCoef, double maxGradNorm, int batchUnrolls) {
     public ImpalaConfig {
-        check("learning-rate", learningRate > 0 && learningRate < 1, learningRate);
-        check("gamma", gamma >= 0 && gamma <= 1, gamma);
-        check("rho-bar", rhoBar > 0, rhoBar);
-        check("c-bar", cBar > 0, cBar);
-        check("pg-rho-bar", pgRhoBar > 0, pgRhoBar);
-        check("lambda", lambda >= 0 && lambda <= 1, lambda);
-        check("ent-coef", entCoef >= 0, entCoef);
-        check("vf-coef", vfCoef >= 0, vfCoef);
-        check("max-grad-norm", maxGradNorm >= 0, maxGradNorm);
-        check("batch-unrolls", batchUnrolls >= 1, batchUnrolls);
+        check("learning-rate", learningRate > 0 && learningRate < 1, learningRate, "in (0, 1)");
+        check("gamma", gamma >= 0 && gamma <= 1, gamma, "in [0, 1]");
+        check("rho-bar", rhoBar > 0, rhoBar, "> 0");
+        check("c-bar", cBar > 0, cBar, "> 0");
+        check("pg-rho-bar", pgRhoBar > 0, pgRhoBar, "> 0");
+        check("lambda", lambda >= 0 && lambda <= 1, lambda, "in [0, 1]");
+        check("ent-coef", entCoef >= 0, entCoef, ">= 0");
+        check("vf-coef", vfCoef >= 0, vfCoef, ">= 0");
+        check("max-grad-norm", maxGradNorm >= 0, maxGradNorm, ">= 0");
+        if (batchUnrolls < 1) {
+            throw new IllegalArgumentException("troupe.impala.batch-unrolls is " + batchUnrolls
+                    + "; expected the unrolls per update, an integer >= 1");
+        }
     }
 
-    private static void check(String key, boolean ok, double value) {
+    private static void check(String key, boolean ok, double value, String expected) {
         if (!ok) {
-            throw new IllegalArgumentException("troupe.impala." + key + " is out of range: " + value);
+            throw new IllegalArgumentException("troupe.impala." + key + " is " + value + "; expected a number "
+                    + expected);
         }
     }
 
