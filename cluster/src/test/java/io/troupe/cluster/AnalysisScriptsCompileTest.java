@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
+import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,15 +32,17 @@ class AnalysisScriptsCompileTest {
                 "expected the analysis scripts in ../scripts, found " + scripts);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertNotNull(javac, "the tests need a JDK's compiler");
-        for (Path script : scripts) {
-            StringWriter errors = new StringWriter();
-            Path dir = Files.createDirectories(out.resolve(script.getFileName().toString().replace(".java", "")));
-            boolean ok = javac.getTask(errors, null, null, List.of("-d", dir.toString(), "-cp",
-                            System.getProperty("java.class.path"), "-proc:none"), null,
-                    javac.getStandardFileManager(null, null, null).getJavaFileObjects(script)).call();
-            assertTrue(ok, script + " does not compile against the project's classes:\n" + errors);
-            try (Stream<Path> classes = Files.list(dir)) {
-                assertFalse(classes.findAny().isEmpty(), script + " compiled to no class file");
+        try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, null)) {
+            for (Path script : scripts) {
+                StringWriter errors = new StringWriter();
+                Path dir = Files.createDirectories(out.resolve(script.getFileName().toString().replace(".java", "")));
+                boolean ok = javac.getTask(errors, files, null, List.of("-d", dir.toString(), "-cp",
+                        System.getProperty("java.class.path"), "-proc:none"), null,
+                        files.getJavaFileObjects(script)).call();
+                assertTrue(ok, script + " does not compile against the project's classes:\n" + errors);
+                try (Stream<Path> classes = Files.list(dir)) {
+                    assertFalse(classes.findAny().isEmpty(), script + " compiled to no class file");
+                }
             }
         }
     }
