@@ -41,7 +41,7 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
     public static final Duration REFUSED_RETRY = Duration.ofSeconds(5);
 
     public LearnerSettings {
-        Objects.requireNonNull(algorithm, "troupe.learner.algorithm");
+        Objects.requireNonNull(algorithm, "the learner's algorithm");
         if (batchUnrolls < 1 || publishEvery < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("troupe.learner: batch-unrolls, publish-every and checkpoint-every "
                     + "must be >= 1");
@@ -80,10 +80,10 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
                 dropStaleRewards, SAMPLE_WAIT, PARTIAL_BATCH_AFTER, REFUSED_RETRY);
     }
 
-    /** These settings for one job: its algorithm, batch size and checkpoint directory, the rest kept. */
-    public LearnerSettings forJob(LearnerAlgorithm algorithm, int batchUnrolls, Path checkpointDir) {
-        return new LearnerSettings(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, checkpointDir,
-                chunkBytes, role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, deviceMemoryBudget,
+    /** These settings with the checkpoints in {@code dir} (a job's run directory resolves a relative one). */
+    public LearnerSettings withCheckpointDir(Path dir) {
+        return new LearnerSettings(device, algorithm, batchUnrolls, publishEvery, checkpointEvery, dir, chunkBytes,
+                role, dropStaleRewards, sampleWait, partialBatchAfter, refusedRetry, deviceMemoryBudget,
                 intraOpThreads);
     }
 
@@ -115,18 +115,37 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
         }
     }
 
-    public static LearnerSettings fromConfig(Config c) {
+    /** The cluster role learner nodes have: a node's roles are fixed (agent, replay, learner, serve). */
+    public static final String ROLE = "learner";
+
+    /**
+     * Reads {@code troupe.learner} for a learner of {@code algorithm} taking {@code batchUnrolls} unrolls per update:
+     * both are the job's ({@code troupe.train.algorithm}; one unroll per env copy for ppo and distill,
+     * {@code troupe.impala.batch-unrolls} for impala), never keys of this block. A key that looks like a setting and
+     * is not one (algorithm, batch-unrolls, role: each once was, or was documented as one) is refused, naming what
+     * decides it, rather than ignored.
+     */
+    public static LearnerSettings fromConfig(Config c, LearnerAlgorithm algorithm, int batchUnrolls) {
+        notASetting(c, "algorithm", "a job's learner trains with troupe.train.algorithm (ppo | impala | distill)");
+        notASetting(c, "batch-unrolls", "a job's learner takes one unroll per env copy for ppo and distill, "
+                + "troupe.impala.batch-unrolls for impala");
+        notASetting(c, "role", "learners run on the nodes of role " + ROLE + " (--roles; node roles are fixed)");
         try {
-            return new LearnerSettings(c.getString("device"),
-                    LearnerAlgorithm.parse("troupe.learner.algorithm", c.getString("algorithm")),
-                    c.getInt("batch-unrolls"),
+            return new LearnerSettings(c.getString("device"), algorithm, batchUnrolls,
                     c.getInt("publish-every"), c.getInt("checkpoint-every"), Path.of(c.getString("checkpoint-dir")),
-                    (int) c.getBytes("weights-chunk-bytes").longValue(), c.getString("role"),
+                    (int) c.getBytes("weights-chunk-bytes").longValue(), ROLE,
                     c.getBoolean("drop-stale-rewards"), c.getDuration("sample-wait"),
                     c.getDuration("partial-batch-after"), c.getDuration("refused-retry"), parseMemoryBudget(c),
                     c.getInt("intra-op-threads"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.learner: " + e.getMessage(), e);
+        }
+    }
+
+    private static void notASetting(Config c, String key, String why) {
+        if (c.hasPath(key)) {
+            throw new IllegalArgumentException("troupe.learner." + key + " is not a setting: " + why
+                    + "; remove it from the config");
         }
     }
 }

@@ -16,34 +16,43 @@ class LearnerSettingsTest {
         return ConfigFactory.defaultReference().getConfig("troupe.learner");
     }
 
+    private static LearnerSettings read(Config c) {
+        return LearnerSettings.fromConfig(c, LearnerAlgorithm.PPO, 16);
+    }
+
     @Test
     void timingsComeFromReferenceConf() {
-        LearnerSettings s = LearnerSettings.fromConfig(learner());
+        LearnerSettings s = read(learner());
         assertEquals(LearnerSettings.SAMPLE_WAIT, s.sampleWait());
         assertEquals(LearnerSettings.PARTIAL_BATCH_AFTER, s.partialBatchAfter());
         assertEquals(LearnerSettings.REFUSED_RETRY, s.refusedRetry());
-        LearnerSettings job = s.forJob(LearnerAlgorithm.IMPALA, 7, Path.of("/tmp/x"));
+        LearnerSettings job = LearnerSettings.fromConfig(learner(), LearnerAlgorithm.IMPALA, 7)
+                .withCheckpointDir(Path.of("/tmp/x"));
         assertEquals(LearnerAlgorithm.IMPALA, job.algorithm());
         assertEquals(7, job.batchUnrolls());
+        assertEquals(Path.of("/tmp/x"), job.checkpointDir());
         assertEquals(s.partialBatchAfter(), job.partialBatchAfter(), "a job keeps the configured timings");
-        LearnerSettings longer = LearnerSettings.fromConfig(ConfigFactory.parseString("partial-batch-after = 9s")
+        LearnerSettings longer = read(ConfigFactory.parseString("partial-batch-after = 9s")
                 .withFallback(learner()));
         assertEquals(Duration.ofSeconds(9), longer.partialBatchAfter());
     }
 
     @Test
-    void theAlgorithmIsAnEnumReadInAnyCaseAndAnUnknownOneNamesTheKey() {
-        assertEquals(LearnerAlgorithm.IMPALA, LearnerSettings.fromConfig(ConfigFactory.parseString(
-                "algorithm = IMPALA").withFallback(learner())).algorithm());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.fromConfig(
-                ConfigFactory.parseString("algorithm = dqn").withFallback(learner())));
-        assertEquals("troupe.learner.algorithm: unknown algorithm 'dqn'; available: ppo, impala, distill", e.getMessage());
+    void theAlgorithmAndTheBatchAreTheJobsAndTheirOldKeysAreRefused() {
+        assertEquals(LearnerAlgorithm.DISTILL, LearnerSettings.fromConfig(learner(), LearnerAlgorithm.DISTILL, 4)
+                .algorithm());
+        for (String key : new String[] {"algorithm = impala", "batch-unrolls = 8", "role = learner"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(
+                    ConfigFactory.parseString(key).withFallback(learner())));
+            assertTrue(e.getMessage().startsWith("troupe.learner." + key.split(" ")[0] + " is not a setting: "),
+                    e.getMessage());
+        }
     }
 
     @Test
     void aNonPositiveTimingIsRefusedNamingItsKey() {
         for (String key : new String[] {"sample-wait", "partial-batch-after", "refused-retry"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.fromConfig(
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(
                     ConfigFactory.parseString(key + " = 0s").withFallback(learner())));
             assertTrue(e.getMessage().contains("troupe.learner." + key), e.getMessage());
         }
@@ -51,13 +60,12 @@ class LearnerSettingsTest {
 
     @Test
     void intraOpThreadsDefaultToTheProcesssSettingAndAreKeptForAJob() {
-        LearnerSettings s = LearnerSettings.fromConfig(learner());
+        LearnerSettings s = read(learner());
         assertEquals(0, s.intraOpThreads(), "0: the launcher's -Dai.djl.pytorch.num_threads");
-        LearnerSettings two = LearnerSettings.fromConfig(ConfigFactory.parseString("intra-op-threads = 2")
-                .withFallback(learner()));
-        assertEquals(2, two.forJob(LearnerAlgorithm.PPO, 16, Path.of("/tmp/x")).intraOpThreads());
+        LearnerSettings two = read(ConfigFactory.parseString("intra-op-threads = 2").withFallback(learner()));
+        assertEquals(2, two.withCheckpointDir(Path.of("/tmp/x")).intraOpThreads());
         for (String bad : new String[] {"-1", "257"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSettings.fromConfig(
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(
                     ConfigFactory.parseString("intra-op-threads = " + bad).withFallback(learner())));
             assertTrue(e.getMessage().contains("troupe.learner.intra-op-threads") && e.getMessage().contains(bad),
                     e.getMessage());

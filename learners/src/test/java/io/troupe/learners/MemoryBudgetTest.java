@@ -86,7 +86,7 @@ class MemoryBudgetTest {
                 bad.getMessage());
         assertEquals(64 * MIB, LearnerSettings.fromConfig(ConfigFactory.parseString(
                 "device-memory-budget = 64MiB").withFallback(ConfigFactory.defaultReference()
-                .getConfig("troupe.learner"))).deviceMemoryBudget());
+                .getConfig("troupe.learner")), LearnerAlgorithm.PPO, 16).deviceMemoryBudget());
     }
 
     /** CartPole's 4 floats through a 1024-wide transformer of 8 blocks: 100.8M parameters, two tokens a row. */

@@ -88,11 +88,37 @@ public final class ClusterJob {
     /**
      * Unrolls per learner update: one per env copy for the on-policy learners (PPO trains on each copy's newest
      * unroll, distillation on the student's current behaviour), {@code troupe.impala.batch-unrolls} for IMPALA, whose
-     * agents act freely into a table the learner samples. ({@code troupe.learner.batch-unrolls} is for a learner
-     * started outside a job.)
+     * agents act freely into a table the learner samples.
      */
     static int batchUnrolls(Algorithm algorithm, int envCopies, ImpalaConfig impala) {
         return queueTable(algorithm) ? envCopies : impala.batchUnrolls();
+    }
+
+    /**
+     * The job's learner settings: {@code troupe.learner} with the job's algorithm and batch ({@link #batchUnrolls}),
+     * a relative checkpoint directory resolved against {@code runPath}.
+     */
+    static LearnerSettings learnerSettings(Config node, TrainSettings settings, Path runPath) {
+        ImpalaConfig impala = ImpalaConfig.fromConfig(node.getConfig("troupe.impala"));
+        LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"),
+                learnerAlgorithm(settings.algorithm()), batchUnrolls(settings.algorithm(), settings.totalEnvs(),
+                        impala));
+        return configured.checkpointDir().isAbsolute() ? configured
+                : configured.withCheckpointDir(runPath.resolve(configured.checkpointDir()));
+    }
+
+    /**
+     * Under a policy-lag bound an agent waits up to {@code troupe.agent.policy-wait-timeout} for weights; a learner
+     * that trains on a partial batch sooner ({@code troupe.learner.partial-batch-after}) splits the batch of every
+     * such wait. Refused, naming both keys.
+     */
+    static void checkPacing(AgentSettings agents, LearnerSettings learner) {
+        if (agents.maxPolicyLag() >= 0 && learner.partialBatchAfter().compareTo(agents.policyWaitTimeout()) <= 0) {
+            throw new IllegalArgumentException("troupe.learner.partial-batch-after (" + learner.partialBatchAfter()
+                    .toMillis() + " ms) must be longer than troupe.agent.policy-wait-timeout ("
+                    + agents.policyWaitTimeout().toMillis() + " ms) under troupe.agent.max-policy-lag = "
+                    + agents.maxPolicyLag() + ": an agent waiting for weights would split the learner's batch");
+        }
     }
 
     /** The learner's algorithm for the job's. */
@@ -117,27 +143,23 @@ public final class ClusterJob {
             spec = probe.spec();
         }
         ModelConfig model = ModelConfig.fromConfig(node.getConfig("troupe.model"));
-        LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"));
-        Path checkpoints = configured.checkpointDir().isAbsolute() ? configured.checkpointDir()
-                : runPath.resolve(configured.checkpointDir());
-        ImpalaConfig impala = ImpalaConfig.fromConfig(node.getConfig("troupe.impala"));
-        LearnerSettings learnerSettings = configured.forJob(learnerAlgorithm(settings.algorithm()),
-                batchUnrolls(settings.algorithm(), agents * k, impala), checkpoints);
+        LearnerSettings learnerSettings = learnerSettings(node, settings, runPath);
         Device device = Devices.select(learnerSettings.device());
         // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
         // freely and its learner samples a replay table rather than one unroll per env copy
         AgentSettings agentSettings = onPolicy ? AgentSettings.fromConfig(node)
                 : AgentSettings.fromConfig(node).actingFreely();
         UnrollBudget.check(spec, agentSettings, WireSettings.fromConfig(node).maxMessageBytes());
+        checkPacing(agentSettings, learnerSettings);
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
                 PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
-                impala, learnerSettings, settings.seed(),
+                ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed(),
                 DistillConfig.fromConfig(node.getConfig("troupe.distill"))));
         ActorRef<RunMetrics.Command> metrics = ClusterSingleton.get(system).init(
                 SingletonActor.of(RunMetrics.create(), "troupe-run-metrics")
-                        .withSettings(ClusterSingletonSettings.create(system).withRole(configured.role())));
+                        .withSettings(ClusterSingletonSettings.create(system).withRole(learnerSettings.role())));
         ActorRef<Agent.Report> reports = system.systemActorOf(RunMetrics.adapter(metrics), "run-reports",
                 Props.empty());
         ShardedDaemonProcess.get(system).init(Agent.Command.class, AGENTS, agents,

@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
+import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.config.JobConfig;
-import io.troupe.cluster.run.Algorithm;
 import io.troupe.cluster.run.TrainSettings;
-import io.troupe.learners.impala.ImpalaConfig;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,7 @@ class LearnerBatchTest {
     private static int batchOf(Path file, String... overrides) {
         Config config = JobConfig.load(file, List.of(overrides));
         TrainSettings settings = TrainSettings.fromConfig(config);
-        return ClusterJob.batchUnrolls(settings.algorithm(), settings.totalEnvs(),
-                ImpalaConfig.fromConfig(config.getConfig("troupe.impala")));
+        return ClusterJob.learnerSettings(config, settings, Path.of("run")).batchUnrolls();
     }
 
     @Test
@@ -30,11 +28,65 @@ class LearnerBatchTest {
         Path impala = Path.of("..", "conf", "cartpole-impala.conf");
         assertEquals(16, batchOf(impala), "conf/cartpole-impala.conf's troupe.impala.batch-unrolls");
         assertEquals(8, batchOf(impala, "troupe.impala.batch-unrolls=8"));
-        assertEquals(4, batchOf(impala, "troupe.impala.batch-unrolls=4", "troupe.learner.batch-unrolls=64"),
-                "troupe.learner.batch-unrolls is for a learner outside a job");
+        assertEquals(4, batchOf(impala, "troupe.impala.batch-unrolls=4"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> batchOf(impala, "troupe.impala.batch-unrolls=0"));
         assertEquals("troupe.impala.batch-unrolls is 0; expected the unrolls per update, an integer >= 1", e.getMessage());
+    }
+
+    /**
+     * Keys that look like learner settings and are not (troupe.learner.batch-unrolls was documented as a job's batch
+     * and silently ignored; troupe.learner.algorithm as the way to pick distillation): refused, naming what decides.
+     */
+    @Test
+    void learnerKeysThatAreNotSettingsAreRefusedNamingWhatDecides() {
+        Path impala = Path.of("..", "conf", "cartpole-impala.conf");
+        IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+                () -> batchOf(impala, "troupe.learner.batch-unrolls=64"));
+        assertEquals("troupe.learner.batch-unrolls is not a setting: a job's learner takes one unroll per env copy for "
+                + "ppo and distill, troupe.impala.batch-unrolls for impala; remove it from the config",
+                batch.getMessage());
+        IllegalArgumentException algorithm = assertThrows(IllegalArgumentException.class,
+                () -> batchOf(impala, "troupe.learner.algorithm=distill"));
+        assertEquals("troupe.learner.algorithm is not a setting: a job's learner trains with troupe.train.algorithm "
+                + "(ppo | impala | distill); remove it from the config", algorithm.getMessage());
+        IllegalArgumentException role = assertThrows(IllegalArgumentException.class,
+                () -> batchOf(impala, "troupe.learner.role=gpu"));
+        assertEquals("troupe.learner.role is not a setting: learners run on the nodes of role learner (--roles; node "
+                + "roles are fixed); remove it from the config", role.getMessage());
+    }
+
+    @Test
+    void aJobsCheckpointsLiveInItsRunDirectoryUnlessTheDirectoryIsAbsolute() {
+        Path cartpole = Path.of("..", "conf", "cartpole.conf");
+        Config config = JobConfig.load(cartpole, List.of());
+        assertEquals(Path.of("run", "checkpoints"), ClusterJob.learnerSettings(config,
+                TrainSettings.fromConfig(config), Path.of("run")).checkpointDir());
+        Config absolute = JobConfig.load(cartpole, List.of("troupe.learner.checkpoint-dir=/shared/ckpt"));
+        assertEquals(Path.of("/shared/ckpt"), ClusterJob.learnerSettings(absolute,
+                TrainSettings.fromConfig(absolute), Path.of("run")).checkpointDir());
+    }
+
+    /** An agent waits up to policy-wait-timeout for weights: a learner that gives up sooner splits its batch. */
+    @Test
+    void aLearnerThatGivesUpOnABatchBeforeAnAgentStopsWaitingForWeightsIsRefused() {
+        for (String conf : new String[] {"gotoobject.conf", "gotoobject-hard-curriculum.conf", "cartpole.conf"}) {
+            Config config = JobConfig.load(Path.of("..", "conf", conf), List.of());
+            ClusterJob.checkPacing(AgentSettings.fromConfig(config), ClusterJob.learnerSettings(config,
+                    TrainSettings.fromConfig(config), Path.of("run"))); // the job files keep the order
+        }
+        Config late = JobConfig.load(Path.of("..", "conf", "gotoobject.conf"),
+                List.of("troupe.learner.partial-batch-after=5s"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterJob.checkPacing(
+                AgentSettings.fromConfig(late), ClusterJob.learnerSettings(late, TrainSettings.fromConfig(late),
+                        Path.of("run"))));
+        assertEquals("troupe.learner.partial-batch-after (5000 ms) must be longer than troupe.agent.policy-wait-timeout "
+                + "(10000 ms) under troupe.agent.max-policy-lag = 0: an agent waiting for weights would split the "
+                + "learner's batch", e.getMessage());
+        Config free = JobConfig.load(Path.of("..", "conf", "gotoobject.conf"),
+                List.of("troupe.learner.partial-batch-after=5s", "troupe.agent.max-policy-lag=-1"));
+        ClusterJob.checkPacing(AgentSettings.fromConfig(free), ClusterJob.learnerSettings(free,
+                TrainSettings.fromConfig(free), Path.of("run"))); // agents acting freely never wait for weights
     }
 
     @Test

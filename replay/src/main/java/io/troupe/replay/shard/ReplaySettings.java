@@ -46,17 +46,40 @@ public record ReplaySettings(int shards, String role, SelectorSpec sampler, Sele
         newRateLimiter(rateLimiterKind, minSizeToSample, samplesPerInsert, errorBuffer, maxSize); // validates
     }
 
+    /** The cluster role of the nodes that host replay shards: a node's roles are fixed (agent, replay, learner, serve). */
+    public static final String ROLE = "replay";
+
+    /**
+     * Reads {@code troupe.replay}. {@code role} is not a setting (it once was, and any other value left the shards on
+     * a role no node has): a config that sets it is refused.
+     */
     public static ReplaySettings fromConfig(Config replay) {
+        for (String key : new String[] {"table.sampler", "table.remover"}) {
+            if (replay.hasPath(key) && replay.getString(key).equalsIgnoreCase("prioritized")) {
+                throw new IllegalArgumentException("troupe.replay." + key + " = prioritized: replay shards have no "
+                        + "way to update priorities (every item keeps the priority 1 it was inserted with), so it "
+                        + "would select uniformly; use uniform, fifo or lifo (prioritized tables are for code that "
+                        + "calls Table.updatePriorities itself)");
+            }
+        }
+        if (replay.hasPath("table.priority-exponent")) {
+            throw new IllegalArgumentException("troupe.replay.table.priority-exponent is not a setting: replay shards "
+                    + "do not sample by priority; remove it from the config");
+        }
+        if (replay.hasPath("role")) {
+            throw new IllegalArgumentException("troupe.replay.role is not a setting: replay shards run on the nodes of "
+                    + "role " + ROLE + " (--roles; node roles are fixed); remove it from the config");
+        }
         try {
             Config t = replay.getConfig("table");
             Config rl = t.getConfig("rate-limiter");
             Config d = replay.getConfig("durability");
-            double alpha = t.getDouble("priority-exponent");
             return new ReplaySettings(
                     replay.getInt("shards"),
-                    replay.getString("role"),
-                    Selectors.parse(t.getString("sampler"), alpha, "troupe.replay.table.sampler"),
-                    Selectors.parse(t.getString("remover"), alpha, "troupe.replay.table.remover"),
+                    ROLE,
+                    // prioritized was refused above, so no priority exponent is needed
+                    Selectors.parse(t.getString("sampler"), 1, "troupe.replay.table.sampler"),
+                    Selectors.parse(t.getString("remover"), 1, "troupe.replay.table.remover"),
                     t.getInt("max-size"),
                     t.getInt("max-times-sampled"),
                     rl.getString("kind"),

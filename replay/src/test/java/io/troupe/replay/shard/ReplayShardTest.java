@@ -110,6 +110,30 @@ class ReplayShardTest {
     }
 
     @Test
+    void shardsRunOnTheReplayRoleAndAConfigThatSetsAnotherIsRefused() {
+        assertEquals("replay", settings("").role());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> settings("troupe.replay.role = gpu"));
+        assertEquals("troupe.replay.role is not a setting: replay shards run on the nodes of role replay (--roles; "
+                + "node roles are fixed); remove it from the config", e.getMessage());
+    }
+
+    /** Nothing updates a shard's priorities, so a prioritized shard would select uniformly: refused, not ignored. */
+    @Test
+    void aPrioritizedShardTableIsRefusedSinceNothingUpdatesItsPriorities() {
+        for (String key : new String[] {"sampler", "remover"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> settings("troupe.replay.table." + key + " = prioritized"));
+            assertTrue(e.getMessage().startsWith("troupe.replay.table." + key + " = prioritized: replay shards have "
+                    + "no way to update priorities"), e.getMessage());
+        }
+        IllegalArgumentException alpha = assertThrows(IllegalArgumentException.class,
+                () -> settings("troupe.replay.table.priority-exponent = 0.6"));
+        assertTrue(alpha.getMessage().startsWith("troupe.replay.table.priority-exponent is not a setting"),
+                alpha.getMessage());
+    }
+
+    @Test
     void storesConfirmsAndSamples() {
         ShardProbeHarness h = harness("replay-0", settings(""), Optional.empty());
         h.deliver("agent-a", 1, unrolls("agent-a", 0, 3, 8));
