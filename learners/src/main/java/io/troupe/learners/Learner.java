@@ -109,9 +109,26 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
 
     private enum NextRound implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-    /** Everything a learner is built from (the composition root assembles it). */
+    /**
+     * Everything a learner is built from (the composition root assembles it). {@code unrollLength}: the T of the
+     * unrolls it will train on (the agents' {@code troupe.agent.unroll-length}), which sizes the rows of a forward
+     * pass for the device memory budget; 0 when not known (the budget then takes {@code troupe.ppo}'s minibatch).
+     */
     public record Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
-                       long seed, DistillConfig distill) {
+                       long seed, DistillConfig distill, int unrollLength) {
+        public Spec {
+            if (unrollLength < 0) {
+                throw new IllegalArgumentException("the learner's unroll length must be >= 0 (0: not known), got "
+                        + unrollLength);
+            }
+        }
+
+        /** A spec whose unroll length is not known. */
+        public Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
+                    long seed, DistillConfig distill) {
+            this(env, model, ppo, impala, settings, seed, distill, 0);
+        }
+
         /** A spec for a job that does not distill. */
         public Spec(EnvSpec env, ModelConfig model, PpoConfig ppo, ImpalaConfig impala, LearnerSettings settings,
                     long seed) {
@@ -221,9 +238,23 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         }
     }
 
-    /** The rows of a minibatch the memory budget is estimated for: PPO's (num-envs * num-steps / num-minibatches). */
+    /**
+     * The rows of one forward and backward pass, what the memory budget is estimated for: with the unroll length T
+     * known, PPO's and distillation's minibatch of the batch (batch-unrolls * T / num-minibatches) and IMPALA's whole
+     * batch (batch-unrolls * (T + 1): every observation, the bootstrap one included, in one pass); otherwise
+     * {@code troupe.ppo}'s minibatch (num-envs * num-steps / num-minibatches).
+     */
     static int budgetRows(Spec spec) {
-        return spec.ppo().minibatchSize();
+        int t = spec.unrollLength();
+        if (t == 0) {
+            return spec.ppo().minibatchSize();
+        }
+        int unrolls = spec.settings().batchUnrolls();
+        return switch (spec.settings().algorithm()) {
+            case PPO -> Math.max(1, unrolls * t / spec.ppo().numMinibatches());
+            case DISTILL -> Math.max(1, unrolls * t / spec.distill().numMinibatches());
+            case IMPALA -> unrolls * (t + 1);
+        };
     }
 
     public static Behavior<Command> create(Spec spec) {

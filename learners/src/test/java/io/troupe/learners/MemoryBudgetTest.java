@@ -8,6 +8,8 @@ import ai.djl.Device;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.EnvSpec;
 import io.troupe.learners.bench.UpdateThroughput;
+import io.troupe.learners.distill.DistillConfig;
+import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelReplicas;
 import io.troupe.learners.model.Parallelism;
@@ -22,6 +24,7 @@ import io.troupe.learners.ppo.RolloutBatch;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +75,28 @@ class MemoryBudgetTest {
         // one device listed with four stages holds all four
         assertEquals(one.parameters(), MemoryBudget.perDevice(ModelTest.GRID,
                 whole.withParallelism(new Parallelism(4, 4)), 64, List.of(Device.cpu())).get(0).parameters());
+    }
+
+    /**
+     * The rows the budget is estimated for are the ones a job's learner trains in one pass: until the seventeenth
+     * session they were troupe.ppo's num-envs * num-steps / num-minibatches whatever the job trained.
+     */
+    @Test
+    void theBudgetIsForTheRowsOfOneTrainingPassOfTheJob() {
+        ModelConfig mlp = ModelConfig.mlp(64, 64);
+        PpoConfig ppo = PpoConfig.cleanRl(); // 4 envs x 128 steps / 4 minibatches = 128 rows
+        BiFunction<LearnerAlgorithm, Integer, Learner.Spec> spec = (algorithm, t) ->
+                new Learner.Spec(ModelTest.CARTPOLE, mlp, ppo, ImpalaConfig.defaults(),
+                        LearnerSettings.fromConfig(ConfigFactory.defaultReference().getConfig("troupe.learner"),
+                                algorithm, 16), 1, DistillConfig.defaults(), t);
+        assertEquals(ppo.minibatchSize(), Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 0)),
+                "an unknown unroll length: troupe.ppo's minibatch");
+        assertEquals(16 * 64 / ppo.numMinibatches(), Learner.budgetRows(spec.apply(LearnerAlgorithm.PPO, 64)));
+        assertEquals(16 * 64 / DistillConfig.defaults().numMinibatches(),
+                Learner.budgetRows(spec.apply(LearnerAlgorithm.DISTILL, 64)));
+        assertEquals(16 * 65, Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 64)),
+                "IMPALA: every observation of the batch, the bootstrap one included, in one pass");
+        assertThrows(IllegalArgumentException.class, () -> spec.apply(LearnerAlgorithm.PPO, -1));
     }
 
     @Test

@@ -156,7 +156,7 @@ public final class ClusterJob {
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
                 PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
                 ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed(),
-                DistillConfig.fromConfig(node.getConfig("troupe.distill"))));
+                DistillConfig.fromConfig(node.getConfig("troupe.distill")), agentSettings.unrollLength()));
         ActorRef<RunMetrics.Command> metrics = ClusterSingleton.get(system).init(
                 SingletonActor.of(RunMetrics.create(), "troupe-run-metrics")
                         .withSettings(ClusterSingletonSettings.create(system).withRole(learnerSettings.role())));
