@@ -36,6 +36,14 @@ public record RunCheckpoint(Path runDir, Path checkpointDir, Config config, Stri
                             EnvSpec spec, ModelConfig model, LearnerCheckpoint.PolicyFiles policy) {
 
     /**
+     * Keys an older run's {@code config.conf} holds (it records every resolved setting, defaults included) that are no
+     * longer settings and that a job refuses (seventeenth session): dropped when a run is opened, so that pruning's
+     * fine-tuning job and distillation, which train from the run's config, still start from an older run.
+     */
+    static final List<String> WRITTEN_BY_OLDER_RUNS = List.of("troupe.learner.algorithm", "troupe.learner.batch-unrolls",
+            "troupe.learner.role", "troupe.replay.role", "troupe.replay.table.priority-exponent");
+
+    /**
      * Opens {@code path}: a run directory, its {@code checkpoints/} folder, or a checkpoint folder inside a run.
      * Every failure is an {@link IllegalArgumentException} whose message names the file and what was expected.
      */
@@ -49,8 +57,11 @@ public record RunCheckpoint(Path runDir, Path checkpointDir, Config config, Stri
         }
         Config config;
         try {
-            config = ConfigFactory.parseFile(conf.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
-                    .withFallback(ConfigFactory.defaultReference()).resolve();
+            Config written = ConfigFactory.parseFile(conf.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            for (String key : WRITTEN_BY_OLDER_RUNS) {
+                written = written.withoutPath(key);
+            }
+            config = written.withFallback(ConfigFactory.defaultReference()).resolve();
         } catch (ConfigException e) {
             throw new IllegalArgumentException("config " + conf + " is unreadable: " + e.getMessage(), e);
         }

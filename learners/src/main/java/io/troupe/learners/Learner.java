@@ -188,8 +188,9 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         List<Device> deviceList = Devices.selectAll(spec.settings().device());
         this.devices = deviceList.stream().map(Device::toString).collect(Collectors.joining(","));
         this.parallel = spec.model().parallel();
-        MemoryBudget.check(spec.env(), spec.model(), budgetRows(spec), deviceList,
-                spec.settings().deviceMemoryBudget()); // before anything is allocated
+        int stages = spec.model().parallel().pipelineStages();
+        MemoryBudget.check(spec.env(), budgetModel(spec), budgetRows(spec, deviceList.size() == 1 ? 1
+                : deviceList.size() / stages), deviceList, spec.settings().deviceMemoryBudget()); // before allocating
         this.replicas = ModelReplicas.create(spec.env(), spec.model(), spec.seed(), deviceList);
         this.model = replicas.primary();
         if (parallel.pipelined() || parallel.microBatches() > 1) {
@@ -239,22 +240,37 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
     }
 
     /**
-     * The rows of one forward and backward pass, what the memory budget is estimated for: with the unroll length T
-     * known, PPO's and distillation's minibatch of the batch (batch-unrolls * T / num-minibatches) and IMPALA's whole
-     * batch (batch-unrolls * (T + 1): every observation, the bootstrap one included, in one pass); otherwise
-     * {@code troupe.ppo}'s minibatch (num-envs * num-steps / num-minibatches).
+     * The rows of one forward and backward pass on each data-parallel replica, what the memory budget is estimated
+     * for: with the unroll length T known, PPO's minibatch of the batch (batch-unrolls * T / num-minibatches) and
+     * IMPALA's whole batch (batch-unrolls * (T + 1): every observation, the bootstrap one included, in one pass), each
+     * split over the {@code replicas}; distillation's minibatch whole (it trains on the primary replica alone);
+     * otherwise {@code troupe.ppo}'s minibatch (num-envs * num-steps / num-minibatches).
      */
-    static int budgetRows(Spec spec) {
+    static int budgetRows(Spec spec, int replicas) {
         int t = spec.unrollLength();
         if (t == 0) {
             return spec.ppo().minibatchSize();
         }
         int unrolls = spec.settings().batchUnrolls();
         return switch (spec.settings().algorithm()) {
-            case PPO -> Math.max(1, unrolls * t / spec.ppo().numMinibatches());
+            case PPO -> ceilDiv(Math.max(1, unrolls * t / spec.ppo().numMinibatches()), replicas);
+            case IMPALA -> ceilDiv(unrolls * (t + 1), replicas);
             case DISTILL -> Math.max(1, unrolls * t / spec.distill().numMinibatches());
-            case IMPALA -> unrolls * (t + 1);
         };
+    }
+
+    /**
+     * The model as the budget sees it: PPO runs GPipe's micro-batches; IMPALA and distillation run each pass through
+     * the stages whole, one micro-batch whatever {@code troupe.model.parallel.micro-batches} says.
+     */
+    static ModelConfig budgetModel(Spec spec) {
+        Parallelism p = spec.model().parallel();
+        return spec.settings().algorithm() == LearnerAlgorithm.PPO || p.microBatches() == 1 ? spec.model()
+                : spec.model().withParallelism(new Parallelism(p.pipelineStages(), 1));
+    }
+
+    private static int ceilDiv(int rows, int parts) {
+        return Math.max(1, (rows + parts - 1) / parts);
     }
 
     public static Behavior<Command> create(Spec spec) {

@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * The {@code troupe.learner} settings, read once and validated (errors name the key).
  *
- * @param algorithm        PPO or IMPALA ({@code ppo}, {@code impala} in the config)
- * @param batchUnrolls     unrolls per update, spread over the replay shards
+ * @param algorithm        PPO, IMPALA or distillation: the job's {@code troupe.train.algorithm}
+ * @param batchUnrolls     unrolls per update, spread over the replay shards (the job's: see {@link #fromConfig})
  * @param publishEvery     updates between weight publications
  * @param checkpointEvery  updates between checkpoints (also written when the learner stops)
  * @param checkpointDir    where checkpoints live; a shared file system lets another learner node resume
@@ -35,6 +35,8 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
                               Duration refusedRetry, long deviceMemoryBudget, int intraOpThreads) {
     /** The dispatcher learners run on: never Pekko's default dispatcher. */
     public static final String DISPATCHER = "troupe.learner.dispatcher";
+    /** The cluster role learner nodes have: a node's roles are fixed (agent, replay, learner, serve). */
+    public static final String ROLE = "learner";
     /** reference.conf's {@code sample-wait}, {@code partial-batch-after} and {@code refused-retry}. */
     public static final Duration SAMPLE_WAIT = Duration.ofMillis(200);
     public static final Duration PARTIAL_BATCH_AFTER = Duration.ofSeconds(5);
@@ -43,8 +45,9 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
     public LearnerSettings {
         Objects.requireNonNull(algorithm, "the learner's algorithm");
         if (batchUnrolls < 1 || publishEvery < 1 || checkpointEvery < 1) {
-            throw new IllegalArgumentException("troupe.learner: batch-unrolls, publish-every and checkpoint-every "
-                    + "must be >= 1");
+            throw new IllegalArgumentException("the learner's batch (unrolls per update), troupe.learner.publish-every "
+                    + "and troupe.learner.checkpoint-every must be >= 1, got " + batchUnrolls + ", " + publishEvery
+                    + ", " + checkpointEvery);
         }
         if (chunkBytes < 1024 || chunkBytes > 200 * 1024) {
             throw new IllegalArgumentException("troupe.learner.weights-chunk-bytes must be in 1 KiB..200 KiB (under "
@@ -114,9 +117,6 @@ public record LearnerSettings(String device, LearnerAlgorithm algorithm, int bat
             throw new IllegalArgumentException("troupe.learner." + key + " must be a positive duration, got " + d);
         }
     }
-
-    /** The cluster role learner nodes have: a node's roles are fixed (agent, replay, learner, serve). */
-    public static final String ROLE = "learner";
 
     /**
      * Reads {@code troupe.learner} for a learner of {@code algorithm} taking {@code batchUnrolls} unrolls per update:

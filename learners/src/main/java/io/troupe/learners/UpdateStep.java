@@ -45,7 +45,7 @@ public interface UpdateStep {
      */
     Result update(List<Unroll> unrolls, long envSteps);
 
-    /** The algorithm's name, as {@code troupe.learner.algorithm} spells it. */
+    /** The algorithm's id, as {@link LearnerAlgorithm#id()} spells it. */
     String algorithm();
 
     /**

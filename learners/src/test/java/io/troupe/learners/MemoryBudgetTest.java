@@ -25,6 +25,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,14 +90,32 @@ class MemoryBudgetTest {
                 new Learner.Spec(ModelTest.CARTPOLE, mlp, ppo, ImpalaConfig.defaults(),
                         LearnerSettings.fromConfig(ConfigFactory.defaultReference().getConfig("troupe.learner"),
                                 algorithm, 16), 1, DistillConfig.defaults(), t);
-        assertEquals(ppo.minibatchSize(), Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 0)),
+        assertEquals(ppo.minibatchSize(), Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 0), 1),
                 "an unknown unroll length: troupe.ppo's minibatch");
-        assertEquals(16 * 64 / ppo.numMinibatches(), Learner.budgetRows(spec.apply(LearnerAlgorithm.PPO, 64)));
+        assertEquals(16 * 64 / ppo.numMinibatches(), Learner.budgetRows(spec.apply(LearnerAlgorithm.PPO, 64), 1));
         assertEquals(16 * 64 / DistillConfig.defaults().numMinibatches(),
-                Learner.budgetRows(spec.apply(LearnerAlgorithm.DISTILL, 64)));
-        assertEquals(16 * 65, Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 64)),
+                Learner.budgetRows(spec.apply(LearnerAlgorithm.DISTILL, 64), 1));
+        assertEquals(16 * 65, Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 64), 1),
                 "IMPALA: every observation of the batch, the bootstrap one included, in one pass");
+        // data-parallel replicas split PPO's minibatch and IMPALA's batch; distillation trains on the primary alone
+        assertEquals(16 * 64 / ppo.numMinibatches() / 2, Learner.budgetRows(spec.apply(LearnerAlgorithm.PPO, 64), 2));
+        assertEquals(16 * 65 / 3 + 1, Learner.budgetRows(spec.apply(LearnerAlgorithm.IMPALA, 64), 3));
+        assertEquals(16 * 64 / DistillConfig.defaults().numMinibatches(),
+                Learner.budgetRows(spec.apply(LearnerAlgorithm.DISTILL, 64), 2));
         assertThrows(IllegalArgumentException.class, () -> spec.apply(LearnerAlgorithm.PPO, -1));
+    }
+
+    /** GPipe's micro-batches are PPO's: IMPALA and distillation run each pass through the stages whole. */
+    @Test
+    void onlyPposBudgetCountsMicroBatches() {
+        ModelConfig split = ModelConfig.transformer(32, 4, 2, 64, 6, 2).withParallelism(new Parallelism(2, 4));
+        Function<LearnerAlgorithm, Learner.Spec> spec = algorithm -> new Learner.Spec(
+                ModelTest.CARTPOLE, split, PpoConfig.cleanRl(), ImpalaConfig.defaults(),
+                LearnerSettings.fromConfig(ConfigFactory.defaultReference().getConfig("troupe.learner"), algorithm,
+                        16), 1, DistillConfig.defaults(), 32);
+        assertEquals(new Parallelism(2, 4), Learner.budgetModel(spec.apply(LearnerAlgorithm.PPO)).parallel());
+        assertEquals(new Parallelism(2, 1), Learner.budgetModel(spec.apply(LearnerAlgorithm.IMPALA)).parallel());
+        assertEquals(new Parallelism(2, 1), Learner.budgetModel(spec.apply(LearnerAlgorithm.DISTILL)).parallel());
     }
 
     @Test

@@ -117,7 +117,9 @@ public final class ClusterJob {
             throw new IllegalArgumentException("troupe.learner.partial-batch-after (" + learner.partialBatchAfter()
                     .toMillis() + " ms) must be longer than troupe.agent.policy-wait-timeout ("
                     + agents.policyWaitTimeout().toMillis() + " ms) under troupe.agent.max-policy-lag = "
-                    + agents.maxPolicyLag() + ": an agent waiting for weights would split the learner's batch");
+                    + agents.maxPolicyLag() + ": an agent waiting for weights would split the learner's batch; raise "
+                    + "partial-batch-after (by an unroll's acting time or more), lower policy-wait-timeout, or set "
+                    + "max-policy-lag = -1");
         }
     }
 
@@ -132,12 +134,29 @@ public final class ClusterJob {
         };
     }
 
+    /**
+     * The job's learner, replay and pacing settings as {@link #start} reads them, from a node's config (the job's under
+     * {@link #nodeConfig}): their errors before a node starts or a run directory is written.
+     */
+    public static void checkSettings(Config node, TrainSettings settings) {
+        checkPacing(agentSettings(node, settings), learnerSettings(node, settings, Path.of(".")));
+        ReplaySettings.fromConfig(node.getConfig("troupe.replay"));
+    }
+
+    /**
+     * The agents' settings: the policy-lag bound paces on-policy PPO and distillation; IMPALA is off-policy (V-trace
+     * corrects for lag), its agents act freely and its learner samples a replay table.
+     */
+    private static AgentSettings agentSettings(Config node, TrainSettings settings) {
+        return queueTable(settings.algorithm()) ? AgentSettings.fromConfig(node)
+                : AgentSettings.fromConfig(node).actingFreely();
+    }
+
     /** Starts this node's part of the job; relative checkpoint directories resolve against {@code runPath}. */
     public static Handles start(ActorSystem<?> system, Config node, TrainSettings settings, EnvRegistry registry,
                                 Path runPath) {
         int agents = settings.numAgents();
         int k = settings.envsPerAgent();
-        boolean onPolicy = queueTable(settings.algorithm());
         EnvSpec spec;
         try (var probe = registry.make(settings.env(), settings.envOverrides())) {
             spec = probe.spec();
@@ -145,10 +164,7 @@ public final class ClusterJob {
         ModelConfig model = ModelConfig.fromConfig(node.getConfig("troupe.model"));
         LearnerSettings learnerSettings = learnerSettings(node, settings, runPath);
         Device device = Devices.select(learnerSettings.device());
-        // the policy-lag bound paces on-policy PPO; IMPALA is off-policy (V-trace corrects for lag), its agents act
-        // freely and its learner samples a replay table rather than one unroll per env copy
-        AgentSettings agentSettings = onPolicy ? AgentSettings.fromConfig(node)
-                : AgentSettings.fromConfig(node).actingFreely();
+        AgentSettings agentSettings = agentSettings(node, settings);
         UnrollBudget.check(spec, agentSettings, WireSettings.fromConfig(node).maxMessageBytes());
         checkPacing(agentSettings, learnerSettings);
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),

@@ -113,6 +113,7 @@ public final class NodeLifecycle {
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
         DriverSettings driverSettings = DriverSettings.fromConfig(config);
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(config);
+        ClusterJob.checkSettings(config, settings); // the learner's, replay's and pacing settings, before joining
         requireFreePort(node.host(), node.port());
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);

@@ -1,6 +1,7 @@
 package io.troupe.cluster.run;
 
 import com.typesafe.config.Config;
+import io.troupe.cluster.node.ClusterJob;
 import io.troupe.cluster.node.NodeTimeouts;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
@@ -49,6 +50,9 @@ public final class TrainJob {
         // and the learners' settings, which the learner reads only once the node is up (a stop of seconds, a run dir)
         PpoConfig.fromConfig(config.getConfig("troupe.ppo"));
         ImpalaConfig.fromConfig(config.getConfig("troupe.impala"));
+        if (settings.algorithm() != Algorithm.RANDOM && settings.mode() != RunMode.REFERENCE) {
+            ClusterJob.checkSettings(ClusterJob.nodeConfig(settings).withFallback(config), settings);
+        }
         InitialReward.check(registry, settings, config); // a reward that cannot be used: likewise
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(config); // and a malformed evaluation
         if (evaluation.enabled()

@@ -82,7 +82,8 @@ class LearnerBatchTest {
                         Path.of("run"))));
         assertEquals("troupe.learner.partial-batch-after (5000 ms) must be longer than troupe.agent.policy-wait-timeout "
                 + "(10000 ms) under troupe.agent.max-policy-lag = 0: an agent waiting for weights would split the "
-                + "learner's batch", e.getMessage());
+                + "learner's batch; raise partial-batch-after (by an unroll's acting time or more), lower "
+                + "policy-wait-timeout, or set max-policy-lag = -1", e.getMessage());
         Config free = JobConfig.load(Path.of("..", "conf", "gotoobject.conf"),
                 List.of("troupe.learner.partial-batch-after=5s", "troupe.agent.max-policy-lag=-1"));
         ClusterJob.checkPacing(AgentSettings.fromConfig(free), ClusterJob.learnerSettings(free,

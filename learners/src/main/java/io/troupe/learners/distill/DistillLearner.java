@@ -54,7 +54,7 @@ public final class DistillLearner implements UpdateStep, AutoCloseable {
     /** The teacher {@code config} names, loaded on {@code device}; an unreadable checkpoint is an error naming it. */
     public static PolicyModel loadTeacher(EnvSpec env, DistillConfig config, Device device) {
         Path folder = config.teacherCheckpoint().orElseThrow(() -> new IllegalArgumentException(
-                "troupe.learner.algorithm = distill needs troupe.distill.teacher-checkpoint"));
+                "troupe.train.algorithm = distill needs troupe.distill.teacher-checkpoint"));
         LearnerCheckpoint.PolicyFiles files;
         try {
             files = LearnerCheckpoint.readPolicy(folder);

@@ -10,6 +10,7 @@ import io.troupe.replay.table.Selectors;
 import io.troupe.replay.table.Table;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -21,6 +22,8 @@ public record ReplaySettings(int shards, String role, SelectorSpec sampler, Sele
                              double samplesPerInsert, double errorBuffer, Duration sampleTimeout,
                              int maxMessageBytes, Duration keepAliveInterval, Durability durability, Path directory,
                              Duration checkpointInterval, long segmentBytes, long compactAfterBytes) {
+    /** The cluster role of the nodes that host replay shards: a node's roles are fixed (agent, replay, learner, serve). */
+    public static final String ROLE = "replay";
 
     public ReplaySettings {
         if (shards < 1) {
@@ -46,20 +49,23 @@ public record ReplaySettings(int shards, String role, SelectorSpec sampler, Sele
         newRateLimiter(rateLimiterKind, minSizeToSample, samplesPerInsert, errorBuffer, maxSize); // validates
     }
 
-    /** The cluster role of the nodes that host replay shards: a node's roles are fixed (agent, replay, learner, serve). */
-    public static final String ROLE = "replay";
-
     /**
-     * Reads {@code troupe.replay}. {@code role} is not a setting (it once was, and any other value left the shards on
-     * a role no node has): a config that sets it is refused.
+     * Reads {@code troupe.replay}. Refused, each naming why: {@code role} (it once was a setting, and any other value
+     * left the shards on a role no node has), a prioritized sampler or remover and {@code table.priority-exponent}
+     * (nothing updates a shard's priorities, so they would pick uniformly).
      */
     public static ReplaySettings fromConfig(Config replay) {
         for (String key : new String[] {"table.sampler", "table.remover"}) {
-            if (replay.hasPath(key) && replay.getString(key).equalsIgnoreCase("prioritized")) {
+            String name = replay.hasPath(key) ? replay.getString(key).toLowerCase(Locale.ROOT) : "";
+            if (name.equals("prioritized")) {
                 throw new IllegalArgumentException("troupe.replay." + key + " = prioritized: replay shards have no "
                         + "way to update priorities (every item keeps the priority 1 it was inserted with), so it "
-                        + "would select uniformly; use uniform, fifo or lifo (prioritized tables are for code that "
-                        + "calls Table.updatePriorities itself)");
+                        + "would pick items uniformly; use uniform, fifo or lifo (prioritized tables are for code "
+                        + "that calls Table.updatePriorities itself)");
+            }
+            if (!name.isEmpty() && !List.of("uniform", "fifo", "lifo").contains(name)) {
+                throw new IllegalArgumentException("troupe.replay." + key + ": unknown selector '"
+                        + replay.getString(key) + "'; expected uniform, fifo or lifo");
             }
         }
         if (replay.hasPath("table.priority-exponent")) {

@@ -127,6 +127,10 @@ class ReplayShardTest {
             assertTrue(e.getMessage().startsWith("troupe.replay.table." + key + " = prioritized: replay shards have "
                     + "no way to update priorities"), e.getMessage());
         }
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> settings("troupe.replay.table.sampler = Random"));
+        assertEquals("troupe.replay.table.sampler: unknown selector 'Random'; expected uniform, fifo or lifo",
+                unknown.getMessage());
         IllegalArgumentException alpha = assertThrows(IllegalArgumentException.class,
                 () -> settings("troupe.replay.table.priority-exponent = 0.6"));
         assertTrue(alpha.getMessage().startsWith("troupe.replay.table.priority-exponent is not a setting"),
