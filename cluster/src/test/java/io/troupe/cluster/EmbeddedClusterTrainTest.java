@@ -64,7 +64,7 @@ class EmbeddedClusterTrainTest {
                 "troupe.model.layers=1", "troupe.model.feed-forward=16", "troupe.model.patch-size=10",
                 level + "size=6", level + "colors=2", level + "types=3", level + "max-steps=20", level + "view=agent",
                 level + "view-cells=5", level + "cell-pixels=4",
-                level + "curriculum.stages=[{size=4,colors=1,types=2,max-steps=8},{size=5,colors=2,types=2}]",
+                level + "curriculum.stages=[{size=4,colors=1,types=2,max-steps=1},{size=5,colors=2,types=2}]",
                 level + "curriculum.window=2", level + "curriculum.advance-at=0");
         assertEquals(0, code);
         Path dir;
@@ -90,8 +90,11 @@ class EmbeddedClusterTrainTest {
             }
             if (m.has("eval/greedy_mean_length")) {
                 evaluated = true;
-                assertTrue(m.get("eval/greedy_mean_length").asDouble() > 8, "the evaluations play the level (its "
-                        + "time limit is 20 steps, the first stage's 8): " + m);
+                // the first stage ends every episode after one step; at the level an episode ends at step 1 only
+                // when the first move touches an object (a greedy policy that walks into a wrong object ends early,
+                // so the level's longer time limit alone proves nothing)
+                assertTrue(m.get("eval/greedy_mean_length").asDouble() > 1, "the evaluations play the level (its "
+                        + "time limit is 20 steps, the first stage's 1): " + m);
             }
         }
         JsonNode last = lines.get(lines.size() - 1);
