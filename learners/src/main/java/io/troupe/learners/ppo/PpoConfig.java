@@ -23,11 +23,18 @@ import com.typesafe.config.ConfigException;
  * @param totalSteps       env steps the learning-rate schedule spans (500,000)
  * @param targetKl         stop an update's epochs early once a minibatch's approximate KL exceeds this (CleanRL's
  *                         {@code target_kl}; 0 = off, CleanRL's default None)
+ * @param entropyFloor     a minibatch whose mean entropy (nats) is below this pays {@code entropyFloorCoef} times the
+ *                         shortfall in its loss, a hinge that pushes the entropy back up and does nothing above it
+ *                         (0 = off)
+ * @param entropyFloorCoef the hinge's weight (0.1)
  */
 public record PpoConfig(int numEnvs, int numSteps, double learningRate, boolean annealLr, double gamma,
                         double gaeLambda, int numMinibatches, int updateEpochs, boolean normAdv, double clipCoef,
                         boolean clipVloss, double entCoef, double vfCoef, double maxGradNorm, long totalSteps,
-                        double targetKl) {
+                        double targetKl, double entropyFloor, double entropyFloorCoef) {
+    /** The hinge's weight when a config names none. */
+    public static final double DEFAULT_ENTROPY_FLOOR_COEF = 0.1;
+
     public PpoConfig {
         positive("num-envs", numEnvs);
         positive("num-steps", numSteps);
@@ -42,13 +49,24 @@ public record PpoConfig(int numEnvs, int numSteps, double learningRate, boolean 
         range("vf-coef", vfCoef, 0, 10, true);
         range("max-grad-norm", maxGradNorm, 0, 1e6, true);
         range("target-kl", targetKl, 0, 10, true);
+        range("entropy-floor", entropyFloor, 0, 10, true);
+        range("entropy-floor-coef", entropyFloorCoef, 0, 10, true);
         if ((numEnvs * numSteps) % numMinibatches != 0) {
             throw new IllegalArgumentException("troupe.ppo.num-minibatches = " + numMinibatches
                     + " must divide the batch num-envs * num-steps = " + numEnvs * numSteps);
         }
     }
 
-    /** The same without an early stop on KL (target-kl off). */
+    /** The same without an entropy floor. */
+    public PpoConfig(int numEnvs, int numSteps, double learningRate, boolean annealLr, double gamma, double gaeLambda,
+                     int numMinibatches, int updateEpochs, boolean normAdv, double clipCoef, boolean clipVloss,
+                     double entCoef, double vfCoef, double maxGradNorm, long totalSteps, double targetKl) {
+        this(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs, normAdv,
+                clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, totalSteps, targetKl, 0,
+                DEFAULT_ENTROPY_FLOOR_COEF);
+    }
+
+    /** The same without an early stop on KL (target-kl off) and without an entropy floor. */
     public PpoConfig(int numEnvs, int numSteps, double learningRate, boolean annealLr, double gamma, double gaeLambda,
                      int numMinibatches, int updateEpochs, boolean normAdv, double clipCoef, boolean clipVloss,
                      double entCoef, double vfCoef, double maxGradNorm, long totalSteps) {
@@ -98,7 +116,7 @@ public record PpoConfig(int numEnvs, int numSteps, double learningRate, boolean 
                     c.getInt("num-minibatches"), c.getInt("update-epochs"), c.getBoolean("norm-adv"),
                     c.getDouble("clip-coef"), c.getBoolean("clip-vloss"), c.getDouble("ent-coef"),
                     c.getDouble("vf-coef"), c.getDouble("max-grad-norm"), c.getLong("total-steps"),
-                    c.getDouble("target-kl"));
+                    c.getDouble("target-kl"), c.getDouble("entropy-floor"), c.getDouble("entropy-floor-coef"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.ppo: " + e.getMessage(), e);
         }

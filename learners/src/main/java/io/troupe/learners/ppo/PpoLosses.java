@@ -6,7 +6,8 @@ import io.troupe.learners.model.GraphScalar;
 
 /**
  * PPO's loss for one minibatch, in CleanRL's names: the clipped surrogate {@code pg_loss}, the (optionally clipped)
- * {@code v_loss}, the entropy bonus, and {@code loss = pg_loss - ent_coef * entropy + vf_coef * v_loss}.
+ * {@code v_loss}, the entropy bonus, and {@code loss = pg_loss - ent_coef * entropy + vf_coef * v_loss}, plus
+ * {@code entropy_floor_coef * max(0, entropy_floor - entropy)} when an entropy floor is set.
  */
 public final class PpoLosses {
 
@@ -51,6 +52,11 @@ public final class PpoLosses {
         }
         NDArray loss = pgLoss.sub(entropy.mul(GraphScalar.of(entropy, (float) c.entCoef())))
                 .add(vLoss.mul(GraphScalar.of(vLoss, (float) c.vfCoef())));
+        if (c.entropyFloor() > 0) { // + coef * max(0, floor - entropy): the entropy's weight grows by coef below it
+            NDArray shortfall = GraphScalar.of(entropy, (float) c.entropyFloor()).sub(entropy)
+                    .maximum(GraphScalar.of(entropy, 0f));
+            loss = loss.add(shortfall.mul(GraphScalar.of(shortfall, (float) c.entropyFloorCoef())));
+        }
         return new Losses(loss, pgLoss, vLoss, entropy, logRatio, ratio);
     }
 }
