@@ -17,6 +17,7 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.model.TorchThreads;
 import io.troupe.learners.optim.Adam;
 import io.troupe.learners.parallel.MemoryBudget;
+import io.troupe.learners.parallel.MemoryEstimate;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoLearner;
 import io.troupe.learners.prune.GradualPruning;
@@ -190,7 +191,8 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         this.parallel = spec.model().parallel();
         int stages = spec.model().parallel().pipelineStages();
         MemoryBudget.check(spec.env(), budgetModel(spec), budgetRows(spec, deviceList.size() == 1 ? 1
-                : deviceList.size() / stages), deviceList, spec.settings().deviceMemoryBudget()); // before allocating
+                : deviceList.size() / stages), deviceList, spec.settings().deviceMemoryBudget(),
+                budgetTeacher(spec)); // before allocating
         this.replicas = ModelReplicas.create(spec.env(), spec.model(), spec.seed(), deviceList);
         this.model = replicas.primary();
         if (parallel.pipelined() || parallel.microBatches() > 1) {
@@ -267,6 +269,20 @@ public final class Learner extends AbstractBehavior<Learner.Command> {
         Parallelism p = spec.model().parallel();
         return spec.settings().algorithm() == LearnerAlgorithm.PPO || p.microBatches() == 1 ? spec.model()
                 : spec.model().withParallelism(new Parallelism(p.pipelineStages(), 1));
+    }
+
+    /**
+     * The distillation teacher as the budget sees it, on the primary device beside the student: its parameters and
+     * one forward pass over the whole batch (batch-unrolls x T rows; {@code troupe.ppo}'s batch when T is not known);
+     * nothing for a job that does not distill.
+     */
+    static MemoryEstimate budgetTeacher(Spec spec) {
+        if (spec.settings().algorithm() != LearnerAlgorithm.DISTILL || spec.distill().teacherModel().isEmpty()) {
+            return MemoryEstimate.ZERO;
+        }
+        int rows = spec.unrollLength() == 0 ? spec.ppo().batchSize()
+                : spec.settings().batchUnrolls() * spec.unrollLength();
+        return MemoryBudget.inference(spec.env(), spec.distill().teacherModel().get(), rows);
     }
 
     private static int ceilDiv(int rows, int parts) {

@@ -21,6 +21,7 @@ import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoStats;
 import io.troupe.learners.ppo.PpoUpdate;
 import io.troupe.learners.ppo.RolloutBatch;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -116,6 +117,36 @@ class MemoryBudgetTest {
         assertEquals(new Parallelism(2, 4), Learner.budgetModel(spec.apply(LearnerAlgorithm.PPO)).parallel());
         assertEquals(new Parallelism(2, 1), Learner.budgetModel(spec.apply(LearnerAlgorithm.IMPALA)).parallel());
         assertEquals(new Parallelism(2, 1), Learner.budgetModel(spec.apply(LearnerAlgorithm.DISTILL)).parallel());
+    }
+
+    /**
+     * A distillation job holds its teacher on the primary device beside the student: its parameters and one forward
+     * pass over the whole batch count against the budget there (until the eighteenth session they were left out).
+     */
+    @Test
+    void theDistillationTeacherCountsOnThePrimaryDevice() {
+        ModelConfig student = ModelConfig.mlp(64, 64);
+        ModelConfig teacher = ModelConfig.transformer(256, 4, 4, 1024, 6, 1);
+        DistillConfig distill = DistillConfig.defaults().withTeacher(Path.of("teacher"), teacher);
+        Function<LearnerAlgorithm, Learner.Spec> spec = algorithm -> new Learner.Spec(ModelTest.CARTPOLE, student,
+                PpoConfig.cleanRl(), ImpalaConfig.defaults(), LearnerSettings.fromConfig(
+                        ConfigFactory.defaultReference().getConfig("troupe.learner"), algorithm, 16), 1, distill, 64);
+        assertEquals(MemoryEstimate.ZERO, Learner.budgetTeacher(spec.apply(LearnerAlgorithm.PPO)),
+                "only a distillation job has a teacher");
+        MemoryEstimate held = Learner.budgetTeacher(spec.apply(LearnerAlgorithm.DISTILL));
+        MemoryEstimate trained = MemoryBudget.perStage(ModelTest.CARTPOLE, teacher, 16 * 64).get(0);
+        assertEquals(trained.parameters(), held.parameters(), "the teacher's weights");
+        assertEquals(trained.activations(), held.activations(), "a forward pass over the batch of 16 x 64 rows");
+        assertEquals(0, held.gradients() + held.optimizerState(), "it is not trained");
+        // a budget the student fits in and the student with the teacher does not
+        int rows = Learner.budgetRows(spec.apply(LearnerAlgorithm.DISTILL), 1);
+        long studentNeeds = MemoryBudget.perStage(ModelTest.CARTPOLE, student, rows).get(0).total();
+        long budget = studentNeeds + held.total() / 2;
+        MemoryBudget.check(ModelTest.CARTPOLE, student, rows, List.of(Device.cpu()), budget);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> MemoryBudget.check(
+                ModelTest.CARTPOLE, student, rows, List.of(Device.cpu()), budget, held));
+        assertTrue(refused.getMessage().contains("with the distillation teacher's "
+                + MemoryEstimate.bytes(held.total())), refused.getMessage());
     }
 
     @Test

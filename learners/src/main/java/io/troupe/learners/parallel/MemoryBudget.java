@@ -11,6 +11,7 @@ import io.troupe.core.space.Text;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.model.ModelKind;
 import io.troupe.learners.model.ModelReplicas;
+import io.troupe.learners.model.Parallelism;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -111,23 +112,45 @@ public final class MemoryBudget {
     }
 
     /**
+     * A model that only infers (the distillation teacher), whole on one device: its parameters and what one forward
+     * pass over {@code rows} rows holds at most; no gradients, no optimizer state.
+     */
+    public static MemoryEstimate inference(EnvSpec spec, ModelConfig model, int rows) {
+        MemoryEstimate whole = perStage(spec, model.withParallelism(Parallelism.NONE), rows).stream()
+                .reduce(MemoryEstimate.ZERO, MemoryEstimate::plus);
+        return new MemoryEstimate(whole.parameters(), 0, 0, whole.activations());
+    }
+
+    /**
      * Refuses, before allocation, a model whose part on some device exceeds {@code budgetBytes} (0: unlimited),
      * with the numbers per component and the keys to change.
      */
     public static void check(EnvSpec spec, ModelConfig model, int rows, List<Device> devices, long budgetBytes) {
+        check(spec, model, rows, devices, budgetBytes, MemoryEstimate.ZERO);
+    }
+
+    /**
+     * As {@link #check(EnvSpec, ModelConfig, int, List, long)}, with {@code teacher} (a distillation teacher's
+     * {@link #inference}) held on the first device too.
+     */
+    public static void check(EnvSpec spec, ModelConfig model, int rows, List<Device> devices, long budgetBytes,
+                             MemoryEstimate teacher) {
         if (budgetBytes <= 0) {
             return;
         }
         List<MemoryEstimate> need = perDevice(spec, model, rows, devices);
         for (int d = 0; d < need.size(); d++) {
-            MemoryEstimate n = need.get(d);
+            MemoryEstimate n = d == 0 ? need.get(d).plus(teacher) : need.get(d);
             if (n.total() > budgetBytes) {
                 int k = model.parallel().pipelineStages();
                 String where = need.size() == 1 ? (k == 1 ? "the whole model on " + devices.get(0) + " needs "
                         : "its " + k + " stages, all on " + devices.get(0) + ", need ")
                         : "stage " + d + " of " + k + " on " + devices.get(d) + " needs ";
+                String withTeacher = d == 0 && teacher.total() > 0 ? " with the distillation teacher's "
+                        + MemoryEstimate.bytes(teacher.total()) + " (its parameters and one forward pass over the "
+                        + "batch)" : "";
                 throw new IllegalArgumentException("troupe.learner.device-memory-budget = "
-                        + MemoryEstimate.bytes(budgetBytes) + " per device, but " + where + n.describe()
+                        + MemoryEstimate.bytes(budgetBytes) + " per device, but " + where + n.describe() + withTeacher
                         + " for " + parameterCount(spec, model, rows) + " parameters and minibatches of " + rows
                         + " rows in " + model.parallel().microBatches() + " micro-batch(es); split the model over "
                         + "more devices (troupe.model.parallel.pipeline-stages with that many devices in "
