@@ -12,14 +12,18 @@ import java.util.TreeMap;
 
 /**
  * The settings every node of a job must agree on (the env, the algorithm, the model's shape, the optimizer's
- * settings, the agents' layout, the replay layout, the reward switch point), as sorted {@code key=value} lines. Nodes
- * compare theirs with the one the cluster holds and refuse to join with a different one.
+ * settings, the agents' layout, the replay layout, the reward switch point, the pacing of agents and learner), as
+ * sorted {@code key=value} lines. Nodes compare theirs with the one the cluster holds and refuse to join with a
+ * different one.
  */
 public record JobIdentity(List<String> entries) implements CrossNode {
     private static final List<String> ROOTS = List.of("troupe.train.env", "troupe.train.env-overrides",
             "troupe.train.algorithm", "troupe.train.num-agents", "troupe.train.envs-per-agent", "troupe.model",
             "troupe.ppo", "troupe.impala", "troupe.agent.unroll-length", "troupe.replay.shards", "troupe.replay.table",
-            "troupe.reward.switch-at");
+            "troupe.reward.switch-at",
+            // the pacing: agents on one node wait for weights, the learner on another cuts partial batches, and
+            // ClusterJob.checkPacing can only compare the two on one node's settings
+            "troupe.agent.max-policy-lag", "troupe.agent.policy-wait-timeout", "troupe.learner.partial-batch-after");
 
     public JobIdentity {
         entries = List.copyOf(entries);
