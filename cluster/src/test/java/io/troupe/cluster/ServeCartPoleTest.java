@@ -188,6 +188,14 @@ class ServeCartPoleTest {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(201, loaded.statusCode(), loaded.body());
             assertEquals("CartPole-v1", JSON.readTree(loaded.body()).get("envId").asText());
+            // a policy loaded while serving is monitored for drift as one served from the start (its profile was
+            // recorded as it loaded): no served rows yet, the reference's features listed
+            HttpResponse<String> drift = client.send(HttpRequest.newBuilder(URI.create(url
+                    + "/v1/policies/late/drift")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, drift.statusCode(), drift.body());
+            assertEquals(0, JSON.readTree(drift.body()).get("rows").asLong(), drift.body());
+            assertEquals(4, JSON.readTree(drift.body()).get("features").size(), "CartPole's four features: "
+                    + drift.body());
             assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(url + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
             HttpResponse<String> badPath = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies"))

@@ -1,7 +1,6 @@
 package io.troupe.serving;
 
 import com.typesafe.config.Config;
-import io.troupe.serving.drift.DriftMonitor;
 import io.troupe.serving.drift.DriftSettings;
 import io.troupe.serving.drift.Profiles;
 import io.troupe.serving.http.ServingServer;
@@ -14,8 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A standalone policy service ({@code ./troupe serve}): an actor system for Pekko HTTP, the policies (each warmed up
@@ -23,8 +20,6 @@ import org.slf4j.LoggerFactory;
  * closes the policies and terminates the system.
  */
 public final class PolicyService implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(PolicyService.class);
-
     private final ActorSystem<Void> system;
     private final ServingServer server;
 
@@ -52,15 +47,9 @@ public final class PolicyService implements AutoCloseable {
             sources.apply(system).forEach((name, source) -> {
                 ServedPolicy policy = ServedPolicy.start(name, source, settings.batcher(), metrics);
                 registry.add(policy);
-                if (drift.enabled()) {
-                    try {
-                        policy.attachDrift(new DriftMonitor(Profiles.forSource(source, drift), drift));
-                    } catch (IllegalArgumentException e) { // served all the same; its drift routes say it is off
-                        LOG.warn("drift monitoring is off for policy '{}': {}", name, e.getMessage());
-                    }
-                }
+                Profiles.attach(policy, source, drift);
             });
-            return new PolicyService(system, ServingServer.start(system, settings, registry, metrics));
+            return new PolicyService(system, ServingServer.start(system, settings, registry, metrics, drift));
         } catch (RuntimeException e) {
             registry.close();
             system.terminate();

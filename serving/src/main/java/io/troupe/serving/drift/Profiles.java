@@ -4,8 +4,11 @@ import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
 import io.troupe.environments.Env;
 import io.troupe.serving.model.PolicySource;
+import io.troupe.serving.model.ServedPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A served policy's reference profile at deploy time: the {@value ReferenceProfile#FILE} exported beside the model
@@ -16,8 +19,25 @@ import java.nio.file.Path;
 public final class Profiles {
     /** The evaluation episodes' seed. */
     static final long SEED = 20_261_130L;
+    private static final Logger LOG = LoggerFactory.getLogger(Profiles.class);
 
     private Profiles() {
+    }
+
+    /**
+     * Attaches a drift monitor with {@code source}'s profile to {@code policy} when monitoring is on, whether the
+     * policy was served at start or loaded later; a source without a profile is served all the same (its drift routes
+     * say monitoring is off) and the reason is logged. Blocking, as {@link #forSource}.
+     */
+    public static void attach(ServedPolicy policy, PolicySource source, DriftSettings settings) {
+        if (!settings.enabled()) {
+            return;
+        }
+        try {
+            policy.attachDrift(new DriftMonitor(forSource(source, settings), settings));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("drift monitoring is off for policy '{}': {}", policy.name(), e.getMessage());
+        }
     }
 
     public static ReferenceProfile forSource(PolicySource source, DriftSettings settings) {

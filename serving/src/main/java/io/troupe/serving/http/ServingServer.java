@@ -2,9 +2,12 @@ package io.troupe.serving.http;
 
 import io.troupe.core.http.HostCheck;
 import io.troupe.serving.ServingSettings;
+import io.troupe.serving.drift.DriftSettings;
+import io.troupe.serving.drift.Profiles;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.CheckpointSource;
 import io.troupe.serving.model.PolicyRegistry;
+import io.troupe.serving.model.PolicySource;
 import io.troupe.serving.model.ServedPolicy;
 import java.net.BindException;
 import java.nio.file.Path;
@@ -45,9 +48,21 @@ public final class ServingServer implements AutoCloseable {
         this.loader = loader;
     }
 
-    /** Binds the routes over {@code registry}; a port in use is a one-line error. */
+    /**
+     * Binds the routes over {@code registry}; a port in use is a one-line error. Policies loaded through the admin
+     * route are not monitored for drift.
+     */
     public static ServingServer start(ActorSystem<?> system, ServingSettings settings, PolicyRegistry registry,
                                       ServingMetrics metrics) {
+        return start(system, settings, registry, metrics, DriftSettings.OFF);
+    }
+
+    /**
+     * As {@link #start(ActorSystem, ServingSettings, PolicyRegistry, ServingMetrics)}, and policies loaded through the
+     * admin route are monitored for drift as {@code drift} says (their profile is read or recorded as they load).
+     */
+    public static ServingServer start(ActorSystem<?> system, ServingSettings settings, PolicyRegistry registry,
+                                      ServingMetrics metrics, DriftSettings drift) {
         ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "troupe-serve-loader");
             t.setDaemon(true);
@@ -57,8 +72,12 @@ public final class ServingServer implements AutoCloseable {
         ServingRoutes routes = new ServingRoutes(settings, registry, metrics, new ServingRoutes.Loader() {
             @Override
             public CompletionStage<ServedPolicy> load(String name, String path) {
-                return CompletableFuture.supplyAsync(() -> ServedPolicy.start(name, settings.backend().apply(
-                        CheckpointSource.open(Path.of(path))), settings.batcher(), metrics), loader);
+                return CompletableFuture.supplyAsync(() -> {
+                    PolicySource source = settings.backend().apply(CheckpointSource.open(Path.of(path)));
+                    ServedPolicy policy = ServedPolicy.start(name, source, settings.batcher(), metrics);
+                    Profiles.attach(policy, source, drift);
+                    return policy;
+                }, loader);
             }
 
             @Override
