@@ -166,7 +166,8 @@ public final class ClusterBench {
             }), "bench-weights-sink", Props.empty());
             NodeWeights.get(node).subscribe(sink); // what the node's agents get, through the node's one fetcher
         }
-        ActorRef<WeightsPublisher.Command> publisher = from.systemActorOf(WeightsPublisher.create(128 * 1024),
+        ActorRef<WeightsPublisher.Command> publisher = from.systemActorOf(WeightsPublisher.create(
+                from.settings().config().getBytes(LearnerBench.CHUNK_BYTES_KEY).intValue()),
                 "bench-weights-publisher", Props.empty());
         byte[] payload = new byte[bytes];
         new SplittableRandom(1).nextBytes(payload);

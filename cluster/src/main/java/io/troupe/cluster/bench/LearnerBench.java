@@ -12,9 +12,8 @@ import io.troupe.learners.bench.UpdateThroughput;
 import io.troupe.learners.model.Parallelism;
 import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
-import io.troupe.transport.weights.WeightsFetcher;
+import io.troupe.transport.weights.NodeWeights;
 import io.troupe.transport.weights.WeightsPublisher;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,9 +35,13 @@ import org.apache.pekko.cluster.typed.Join;
  * {@code troupe bench learner}: for each model, PPO updates per second on a rollout of {@code num-envs x num-steps}
  * observations ({@code updates_per_s}), the experience steps that consumes per second ({@code samples_per_s}), and
  * {@code publish_ms}: serialize one weights version and deliver it to a fetcher on another ActorSystem on loopback
- * (median of several publications).
+ * (median of several publications), with the settings a job's nodes use ({@code troupe.transport.weights}, {@code
+ * troupe.learner.weights-chunk-bytes}).
  */
 public final class LearnerBench {
+    /** The learner's weights chunk size, as a job's learner reads it. */
+    static final String CHUNK_BYTES_KEY = "troupe.learner.weights-chunk-bytes";
+
     /** One model to measure. */
     public record Case(String name, String envId, ModelConfig model) {
     }
@@ -112,9 +115,10 @@ public final class LearnerBench {
                 received.add(w);
                 return Behaviors.same();
             }), "sink", Props.empty());
-            agent.systemActorOf(WeightsFetcher.create(sink, Duration.ofSeconds(5)), "fetcher", Props.empty());
-            ActorRef<WeightsPublisher.Command> publisher = learner.systemActorOf(
-                    WeightsPublisher.create(128 * 1024), "publisher", Props.empty());
+            // as on a node: the node's one fetcher (troupe.transport.weights), the learner's chunk size
+            NodeWeights.get(agent).subscribe(sink);
+            ActorRef<WeightsPublisher.Command> publisher = learner.systemActorOf(WeightsPublisher.create(
+                    learner.settings().config().getBytes(CHUNK_BYTES_KEY).intValue()), "publisher", Props.empty());
             List<Double> times = new ArrayList<>();
             for (int v = 1; v <= publishes + 1; v++) {
                 long start = System.nanoTime();
