@@ -99,7 +99,11 @@ public final class ClusterJob {
      * a relative checkpoint directory resolved against {@code runPath}.
      */
     static LearnerSettings learnerSettings(Config node, TrainSettings settings, Path runPath) {
-        ImpalaConfig impala = ImpalaConfig.fromConfig(node.getConfig("troupe.impala"));
+        return learnerSettings(node, settings, ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), runPath);
+    }
+
+    private static LearnerSettings learnerSettings(Config node, TrainSettings settings, ImpalaConfig impala,
+                                                   Path runPath) {
         LearnerSettings configured = LearnerSettings.fromConfig(node.getConfig("troupe.learner"),
                 learnerAlgorithm(settings.algorithm()), batchUnrolls(settings.algorithm(), settings.totalEnvs(),
                         impala));
@@ -162,7 +166,8 @@ public final class ClusterJob {
             spec = probe.spec();
         }
         ModelConfig model = ModelConfig.fromConfig(node.getConfig("troupe.model"));
-        LearnerSettings learnerSettings = learnerSettings(node, settings, runPath);
+        ImpalaConfig impala = ImpalaConfig.fromConfig(node.getConfig("troupe.impala"));
+        LearnerSettings learnerSettings = learnerSettings(node, settings, impala, runPath);
         Device device = Devices.select(learnerSettings.device());
         AgentSettings agentSettings = agentSettings(node, settings);
         UnrollBudget.check(spec, agentSettings, WireSettings.fromConfig(node).maxMessageBytes());
@@ -170,8 +175,7 @@ public final class ClusterJob {
         var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                 Optional.empty());
         ActorRef<Learner.Command> learner = Learner.initSingleton(system, new Learner.Spec(spec, model,
-                PpoConfig.fromConfig(node.getConfig("troupe.ppo")),
-                ImpalaConfig.fromConfig(node.getConfig("troupe.impala")), learnerSettings, settings.seed(),
+                PpoConfig.fromConfig(node.getConfig("troupe.ppo")), impala, learnerSettings, settings.seed(),
                 DistillConfig.fromConfig(node.getConfig("troupe.distill")), agentSettings.unrollLength()));
         ActorRef<RunMetrics.Command> metrics = ClusterSingleton.get(system).init(
                 SingletonActor.of(RunMetrics.create(), "troupe-run-metrics")
