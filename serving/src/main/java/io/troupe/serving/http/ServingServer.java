@@ -75,7 +75,12 @@ public final class ServingServer implements AutoCloseable {
                 return CompletableFuture.supplyAsync(() -> {
                     PolicySource source = settings.backend().apply(CheckpointSource.open(Path.of(path)));
                     ServedPolicy policy = ServedPolicy.start(name, source, settings.batcher(), metrics);
-                    Profiles.attach(policy, source, drift);
+                    try {
+                        Profiles.attach(policy, source, drift);
+                    } catch (RuntimeException e) { // the load fails: nothing will serve or close this policy
+                        policy.close();
+                        throw e;
+                    }
                     return policy;
                 }, loader);
             }
