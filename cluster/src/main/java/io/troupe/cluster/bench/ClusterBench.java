@@ -167,7 +167,7 @@ public final class ClusterBench {
             NodeWeights.get(node).subscribe(sink); // what the node's agents get, through the node's one fetcher
         }
         ActorRef<WeightsPublisher.Command> publisher = from.systemActorOf(WeightsPublisher.create(
-                from.settings().config().getBytes(LearnerBench.CHUNK_BYTES_KEY).intValue()),
+                LearnerBench.chunkBytes(from.settings().config())),
                 "bench-weights-publisher", Props.empty());
         byte[] payload = new byte[bytes];
         new SplittableRandom(1).nextBytes(payload);

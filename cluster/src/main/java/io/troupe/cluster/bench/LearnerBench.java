@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigValueFactory;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.PolicyWeights;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.learners.LearnerAlgorithm;
+import io.troupe.learners.LearnerSettings;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.bench.UpdateThroughput;
 import io.troupe.learners.model.Parallelism;
@@ -39,8 +41,10 @@ import org.apache.pekko.cluster.typed.Join;
  * troupe.learner.weights-chunk-bytes}).
  */
 public final class LearnerBench {
-    /** The learner's weights chunk size, as a job's learner reads it. */
-    static final String CHUNK_BYTES_KEY = "troupe.learner.weights-chunk-bytes";
+    /** The weights chunk size of a job's learner ({@code troupe.learner.weights-chunk-bytes}, read and checked). */
+    static int chunkBytes(Config config) {
+        return LearnerSettings.fromConfig(config.getConfig("troupe.learner"), LearnerAlgorithm.PPO, 1).chunkBytes();
+    }
 
     /** One model to measure. */
     public record Case(String name, String envId, ModelConfig model) {
@@ -118,7 +122,7 @@ public final class LearnerBench {
             // as on a node: the node's one fetcher (troupe.transport.weights), the learner's chunk size
             NodeWeights.get(agent).subscribe(sink);
             ActorRef<WeightsPublisher.Command> publisher = learner.systemActorOf(WeightsPublisher.create(
-                    learner.settings().config().getBytes(CHUNK_BYTES_KEY).intValue()), "publisher", Props.empty());
+                    chunkBytes(learner.settings().config())), "publisher", Props.empty());
             List<Double> times = new ArrayList<>();
             for (int v = 1; v <= publishes + 1; v++) {
                 long start = System.nanoTime();

@@ -39,11 +39,17 @@ public record DriftSettings(boolean enabled, int window, int checkEvery, double 
     }
 
     /** Monitoring off (the other values are reference.conf's). */
-    public static final DriftSettings OFF = new DriftSettings(false, 1000, 100, 0.2, 0.25, 20, 0.05, 1.0);
+    public static final DriftSettings OFF = defaults().disabled();
 
     /** The defaults of reference.conf. */
     public static DriftSettings defaults() {
         return new DriftSettings(true, 1000, 100, 0.2, 0.25, 20, 0.05, 1.0);
+    }
+
+    /** These settings with monitoring off. */
+    public DriftSettings disabled() {
+        return new DriftSettings(false, window, checkEvery, psiThreshold, ksThreshold, referenceEpisodes, phDelta,
+                phLambda);
     }
 
     /** Reads {@code troupe.serving.drift}. */
