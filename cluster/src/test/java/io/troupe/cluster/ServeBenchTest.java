@@ -21,10 +21,14 @@ class ServeBenchTest {
                     m.toString());
             assertTrue(m.meanBatch() >= 1 && m.p50Ms() > 0 && m.p99Ms() >= m.p50Ms(), m.toString());
             assertEquals(0, m.failed(), m.toString());
+            // the event-loop client tells the server's CPU time apart from its own
+            assertTrue(m.ceilingCpuUs() > 0 && m.dynamicCpuUs() > 0 && m.singleCpuUs() > 0, m.toString());
+            assertTrue(m.modelRowUs1() > 0 && m.modelRowUsMax() > 0, m.toString());
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ServeBench.print(r, new PrintStream(out, true, StandardCharsets.UTF_8));
         String table = out.toString(StandardCharsets.UTF_8);
         assertTrue(table.contains("ceiling: no-op route") && table.contains("GoToObject-v0"), table);
+        assertTrue(table.contains("server CPU per request: dynamic (us)") && !table.contains("n/a"), table);
     }
 }

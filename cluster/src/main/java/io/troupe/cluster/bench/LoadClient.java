@@ -22,10 +22,23 @@ import java.util.concurrent.locks.LockSupport;
  * counted from when a request was due, so a late send counts against the server, not for it).
  */
 final class LoadClient {
-    /** What a run measured: answers by status class, elapsed seconds, latencies (ns) of the 2xx answers. */
-    record Run(long ok, long refused, long failed, double seconds, long[] latencies) {
+    /**
+     * What a run measured: answers by status class, elapsed seconds, latencies (ns) of the 2xx answers, and the CPU
+     * time the rest of the process (the server, when it runs in the client's JVM) used while it measured, without the
+     * client's own (-1 when the client cannot tell its CPU time apart: a thread per connection).
+     */
+    record Run(long ok, long refused, long failed, double seconds, long[] latencies, long serverCpuNanos) {
+        Run(long ok, long refused, long failed, double seconds, long[] latencies) {
+            this(ok, refused, failed, seconds, latencies, -1);
+        }
+
         double perSecond() {
             return ok / seconds;
+        }
+
+        /** CPU microseconds the server used per 2xx answer; NaN when not measured. */
+        double serverCpuMicrosPerRequest() {
+            return serverCpuNanos < 0 || ok == 0 ? Double.NaN : serverCpuNanos / 1e3 / ok;
         }
 
         /** The {@code q}-quantile of the latencies in milliseconds. */

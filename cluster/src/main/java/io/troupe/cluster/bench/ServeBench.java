@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.Observation;
+import io.troupe.core.ObservationBatch;
+import io.troupe.core.Policy;
 import io.troupe.edge.observation.ObservationJson;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
@@ -35,14 +38,15 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code troupe bench serve}: the policy service and its client in one JVM on loopback (client: {@link LoadClient},
- * C keep-alive HTTP/1.1 connections over plain sockets, one thread each). Per model (the CartPole MLP and the
+ * {@code troupe bench serve}: the policy service and its client in one JVM on loopback, C keep-alive HTTP/1.1
+ * connections (closed-loop client: {@link EventLoopClient}, one event-loop thread as wrk, or {@link LoadClient}, a
+ * thread per connection over plain sockets; {@link Client}). Per model (the CartPole MLP and the
  * GoToObject transformer of the default jobs, untrained: speed does not depend on the weights), with the same
  * observation as payload: the ceiling (a no-op route that reads the same body and answers a fixed act answer),
  * closed-loop requests/s with dynamic batching (at the configured {@code max-batch-delay} and at 1 ms, or 0 when the
  * configured one is not 0) and with
  * {@code max-batch-size = 1}, the mean batch size, and p50/p99 latency at an open-loop rate of half the best
- * closed-loop rate: once with {@link OpenLoopClient} (one event-loop thread over the same C connections, as wrk2
+ * closed-loop rate: once with {@link EventLoopClient} (one event-loop thread over the same C connections, as wrk2
  * measures; the target's figure) and once with {@link LoadClient}'s thread per connection, whose C parked threads
  * wake on the same 2 cores as the server and add their scheduling delay to what is measured.
  */
@@ -52,13 +56,48 @@ public final class ServeBench {
     public static final double CEILING_TARGET_TRANSFORMER = 0.5;
     public static final double P99_TARGET_MS = 10;
 
-    /** One model's figures. */
+    /** The closed-loop client. */
+    public enum Client {
+        /** {@link EventLoopClient}: one thread, non-blocking connections (as wrk). */
+        EVENT_LOOP("event-loop client (EventLoopClient: one thread over non-blocking connections, as wrk)"),
+        /** {@link LoadClient}: one thread per connection, blocking sockets. */
+        THREADS("thread-per-connection client (LoadClient: blocking sockets)");
+
+        private final String description;
+
+        Client(String description) {
+            this.description = description;
+        }
+
+        public String description() {
+            return description;
+        }
+
+        LoadClient.Run closed(int port, String route, String body, int connections, double warmupS, double seconds) {
+            return this == EVENT_LOOP
+                    ? new EventLoopClient("127.0.0.1", port, route, body).closed(connections, warmupS, seconds)
+                    : new LoadClient("127.0.0.1", port, route, body).closed(connections, warmupS, seconds);
+        }
+    }
+
+    /**
+     * One model's figures. The CPU figures are the server's microseconds of CPU per answered request (the process's
+     * CPU time less the client thread's; NaN with the thread-per-connection client); the model's are one replica's
+     * forward pass alone, per observation, at batch 1 and at {@code max-batch-size}, on an idle server.
+     */
     public record ModelFigures(String env, String model, long parameters, int connections, double ceilingRps,
                                double dynamicRps, double otherDelayRps, double singleRps, double meanBatch,
                                double meanBatchOtherDelay, double openLoopRate, double p50Ms, double p99Ms,
-                               double p50ThreadsMs, double p99ThreadsMs, long refused, long failed) {
+                               double p50ThreadsMs, double p99ThreadsMs, long refused, long failed,
+                               double ceilingCpuUs, double dynamicCpuUs, double singleCpuUs, double modelRowUs1,
+                               double modelRowUsMax) {
         public double batchingGain() {
             return dynamicRps / singleRps;
+        }
+
+        /** What batching gains in the model alone: the most dynamic batching can gain end to end. */
+        public double modelBatchingGain() {
+            return modelRowUs1 / modelRowUsMax;
         }
 
         public double servedOverCeiling() {
@@ -83,8 +122,13 @@ public final class ServeBench {
         }
     }
 
-    /** Runs the bench with the server settings of {@code root} ({@code troupe.serving}). */
+    /** Runs the bench with the event-loop client and the server settings of {@code root} ({@code troupe.serving}). */
     public static Result run(Config root, int connections, double seconds) throws Exception {
+        return run(root, Client.EVENT_LOOP, connections, seconds);
+    }
+
+    /** Runs the bench with {@code client} for the closed-loop figures and the server settings of {@code root}. */
+    public static Result run(Config root, Client client, int connections, double seconds) throws Exception {
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(root);
         ServingSettings settings = ServingSettings.fromConfig(config, Map.of()).withAddress("127.0.0.1", 0);
         BatcherSettings dynamic = settings.batcher();
@@ -92,16 +136,16 @@ public final class ServeBench {
         List<ModelFigures> figures = new ArrayList<>();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-bench-serve", config);
         try {
-            figures.add(model(system, settings, envs.spec("CartPole-v1"), ModelConfig.mlp(64, 64), envs, connections,
-                    seconds));
+            figures.add(model(system, settings, envs.spec("CartPole-v1"), ModelConfig.mlp(64, 64), envs, client,
+                    connections, seconds));
             figures.add(model(system, settings, envs.spec("GoToObject-v0"),
-                    ModelConfig.transformer(32, 4, 1, 64, 6, 1), envs, connections, seconds));
+                    ModelConfig.transformer(32, 4, 1, 64, 6, 1), envs, client, connections, seconds));
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-        return new Result("plain-socket HTTP/1.1 keep-alive client (LoadClient: a thread per connection; open-loop "
-                + "latency also with OpenLoopClient: one event-loop thread), " + connections + " connections",
+        return new Result("closed loop: " + client.description() + "; open-loop latency with EventLoopClient and "
+                + "with LoadClient; " + connections + " keep-alive HTTP/1.1 connections",
                 dynamic.maxBatchDelay().toMillis() + " ms", otherDelay(dynamic).toMillis() + " ms",
                 dynamic.maxBatchSize(), dynamic.workers(), settings.backend().label(), figures);
     }
@@ -112,7 +156,8 @@ public final class ServeBench {
     }
 
     private static ModelFigures model(ActorSystem<Void> system, ServingSettings settings, EnvSpec spec,
-                                      ModelConfig model, EnvRegistry envs, int connections, double seconds)
+                                      ModelConfig model, EnvRegistry envs, Client client, int connections,
+                                      double seconds)
             throws Exception {
         ServingMetrics metrics = new ServingMetrics();
         PolicySource source = settings.backend().apply(new ModelSource(spec, model, 7));
@@ -140,27 +185,28 @@ public final class ServeBench {
                 // native code warmed alike (with 1 s each, the JIT still compiled through the first model's figures)
                 for (String route : List.of("/noop", "/v1/policies/dynamic/act", "/v1/policies/other-delay/act",
                         "/v1/policies/single/act")) {
-                    new LoadClient("127.0.0.1", port, route, body).closed(connections, 0, Math.max(warmup, seconds));
+                    client.closed(port, route, body, connections, 0, Math.max(warmup, seconds));
                 }
-                LoadClient.Run ceiling = new LoadClient("127.0.0.1", port, "/noop", body)
-                        .closed(connections, warmup, seconds);
+                double[] rowUs = modelAlone(source, spec, envs, dynamic.maxBatchSize(), seconds);
+                LoadClient.Run ceiling = client.closed(port, "/noop", body, connections, warmup,
+                        seconds);
                 PolicyMetrics dm = registry.get("dynamic").metrics();
                 long b0 = dm.batches();
                 double r0 = dm.meanBatchRows() * b0;
-                LoadClient.Run dyn = new LoadClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
-                        .closed(connections, warmup, seconds);
+                LoadClient.Run dyn = client.closed(port, "/v1/policies/dynamic/act", body, connections, warmup,
+                        seconds);
                 double meanBatch = (dm.meanBatchRows() * dm.batches() - r0) / Math.max(1, dm.batches() - b0);
                 PolicyMetrics nm = registry.get("other-delay").metrics();
                 long n0 = nm.batches();
                 double nr0 = nm.meanBatchRows() * n0;
-                LoadClient.Run otherDelay = new LoadClient("127.0.0.1", port, "/v1/policies/other-delay/act", body)
-                        .closed(connections, warmup, seconds);
+                LoadClient.Run otherDelay = client.closed(port, "/v1/policies/other-delay/act", body, connections,
+                        warmup, seconds);
                 double meanOtherDelay = (nm.meanBatchRows() * nm.batches() - nr0) / Math.max(1, nm.batches() - n0);
-                LoadClient.Run single = new LoadClient("127.0.0.1", port, "/v1/policies/single/act", body)
-                        .closed(connections, warmup, seconds);
+                LoadClient.Run single = client.closed(port, "/v1/policies/single/act", body, connections, warmup,
+                        seconds);
                 double best = Math.max(dyn.perSecond(), otherDelay.perSecond());
                 double rate = best / 2;
-                LoadClient.Run open = new OpenLoopClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
+                LoadClient.Run open = new EventLoopClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
                         .run(connections, rate, warmup, seconds);
                 LoadClient.Run openThreads = new LoadClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
                         .open(connections, rate, warmup, seconds);
@@ -171,11 +217,46 @@ public final class ServeBench {
                         dyn.refused() + otherDelay.refused() + single.refused() + open.refused()
                                 + openThreads.refused(),
                         dyn.failed() + otherDelay.failed() + single.failed() + open.failed() + openThreads.failed()
-                                + ceiling.failed());
+                                + ceiling.failed(), ceiling.serverCpuMicrosPerRequest(),
+                        dyn.serverCpuMicrosPerRequest(), single.serverCpuMicrosPerRequest(), rowUs[0], rowUs[1]);
             } finally {
                 binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(20, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * One replica's forward pass alone, microseconds per observation at batch 1 and at {@code maxBatch} (the same real
+     * observation in every row), each timed for a third of {@code seconds} after as long unmeasured.
+     */
+    private static double[] modelAlone(PolicySource source, EnvSpec spec, EnvRegistry envs, int maxBatch,
+                                       double seconds) {
+        double[] perRow = new double[2];
+        try (Policy replica = source.newReplica(); Env env = envs.make(spec.id())) {
+            Observation obs = env.reset(1);
+            int[] sizes = {1, maxBatch};
+            for (int i = 0; i < sizes.length; i++) {
+                ObservationBatch batch = ObservationBatch.forSpace(spec.observationSpace(), sizes[i]);
+                for (int row = 0; row < sizes[i]; row++) {
+                    batch.write(row, obs);
+                }
+                long budget = (long) (Math.max(0.2, seconds / 3) * 1e9);
+                for (long until = System.nanoTime() + budget; System.nanoTime() < until; ) {
+                    replica.evaluate(batch);
+                }
+                long calls = 0;
+                long start = System.nanoTime();
+                long until = start + budget;
+                long now;
+                do {
+                    replica.evaluate(batch);
+                    calls++;
+                    now = System.nanoTime();
+                } while (now < until);
+                perRow[i] = (now - start) / 1e3 / calls / sizes[i];
+            }
+        }
+        return perRow;
     }
 
     public static void print(Result r, PrintStream out) {
@@ -195,6 +276,14 @@ public final class ServeBench {
                 String.format(">= %.0fx (transformer)", BATCHING_GAIN_TARGET));
         row(out, "dynamic / ceiling", x(a.servedOverCeiling()), x(b.servedOverCeiling()),
                 String.format(">= %.1f MLP, >= %.1f transformer", CEILING_TARGET_MLP, CEILING_TARGET_TRANSFORMER));
+        row(out, "server CPU per request: no-op (us)", us(a.ceilingCpuUs()), us(b.ceilingCpuUs()), "");
+        row(out, "server CPU per request: dynamic (us)", us(a.dynamicCpuUs()), us(b.dynamicCpuUs()), "");
+        row(out, "server CPU per request: batch size 1 (us)", us(a.singleCpuUs()), us(b.singleCpuUs()), "");
+        row(out, "model alone, batch 1 (us per obs)", us(a.modelRowUs1()), us(b.modelRowUs1()), "");
+        row(out, "model alone, batch " + r.maxBatchSize() + " (us per obs)", us(a.modelRowUsMax()),
+                us(b.modelRowUsMax()), "");
+        row(out, "model alone: batch " + r.maxBatchSize() + " / batch 1 speed", x(a.modelBatchingGain()),
+                x(b.modelBatchingGain()), "(bounds dynamic / max-batch-size 1)");
         row(out, "mean batch size (default delay)", String.format("%.1f", a.meanBatch()),
                 String.format("%.1f", b.meanBatch()), "");
         row(out, "mean batch size (delay " + r.otherDelay() + ")", String.format("%.1f", a.meanBatchOtherDelay()),
@@ -211,6 +300,10 @@ public final class ServeBench {
 
     private static String rps(double v) {
         return String.format("%,.0f", v);
+    }
+
+    private static String us(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format("%.1f", v);
     }
 
     private static String x(double v) {

@@ -185,6 +185,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seconds", defaultValue = "3", description = "measured seconds per figure (default 3)")
         double seconds;
 
+        @Option(names = "--client", defaultValue = "event-loop", paramLabel = "event-loop|threads",
+                description = "the closed-loop client: one event-loop thread, as wrk (default), or a thread per "
+                        + "connection")
+        String client;
+
         @Parameters(paramLabel = "key=value", description = "server settings, e.g. troupe.serving.workers=2")
         List<String> overrides = new ArrayList<>();
 
@@ -196,8 +201,14 @@ final class BenchCommand implements Runnable {
             if (seconds <= 0) {
                 throw new IllegalArgumentException("bench serve needs --seconds > 0, got " + seconds);
             }
+            ServeBench.Client closedLoop = switch (client) {
+                case "event-loop" -> ServeBench.Client.EVENT_LOOP;
+                case "threads" -> ServeBench.Client.THREADS;
+                default -> throw new IllegalArgumentException("bench serve --client must be event-loop or threads, "
+                        + "got '" + client + "'");
+            };
             Devices.preloadEngine();
-            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), connections, seconds);
+            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), closedLoop, connections, seconds);
             ServeBench.print(out, System.out);
             writeJson(json, out);
             return 0;

@@ -2,6 +2,8 @@ package io.troupe.cluster.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -15,14 +17,16 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The serving bench's open-loop latency client, built like wrk2: one thread runs an event loop over C non-blocking
- * keep-alive HTTP/1.1 connections and sends request {@code i} when it is due ({@code start + i / rate}) on any
- * connection with nothing in flight; a request that finds every connection busy waits for the first that frees, and
- * its latency still counts from when it was due (no coordinated omission). Unlike {@link LoadClient}'s thread per
- * connection, the client adds one runnable thread, not C, to the machine it shares with the server, so the latency it
- * reports is the server's and not the wake-up of one of C client threads parked on a 2-core machine.
+ * The serving bench's client, built like wrk (closed loop) and wrk2 (open loop): one thread runs an event loop over C
+ * non-blocking keep-alive HTTP/1.1 connections. Closed loop ({@link #closed}): every connection sends its next request
+ * as soon as its last is answered. Open loop ({@link #run}): request {@code i} is sent when it is due
+ * ({@code start + i / rate}) on any connection with nothing in flight; a request that finds every connection busy
+ * waits for the first that frees, and its latency still counts from when it was due (no coordinated omission). Unlike
+ * {@link LoadClient}'s thread per connection, the client adds one runnable thread, not C, to the machine it shares
+ * with the server: it takes less of the CPU the server is measured on, and the latency it reports is the server's and
+ * not the wake-up of one of C client threads parked on a 2-core machine.
  */
-final class OpenLoopClient {
+final class EventLoopClient {
     /** Reads are at most this much per call. */
     private static final int READ_BUFFER = 64 * 1024;
     /** The loop sleeps at most this long between due times, so answers are read within it. */
@@ -31,7 +35,7 @@ final class OpenLoopClient {
     private final InetSocketAddress address;
     private final byte[] request;
 
-    OpenLoopClient(String host, int port, String path, String body) {
+    EventLoopClient(String host, int port, String path, String body) {
         this.address = new InetSocketAddress(host, port);
         this.request = LoadClient.request(host, port, path, body);
     }
@@ -42,9 +46,26 @@ final class OpenLoopClient {
      * 30 s) and counted.
      */
     LoadClient.Run run(int connections, double rate, double warmupS, double seconds) {
-        if (connections < 1 || !(rate > 0) || !(seconds > 0) || warmupS < 0) {
-            throw new IllegalArgumentException("open loop needs >= 1 connection, a rate > 0 and seconds > 0, got "
-                    + connections + " connections, rate " + rate + ", " + warmupS + " + " + seconds + " s");
+        if (!(rate > 0) || Double.isInfinite(rate)) {
+            throw new IllegalArgumentException("open loop needs a finite rate > 0 requests/s, got " + rate);
+        }
+        return connectAndLoop(connections, rate, warmupS, seconds);
+    }
+
+    /**
+     * Closed loop over {@code connections} connections: each sends its next request when its last is answered, for
+     * {@code warmupS} seconds (not counted) and then {@code seconds}; requests sent before the end are awaited and
+     * counted, latency from when each was sent.
+     */
+    LoadClient.Run closed(int connections, double warmupS, double seconds) {
+        return connectAndLoop(connections, 0, warmupS, seconds);
+    }
+
+    /** {@code rate} 0: closed loop. */
+    private LoadClient.Run connectAndLoop(int connections, double rate, double warmupS, double seconds) {
+        if (connections < 1 || !(seconds > 0) || !(warmupS >= 0)) {
+            throw new IllegalArgumentException("the event-loop client needs >= 1 connection, seconds > 0 and a "
+                    + "warm-up >= 0, got " + connections + " connections, " + warmupS + " + " + seconds + " s");
         }
         try (Selector selector = Selector.open()) {
             List<Connection> idle = new ArrayList<>();
@@ -77,13 +98,24 @@ final class OpenLoopClient {
         long[] latencies = new long[4096];
         int count = 0;
         ByteBuffer in = ByteBuffer.allocate(READ_BUFFER);
+        boolean closedLoop = rate == 0;
+        CpuClock cpu = new CpuClock();
         while (true) {
             long now = System.nanoTime();
-            long due = start + (long) (next * 1e9 / rate);
-            while (due <= now && due < end) {
-                waiting.add(due);
-                next++;
+            cpu.tick(now, measureFrom, end);
+            long due;
+            if (closedLoop) { // every idle connection's next request is due now, until the end
+                due = now < end ? now : end;
+                for (int i = waiting.size(); i < idle.size() && now < end; i++) {
+                    waiting.add(now);
+                }
+            } else {
                 due = start + (long) (next * 1e9 / rate);
+                while (due <= now && due < end) {
+                    waiting.add(due);
+                    next++;
+                    due = start + (long) (next * 1e9 / rate);
+                }
             }
             while (!waiting.isEmpty() && !idle.isEmpty()) {
                 Connection c = idle.remove(idle.size() - 1);
@@ -98,8 +130,10 @@ final class OpenLoopClient {
                 break;
             }
             long wait = Math.min(due - now, MAX_PARK_NS);
-            int ready = selector.selectNow();
-            if (ready == 0 && wait > 0) {
+            int ready;
+            if (closedLoop) { // nothing is due before an answer frees a connection: block until one is readable
+                ready = selector.select(1);
+            } else if ((ready = selector.selectNow()) == 0 && wait > 0) {
                 LockSupport.parkNanos(wait);
                 ready = selector.selectNow();
             }
@@ -156,7 +190,36 @@ final class OpenLoopClient {
         for (SelectionKey key : selector.keys()) {
             key.channel().close();
         }
-        return new LoadClient.Run(ok, refused, failed, seconds, Arrays.copyOf(latencies, count));
+        return new LoadClient.Run(ok, refused, failed, seconds, Arrays.copyOf(latencies, count), cpu.serverNanos());
+    }
+
+    /**
+     * The CPU time the rest of the process spends while the client measures: the process's CPU time less this
+     * thread's (the client is one thread, so what is left is the server's when both share the JVM), sampled when the
+     * loop first sees the measured window open and when it first sees it closed.
+     */
+    private static final class CpuClock {
+        private final com.sun.management.OperatingSystemMXBean os = ManagementFactory.getPlatformMXBean(
+                com.sun.management.OperatingSystemMXBean.class);
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private long startProcess = -1;
+        private long startThread;
+        private long server = -1;
+
+        void tick(long now, long measureFrom, long end) {
+            if (startProcess < 0 && now >= measureFrom) {
+                startProcess = os.getProcessCpuTime();
+                startThread = threads.getCurrentThreadCpuTime();
+            } else if (server < 0 && startProcess >= 0 && now >= end) {
+                long process = os.getProcessCpuTime() - startProcess;
+                long client = threads.getCurrentThreadCpuTime() - startThread;
+                server = process < 0 || client < 0 ? -1 : Math.max(0, process - client);
+            }
+        }
+
+        long serverNanos() {
+            return server;
+        }
     }
 
     /** One keep-alive connection with at most one request in flight, and an incremental response parser. */

@@ -23,13 +23,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The event-loop open-loop client against a Pekko HTTP server (the serving API's server) on loopback. */
-class OpenLoopClientTest {
+/** The event-loop client, open and closed loop, against a Pekko HTTP server (the serving API's server) on loopback. */
+class EventLoopClientTest {
     private static ActorSystem<Void> system;
 
     @BeforeAll
     static void startSystem() {
-        system = ActorSystem.create(Behaviors.empty(), "open-loop-client-test");
+        system = ActorSystem.create(Behaviors.empty(), "event-loop-client-test");
     }
 
     @AfterAll
@@ -38,13 +38,24 @@ class OpenLoopClientTest {
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    /** Answers 200 to a non-empty body and 400 to an empty one; request number {@code stallAt} (1-based) after 300 ms. */
+    /**
+     * Answers 200 to a non-empty body and 400 to an empty one; request number {@code stallAt} (1-based) after 300 ms,
+     * or every request after {@code delayMs} when that is above 0.
+     */
     private static final class Server extends AllDirectives {
         final AtomicInteger seen = new AtomicInteger();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
         private final int stallAt;
+        private final int delayMs;
 
         Server(int stallAt) {
+            this(stallAt, 0);
+        }
+
+        Server(int stallAt, int delayMs) {
             this.stallAt = stallAt;
+            this.delayMs = delayMs;
         }
 
         Route route() {
@@ -55,13 +66,17 @@ class OpenLoopClientTest {
         private CompletableFuture<HttpResponse> answer(boolean empty) {
             HttpResponse response = empty ? HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST)
                     : HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, "{\"action\":1}");
-            if (seen.incrementAndGet() != stallAt) {
+            int n = seen.incrementAndGet();
+            if (n != stallAt && delayMs == 0) {
                 return CompletableFuture.completedFuture(response);
             }
-            // the server's own slowness, the thing measured: this answer leaves 300 ms later
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            // the server's own slowness, the thing measured: this answer leaves later
             CompletableFuture<HttpResponse> later = new CompletableFuture<>();
-            system.scheduler().scheduleOnce(Duration.ofMillis(300), () -> later.complete(response),
-                    system.executionContext());
+            system.scheduler().scheduleOnce(Duration.ofMillis(n == stallAt ? 300 : delayMs), () -> {
+                inFlight.decrementAndGet();
+                later.complete(response);
+            }, system.executionContext());
             return later;
         }
     }
@@ -83,7 +98,7 @@ class OpenLoopClientTest {
     @Test
     void sendsEveryDueRequestAndTimesEachAnswer() throws Exception {
         Server server = new Server(-1);
-        LoadClient.Run run = against(server, port -> new OpenLoopClient("127.0.0.1", port, "/act",
+        LoadClient.Run run = against(server, port -> new EventLoopClient("127.0.0.1", port, "/act",
                 "{\"observation\":[1,2,3,4]}").run(4, 400, 0.25, 0.5));
         // 0.75 s at 400/s: 300 requests sent, the last 200 measured
         assertEquals(300, server.seen.get());
@@ -96,7 +111,7 @@ class OpenLoopClientTest {
 
     @Test
     void requestsDueWhileTheServerStallsCountFromWhenTheyWereDue() throws Exception {
-        LoadClient.Run run = against(new Server(10), port -> new OpenLoopClient("127.0.0.1", port, "/act",
+        LoadClient.Run run = against(new Server(10), port -> new EventLoopClient("127.0.0.1", port, "/act",
                 "{\"observation\":[1,2,3,4]}").run(1, 100, 0, 1.0));
         assertEquals(100, run.ok(), run.toString());
         long[] sorted = run.latencies().clone();
@@ -112,7 +127,7 @@ class OpenLoopClientTest {
     @Test
     void non2xxAnswersAreCountedAsFailedNotTimed() throws Exception {
         Server server = new Server(-1);
-        LoadClient.Run run = against(server, port -> new OpenLoopClient("127.0.0.1", port, "/act", "")
+        LoadClient.Run run = against(server, port -> new EventLoopClient("127.0.0.1", port, "/act", "")
                 .run(2, 200, 0, 0.25));
         assertEquals(50, server.seen.get());
         assertEquals(0, run.ok());
@@ -121,9 +136,41 @@ class OpenLoopClientTest {
     }
 
     @Test
+    void theClosedLoopKeepsEveryConnectionBusyAndNoMore() throws Exception {
+        Server server = new Server(-1, 25);
+        LoadClient.Run run = against(server, port -> new EventLoopClient("127.0.0.1", port, "/act",
+                "{\"observation\":[1,2,3,4]}").closed(4, 0.1, 0.5));
+        // each connection has its next request in flight as soon as its last is answered: 4 at once, never more, and
+        // at most one answer per 25 ms per connection (the scheduler may only add to the delay)
+        assertEquals(4, server.maxInFlight.get(), "requests in flight at once");
+        assertEquals(0, run.failed(), run.toString());
+        assertTrue(run.ok() > 0 && run.ok() <= 4 * 0.5 / 0.025 + 4, run.ok() + " answers in 0.5 s");
+        assertEquals(run.ok(), run.latencies().length);
+        assertTrue(Arrays.stream(run.latencies()).allMatch(l -> l >= 25_000_000L), "no answer came before 25 ms");
+        assertTrue(server.seen.get() >= run.ok() + 4, "the warm-up's requests were sent and not counted");
+    }
+
+    @Test
+    void theClosedLoopWaitsOutAStallOnItsOnlyConnection() throws Exception {
+        Server server = new Server(3);
+        LoadClient.Run run = against(server, port -> new EventLoopClient("127.0.0.1", port, "/act",
+                "{\"observation\":[1,2,3,4]}").closed(1, 0, 0.6));
+        long[] sorted = run.latencies().clone();
+        Arrays.sort(sorted);
+        // one connection: nothing is sent while its request stalls, so exactly one answer took the 300 ms
+        assertTrue(sorted[sorted.length - 1] >= 290_000_000L, "the stalled request: " + sorted[sorted.length - 1]);
+        assertTrue(sorted[sorted.length - 2] < 290_000_000L, "one stalled request, found more: "
+                + Arrays.toString(Arrays.copyOfRange(sorted, sorted.length - 3, sorted.length)));
+        assertEquals(server.seen.get(), run.ok(), "every request sent was answered and counted");
+    }
+
+    @Test
     void badArgumentsAreRefusedNamingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new OpenLoopClient("127.0.0.1", 1, "/act", "{}").run(0, 10, 0, 1));
+                () -> new EventLoopClient("127.0.0.1", 1, "/act", "{}").run(0, 10, 0, 1));
         assertTrue(e.getMessage().contains("0 connections"), e.getMessage());
+        IllegalArgumentException rate = assertThrows(IllegalArgumentException.class,
+                () -> new EventLoopClient("127.0.0.1", 1, "/act", "{}").run(2, 0, 0, 1));
+        assertTrue(rate.getMessage().contains("rate > 0"), rate.getMessage());
     }
 }
