@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.cluster.bench.ServeBench;
-import io.troupe.serving.http.ServingServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +14,7 @@ import org.junit.jupiter.api.Test;
 class ServeBenchTest {
     @Test
     void theServeBenchMeasuresEveryFigureWithoutAFailedRequest() throws Exception {
-        // with the Pekko settings `troupe bench serve` and `troupe serve` run with
-        ServeBench.Result r = ServeBench.run(ServingServer.SERVE_ONLY_PEKKO.withFallback(ConfigFactory.load()), 4,
-                0.3);
+        ServeBench.Result r = ServeBench.run(ConfigFactory.load(), 4, 0.3);
         assertEquals(2, r.models().size());
         for (ServeBench.ModelFigures m : r.models()) {
             assertTrue(m.ceilingRps() > 0 && m.dynamicRps() > 0 && m.otherDelayRps() > 0 && m.singleRps() > 0,

@@ -20,7 +20,6 @@ import io.troupe.learners.model.Ablation;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.replay.bench.ReplayBench;
-import io.troupe.serving.http.ServingServer;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.bench.EnvBenchmark;
 import java.io.IOException;
@@ -209,8 +208,7 @@ final class BenchCommand implements Runnable {
                         + "got '" + client + "'");
             };
             Devices.preloadEngine();
-            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides, ServingServer.SERVE_ONLY_PEKKO),
-                    closedLoop, connections, seconds);
+            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), closedLoop, connections, seconds);
             ServeBench.print(out, System.out);
             writeJson(json, out);
             return 0;

@@ -7,7 +7,6 @@ import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelKind;
 import io.troupe.serving.PolicyService;
 import io.troupe.serving.ServingSettings;
-import io.troupe.serving.http.ServingServer;
 import io.troupe.serving.model.CheckpointSource;
 import io.troupe.serving.model.OnnxSource;
 import io.troupe.serving.model.PolicySource;
@@ -95,9 +94,6 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (stage != null) {
             return holdStage(config, pipeline);
-        }
-        if (pipeline.stages() <= 1) { // a process that only serves: no cluster traffic shares its dispatchers
-            config = configOptions.load(null, overrides, ConfigFactory.empty(), ServingServer.SERVE_ONLY_PEKKO);
         }
         ServingSettings settings = ServingSettings.fromConfig(config, System.getenv());
         settings = settings.withAddress(host != null ? host : settings.hostname(), port != null ? port

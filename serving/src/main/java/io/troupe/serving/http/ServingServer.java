@@ -1,7 +1,5 @@
 package io.troupe.serving.http;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.troupe.core.http.HostCheck;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.drift.DriftSettings;
@@ -35,20 +33,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Closing unbinds and closes every policy.
  */
 public final class ServingServer implements AutoCloseable {
-    /**
-     * Pekko settings for a process that only serves ({@code troupe serve} without a cluster, {@code troupe bench
-     * serve}), to layer under the user's settings: the TCP connections' actors on the default dispatcher (where Akka
-     * before 2.6 had them) instead of the internal one, and the default dispatcher with a thread per core (at least 2)
-     * instead of at least 8. A request then crosses fewer threads that sleep and wake: on 2 cores the no-op route's
-     * server CPU per request fell from 31.8-38.6 to 20.7-26.5 us and the CartPole MLP's served rate rose 1.2-1.6x
-     * ({@code troupe bench serve}, README "Serving bench"). Nothing on the default dispatcher of such a process blocks:
-     * models run on the batchers' own threads, loading on a loader thread.
-     */
-    public static final Config SERVE_ONLY_PEKKO = ConfigFactory.parseString("""
-            pekko.io.tcp.worker-dispatcher = "pekko.actor.default-dispatcher"
-            pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = 2
-            """);
-
     private final ServerBinding binding;
     private final PolicyRegistry registry;
     private final ServingMetrics metrics;
