@@ -54,7 +54,11 @@ import java.util.random.RandomGenerator;
  * (the other parameters are the level's; in the agent view every stage shows the level's window of {@code
  * view-cells}, in the room view every stage must keep the level's size); {@code window} (default 20) and {@code
  * advance-at} (default 0.8): a copy moves to the next stage at the reset after its last {@code window} episodes at a
- * stage succeeded at least {@code advance-at} of the time.
+ * stage succeeded at least {@code advance-at} of the time; {@code gate} (default {@code sliding}): {@code blocks} judges
+ * the window once it is full and then starts it afresh, so a copy moves on after {@code window} consecutive episodes
+ * that did well enough together, never on a lucky run inside a longer losing streak (with a sliding window every
+ * episode opens a new chance: a copy succeeding half the time passes 16 of 20 about once in 170 episodes, with blocks
+ * of 20 once in about 3,400).
  * Only copies whose curriculum was started (a training job's agents) play the stages.
  */
 public final class GoToRoom extends AbstractEnv implements RgbRenderable, RewardFeatures, Curriculum {
@@ -100,20 +104,22 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     }
 
     /** The curriculum's parameters, read once: every stage (the level itself last) and when a copy moves on. */
-    private record Stages(List<Settings> stages, int window, double advanceAt) {
-        private static final Set<String> KEYS = Set.of("stages", "window", "advance-at");
+    private record Stages(List<Settings> stages, int window, double advanceAt, boolean blocks) {
+        private static final Set<String> KEYS = Set.of("stages", "window", "advance-at", "gate");
         private static final Set<String> STAGE_KEYS = Set.of("size", "colors", "types", "max-steps");
 
         static Stages read(EnvParams p, Settings level) {
             for (String key : p.blockKeys("curriculum")) {
                 if (!KEYS.contains(key)) {
                     throw new IllegalArgumentException("env " + p.id() + ": unknown parameter 'curriculum." + key
-                            + "'; expected curriculum.stages, curriculum.window or curriculum.advance-at");
+                            + "'; expected curriculum.stages, curriculum.window, curriculum.advance-at or "
+                            + "curriculum.gate");
                 }
             }
             List<Config> blocks = p.blocks("curriculum.stages");
             int window = p.intParam("curriculum.window", 20, 1, 10_000);
             double advanceAt = p.doubleParam("curriculum.advance-at", 0.8, 0.0, 1.0);
+            boolean blockGate = p.stringParam("curriculum.gate", "sliding", "sliding", "blocks").equals("blocks");
             List<Settings> stages = new ArrayList<>();
             for (int i = 0; i < blocks.size(); i++) {
                 Config block = blocks.get(i);
@@ -139,7 +145,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
                 stages.add(stage);
             }
             stages.add(level);
-            return new Stages(List.copyOf(stages), window, advanceAt);
+            return new Stages(List.copyOf(stages), window, advanceAt, blockGate);
         }
     }
 
@@ -168,6 +174,8 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     // the curriculum: every stage, the level itself last; the copy's recent outcomes at its stage
     private final Level[] levels;
     private final double advanceAt;
+    /** {@code curriculum.gate = blocks}: the window is judged when full and then emptied, not slid one episode on. */
+    private final boolean blockGate;
     private final int outcomes;
     private EpisodeWindow recent;
     private boolean curriculumStarted;
@@ -209,6 +217,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         super(spec(s));
         this.levels = stages.stages().stream().map(Level::of).toArray(Level[]::new);
         this.advanceAt = stages.advanceAt();
+        this.blockGate = stages.blocks();
         this.outcomes = stages.window();
         this.recent = new EpisodeWindow(outcomes);
         this.numGoals = s.goals();
@@ -272,10 +281,13 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
             restartCurriculum = false;
             stage = 0;
             recent = new EpisodeWindow(outcomes);
-        } else if (curriculumStarted && stage < levels.length - 1 && recent.full()
-                && recent.successRate() >= advanceAt) {
-            stage++;
-            recent = new EpisodeWindow(outcomes);
+        } else if (curriculumStarted && stage < levels.length - 1 && recent.full()) {
+            if (recent.successRate() >= advanceAt) {
+                stage++;
+                recent = new EpisodeWindow(outcomes);
+            } else if (blockGate) { // a block that fell short is over: the next is judged on its own episodes
+                recent = new EpisodeWindow(outcomes);
+            }
         }
         play(levels[stage]);
     }

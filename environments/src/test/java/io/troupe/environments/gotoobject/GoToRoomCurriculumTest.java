@@ -176,6 +176,40 @@ class GoToRoomCurriculumTest {
     }
 
     @Test
+    void withTheBlockGateACopyMovesOnOnlyAfterAWholeWindowThatDidWellEnough() {
+        // successes S S F F S S S: a sliding window of 4 holds F S S S (0.75) after the seventh episode and moves on;
+        // in blocks of 4 the first block (S S F F, 0.5) is over and the second holds 3 episodes, not yet judged
+        boolean[] outcomes = {true, true, false, false, true, true, true};
+        assertEquals(1, stageAfter(CURRICULUM, outcomes), "sliding (the default)");
+        String blocks = CURRICULUM.replace("advance-at = 0.75", "advance-at = 0.75\n    gate = blocks");
+        GoToRoom env = room(Curriculum.started(make(blocks)));
+        env.reset(5);
+        for (boolean success : outcomes) {
+            assertEquals(success, succeeded(play(env, success)));
+            env.reset();
+            assertEquals(0, ((Curriculum) env).stage());
+        }
+        play(env, true); // the second block: S S S S
+        env.reset();
+        assertEquals(1, ((Curriculum) env).stage(), "a whole block of 4 at 1.0 moves the copy on");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> make(
+                CURRICULUM.replace("advance-at = 0.75", "gate = tumbling")));
+        assertTrue(e.getMessage().contains("curriculum.gate") && e.getMessage().contains("sliding, blocks"),
+                e.getMessage());
+    }
+
+    /** The stage a copy plays after episodes with {@code outcomes} from the start of the curriculum. */
+    private static int stageAfter(String params, boolean[] outcomes) {
+        GoToRoom env = room(Curriculum.started(make(params)));
+        env.reset(5);
+        for (boolean success : outcomes) {
+            play(env, success);
+            env.reset();
+        }
+        return ((Curriculum) env).stage();
+    }
+
+    @Test
     void theSameSeedsAndMovesGiveTheSameStagesAndEpisodes() {
         List<String> first = trace();
         assertEquals(first, trace());
