@@ -79,7 +79,7 @@ final class EventLoopClient {
             }
             return loop(selector, idle, rate, warmupS, seconds);
         } catch (IOException e) {
-            throw new UncheckedIOException("open-loop client against " + address + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("event-loop client against " + address + ": " + e.getMessage(), e);
         }
     }
 
