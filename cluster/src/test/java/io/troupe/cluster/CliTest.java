@@ -185,7 +185,8 @@ class CliTest {
                 "troupe.train.reward=distance", "troupe.environments.GoToObject-Hard-v0.params.curriculum.windw=3");
         assertEquals(TroupeCli.USER_ERROR, badCurriculum.code());
         assertTrue(badCurriculum.err().contains("troupe: env GoToObject-Hard-v0: unknown parameter 'curriculum.windw'; "
-                + "expected curriculum.stages, curriculum.window or curriculum.advance-at"), badCurriculum.err());
+                + "expected curriculum.stages, curriculum.window, curriculum.advance-at or curriculum.gate"),
+                badCurriculum.err());
         assertFalse(badCurriculum.err().contains("troupe.train.reward"), badCurriculum.err());
         // the learners' settings are checked before the node starts (they were read only by the learner)
         CliRun noEpochs = run("train", "--run-dir", tmp.toString(), "troupe.ppo.update-epochs=0");
