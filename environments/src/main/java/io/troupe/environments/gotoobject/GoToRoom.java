@@ -104,7 +104,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
     }
 
     /** The curriculum's parameters, read once: every stage (the level itself last) and when a copy moves on. */
-    private record Stages(List<Settings> stages, int window, double advanceAt, boolean blocks) {
+    private record Stages(List<Settings> stages, int window, double advanceAt, boolean blockGate) {
         private static final Set<String> KEYS = Set.of("stages", "window", "advance-at", "gate");
         private static final Set<String> STAGE_KEYS = Set.of("size", "colors", "types", "max-steps");
 
@@ -217,7 +217,7 @@ public final class GoToRoom extends AbstractEnv implements RgbRenderable, Reward
         super(spec(s));
         this.levels = stages.stages().stream().map(Level::of).toArray(Level[]::new);
         this.advanceAt = stages.advanceAt();
-        this.blockGate = stages.blocks();
+        this.blockGate = stages.blockGate();
         this.outcomes = stages.window();
         this.recent = new EpisodeWindow(outcomes);
         this.numGoals = s.goals();
