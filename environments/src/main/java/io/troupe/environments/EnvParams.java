@@ -3,6 +3,7 @@ package io.troupe.environments;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import java.util.List;
 import java.util.Set;
@@ -154,6 +155,14 @@ public final class EnvParams {
     private IllegalArgumentException bad(String key, String expected) {
         ConfigValue value = config.getValue(key);
         return new IllegalArgumentException("env " + id + ": parameter '" + key + "' must be " + expected + ", got "
-                + value.render() + " (" + value.origin().description() + ")");
+                + value.render() + where(value.origin()));
+    }
+
+    /** Where a value was written, when it came from a file ({@code " (conf/x.conf line 12)"}); else nothing. */
+    private static String where(ConfigOrigin origin) {
+        if (origin.filename() == null) {
+            return ""; // a key=value override or a value set in code: its origin ("String: 1") says nothing
+        }
+        return " (" + origin.filename() + (origin.lineNumber() > 0 ? " line " + origin.lineNumber() : "") + ")";
     }
 }
