@@ -2,6 +2,7 @@ package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -116,8 +117,8 @@ class ServeNodeTest {
                 return row.size() == 6 && row.get(0).equals("cartpole-v1") && parse(row.get(2)) > 0
                         && parse(row.get(3)) >= 1;
             });
-            assertEquals("-", cells(browser, "#serving tbody tr td").get(5),
-                    "a followed policy has no reference profile: no drift alarm to show");
+            assertNotEquals("-", cells(browser, "#serving tbody tr td").get(5),
+                    "the followed policy has a reference profile: its drift alarms, or none, are shown");
             // route, requests, p50, p90, p99 of the act route
             List<String> act = wait.until(d -> {
                 List<String> all = cells(d, "#latency tbody tr td");
@@ -156,7 +157,7 @@ class ServeNodeTest {
             nodes.start("a", training.subList(1, training.size())); // start() adds "node"
             String seed = "127.0.0.1:" + nodes.port("a");
             ProcessBuilder pb = new ProcessBuilder(NodeProcesses.command(args("--roles serve --port 0 --admin-port 0 "
-                    + "--seed-nodes " + seed + " troupe.serving.port=0"))).redirectErrorStream(true)
+                    + "--seed-nodes " + seed + " troupe.serving.port=0 troupe.serving.drift.follow-reprofile-after=2s"))).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("b.log").toFile());
             pb.environment().put("TROUPE_ADMIN_TOKEN", ADMIN);
             nodes.start(pb);
@@ -194,6 +195,15 @@ class ServeNodeTest {
             }
             assertTrue(last >= v0 + 3, "the served version followed training: " + seen + "\n" + nodes.log("a"));
 
+            // drift: the first version served was profiled in the job's env, and with follow-reprofile-after = 2s a
+            // version served later is profiled again (its monitor replaces the first)
+            JsonNode drift = await(policy + "/drift", j -> j.path("referenceVersion").asLong(-1) >= 0, 120,
+                    "a drift profile of a followed version");
+            long profiled = drift.get("referenceVersion").asLong();
+            assertTrue(drift.get("referenceReturn").asDouble() >= 1, "CartPole pays 1 a step: " + drift);
+            await(policy + "/drift", j -> j.path("referenceVersion").asLong(-1) > profiled, 120,
+                    "a second profile, of a later version than " + profiled);
+
             servingPanelOnTheAdminPort("http://127.0.0.1:" + nodes.adminPort("b"), policy);
             JsonNode none = JSON.readTree(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + nodes.adminPort("a") + "/troupe/serving/policies")).GET()).body());
@@ -213,6 +223,9 @@ class ServeNodeTest {
             JsonNode held = JSON.readTree(send(HttpRequest.newBuilder(URI.create(policy)).GET()).body());
             assertTrue(held.get("policyVersion").asLong() <= pinAt, held.toString());
             assertEquals(pinAt, held.get("pinnedVersion").asLong());
+            long heldProfile = JSON.readTree(send(HttpRequest.newBuilder(URI.create(policy + "/drift")).GET()).body())
+                    .get("referenceVersion").asLong();
+            assertTrue(heldProfile <= pinAt, "a pinned policy is profiled at most at the pin: " + heldProfile);
             // unpinned, it catches up without a restart
             assertEquals(200, send(HttpRequest.newBuilder(URI.create(policy + "/pin"))
                     .header("Authorization", "Bearer " + ADMIN).DELETE()).statusCode());

@@ -260,8 +260,13 @@ class ServedDriftTest {
     @Test
     @Order(2)
     void reportedReturnsBelowTheEvaluationReturnRaiseThePageHinkleyAlarm() throws Exception {
-        double reference = drift().get("referenceReturn").asDouble();
+        JsonNode profile = drift();
+        double reference = profile.get("referenceReturn").asDouble();
         assertTrue(reference > 100, "the reference profile's evaluation return: " + reference);
+        long served = JSON.readTree(get(service.server().url() + "/v1/policies/cartpole").body())
+                .get("policyVersion").asLong();
+        assertEquals(served, profile.get("referenceVersion").asLong(), "the checkpoint's profile is of the version "
+                + "it serves: " + profile);
         for (int i = 0; i < 20; i++) {
             HttpResponse<String> r = post("/v1/policies/cartpole/feedback", "{\"return\": " + reference * 0.98 + "}");
             assertEquals(202, r.statusCode(), r.body());

@@ -19,6 +19,7 @@ import io.troupe.cluster.run.StopReason;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.serving.ServingSettings;
+import io.troupe.serving.drift.DriftSettings;
 import io.troupe.serving.node.ServeNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -163,7 +164,8 @@ public final class NodeLifecycle {
         RunReporter reporter = run != null ? new RunReporter(settings, run, ProgressLine.forStdout(), handles.spec(),
                 evaluation) : null;
         ServeNode serve = node.roles().contains("serve") ? ServeNode.start(system, ServingSettings.fromConfig(config,
-                System.getenv()), handles.spec(), handles.model()) : null;
+                System.getenv()), handles.spec(), handles.model(), DriftSettings.fromConfig(config.getConfig(
+                "troupe.serving.drift")), () -> registry.make(settings.env(), settings.envOverrides())) : null;
         if (serve != null) {
             System.out.println("troupe node: serving the job's policy on " + serve.server().url()
                     + " (following its published versions)");

@@ -19,6 +19,7 @@ public final class DriftMonitor {
     }
 
     private final ReferenceProfile reference;
+    private final long referenceVersion;
     private final DriftSettings settings;
     private final double[][] features;
     private final int[] actions;
@@ -28,8 +29,15 @@ public final class DriftMonitor {
     private double feedbackSum;
     private Report latest;
 
+    /** A monitor of {@code reference}, a profile of no known policy version. */
     public DriftMonitor(ReferenceProfile reference, DriftSettings settings) {
+        this(reference, settings, -1);
+    }
+
+    /** A monitor of {@code reference}, recorded from policy version {@code referenceVersion} (-1: not known). */
+    public DriftMonitor(ReferenceProfile reference, DriftSettings settings, long referenceVersion) {
         this.reference = reference;
+        this.referenceVersion = referenceVersion;
         this.settings = settings;
         this.features = new double[reference.features().size()][settings.window()];
         this.actions = new int[settings.window()];
@@ -42,6 +50,11 @@ public final class DriftMonitor {
 
     public ReferenceProfile reference() {
         return reference;
+    }
+
+    /** The policy version the reference profile was recorded from; -1 when not known. */
+    public long referenceVersion() {
+        return referenceVersion;
     }
 
     /** One served row: its flattened features (as many as the reference has), its action and value. */

@@ -1,6 +1,7 @@
 package io.troupe.serving.drift;
 
 import com.typesafe.config.Config;
+import java.time.Duration;
 
 /**
  * {@code troupe.serving.drift}: how served traffic is compared with a policy's reference profile.
@@ -12,9 +13,11 @@ import com.typesafe.config.Config;
  * @param referenceEpisodes  evaluation episodes a reference profile is recorded from
  * @param phDelta            Page-Hinkley's tolerated drop per reported return, as a fraction of the evaluation return
  * @param phLambda           Page-Hinkley's alarm threshold, as a fraction of the evaluation return
+ * @param followReprofileAfter a serve node re-records its followed policy's profile, from the version it serves then,
+ *                           once the profile is older than this (the first version served is profiled at once)
  */
 public record DriftSettings(boolean enabled, int window, int checkEvery, double psiThreshold, double ksThreshold,
-                            int referenceEpisodes, double phDelta, double phLambda) {
+                            int referenceEpisodes, double phDelta, double phLambda, Duration followReprofileAfter) {
     public DriftSettings {
         positive("window", window);
         positive("check-every", checkEvery);
@@ -30,6 +33,10 @@ public record DriftSettings(boolean enabled, int window, int checkEvery, double 
             throw new IllegalArgumentException("troupe.serving.drift.page-hinkley: delta must be >= 0 and lambda > 0, "
                     + "got " + phDelta + " and " + phLambda);
         }
+        if (followReprofileAfter == null || followReprofileAfter.isNegative() || followReprofileAfter.isZero()) {
+            throw new IllegalArgumentException("troupe.serving.drift.follow-reprofile-after must be a positive "
+                    + "duration (for example 10m), got " + followReprofileAfter);
+        }
     }
 
     private static void positive(String key, int value) {
@@ -43,19 +50,20 @@ public record DriftSettings(boolean enabled, int window, int checkEvery, double 
 
     /** The defaults of reference.conf. */
     public static DriftSettings defaults() {
-        return new DriftSettings(true, 1000, 100, 0.2, 0.25, 20, 0.05, 1.0);
+        return new DriftSettings(true, 1000, 100, 0.2, 0.25, 20, 0.05, 1.0, Duration.ofMinutes(10));
     }
 
     /** These settings with monitoring off. */
     public DriftSettings disabled() {
         return new DriftSettings(false, window, checkEvery, psiThreshold, ksThreshold, referenceEpisodes, phDelta,
-                phLambda);
+                phLambda, followReprofileAfter);
     }
 
     /** Reads {@code troupe.serving.drift}. */
     public static DriftSettings fromConfig(Config drift) {
         return new DriftSettings(drift.getBoolean("enabled"), drift.getInt("window"), drift.getInt("check-every"),
                 drift.getDouble("psi-threshold"), drift.getDouble("ks-threshold"), drift.getInt("reference-episodes"),
-                drift.getDouble("page-hinkley.delta"), drift.getDouble("page-hinkley.lambda"));
+                drift.getDouble("page-hinkley.delta"), drift.getDouble("page-hinkley.lambda"),
+                drift.getDuration("follow-reprofile-after"));
     }
 }

@@ -2,18 +2,21 @@ package io.troupe.serving.drift;
 
 import io.troupe.core.EnvSpec;
 import io.troupe.core.Policy;
+import io.troupe.core.PolicyWeights;
 import io.troupe.environments.Env;
 import io.troupe.serving.model.PolicySource;
 import io.troupe.serving.model.ServedPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A served policy's reference profile at deploy time: the {@value ReferenceProfile#FILE} exported beside the model
  * (or in the run directory) when there is one, else recorded now from greedy evaluation episodes in the policy's env
- * as {@link PolicySource#newEnv} makes it (a run's own settings for a checkpoint). An env whose spaces are not the
+ * as {@link PolicySource#newEnv} makes it (a run's own settings for a checkpoint); for a version a serve node follows,
+ * recorded from that version's weights in the job's env ({@link #forWeights}). An env whose spaces are not the
  * policy's is refused with the reason. Blocking: run it off Pekko's threads.
  */
 public final class Profiles {
@@ -34,7 +37,7 @@ public final class Profiles {
             return;
         }
         try {
-            policy.attachDrift(new DriftMonitor(forSource(source, settings), settings));
+            policy.attachDrift(new DriftMonitor(forSource(source, settings), settings, source.version()));
         } catch (IllegalArgumentException e) {
             LOG.warn("drift monitoring is off for policy '{}': {}", policy.name(), e.getMessage());
         }
@@ -46,7 +49,28 @@ public final class Profiles {
         if (dir != null && Files.isRegularFile(dir.resolve(ReferenceProfile.FILE))) {
             return ReferenceProfile.read(dir.resolve(ReferenceProfile.FILE));
         }
-        try (Env env = source.newEnv()) {
+        checkSpaces(source, source::newEnv, " (a model exported before its contract carried the env's settings is "
+                + "not the policy's); put a " + ReferenceProfile.FILE + " beside the model");
+        try (Policy policy = source.newReplica()) {
+            return ReferenceRecorder.record(source::newEnv, policy, settings.referenceEpisodes(), SEED);
+        }
+    }
+
+    /**
+     * The profile of {@code weights} (a version of {@code source}'s model a serve node follows), recorded from greedy
+     * episodes in the envs {@code envs} makes (the job's own env, with its settings).
+     */
+    public static ReferenceProfile forWeights(PolicySource source, PolicyWeights weights, Supplier<? extends Env> envs,
+                                              DriftSettings settings) {
+        checkSpaces(source, envs, "");
+        try (Policy policy = source.newReplica()) {
+            policy.load(weights);
+            return ReferenceRecorder.record(envs, policy, settings.referenceEpisodes(), SEED);
+        }
+    }
+
+    private static void checkSpaces(PolicySource source, Supplier<? extends Env> envs, String hint) {
+        try (Env env = envs.get()) {
             EnvSpec made = env.spec();
             EnvSpec policy = source.spec();
             if (!made.observationSpace().equals(policy.observationSpace())
@@ -54,13 +78,8 @@ public final class Profiles {
                 throw new IllegalArgumentException("no reference profile for " + source.location() + ": the env it "
                         + "would be recorded in observes " + made.observationSpace().describe() + " and acts in "
                         + made.actionSpace().describe() + ", the policy " + policy.observationSpace().describe()
-                        + " and " + policy.actionSpace().describe() + " (a model exported before its contract "
-                        + "carried the env's settings is not the policy's); put a " + ReferenceProfile.FILE
-                        + " beside the model");
+                        + " and " + policy.actionSpace().describe() + hint);
             }
-        }
-        try (Policy policy = source.newReplica()) {
-            return ReferenceRecorder.record(source::newEnv, policy, settings.referenceEpisodes(), SEED);
         }
     }
 }

@@ -31,7 +31,7 @@ public final class ServingApi {
     /** {@code GET /v1/policies/{name}/drift} and the answer to feedback: the latest comparison and its alarms. */
     public record Drift(String policy, long rows, int windowRows, List<String> features, double[] featurePsi,
                         double[] featureKs, double[] featureKsP, double actionPsi, double valuePsi,
-                        double referenceReturn, long feedbackEpisodes, Double meanFeedbackReturn, double pageHinkley,
+                        double referenceReturn, Long referenceVersion, long feedbackEpisodes, Double meanFeedbackReturn, double pageHinkley,
                         List<String> alarms) {
     }
 

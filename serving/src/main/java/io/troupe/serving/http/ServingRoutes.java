@@ -327,7 +327,8 @@ public final class ServingRoutes extends AllDirectives {
         DriftMonitor.Report r = monitor.report();
         return new Drift(name, r.rows(), r.windowRows(), monitor.reference().features().stream()
                 .map(ReferenceProfile.Feature::name).toList(), r.featurePsi(), r.featureKs(), r.featureKsP(),
-                r.actionPsi(), r.valuePsi(), monitor.reference().evalReturn(), r.feedbackEpisodes(),
+                r.actionPsi(), r.valuePsi(), monitor.reference().evalReturn(),
+                monitor.referenceVersion() < 0 ? null : monitor.referenceVersion(), r.feedbackEpisodes(),
                 Double.isNaN(r.meanFeedbackReturn()) ? null : r.meanFeedbackReturn(), r.pageHinkley(), r.alarms());
     }
 

@@ -1,9 +1,15 @@
 package io.troupe.serving.node;
 
 import io.troupe.core.PolicyWeights;
+import io.troupe.environments.Env;
+import io.troupe.serving.drift.DriftMonitor;
+import io.troupe.serving.drift.DriftSettings;
+import io.troupe.serving.drift.Profiles;
+import io.troupe.serving.drift.ReferenceProfile;
 import io.troupe.serving.model.PolicyRegistry;
 import io.troupe.serving.model.ServedPolicy;
 import io.troupe.transport.weights.NodeWeights;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -18,6 +24,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * requests) and serves it from each worker's next batch, or refuses and reports it. The policy enters the registry,
  * and the node becomes ready, with the first version served. Runs on {@value #DISPATCHER}: a check is a forward pass.
  * Nothing is lost on restart: the distributor hands the newest version to a new subscriber.
+ *
+ * <p>With drift monitoring on, the first version served is profiled (greedy episodes in the job's env) and the policy
+ * monitored against that profile; the version served once the profile is older than {@code follow-reprofile-after}
+ * is profiled again, and its monitor replaces the last (a followed policy's traffic changes with the policy).
  */
 public final class WeightsFollower extends AbstractBehavior<WeightsFollower.Command> {
     /** The follower's own thread (a check must not hold Pekko's default dispatcher). */
@@ -33,17 +43,26 @@ public final class WeightsFollower extends AbstractBehavior<WeightsFollower.Comm
 
     private final ServedPolicy policy;
     private final PolicyRegistry registry;
+    private final DriftSettings drift;
+    private final Supplier<? extends Env> envs;
+    /** When the policy's profile was last recorded (or failed to be), from {@link System#nanoTime}; none yet. */
+    private Long profiledAt;
 
-    private WeightsFollower(ActorContext<Command> context, ServedPolicy policy, PolicyRegistry registry) {
+    private WeightsFollower(ActorContext<Command> context, ServedPolicy policy, PolicyRegistry registry,
+                            DriftSettings drift, Supplier<? extends Env> envs) {
         super(context);
         this.policy = policy;
         this.registry = registry;
+        this.drift = drift;
+        this.envs = envs;
         NodeWeights.get(context.getSystem()).subscribe(context.messageAdapter(PolicyWeights.class,
                 WeightsArrived::new));
     }
 
-    public static Behavior<Command> create(ServedPolicy policy, PolicyRegistry registry) {
-        return Behaviors.setup(context -> new WeightsFollower(context, policy, registry));
+    /** A follower of {@code policy}, profiling the versions it serves as {@code drift} says in {@code envs}' envs. */
+    public static Behavior<Command> create(ServedPolicy policy, PolicyRegistry registry, DriftSettings drift,
+                                           Supplier<? extends Env> envs) {
+        return Behaviors.setup(context -> new WeightsFollower(context, policy, registry, drift, envs));
     }
 
     public static DispatcherSelector dispatcher() {
@@ -64,6 +83,7 @@ public final class WeightsFollower extends AbstractBehavior<WeightsFollower.Comm
                 }
                 getContext().getLog().info("serve: policy '{}' now serves version {}", policy.name(),
                         w.weights().version());
+                profileIfDue(w.weights());
             }
             case REJECTED -> getContext().getLog().warn("serve: version {} of policy '{}' is not served: {}",
                     w.weights().version(), policy.name(), policy.info().rejectedVersions().get(
@@ -74,5 +94,24 @@ public final class WeightsFollower extends AbstractBehavior<WeightsFollower.Comm
             }
         }
         return this;
+    }
+
+    /** Records the served version's profile when there is none yet or the last is older than the setting. */
+    private void profileIfDue(PolicyWeights served) {
+        long now = System.nanoTime();
+        if (!drift.enabled() || profiledAt != null && now - profiledAt < drift.followReprofileAfter().toNanos()) {
+            return;
+        }
+        profiledAt = now;
+        try {
+            ReferenceProfile profile = Profiles.forWeights(policy.source(), served, envs, drift);
+            policy.attachDrift(new DriftMonitor(profile, drift, served.version()));
+            getContext().getLog().info("serve: policy '{}' is monitored for drift against version {}'s profile ({} "
+                    + "episodes, evaluation return {})", policy.name(), served.version(), profile.episodes(),
+                    String.format("%.2f", profile.evalReturn()));
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("serve: no drift profile for version {} of policy '{}' (tried again in {}): {}",
+                    served.version(), policy.name(), drift.followReprofileAfter(), e.getMessage());
+        }
     }
 }

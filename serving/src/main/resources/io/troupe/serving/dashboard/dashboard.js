@@ -250,7 +250,9 @@
           cell(fmt(d.featureKs[i], 3), true)]));
         driftRows.push([cell(p.name), cell('actions'), cell(fmt(d.actionPsi, 3), true), cell('')]);
         returns.push(p.name + ': ' + d.feedbackEpisodes + ' reported returns, mean ' + fmt(d.meanFeedbackReturn, 1)
-          + ' vs evaluation ' + fmt(d.referenceReturn, 1) + (d.alarms.includes('return') ? ' (DROPPED)' : ''));
+          + ' vs evaluation ' + fmt(d.referenceReturn, 1)
+          + (d.referenceVersion != null ? ' (profile of version ' + d.referenceVersion + ')' : '')
+          + (d.alarms.includes('return') ? ' (DROPPED)' : ''));
       }
       rows.push([cell(p.name), cell(fmt(p.policyVersion, 0), true), cell(fmt(rate, 1), true),
         cell(fmt(meanBatch, 1), true), cell(fmt(pick(metrics, 'troupe_serving_queue_depth', {policy: p.name}), 0),

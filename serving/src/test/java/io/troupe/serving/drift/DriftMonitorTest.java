@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The drift statistics and the monitor on synthetic traffic with known answers. */
 class DriftMonitorTest {
+    private static final Duration TEN_MINUTES = Duration.ofMinutes(10);
+
     @TempDir
     Path tmp;
 
@@ -81,7 +84,7 @@ class DriftMonitorTest {
     @Test
     void theMonitorAlarmsOnAShiftedFeatureAndOnChangedActionsButNotOnTheReference() {
         SplittableRandom rng = new SplittableRandom(7);
-        DriftSettings settings = new DriftSettings(true, 500, 50, 0.2, 0.25, 20, 0.05, 1.0);
+        DriftSettings settings = new DriftSettings(true, 500, 50, 0.2, 0.25, 20, 0.05, 1.0, TEN_MINUTES);
         DriftMonitor monitor = new DriftMonitor(profile(rng), settings);
         for (int i = 0; i < 2000; i++) {
             monitor.observe(new double[] {rng.nextGaussian(), 3 + 0.1 * rng.nextGaussian()}, rng.nextInt(4) == 0 ? 1
@@ -120,9 +123,11 @@ class DriftMonitorTest {
     @Test
     void settingsNameTheKey() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DriftSettings(true, 0, 1,
-                0.2, 0.25, 1, 0, 1));
+                0.2, 0.25, 1, 0, 1, TEN_MINUTES));
         assertTrue(e.getMessage().contains("troupe.serving.drift.window"), e.getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new DriftSettings(true, 1, 1, 0, 0.25, 1, 0, 1))
-                .getMessage().contains("psi-threshold"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new DriftSettings(true, 1, 1, 0, 0.25, 1, 0, 1,
+                TEN_MINUTES)).getMessage().contains("psi-threshold"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new DriftSettings(true, 1, 1, 0.2, 0.25, 1, 0,
+                1, Duration.ZERO)).getMessage().contains("follow-reprofile-after"));
     }
 }
