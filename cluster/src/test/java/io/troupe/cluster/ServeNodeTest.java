@@ -157,8 +157,9 @@ class ServeNodeTest {
             nodes.start("a", training.subList(1, training.size())); // start() adds "node"
             String seed = "127.0.0.1:" + nodes.port("a");
             ProcessBuilder pb = new ProcessBuilder(NodeProcesses.command(args("--roles serve --port 0 --admin-port 0 "
-                    + "--seed-nodes " + seed + " troupe.serving.port=0 troupe.serving.drift.follow-reprofile-after=2s"))).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("b.log").toFile());
+                    + "--seed-nodes " + seed + " troupe.serving.port=0 "
+                    + "troupe.serving.drift.follow-reprofile-after=2s")))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("b.log").toFile());
             pb.environment().put("TROUPE_ADMIN_TOKEN", ADMIN);
             nodes.start(pb);
             Matcher m;

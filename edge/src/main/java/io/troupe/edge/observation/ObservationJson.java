@@ -19,6 +19,7 @@ import io.troupe.core.space.Text;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ public final class ObservationJson {
                 throw new ObservationException("", "expected an object with fields " + dict.spaces().keySet()
                         + ", found " + kind(json));
             }
-            checkFields(json, dict.spaces().keySet().stream().toList());
+            checkFields(json, dict.spaces().keySet());
             LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
             dict.spaces().forEach((name, sub) -> tensors.put(name, modality(json.get(name), sub, name)));
             return Observation.of(tensors);
@@ -130,7 +131,7 @@ public final class ObservationJson {
         return a;
     }
 
-    private static void checkFields(JsonNode object, List<String> expected) {
+    private static void checkFields(JsonNode object, Collection<String> expected) {
         for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!expected.contains(name)) {

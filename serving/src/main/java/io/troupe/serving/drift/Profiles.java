@@ -49,8 +49,8 @@ public final class Profiles {
         if (dir != null && Files.isRegularFile(dir.resolve(ReferenceProfile.FILE))) {
             return ReferenceProfile.read(dir.resolve(ReferenceProfile.FILE));
         }
-        checkSpaces(source, source::newEnv, " (a model exported before its contract carried the env's settings is "
-                + "not the policy's); put a " + ReferenceProfile.FILE + " beside the model");
+        checkSpaces(source.location(), source, source::newEnv, " (a model exported before its contract carried the "
+                + "env's settings is not the policy's); put a " + ReferenceProfile.FILE + " beside the model");
         try (Policy policy = source.newReplica()) {
             return ReferenceRecorder.record(source::newEnv, policy, settings.referenceEpisodes(), SEED);
         }
@@ -62,20 +62,20 @@ public final class Profiles {
      */
     public static ReferenceProfile forWeights(PolicySource source, PolicyWeights weights, Supplier<? extends Env> envs,
                                               DriftSettings settings) {
-        checkSpaces(source, envs, "");
+        checkSpaces("version " + weights.version() + " of " + weights.modelId(), source, envs, "");
         try (Policy policy = source.newReplica()) {
             policy.load(weights);
             return ReferenceRecorder.record(envs, policy, settings.referenceEpisodes(), SEED);
         }
     }
 
-    private static void checkSpaces(PolicySource source, Supplier<? extends Env> envs, String hint) {
+    private static void checkSpaces(String what, PolicySource source, Supplier<? extends Env> envs, String hint) {
         try (Env env = envs.get()) {
             EnvSpec made = env.spec();
             EnvSpec policy = source.spec();
             if (!made.observationSpace().equals(policy.observationSpace())
                     || !made.actionSpace().equals(policy.actionSpace())) {
-                throw new IllegalArgumentException("no reference profile for " + source.location() + ": the env it "
+                throw new IllegalArgumentException("no reference profile for " + what + ": the env it "
                         + "would be recorded in observes " + made.observationSpace().describe() + " and acts in "
                         + made.actionSpace().describe() + ", the policy " + policy.observationSpace().describe()
                         + " and " + policy.actionSpace().describe() + hint);

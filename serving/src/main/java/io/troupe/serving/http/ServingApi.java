@@ -31,8 +31,8 @@ public final class ServingApi {
     /** {@code GET /v1/policies/{name}/drift} and the answer to feedback: the latest comparison and its alarms. */
     public record Drift(String policy, long rows, int windowRows, List<String> features, double[] featurePsi,
                         double[] featureKs, double[] featureKsP, double actionPsi, double valuePsi,
-                        double referenceReturn, Long referenceVersion, long feedbackEpisodes, Double meanFeedbackReturn, double pageHinkley,
-                        List<String> alarms) {
+                        double referenceReturn, Long referenceVersion, long feedbackEpisodes,
+                        Double meanFeedbackReturn, double pageHinkley, List<String> alarms) {
     }
 
     /** {@code GET /health/ready} and {@code /health/alive}. */
