@@ -136,7 +136,9 @@ class CliTest {
         assertTrue(unknownEnv.err().contains("unknown env id 'CartPole-v9'"), unknownEnv.err());
         CliRun badType = run("train", "--run-dir", tmp.toString(), "troupe.train.seed=abc");
         assertEquals(TroupeCli.USER_ERROR, badType.code());
-        assertTrue(badType.err().contains("seed"), badType.err());
+        // the value's origin is the override as typed, not Typesafe's "String: 1" for a parsed string
+        assertEquals("troupe: troupe.train: the override troupe.train.seed=abc: seed has type STRING rather than "
+                + "NUMBER", badType.err().strip(), badType.err());
         CliRun badAlgo = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=dqn");
         assertEquals(TroupeCli.USER_ERROR, badAlgo.code());
         assertTrue(badAlgo.err().contains("troupe.train.algorithm: unknown algorithm 'dqn'; available: ppo, impala, "

@@ -3,6 +3,7 @@ package io.troupe.cluster.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
@@ -59,7 +60,12 @@ public final class JobConfig {
             String key = kv.substring(0, eq).trim();
             String value = kv.substring(eq + 1).trim();
             try {
-                over = ConfigFactory.parseString(key + " = " + quoteIfNeeded(value)).withFallback(over);
+                Config one = ConfigFactory.parseString(key + " = " + quoteIfNeeded(value));
+                if (one.hasPath(key)) { // errors about the value name it as given, not as "String: 1"
+                    one = one.withValue(key, one.getValue(key).withOrigin(ConfigOriginFactory.newSimple(
+                            "the override " + key + "=" + value)));
+                }
+                over = one.withFallback(over);
             } catch (ConfigException e) {
                 throw new IllegalArgumentException("override '" + kv + "' is malformed: " + e.getMessage(), e);
             }
