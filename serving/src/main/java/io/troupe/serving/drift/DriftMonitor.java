@@ -29,11 +29,6 @@ public final class DriftMonitor {
     private double feedbackSum;
     private Report latest;
 
-    /** A monitor of {@code reference}, a profile of no known policy version. */
-    public DriftMonitor(ReferenceProfile reference, DriftSettings settings) {
-        this(reference, settings, -1);
-    }
-
     /** A monitor of {@code reference}, recorded from policy version {@code referenceVersion} (-1: not known). */
     public DriftMonitor(ReferenceProfile reference, DriftSettings settings, long referenceVersion) {
         this.reference = reference;

@@ -85,7 +85,7 @@ class DriftMonitorTest {
     void theMonitorAlarmsOnAShiftedFeatureAndOnChangedActionsButNotOnTheReference() {
         SplittableRandom rng = new SplittableRandom(7);
         DriftSettings settings = new DriftSettings(true, 500, 50, 0.2, 0.25, 20, 0.05, 1.0, TEN_MINUTES);
-        DriftMonitor monitor = new DriftMonitor(profile(rng), settings);
+        DriftMonitor monitor = new DriftMonitor(profile(rng), settings, -1);
         for (int i = 0; i < 2000; i++) {
             monitor.observe(new double[] {rng.nextGaussian(), 3 + 0.1 * rng.nextGaussian()}, rng.nextInt(4) == 0 ? 1
                     : 0, 10 + rng.nextGaussian());
