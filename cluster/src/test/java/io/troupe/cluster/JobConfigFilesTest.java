@@ -1,6 +1,7 @@
 package io.troupe.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -8,6 +9,7 @@ import com.typesafe.config.Config;
 import io.troupe.actors.AgentSettings;
 import io.troupe.actors.UnrollBudget;
 import io.troupe.cluster.config.JobConfig;
+import io.troupe.cluster.node.ClusterJob;
 import io.troupe.cluster.run.EvaluationSettings;
 import io.troupe.cluster.run.TrainSettings;
 import io.troupe.core.EnvSpec;
@@ -27,8 +29,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every job file in {@code conf/} starts: it resolves, names a registered env, builds its model over that env's
- * spaces, and one unroll fits its own message budget under Artery's frame. A job file that fails here would fail at
- * launch (the first probe of the Hard level's agent view did, its 1.6 MB unrolls over a 786 KB budget).
+ * spaces, sets nothing its job replaces (a PPO job's replay table), and one unroll fits its own message budget under
+ * Artery's frame. A job file that fails here would fail at launch (the first probe of the Hard level's agent view
+ * did, its 1.6 MB unrolls over a 786 KB budget).
  */
 class JobConfigFilesTest {
     /** Node settings, not jobs: they carry no troupe.train of their own. */
@@ -50,6 +53,7 @@ class JobConfigFilesTest {
         Config config = JobConfig.load(file, List.of());
         TrainSettings settings = TrainSettings.fromConfig(config);
         EvaluationSettings.fromConfig(config); // a malformed troupe.train.evaluation: its error names the key
+        assertEquals(List.of(), ClusterJob.replacedSettings(config, settings), file + ": sets what its job replaces");
         EnvSpec spec;
         try (Env env = EnvRegistry.fromConfig(config).make(settings.env(), settings.envOverrides())) {
             spec = env.spec();

@@ -3,6 +3,8 @@ package io.troupe.cluster.node;
 import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentHost;
@@ -27,7 +29,11 @@ import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
 import io.troupe.transport.wire.WireSettings;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -72,6 +78,35 @@ public final class ClusterJob {
                     .withValue("troupe.replay.table.rate-limiter.kind", ConfigValueFactory.fromAnyRef("queue"));
         }
         return config;
+    }
+
+    /**
+     * The keys the job config sets itself (a job file or an override, not a module's defaults) that
+     * {@link #nodeConfig} replaces with another value, each said as one line naming the key, where it was set, its
+     * value and what the job uses instead; empty when nothing is replaced. A PPO job's table settings are the usual
+     * case: its replay is a queue of one unroll per env copy, whatever the file says.
+     */
+    public static List<String> replacedSettings(Config job, TrainSettings settings) {
+        Map<String, ConfigValue> forcedValues = new TreeMap<>();
+        nodeConfig(settings).entrySet().forEach(e -> forcedValues.put(e.getKey(), e.getValue()));
+        List<String> replaced = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> forced : forcedValues.entrySet()) {
+            String key = forced.getKey();
+            if (!job.hasPath(key)) {
+                continue;
+            }
+            ConfigValue set = job.getValue(key);
+            if ("reference.conf".equals(set.origin().resource())
+                    || set.unwrapped().toString().equals(forced.getValue().unwrapped().toString())) {
+                continue;
+            }
+            String why = key.equals("troupe.agent.envs-per-agent") ? "troupe.train.envs-per-agent decides it"
+                    : "a " + settings.algorithm().id() + " job's replay is a queue of one unroll per env copy, each "
+                    + "used once";
+            replaced.add(key + " = " + set.render(ConfigRenderOptions.concise()) + " (" + set.origin().description()
+                    + ") is replaced by " + forced.getValue().render(ConfigRenderOptions.concise()) + ": " + why);
+        }
+        return replaced;
     }
 
     /**

@@ -115,6 +115,7 @@ public final class NodeLifecycle {
         DriverSettings driverSettings = DriverSettings.fromConfig(config);
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(config);
         ClusterJob.checkSettings(config, settings); // the learner's, replay's and pacing settings, before joining
+        ClusterJob.replacedSettings(job, settings).forEach(line -> System.err.println("troupe node: " + line));
         requireFreePort(node.host(), node.port());
 
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM_NAME, config);

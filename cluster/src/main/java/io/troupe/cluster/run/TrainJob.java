@@ -52,6 +52,7 @@ public final class TrainJob {
         ImpalaConfig.fromConfig(config.getConfig("troupe.impala"));
         if (settings.algorithm() != Algorithm.RANDOM && settings.mode() != RunMode.REFERENCE) {
             ClusterJob.checkSettings(ClusterJob.nodeConfig(settings).withFallback(config), settings);
+            ClusterJob.replacedSettings(config, settings).forEach(line -> System.err.println("troupe train: " + line));
         }
         InitialReward.check(registry, settings, config); // a reward that cannot be used: likewise
         EvaluationSettings evaluation = EvaluationSettings.fromConfig(config); // and a malformed evaluation
