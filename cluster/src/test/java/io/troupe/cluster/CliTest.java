@@ -231,6 +231,11 @@ class CliTest {
         }
         long acting = Long.parseLong(text.replaceAll("(?s).*\"acting_steps_per_s\": (\\d+).*", "$1"));
         assertTrue(acting > 0, "agents stepped: " + text);
+        // one ratio per pair of windows, printed between slashes
+        String rounds = text.replaceAll("(?s).*\"acting_vs_ceiling_rounds\": \\[([^]]*)].*", "$1");
+        assertEquals(4, rounds.split(",").length, text);
+        assertTrue(r.out().matches("(?s).*acting_vs_ceiling_rounds +[0-9.]+ / [0-9.]+ / [0-9.]+ / [0-9.]+\n.*"),
+                r.out());
     }
 
     /** The reward commands against a real admin API on a loopback port. */

@@ -57,7 +57,8 @@ public final class ActingBench {
     /** The figures of {@code bench acting} ({@code --json} writes them under these names in snake_case). */
     public record Result(String env, String model, int agents, int envsPerAgent, long inferenceCeilingObsPerS,
                          long actingStepsPerS, double actingVsCeiling, double actingVsCeilingCpu,
-                         long nodeBatchedInferenceObsPerS, double perAgentVsNodeBatched, long trainStepsPerS) {
+                         List<Double> actingVsCeilingRounds, long nodeBatchedInferenceObsPerS,
+                         double perAgentVsNodeBatched, long trainStepsPerS) {
     }
 
     public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
@@ -70,6 +71,7 @@ public final class ActingBench {
         double actingSum = 0;
         double ceilingPerCpuS = 0;
         double actingPerCpuS = 0;
+        List<Double> rounds = new ArrayList<>(); // each window pair's ratio: how much of the spread is the machine's
         try (Ceiling ceiling = new Ceiling(registry, spec, model, envsPerAgent, agents);
              Pipeline p = Pipeline.start(registry, spec, model, agents, envsPerAgent, false, workDir,
                      RewardShaper.SwitchAt.EPISODE)) {
@@ -90,6 +92,7 @@ public final class ActingBench {
                 wall = System.nanoTime();
                 double stepsPerS = p.measure(seconds / ROUNDS);
                 actingSum += stepsPerS;
+                rounds.add(round3(stepsPerS / obsPerS));
                 actingPerCpuS += stepsPerS * (System.nanoTime() - wall) / (double) (processCpuNanos() - cpu);
             }
         }
@@ -100,9 +103,12 @@ public final class ActingBench {
         long nodeBatched = Math.round(ceiling(registry, spec, model, agents * envsPerAgent, 1, seconds));
         long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true, workDir));
         return new Result(envId, model.describe(), agents, envsPerAgent, ceiling, acting,
-                Math.round((double) acting / ceiling * 1000) / 1000.0,
-                Math.round(actingPerCpuS / ceilingPerCpuS * 1000) / 1000.0, nodeBatched,
-                Math.round((double) ceiling / nodeBatched * 1000) / 1000.0, training);
+                round3((double) acting / ceiling), round3(actingPerCpuS / ceilingPerCpuS), List.copyOf(rounds),
+                nodeBatched, round3((double) ceiling / nodeBatched), training);
+    }
+
+    private static double round3(double ratio) {
+        return Math.round(ratio * 1000) / 1000.0;
     }
 
     /** CPU time of the whole process (every thread: agents, Pekko, replay, GC, JIT), in nanoseconds. */

@@ -74,8 +74,13 @@ final class BenchCommand implements Runnable {
         writeJson(json, figures);
     }
 
-    /** A figure as the tables print it: whole numbers with thousands separators. */
+    /** A figure as the tables print it: whole numbers with thousands separators, a list's items between slashes. */
     static String format(JsonNode v) {
+        if (v.isArray()) {
+            List<String> items = new ArrayList<>();
+            v.forEach(item -> items.add(format(item)));
+            return String.join(" / ", items);
+        }
         return v.isIntegralNumber() ? String.format("%,d", v.asLong()) : v.asText();
     }
 
