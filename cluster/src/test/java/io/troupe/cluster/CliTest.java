@@ -221,8 +221,8 @@ class CliTest {
     @Test
     void benchActingMeasuresThePipelineAgainstTheInferenceCeiling() throws Exception {
         Path json = tmp.resolve("acting.json");
-        CliRun r = run("bench", "acting", "--config", "../conf/cartpole.conf", "--seconds", "0.5", "--json",
-                json.toString(), "troupe.train.num-agents=1", "troupe.train.envs-per-agent=4");
+        CliRun r = run("bench", "acting", "--config", "../conf/cartpole.conf", "--seconds", "0.5", "--max-warm-up",
+                "2", "--json", json.toString(), "troupe.train.num-agents=1", "troupe.train.envs-per-agent=4");
         assertEquals(0, r.code(), r.err());
         String text = Files.readString(json);
         for (String key : List.of("\"acting_steps_per_s\"", "\"inference_ceiling_obs_per_s\"", "\"acting_vs_ceiling\"",
@@ -236,6 +236,9 @@ class CliTest {
         assertEquals(4, rounds.split(",").length, text);
         assertTrue(r.out().matches("(?s).*acting_vs_ceiling_rounds +[0-9.]+ / [0-9.]+ / [0-9.]+ / [0-9.]+\n.*"),
                 r.out());
+        // --max-warm-up bounds the wait for a quiet JIT: each path warmed up for its 2 s, not more
+        double warmUp = Double.parseDouble(text.replaceAll("(?s).*\"pipeline_warm_up_s\": ([0-9.]+).*", "$1"));
+        assertTrue(warmUp >= 2 && warmUp < 3, text);
     }
 
     /** The reward commands against a real admin API on a loopback port. */

@@ -106,8 +106,9 @@ class JsonCodecTest {
                 keys(new ClusterBench.Result(3, "m", 1, 1, 1, 1, 1, 1, 1)));
         assertEquals(List.of("env", "model", "agents", "envs_per_agent", "inference_ceiling_obs_per_s",
                 "acting_steps_per_s", "acting_vs_ceiling", "acting_vs_ceiling_cpu", "acting_vs_ceiling_rounds",
-                "node_batched_inference_obs_per_s", "per_agent_vs_node_batched", "train_steps_per_s"),
-                keys(new ActingBench.Result("e", "m", 1, 1, 1, 1, 1, 1, List.of(1.0), 1, 1, 1)));
+                "pipeline_warm_up_s", "ceiling_warm_up_s", "node_batched_inference_obs_per_s",
+                "per_agent_vs_node_batched", "train_steps_per_s"),
+                keys(new ActingBench.Result("e", "m", 1, 1, 1, 1, 1, 1, List.of(1.0), 1, 1, 1, 1, 1)));
         assertEquals(List.of("uniform_insert_per_s", "prioritized_insert_per_s", "prioritized_sample_items_per_s",
                 "priority_update_per_s", "kryo_roundtrip_mb_per_s", "kryo_bytes_per_step", "shard_insert_steps_per_s",
                 "wal_insert_steps_per_s", "wal_vs_memory"), keys(new ReplayBench.Result(1, 1, 1, 1, 1, 1, 1, 1, 1)));

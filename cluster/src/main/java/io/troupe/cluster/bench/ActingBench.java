@@ -21,6 +21,7 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,8 +46,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * could serve at most) against the per-agent ceiling ({@code per_agent_vs_node_batched}); and the steps per second with
  * a PPO learner training on the stream while agents act freely ({@code train_steps_per_s}). The ceiling and the
  * pipeline are measured in alternating windows of one run (the agents paused while the ceiling runs), each path warmed
- * up first, so their ratio compares the same machine state. {@code acting_vs_ceiling_cpu} is the same ratio per second
- * of the process's CPU time (all threads, GC and JIT included): what the ratio would be on cores of its own, where
+ * up first (at least as long as it is measured, then until the JIT is quiet), so their ratio compares the same machine
+ * state. {@code acting_vs_ceiling_cpu} is the same ratio per second of the process's CPU time (all threads, GC and JIT included): what the ratio would be on cores of its own, where
  * both paths are CPU-bound; on a machine shared with other jobs the wall-clock ratio also measures how the kernel
  * shares the cores between the bench's threads and everyone else's.
  */
@@ -57,12 +58,13 @@ public final class ActingBench {
     /** The figures of {@code bench acting} ({@code --json} writes them under these names in snake_case). */
     public record Result(String env, String model, int agents, int envsPerAgent, long inferenceCeilingObsPerS,
                          long actingStepsPerS, double actingVsCeiling, double actingVsCeilingCpu,
-                         List<Double> actingVsCeilingRounds, long nodeBatchedInferenceObsPerS,
+                         List<Double> actingVsCeilingRounds, double pipelineWarmUpS, double ceilingWarmUpS,
+                         long nodeBatchedInferenceObsPerS,
                          double perAgentVsNodeBatched, long trainStepsPerS) {
     }
 
     public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
-                             Path workDir) throws Exception {
+                             double maxWarmUp, Path workDir) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec(envId);
         // the ceiling and the pipeline alternate in ROUNDS windows (the agents paused while the ceiling runs), so a
@@ -72,14 +74,17 @@ public final class ActingBench {
         double ceilingPerCpuS = 0;
         double actingPerCpuS = 0;
         List<Double> rounds = new ArrayList<>(); // each window pair's ratio: how much of the spread is the machine's
+        double pipelineWarmUp;
+        double ceilingWarmUp;
         try (Ceiling ceiling = new Ceiling(registry, spec, model, envsPerAgent, agents);
              Pipeline p = Pipeline.start(registry, spec, model, agents, envsPerAgent, false, workDir,
                      RewardShaper.SwitchAt.EPISODE)) {
-            // JIT and replay warm-up, both paths alike, as long as their measurement (a loaded machine compiles slowly)
+            // JIT and replay warm-up, both paths alike: at least as long as their measurement, then until the JIT is
+            // quiet (the pipeline's code is far larger than the ceiling's loop and kept compiling for half a minute)
             double warmUp = Math.max(WARM_UP_S, seconds);
-            p.measure(warmUp);
+            pipelineWarmUp = warmUp(p::measure, warmUp, maxWarmUp);
             p.setPaused(true);
-            ceiling.measure(warmUp);
+            ceilingWarmUp = warmUp(ceiling::measure, warmUp, maxWarmUp);
             for (int r = 0; r < ROUNDS; r++) {
                 p.setPaused(true);
                 long cpu = processCpuNanos();
@@ -104,7 +109,7 @@ public final class ActingBench {
         long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true, workDir));
         return new Result(envId, model.describe(), agents, envsPerAgent, ceiling, acting,
                 round3((double) acting / ceiling), round3(actingPerCpuS / ceilingPerCpuS), List.copyOf(rounds),
-                nodeBatched, round3((double) ceiling / nodeBatched), training);
+                pipelineWarmUp, ceilingWarmUp, nodeBatched, round3((double) ceiling / nodeBatched), training);
     }
 
     private static double round3(double ratio) {
@@ -115,6 +120,42 @@ public final class ActingBench {
     static long processCpuNanos() {
         return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
+
+    /** Something measured for {@code seconds}: the ceiling or the pipeline. */
+    @FunctionalInterface
+    interface Measured {
+        double measure(double seconds) throws Exception;
+    }
+
+    /**
+     * Runs {@code path} in windows of {@link #WARM_UP_WINDOW_S} for at least {@code minSeconds}, then until the JIT
+     * compiled for less than {@link #JIT_QUIET_SHARE} of each of two windows in a row (it compiles in bursts), and
+     * never longer than {@code maxSeconds}; returns the seconds it ran. A JVM that does not report compile time warms
+     * up for {@code minSeconds}.
+     */
+    static double warmUp(Measured path, double minSeconds, double maxSeconds) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        int quietWindows = 0;
+        while (true) {
+            long compiledMs = timed ? jit.getTotalCompilationTime() : 0;
+            long windowStart = System.nanoTime();
+            path.measure(Math.min(WARM_UP_WINDOW_S, maxSeconds));
+            double window = (System.nanoTime() - windowStart) / 1e9;
+            boolean quiet = !timed || (jit.getTotalCompilationTime() - compiledMs) / 1000.0 < JIT_QUIET_SHARE * window;
+            quietWindows = quiet ? quietWindows + 1 : 0;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (elapsed >= maxSeconds || elapsed >= minSeconds && (!timed || quietWindows >= 2)) {
+                return Math.round(elapsed * 10) / 10.0;
+            }
+        }
+    }
+
+    /** The warm-up's windows. */
+    static final double WARM_UP_WINDOW_S = 2;
+    /** The JIT is quiet once it compiles for less than this share of a warm-up window. */
+    static final double JIT_QUIET_SHARE = 0.01;
 
     /** Alternating windows of the ceiling and the pipeline ({@code --seconds} is split over them). */
     static final int ROUNDS = 4;

@@ -389,6 +389,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per phase (default 10)")
         double seconds;
 
+        @Option(names = "--max-warm-up", defaultValue = "60", paramLabel = "SECONDS", description = {"the longest "
+                + "each path warms up: at least --seconds, then until the JIT is quiet (default 60)"})
+        double maxWarmUp;
+
         @Parameters(paramLabel = "key=value", description = "config overrides, e.g. troupe.train.num-agents=2")
         List<String> overrides = new ArrayList<>();
 
@@ -397,12 +401,15 @@ final class BenchCommand implements Runnable {
             if (seconds <= 0) {
                 throw new IllegalArgumentException("--seconds must be > 0");
             }
+            if (maxWarmUp <= 0) {
+                throw new IllegalArgumentException("--max-warm-up must be > 0 seconds, got " + maxWarmUp);
+            }
             Job job = Job.load(configOptions, overrides);
             TrainSettings settings = job.settings();
             ModelConfig model = job.model();
             Path work = Files.createTempDirectory("troupe-bench-acting");
             ActingBench.Result out = ActingBench.run(settings.env(), model,
-                    settings.numAgents(), settings.envsPerAgent(), seconds, work);
+                    settings.numAgents(), settings.envsPerAgent(), seconds, maxWarmUp, work);
             printFigures(out, json);
             return 0;
         }
