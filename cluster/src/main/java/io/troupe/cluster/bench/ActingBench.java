@@ -47,9 +47,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * a PPO learner training on the stream while agents act freely ({@code train_steps_per_s}). The ceiling and the
  * pipeline are measured in alternating windows of one run (the agents paused while the ceiling runs), each path warmed
  * up first (at least as long as it is measured, then until the JIT is quiet), so their ratio compares the same machine
- * state. {@code acting_vs_ceiling_cpu} is the same ratio per second of the process's CPU time (all threads, GC and JIT included): what the ratio would be on cores of its own, where
- * both paths are CPU-bound; on a machine shared with other jobs the wall-clock ratio also measures how the kernel
- * shares the cores between the bench's threads and everyone else's.
+ * state. {@code acting_vs_ceiling_cpu} is the same ratio per second of the process's CPU time (all threads, GC and
+ * JIT included): what the ratio would be on cores of its own, where both paths are CPU-bound; on a machine shared
+ * with other jobs the wall-clock ratio also measures how the kernel shares the cores between the bench's threads and
+ * everyone else's.
  */
 public final class ActingBench {
     private ActingBench() {
@@ -59,8 +60,7 @@ public final class ActingBench {
     public record Result(String env, String model, int agents, int envsPerAgent, long inferenceCeilingObsPerS,
                          long actingStepsPerS, double actingVsCeiling, double actingVsCeilingCpu,
                          List<Double> actingVsCeilingRounds, double pipelineWarmUpS, double ceilingWarmUpS,
-                         long nodeBatchedInferenceObsPerS,
-                         double perAgentVsNodeBatched, long trainStepsPerS) {
+                         long nodeBatchedInferenceObsPerS, double perAgentVsNodeBatched, long trainStepsPerS) {
     }
 
     public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
