@@ -29,6 +29,7 @@ import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -199,6 +200,18 @@ public final class NodeLifecycle {
         }, timeouts), "job-end", Props.empty());
         // the node's part runs: Pekko Management's readiness (with cluster membership) turns ready
         RoleReadiness.get(Adapter.toClassic(system)).markStarted();
+        // SIGTERM: Pekko's own JVM hook leaves the cluster and terminates the system; the JVM halts when every hook
+        // has returned, so this one holds it until this thread has reported leaving and closed what it opened (without
+        // it the halt raced the "left the cluster" line, lost once in ClusterNodesTest)
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            try {
+                finished.await(OrderedStop.longest(timeouts).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "troupe-node-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (reporter != null) {
                 report(system, settings, driverSettings,
@@ -209,14 +222,23 @@ public final class NodeLifecycle {
             System.out.println("troupe node: left the cluster");
             return 0;
         } finally {
-            if (serve != null) {
-                serve.close();
-            }
-            if (server != null) {
-                server.close();
-            }
-            if (run != null) {
-                run.close();
+            try {
+                if (serve != null) {
+                    serve.close();
+                }
+                if (server != null) {
+                    server.close();
+                }
+                if (run != null) {
+                    run.close();
+                }
+            } finally {
+                finished.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down (SIGTERM): the hook runs and returns at once, the latch being open
+                }
             }
         }
     }
