@@ -90,6 +90,8 @@ class AgentsAdminTest {
                         "CartPole-v1"), () -> PolicyModel.create(spec, ModelConfig.mlp(16), 1, Device.cpu()),
                         AgentSettings.fromConfig(config), region, null)), "agent-" + i, Agent.dispatcher());
             }
+            // both listed and acting: each agent registers with the list on its own, in no set order
+            await(api, "agent-0", a -> a.get("steps").asLong() > 0, "acting");
             await(api, "agent-1", a -> a.get("steps").asLong() > 0, "acting");
             JsonNode all = call(api, "GET", "/troupe/agents", null, 200).get("agents");
             assertEquals(2, all.size(), all.toString());
