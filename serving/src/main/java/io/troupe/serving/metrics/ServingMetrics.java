@@ -36,12 +36,18 @@ public final class ServingMetrics {
     private final Map<RequestKey, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Map<String, PolicyMetrics> policies = new ConcurrentHashMap<>();
+    private final LongAdder directRequests = new LongAdder();
 
     /** A finished request: its route template, method, status and seconds. */
     public void request(String route, String method, int status, double seconds) {
         requests.computeIfAbsent(new RequestKey(route, method, status), k -> new LongAdder()).increment();
         latency.computeIfAbsent(route, r -> new Histogram(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                 0.5, 1, 2.5, 10)).observe(seconds);
+    }
+
+    /** An act request that took the direct path (its body's length declared, no routing DSL), counted apart. */
+    public void directRequest() {
+        directRequests.increment();
     }
 
     /** The metrics of policy {@code name} (created on first use, kept when it is reloaded). */
@@ -60,6 +66,10 @@ public final class ServingMetrics {
         sortedRequests.forEach((k, n) -> b.append("troupe_serving_requests_total{route=\"")
                 .append(PrometheusFormat.label(k.route)).append("\",method=\"").append(k.method)
                 .append("\",status=\"").append(k.status).append("\"} ").append(n.sum()).append('\n'));
+        b.append("# HELP troupe_serving_direct_requests_total act and act-batch requests that took the direct path "
+                + "(a body of declared length, no routing DSL); the others of those routes were routed\n");
+        b.append("# TYPE troupe_serving_direct_requests_total counter\n");
+        b.append("troupe_serving_direct_requests_total ").append(directRequests.sum()).append('\n');
         b.append("# HELP troupe_serving_request_seconds time from the request's arrival to its answer, by route\n");
         b.append("# TYPE troupe_serving_request_seconds histogram\n");
         new TreeMap<>(latency).forEach((route, h) -> h.render(b, "troupe_serving_request_seconds",

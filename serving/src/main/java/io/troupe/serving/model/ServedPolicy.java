@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 /**
  * A policy being served: its source, its batcher (one warmed-up replica per worker), and, when it follows a training
@@ -90,9 +91,16 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
         return new ServedPolicy(name, source, b, m, Instant.now());
     }
 
+    private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /** Whether {@code name} can name a policy (see {@link #checkName}). */
+    public static boolean isValidName(String name) {
+        return name != null && VALID_NAME.matcher(name).matches();
+    }
+
     /** Throws unless {@code name} can be a URL segment: letters, digits, {@code . _ -}, at most 64. */
     public static void checkName(String name) {
-        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+        if (!isValidName(name)) {
             throw new IllegalArgumentException("policy name '" + name + "' is not valid; expected letters, digits, "
                     + "'.', '_' or '-' (at most 64, starting with a letter or digit)");
         }
