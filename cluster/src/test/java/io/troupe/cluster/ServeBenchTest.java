@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ServeBenchTest {
     @Test
     void theServeBenchMeasuresEveryFigureWithoutAFailedRequest() throws Exception {
-        ServeBench.Result r = ServeBench.run(ConfigFactory.load(), 4, 0.3);
+        ServeBench.Result r = ServeBench.run(ConfigFactory.load(), ServeBench.Client.EVENT_LOOP, 4, 0.3, 1.5);
         assertEquals(2, r.models().size());
         for (ServeBench.ModelFigures m : r.models()) {
             assertTrue(m.ceilingRps() > 0 && m.dynamicRps() > 0 && m.otherDelayRps() > 0 && m.singleRps() > 0,
@@ -24,6 +24,8 @@ class ServeBenchTest {
             // the event-loop client tells the server's CPU time apart from its own
             assertTrue(m.ceilingCpuUs() > 0 && m.dynamicCpuUs() > 0 && m.singleCpuUs() > 0, m.toString());
             assertTrue(m.modelRowUs1() > 0 && m.modelRowUsMax() > 0, m.toString());
+            // the four routes' 4 s of warm-up cut to the 1.5 s of maxWarmUp: one window of 1.5 s, a route a quarter
+            assertTrue(m.warmUpS() >= 1.5 && m.warmUpS() < 3, m.toString());
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ServeBench.print(r, new PrintStream(out, true, StandardCharsets.UTF_8));

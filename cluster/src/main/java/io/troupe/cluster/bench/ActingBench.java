@@ -21,7 +21,6 @@ import io.troupe.learners.model.PolicyModel;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.replay.shard.ReplaySettings;
 import io.troupe.replay.shard.ReplaySharding;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,9 +81,9 @@ public final class ActingBench {
             // JIT and replay warm-up, both paths alike: at least as long as their measurement, then until the JIT is
             // quiet (the pipeline's code is far larger than the ceiling's loop and kept compiling for half a minute)
             double warmUp = Math.max(WARM_UP_S, seconds);
-            pipelineWarmUp = warmUp(p::measure, warmUp, maxWarmUp);
+            pipelineWarmUp = JitWarmUp.run(p::measure, warmUp, maxWarmUp);
             p.setPaused(true);
-            ceilingWarmUp = warmUp(ceiling::measure, warmUp, maxWarmUp);
+            ceilingWarmUp = JitWarmUp.run(ceiling::measure, warmUp, maxWarmUp);
             for (int r = 0; r < ROUNDS; r++) {
                 p.setPaused(true);
                 long cpu = processCpuNanos();
@@ -120,42 +119,6 @@ public final class ActingBench {
     static long processCpuNanos() {
         return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
-
-    /** Something measured for {@code seconds}: the ceiling or the pipeline. */
-    @FunctionalInterface
-    interface Measured {
-        double measure(double seconds) throws Exception;
-    }
-
-    /**
-     * Runs {@code path} in windows of {@link #WARM_UP_WINDOW_S} for at least {@code minSeconds}, then until the JIT
-     * compiled for less than {@link #JIT_QUIET_SHARE} of each of two windows in a row (it compiles in bursts), and
-     * never longer than {@code maxSeconds}; returns the seconds it ran. A JVM that does not report compile time warms
-     * up for {@code minSeconds}.
-     */
-    static double warmUp(Measured path, double minSeconds, double maxSeconds) throws Exception {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long start = System.nanoTime();
-        int quietWindows = 0;
-        while (true) {
-            long compiledMs = timed ? jit.getTotalCompilationTime() : 0;
-            long windowStart = System.nanoTime();
-            path.measure(Math.min(WARM_UP_WINDOW_S, maxSeconds));
-            double window = (System.nanoTime() - windowStart) / 1e9;
-            boolean quiet = !timed || (jit.getTotalCompilationTime() - compiledMs) / 1000.0 < JIT_QUIET_SHARE * window;
-            quietWindows = quiet ? quietWindows + 1 : 0;
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            if (elapsed >= maxSeconds || elapsed >= minSeconds && (!timed || quietWindows >= 2)) {
-                return Math.round(elapsed * 10) / 10.0;
-            }
-        }
-    }
-
-    /** The warm-up's windows. */
-    static final double WARM_UP_WINDOW_S = 2;
-    /** The JIT is quiet once it compiles for less than this share of a warm-up window. */
-    static final double JIT_QUIET_SHARE = 0.01;
 
     /** Alternating windows of the ceiling and the pipeline ({@code --seconds} is split over them). */
     static final int ROUNDS = 4;

@@ -91,7 +91,7 @@ public final class ServeBench {
                                double meanBatchOtherDelay, double openLoopRate, double p50Ms, double p99Ms,
                                double p50ThreadsMs, double p99ThreadsMs, long refused, long failed,
                                double ceilingCpuUs, double dynamicCpuUs, double singleCpuUs, double modelRowUs1,
-                               double modelRowUsMax) {
+                               double modelRowUsMax, double warmUpS) {
         public double batchingGain() {
             return dynamicRps / singleRps;
         }
@@ -131,13 +131,13 @@ public final class ServeBench {
         };
     }
 
-    /** Runs the bench with the event-loop client and the server settings of {@code root} ({@code troupe.serving}). */
-    public static Result run(Config root, int connections, double seconds) throws Exception {
-        return run(root, Client.EVENT_LOOP, connections, seconds);
-    }
-
-    /** Runs the bench with {@code client} for the closed-loop figures and the server settings of {@code root}. */
-    public static Result run(Config root, Client client, int connections, double seconds) throws Exception {
+    /**
+     * Runs the bench with {@code client} for the closed-loop figures and the server settings of {@code root}; each
+     * model's routes warm up together for at least as long as their measurements, then until the JIT is quiet, at
+     * most {@code maxWarmUp} seconds ({@link JitWarmUp}).
+     */
+    public static Result run(Config root, Client client, int connections, double seconds, double maxWarmUp)
+            throws Exception {
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(root);
         ServingSettings settings = ServingSettings.fromConfig(config, Map.of()).withAddress("127.0.0.1", 0);
         BatcherSettings dynamic = settings.batcher();
@@ -146,9 +146,9 @@ public final class ServeBench {
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-bench-serve", config);
         try {
             figures.add(model(system, settings, envs.spec("CartPole-v1"), ModelConfig.mlp(64, 64), envs, client,
-                    connections, seconds));
+                    connections, seconds, maxWarmUp));
             figures.add(model(system, settings, envs.spec("GoToObject-v0"),
-                    ModelConfig.transformer(32, 4, 1, 64, 6, 1), envs, client, connections, seconds));
+                    ModelConfig.transformer(32, 4, 1, 64, 6, 1), envs, client, connections, seconds, maxWarmUp));
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -166,7 +166,7 @@ public final class ServeBench {
 
     private static ModelFigures model(ActorSystem<Void> system, ServingSettings settings, EnvSpec spec,
                                       ModelConfig model, EnvRegistry envs, Client client, int connections,
-                                      double seconds)
+                                      double seconds, double maxWarmUp)
             throws Exception {
         ServingMetrics metrics = new ServingMetrics();
         PolicySource source = settings.backend().apply(new ModelSource(spec, model, 7));
@@ -189,12 +189,17 @@ public final class ServeBench {
                     body = "{\"observation\": " + obs + "}";
                 }
                 double warmup = Math.max(1, seconds / 3);
-                // every route for as long as a measurement before anything is measured: the JIT and the models'
-                // native code warmed alike (with 1 s each, the JIT still compiled through the first model's figures)
-                for (String route : List.of("/noop", "/v1/policies/dynamic/act", "/v1/policies/other-delay/act",
-                        "/v1/policies/single/act")) {
-                    client.closed(port, route, body, connections, 0, Math.max(warmup, seconds));
-                }
+                // every route, in turn, for at least as long as their measurements, then until the JIT is quiet: the
+                // served routes' code (Pekko HTTP's stages, the batcher's hand-offs) compiles for far longer than the
+                // no-op route's, and a fixed warm-up measured them partly compiled against a compiled ceiling
+                List<String> warmed = List.of("/noop", "/v1/policies/dynamic/act", "/v1/policies/other-delay/act",
+                        "/v1/policies/single/act");
+                double warmUpS = JitWarmUp.run(window -> {
+                    for (String route : warmed) {
+                        client.closed(port, route, body, connections, 0, window / warmed.size());
+                    }
+                    return window;
+                }, warmed.size() * Math.max(warmup, seconds), maxWarmUp);
                 double[] rowUs = modelAlone(source, spec, envs, dynamic.maxBatchSize(), seconds);
                 LoadClient.Run ceiling = client.closed(port, "/noop", body, connections, warmup,
                         seconds);
@@ -226,7 +231,8 @@ public final class ServeBench {
                                 + openThreads.refused(),
                         dyn.failed() + otherDelay.failed() + single.failed() + open.failed() + openThreads.failed()
                                 + ceiling.failed(), ceiling.serverCpuMicrosPerRequest(),
-                        dyn.serverCpuMicrosPerRequest(), single.serverCpuMicrosPerRequest(), rowUs[0], rowUs[1]);
+                        dyn.serverCpuMicrosPerRequest(), single.serverCpuMicrosPerRequest(), rowUs[0], rowUs[1],
+                        warmUpS);
             } finally {
                 binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(20, TimeUnit.SECONDS);
             }
@@ -275,6 +281,8 @@ public final class ServeBench {
         ModelFigures b = r.models().get(1);
         out.printf("%-40s %18s %18s   %s%n", "figure", a.env(), b.env(), "target");
         row(out, "parameters", String.format("%,d", a.parameters()), String.format("%,d", b.parameters()), "");
+        row(out, "warm-up, until the JIT is quiet (s)", String.format("%.1f", a.warmUpS()),
+                String.format("%.1f", b.warmUpS()), "");
         row(out, "ceiling: no-op route (req/s)", rps(a.ceilingRps()), rps(b.ceilingRps()), "");
         row(out, "dynamic batching (req/s)", rps(a.dynamicRps()), rps(b.dynamicRps()), "");
         row(out, "dynamic, max-batch-delay " + r.otherDelay() + " (req/s)", rps(a.otherDelayRps()),

@@ -195,6 +195,10 @@ final class BenchCommand implements Runnable {
                         + "connection")
         String client;
 
+        @Option(names = "--max-warm-up", defaultValue = "60", paramLabel = "SECONDS", description = {"the longest "
+                + "each model's routes warm up: at least 4 x --seconds, then until the JIT is quiet (default 60)"})
+        double maxWarmUp;
+
         @Parameters(paramLabel = "key=value", description = "server settings, e.g. troupe.serving.workers=2")
         List<String> overrides = new ArrayList<>();
 
@@ -206,6 +210,9 @@ final class BenchCommand implements Runnable {
             if (seconds <= 0) {
                 throw new IllegalArgumentException("bench serve needs --seconds > 0, got " + seconds);
             }
+            if (maxWarmUp <= 0) {
+                throw new IllegalArgumentException("bench serve needs --max-warm-up > 0 seconds, got " + maxWarmUp);
+            }
             ServeBench.Client closedLoop = switch (client) {
                 case "event-loop" -> ServeBench.Client.EVENT_LOOP;
                 case "threads" -> ServeBench.Client.THREADS;
@@ -213,7 +220,8 @@ final class BenchCommand implements Runnable {
                         + "got '" + client + "'");
             };
             Devices.preloadEngine();
-            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), closedLoop, connections, seconds);
+            ServeBench.Result out = ServeBench.run(JobConfig.load(null, overrides), closedLoop, connections, seconds,
+                    maxWarmUp);
             ServeBench.print(out, System.out);
             writeJson(json, out);
             return 0;
