@@ -27,8 +27,8 @@ public final class JitWarmUp {
 
     /**
      * Runs {@code path} in windows for at least {@code minSeconds}, then until the JIT is quiet, and never longer than
-     * {@code maxSeconds}; returns the seconds it ran (one decimal). A JVM that does not report compile time warms up for
-     * {@code minSeconds}.
+     * {@code maxSeconds}; returns the seconds it ran (one decimal). A JVM that does not report compile time warms up
+     * for {@code minSeconds}.
      */
     public static double run(Measured path, double minSeconds, double maxSeconds) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();

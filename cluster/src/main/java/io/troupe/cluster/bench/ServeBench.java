@@ -125,7 +125,7 @@ public final class ServeBench {
         return system -> {
             org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> served =
                     service.handler(system);
-            return request -> request.method() == HttpMethods.POST && request.getUri().path().equals("/noop")
+            return request -> request.method().equals(HttpMethods.POST) && request.getUri().path().equals("/noop")
                     ? request.entity().toStrict(30_000, system).thenApply(body -> answer)
                     : served.apply(request);
         };

@@ -42,10 +42,10 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.HandlerProvider;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -174,7 +174,8 @@ public final class ServingRoutes extends AllDirectives {
             org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed =
                     fallback.handler(system);
             return request -> {
-                DirectAct act = request.method() == HttpMethods.POST ? DirectAct.of(request.getUri().path()) : null;
+                DirectAct act = request.method().equals(HttpMethods.POST) ? DirectAct.of(request.getUri().path())
+                        : null;
                 OptionalLong length = request.entity().getContentLengthOption();
                 boolean whole = request.entity().isStrict() || request.entity().isDefault();
                 return act != null && whole && length.isPresent() && length.getAsLong() <= settings.maxBodyBytes()

@@ -82,7 +82,8 @@ class DirectActHttpTest {
                 int half = body.length / 2;
                 for (int[] part : new int[][] {{0, half}, {half, body.length}}) {
                     if (part[1] > part[0]) {
-                        out.write((Integer.toHexString(part[1] - part[0]) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        String size = Integer.toHexString(part[1] - part[0]) + "\r\n";
+                        out.write(size.getBytes(StandardCharsets.US_ASCII));
                         out.write(body, part[0], part[1] - part[0]);
                         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
                     }
