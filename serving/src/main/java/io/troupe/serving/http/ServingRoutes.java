@@ -205,33 +205,36 @@ public final class ServingRoutes extends AllDirectives {
         }
     }
 
-    /** The direct path of {@link #handler}: the act route's checks and answers, its body read whole first. */
+    /**
+     * The direct path of {@link #handler}: the act route's checks in its order (Host, token, policy), then its body,
+     * read whole (a strict entity already is), and the answer.
+     */
     private CompletionStage<HttpResponse> direct(HttpRequest request, DirectAct act,
                                                  ClassicActorSystemProvider system) {
         long started = System.nanoTime();
         metrics.directRequest();
-        CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strict
-                ? CompletableFuture.completedFuture(strict)
-                : request.entity().toStrict(BODY_READ_TIMEOUT.toMillis(), system);
-        return body.thenCompose(b -> directAnswer(request, act, b.getData().toArray()))
-                .exceptionally(this::failure).thenApply(r -> {
-                    metrics.request(act.route().template(), "POST", r.status().intValue(),
-                            (System.nanoTime() - started) / 1e9);
-                    return r;
-                });
-    }
-
-    private CompletionStage<HttpResponse> directAnswer(HttpRequest request, DirectAct act, byte[] body) {
         HttpResponse refused = hostRefusal(request.getHeader("Host").map(HttpHeader::value));
         if (refused == null) {
             refused = inferenceRefusal(request.getHeader("Authorization").map(HttpHeader::value));
         }
-        if (refused != null) {
-            return CompletableFuture.completedFuture(refused);
-        }
         Optional<ServedPolicy> policy = registry.find(act.name());
-        return policy.isEmpty() ? CompletableFuture.completedFuture(failure(new UnknownPolicyException(act.name(),
-                registry.names()))) : act(policy.get(), parse(body), act.batch());
+        if (refused == null && policy.isEmpty()) {
+            refused = failure(new UnknownPolicyException(act.name(), registry.names()));
+        }
+        CompletionStage<HttpResponse> answer;
+        if (refused != null) {
+            answer = CompletableFuture.completedFuture(refused);
+        } else {
+            CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strict
+                    ? CompletableFuture.completedFuture(strict)
+                    : request.entity().toStrict(BODY_READ_TIMEOUT.toMillis(), system);
+            answer = body.thenCompose(b -> act(policy.get(), parse(b.getData().toArray()), act.batch()));
+        }
+        return answer.exceptionally(this::failure).thenApply(r -> {
+            metrics.request(act.route().template(), "POST", r.status().intValue(),
+                    (System.nanoTime() - started) / 1e9);
+            return r;
+        });
     }
 
     private Route routes() {
