@@ -70,6 +70,7 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
  * Every answer is JSON (errors {@code {"error": ..., "field": ...}}) except {@code /metrics} (Prometheus text) and the
  * docs. 400 names the field, 404 lists the policies, 413 is over {@code max-body-size}, 503 carries Retry-After. Bound
  * to loopback, a request whose Host header names another site gets 421 ({@link HostCheck}, against DNS rebinding).
+ * A server binds {@link #handler}: these routes, with act and act-batch requests answered on a direct path in front.
  */
 public final class ServingRoutes extends AllDirectives {
     /** Swagger UI's files in its webjar (org.webjars:swagger-ui, on the class path). */
