@@ -167,19 +167,18 @@ public final class ServingRoutes extends AllDirectives {
      * length within {@code max-body-size} take a direct path that does what their routes do, with the same answers and
      * metrics (the Host check, the serving token, the policy, the JSON, the batcher), without the routing DSL: its
      * directives, built anew for every request, were about a quarter of the HTTP dispatcher's work on this route
-     * (README, Serving bench). Every other request goes to {@code fallback} ({@link #route()}, or a route that
-     * contains it): chunked bodies, bodies over the limit (the routes' 413, read before it is answered), other methods.
+     * (README, Serving bench). Every other request goes to {@link #route()}: chunked bodies (no declared length),
+     * bodies over the limit (the routes' 413, read before it is answered), other methods and paths.
      */
-    public HandlerProvider handler(Route fallback) {
+    public HandlerProvider handler() {
         return system -> {
             org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed =
-                    fallback.handler(system);
+                    route().handler(system);
             return request -> {
                 DirectAct act = request.method().equals(HttpMethods.POST) ? DirectAct.of(request.getUri().path())
                         : null;
                 OptionalLong length = request.entity().getContentLengthOption();
-                boolean whole = request.entity().isStrict() || request.entity().isDefault();
-                return act != null && whole && length.isPresent() && length.getAsLong() <= settings.maxBodyBytes()
+                return act != null && length.isPresent() && length.getAsLong() <= settings.maxBodyBytes()
                         ? direct(request, act, system) : routed.apply(request);
             };
         };

@@ -92,7 +92,7 @@ public final class ServingServer implements AutoCloseable {
         }, system.executionContext(), hosts::get);
         try {
             ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port())
-                    .bind(routes.handler(routes.route())).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .bind(routes.handler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
             hosts.set(settings.hostCheck(b.localAddress().getPort()));
             return new ServingServer(b, registry, metrics, loader, routes);
         } catch (ExecutionException e) {

@@ -148,7 +148,7 @@ class DirectActHttpTest {
         ServingRoutes routes = new ServingRoutes(settings, http.registry, http.metrics, (name, path) ->
                 CompletableFuture.failedFuture(new IllegalStateException("no loading here")), Runnable::run);
         org.apache.pekko.japi.function.Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>>
-                handler = routes.handler(routes.route()).handler(http.kit.system());
+                handler = routes.handler().handler(http.kit.system());
         byte[] body = GOOD.getBytes(StandardCharsets.UTF_8);
         List<ByteString> parts = new ArrayList<>();
         for (int i = 0; i < body.length; i += 7) {
