@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One file of JVM flags, conf/jvm.options: the launcher reads it, the process tests' child JVMs get it, and the root
@@ -66,11 +67,59 @@ class JvmOptionsTest {
         assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of("TROUPE_JIT", "full"), "train"),
                 "train's flags with TROUPE_JIT=full");
         assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of(), "serve"), "serve's flags");
+        List<String> own = new ArrayList<>(NodeProcesses.jvmFlags());
+        own.remove("-XX:+UseSerialGC");
+        assertEquals(own, launcherFlags(Map.of("TROUPE_JAVA_OPTS", "-XX:+UseG1GC"), "serve"),
+                "no collector from the file when TROUPE_JAVA_OPTS names one");
 
         List<String> child = NodeProcesses.command(List.of("node"));
         List<String> missing = new ArrayList<>(NodeProcesses.jvmFlags());
         missing.removeAll(child);
         assertTrue(missing.isEmpty(), "a child JVM's command line lacks " + missing + ": " + child);
+    }
+
+    /**
+     * The image's entrypoint reads the same file the same way, and a collector named in TROUPE_JAVA_OPTS replaces the
+     * file's (the JVM refuses to start with two): run by {@code sh} over a copy of conf/jvm.options, with a {@code java}
+     * on the PATH that prints its arguments.
+     */
+    @Test
+    void theContainerEntrypointReadsTheFileAndLetsTroupeJavaOptsNameTheCollector(@TempDir Path home)
+            throws Exception {
+        Files.createDirectories(home.resolve("conf"));
+        Files.copy(NodeProcesses.HOME.resolve("conf/jvm.options"), home.resolve("conf/jvm.options"));
+        Files.createDirectories(home.resolve("app"));
+        Files.writeString(home.resolve("app/jib-classpath-file"), "/opt/troupe/app/libs/a.jar");
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Files.writeString(bin.resolve("java"), "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+        assertTrue(bin.resolve("java").toFile().setExecutable(true));
+
+        List<String> node = containerArgs(home, Map.of()); // no arguments: a training node
+        assertTrue(node.containsAll(NodeProcesses.jvmFlags()), node.toString());
+        assertTrue(node.containsAll(List.of("node", "--roles", "agent,replay,learner")), node.toString());
+        List<String> serve = containerArgs(home, Map.of("TROUPE_JAVA_OPTS", "-XX:+UseG1GC -Xmn64m"), "serve");
+        assertEquals(List.of("-XX:+UseG1GC"), serve.stream().filter(a -> a.matches("-XX:\\+Use\\w*GC")).toList(),
+                "a collector in TROUPE_JAVA_OPTS is the only one: " + serve);
+        assertTrue(serve.containsAll(List.of("-Xmn64m", "serve")), serve.toString());
+    }
+
+    /** The arguments the container entrypoint hands {@code java}, one an element. */
+    private static List<String> containerArgs(Path home, Map<String, String> env, String... command)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("sh", NodeProcesses.HOME.resolve(
+                "cluster/src/main/jib/opt/troupe/bin/troupe-container").toString()));
+        args.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
+        pb.environment().put("TROUPE_HOME", home.toString());
+        pb.environment().put("PATH", home.resolve("bin") + ":" + System.getenv("PATH"));
+        pb.environment().remove("TROUPE_JAVA_OPTS");
+        pb.environment().remove("TROUPE_TORCH_THREADS");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), printed);
+        return printed.lines().toList();
     }
 
     /** What {@code TROUPE_PRINT_JVM_FLAGS=1 ./troupe [COMMAND]} prints, one flag an element, with {@code env} set. */
