@@ -2,12 +2,11 @@ package io.troupe.core.space;
 
 import io.troupe.core.IntTensor;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
 
 /**
  * Sentences of at most {@code maxTokens} words over a fixed vocabulary, held as an int32 tensor of shape
@@ -16,6 +15,7 @@ import java.util.random.RandomGenerator;
 public record Text(int maxTokens, List<String> vocabulary) implements Space {
     /** The padding token, id 0. */
     public static final String PAD = "<pad>";
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
     public Text {
         if (maxTokens < 1) {
@@ -41,19 +41,15 @@ public record Text(int maxTokens, List<String> vocabulary) implements Space {
 
     /** The token ids of a sentence (words split on spaces, lower-cased), padded to {@code maxTokens}. */
     public int[] encode(String sentence) {
-        String[] words = sentence.trim().toLowerCase(Locale.ROOT).split("\\s+");
+        String[] words = WHITESPACE.split(sentence.trim().toLowerCase(Locale.ROOT));
         if (words.length > maxTokens) {
             throw new IllegalArgumentException("sentence '" + sentence + "' has " + words.length
                     + " words; this Text space holds at most " + maxTokens);
         }
-        Map<String, Integer> ids = new HashMap<>();
-        for (int i = 0; i < vocabulary.size(); i++) {
-            ids.put(vocabulary.get(i), i);
-        }
         int[] out = new int[maxTokens];
         for (int i = 0; i < words.length; i++) {
-            Integer id = ids.get(words[i]);
-            if (id == null || id == 0) {
+            int id = vocabulary.indexOf(words[i]); // no map built a call: vocabularies are short, sentences shorter
+            if (id <= 0) {
                 throw new IllegalArgumentException("word '" + words[i] + "' of '" + sentence
                         + "' is not in the vocabulary " + vocabulary.subList(1, vocabulary.size()));
             }

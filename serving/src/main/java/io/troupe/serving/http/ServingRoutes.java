@@ -228,7 +228,7 @@ public final class ServingRoutes extends AllDirectives {
             CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strict
                     ? CompletableFuture.completedFuture(strict)
                     : request.entity().toStrict(BODY_READ_TIMEOUT.toMillis(), system);
-            answer = body.thenCompose(b -> act(policy.get(), parse(b.getData().toArray()), act.batch()));
+            answer = body.thenCompose(b -> act(policy.get(), parse(b.getData().toArrayUnsafe()), act.batch()));
         }
         return answer.exceptionally(this::failure).thenApply(r -> {
             metrics.request(act.route().template(), "POST", r.status().intValue(),
@@ -517,7 +517,7 @@ public final class ServingRoutes extends AllDirectives {
             }
             return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), bytes -> {
                 try {
-                    return handler.apply(parse(bytes.toArray()));
+                    return handler.apply(parse(bytes.toArrayUnsafe()));
                 } catch (RuntimeException e) {
                     return complete(failure(e));
                 }
@@ -525,7 +525,10 @@ public final class ServingRoutes extends AllDirectives {
         });
     }
 
-    /** A body as JSON; one that is not JSON, or empty, is an {@link IllegalArgumentException} (a 400). */
+    /**
+     * A body as JSON; one that is not JSON, or empty, is an {@link IllegalArgumentException} (a 400). Only read: the
+     * callers hand the entity's own array where it has one ({@code ByteString.toArrayUnsafe}), not a copy.
+     */
     private static JsonNode parse(byte[] body) {
         JsonNode json;
         try {
