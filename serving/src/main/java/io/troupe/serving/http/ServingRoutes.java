@@ -63,6 +63,7 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The policy service's routes ({@link ServingRoute}): thin layers that decode a body, queue it on the policy's
@@ -228,7 +229,7 @@ public final class ServingRoutes extends AllDirectives {
             CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strict
                     ? CompletableFuture.completedFuture(strict)
                     : request.entity().toStrict(BODY_READ_TIMEOUT.toMillis(), system);
-            answer = body.thenCompose(b -> act(policy.get(), parse(b.getData().toArrayUnsafe()), act.batch()));
+            answer = body.thenCompose(b -> act(policy.get(), parse(b.getData()), act.batch()));
         }
         return answer.exceptionally(this::failure).thenApply(r -> {
             metrics.request(act.route().template(), "POST", r.status().intValue(),
@@ -517,7 +518,7 @@ public final class ServingRoutes extends AllDirectives {
             }
             return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), bytes -> {
                 try {
-                    return handler.apply(parse(bytes.toArrayUnsafe()));
+                    return handler.apply(parse(bytes));
                 } catch (RuntimeException e) {
                     return complete(failure(e));
                 }
@@ -526,13 +527,13 @@ public final class ServingRoutes extends AllDirectives {
     }
 
     /**
-     * A body as JSON; one that is not JSON, or empty, is an {@link IllegalArgumentException} (a 400). Only read: the
-     * callers hand the entity's own array where it has one ({@code ByteString.toArrayUnsafe}), not a copy.
+     * A body as JSON; one that is not JSON, or empty, is an {@link IllegalArgumentException} (a 400). Read as a stream
+     * over the entity's bytes: a strict entity's data is usually a slice of a larger buffer, which an array would copy.
      */
-    private static JsonNode parse(byte[] body) {
+    private static JsonNode parse(ByteString body) {
         JsonNode json;
         try {
-            json = JSON.readTree(body);
+            json = JSON.readTree(body.asInputStream());
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
