@@ -40,7 +40,7 @@ public final class WeightsFollower extends AbstractBehavior<WeightsFollower.Comm
     }
 
     /** A version the node's fetcher has in full. */
-    record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
+    private record WeightsArrived(PolicyWeights weights) implements Command, NoSerializationVerificationNeeded {
     }
 
     /** The profiler has finished the profile it was asked for. */
