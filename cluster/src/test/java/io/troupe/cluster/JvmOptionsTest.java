@@ -106,28 +106,28 @@ class JvmOptionsTest {
     /** The arguments the container entrypoint hands {@code java}, one an element. */
     private static List<String> containerArgs(Path home, Map<String, String> env, String... command)
             throws Exception {
-        List<String> args = new ArrayList<>(List.of("sh", NodeProcesses.HOME.resolve(
-                "cluster/src/main/jib/opt/troupe/bin/troupe-container").toString()));
-        args.addAll(List.of(command));
-        ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
-        pb.environment().put("TROUPE_HOME", home.toString());
-        pb.environment().put("PATH", home.resolve("bin") + ":" + System.getenv("PATH"));
-        pb.environment().remove("TROUPE_JAVA_OPTS");
-        pb.environment().remove("TROUPE_TORCH_THREADS");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), printed);
-        return printed.lines().toList();
+        Map<String, String> set = new TreeMap<>(Map.of("TROUPE_HOME", home.toString(),
+                "PATH", home.resolve("bin") + ":" + System.getenv("PATH")));
+        set.putAll(env);
+        return printedLines(set, "sh", "cluster/src/main/jib/opt/troupe/bin/troupe-container", command);
     }
 
     /** What {@code TROUPE_PRINT_JVM_FLAGS=1 ./troupe [COMMAND]} prints, one flag an element, with {@code env} set. */
     private static List<String> launcherFlags(Map<String, String> env, String... command) throws Exception {
-        List<String> args = new ArrayList<>(List.of("bash", NodeProcesses.HOME.resolve("troupe").toString()));
+        Map<String, String> set = new TreeMap<>(Map.of("TROUPE_PRINT_JVM_FLAGS", "1"));
+        set.putAll(env);
+        return printedLines(set, "bash", "troupe", command);
+    }
+
+    /**
+     * The lines {@code shell script command...} prints ({@code script} relative to the project), run with {@code env}
+     * set and without the launchers' own variables otherwise; it must exit 0 within 30 s.
+     */
+    private static List<String> printedLines(Map<String, String> env, String shell, String script, String... command)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of(shell, NodeProcesses.HOME.resolve(script).toString()));
         args.addAll(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
-        pb.environment().put("TROUPE_PRINT_JVM_FLAGS", "1");
         pb.environment().remove("TROUPE_JAVA_OPTS");
         pb.environment().remove("TROUPE_TORCH_THREADS");
         pb.environment().remove("TROUPE_JIT");
