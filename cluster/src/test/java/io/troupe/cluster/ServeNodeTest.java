@@ -210,19 +210,18 @@ class ServeNodeTest {
                     + nodes.adminPort("a") + "/troupe/serving/policies")).GET()).body());
             assertEquals(0, none.get("policies").size(), "the training node serves nothing: " + none);
 
-            // pin a little ahead of the version served now (training publishes several a second, and a pin below
-            // the served version is refused): versions up to the pin may still come, none after it
-            long servedNow = JSON.readTree(send(HttpRequest.newBuilder(URI.create(policy)).GET()).body())
-                    .get("policyVersion").asLong();
-            long pinAt = servedNow + 5;
+            // pin at the version served now, in one step (training publishes several a second: reading the served
+            // version and then pinning it would race them); none after it is served while training goes on
             HttpResponse<String> pinned = send(HttpRequest.newBuilder(URI.create(policy + "/pin"))
                     .header("Authorization", "Bearer " + ADMIN).PUT(HttpRequest.BodyPublishers.ofString(
-                            "{\"version\": " + pinAt + "}")));
+                            "{\"version\": \"served\"}")));
             assertEquals(200, pinned.statusCode(), pinned.body());
+            long pinAt = JSON.readTree(pinned.body()).get("pinnedVersion").asLong();
+            assertTrue(pinAt >= last, "pinned at " + pinAt + ", after serving " + last);
             nodes.awaitLog("a", log -> NodeProcesses.lastPolicyVersion(log) >= pinAt + 5, 180,
                     "training published 5 versions past the pin");
             JsonNode held = JSON.readTree(send(HttpRequest.newBuilder(URI.create(policy)).GET()).body());
-            assertTrue(held.get("policyVersion").asLong() <= pinAt, held.toString());
+            assertEquals(pinAt, held.get("policyVersion").asLong(), held.toString());
             assertEquals(pinAt, held.get("pinnedVersion").asLong());
             long heldProfile = JSON.readTree(send(HttpRequest.newBuilder(URI.create(policy + "/drift")).GET()).body())
                     .get("referenceVersion").asLong();

@@ -480,9 +480,13 @@ public final class ServingRoutes extends AllDirectives {
 
     private Route pin(ServedPolicy policy, JsonNode body) {
         JsonNode v = body.get("version");
+        if (v != null && v.isTextual() && v.asText().equals("served")) {
+            long pinned = policy.pinServed();
+            return json(StatusCodes.OK, new Pin(policy.name(), pinned, policy.version()));
+        }
         if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0) {
-            throw new IllegalArgumentException("version: expected the policy version to pin (an integer >= 0), found "
-                    + (v == null ? "nothing" : v.toString()));
+            throw new IllegalArgumentException("version: expected the policy version to pin (an integer >= 0) or "
+                    + "\"served\" (the version served now), found " + (v == null ? "nothing" : v.toString()));
         }
         policy.pin(v.longValue());
         return json(StatusCodes.OK, new Pin(policy.name(), v.longValue(), policy.version()));

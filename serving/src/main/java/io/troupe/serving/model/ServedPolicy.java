@@ -259,6 +259,18 @@ public final class ServedPolicy implements ServingMetrics.Gauges, AutoCloseable 
         pinned = OptionalLong.of(version);
     }
 
+    /**
+     * Freezes the policy at the version it serves now, in one step (a version published between reading the served
+     * version and pinning it cannot slip in).
+     *
+     * @return the pinned version
+     */
+    public synchronized long pinServed() {
+        long served = batcher.version();
+        pinned = OptionalLong.of(served);
+        return served;
+    }
+
     public synchronized void unpin() {
         pinned = OptionalLong.empty();
     }

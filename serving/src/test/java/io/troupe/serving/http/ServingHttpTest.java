@@ -256,5 +256,20 @@ class ServingHttpTest {
                 .header("Authorization", "Bearer " + ADMIN).DELETE());
         assertEquals(200, unpinned.status(), unpinned.body());
         assertTrue(http.get("/v1/policies/goto").json().path("pinnedVersion").isMissingNode());
+        // "served": the version served now, whatever it is
+        long served = http.get("/v1/policies/goto").json().get("policyVersion").asLong();
+        HttpFixture.Answer atServed = http.send(HttpRequest.newBuilder(http.uri("/v1/policies/goto/pin"))
+                .header("Authorization", "Bearer " + ADMIN).PUT(HttpRequest.BodyPublishers.ofString(
+                        "{\"version\": \"served\"}")));
+        assertEquals(200, atServed.status(), atServed.body());
+        assertEquals(served, atServed.json().get("pinnedVersion").asLong());
+        assertEquals(served, http.get("/v1/policies/goto").json().get("pinnedVersion").asLong());
+        HttpFixture.Answer word = http.send(HttpRequest.newBuilder(http.uri("/v1/policies/goto/pin"))
+                .header("Authorization", "Bearer " + ADMIN).PUT(HttpRequest.BodyPublishers.ofString(
+                        "{\"version\": \"latest\"}")));
+        assertEquals(400, word.status(), word.body());
+        assertTrue(word.body().contains("served") && word.body().contains("latest"), word.body());
+        assertEquals(200, http.send(HttpRequest.newBuilder(http.uri("/v1/policies/goto/pin"))
+                .header("Authorization", "Bearer " + ADMIN).DELETE()).status(), "unpinned for the other tests");
     }
 }

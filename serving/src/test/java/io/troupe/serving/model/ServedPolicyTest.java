@@ -84,6 +84,11 @@ class ServedPolicyTest {
             p.unpin();
             assertEquals(ServedPolicy.Offer.SERVED, p.offer(weights(2, 3, false)));
             assertEquals(3, act(p).version());
+            // pinned at the version served now: the next one is held back
+            assertEquals(3, p.pinServed());
+            assertEquals(ServedPolicy.Offer.PINNED, p.offer(weights(2, 4, false)));
+            assertEquals(3, act(p).version());
+            assertEquals(3, p.info().pinnedVersion());
         }
     }
 }
