@@ -33,7 +33,7 @@ class PlotCommandTest {
         CliRun a = CliRun.of("train", "--run-dir", runs.toString(), "--target", "400", "troupe.train.algorithm=ppo",
                 "troupe.train.mode=cluster", "troupe.train.num-agents=2", "troupe.train.envs-per-agent=4",
                 "troupe.model.kind=mlp", "troupe.ppo.learning-rate=1e-3", "troupe.ppo.anneal-lr=false",
-                "troupe.train.max-wall-time=120s", "troupe.train.report-interval=100ms", "troupe.train.seed=3");
+                "troupe.train.max-wall-time=10m", "troupe.train.report-interval=100ms", "troupe.train.seed=3");
         assertEquals(0, a.code(), a.err());
         CliRun b = CliRun.of("train", "--run-dir", runs.toString(), "troupe.train.max-wall-time=2s",
                 "troupe.train.max-env-steps=1000000000",

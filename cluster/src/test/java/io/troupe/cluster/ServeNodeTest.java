@@ -42,7 +42,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class ServeNodeTest {
     private static final String JOB = "troupe.train.num-agents=2 troupe.train.envs-per-agent=8 "
-            + "troupe.train.max-wall-time=240s troupe.train.report-interval=1s troupe.train.target-return=100000";
+            + "troupe.train.max-wall-time=15m troupe.train.max-env-steps=1000000000 troupe.train.report-interval=1s "
+            + "troupe.train.target-return=100000";
     private static final String ADMIN = "serve-node-admin-token-0123";
     private static final Pattern SERVING = Pattern.compile("serving the job's policy on (http://[^\\s]+) ");
     private static final ObjectMapper JSON = new ObjectMapper();
