@@ -14,6 +14,7 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.edge.contract.PolicyContract;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -32,6 +33,10 @@ import java.util.Map;
  * {@code value}. The session runs with every graph optimization on and {@code intraOpThreads} intra-op threads.
  * The weights are part of the graph, so {@link #load(PolicyWeights)} refuses. Not thread-safe (like every
  * {@link Policy}); close it to release the native session.
+ *
+ * <p>A batch's inputs are copied into direct buffers the policy keeps (one per modality, grown to the largest batch
+ * seen), which ONNX Runtime reads in place: given heap arrays it would allocate a direct buffer per input per batch
+ * and copy into that, each with a cleaner for the collector to process.
  */
 public final class OnnxPolicy implements Policy {
     private final Path modelFile;
@@ -41,6 +46,8 @@ public final class OnnxPolicy implements Policy {
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
+    /** Per modality, the direct buffer a batch's input is staged in; null until the first batch. */
+    private final ByteBuffer[] staging;
     private boolean closed;
 
     private OnnxPolicy(Path modelFile, PolicyContract contract, OrtEnvironment env, OrtSession.SessionOptions options,
@@ -52,6 +59,7 @@ public final class OnnxPolicy implements Policy {
         this.env = env;
         this.options = options;
         this.session = session;
+        this.staging = new ByteBuffer[modalities.size()];
     }
 
     /** The model {@code onnxFile} with the {@value PolicyContract#FILE} beside it, one intra-op thread. */
@@ -209,10 +217,24 @@ public final class OnnxPolicy implements Policy {
                     shape[d + 1] = mod.shape()[d];
                 }
                 inputs.put(mod.name(), switch (mod.dtype()) {
-                    case FLOAT32 -> OnnxTensor.createTensor(env, FloatBuffer.wrap(batch.floats(m)), shape);
-                    case UINT8 -> OnnxTensor.createTensor(env, ByteBuffer.wrap(batch.bytes(m)), shape,
-                            OnnxJavaType.UINT8);
-                    case INT32 -> OnnxTensor.createTensor(env, LongBuffer.wrap(widen(batch.ints(m))), shape);
+                    case FLOAT32 -> {
+                        float[] values = batch.floats(m);
+                        FloatBuffer staged = staging(m, values.length * Float.BYTES).asFloatBuffer().put(values);
+                        yield OnnxTensor.createTensor(env, staged.flip(), shape);
+                    }
+                    case UINT8 -> {
+                        byte[] values = batch.bytes(m);
+                        ByteBuffer staged = staging(m, values.length).put(values);
+                        yield OnnxTensor.createTensor(env, staged.flip(), shape, OnnxJavaType.UINT8);
+                    }
+                    case INT32 -> {
+                        int[] ids = batch.ints(m);
+                        LongBuffer staged = staging(m, ids.length * Long.BYTES).asLongBuffer();
+                        for (int id : ids) {
+                            staged.put(id); // the graph takes int64 token ids
+                        }
+                        yield OnnxTensor.createTensor(env, staged.flip(), shape);
+                    }
                 });
             }
             try (OrtSession.Result result = session.run(inputs)) {
@@ -228,12 +250,17 @@ public final class OnnxPolicy implements Policy {
         }
     }
 
-    private static long[] widen(int[] ids) {
-        long[] out = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            out[i] = ids[i];
+    /** Modality {@code m}'s staging buffer, cleared and limited to {@code bytes} (grown when a batch is larger). */
+    private ByteBuffer staging(int m, int bytes) {
+        ByteBuffer b = staging[m];
+        if (b == null || b.capacity() < bytes) {
+            int capacity = b == null ? bytes : Math.max(bytes, (int) Math.min(Integer.MAX_VALUE - 8L,
+                    2L * b.capacity()));
+            b = ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+            staging[m] = b;
         }
-        return out;
+        b.clear().limit(bytes);
+        return b;
     }
 
     private float[] floats(OrtSession.Result result, String name, long expected) {
@@ -243,6 +270,9 @@ public final class OnnxPolicy implements Policy {
         if (buffer.remaining() != expected) {
             throw new IllegalStateException("ONNX model " + modelFile + " gave " + buffer.remaining() + " values of '"
                     + name + "'; expected " + expected);
+        }
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.array().length == expected) {
+            return buffer.array(); // already a fresh copy of the output
         }
         float[] out = new float[buffer.remaining()];
         buffer.get(out);

@@ -35,10 +35,15 @@ class BackendTest {
 
     /** Four real GoToObject observations (image, mission, state) in one batch. */
     private static ObservationBatch observations() {
-        ObservationBatch batch = ObservationBatch.forSpace(GOTO.observationSpace(), 4);
+        return observations(4, 10);
+    }
+
+    /** {@code rows} real GoToObject observations, from resets seeded {@code seed}, {@code seed + 1}, ... */
+    private static ObservationBatch observations(int rows, int seed) {
+        ObservationBatch batch = ObservationBatch.forSpace(GOTO.observationSpace(), rows);
         try (Env env = ENVS.make(GOTO.id())) {
-            for (int i = 0; i < 4; i++) {
-                batch.write(i, env.reset(10 + i));
+            for (int i = 0; i < rows; i++) {
+                batch.write(i, env.reset(seed + i));
             }
         }
         return batch;
@@ -65,6 +70,10 @@ class BackendTest {
              PolicyModel newer = PolicyModel.create(GOTO, TRANSFORMER, 99, Device.cpu())) {
             assertTrue(served instanceof OnnxReplica);
             assertClose(reference.evaluate(batch), served.evaluate(batch));
+            // the replica stages inputs in buffers it keeps: batches larger, smaller, then as large again
+            for (ObservationBatch other : List.of(observations(9, 30), observations(1, 50), observations(4, 60))) {
+                assertClose(reference.evaluate(other), served.evaluate(other));
+            }
             Policy.Evaluation before = served.evaluate(batch);
             PolicyWeights v5 = newer.weights(5);
             served.load(v5);
