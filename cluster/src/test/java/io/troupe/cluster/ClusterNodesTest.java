@@ -39,6 +39,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ClusterNodesTest {
     private static final String JOB = "troupe.train.num-agents=2 troupe.train.envs-per-agent=8 "
             + "troupe.train.max-wall-time=150s troupe.train.report-interval=1s";
+    /**
+     * Trains until the test ends it: no target (one reached would end the job), and budgets a loaded machine cannot
+     * spend mid-test (the wall time counts from each learner node's start and is not reset by a takeover).
+     */
+    private static final String UNTIL_ENDED = " troupe.train.target-return=100000 troupe.train.max-wall-time=15m "
+            + "troupe.train.max-env-steps=1000000000";
 
     @TempDir
     Path dir;
@@ -144,8 +150,7 @@ class ClusterNodesTest {
 
     @Test
     void theLearnerMovesToAnotherLearnerNodeWhenItsNodeIsKilled() throws Exception {
-        // trains until the test ends it: a target reached before the kill would end the job instead
-        String job = JOB + " troupe.train.target-return=100000 troupe.learner.checkpoint-every=4 "
+        String job = JOB + UNTIL_ENDED + " troupe.learner.checkpoint-every=4 "
                 + "troupe.learner.checkpoint-dir=" + dir.resolve("shared-checkpoints");
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
             TwoLearnerNodes cluster = twoLearnerNodesAndAnAgentNode(nodes, job);
@@ -211,7 +216,7 @@ class ClusterNodesTest {
     /** A node that joins mid-run receives agents (Cluster Sharding rebalances the ShardedDaemonProcess onto it). */
     @Test
     void aNodeJoiningMidRunReceivesAgents() throws Exception {
-        String job = JOB + " troupe.train.target-return=100000"; // trains until the test ends it
+        String job = JOB + UNTIL_ENDED;
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
             Process learner = nodes.start("a", args("--roles learner,replay --port 0 --admin-port 0"
                     + " --run-dir " + dir.resolve("runs"), job));
