@@ -33,11 +33,11 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * {@code troupe node --roles serve} in a child JVM beside a training node: it serves the job's policy over HTTP,
- * follows the versions the learner publishes without a restart (never going backwards on a connection), and a pin
- * (over the API, with the admin token) holds newer versions back. The dashboard on the serve node's admin port shows
- * the serving panel (requests/s, latency percentiles, batch sizes, drift alarms) in a real browser; the training
- * node's admin port, which serves nothing, lists no policies there.
+ * {@code troupe node --roles serve} in a child JVM beside a two-node training job (the learner on one node, the agents
+ * on another): it serves the job's policy over HTTP, follows the versions the learner publishes without a restart
+ * (never going backwards on a connection), and a pin (over the API, with the admin token) holds newer versions back.
+ * The dashboard on the serve node's admin port shows the serving panel (requests/s, latency percentiles, batch sizes,
+ * drift alarms) in a real browser; the learner node's admin port, which serves nothing, lists no policies there.
  */
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class ServeNodeTest {
@@ -153,10 +153,13 @@ class ServeNodeTest {
     @Test
     void aServeNodeFollowsTheTrainingJobsVersionsAndAPinHoldsThem() throws Exception {
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
-            List<String> training = args("--roles learner,replay,agent --port 0 --admin-port 0 --run-dir "
+            // a two-node training job: the learner (and a replay shard) on A, the agents (and one) on C
+            List<String> learner = args("--roles learner,replay --port 0 --admin-port 0 --run-dir "
                     + dir.resolve("runs"));
-            nodes.start("a", training.subList(1, training.size())); // start() adds "node"
+            nodes.start("a", learner.subList(1, learner.size())); // start() adds "node"
             String seed = "127.0.0.1:" + nodes.port("a");
+            List<String> agents = args("--roles agent,replay --port 0 --seed-nodes " + seed);
+            nodes.start("c", agents.subList(1, agents.size()));
             ProcessBuilder pb = new ProcessBuilder(NodeProcesses.command(args("--roles serve --port 0 --admin-port 0 "
                     + "--seed-nodes " + seed + " troupe.serving.port=0 "
                     + "troupe.serving.drift.follow-reprofile-after=2s")))
@@ -168,7 +171,8 @@ class ServeNodeTest {
                 // ONNX Runtime's environment took 150 s to create at a load of 28 on these 2 cores
                 m = SERVING.matcher(nodes.awaitLog("b", l -> SERVING.matcher(l).find(), 300, "serving"));
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\nthe training node's log:\n" + nodes.log("a"), e);
+                throw new AssertionError(e.getMessage() + "\nthe learner node's log:\n" + nodes.log("a")
+                        + "\nthe agent node's log:\n" + nodes.log("c"), e);
             }
             assertTrue(m.find());
             String url = m.group(1);
@@ -209,7 +213,7 @@ class ServeNodeTest {
             servingPanelOnTheAdminPort("http://127.0.0.1:" + nodes.adminPort("b"), policy);
             JsonNode none = JSON.readTree(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + nodes.adminPort("a") + "/troupe/serving/policies")).GET()).body());
-            assertEquals(0, none.get("policies").size(), "the training node serves nothing: " + none);
+            assertEquals(0, none.get("policies").size(), "the learner node serves nothing: " + none);
 
             // pin at the version served now, in one step (training publishes several a second: reading the served
             // version and then pinning it would race them); none after it is served while training goes on
