@@ -229,9 +229,9 @@ final class PolicyGraph {
                 : b.op("Concat", List.of(Attribute.of("axis", 1L)),
                         texts.stream().map(modalityTokens::get).toArray(String[]::new));
         String mission = reduceMean(text, 1);
-        String scale = b.op("Add", linear3d(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), mission, e,
+        String scale = b.op("Add", linear3d(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), mission, 1, e,
                 units), b.scalar("one", 1f));
-        String shift = linear3d(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), mission, e, units);
+        String shift = linear3d(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), mission, 1, e, units);
         return new String[] {scale, shift};
     }
 
@@ -250,9 +250,10 @@ final class PolicyGraph {
             x = b.op("Gather", List.of(Attribute.of("axis", 1L)), x, first);
             f = b.op("Gather", List.of(Attribute.of("axis", 1L)), f, first);
         }
-        f = linear3d(prefix + "_04ff1", f, e, feedForward);
+        int fTokens = firstTokenOnly ? 1 : tokens;
+        f = linear3d(prefix + "_04ff1", f, fTokens, e, feedForward);
         f = gelu(f);
-        f = linear3d(prefix + "_05ff2", f, feedForward, e);
+        f = linear3d(prefix + "_05ff2", f, fTokens, feedForward, e);
         return b.op("Add", x, f);
     }
 
@@ -263,9 +264,9 @@ final class PolicyGraph {
      */
     private String attention(String prefix, String x, int tokens, int e, int heads, int size) {
         int width = heads * size;
-        String k = linear3d(prefix + "_01keyProjection", x, e, width);
-        String q = linear3d(prefix + "_02queryProjection", x, e, width);
-        String v = linear3d(prefix + "_03valueProjection", x, e, width);
+        String k = linear3d(prefix + "_01keyProjection", x, tokens, e, width);
+        String q = linear3d(prefix + "_02queryProjection", x, tokens, e, width);
+        String v = linear3d(prefix + "_03valueProjection", x, tokens, e, width);
         String split = b.int64s("shape", 0, tokens, heads, size);
         String qh = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("Reshape", q, split));
         String kt = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 3, 1)), b.op("Reshape", k, split));
@@ -274,7 +275,7 @@ final class PolicyGraph {
         String probs = b.op("Softmax", List.of(Attribute.of("axis", 3L)), scores);
         String heads4 = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("MatMul", probs, vh));
         String merged = b.op("Reshape", heads4, b.int64s("shape", 0, tokens, width));
-        return linear3d(prefix + "_04resultProjection", merged, width, e);
+        return linear3d(prefix + "_04resultProjection", merged, tokens, width, e);
     }
 
     /** PyTorch's exact GELU, {@code x * 0.5 * (1 + erf(x / sqrt 2))} (DJL's {@code Activation.gelu}). */
@@ -322,11 +323,14 @@ final class PolicyGraph {
         return b.op("Gemm", List.of(Attribute.of("transB", 1L)), x, w, bias);
     }
 
-    /** DJL's {@code Linear} on (N, T, in): {@code x W^T + b} as MatMul and Add. */
-    private String linear3d(String prefix, String x, int in, int out) {
-        String w = b.weight(prefix + "_weight_T", params.takeTransposed(prefix + "_weight", out, in), in, out);
-        String bias = b.weight(prefix + "_bias", params.take(prefix + "_bias", out), out);
-        return b.op("Add", b.op("MatMul", x, w), bias);
+    /**
+     * DJL's {@code Linear} on (N, T, in): {@code x W^T + b} as a Gemm over the (N x T, in) view, reshaped back to
+     * (N, T, out). A MatMul on the 3-D tensor and an Add would do the same, but ONNX Runtime does not fuse that Add into
+     * the MatMul, so every bias would be one more pass over the activations.
+     */
+    private String linear3d(String prefix, String x, int tokens, int in, int out) {
+        String rows = b.op("Reshape", x, b.int64s("rows", -1, in));
+        return b.op("Reshape", gemm(prefix, rows, in, out), b.int64s("tokens", -1, tokens, out));
     }
 
     private Graph finish(String logits, String value, int actions) {
