@@ -229,9 +229,10 @@ final class PolicyGraph {
                 : b.op("Concat", List.of(Attribute.of("axis", 1L)),
                         texts.stream().map(modalityTokens::get).toArray(String[]::new));
         String mission = reduceMean(text, 1);
-        String scale = b.op("Add", linear3d(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), mission, 1, e,
+        String rows = rows(mission, e);
+        String scale = b.op("Add", linearRows(String.format(Locale.ROOT, "%02dfilmScale", scaleChild), rows, 1, e,
                 units), b.scalar("one", 1f));
-        String shift = linear3d(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), mission, 1, e, units);
+        String shift = linearRows(String.format(Locale.ROOT, "%02dfilmShift", scaleChild + 1), rows, 1, e, units);
         return new String[] {scale, shift};
     }
 
@@ -264,9 +265,10 @@ final class PolicyGraph {
      */
     private String attention(String prefix, String x, int tokens, int e, int heads, int size) {
         int width = heads * size;
-        String k = linear3d(prefix + "_01keyProjection", x, tokens, e, width);
-        String q = linear3d(prefix + "_02queryProjection", x, tokens, e, width);
-        String v = linear3d(prefix + "_03valueProjection", x, tokens, e, width);
+        String rows = rows(x, e); // one view for the three (and one int8 input when quantized)
+        String k = linearRows(prefix + "_01keyProjection", rows, tokens, e, width);
+        String q = linearRows(prefix + "_02queryProjection", rows, tokens, e, width);
+        String v = linearRows(prefix + "_03valueProjection", rows, tokens, e, width);
         String split = b.int64s("shape", 0, tokens, heads, size);
         String qh = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 1, 3)), b.op("Reshape", q, split));
         String kt = b.op("Transpose", List.of(Attribute.ints("perm", 0, 2, 3, 1)), b.op("Reshape", k, split));
@@ -329,7 +331,16 @@ final class PolicyGraph {
      * the MatMul, so every bias would be one more pass over the activations.
      */
     private String linear3d(String prefix, String x, int tokens, int in, int out) {
-        String rows = b.op("Reshape", x, b.int64s("rows", -1, in));
+        return linearRows(prefix, rows(x, in), tokens, in, out);
+    }
+
+    /** The (N x T, in) view of (N, T, in) activations. */
+    private String rows(String x, int in) {
+        return b.op("Reshape", x, b.int64s("rows", -1, in));
+    }
+
+    /** {@link #linear3d} on the (N x T, in) view {@code rows}: several layers reading one input share its view. */
+    private String linearRows(String prefix, String rows, int tokens, int in, int out) {
         return b.op("Reshape", gemm(prefix, rows, in, out), b.int64s("tokens", -1, tokens, out));
     }
 
