@@ -254,7 +254,7 @@ class Int8QuantizerTest {
      * int8 kernel is asserted.)
      */
     @Test
-    void aMatMulByAWeightRunsOnAnInt8Kernel() {
+    void aMatMulByAWeightIsQuantizedPerOutputChannel() {
         Model m = floatModel("CartPole-v1", ModelConfig.mlp(8));
         List<Node> nodes = new ArrayList<>(m.graph().nodes());
         List<Tensor> inits = new ArrayList<>(m.graph().initializers());
