@@ -61,6 +61,12 @@ class ServeNodeTest {
         return out;
     }
 
+    /** {@link #args} without its leading "node", which {@code NodeProcesses.start(name, args)} adds itself. */
+    private static List<String> nodeArgs(String fixed) {
+        List<String> all = args(fixed);
+        return all.subList(1, all.size());
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
         return client.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -154,12 +160,10 @@ class ServeNodeTest {
     void aServeNodeFollowsTheTrainingJobsVersionsAndAPinHoldsThem() throws Exception {
         try (NodeProcesses nodes = new NodeProcesses(dir)) {
             // a two-node training job: the learner (and a replay shard) on A, the agents (and one) on C
-            List<String> learner = args("--roles learner,replay --port 0 --admin-port 0 --run-dir "
-                    + dir.resolve("runs"));
-            nodes.start("a", learner.subList(1, learner.size())); // start() adds "node"
+            nodes.start("a", nodeArgs("--roles learner,replay --port 0 --admin-port 0 --run-dir "
+                    + dir.resolve("runs")));
             String seed = "127.0.0.1:" + nodes.port("a");
-            List<String> agents = args("--roles agent,replay --port 0 --seed-nodes " + seed);
-            nodes.start("c", agents.subList(1, agents.size()));
+            nodes.start("c", nodeArgs("--roles agent,replay --port 0 --seed-nodes " + seed));
             ProcessBuilder pb = new ProcessBuilder(NodeProcesses.command(args("--roles serve --port 0 --admin-port 0 "
                     + "--seed-nodes " + seed + " troupe.serving.port=0 "
                     + "troupe.serving.drift.follow-reprofile-after=2s")))
