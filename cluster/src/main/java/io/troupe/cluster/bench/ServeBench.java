@@ -14,6 +14,7 @@ import io.troupe.learners.model.ModelConfig;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.batch.BatcherSettings;
 import io.troupe.serving.http.ServingRoutes;
+import io.troupe.serving.http.ServingServer;
 import io.troupe.serving.metrics.PolicyMetrics;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.ModelSource;
@@ -173,14 +174,14 @@ public final class ServeBench {
         BatcherSettings dynamic = settings.batcher();
         try (PolicyRegistry registry = new PolicyRegistry()) {
             registry.add(ServedPolicy.start("dynamic", source, dynamic, metrics));
-            registry.add(ServedPolicy.start("other-delay", source, new BatcherSettings(dynamic.jobQueueSize(),
-                    dynamic.maxBatchSize(), otherDelay(dynamic), dynamic.workers()), metrics));
+            registry.add(ServedPolicy.start("other-delay", source, dynamic.withMaxBatchDelay(otherDelay(dynamic)),
+                    metrics));
             registry.add(ServedPolicy.start("single", source, dynamic.withMaxBatchSize(1), metrics));
             ServingRoutes routes = new ServingRoutes(settings, registry, metrics,
                     (name, path) -> CompletableFuture.failedFuture(new IllegalStateException("no loading here")),
                     system.executionContext());
             ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0)
-                    .bind(withNoop(routes.handler())).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .adaptSettings(ServingServer::portSettings).bind(withNoop(routes.handler())).toCompletableFuture().get(30, TimeUnit.SECONDS);
             try {
                 int port = binding.localAddress().getPort();
                 String body;

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,9 +29,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * batch, never during one, and every result carries the version that computed it. Because a batch reads the newest
  * weights only after its first request is in hand, a request sent after another was answered with version v is
  * answered with v or newer, whatever worker takes it. A request of more rows than {@code max-batch-size} runs alone.
+ *
+ * <p>A request not answered within {@code request-timeout} of being queued, whether still queued or in a forward pass
+ * that has run that long, fails with {@link RequestTimeoutException}: one thread checks every tenth of that timeout.
+ * This is the service's request timeout; Pekko HTTP's own (a timer task scheduled for every request, which its
+ * scheduler keeps until the timeout would have passed even once the request is answered) is off on the serving port,
+ * since those tasks, alive for 20 s at tens of thousands of requests a second, were what the young collections
+ * copied (README, Serving bench).
  */
 public final class Batcher implements AutoCloseable {
-    private record Job(List<Observation> rows, CompletableFuture<Inference> result) {
+    private record Job(List<Observation> rows, CompletableFuture<Inference> result, long queuedNanos) {
+        boolean overdue(long now, long timeoutNanos) {
+            return now - queuedNanos >= timeoutNanos;
+        }
     }
 
     private final String name;
@@ -39,6 +51,8 @@ public final class Batcher implements AutoCloseable {
     private final BlockingQueue<Job> queue;
     private final AtomicReference<PolicyWeights> latest = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
+    private final ScheduledExecutorService deadlines;
     private final List<Policy> replicas;
     private final BatchListener listener;
     private final long initialVersion;
@@ -66,9 +80,17 @@ public final class Batcher implements AutoCloseable {
             Worker worker = new Worker(w, replicas.get(w), version);
             Thread t = new Thread(worker::run, "troupe-serve-" + name + "-worker-" + w);
             t.setDaemon(true);
+            workers.add(worker);
             threads.add(t);
         }
         threads.forEach(Thread::start);
+        deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "troupe-serve-" + name + "-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = Math.max(1_000_000L, settings.requestTimeout().toNanos() / 10);
+        deadlines.scheduleWithFixedDelay(this::failOverdue, tick, tick, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -84,7 +106,7 @@ public final class Batcher implements AutoCloseable {
             check(o);
         }
         CompletableFuture<Inference> result = new CompletableFuture<>();
-        Job job = new Job(List.copyOf(observations), result);
+        Job job = new Job(List.copyOf(observations), result, System.nanoTime());
         if (!running) {
             result.completeExceptionally(new IllegalStateException("policy '" + name + "' is shutting down"));
         } else if (!queue.offer(job)) {
@@ -93,6 +115,35 @@ public final class Batcher implements AutoCloseable {
             result.completeExceptionally(new IllegalStateException("policy '" + name + "' is shutting down"));
         }
         return result;
+    }
+
+    /**
+     * Fails every request older than {@code request-timeout}: those still queued (the oldest are at the head), those in
+     * a forward pass that has run that long, and the one a worker holds for its next batch behind such a pass.
+     */
+    private void failOverdue() {
+        long now = System.nanoTime();
+        long timeout = settings.requestTimeout().toNanos();
+        for (Job head = queue.peek(); head != null && head.overdue(now, timeout); head = queue.peek()) {
+            if (queue.remove(head)) {
+                timeOut(head);
+            }
+        }
+        for (Worker w : workers) {
+            List<Job> inPass = w.inPass;
+            if (inPass != null) {
+                inPass.stream().filter(j -> j.overdue(now, timeout)).forEach(this::timeOut);
+            }
+            Job next = w.carried;
+            if (next != null && next.overdue(now, timeout)) {
+                timeOut(next);
+            }
+        }
+    }
+
+    private void timeOut(Job job) {
+        job.result.completeExceptionally(new RequestTimeoutException("policy '" + name + "'",
+                settings.requestTimeout()));
     }
 
     private void check(Observation o) {
@@ -150,6 +201,7 @@ public final class Batcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        deadlines.shutdownNow();
         threads.forEach(Thread::interrupt);
         for (Thread t : threads) {
             try {
@@ -166,13 +218,17 @@ public final class Batcher implements AutoCloseable {
         replicas.forEach(Policy::close);
     }
 
-    /** One worker: its replica, the version it holds, and the request it took but could not fit in its last batch. */
+    /**
+     * One worker: its replica, the version it holds, the batch in its forward pass and the request it took but could not
+     * fit in its last batch (both read by {@link #failOverdue}).
+     */
     private final class Worker {
         private final int index;
         private final Policy policy;
         private long version;
         private PolicyWeights applied;
-        private Job carried;
+        private volatile Job carried;
+        private volatile List<Job> inPass;
 
         Worker(int index, Policy policy, long version) {
             this.index = index;
@@ -187,7 +243,9 @@ public final class Batcher implements AutoCloseable {
                     break;
                 }
                 applyNewestWeights();
+                inPass = jobs;
                 runBatch(jobs);
+                inPass = null;
             }
             if (carried != null) {
                 carried.result.completeExceptionally(new IllegalStateException("policy '" + name
@@ -203,6 +261,9 @@ public final class Batcher implements AutoCloseable {
             List<Job> jobs = new ArrayList<>();
             Job first = carried;
             carried = null;
+            if (first != null && first.result.isDone()) { // timed out while the last batch ran
+                first = null;
+            }
             if (first == null) {
                 try {
                     first = queue.take();

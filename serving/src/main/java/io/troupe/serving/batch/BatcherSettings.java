@@ -12,8 +12,12 @@ import java.time.Duration;
  * @param maxBatchDelay how long a worker holding a first request waits for more before it runs the batch
  *                      ({@code max-batch-delay}; 0: take only what is already queued)
  * @param workers       worker threads, each with its own model replica ({@code workers})
+ * @param requestTimeout how long a request may wait for its answer, queued and in its forward pass; one still waiting
+ *                      then is answered with {@link RequestTimeoutException} ({@code request-timeout}; longer than
+ *                      {@code max-batch-delay})
  */
-public record BatcherSettings(int jobQueueSize, int maxBatchSize, Duration maxBatchDelay, int workers) {
+public record BatcherSettings(int jobQueueSize, int maxBatchSize, Duration maxBatchDelay, int workers,
+                              Duration requestTimeout) {
     public BatcherSettings {
         if (jobQueueSize < 1) {
             throw new IllegalArgumentException("troupe.serving.job-queue-size must be >= 1, got " + jobQueueSize);
@@ -27,19 +31,31 @@ public record BatcherSettings(int jobQueueSize, int maxBatchSize, Duration maxBa
         if (workers < 1 || workers > 64) {
             throw new IllegalArgumentException("troupe.serving.workers must be in 1..64, got " + workers);
         }
+        if (requestTimeout == null || requestTimeout.compareTo(maxBatchDelay) <= 0) {
+            throw new IllegalArgumentException("troupe.serving.request-timeout must be longer than max-batch-delay ("
+                    + maxBatchDelay + "), got " + requestTimeout);
+        }
     }
 
-    /** Reads {@code job-queue-size}, {@code max-batch-size}, {@code max-batch-delay} and {@code workers}. */
+    /**
+     * Reads {@code job-queue-size}, {@code max-batch-size}, {@code max-batch-delay}, {@code workers} and
+     * {@code request-timeout}.
+     */
     public static BatcherSettings fromConfig(Config serving) {
         try {
             return new BatcherSettings(serving.getInt("job-queue-size"), serving.getInt("max-batch-size"),
-                    serving.getDuration("max-batch-delay"), serving.getInt("workers"));
+                    serving.getDuration("max-batch-delay"), serving.getInt("workers"),
+                    serving.getDuration("request-timeout"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.serving: " + e.getMessage(), e);
         }
     }
 
     public BatcherSettings withMaxBatchSize(int size) {
-        return new BatcherSettings(jobQueueSize, size, maxBatchDelay, workers);
+        return new BatcherSettings(jobQueueSize, size, maxBatchDelay, workers, requestTimeout);
+    }
+
+    public BatcherSettings withMaxBatchDelay(Duration delay) {
+        return new BatcherSettings(jobQueueSize, maxBatchSize, delay, workers, requestTimeout);
     }
 }

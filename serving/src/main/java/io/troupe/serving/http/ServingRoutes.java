@@ -9,6 +9,7 @@ import io.troupe.edge.observation.ObservationException;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.batch.Inference;
 import io.troupe.serving.batch.QueueFullException;
+import io.troupe.serving.batch.RequestTimeoutException;
 import io.troupe.serving.drift.DriftMonitor;
 import io.troupe.serving.drift.ReferenceProfile;
 import io.troupe.serving.http.ServingApi.Act;
@@ -38,10 +39,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.HandlerProvider;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -84,8 +87,6 @@ public final class ServingRoutes extends AllDirectives {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A declared body over the limit but at most this long is read and dropped before the 413 (see {@link #body}). */
     private static final long MAX_DRAINED_BODY = 8L << 20;
-    /** How long the direct path waits for a body to arrive whole; the server's request-timeout answers before it. */
-    private static final Duration BODY_READ_TIMEOUT = Duration.ofMinutes(1);
 
     /**
      * Loads a policy from a path for {@code POST /v1/policies}, and closes an unloaded one: both block (model building,
@@ -180,9 +181,32 @@ public final class ServingRoutes extends AllDirectives {
                         : null;
                 OptionalLong length = request.entity().getContentLengthOption();
                 return act != null && length.isPresent() && length.getAsLong() <= settings.maxBodyBytes()
-                        ? direct(request, act, system) : routed.apply(request);
+                        ? direct(request, act, system) : withinTimeout(routed.apply(request), system);
             };
         };
+    }
+
+    /**
+     * The routes' answer, or 503 once {@code request-timeout} passed without one: Pekko HTTP's own request timeout is
+     * off on the serving port ({@link ServingServer#portSettings}); the direct act path's requests are timed by their
+     * batcher, and those routes are few, so a timer each costs nothing that matters here.
+     */
+    private CompletionStage<HttpResponse> withinTimeout(CompletionStage<HttpResponse> answer,
+                                                        ClassicActorSystemProvider system) {
+        CompletableFuture<HttpResponse> result = new CompletableFuture<>();
+        Duration timeout = settings.batcher().requestTimeout();
+        Cancellable timer = system.classicSystem().scheduler().scheduleOnce(timeout,
+                () -> result.complete(failure(new RequestTimeoutException("the service", timeout))),
+                system.classicSystem().dispatcher());
+        answer.whenComplete((response, e) -> {
+            timer.cancel();
+            if (e == null) {
+                result.complete(response);
+            } else {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
     /** An act or act-batch request's path: its policy's name, and which of the two. */
@@ -228,7 +252,7 @@ public final class ServingRoutes extends AllDirectives {
         } else {
             CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strict
                     ? CompletableFuture.completedFuture(strict)
-                    : request.entity().toStrict(BODY_READ_TIMEOUT.toMillis(), system);
+                    : request.entity().toStrict(settings.batcher().requestTimeout().toMillis(), system);
             answer = body.thenCompose(b -> act(policy.get(), parse(b.getData()), act.batch()));
         }
         return answer.exceptionally(this::failure).thenApply(r -> {
@@ -598,12 +622,19 @@ public final class ServingRoutes extends AllDirectives {
                 + settings.maxBodyBytes() + " bytes (troupe.serving.max-body-size)"));
     }
 
-    /** The answer to a failed request: 400 for bad input, 404 for an unknown policy, 503 for a full queue. */
+    /**
+     * The answer to a failed request: 400 for bad input, 404 for an unknown policy, 503 for a full queue or no answer
+     * within the request timeout.
+     */
     private HttpResponse failure(Throwable t) {
         Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (e instanceof QueueFullException) {
+        if (e instanceof QueueFullException || e instanceof RequestTimeoutException) {
             return response(StatusCodes.SERVICE_UNAVAILABLE, new ErrorBody(e.getMessage()))
                     .addHeader(RawHeader.create("Retry-After", Long.toString(settings.retryAfter().toSeconds())));
+        }
+        if (e instanceof TimeoutException) { // the direct path's body read (HttpEntity.toStrict)
+            return response(StatusCodes.REQUEST_TIMEOUT, new ErrorBody("the request body did not arrive whole within "
+                    + settings.batcher().requestTimeout().toMillis() + " ms (troupe.serving.request-timeout)"));
         }
         if (e instanceof UnknownPolicyException u) {
             return response(StatusCodes.NOT_FOUND, new ErrorBody(u.getMessage(), null, u.known()));

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -92,7 +93,8 @@ public final class ServingServer implements AutoCloseable {
         }, system.executionContext(), hosts::get);
         try {
             ServerBinding b = Http.get(system).newServerAt(settings.hostname(), settings.port())
-                    .bind(routes.handler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .adaptSettings(ServingServer::portSettings).bind(routes.handler())
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
             hosts.set(settings.hostCheck(b.localAddress().getPort()));
             return new ServingServer(b, registry, metrics, loader, routes);
         } catch (ExecutionException e) {
@@ -129,6 +131,17 @@ public final class ServingServer implements AutoCloseable {
     /** The dashboard's serving reads for another port to mount ({@link ServingRoutes#monitoringReads()}). */
     public Route monitoringReads() {
         return routes.monitoringReads();
+    }
+
+    /**
+     * Pekko HTTP's settings for a serving port: the system's, with Pekko's request timeout off. The service times its
+     * requests out itself ({@code troupe.serving.request-timeout}: the batcher for act requests, {@link
+     * ServingRoutes#handler} for the rest), because Pekko's schedules a timer task per request that its scheduler keeps
+     * until the timeout would have passed, answered or not: 20 s of tasks at tens of thousands of requests a second were
+     * most of what the young collections copied under load (README, Serving bench).
+     */
+    public static ServerSettings portSettings(ServerSettings pekko) {
+        return pekko.withTimeouts(pekko.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));
     }
 
     /** Unbinds (requests in flight get 10 s), then closes every policy. */

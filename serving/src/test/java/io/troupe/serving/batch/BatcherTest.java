@@ -31,7 +31,7 @@ class BatcherTest {
     }
 
     private static Batcher batcher(ScalingPolicy policy, int queue, int maxBatch, Duration delay) {
-        return new Batcher("test", SPACE, new BatcherSettings(queue, maxBatch, delay, 1), List.of(policy), 0,
+        return new Batcher("test", SPACE, new BatcherSettings(queue, maxBatch, delay, 1, Duration.ofMinutes(1)), List.of(policy), 0,
                 BatchListener.NONE);
     }
 
@@ -139,7 +139,7 @@ class BatcherTest {
                 refused.incrementAndGet();
             }
         };
-        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10, 4, Duration.ZERO, 1), List.of(policy), 3,
+        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10, 4, Duration.ZERO, 1, Duration.ofMinutes(1)), List.of(policy), 3,
                 listener)) {
             b.update(new PolicyWeights("another-model", 4, new byte[] {1}));
             Inference r = b.submit(List.of(obs(1))).get(10, TimeUnit.SECONDS);
@@ -152,7 +152,7 @@ class BatcherTest {
     @Test
     void manyClientsOnSeveralWorkersGetEveryAnswerAndVersionsNeverGoBackwards() throws Exception {
         List<ScalingPolicy> replicas = List.of(new ScalingPolicy(1), new ScalingPolicy(1), new ScalingPolicy(1));
-        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10_000, 16, Duration.ofMillis(1), 3),
+        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10_000, 16, Duration.ofMillis(1), 3, Duration.ofMinutes(1)),
                 replicas, 0, BatchListener.NONE)) {
             int clients = 8;
             int perClient = 300;
@@ -200,5 +200,47 @@ class BatcherTest {
                     () -> b.submit(List.of(Observation.of(FloatTensor.of(1, 2)))));
             assertTrue(e.getMessage().contains("'obs'"), e.getMessage());
         }
+    }
+
+    @Test
+    void requestsUnansweredWithinTheTimeoutFailAndTheWorkerServesTheNextOnes() throws Exception {
+        ScalingPolicy policy = new ScalingPolicy(1);
+        CountDownLatch first = new CountDownLatch(1);
+        policy.hold = first;
+        Duration timeout = Duration.ofSeconds(1);
+        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10, 2, Duration.ZERO, 1, timeout),
+                List.of(policy), 0, BatchListener.NONE)) {
+            b.submit(List.of(obs(0)));
+            assertTrue(policy.entered.await(10, TimeUnit.SECONDS));
+            long queued = System.nanoTime();
+            CompletableFuture<Inference> inPass = b.submit(List.of(obs(1)));
+            CompletableFuture<Inference> carried = b.submit(List.of(obs(2), obs(2))); // 1 + 2 rows > 2: carried
+            // the next pass takes the first request and holds the second for the pass after it, then stays held for
+            // as long as the test likes: both time out all the same, and so does one still in the queue
+            policy.entered = new CountDownLatch(1);
+            policy.hold = new CountDownLatch(1);
+            first.countDown();
+            assertTrue(policy.entered.await(10, TimeUnit.SECONDS));
+            CompletableFuture<Inference> queuedBehind = b.submit(List.of(obs(3)));
+            for (CompletableFuture<Inference> f : List.of(inPass, carried, queuedBehind)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertInstanceOf(RequestTimeoutException.class, e.getCause());
+                assertTrue(e.getCause().getMessage().contains("troupe.serving.request-timeout"),
+                        e.getCause().getMessage());
+            }
+            assertTrue(System.nanoTime() - queued >= timeout.toNanos(), "failed before the timeout");
+            assertEquals(0, b.queueDepth());
+            policy.hold.countDown();
+            assertEquals(4, b.submit(List.of(obs(4))).get(10, TimeUnit.SECONDS).logits()[0]);
+            assertEquals(List.of(1, 1, 1), policy.passes.stream().map(ScalingPolicy.Pass::rows).toList()
+                    .subList(0, 3), "the carried request was dropped, not run, once it had timed out");
+        }
+    }
+
+    @Test
+    void theRequestTimeoutMustBeLongerThanTheBatchDelay() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BatcherSettings(10, 4, Duration.ofSeconds(2), 1, Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("troupe.serving.request-timeout"), e.getMessage());
     }
 }

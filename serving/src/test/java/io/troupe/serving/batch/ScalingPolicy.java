@@ -19,7 +19,7 @@ final class ScalingPolicy implements Policy {
     }
 
     final List<Pass> passes = new CopyOnWriteArrayList<>();
-    final CountDownLatch entered = new CountDownLatch(1);
+    volatile CountDownLatch entered = new CountDownLatch(1);
     volatile CountDownLatch hold = new CountDownLatch(0);
     private volatile float weight;
 
@@ -39,9 +39,10 @@ final class ScalingPolicy implements Policy {
     @Override
     public Evaluation evaluate(ObservationBatch observations) {
         float w = weight;
+        CountDownLatch held = hold; // read before entered opens: a test may close a new hold for the next pass then
         entered.countDown();
         try {
-            if (!hold.await(30, TimeUnit.SECONDS)) {
+            if (!held.await(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("test policy held for 30 s");
             }
         } catch (InterruptedException e) {

@@ -2,6 +2,8 @@ package io.troupe.serving.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.metrics.ServingMetrics;
 import io.troupe.serving.model.PolicyRegistry;
@@ -33,7 +35,12 @@ final class HttpFixture implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     HttpFixture(String name, ServingSettings settings) {
-        kit = ActorTestKit.create(name);
+        this(name, settings, ConfigFactory.load());
+    }
+
+    /** With the actor system's config {@code pekko} (Pekko HTTP's settings among it). */
+    HttpFixture(String name, ServingSettings settings, Config pekko) {
+        kit = ActorTestKit.create(name, pekko);
         server = ServingServer.start(kit.system(), settings.withAddress("127.0.0.1", 0), registry, metrics);
     }
 

@@ -87,7 +87,7 @@ class BackendTest {
     void aServedPolicyOnOnnxAnswersWithTheVersionItFollows() throws Exception {
         ModelSource djl = new ModelSource(GOTO, TRANSFORMER, 3, -1);
         try (ServedPolicy p = ServedPolicy.start("goto", Backend.ONNX.apply(djl),
-                new BatcherSettings(64, 8, Duration.ZERO, 1), new ServingMetrics());
+                new BatcherSettings(64, 8, Duration.ZERO, 1, Duration.ofMinutes(1)), new ServingMetrics());
              PolicyModel newer = PolicyModel.create(GOTO, TRANSFORMER, 99, Device.cpu());
              Env env = ENVS.make(GOTO.id())) {
             assertEquals("onnx", p.info().backend());

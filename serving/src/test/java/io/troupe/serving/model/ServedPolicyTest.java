@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class ServedPolicyTest {
     private static final EnvSpec CARTPOLE = EnvRegistry.defaults().spec("CartPole-v1");
     private static final ModelConfig MLP = ModelConfig.mlp(16);
-    private static final BatcherSettings BATCHING = new BatcherSettings(64, 8, Duration.ZERO, 1);
+    private static final BatcherSettings BATCHING = new BatcherSettings(64, 8, Duration.ZERO, 1, Duration.ofMinutes(1));
 
     private static PolicyWeights weights(long seed, long version, boolean nan) {
         try (PolicyModel m = PolicyModel.create(CARTPOLE, MLP, seed, Device.cpu())) {

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class WeightsFollowerTest {
     private static final EnvSpec CARTPOLE = EnvRegistry.defaults().spec("CartPole-v1");
     private static final ModelConfig MLP = ModelConfig.mlp(16);
-    private static final BatcherSettings BATCHING = new BatcherSettings(64, 8, Duration.ZERO, 1);
+    private static final BatcherSettings BATCHING = new BatcherSettings(64, 8, Duration.ZERO, 1, Duration.ofMinutes(1));
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static ActorTestKit kit;
 

@@ -1,0 +1,92 @@
+package io.troupe.serving.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.serving.ServingSettings;
+import io.troupe.serving.model.ServedPolicy;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code troupe.serving.request-timeout} answers what a held policy or a stalled body leaves unanswered, on the direct
+ * act path and the routed one alike; Pekko HTTP's own request timeout is off on the serving port.
+ */
+class RequestTimeoutHttpTest {
+    private static final String BODY = "{\"observation\": {\"obs\": [1, 0, 0, 0]}}";
+
+    private static ServingSettings settings(String hocon) {
+        return ServingSettings.fromConfig(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()),
+                Map.of());
+    }
+
+    @Test
+    void requestsAHeldPolicyLeavesUnansweredGet503WithRetryAfterFromTheServicesTimeoutNotPekkos() {
+        // were Pekko's request timeout on for the serving port, it would answer first, with its own text
+        Config pekko = ConfigFactory.parseString("pekko.http.server.request-timeout = 300ms")
+                .withFallback(ConfigFactory.load());
+        Duration timeout = Duration.ofSeconds(2);
+        ServingSettings s = settings("troupe.serving { request-timeout = 2s, max-batch-size = 1 }");
+        HeldSource source = new HeldSource();
+        try (HttpFixture http = new HttpFixture("request-timeout", s, pekko)) {
+            http.registry.add(ServedPolicy.start("held", source, s.batcher(), http.metrics)); // warmed up
+            source.hold = new CountDownLatch(1);
+            long start = System.nanoTime();
+            HttpFixture.Answer direct = http.post("/v1/policies/held/act", BODY); // declared length: the direct path
+            assertEquals(503, direct.status(), direct.body());
+            assertTrue(System.nanoTime() - start >= timeout.toNanos(), "answered before request-timeout");
+            assertEquals("1", direct.raw().headers().firstValue("Retry-After").orElse(""));
+            assertTrue(direct.error().contains("policy 'held' did not answer within 2000 ms")
+                    && direct.error().contains("troupe.serving.request-timeout"), direct.body());
+            // a chunked body (no declared length) takes the routed path, timed out the same way
+            HttpFixture.Answer routed = http.send(HttpRequest.newBuilder(http.uri("/v1/policies/held/act"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new ByteArrayInputStream(BODY.getBytes(StandardCharsets.UTF_8)))));
+            assertEquals(503, routed.status(), routed.body());
+            assertTrue(routed.error().contains("troupe.serving.request-timeout"), routed.body());
+            source.hold.countDown();
+            HttpFixture.Answer served = http.post("/v1/policies/held/act", BODY);
+            assertEquals(200, served.status(), served.body());
+            assertEquals(0, served.json().get("action").asInt());
+        }
+    }
+
+    @Test
+    void aBodyThatStopsArrivingGets408NamingTheTimeout() throws Exception {
+        ServingSettings s = settings("troupe.serving { request-timeout = 1s }");
+        try (HttpFixture http = new HttpFixture("body-timeout", s);
+             Socket socket = new Socket("127.0.0.1", http.server.port())) {
+            http.registry.add(ServedPolicy.start("held", new HeldSource(), s.batcher(), http.metrics));
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            // the head declares the whole body; only its first 10 bytes ever come
+            out.write(("POST /v1/policies/held/act HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + BODY.length() + "\r\n\r\n" + BODY.substring(0, 10))
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String status = in.readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 408"), "status line: " + status);
+            StringBuilder head = new StringBuilder();
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                head.append(line).append('\n');
+            }
+            assertTrue(head.indexOf("Content-Type: application/json") >= 0, head.toString());
+            String body = in.readLine();
+            assertTrue(body != null && body.contains("did not arrive whole within 1000 ms (troupe.serving.request-timeout)"),
+                    "body: " + body);
+        }
+    }
+}
