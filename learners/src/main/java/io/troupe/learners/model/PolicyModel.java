@@ -49,6 +49,8 @@ public final class PolicyModel implements Policy {
     private final String modelId;
     private final Device device;
     private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
+    /** Where {@link #infer} stages its inputs, per thread (agents' replicas move between a dispatcher's threads). */
+    private final ThreadLocal<InputStaging> staging;
     /** One device, manager and parameter store per pipeline stage (one each for an unsplit model). */
     private final List<Device> stageDevices;
     private final List<NDManager> stageManagers = new ArrayList<>();
@@ -63,6 +65,8 @@ public final class PolicyModel implements Policy {
         this.stageDevices = List.copyOf(stageDevices);
         this.device = stageDevices.get(0);
         this.modalities = ObservationBatch.modalitiesOf(spec.observationSpace());
+        int modalityCount = modalities.size();
+        this.staging = ThreadLocal.withInitial(() -> new InputStaging(modalityCount));
         if (!(spec.actionSpace() instanceof Discrete d)) {
             throw new IllegalArgumentException("env " + spec.id() + " has action space "
                     + spec.actionSpace().describe() + "; Troupe's policies support Discrete action spaces so far");
@@ -246,12 +250,18 @@ public final class PolicyModel implements Policy {
      * to the network (acting, PPO, IMPALA, distillation, evaluation) goes through here.
      */
     public NDList inputs(NDManager scope, ObservationBatch obs, int[] rows) {
-        return inputs(scope, obs, rows, modalities, ablated, device);
+        return inputs(scope, obs, rows, modalities, ablated, device, null);
     }
 
-    /** {@link #inputs(NDManager, ObservationBatch, int[])} for a model of {@code modalities} on {@code device}. */
+    /**
+     * {@link #inputs(NDManager, ObservationBatch, int[])} for a model of {@code modalities} on {@code device}; with
+     * {@code staging} (all rows only), the arrays alias its buffers and must be closed before it is used again.
+     */
     static NDList inputs(NDManager scope, ObservationBatch obs, int[] rows, List<ObservationBatch.Modality> modalities,
-                         boolean[] ablated, Device device) {
+                         boolean[] ablated, Device device, InputStaging staging) {
+        if (staging != null && rows != null) {
+            throw new IllegalArgumentException("staged inputs take all rows");
+        }
         int n = rows == null ? obs.rows() : rows.length;
         NDList list = new NDList(modalities.size());
         for (int m = 0; m < modalities.size(); m++) {
@@ -267,7 +277,11 @@ public final class PolicyModel implements Policy {
                 list.add(scope.zeros(shape, mod.dtype() == DType.INT32 ? DataType.INT32 : DataType.FLOAT32, device));
                 continue;
             }
-            NDArray a = switch (mod.dtype()) {
+            NDArray a = staging != null ? switch (mod.dtype()) {
+                case FLOAT32 -> staging.floats(scope, m, obs.floats(m), n * e, shape);
+                case INT32 -> staging.ints(scope, m, obs.ints(m), n * e, shape);
+                case UINT8 -> staging.bytes(scope, m, obs.bytes(m), n * e, shape).toType(DataType.FLOAT32, false);
+            } : switch (mod.dtype()) {
                 case FLOAT32 -> scope.create(gather(obs.floats(m), e, rows, n), shape);
                 case INT32 -> scope.create(gather(obs.ints(m), e, rows, n), shape);
                 case UINT8 -> scope.create(ByteBuffer.wrap(gather(obs.bytes(m), e, rows, n)), shape, DataType.UINT8)
@@ -344,7 +358,7 @@ public final class PolicyModel implements Policy {
     public Output infer(ObservationBatch obs) {
         GradMode.off();
         try (NDManager scope = manager.newSubManager()) {
-            NDList out = forward(inputs(scope, obs, null), false);
+            NDList out = forward(inputs(scope, obs, null, modalities, ablated, device, staging.get()), false);
             return new Output(out.get(0).toFloatArray(), out.get(1).toFloatArray());
         }
     }

@@ -167,7 +167,7 @@ public final class PolicyStage implements AutoCloseable {
         require(isFirst() && !isLast(), "takes observations", "stage 0");
         GradMode.off();
         try (NDManager scope = manager.newSubManager()) {
-            NDList in = PolicyModel.inputs(scope, observations, null, modalities, ablated, device);
+            NDList in = PolicyModel.inputs(scope, observations, null, modalities, ablated, device, null);
             return activations(block.forwardStage(store, stage, in, false).singletonOrThrow());
         }
     }
