@@ -181,7 +181,8 @@ public final class ServeBench {
                     (name, path) -> CompletableFuture.failedFuture(new IllegalStateException("no loading here")),
                     system.executionContext());
             ServerBinding binding = Http.get(system).newServerAt("127.0.0.1", 0)
-                    .adaptSettings(ServingServer::portSettings).bind(withNoop(routes.handler())).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .adaptSettings(ServingServer::portSettings).bind(withNoop(routes.handler()))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
             try {
                 int port = binding.localAddress().getPort();
                 String body;

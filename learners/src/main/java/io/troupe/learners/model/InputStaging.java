@@ -12,8 +12,8 @@ import java.nio.ByteOrder;
  * DJL's {@code NDManager.create} of a Java array allocates a fresh direct buffer for every tensor (and PyTorch then
  * aliases it): at an agent's tens of thousands of forward passes a second that was a buffer and its {@code Cleaner}
  * per pass, and the cleaners were most of what the young collections of the acting pipeline copied (README, Acting
- * pipeline). A tensor made here aliases the staging buffer, so it must be closed before the next {@link #floats} or
- * {@link #ints} call for the same modality overwrites it: only no-gradient passes whose scope closes at once use this.
+ * pipeline). A tensor made here aliases the staging buffer, so it must be closed before the next call for the same
+ * modality overwrites it: only no-gradient passes whose scope closes at once use this.
  * Not thread-safe: one per thread.
  */
 final class InputStaging {

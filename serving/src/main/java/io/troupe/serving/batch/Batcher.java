@@ -219,8 +219,8 @@ public final class Batcher implements AutoCloseable {
     }
 
     /**
-     * One worker: its replica, the version it holds, the batch in its forward pass and the request it took but could not
-     * fit in its last batch (both read by {@link #failOverdue}).
+     * One worker: its replica, the version it holds, the batch in its forward pass and the request it took but could
+     * not fit in its last batch (both read by {@link #failOverdue}).
      */
     private final class Worker {
         private final int index;

@@ -136,9 +136,9 @@ public final class ServingServer implements AutoCloseable {
     /**
      * Pekko HTTP's settings for a serving port: the system's, with Pekko's request timeout off. The service times its
      * requests out itself ({@code troupe.serving.request-timeout}: the batcher for act requests, {@link
-     * ServingRoutes#handler} for the rest), because Pekko's schedules a timer task per request that its scheduler keeps
-     * until the timeout would have passed, answered or not: 20 s of tasks at tens of thousands of requests a second were
-     * most of what the young collections copied under load (README, Serving bench).
+     * ServingRoutes#handler} for the rest), because Pekko's schedules a timer task per request that its scheduler
+     * keeps until the timeout would have passed, answered or not: 20 s of tasks at tens of thousands of requests a
+     * second were most of what the young collections copied under load (README, Serving bench).
      */
     public static ServerSettings portSettings(ServerSettings pekko) {
         return pekko.withTimeouts(pekko.getTimeouts().withRequestTimeout(scala.concurrent.duration.Duration.Inf()));

@@ -25,13 +25,15 @@ import org.junit.jupiter.api.Test;
 
 class BatcherTest {
     private static final Box SPACE = Box.uniform(-10, 10, DType.FLOAT32, 1);
+    /** The request timeout of the tests that are not about it. */
+    private static final Duration MINUTE = Duration.ofMinutes(1);
 
     private static Observation obs(float x) {
         return Observation.of(FloatTensor.of(x));
     }
 
     private static Batcher batcher(ScalingPolicy policy, int queue, int maxBatch, Duration delay) {
-        return new Batcher("test", SPACE, new BatcherSettings(queue, maxBatch, delay, 1, Duration.ofMinutes(1)), List.of(policy), 0,
+        return new Batcher("test", SPACE, new BatcherSettings(queue, maxBatch, delay, 1, MINUTE), List.of(policy), 0,
                 BatchListener.NONE);
     }
 
@@ -139,8 +141,8 @@ class BatcherTest {
                 refused.incrementAndGet();
             }
         };
-        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10, 4, Duration.ZERO, 1, Duration.ofMinutes(1)), List.of(policy), 3,
-                listener)) {
+        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10, 4, Duration.ZERO, 1, MINUTE),
+                List.of(policy), 3, listener)) {
             b.update(new PolicyWeights("another-model", 4, new byte[] {1}));
             Inference r = b.submit(List.of(obs(1))).get(10, TimeUnit.SECONDS);
             assertEquals(3, r.version());
@@ -152,7 +154,7 @@ class BatcherTest {
     @Test
     void manyClientsOnSeveralWorkersGetEveryAnswerAndVersionsNeverGoBackwards() throws Exception {
         List<ScalingPolicy> replicas = List.of(new ScalingPolicy(1), new ScalingPolicy(1), new ScalingPolicy(1));
-        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10_000, 16, Duration.ofMillis(1), 3, Duration.ofMinutes(1)),
+        try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10_000, 16, Duration.ofMillis(1), 3, MINUTE),
                 replicas, 0, BatchListener.NONE)) {
             int clients = 8;
             int perClient = 300;

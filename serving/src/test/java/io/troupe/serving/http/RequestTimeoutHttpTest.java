@@ -85,8 +85,8 @@ class RequestTimeoutHttpTest {
             }
             assertTrue(head.indexOf("Content-Type: application/json") >= 0, head.toString());
             String body = in.readLine();
-            assertTrue(body != null && body.contains("did not arrive whole within 1000 ms (troupe.serving.request-timeout)"),
-                    "body: " + body);
+            String expected = "did not arrive whole within 1000 ms (troupe.serving.request-timeout)";
+            assertTrue(body != null && body.contains(expected), "body: " + body);
         }
     }
 }
