@@ -33,7 +33,8 @@ public record BatcherSettings(int jobQueueSize, int maxBatchSize, Duration maxBa
         }
         if (requestTimeout == null || requestTimeout.compareTo(maxBatchDelay) <= 0) {
             throw new IllegalArgumentException("troupe.serving.request-timeout must be longer than max-batch-delay ("
-                    + maxBatchDelay + "), got " + requestTimeout);
+                    + maxBatchDelay.toMillis() + " ms), got " + (requestTimeout == null ? "none"
+                    : requestTimeout.toMillis() + " ms"));
         }
     }
 
