@@ -2,6 +2,7 @@ package io.troupe.learners;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
@@ -61,18 +62,23 @@ class StagedInferenceTest {
             for (int t = 0; t < 2; t++) {
                 int mine = t;
                 threads.add(new Thread(() -> {
-                    for (int i = 0; i < 200; i++) {
-                        PolicyModel.Output o = model.infer(batches.get(mine));
-                        if (!Arrays.equals(o.logits(), expected.get(mine).logits())) {
-                            problems.add("thread " + mine + ", pass " + i + ": other logits");
-                            return;
+                    try {
+                        for (int i = 0; i < 200; i++) {
+                            PolicyModel.Output o = model.infer(batches.get(mine));
+                            if (!Arrays.equals(o.logits(), expected.get(mine).logits())) {
+                                problems.add("thread " + mine + ", pass " + i + ": other logits");
+                                return;
+                            }
                         }
+                    } catch (Throwable e) {
+                        problems.add("thread " + mine + ": " + e);
                     }
                 }));
             }
             threads.forEach(Thread::start);
             for (Thread t : threads) {
                 t.join(120_000);
+                assertFalse(t.isAlive(), "a thread still inferring after 2 minutes");
             }
             assertEquals(List.of(), problems);
         }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Direct buffers that an inference's inputs are staged in, one per modality, kept and grown to the largest batch seen.
@@ -13,14 +14,20 @@ import java.nio.ByteOrder;
  * aliases it): at an agent's tens of thousands of forward passes a second that was a buffer and its {@code Cleaner}
  * per pass, and the cleaners were most of what the young collections of the acting pipeline copied (README, Acting
  * pipeline). A tensor made here aliases the staging buffer, so it must be closed before the next call for the same
- * modality overwrites it: only no-gradient passes whose scope closes at once use this.
- * Not thread-safe: one per thread.
+ * modality overwrites it: only no-gradient passes whose scope closes at once use this. Not thread-safe: one per
+ * thread ({@link #ofThisThread}), shared by every model the thread runs, since each pass closes its tensors first.
  */
 final class InputStaging {
-    private final ByteBuffer[] buffers;
+    private static final ThreadLocal<InputStaging> PER_THREAD = ThreadLocal.withInitial(InputStaging::new);
 
-    InputStaging(int modalities) {
-        buffers = new ByteBuffer[modalities];
+    private ByteBuffer[] buffers = new ByteBuffer[0];
+
+    private InputStaging() {
+    }
+
+    /** This thread's staging buffers. */
+    static InputStaging ofThisThread() {
+        return PER_THREAD.get();
     }
 
     /** {@code count} floats of {@code src} from 0, as a tensor of {@code shape} in {@code scope}. */
@@ -46,6 +53,9 @@ final class InputStaging {
 
     /** The modality's buffer at position 0 with exactly {@code bytes} remaining. */
     private ByteBuffer buffer(int modality, int bytes) {
+        if (modality >= buffers.length) {
+            buffers = Arrays.copyOf(buffers, modality + 1);
+        }
         ByteBuffer b = buffers[modality];
         if (b == null || b.capacity() < bytes) {
             b = ByteBuffer.allocateDirect(Math.max(bytes, b == null ? 0 : 2 * b.capacity()))

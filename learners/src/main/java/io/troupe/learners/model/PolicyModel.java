@@ -49,8 +49,6 @@ public final class PolicyModel implements Policy {
     private final String modelId;
     private final Device device;
     private final List<Pair<String, Parameter>> parameters = new ArrayList<>();
-    /** Where {@link #infer} stages its inputs, per thread (agents' replicas move between a dispatcher's threads). */
-    private final ThreadLocal<InputStaging> staging;
     /** One device, manager and parameter store per pipeline stage (one each for an unsplit model). */
     private final List<Device> stageDevices;
     private final List<NDManager> stageManagers = new ArrayList<>();
@@ -65,8 +63,6 @@ public final class PolicyModel implements Policy {
         this.stageDevices = List.copyOf(stageDevices);
         this.device = stageDevices.get(0);
         this.modalities = ObservationBatch.modalitiesOf(spec.observationSpace());
-        int modalityCount = modalities.size();
-        this.staging = ThreadLocal.withInitial(() -> new InputStaging(modalityCount));
         if (!(spec.actionSpace() instanceof Discrete d)) {
             throw new IllegalArgumentException("env " + spec.id() + " has action space "
                     + spec.actionSpace().describe() + "; Troupe's policies support Discrete action spaces so far");
@@ -358,7 +354,8 @@ public final class PolicyModel implements Policy {
     public Output infer(ObservationBatch obs) {
         GradMode.off();
         try (NDManager scope = manager.newSubManager()) {
-            NDList out = forward(inputs(scope, obs, null, modalities, ablated, device, staging.get()), false);
+            NDList out = forward(inputs(scope, obs, null, modalities, ablated, device,
+                    InputStaging.ofThisThread()), false);
             return new Output(out.get(0).toFloatArray(), out.get(1).toFloatArray());
         }
     }

@@ -38,7 +38,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * copied (README, Serving bench).
  */
 public final class Batcher implements AutoCloseable {
-    private record Job(List<Observation> rows, CompletableFuture<Inference> result, long queuedNanos) {
+    /** One request: a class, not a record, so that taking it out of the queue compares identities, not rows. */
+    private static final class Job {
+        final List<Observation> rows;
+        final CompletableFuture<Inference> result;
+        final long queuedNanos;
+
+        Job(List<Observation> rows, CompletableFuture<Inference> result, long queuedNanos) {
+            this.rows = rows;
+            this.result = result;
+            this.queuedNanos = queuedNanos;
+        }
+
         boolean overdue(long now, long timeoutNanos) {
             return now - queuedNanos >= timeoutNanos;
         }
@@ -122,7 +133,15 @@ public final class Batcher implements AutoCloseable {
      * a forward pass that has run that long, and the one a worker holds for its next batch behind such a pass.
      */
     private void failOverdue() {
-        long now = System.nanoTime();
+        try {
+            failOverdue(System.nanoTime());
+        } catch (RuntimeException e) { // a throw would cancel the periodic check for good
+            System.getLogger(Batcher.class.getName()).log(System.Logger.Level.ERROR,
+                    "policy '" + name + "': the request-timeout check failed; it runs again next tick", e);
+        }
+    }
+
+    private void failOverdue(long now) {
         long timeout = settings.requestTimeout().toNanos();
         for (Job head = queue.peek(); head != null && head.overdue(now, timeout); head = queue.peek()) {
             if (queue.remove(head)) {
@@ -201,7 +220,6 @@ public final class Batcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        deadlines.shutdownNow();
         threads.forEach(Thread::interrupt);
         for (Thread t : threads) {
             try {
@@ -211,7 +229,18 @@ public final class Batcher implements AutoCloseable {
                 break;
             }
         }
+        deadlines.shutdownNow(); // after the workers: a pass still running until now stayed under the timeout
         List<Job> left = new ArrayList<>();
+        for (Worker w : workers) { // a worker stuck in a pass past the join: its requests are answered all the same
+            List<Job> inPass = w.inPass;
+            if (inPass != null) {
+                left.addAll(inPass);
+            }
+            Job next = w.carried;
+            if (next != null) {
+                left.add(next);
+            }
+        }
         queue.drainTo(left);
         left.forEach(j -> j.result.completeExceptionally(new IllegalStateException("policy '" + name
                 + "' was unloaded before this request ran")));
@@ -242,8 +271,8 @@ public final class Batcher implements AutoCloseable {
                 if (jobs.isEmpty()) {
                     break;
                 }
+                inPass = jobs; // before the weights: a slow load counts against the requests' timeout too
                 applyNewestWeights();
-                inPass = jobs;
                 runBatch(jobs);
                 inPass = null;
             }

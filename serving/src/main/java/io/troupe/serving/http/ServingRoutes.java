@@ -209,6 +209,13 @@ public final class ServingRoutes extends AllDirectives {
         return result;
     }
 
+    /** The direct path's body did not arrive whole within the request timeout ({@code HttpEntity.toStrict}'s). */
+    private static final class BodyTimeoutException extends RuntimeException {
+        BodyTimeoutException() {
+            super("the request body did not arrive whole in time", null, false, false);
+        }
+    }
+
     /** An act or act-batch request's path: its policy's name, and which of the two. */
     record DirectAct(String name, boolean batch) {
         private static final String PREFIX = "/v1/policies/";
@@ -252,7 +259,12 @@ public final class ServingRoutes extends AllDirectives {
         } else {
             CompletionStage<HttpEntity.Strict> body = request.entity() instanceof HttpEntity.Strict strict
                     ? CompletableFuture.completedFuture(strict)
-                    : request.entity().toStrict(settings.batcher().requestTimeout().toMillis(), system);
+                    : request.entity().toStrict(settings.batcher().requestTimeout().toMillis(), system)
+                    .exceptionally(e -> {
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        throw cause instanceof TimeoutException ? new BodyTimeoutException() : new CompletionException(
+                                cause);
+                    });
             answer = body.thenCompose(b -> act(policy.get(), parse(b.getData()), act.batch()));
         }
         return answer.exceptionally(this::failure).thenApply(r -> {
@@ -632,7 +644,7 @@ public final class ServingRoutes extends AllDirectives {
             return response(StatusCodes.SERVICE_UNAVAILABLE, new ErrorBody(e.getMessage()))
                     .addHeader(RawHeader.create("Retry-After", Long.toString(settings.retryAfter().toSeconds())));
         }
-        if (e instanceof TimeoutException) { // the direct path's body read (HttpEntity.toStrict)
+        if (e instanceof BodyTimeoutException) {
             return response(StatusCodes.REQUEST_TIMEOUT, new ErrorBody("the request body did not arrive whole within "
                     + settings.batcher().requestTimeout().toMillis() + " ms (troupe.serving.request-timeout)"));
         }

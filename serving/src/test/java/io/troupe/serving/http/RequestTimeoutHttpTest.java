@@ -12,11 +12,19 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,15 +58,40 @@ class RequestTimeoutHttpTest {
             assertTrue(direct.error().contains("policy 'held' did not answer within 2000 ms")
                     && direct.error().contains("troupe.serving.request-timeout"), direct.body());
             // a chunked body (no declared length) takes the routed path, timed out the same way
-            HttpFixture.Answer routed = http.send(HttpRequest.newBuilder(http.uri("/v1/policies/held/act"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofInputStream(
-                            () -> new ByteArrayInputStream(BODY.getBytes(StandardCharsets.UTF_8)))));
+            java.net.http.HttpRequest.BodyPublisher chunked = java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new ByteArrayInputStream(BODY.getBytes(StandardCharsets.UTF_8)));
+            HttpFixture.Answer routed = http.send(java.net.http.HttpRequest.newBuilder(
+                    http.uri("/v1/policies/held/act")).header("Content-Type", "application/json").POST(chunked));
             assertEquals(503, routed.status(), routed.body());
             assertTrue(routed.error().contains("troupe.serving.request-timeout"), routed.body());
             source.hold.countDown();
             HttpFixture.Answer served = http.post("/v1/policies/held/act", BODY);
             assertEquals(200, served.status(), served.body());
             assertEquals(0, served.json().get("action").asInt());
+        }
+    }
+
+    /** A routed request that no batcher times out (a load that never ends) gets the service's own 503 all the same. */
+    @Test
+    void aRoutedRequestLeftUnansweredGets503FromTheServicesTimer() throws Exception {
+        String admin = "admin-token-0123456789abcdef";
+        ServingSettings s = ServingSettings.fromConfig(ConfigFactory.parseString(
+                "troupe.serving.request-timeout = 1s").withFallback(ConfigFactory.load()),
+                Map.of(ServingSettings.ADMIN_TOKEN_VARIABLE, admin));
+        try (HttpFixture http = new HttpFixture("routed-timeout", s)) {
+            ServingRoutes routes = new ServingRoutes(s, http.registry, http.metrics,
+                    (name, path) -> new CompletableFuture<>(), Runnable::run); // loads that never finish
+            HttpResponse answer = routes.handler().handler(http.kit.system()).apply(HttpRequest.create("/v1/policies")
+                    .withMethod(HttpMethods.POST).addHeader(RawHeader.create("Authorization", "Bearer " + admin))
+                    .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+                            "{\"name\": \"slow\", \"checkpoint\": \"/tmp\"}")))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(503, answer.status().intValue());
+            assertEquals("1", answer.getHeader("Retry-After").map(HttpHeader::value).orElse(""));
+            String body = answer.entity().toStrict(10_000, http.kit.system()).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS).getData().utf8String();
+            assertTrue(body.contains("the service did not answer within 1000 ms (troupe.serving.request-timeout)"),
+                    body);
         }
     }
 
