@@ -149,14 +149,7 @@ public final class Batcher implements AutoCloseable {
             }
         }
         for (Worker w : workers) {
-            List<Job> inPass = w.inPass;
-            if (inPass != null) {
-                inPass.stream().filter(j -> j.overdue(now, timeout)).forEach(this::timeOut);
-            }
-            Job next = w.carried;
-            if (next != null && next.overdue(now, timeout)) {
-                timeOut(next);
-            }
+            w.held().stream().filter(j -> j.overdue(now, timeout)).forEach(this::timeOut);
         }
     }
 
@@ -232,14 +225,7 @@ public final class Batcher implements AutoCloseable {
         deadlines.shutdownNow(); // after the workers: a pass still running until now stayed under the timeout
         List<Job> left = new ArrayList<>();
         for (Worker w : workers) { // a worker stuck in a pass past the join: its requests are answered all the same
-            List<Job> inPass = w.inPass;
-            if (inPass != null) {
-                left.addAll(inPass);
-            }
-            Job next = w.carried;
-            if (next != null) {
-                left.add(next);
-            }
+            left.addAll(w.held());
         }
         queue.drainTo(left);
         left.forEach(j -> j.result.completeExceptionally(new IllegalStateException("policy '" + name
@@ -263,6 +249,20 @@ public final class Batcher implements AutoCloseable {
             this.index = index;
             this.policy = policy;
             this.version = version;
+        }
+
+        /** The requests this worker holds now: those of its forward pass, and the one carried to its next batch. */
+        List<Job> held() {
+            List<Job> jobs = new ArrayList<>();
+            List<Job> pass = inPass;
+            if (pass != null) {
+                jobs.addAll(pass);
+            }
+            Job next = carried;
+            if (next != null) {
+                jobs.add(next);
+            }
+            return jobs;
         }
 
         void run() {

@@ -7,11 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.serving.ServingSettings;
 import io.troupe.serving.model.ServedPolicy;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -95,31 +91,33 @@ class RequestTimeoutHttpTest {
         }
     }
 
+    /** A declared body that stops arriving, sent by a client outside the JVM (python3's standard library). */
     @Test
     void aBodyThatStopsArrivingGets408NamingTheTimeout() throws Exception {
         ServingSettings s = settings("troupe.serving { request-timeout = 1s }");
-        try (HttpFixture http = new HttpFixture("body-timeout", s);
-             Socket socket = new Socket("127.0.0.1", http.server.port())) {
+        try (HttpFixture http = new HttpFixture("body-timeout-python", s)) {
             http.registry.add(ServedPolicy.start("held", new HeldSource(), s.batcher(), http.metrics));
-            socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            // the head declares the whole body; only its first 10 bytes ever come
-            out.write(("POST /v1/policies/held/act HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + BODY.length() + "\r\n\r\n" + BODY.substring(0, 10))
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.UTF_8));
-            String status = in.readLine();
-            assertTrue(status != null && status.startsWith("HTTP/1.1 408"), "status line: " + status);
-            StringBuilder head = new StringBuilder();
-            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                head.append(line).append('\n');
-            }
-            assertTrue(head.indexOf("Content-Type: application/json") >= 0, head.toString());
-            String body = in.readLine();
-            String expected = "did not arrive whole within 1000 ms (troupe.serving.request-timeout)";
-            assertTrue(body != null && body.contains(expected), "body: " + body);
+            String script = String.join("\n",
+                    "import socket, sys",
+                    "body = sys.argv[2].encode()",
+                    "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=30)",
+                    "s.sendall(b'POST /v1/policies/held/act HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n'",
+                    "          b'Content-Type: application/json\\r\\nContent-Length: ' + str(len(body)).encode()",
+                    "          + b'\\r\\n\\r\\n' + body[:10])",
+                    "answer = b''",
+                    "while b'request-timeout' not in answer:",
+                    "    part = s.recv(4096)",
+                    "    if not part: break",
+                    "    answer += part",
+                    "print(answer.decode())");
+            Process p = new ProcessBuilder("python3", "-c", script, Integer.toString(http.server.port()), BODY)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 did not finish");
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.startsWith("HTTP/1.1 408"), out);
+            assertTrue(out.contains("Content-Type: application/json"), out);
+            assertTrue(out.contains("did not arrive whole within 1000 ms (troupe.serving.request-timeout)"), out);
         }
     }
 }
