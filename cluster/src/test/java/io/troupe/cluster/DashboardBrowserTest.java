@@ -13,7 +13,6 @@ import io.troupe.cluster.run.TrainJob;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,10 +63,7 @@ class DashboardBrowserTest {
     @BeforeAll
     static void trainAndOpenABrowser() throws Exception {
         browser = Browsers.headlessChromium();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = NodeProcesses.freePort();
         admin = "http://127.0.0.1:" + port;
         // a job that trains until the tests stop it (as Ctrl-C would), however slow the machine
         Config config = ConfigFactory.parseString("troupe.admin { port = " + port + ", token = \"" + TOKEN + "\" }\n"

@@ -2,6 +2,7 @@ package io.troupe.cluster;
 
 import io.troupe.cluster.cli.TroupeCli;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -31,10 +33,40 @@ final class NodeProcesses implements AutoCloseable {
     private static final Pattern ADDRESS = Pattern.compile("troupe node: roles .* at pekko://[^@\\s]+@[^:\\s]+:(\\d+)");
     private static final Pattern ADMIN = Pattern.compile("troupe node: admin API on http://[^:\\s]+:(\\d+)");
 
-    /** A port free a moment ago, for a child's setting that needs it in advance (the child may lose a race for it). */
+    /** Where {@link #freePort()} looks: below Linux's default ephemeral range, never above 32767. */
+    private static final int FIRST_PORT = 10_000;
+    private static final int LAST_PORT = Math.min(32_767, ephemeralRangeStart() - 1);
+
+    /**
+     * A port free a moment ago, for a child's setting that needs it in advance. It is drawn below the kernel's
+     * ephemeral range ({@code net.ipv4.ip_local_port_range}): a port the kernel hands out for {@code bind(0)} is also
+     * one it hands out as the local end of an outgoing connection, and CI once saw a node's management port taken that
+     * way in the seconds its JVM took to start ("Address already in use"). Ports below the range are only ever taken by
+     * a process that asks for them by number.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        int span = LAST_PORT - FIRST_PORT + 1;
+        int start = ThreadLocalRandom.current().nextInt(span);
+        for (int i = 0; i < span; i++) {
+            int port = FIRST_PORT + (start + i) % span;
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new InetSocketAddress(port));
+                return port;
+            } catch (IOException taken) {
+                // try the next one
+            }
+        }
+        throw new IOException("no free port between " + FIRST_PORT + " and " + LAST_PORT);
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux), or 32768 where it cannot be read. */
+    private static int ephemeralRangeStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+            return Math.max(FIRST_PORT + 1_000, Integer.parseInt(range.split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 

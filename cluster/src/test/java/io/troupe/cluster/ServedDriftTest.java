@@ -25,7 +25,6 @@ import io.troupe.serving.ServingSettings;
 import io.troupe.serving.model.CheckpointSource;
 import io.troupe.serving.model.PolicySource;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -97,10 +96,7 @@ class ServedDriftTest {
 
     @BeforeAll
     static void trainWatchAndServe() throws Exception {
-        int adminPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            adminPort = s.getLocalPort();
-        }
+        int adminPort = NodeProcesses.freePort();
         // a target CartPole-v1 cannot reach (its returns stop at 500): the job runs its 150k env steps, several
         // seconds of reports, where a target of 150 ended it after 1.3 s once the agents got faster, before the
         // admin port had published the figures this waits for
