@@ -11,6 +11,13 @@ public interface BatchListener {
     default void batch(int rows, int jobs, long nanos) {
     }
 
+    /**
+     * A request was failed with {@link RequestTimeoutException}: no answer within {@code request-timeout}. Called on the
+     * batcher's deadline thread just before the request's future fails.
+     */
+    default void timedOut() {
+    }
+
     /** A worker's replica refused {@code weights}; it keeps serving the version it had. */
     default void weightsRefused(int worker, PolicyWeights weights, RuntimeException why) {
     }

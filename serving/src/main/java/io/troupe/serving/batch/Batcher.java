@@ -154,6 +154,10 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void timeOut(Job job) {
+        if (job.result.isDone()) { // answered by close() meanwhile
+            return;
+        }
+        listener.timedOut();
         job.result.completeExceptionally(new RequestTimeoutException("policy '" + name + "'",
                 settings.requestTimeout()));
     }

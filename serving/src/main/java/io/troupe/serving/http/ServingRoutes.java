@@ -148,7 +148,11 @@ public final class ServingRoutes extends AllDirectives {
         }
     }
 
-    public Route route() {
+    /**
+     * Every route but the direct path's, unmeasured: {@link #handler} counts each answer as it goes out, after the
+     * request timeout's race (a route's late answer, which the client never sees, is not counted).
+     */
+    Route route() {
         RejectionHandler rejections = RejectionHandler.defaultHandler().mapRejectionResponse(r -> {
             if (r.entity() instanceof HttpEntity.Strict strict
                     && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
@@ -160,8 +164,7 @@ public final class ServingRoutes extends AllDirectives {
                 .match(EntityStreamSizeException.class, e -> complete(tooLarge()))
                 .match(Exception.class, e -> complete(failure(e)))
                 .build();
-        return measured(() -> handleExceptions(exceptions, () -> handleRejections(rejections, () -> hostChecked(
-                this::routes))));
+        return handleExceptions(exceptions, () -> handleRejections(rejections, () -> hostChecked(this::routes)));
     }
 
     /**
@@ -181,9 +184,21 @@ public final class ServingRoutes extends AllDirectives {
                         : null;
                 OptionalLong length = request.entity().getContentLengthOption();
                 return act != null && length.isPresent() && length.getAsLong() <= settings.maxBodyBytes()
-                        ? direct(request, act, system) : withinTimeout(routed.apply(request), system);
+                        ? direct(request, act, system) : routed(request, routed, system);
             };
         };
+    }
+
+    /** A request for {@link #route()}, answered within the request timeout and counted as it is answered. */
+    private CompletionStage<HttpResponse> routed(
+            HttpRequest request, org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> route,
+            ClassicActorSystemProvider system) throws Exception {
+        long started = System.nanoTime();
+        String template = ServingRoute.templateOf(request.getUri().path()).orElse("other");
+        String method = request.method().name();
+        return withinTimeout(route.apply(request), system).whenComplete((r, e) -> metrics.request(template, method,
+                e == null ? r.status().intValue() : StatusCodes.INTERNAL_SERVER_ERROR.intValue(),
+                (System.nanoTime() - started) / 1e9));
     }
 
     /**
@@ -314,19 +329,6 @@ public final class ServingRoutes extends AllDirectives {
                         pathEnd(() -> redirect(Uri.create("/"), StatusCodes.PERMANENT_REDIRECT)),
                         pathPrefix("uplot", () -> getFromResourceDirectory(UPLOT)),
                         getFromResourceDirectory(DASHBOARD)))));
-    }
-
-    /** Counts every answer by route template, method and status, with its latency. */
-    private Route measured(Supplier<Route> inner) {
-        return extractRequest(request -> {
-            long started = System.nanoTime();
-            String route = ServingRoute.templateOf(request.getUri().path()).orElse("other");
-            String method = request.method().name();
-            return mapResponse(r -> {
-                metrics.request(route, method, r.status().intValue(), (System.nanoTime() - started) / 1e9);
-                return r;
-            }, inner);
-        });
     }
 
     /**

@@ -4,12 +4,13 @@ import io.troupe.core.PolicyWeights;
 import io.troupe.serving.batch.BatchListener;
 import java.util.concurrent.atomic.LongAdder;
 
-/** One served policy's figures: batch sizes and times, refused requests, refused weights. Thread-safe. */
+/** One served policy's figures: batch sizes and times, refused and timed-out requests, refused weights. Thread-safe. */
 public final class PolicyMetrics implements BatchListener {
     final Histogram batchRows = new Histogram(1, 2, 4, 8, 16, 32, 64, 128, 256, 512);
     final Histogram batchSeconds = new Histogram(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
             0.1, 0.25, 1);
     final LongAdder rejected = new LongAdder();
+    final LongAdder timedOut = new LongAdder();
     final LongAdder weightsRefused = new LongAdder();
     final LongAdder versionsFailedCheck = new LongAdder();
 
@@ -17,6 +18,11 @@ public final class PolicyMetrics implements BatchListener {
     public void batch(int rows, int jobs, long nanos) {
         batchRows.observe(rows);
         batchSeconds.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void timedOut() {
+        timedOut.increment();
     }
 
     @Override

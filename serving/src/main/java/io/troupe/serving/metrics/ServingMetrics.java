@@ -14,7 +14,7 @@ import java.util.function.ToLongFunction;
 
 /**
  * The service's figures in Prometheus' text format: requests by route, method and status, request latency by route,
- * and per policy the batch sizes and times, queue depth, refused requests, served version and refused weights.
+ * and per policy the batch sizes and times, queue depth, refused and timed-out requests, served version and refused weights.
  * Routes are label values from a fixed set (templates, not raw paths), so the series stay few. Thread-safe.
  */
 public final class ServingMetrics {
@@ -83,6 +83,8 @@ public final class ServingMetrics {
         sorted.forEach((name, m) -> m.batchSeconds.render(b, "troupe_serving_batch_seconds", policyLabel(name) + ","));
         counter(b, sorted, "troupe_serving_rejected_total", "requests refused with 503 because the queue was full",
                 m -> m.rejected.sum());
+        counter(b, sorted, "troupe_serving_timed_out_total", "requests answered 503 because the policy gave no answer "
+                + "within request-timeout (queued, or in or behind a forward pass that long)", m -> m.timedOut.sum());
         counter(b, sorted, "troupe_serving_weights_refused_total", "weights a worker's replica refused to load",
                 m -> m.weightsRefused.sum());
         counter(b, sorted, "troupe_serving_versions_failed_check_total",

@@ -210,8 +210,15 @@ class BatcherTest {
         CountDownLatch first = new CountDownLatch(1);
         policy.hold = first;
         Duration timeout = Duration.ofSeconds(1);
+        AtomicInteger timedOut = new AtomicInteger();
+        BatchListener listener = new BatchListener() {
+            @Override
+            public void timedOut() {
+                timedOut.incrementAndGet();
+            }
+        };
         try (Batcher b = new Batcher("test", SPACE, new BatcherSettings(10, 2, Duration.ZERO, 1, timeout),
-                List.of(policy), 0, BatchListener.NONE)) {
+                List.of(policy), 0, listener)) {
             b.submit(List.of(obs(0)));
             assertTrue(policy.entered.await(10, TimeUnit.SECONDS));
             long queued = System.nanoTime();
@@ -236,6 +243,7 @@ class BatcherTest {
             assertEquals(4, b.submit(List.of(obs(4))).get(10, TimeUnit.SECONDS).logits()[0]);
             assertEquals(List.of(1, 1, 1), policy.passes.stream().map(ScalingPolicy.Pass::rows).toList()
                     .subList(0, 3), "the carried request was dropped, not run, once it had timed out");
+            assertEquals(3, timedOut.get(), "each timed-out request reported once, before its future failed");
         }
     }
 

@@ -60,6 +60,11 @@ class RequestTimeoutHttpTest {
                     http.uri("/v1/policies/held/act")).header("Content-Type", "application/json").POST(chunked));
             assertEquals(503, routed.status(), routed.body());
             assertTrue(routed.error().contains("troupe.serving.request-timeout"), routed.body());
+            // both 503s counted once each as they went out; the direct one came from the batcher's own timeout
+            String metrics = http.get("/metrics").body();
+            assertTrue(metrics.contains("troupe_serving_requests_total{route=\"/v1/policies/{name}/act\","
+                    + "method=\"POST\",status=\"503\"} 2\n"), metrics);
+            assertTrue(metrics.matches("(?s).*troupe_serving_timed_out_total\\{policy=\"held\"} [12]\n.*"), metrics);
             source.hold.countDown();
             HttpFixture.Answer served = http.post("/v1/policies/held/act", BODY);
             assertEquals(200, served.status(), served.body());
@@ -88,6 +93,9 @@ class RequestTimeoutHttpTest {
                     .get(30, TimeUnit.SECONDS).getData().utf8String();
             assertTrue(body.contains("the service did not answer within 1000 ms (troupe.serving.request-timeout)"),
                     body);
+            String metrics = http.metrics.render(Map.of());
+            assertTrue(metrics.contains("troupe_serving_requests_total{route=\"/v1/policies\",method=\"POST\","
+                    + "status=\"503\"} 1\n"), "the timer's 503 is counted:\n" + metrics);
         }
     }
 
