@@ -160,6 +160,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
     private final String producerId;
     private final String shardId;
     private final int k;
+    /** {@code troupe.agent.acting-slice}, in nanoseconds. */
+    private final long actingSliceNanos;
     /** The reward version of each copy's reward at the current step. */
     private final long[] stepRewardVersions;
     private AgentState state = AgentState.STARTING;
@@ -186,6 +188,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         this.spec = spec;
         AgentSettings s = spec.settings();
         this.k = s.envsPerAgent();
+        this.actingSliceNanos = s.actingSlice().toNanos();
         this.envs = VectorEnv.of(spec.envFactory(), k);
         this.policy = spec.policyFactory().get();
         this.acting = new ActingStep(policy, envs, new SplittableRandom(spec.seed()));
@@ -356,7 +359,12 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             policyWaitExpired = false; // this unroll starts: the next one is held to the bound again
         }
         try {
-            actOneStep();
+            // steps until the unroll ends or the slice is spent, then lets the mailbox in (weights take effect at the
+            // next message's first step, so still at a step boundary)
+            long sliceEnd = System.nanoTime() + actingSliceNanos;
+            while (!actOneStep() && System.nanoTime() < sliceEnd) {
+                // the next step of this slice
+            }
         } catch (RuntimeException e) {
             report(new Aborted(spec.agentId(), k, e.toString()));
             getContext().getLog().error("agent {} failed; restarting with {} episodes aborted", spec.agentId(), k, e);
@@ -376,7 +384,8 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         return pending != null ? Math.max(policyVersion, pending.version()) : policyVersion;
     }
 
-    private void actOneStep() {
+    /** One step of the K env copies; true when it ended the unroll (and sent it). */
+    private boolean actOneStep() {
         if (pending != null) { // new weights take effect at this step boundary
             PolicyWeights w = pending;
             pending = null;
@@ -401,7 +410,9 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
         unrolls.record(acted, stepRewardVersions);
         if (unrolls.full()) {
             sendUnrolls();
+            return true;
         }
+        return false;
     }
 
     private void sendUnrolls() {

@@ -24,15 +24,19 @@ import java.time.Duration;
  * @param policyWaitTimeout the longest such a wait lasts (the agent never stalls on a slow or missing learner)
  * @param confirmTimeout   how long the agent's replay producer waits for a batch to be confirmed stored before
  *                         reporting it unconfirmed (reliable delivery still resends it)
+ * @param actingSlice      how long an agent goes on stepping within one message, never past the end of its unroll,
+ *                         before other messages (weights, stats, pause) are let in; zero: one step per message
  */
 public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes,
                             int maxUnconfirmed, RewardShaper.SwitchAt rewardSwitchAt, int maxPolicyLag,
-                            Duration policyWaitTimeout, Duration confirmTimeout) {
+                            Duration policyWaitTimeout, Duration confirmTimeout, Duration actingSlice) {
     /** The dispatcher agents run on (DJL inference happens inside the agent). */
     public static final String DISPATCHER = "troupe.agent.dispatcher";
     /** reference.conf's {@code policy-wait-timeout} and {@code confirm-timeout}. */
     public static final Duration POLICY_WAIT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration CONFIRM_TIMEOUT = Duration.ofMinutes(10);
+    /** reference.conf's {@code acting-slice}. */
+    public static final Duration ACTING_SLICE = Duration.ofMillis(1);
 
     public AgentSettings {
         if (envsPerAgent < 1 || unrollLength < 1 || replayShards < 1) {
@@ -49,6 +53,10 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
         }
         positive("policy-wait-timeout", policyWaitTimeout);
         positive("confirm-timeout", confirmTimeout);
+        if (actingSlice == null || actingSlice.isNegative() || actingSlice.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new IllegalArgumentException("troupe.agent.acting-slice must be between 0 (one step per message) and "
+                    + "1s, got " + actingSlice);
+        }
         if (maxMessageBytes < 4096) {
             throw new IllegalArgumentException("troupe.agent.max-message-bytes must be >= 4096, got " + maxMessageBytes);
         }
@@ -60,11 +68,11 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
         }
     }
 
-    /** Settings with reference.conf's confirm timeout. */
+    /** Settings with reference.conf's confirm timeout and acting slice. */
     public AgentSettings(int envsPerAgent, int unrollLength, int replayShards, int maxMessageBytes, int maxUnconfirmed,
                          RewardShaper.SwitchAt rewardSwitchAt, int maxPolicyLag, Duration policyWaitTimeout) {
         this(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed, rewardSwitchAt, maxPolicyLag,
-                policyWaitTimeout, CONFIRM_TIMEOUT);
+                policyWaitTimeout, CONFIRM_TIMEOUT, ACTING_SLICE);
     }
 
     /** Settings that let the agent act freely (no policy-lag bound), with reference.conf's timeouts. */
@@ -77,7 +85,13 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
     /** These settings with agents acting freely (no policy-lag bound): for off-policy learners such as IMPALA. */
     public AgentSettings actingFreely() {
         return new AgentSettings(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed,
-                rewardSwitchAt, -1, policyWaitTimeout, confirmTimeout);
+                rewardSwitchAt, -1, policyWaitTimeout, confirmTimeout, actingSlice);
+    }
+
+    /** These settings with another acting slice. */
+    public AgentSettings withActingSlice(Duration slice) {
+        return new AgentSettings(envsPerAgent, unrollLength, replayShards, maxMessageBytes, maxUnconfirmed,
+                rewardSwitchAt, maxPolicyLag, policyWaitTimeout, confirmTimeout, slice);
     }
 
     public static AgentSettings fromConfig(Config root) {
@@ -87,7 +101,8 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
                     root.getInt("troupe.replay.shards"), root.getInt("troupe.replay.max-message-bytes"),
                     c.getInt("max-unconfirmed-batches"),
                     RewardShaper.SwitchAt.parse(root.getString("troupe.reward.switch-at")), c.getInt("max-policy-lag"),
-                    c.getDuration("policy-wait-timeout"), c.getDuration("confirm-timeout"));
+                    c.getDuration("policy-wait-timeout"), c.getDuration("confirm-timeout"),
+                    c.getDuration("acting-slice"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("troupe.agent: " + e.getMessage(), e);
         }

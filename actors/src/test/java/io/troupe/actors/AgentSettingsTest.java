@@ -38,6 +38,21 @@ class AgentSettingsTest {
     }
 
     @Test
+    void theActingSliceComesFromReferenceConfAndIsBounded() {
+        assertEquals(AgentSettings.ACTING_SLICE, AgentSettings.fromConfig(withAgent("")).actingSlice());
+        assertEquals(Duration.ZERO, AgentSettings.fromConfig(withAgent("acting-slice = 0s")).actingSlice(),
+                "0: one step per message");
+        assertEquals(Duration.ofMillis(5), AgentSettings.fromConfig(withAgent("acting-slice = 5ms")).actingFreely()
+                .actingSlice(), "acting freely keeps it");
+        for (String bad : List.of("-1ms", "2s")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> AgentSettings.fromConfig(withAgent("acting-slice = " + bad)));
+            assertTrue(e.getMessage().contains("troupe.agent.acting-slice") && e.getMessage().contains("between 0"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void statesHaveTheLabelsUsersSee() {
         assertEquals(List.of("starting", "acting", "waiting-for-replay", "waiting-for-policy", "paused"),
                 Agent.Stats.STATES);

@@ -107,6 +107,34 @@ class AgentExperienceTest {
         assertTrue(sawWaiting, "the agent waited for a version between unrolls");
     }
 
+    /**
+     * With a slice longer than an unroll takes, an agent steps through each unroll within one message: every message
+     * it answers finds it at an unroll's end (its step count a multiple of K x T). One step per message would let
+     * the stats requests in between steps.
+     */
+    @Test
+    void anAgentActsInSlicesThatEndAtItsUnrollsEnd() {
+        EnvSpec spec = REGISTRY.spec("CartPole-v1");
+        int k = 2;
+        int t = 16;
+        ActorRef<Agent.Command> agent = agent(4, ConfigFactory.empty(),
+                settings(k, t, -1).withActingSlice(Duration.ofSeconds(1)), spec, kit.<Agent.Report>createTestProbe()
+                        .ref());
+        TestProbe<Agent.Stats> stats = kit.createTestProbe();
+        Set<Long> seen = new java.util.TreeSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Agent.Stats st;
+        do {
+            agent.tell(new Agent.GetStats(stats.ref()));
+            st = stats.receiveMessage(Duration.ofSeconds(10));
+            seen.add(st.steps());
+        } while (st.unrollsSent() < 4 * k && System.nanoTime() < deadline); // replay holds about 5 a copy unsampled
+        assertTrue(st.unrollsSent() >= 4 * k, "the agent kept acting: " + st);
+        assertTrue(seen.stream().allMatch(steps -> steps % ((long) k * t) == 0),
+                "step counts seen between messages, all at an unroll's end: " + seen);
+        assertTrue(seen.size() >= 3, "stats answered while it acted: " + seen);
+    }
+
     @Test
     void synchronousAgentsGiveTheLearnerDataOfItsOwnVersionOnly() {
         EnvSpec spec = REGISTRY.spec("CartPole-v1");

@@ -12,8 +12,8 @@ public interface BatchListener {
     }
 
     /**
-     * A request was failed with {@link RequestTimeoutException}: no answer within {@code request-timeout}. Called on the
-     * batcher's deadline thread just before the request's future fails.
+     * A request was failed with {@link RequestTimeoutException}: no answer within {@code request-timeout}. Called on
+     * the batcher's deadline thread just before the request's future fails.
      */
     default void timedOut() {
     }

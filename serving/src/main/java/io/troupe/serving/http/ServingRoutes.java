@@ -190,8 +190,8 @@ public final class ServingRoutes extends AllDirectives {
     }
 
     /** A request for {@link #route()}, answered within the request timeout and counted as it is answered. */
-    private CompletionStage<HttpResponse> routed(
-            HttpRequest request, org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> route,
+    private CompletionStage<HttpResponse> routed(HttpRequest request,
+            org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> route,
             ClassicActorSystemProvider system) throws Exception {
         long started = System.nanoTime();
         String template = ServingRoute.templateOf(request.getUri().path()).orElse("other");

@@ -14,7 +14,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * The service's figures in Prometheus' text format: requests by route, method and status, request latency by route,
- * and per policy the batch sizes and times, queue depth, refused and timed-out requests, served version and refused weights.
+ * and per policy the batch sizes and times, queue depth, refused and timed-out requests, served version and refused
+ * weights.
  * Routes are label values from a fixed set (templates, not raw paths), so the series stay few. Thread-safe.
  */
 public final class ServingMetrics {
