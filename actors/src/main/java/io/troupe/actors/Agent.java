@@ -362,7 +362,7 @@ public final class Agent extends AbstractBehavior<Agent.Command> {
             // steps until the unroll ends or the slice is spent, then lets the mailbox in (weights take effect at the
             // next message's first step, so still at a step boundary)
             long sliceEnd = System.nanoTime() + actingSliceNanos;
-            while (!actOneStep() && System.nanoTime() < sliceEnd) {
+            while (!actOneStep() && sliceEnd - System.nanoTime() > 0) {
                 // the next step of this slice
             }
         } catch (RuntimeException e) {

@@ -127,7 +127,9 @@ class AgentExperienceTest {
         do {
             agent.tell(new Agent.GetStats(stats.ref()));
             st = stats.receiveMessage(Duration.ofSeconds(10));
-            seen.add(st.steps());
+            if (st.unrollsSent() > 0) { // the first unroll (libtorch's and the JIT's first calls) may outlast a slice
+                seen.add(st.steps());
+            }
         } while (st.unrollsSent() < 4 * k && System.nanoTime() < deadline); // replay holds about 5 a copy unsampled
         assertTrue(st.unrollsSent() >= 4 * k, "the agent kept acting: " + st);
         assertTrue(seen.stream().allMatch(steps -> steps % ((long) k * t) == 0),

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -33,22 +35,26 @@ final class NodeProcesses implements AutoCloseable {
     private static final Pattern ADDRESS = Pattern.compile("troupe node: roles .* at pekko://[^@\\s]+@[^:\\s]+:(\\d+)");
     private static final Pattern ADMIN = Pattern.compile("troupe node: admin API on http://[^:\\s]+:(\\d+)");
 
-    /** Where {@link #freePort()} looks: below Linux's default ephemeral range, never above 32767. */
-    private static final int FIRST_PORT = 10_000;
-    private static final int LAST_PORT = Math.min(32_767, ephemeralRangeStart() - 1);
+    /** Where {@link #freePort()} looks: outside the kernel's ephemeral range, below it where there is room. */
+    private static final int[] PORTS = portsOutsideTheEphemeralRange();
+    /** Ports this JVM handed out already: two draws must not give one port to two children. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     /**
-     * A port free a moment ago, for a child's setting that needs it in advance. It is drawn below the kernel's
+     * A port free a moment ago, for a child's setting that needs it in advance. It is drawn outside the kernel's
      * ephemeral range ({@code net.ipv4.ip_local_port_range}): a port the kernel hands out for {@code bind(0)} is also
      * one it hands out as the local end of an outgoing connection, and CI once saw a node's management port taken that
-     * way in the seconds its JVM took to start ("Address already in use"). Ports below the range are only ever taken by
-     * a process that asks for them by number.
+     * way in the seconds its JVM took to start ("Address already in use"). Ports outside the range are only ever taken
+     * by a process that asks for them by number.
      */
     static int freePort() throws IOException {
-        int span = LAST_PORT - FIRST_PORT + 1;
+        int span = PORTS[1] - PORTS[0] + 1;
         int start = ThreadLocalRandom.current().nextInt(span);
         for (int i = 0; i < span; i++) {
-            int port = FIRST_PORT + (start + i) % span;
+            int port = PORTS[0] + (start + i) % span;
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(false);
                 s.bind(new InetSocketAddress(port));
@@ -57,17 +63,31 @@ final class NodeProcesses implements AutoCloseable {
                 // try the next one
             }
         }
-        throw new IOException("no free port between " + FIRST_PORT + " and " + LAST_PORT);
+        throw new IOException("no free port between " + PORTS[0] + " and " + PORTS[1]);
     }
 
-    /** The first port of the kernel's ephemeral range (Linux), or 32768 where it cannot be read. */
-    private static int ephemeralRangeStart() {
+    /**
+     * {first, last}: 10000 up to the kernel's ephemeral range (Linux's {@code ip_local_port_range}; 32768-60999 where
+     * it cannot be read), or above the range when fewer than 1,000 ports lie below it.
+     */
+    private static int[] portsOutsideTheEphemeralRange() {
+        int low = 32_768;
+        int high = 60_999;
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
-            return Math.max(FIRST_PORT + 1_000, Integer.parseInt(range.split("\\s+")[0]));
+            String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip().split("\\s+");
+            low = Integer.parseInt(range[0]);
+            high = Integer.parseInt(range[1]);
         } catch (IOException | RuntimeException e) {
-            return 32_768;
+            // the defaults above
         }
+        if (low - 10_000 >= 1_000) {
+            return new int[] {10_000, low - 1};
+        }
+        if (65_535 - high >= 1_000) {
+            return new int[] {high + 1, 65_535};
+        }
+        throw new IllegalStateException("the ephemeral port range " + low + "-" + high + " leaves no room for the "
+                + "tests' fixed ports");
     }
 
     /** The status of GET {@code path} on loopback {@code port}, or -1 when nothing answers within {@code timeout}. */

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -50,8 +51,32 @@ public final class Batcher implements AutoCloseable {
             this.queuedNanos = queuedNanos;
         }
 
+        /** Whoever settles the job first (an answer, a failure, the timeout) is the only one that completes it. */
+        private final AtomicBoolean settled = new AtomicBoolean();
+
         boolean overdue(long now, long timeoutNanos) {
             return now - queuedNanos >= timeoutNanos;
+        }
+
+        /** Takes the right to complete the job: true once, for the first caller. */
+        boolean settle() {
+            return settled.compareAndSet(false, true);
+        }
+
+        boolean isSettled() {
+            return settled.get();
+        }
+
+        void answer(Inference inference) {
+            if (settle()) {
+                result.complete(inference);
+            }
+        }
+
+        void fail(Throwable e) {
+            if (settle()) {
+                result.completeExceptionally(e);
+            }
         }
     }
 
@@ -154,10 +179,10 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void timeOut(Job job) {
-        if (job.result.isDone()) { // answered by close() meanwhile
+        if (!job.settle()) { // answered meanwhile, or timed out at an earlier tick (still held by its worker)
             return;
         }
-        listener.timedOut();
+        listener.timedOut(); // before the failure, so whoever sees the 503 can read the count
         job.result.completeExceptionally(new RequestTimeoutException("policy '" + name + "'",
                 settings.requestTimeout()));
     }
@@ -232,7 +257,7 @@ public final class Batcher implements AutoCloseable {
             left.addAll(w.held());
         }
         queue.drainTo(left);
-        left.forEach(j -> j.result.completeExceptionally(new IllegalStateException("policy '" + name
+        left.forEach(j -> j.fail(new IllegalStateException("policy '" + name
                 + "' was unloaded before this request ran")));
         replicas.forEach(Policy::close);
     }
@@ -281,7 +306,7 @@ public final class Batcher implements AutoCloseable {
                 inPass = null;
             }
             if (carried != null) {
-                carried.result.completeExceptionally(new IllegalStateException("policy '" + name
+                carried.fail(new IllegalStateException("policy '" + name
                         + "' was unloaded before this request ran"));
             }
         }
@@ -294,7 +319,7 @@ public final class Batcher implements AutoCloseable {
             List<Job> jobs = new ArrayList<>();
             Job first = carried;
             carried = null;
-            if (first != null && first.result.isDone()) { // timed out while the last batch ran
+            if (first != null && first.isSettled()) { // timed out while the last batch ran
                 first = null;
             }
             if (first == null) {
@@ -369,10 +394,10 @@ public final class Batcher implements AutoCloseable {
                     System.arraycopy(eval.logits(), r * n, logits, 0, k * n);
                     System.arraycopy(eval.values(), r, values, 0, k);
                     r += k;
-                    j.result.complete(new Inference(logits, values, n, version, rows));
+                    j.answer(new Inference(logits, values, n, version, rows));
                 }
             } catch (RuntimeException e) {
-                jobs.forEach(j -> j.result.completeExceptionally(e));
+                jobs.forEach(j -> j.fail(e));
             }
             listener.batch(rows, jobs.size(), System.nanoTime() - started);
         }
