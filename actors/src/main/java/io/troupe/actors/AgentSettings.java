@@ -55,7 +55,7 @@ public record AgentSettings(int envsPerAgent, int unrollLength, int replayShards
         positive("confirm-timeout", confirmTimeout);
         if (actingSlice == null || actingSlice.isNegative() || actingSlice.compareTo(Duration.ofSeconds(1)) > 0) {
             throw new IllegalArgumentException("troupe.agent.acting-slice must be between 0 (one step per message) and "
-                    + "1s, got " + actingSlice);
+                    + "1s, got " + (actingSlice == null ? "none" : actingSlice.toNanos() / 1e6 + " ms"));
         }
         if (maxMessageBytes < 4096) {
             throw new IllegalArgumentException("troupe.agent.max-message-bytes must be >= 4096, got " + maxMessageBytes);

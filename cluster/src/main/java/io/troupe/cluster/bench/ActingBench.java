@@ -62,8 +62,9 @@ public final class ActingBench {
                          long nodeBatchedInferenceObsPerS, double perAgentVsNodeBatched, long trainStepsPerS) {
     }
 
-    public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, double seconds,
-                             double maxWarmUp, Path workDir) throws Exception {
+    /** @param actingSlice the agents' {@code troupe.agent.acting-slice} */
+    public static Result run(String envId, ModelConfig model, int agents, int envsPerAgent, Duration actingSlice,
+                             double seconds, double maxWarmUp, Path workDir) throws Exception {
         EnvRegistry registry = EnvRegistry.defaults();
         EnvSpec spec = registry.spec(envId);
         // the ceiling and the pipeline alternate in ROUNDS windows (the agents paused while the ceiling runs), so a
@@ -76,7 +77,7 @@ public final class ActingBench {
         double pipelineWarmUp;
         double ceilingWarmUp;
         try (Ceiling ceiling = new Ceiling(registry, spec, model, envsPerAgent, agents);
-             Pipeline p = Pipeline.start(registry, spec, model, agents, envsPerAgent, false, workDir,
+             Pipeline p = Pipeline.start(registry, spec, model, agents, envsPerAgent, actingSlice, false, workDir,
                      RewardShaper.SwitchAt.EPISODE)) {
             // JIT and replay warm-up, both paths alike: at least as long as their measurement, then until the JIT is
             // quiet (the pipeline's code is far larger than the ceiling's loop and kept compiling for half a minute)
@@ -105,7 +106,8 @@ public final class ActingBench {
         // the placement question: one node-wide inference service batching every agent's observations (SEED-style)
         // runs one call of agents x K rows on one thread; per-agent batching runs agents calls of K rows in parallel
         long nodeBatched = Math.round(ceiling(registry, spec, model, agents * envsPerAgent, 1, seconds));
-        long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, seconds, true, workDir));
+        long training = Math.round(pipeline(registry, spec, model, agents, envsPerAgent, actingSlice, seconds, true,
+                workDir));
         return new Result(envId, model.describe(), agents, envsPerAgent, ceiling, acting,
                 round3((double) acting / ceiling), round3(actingPerCpuS / ceilingPerCpuS), List.copyOf(rounds),
                 pipelineWarmUp, ceilingWarmUp, nodeBatched, round3((double) ceiling / nodeBatched), training);
@@ -193,8 +195,8 @@ public final class ActingBench {
 
     /** Env steps per second of {@code agents} agents of {@code k} envs, after a 2 s warm-up. */
     static double pipeline(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
-                           double seconds, boolean learn, Path workDir) throws Exception {
-        try (Pipeline p = Pipeline.start(registry, spec, model, agents, k, learn, workDir,
+                           Duration actingSlice, double seconds, boolean learn, Path workDir) throws Exception {
+        try (Pipeline p = Pipeline.start(registry, spec, model, agents, k, actingSlice, learn, workDir,
                 RewardShaper.SwitchAt.EPISODE)) {
             p.measure(2);
             return p.measure(seconds);
@@ -212,7 +214,7 @@ public final class ActingBench {
         }
 
         static Pipeline start(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
-                              boolean learn, Path workDir, RewardShaper.SwitchAt switchAt)
+                              Duration actingSlice, boolean learn, Path workDir, RewardShaper.SwitchAt switchAt)
                 throws Exception {
             Config node = EmbeddedNode.config("troupe.agent.unroll-length = 32\n" + (learn
                     ? "troupe.replay.table { sampler = fifo, max-times-sampled = 1, max-size = 64, rate-limiter.kind = queue }"
@@ -223,7 +225,7 @@ public final class ActingBench {
                 var region = ReplaySharding.init(system, ReplaySettings.fromConfig(node.getConfig("troupe.replay")),
                         Optional.empty());
                 AgentSettings agentSettings = new AgentSettings(k, 32, node.getInt("troupe.replay.shards"),
-                        node.getInt("troupe.replay.max-message-bytes"), 2, switchAt);
+                        node.getInt("troupe.replay.max-message-bytes"), 2, switchAt).withActingSlice(actingSlice);
                 if (learn) {
                     LearnerSettings ls = new LearnerSettings("cpu", LearnerAlgorithm.PPO, agents * k, 1, 1_000_000,
                             workDir.resolve("acting-bench-checkpoints"), 128 * 1024, "learner", false);

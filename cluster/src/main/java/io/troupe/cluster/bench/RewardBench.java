@@ -80,7 +80,8 @@ public final class RewardBench {
      */
     static double[] alternating(EnvRegistry registry, EnvSpec spec, ModelConfig model, int agents, int k,
                                 double seconds, Path workDir) throws Exception {
-        try (ActingBench.Pipeline p = ActingBench.Pipeline.start(registry, spec, model, agents, k, false, workDir,
+        try (ActingBench.Pipeline p = ActingBench.Pipeline.start(registry, spec, model, agents, k,
+                AgentSettings.ACTING_SLICE, false, workDir,
                 RewardShaper.SwitchAt.STEP)) {
             RewardRegistryClient client = new RewardRegistryClient(p.system, registry, new AdminSettings(-1,
                     "127.0.0.1", Optional.empty(), 200, Duration.ofSeconds(5)));

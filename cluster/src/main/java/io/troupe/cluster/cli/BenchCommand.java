@@ -3,6 +3,7 @@ package io.troupe.cluster.cli;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import io.troupe.actors.AgentSettings;
 import io.troupe.cluster.bench.ActingBench;
 import io.troupe.cluster.bench.ClusterBench;
 import io.troupe.cluster.bench.ExportBench;
@@ -54,12 +55,15 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    /** The job a pipeline benchmark runs: its settings and model, default conf/cartpole-transformer.conf. */
-    record Job(TrainSettings settings, ModelConfig model) {
+    /**
+     * The job a pipeline benchmark runs: its settings, model and agent settings, default
+     * conf/cartpole-transformer.conf.
+     */
+    record Job(TrainSettings settings, ModelConfig model, AgentSettings agents) {
         static Job load(ConfigOptions options, List<String> overrides) {
             Config config = options.load("cartpole-transformer.conf", overrides);
             return new Job(TrainSettings.fromConfig(config),
-                    ModelConfig.fromConfig(config.getConfig("troupe.model")));
+                    ModelConfig.fromConfig(config.getConfig("troupe.model")), AgentSettings.fromConfig(config));
         }
     }
 
@@ -417,7 +421,8 @@ final class BenchCommand implements Runnable {
             ModelConfig model = job.model();
             Path work = Files.createTempDirectory("troupe-bench-acting");
             ActingBench.Result out = ActingBench.run(settings.env(), model,
-                    settings.numAgents(), settings.envsPerAgent(), seconds, maxWarmUp, work);
+                    settings.numAgents(), settings.envsPerAgent(), job.agents().actingSlice(), seconds, maxWarmUp,
+                    work);
             printFigures(out, json);
             return 0;
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.troupe.actors.AgentSettings;
 import io.troupe.core.EnvSpec;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.reward.RewardShaper;
@@ -29,7 +30,8 @@ class ActingBenchTest {
         ModelConfig model = ModelConfig.fromConfig(
                 ConfigFactory.parseString("kind = mlp").withFallback(ConfigFactory.load().getConfig("troupe.model")));
         try (ActingBench.Ceiling ceiling = new ActingBench.Ceiling(registry, spec, model, 2, 1);
-             ActingBench.Pipeline p = ActingBench.Pipeline.start(registry, spec, model, 1, 2, false, work,
+             ActingBench.Pipeline p = ActingBench.Pipeline.start(registry, spec, model, 1, 2,
+                     AgentSettings.ACTING_SLICE, false, work,
                      RewardShaper.SwitchAt.EPISODE)) {
             TestProbe<Object> probe = TestProbe.create(p.system);
             probe.awaitAssert(Duration.ofSeconds(60), () -> {
