@@ -8,8 +8,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
+import io.troupe.core.Action;
 import io.troupe.core.EnvSpec;
+import io.troupe.core.Observation;
+import io.troupe.core.StepResult;
 import io.troupe.core.experience.Unroll;
+import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.learners.Learner;
@@ -29,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -65,10 +70,15 @@ class AgentExperienceTest {
 
     private ActorRef<Agent.Command> agent(int index, Config envOverrides, AgentSettings settings, EnvSpec spec,
                                           ActorRef<Agent.Report> reports) {
+        return agent(index, () -> REGISTRY.make("CartPole-v1", envOverrides), settings, spec, reports);
+    }
+
+    private ActorRef<Agent.Command> agent(int index, Supplier<Env> envs, AgentSettings settings, EnvSpec spec,
+                                          ActorRef<Agent.Report> reports) {
         var region = ReplaySharding.init(kit.system(), ReplaySettings.fromConfig(
                 kit.system().settings().config().getConfig("troupe.replay")), Optional.empty());
         return kit.spawn(Agent.supervised(new Agent.Spec("agent-" + index, index, 100 + index,
-                () -> REGISTRY.make("CartPole-v1", envOverrides),
+                envs,
                 () -> PolicyModel.create(spec, ModelConfig.mlp(64, 64), 1, Device.cpu()), settings, region, reports)),
                 "agent-" + index, Agent.dispatcher());
     }
@@ -118,7 +128,7 @@ class AgentExperienceTest {
         int k = 2;
         int t = 16;
         ActorRef<Agent.Command> agent = agent(4, ConfigFactory.empty(),
-                settings(k, t, -1).withActingSlice(Duration.ofSeconds(1)), spec, kit.<Agent.Report>createTestProbe()
+                settings(k, t, -1).withActingSlice(Duration.ofMillis(1)), spec, kit.<Agent.Report>createTestProbe()
                         .ref());
         TestProbe<Agent.Stats> stats = kit.createTestProbe();
         Set<Long> seen = new java.util.TreeSet<>();
@@ -135,6 +145,67 @@ class AgentExperienceTest {
         assertTrue(seen.stream().allMatch(steps -> steps % ((long) k * t) == 0),
                 "step counts seen between messages, all at an unroll's end: " + seen);
         assertTrue(seen.size() >= 3, "stats answered while it acted: " + seen);
+    }
+
+    /**
+     * The slice's other end: when one env step takes longer than the slice, the slice is spent after every step and a
+     * message waiting in the mailbox is answered mid-unroll (the agent does not hold its mailbox to the unroll's end).
+     */
+    @Test
+    void anAgentsSliceEndsMidUnrollOnceItIsSpent() {
+        EnvSpec spec = REGISTRY.spec("CartPole-v1");
+        int k = 2;
+        int t = 16;
+        Supplier<Env> slow = () -> new SlowSteps(REGISTRY.make("CartPole-v1", ConfigFactory.empty()),
+                Duration.ofMillis(3));
+        ActorRef<Agent.Command> agent = agent(6, slow, settings(k, t, -1).withActingSlice(Duration.ofMillis(1)), spec,
+                kit.<Agent.Report>createTestProbe().ref());
+        TestProbe<Agent.Stats> stats = kit.createTestProbe();
+        Set<Long> midUnroll = new java.util.TreeSet<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Agent.Stats st;
+        do {
+            agent.tell(new Agent.GetStats(stats.ref()));
+            st = stats.receiveMessage(Duration.ofSeconds(10));
+            if (st.steps() % ((long) k * t) != 0) {
+                midUnroll.add(st.steps());
+            }
+        } while (st.unrollsSent() < 3 * k && System.nanoTime() < deadline);
+        assertTrue(st.unrollsSent() >= 3 * k, "the agent kept acting: " + st);
+        // 16 steps of 3 ms a copy per unroll, each step a slice of its own: nearly every position is seen
+        assertTrue(midUnroll.size() >= 8, "step counts seen mid-unroll: " + midUnroll);
+    }
+
+    /** An env whose every step costs at least {@code cost} of CPU (a slow simulator), otherwise {@code env}. */
+    private record SlowSteps(Env env, Duration cost) implements Env {
+        @Override
+        public EnvSpec spec() {
+            return env.spec();
+        }
+
+        @Override
+        public Observation reset(long seed) {
+            return env.reset(seed);
+        }
+
+        @Override
+        public Observation reset() {
+            return env.reset();
+        }
+
+        @Override
+        public StepResult step(Action action) {
+            long until = System.nanoTime() + cost.toNanos();
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            return env.step(action);
+        }
+
+        @Override
+        public void close() {
+            env.close();
+        }
     }
 
     @Test

@@ -24,6 +24,8 @@ class ServeBenchTest {
             // the event-loop client tells the server's CPU time apart from its own
             assertTrue(m.ceilingCpuUs() > 0 && m.dynamicCpuUs() > 0 && m.singleCpuUs() > 0, m.toString());
             assertTrue(m.modelRowUs1() > 0 && m.modelRowUsMax() > 0, m.toString());
+            // the policies' worker threads are found by name and their CPU time read (NaN otherwise)
+            assertTrue(m.dynamicWorkerUs() > 0 && m.singleWorkerUs() > 0, m.toString());
             // the four routes' 4 s of warm-up cut to the 1.5 s of maxWarmUp: one window of 1.5 s, a route a quarter
             assertTrue(m.warmUpS() >= 1.5 && m.warmUpS() < 3, m.toString());
         }
@@ -32,5 +34,6 @@ class ServeBenchTest {
         String table = out.toString(StandardCharsets.UTF_8);
         assertTrue(table.contains("ceiling: no-op route") && table.contains("GoToObject-v0"), table);
         assertTrue(table.contains("server CPU per request: dynamic (us)") && !table.contains("n/a"), table);
+        assertTrue(table.contains("worker CPU per obs: dynamic (us)"), table);
     }
 }

@@ -12,9 +12,7 @@ import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.environments.reward.FeatureSource;
 import io.troupe.transport.registry.RewardRegistry;
-import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.ddata.LWWRegister;
@@ -37,17 +35,15 @@ class RewardFollowerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        // port 0: Artery binds a free port itself and the member's address carries it (choosing a port here and
+        // binding it a moment later could lose it to another process in between)
         Config config = ConfigFactory.parseString("""
                 pekko.actor.provider = cluster
                 pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.remote.artery.canonical.port = 0
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.loglevel = WARNING
-                """).withFallback(ConfigFactory.parseMap(Map.of("pekko.remote.artery.canonical.port", port)))
-                .withFallback(ConfigFactory.load()).resolve();
+                """).withFallback(ConfigFactory.load()).resolve();
         kit = ActorTestKit.create("reward-follower-test", config);
         Cluster c = Cluster.get(kit.system());
         c.manager().tell(Join.create(c.selfMember().address()));

@@ -22,6 +22,8 @@ import io.troupe.serving.model.PolicyRegistry;
 import io.troupe.serving.model.PolicySource;
 import io.troupe.serving.model.ServedPolicy;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +93,8 @@ public final class ServeBench {
                                double dynamicRps, double otherDelayRps, double singleRps, double meanBatch,
                                double meanBatchOtherDelay, double openLoopRate, double p50Ms, double p99Ms,
                                double p50ThreadsMs, double p99ThreadsMs, long refused, long failed,
-                               double ceilingCpuUs, double dynamicCpuUs, double singleCpuUs, double modelRowUs1,
+                               double ceilingCpuUs, double dynamicCpuUs, double singleCpuUs,
+                               double dynamicWorkerUs, double singleWorkerUs, double modelRowUs1,
                                double modelRowUsMax, double warmUpS) {
         public double batchingGain() {
             return dynamicRps / singleRps;
@@ -208,8 +211,10 @@ public final class ServeBench {
                 PolicyMetrics dm = registry.get("dynamic").metrics();
                 long b0 = dm.batches();
                 double r0 = dm.meanBatchRows() * b0;
+                WorkerClock dynWorker = new WorkerClock("dynamic", dm);
                 LoadClient.Run dyn = client.closed(port, "/v1/policies/dynamic/act", body, connections, warmup,
                         seconds);
+                double dynWorkerUs = dynWorker.microsPerRow();
                 double meanBatch = (dm.meanBatchRows() * dm.batches() - r0) / Math.max(1, dm.batches() - b0);
                 PolicyMetrics nm = registry.get("other-delay").metrics();
                 long n0 = nm.batches();
@@ -217,8 +222,10 @@ public final class ServeBench {
                 LoadClient.Run otherDelay = client.closed(port, "/v1/policies/other-delay/act", body, connections,
                         warmup, seconds);
                 double meanOtherDelay = (nm.meanBatchRows() * nm.batches() - nr0) / Math.max(1, nm.batches() - n0);
+                WorkerClock singleWorker = new WorkerClock("single", registry.get("single").metrics());
                 LoadClient.Run single = client.closed(port, "/v1/policies/single/act", body, connections, warmup,
                         seconds);
+                double singleWorkerUs = singleWorker.microsPerRow();
                 double best = Math.max(dyn.perSecond(), otherDelay.perSecond());
                 double rate = best / 2;
                 LoadClient.Run open = new EventLoopClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
@@ -233,11 +240,57 @@ public final class ServeBench {
                                 + openThreads.refused(),
                         dyn.failed() + otherDelay.failed() + single.failed() + open.failed() + openThreads.failed()
                                 + ceiling.failed(), ceiling.serverCpuMicrosPerRequest(),
-                        dyn.serverCpuMicrosPerRequest(), single.serverCpuMicrosPerRequest(), rowUs[0], rowUs[1],
+                        dyn.serverCpuMicrosPerRequest(), single.serverCpuMicrosPerRequest(), dynWorkerUs,
+                        singleWorkerUs, rowUs[0], rowUs[1],
                         warmUpS);
             } finally {
                 binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(20, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * The CPU time of a served policy's worker threads ({@code troupe-serve-NAME-worker-*}: its forward passes, the
+     * batch's assembly and handing the answers on) per observation they ran, from construction to
+     * {@link #microsPerRow}: the part of a request's server CPU that is the model's, beside the model timed alone.
+     */
+    private static final class WorkerClock {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private final long[] ids;
+        private final PolicyMetrics metrics;
+        private final long cpu0;
+        private final double rows0;
+
+        WorkerClock(String policy, PolicyMetrics metrics) {
+            String prefix = "troupe-serve-" + policy + "-worker-";
+            this.ids = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix))
+                    .mapToLong(Thread::getId).toArray();
+            this.metrics = metrics;
+            this.cpu0 = cpu();
+            this.rows0 = rows();
+        }
+
+        private long cpu() {
+            long sum = 0;
+            for (long id : ids) {
+                long t = threads.getThreadCpuTime(id);
+                if (t < 0) {
+                    return -1;
+                }
+                sum += t;
+            }
+            return sum;
+        }
+
+        private double rows() {
+            return metrics.meanBatchRows() * metrics.batches();
+        }
+
+        /** Microseconds of worker CPU per observation since construction; NaN without thread CPU time or rows. */
+        double microsPerRow() {
+            long cpu = cpu();
+            double rows = rows() - rows0;
+            return ids.length == 0 || cpu < 0 || cpu0 < 0 || rows <= 0 ? Double.NaN : (cpu - cpu0) / 1e3 / rows;
         }
     }
 
@@ -297,6 +350,8 @@ public final class ServeBench {
         row(out, "server CPU per request: no-op (us)", us(a.ceilingCpuUs()), us(b.ceilingCpuUs()), "");
         row(out, "server CPU per request: dynamic (us)", us(a.dynamicCpuUs()), us(b.dynamicCpuUs()), "");
         row(out, "server CPU per request: batch size 1 (us)", us(a.singleCpuUs()), us(b.singleCpuUs()), "");
+        row(out, "worker CPU per obs: dynamic (us)", us(a.dynamicWorkerUs()), us(b.dynamicWorkerUs()), "");
+        row(out, "worker CPU per obs: batch size 1 (us)", us(a.singleWorkerUs()), us(b.singleWorkerUs()), "");
         row(out, "model alone, batch 1 (us per obs)", us(a.modelRowUs1()), us(b.modelRowUs1()), "");
         row(out, "model alone, batch " + r.maxBatchSize() + " (us per obs)", us(a.modelRowUsMax()),
                 us(b.modelRowUsMax()), "");
