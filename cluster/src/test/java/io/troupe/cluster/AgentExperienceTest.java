@@ -10,11 +10,13 @@ import io.troupe.actors.Agent;
 import io.troupe.actors.AgentSettings;
 import io.troupe.core.Action;
 import io.troupe.core.EnvSpec;
-import io.troupe.core.Observation;
+import io.troupe.core.ObservationBatch;
 import io.troupe.core.StepResult;
 import io.troupe.core.experience.Unroll;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
+import io.troupe.environments.EnvWrapper;
+import io.troupe.environments.StepOutcome;
 import io.troupe.environments.reward.RewardShaper;
 import io.troupe.learners.Learner;
 import io.troupe.learners.LearnerAlgorithm;
@@ -128,7 +130,7 @@ class AgentExperienceTest {
         int k = 2;
         int t = 16;
         ActorRef<Agent.Command> agent = agent(4, ConfigFactory.empty(),
-                settings(k, t, -1).withActingSlice(Duration.ofMillis(1)), spec, kit.<Agent.Report>createTestProbe()
+                settings(k, t, -1).withActingSlice(Duration.ofSeconds(1)), spec, kit.<Agent.Report>createTestProbe()
                         .ref());
         TestProbe<Agent.Stats> stats = kit.createTestProbe();
         Set<Long> seen = new java.util.TreeSet<>();
@@ -176,35 +178,32 @@ class AgentExperienceTest {
         assertTrue(midUnroll.size() >= 8, "step counts seen mid-unroll: " + midUnroll);
     }
 
-    /** An env whose every step costs at least {@code cost} of CPU (a slow simulator), otherwise {@code env}. */
-    private record SlowSteps(Env env, Duration cost) implements Env {
-        @Override
-        public EnvSpec spec() {
-            return env.spec();
+    /** An env whose every step costs at least {@code cost} of CPU (a slow simulator), otherwise {@code inner}. */
+    private static final class SlowSteps extends EnvWrapper {
+        private final long costNanos;
+
+        SlowSteps(Env inner, Duration cost) {
+            super(inner);
+            this.costNanos = cost.toNanos();
         }
 
-        @Override
-        public Observation reset(long seed) {
-            return env.reset(seed);
-        }
-
-        @Override
-        public Observation reset() {
-            return env.reset();
+        private void spend() {
+            long until = System.nanoTime() + costNanos;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
         }
 
         @Override
         public StepResult step(Action action) {
-            long until = System.nanoTime() + cost.toNanos();
-            while (System.nanoTime() < until) {
-                Thread.onSpinWait();
-            }
-            return env.step(action);
+            spend();
+            return inner.step(action);
         }
 
         @Override
-        public void close() {
-            env.close();
+        public void stepInto(Action action, ObservationBatch out, int row, StepOutcome outcome) {
+            spend();
+            inner.stepInto(action, out, row, outcome);
         }
     }
 
