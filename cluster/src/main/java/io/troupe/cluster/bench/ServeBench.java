@@ -252,7 +252,8 @@ public final class ServeBench {
     /**
      * The CPU time of a served policy's worker threads ({@code troupe-serve-NAME-worker-*}: its forward passes, the
      * batch's assembly and handing the answers on) per observation they ran, from construction to
-     * {@link #microsPerRow}: the part of a request's server CPU that is the model's, beside the model timed alone.
+     * {@link #microsPerRow} (around a whole client run, its warm-up included; per observation, so comparable with the
+     * measured window's server CPU per request): the model's part of that CPU, beside the model timed alone.
      */
     private static final class WorkerClock {
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
