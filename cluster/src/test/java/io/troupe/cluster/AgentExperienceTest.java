@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -132,21 +133,33 @@ class AgentExperienceTest {
         ActorRef<Agent.Command> agent = agent(4, ConfigFactory.empty(),
                 settings(k, t, -1).withActingSlice(Duration.ofSeconds(1)), spec, kit.<Agent.Report>createTestProbe()
                         .ref());
-        TestProbe<Agent.Stats> stats = kit.createTestProbe();
         Set<Long> seen = new java.util.TreeSet<>();
+        // 4 unrolls a copy: replay holds about 5 a copy unsampled
+        Agent.Stats st = statsUntil(agent, 4 * k, s -> {
+            if (s.unrollsSent() > 0) { // the first unroll (libtorch's and the JIT's first calls) may outlast a slice
+                seen.add(s.steps());
+            }
+        });
+        assertTrue(st.unrollsSent() >= 4 * k, "the agent kept acting: " + st);
+        assertTrue(seen.stream().allMatch(steps -> steps % ((long) k * t) == 0),
+                "step counts seen between messages, all at an unroll's end: " + seen);
+        assertTrue(seen.size() >= 3, "stats answered while it acted: " + seen);
+    }
+
+    /**
+     * Asks {@code agent} for its stats, each answer to {@code each}, until it has sent {@code unrolls} unrolls or a
+     * minute passed; the last answer.
+     */
+    private Agent.Stats statsUntil(ActorRef<Agent.Command> agent, long unrolls, Consumer<Agent.Stats> each) {
+        TestProbe<Agent.Stats> stats = kit.createTestProbe();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Agent.Stats st;
         do {
             agent.tell(new Agent.GetStats(stats.ref()));
             st = stats.receiveMessage(Duration.ofSeconds(10));
-            if (st.unrollsSent() > 0) { // the first unroll (libtorch's and the JIT's first calls) may outlast a slice
-                seen.add(st.steps());
-            }
-        } while (st.unrollsSent() < 4 * k && System.nanoTime() < deadline); // replay holds about 5 a copy unsampled
-        assertTrue(st.unrollsSent() >= 4 * k, "the agent kept acting: " + st);
-        assertTrue(seen.stream().allMatch(steps -> steps % ((long) k * t) == 0),
-                "step counts seen between messages, all at an unroll's end: " + seen);
-        assertTrue(seen.size() >= 3, "stats answered while it acted: " + seen);
+            each.accept(st);
+        } while (st.unrollsSent() < unrolls && System.nanoTime() < deadline);
+        return st;
     }
 
     /**
@@ -162,17 +175,12 @@ class AgentExperienceTest {
                 Duration.ofMillis(3));
         ActorRef<Agent.Command> agent = agent(6, slow, settings(k, t, -1).withActingSlice(Duration.ofMillis(1)), spec,
                 kit.<Agent.Report>createTestProbe().ref());
-        TestProbe<Agent.Stats> stats = kit.createTestProbe();
         Set<Long> midUnroll = new java.util.TreeSet<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Agent.Stats st;
-        do {
-            agent.tell(new Agent.GetStats(stats.ref()));
-            st = stats.receiveMessage(Duration.ofSeconds(10));
-            if (st.steps() % ((long) k * t) != 0) {
-                midUnroll.add(st.steps());
+        Agent.Stats st = statsUntil(agent, 3 * k, s -> {
+            if (s.steps() % ((long) k * t) != 0) {
+                midUnroll.add(s.steps());
             }
-        } while (st.unrollsSent() < 3 * k && System.nanoTime() < deadline);
+        });
         assertTrue(st.unrollsSent() >= 3 * k, "the agent kept acting: " + st);
         // 16 steps of 3 ms a copy per unroll, each step a slice of its own: nearly every position is seen
         assertTrue(midUnroll.size() >= 8, "step counts seen mid-unroll: " + midUnroll);
