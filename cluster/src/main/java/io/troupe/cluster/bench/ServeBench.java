@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.HandlerProvider;
@@ -208,24 +209,22 @@ public final class ServeBench {
                 double[] rowUs = modelAlone(source, spec, envs, dynamic.maxBatchSize(), seconds);
                 LoadClient.Run ceiling = client.closed(port, "/noop", body, connections, warmup,
                         seconds);
-                PolicyMetrics dm = registry.get("dynamic").metrics();
-                long b0 = dm.batches();
-                double r0 = dm.meanBatchRows() * b0;
-                WorkerClock dynWorker = new WorkerClock("dynamic", dm);
+                WorkerWindow dynWindow = new WorkerWindow("dynamic", registry.get("dynamic").metrics(), warmup,
+                        seconds);
                 LoadClient.Run dyn = client.closed(port, "/v1/policies/dynamic/act", body, connections, warmup,
                         seconds);
-                double dynWorkerUs = dynWorker.microsPerRow();
-                double meanBatch = (dm.meanBatchRows() * dm.batches() - r0) / Math.max(1, dm.batches() - b0);
-                PolicyMetrics nm = registry.get("other-delay").metrics();
-                long n0 = nm.batches();
-                double nr0 = nm.meanBatchRows() * n0;
+                WorkerWindow otherWindow = new WorkerWindow("other-delay", registry.get("other-delay").metrics(),
+                        warmup, seconds);
                 LoadClient.Run otherDelay = client.closed(port, "/v1/policies/other-delay/act", body, connections,
                         warmup, seconds);
-                double meanOtherDelay = (nm.meanBatchRows() * nm.batches() - nr0) / Math.max(1, nm.batches() - n0);
-                WorkerClock singleWorker = new WorkerClock("single", registry.get("single").metrics());
+                WorkerWindow singleWindow = new WorkerWindow("single", registry.get("single").metrics(), warmup,
+                        seconds);
                 LoadClient.Run single = client.closed(port, "/v1/policies/single/act", body, connections, warmup,
                         seconds);
-                double singleWorkerUs = singleWorker.microsPerRow();
+                double dynWorkerUs = dynWindow.microsPerRow();
+                double meanBatch = dynWindow.meanBatch();
+                double meanOtherDelay = otherWindow.meanBatch();
+                double singleWorkerUs = singleWindow.microsPerRow();
                 double best = Math.max(dyn.perSecond(), otherDelay.perSecond());
                 double rate = best / 2;
                 LoadClient.Run open = new EventLoopClient("127.0.0.1", port, "/v1/policies/dynamic/act", body)
@@ -250,48 +249,72 @@ public final class ServeBench {
     }
 
     /**
-     * The CPU time of a served policy's worker threads ({@code troupe-serve-NAME-worker-*}: its forward passes, the
-     * batch's assembly and handing the answers on) per observation they ran, from construction to
-     * {@link #microsPerRow} (around a whole client run, its warm-up included; per observation, so comparable with the
-     * measured window's server CPU per request): the model's part of that CPU, beside the model timed alone.
+     * A served policy's model workers ({@code troupe-serve-NAME-worker-*}: its forward passes, the batch's assembly and
+     * handing the answers on) read when a client run's measured window opens and when it closes, so that their figures
+     * leave the run's warm-up out as its requests/s and server CPU do: the workers' CPU time per observation they ran
+     * (the model's part of a request's CPU, beside the model timed alone) and the mean batch. Made right before the
+     * client run starts; a thread of its own takes the two readings at the window's times counted from then.
      */
-    private static final class WorkerClock {
+    private static final class WorkerWindow {
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         private final long[] ids;
         private final PolicyMetrics metrics;
-        private final long cpu0;
-        private final double rows0;
+        private final Thread reader;
+        private volatile double[] opened;
+        private volatile double[] closed;
 
-        WorkerClock(String policy, PolicyMetrics metrics) {
+        WorkerWindow(String policy, PolicyMetrics metrics, double warmupS, double seconds) {
             String prefix = "troupe-serve-" + policy + "-worker-";
             this.ids = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix))
                     .mapToLong(Thread::getId).toArray();
             this.metrics = metrics;
-            this.cpu0 = cpu();
-            this.rows0 = rows();
+            long open = System.nanoTime() + (long) (warmupS * 1e9);
+            long close = open + (long) (seconds * 1e9);
+            this.reader = new Thread(() -> {
+                opened = readAt(open);
+                closed = readAt(close);
+            }, "serve-bench-window-" + policy);
+            reader.setDaemon(true);
+            reader.start();
         }
 
-        private long cpu() {
-            long sum = 0;
+        /** {worker CPU ns (-1 if unknown), observations run, batches run} once {@code when} has come. */
+        private double[] readAt(long when) {
+            for (long now = System.nanoTime(); now < when; now = System.nanoTime()) {
+                LockSupport.parkNanos(when - now);
+            }
+            long cpu = 0;
             for (long id : ids) {
                 long t = threads.getThreadCpuTime(id);
-                if (t < 0) {
-                    return -1;
-                }
-                sum += t;
+                cpu = t < 0 || cpu < 0 ? -1 : cpu + t;
             }
-            return sum;
+            long batches = metrics.batches();
+            return new double[] {cpu, metrics.meanBatchRows() * batches, batches};
         }
 
-        private double rows() {
-            return metrics.meanBatchRows() * metrics.batches();
+        /** The readings' differences, {CPU ns, observations, batches}; null if the window has not closed. */
+        private double[] window() {
+            try {
+                reader.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            double[] a = opened;
+            double[] b = closed;
+            return a == null || b == null ? null : new double[] {a[0] < 0 || b[0] < 0 ? -1 : b[0] - a[0], b[1] - a[1],
+                b[2] - a[2]};
         }
 
-        /** Microseconds of worker CPU per observation since construction; NaN without thread CPU time or rows. */
+        /** Microseconds of worker CPU per observation in the window; NaN without thread CPU time or observations. */
         double microsPerRow() {
-            long cpu = cpu();
-            double rows = rows() - rows0;
-            return ids.length == 0 || cpu < 0 || cpu0 < 0 || rows <= 0 ? Double.NaN : (cpu - cpu0) / 1e3 / rows;
+            double[] w = window();
+            return w == null || ids.length == 0 || w[0] < 0 || w[1] <= 0 ? Double.NaN : w[0] / 1e3 / w[1];
+        }
+
+        /** Observations per batch in the window; NaN without batches. */
+        double meanBatch() {
+            double[] w = window();
+            return w == null || w[2] <= 0 ? Double.NaN : w[1] / w[2];
         }
     }
 
