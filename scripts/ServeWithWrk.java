@@ -1,5 +1,6 @@
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.bench.ServeBench;
 import io.troupe.core.EnvSpec;
 import io.troupe.edge.observation.ObservationJson;
 import io.troupe.environments.Env;
@@ -30,7 +31,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public class ServeWithWrk {
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || !(args[0].equals("CartPole-v1") || args[0].equals("GoToObject-v0"))) {
+        if (args.length < 1 || !ServeBench.BENCH_ENVS.contains(args[0])) {
             System.err.println("usage: ServeWithWrk CartPole-v1|GoToObject-v0 [--warm-up S] [--seconds S]"
                     + " [--connections C]");
             System.exit(2);
@@ -43,8 +44,7 @@ public class ServeWithWrk {
         ServingSettings settings = ServingSettings.fromConfig(config, Map.of()).withAddress("127.0.0.1", 0);
         EnvRegistry envs = EnvRegistry.defaults();
         EnvSpec spec = envs.spec(envId);
-        ModelConfig model = envId.equals("CartPole-v1") ? ModelConfig.mlp(64, 64)
-                : ModelConfig.transformer(32, 4, 1, 64, 6, 1);
+        ModelConfig model = ServeBench.benchModel(envId);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "serve-with-wrk", config);
         ServingMetrics metrics = new ServingMetrics();
         PolicySource source = settings.backend().apply(new ModelSource(spec, model, 7));

@@ -56,6 +56,22 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
  * wake on the same 2 cores as the server and add their scheduling delay to what is measured.
  */
 public final class ServeBench {
+    /** The envs whose policies the bench serves, in the table's column order. */
+    public static final List<String> BENCH_ENVS = List.of("CartPole-v1", "GoToObject-v0");
+
+    /**
+     * The model served for {@code envId} (one of {@link #BENCH_ENVS}): the default jobs' CartPole MLP and GoToObject
+     * transformer; also what {@code scripts/ServeWithWrk.java} serves.
+     */
+    public static ModelConfig benchModel(String envId) {
+        return switch (envId) {
+            case "CartPole-v1" -> ModelConfig.mlp(64, 64);
+            case "GoToObject-v0" -> ModelConfig.transformer(32, 4, 1, 64, 6, 1);
+            default -> throw new IllegalArgumentException("the serve bench serves " + BENCH_ENVS + ", not '" + envId
+                    + "'");
+        };
+    }
+
     public static final double BATCHING_GAIN_TARGET = 3.0;
     public static final double CEILING_TARGET_MLP = 0.8;
     public static final double CEILING_TARGET_TRANSFORMER = 0.5;
@@ -150,10 +166,10 @@ public final class ServeBench {
         List<ModelFigures> figures = new ArrayList<>();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-bench-serve", config);
         try {
-            figures.add(model(system, settings, envs.spec("CartPole-v1"), ModelConfig.mlp(64, 64), envs, client,
-                    connections, seconds, maxWarmUp));
-            figures.add(model(system, settings, envs.spec("GoToObject-v0"),
-                    ModelConfig.transformer(32, 4, 1, 64, 6, 1), envs, client, connections, seconds, maxWarmUp));
+            for (String envId : BENCH_ENVS) {
+                figures.add(model(system, settings, envs.spec(envId), benchModel(envId), envs, client, connections,
+                        seconds, maxWarmUp));
+            }
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
