@@ -190,7 +190,7 @@ class ModelTest {
         }
     }
 
-    private static RolloutBatch rollout(int n, long seed, boolean poison) {
+    static RolloutBatch rollout(int n, long seed, boolean poison) {
         ObservationBatch obs = randomObs(CARTPOLE, n, seed);
         SplittableRandom r = new SplittableRandom(seed);
         int[] act = new int[n];

@@ -1,8 +1,11 @@
 package io.troupe.learners.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.nio.FloatBuffer;
 
 /**
  * Writes Java values into an existing array in place (PyTorch's {@code index_put_}), on whatever device it lives.
@@ -12,6 +15,22 @@ import ai.djl.ndarray.index.NDIndex;
  */
 public final class InPlace {
     private InPlace() {
+    }
+
+    /**
+     * A parameter's (or its gradient's) own storage on the CPU as a float buffer, row-major: reads see its values and
+     * writes change them in place, with one native call and no copy either way. Valid while the array lives; the
+     * caller keeps it no longer than that. Only for what is known to be contiguous: a model's parameters (DJL creates
+     * them so) and their gradients (PyTorch lays a gradient out like its parameter); {@code InPlaceTest} checks both
+     * for every model kind. For a non-contiguous array DJL would hand back a copy and writes would be lost.
+     */
+    public static FloatBuffer hostView(NDArray parameterOrGradient) {
+        if (!parameterOrGradient.getDevice().getDeviceType().equals(Device.Type.CPU)
+                || parameterOrGradient.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("a host view needs a float32 array on the CPU, not "
+                    + parameterOrGradient.getDataType() + " on " + parameterOrGradient.getDevice());
+        }
+        return parameterOrGradient.toByteBuffer(true).asFloatBuffer();
     }
 
     /** Copies {@code values} (as many as the array has elements, row-major) into {@code target}. */
