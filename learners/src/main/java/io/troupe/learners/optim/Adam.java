@@ -39,6 +39,9 @@ public final class Adam implements AutoCloseable {
     private final List<NDArray> v = new ArrayList<>();
     private final List<float[]> hostM = new ArrayList<>();
     private final List<float[]> hostV = new ArrayList<>();
+    /** Scratch for each parameter's gradient and values during a host step, reused. */
+    private final List<float[]> hostG = new ArrayList<>();
+    private final List<float[]> hostW = new ArrayList<>();
     private long step;
 
     public Adam(List<Pair<String, Parameter>> parameters, NDManager parent, float beta1, float beta2, float epsilon) {
@@ -60,6 +63,8 @@ public final class Adam implements AutoCloseable {
             if (onHost) {
                 hostM.add(new float[Math.toIntExact(w.size())]);
                 hostV.add(new float[Math.toIntExact(w.size())]);
+                hostG.add(new float[Math.toIntExact(w.size())]);
+                hostW.add(new float[Math.toIntExact(w.size())]);
             } else {
                 m.add(manager.zeros(w.getShape(), w.getDataType(), w.getDevice()));
                 v.add(manager.zeros(w.getShape(), w.getDataType(), w.getDevice()));
@@ -150,24 +155,24 @@ public final class Adam implements AutoCloseable {
     }
 
     /**
-     * {@link #step} in Java: the same arithmetic as the tensor path, in float like PyTorch's, read from the gradients'
-     * and written into the parameters' own storage ({@link InPlace#hostView}): two native calls per parameter, no
-     * copies. The gradients' handles close with the step (each {@code getGradient()} makes a new one).
+     * {@link #step} in Java: the same arithmetic as the tensor path, in float like PyTorch's. Each gradient is read
+     * from, and each parameter read from and written back to, its own storage ({@link InPlace#hostView}) in bulk
+     * copies through reused arrays: two native calls per parameter and no allocation (the arithmetic runs on arrays,
+     * which the client compiler that {@code ./troupe train} uses handles far better than buffer accessors). The
+     * gradients' handles close with the step (each {@code getGradient()} makes a new one).
      */
     private double hostStep(float lr, float maxGradNorm) {
         int n = parameters.size();
         try (NDManager scope = manager.newSubManager()) {
-            FloatBuffer[] grads = new FloatBuffer[n];
             double sq = 0;
             for (int i = 0; i < n; i++) {
                 NDArray gArray = parameters.get(i).getValue().getArray().getGradient();
                 gArray.attach(scope);
-                FloatBuffer g = InPlace.hostView(gArray);
-                for (int j = 0, len = g.limit(); j < len; j++) {
-                    float x = g.get(j);
+                float[] g = hostG.get(i);
+                InPlace.hostView(gArray).get(g);
+                for (float x : g) {
                     sq += (double) x * x;
                 }
-                grads[i] = g;
             }
             double norm = Math.sqrt(sq);
             if (!Double.isFinite(norm)) {
@@ -178,17 +183,20 @@ public final class Adam implements AutoCloseable {
             float c2 = k.c2();
             float stepSize = k.stepSize();
             for (int i = 0; i < n; i++) {
-                FloatBuffer w = InPlace.hostView(parameters.get(i).getValue().getArray());
-                FloatBuffer g = grads[i];
+                FloatBuffer view = InPlace.hostView(parameters.get(i).getValue().getArray());
+                float[] w = hostW.get(i);
+                view.get(0, w);
+                float[] g = hostG.get(i);
                 float[] mi = hostM.get(i);
                 float[] vi = hostV.get(i);
-                for (int j = 0; j < mi.length; j++) {
-                    float gs = g.get(j) * scale;
+                for (int j = 0; j < w.length; j++) {
+                    float gs = g[j] * scale;
                     mi[j] = mi[j] * beta1 + gs * (1 - beta1);
                     vi[j] = vi[j] * beta2 + gs * gs * (1 - beta2);
                     float denom = (float) Math.sqrt(vi[j] / c2) + epsilon;
-                    w.put(j, w.get(j) - mi[j] / denom * stepSize);
+                    w[j] -= mi[j] / denom * stepSize;
                 }
+                view.put(0, w);
             }
             return norm;
         }
@@ -207,10 +215,8 @@ public final class Adam implements AutoCloseable {
                     NDArray g = w.getGradient();
                     g.attach(scope);
                     if (onHost) {
-                        FloatBuffer view = InPlace.hostView(g);
-                        for (int j = 0, len = view.limit(); j < len; j++) {
-                            view.put(j, 0f);
-                        }
+                        float[] zeros = hostZeros(g.size());
+                        InPlace.hostView(g).put(0, zeros, 0, (int) g.size());
                     } else {
                         // in place (index_put_): NDArray.set(Buffer) would swap the gradient's storage for a Java
                         // buffer that dies with this handle
@@ -219,6 +225,16 @@ public final class Adam implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private float[] zeros = new float[0];
+
+    /** A reused array of at least {@code size} zeros. */
+    private float[] hostZeros(long size) {
+        if (zeros.length < size) {
+            zeros = new float[Math.toIntExact(size)];
+        }
+        return zeros;
     }
 
     public long steps() {
