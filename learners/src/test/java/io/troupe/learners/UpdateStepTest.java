@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.troupe.core.EnvSpec;
 import io.troupe.core.experience.Unroll;
 import io.troupe.learners.impala.ImpalaConfig;
@@ -96,6 +99,27 @@ class UpdateStepTest {
             a[i] = value;
             return a;
         };
+    }
+
+    @Test
+    void ratioStatisticsInJavaAreCleanRlsTensorFormulas() {
+        SplittableRandom rng = new SplittableRandom(4);
+        float[] logRatio = new float[128];
+        for (int i = 0; i < logRatio.length; i++) {
+            logRatio[i] = (float) (rng.nextGaussian() * 0.15);
+        }
+        float clip = 0.2f;
+        PpoUpdate.RatioStats java = PpoUpdate.RatioStats.of(logRatio, clip);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray lr = m.create(logRatio);
+            NDArray ratio = lr.exp();
+            assertEquals(lr.neg().mean().getFloat(), java.oldApproxKl(), 1e-6);
+            assertEquals(ratio.sub(1).sub(lr).mean().getFloat(), java.approxKl(), 1e-6);
+            float clipFraction = ratio.sub(1).abs().gt(clip).toType(DataType.FLOAT32, false).mean().getFloat();
+            assertEquals(clipFraction, java.clipFraction(), 1e-6);
+            assertTrue(clipFraction > 0.05 && clipFraction < 0.95, "some ratios clipped, not all: " + clipFraction);
+            assertTrue(java.approxKl() > 0, "approx kl is positive for unequal policies: " + java.approxKl());
+        }
     }
 
     @Test
