@@ -74,6 +74,21 @@ class InPlaceTest {
     }
 
     @Test
+    void weightsLoadIntoEveryParameterOfAnotherModel() {
+        try (PolicyModel from = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 5, Device.cpu());
+             PolicyModel to = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 6, Device.cpu())) {
+            float[] expected = from.flatParameters();
+            assertTrue(expected.length > 1000 && !java.util.Arrays.equals(expected, to.flatParameters()),
+                    "different seeds, different weights");
+            to.load(from.weights(3));
+            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(to.flatParameters()));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> InPlace.copyIntoParameter(to.parameters().get(0).getValue().getArray(), new float[3]));
+            assertTrue(e.getMessage().contains("cannot copy 3 values"), e.getMessage());
+        }
+    }
+
+    @Test
     void hostViewRefusesWhatItCannotView() {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             NDArray ints = manager.create(new int[] {1, 2, 3});

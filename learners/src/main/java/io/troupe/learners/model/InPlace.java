@@ -33,6 +33,23 @@ public final class InPlace {
         return parameterOrGradient.toByteBuffer(true).asFloatBuffer();
     }
 
+    /**
+     * Copies {@code values} into a model parameter: on the CPU straight into its storage ({@link #hostView}, one
+     * native call), elsewhere as {@link #copy} does.
+     */
+    public static void copyIntoParameter(NDArray parameter, float[] values) {
+        if (parameter.getDevice().getDeviceType().equals(Device.Type.CPU)
+                && parameter.getDataType() == DataType.FLOAT32) {
+            if (values.length != parameter.size()) {
+                throw new IllegalArgumentException("cannot copy " + values.length + " values into a parameter of shape "
+                        + parameter.getShape());
+            }
+            hostView(parameter).put(0, values);
+        } else {
+            copy(parameter, values);
+        }
+    }
+
     /** Copies {@code values} (as many as the array has elements, row-major) into {@code target}. */
     public static void copy(NDArray target, float[] values) {
         if (values.length != target.size()) {

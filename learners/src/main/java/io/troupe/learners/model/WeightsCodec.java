@@ -127,7 +127,7 @@ public final class WeightsCodec {
             }
             for (int i = 0; i < values.length; i++) {
                 if (values[i] != null) {
-                    InPlace.copy(parameters.get(i).getValue().getArray(), values[i]);
+                    InPlace.copyIntoParameter(parameters.get(i).getValue().getArray(), values[i]);
                 }
             }
         } catch (IOException e) {
