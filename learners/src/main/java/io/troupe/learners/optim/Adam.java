@@ -23,7 +23,8 @@ import java.util.List;
  *
  * <p>On the CPU the arithmetic runs in Java, straight on the gradients' and parameters' storage (two native calls per
  * parameter, where the tensor path costs about a dozen): the small models of RL spend more time in per-call overhead
- * than in arithmetic (3x fewer native calls per PPO minibatch than the tensor path). On other devices the moments stay on the device and the update is a handful of tensor operations.
+ * than in arithmetic (3x fewer native calls per PPO minibatch than the tensor path). On other devices the moments
+ * stay on the device and the update is a handful of tensor operations.
  */
 public final class Adam implements AutoCloseable {
     private final List<Pair<String, Parameter>> parameters;
@@ -42,6 +43,8 @@ public final class Adam implements AutoCloseable {
     /** Scratch for each parameter's gradient and values during a host step, reused. */
     private final List<float[]> hostG = new ArrayList<>();
     private final List<float[]> hostW = new ArrayList<>();
+    /** Zeros written over the gradients by {@link #zeroGradients} on the host, grown to the largest parameter. */
+    private float[] zeros = new float[0];
     private long step;
 
     public Adam(List<Pair<String, Parameter>> parameters, NDManager parent, float beta1, float beta2, float epsilon) {
@@ -226,8 +229,6 @@ public final class Adam implements AutoCloseable {
             }
         }
     }
-
-    private float[] zeros = new float[0];
 
     /** A reused array of at least {@code size} zeros. */
     private float[] hostZeros(long size) {
