@@ -60,11 +60,16 @@ class JvmOptionsTest {
     void theLauncherAndTheChildJvmsReadTheFile() throws Exception {
         assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of()), "the launcher's flags");
 
-        // `train` adds C1 alone (the launcher's comment says why), unless TROUPE_JIT=full; other commands keep C2
+        // `train` adds C1 alone (the launcher's comment says why), unless TROUPE_JIT=full; other commands keep C2;
+        // and transparent huge pages for the heap, where this kernel offers them
+        List<String> hugePages = transparentHugePagesOffered() ? List.of("-XX:+UseTransparentHugePages") : List.of();
         List<String> train = new ArrayList<>(NodeProcesses.jvmFlags());
         train.add("-XX:TieredStopAtLevel=1");
+        train.addAll(hugePages);
         assertEquals(train, launcherFlags(Map.of(), "train"), "train's flags");
-        assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of("TROUPE_JIT", "full"), "train"),
+        List<String> fullJit = new ArrayList<>(NodeProcesses.jvmFlags());
+        fullJit.addAll(hugePages);
+        assertEquals(fullJit, launcherFlags(Map.of("TROUPE_JIT", "full"), "train"),
                 "train's flags with TROUPE_JIT=full");
         assertEquals(NodeProcesses.jvmFlags(), launcherFlags(Map.of(), "serve"), "serve's flags");
         List<String> own = new ArrayList<>(NodeProcesses.jvmFlags());
@@ -110,6 +115,12 @@ class JvmOptionsTest {
                 "PATH", home.resolve("bin") + ":" + System.getenv("PATH")));
         set.putAll(env);
         return printedLines(set, "sh", "cluster/src/main/jib/opt/troupe/bin/troupe-container", command);
+    }
+
+    /** Whether the kernel offers transparent huge pages to a process that asks (always or madvise selected). */
+    private static boolean transparentHugePagesOffered() throws Exception {
+        Path mode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        return Files.isReadable(mode) && Pattern.compile("\\[(always|madvise)]").matcher(Files.readString(mode)).find();
     }
 
     /** What {@code TROUPE_PRINT_JVM_FLAGS=1 ./troupe [COMMAND]} prints, one flag an element, with {@code env} set. */
