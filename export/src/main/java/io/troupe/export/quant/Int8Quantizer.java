@@ -53,7 +53,7 @@ public final class Int8Quantizer {
     /** Operators a Troupe policy graph may hold; anything else is refused. */
     static final Set<String> KNOWN_OPS = Set.of("Gemm", "MatMul", "Conv", "Add", "Sub", "Mul", "Div", "Tanh", "Relu",
             "Sigmoid", "Cast", "Reshape", "Transpose", "Softmax", "LayerNormalization", "Erf", "Gelu", "Gather",
-            "Shape", "Concat", "Expand", "Squeeze", "Unsqueeze", "Identity", "ReduceMean", "Sqrt");
+            "Shape", "Concat", "Expand", "Squeeze", "Unsqueeze", "Identity", "ReduceMean", "Sqrt", "Attention");
     /** Metadata key naming the quantization. */
     public static final String META_QUANTIZATION = "troupe.quantization";
     /** Calibration rows used at most (an even sample of the set when it is larger). */

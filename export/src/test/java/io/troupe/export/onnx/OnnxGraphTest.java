@@ -130,6 +130,8 @@ class OnnxGraphTest {
                 assertEquals(OnnxExporter.irVersion(opset), onnx.irVersion());
                 boolean geluOp = onnx.graph().nodes().stream().anyMatch(n -> n.opType().equals("Gelu"));
                 assertEquals(opset >= 20, geluOp, "Gelu operator at opset " + opset);
+                boolean attentionOp = onnx.graph().nodes().stream().anyMatch(n -> n.opType().equals("Attention"));
+                assertEquals(opset >= 23, attentionOp, "Attention operator at opset " + opset);
                 // the 3 norms (2 in the block, 1 before the heads) as ReduceMean arithmetic, never ONNX Runtime's slow
                 // LayerNormalization kernel
                 List<String> ops = onnx.graph().nodes().stream().map(Node::opType).toList();

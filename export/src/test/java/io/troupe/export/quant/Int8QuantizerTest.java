@@ -247,6 +247,25 @@ class Int8QuantizerTest {
     }
 
     /**
+     * At opset 23 the exporter writes the attention as ONNX's Attention operator (what a serving replica runs): the
+     * quantizer keeps that node in float and quantizes the projections around it as at the default opset.
+     */
+    @Test
+    void aTransformerAtOpset23QuantizesAroundItsAttentionOperator() {
+        Model floatModel = floatModel("GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1), 23);
+        assertTrue(floatModel.graph().nodes().stream().anyMatch(n -> n.opType().equals("Attention")),
+                "the float graph at opset 23 holds an Attention node");
+        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, observations("GoToObject-v0", 16),
+                new QuantSettings(Calibration.MINMAX, 99.99, true, 0, 1e9));
+        assertTrue(r.layers().stream().allMatch(Int8Quantizer.Layer::int8), r.layers().toString());
+        assertEquals(6 + 3, r.runtimeOps().getOrDefault("QGemm", 0), "K, Q, V, result, ff1, ff2, state, policy, "
+                + "value: " + r.runtimeOps());
+        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR_ALL_INT8, "relative error " + r.relativeError());
+        assertTrue(Model.parse(r.model().toBytes()).graph().nodes().stream().anyMatch(n -> n.opType()
+                .equals("Attention")), "the int8 graph keeps the Attention node");
+    }
+
+    /**
      * A layer written as MatMul by a weight and an Add of its bias (how the exporter wrote 3-D linear layers before it
      * used Gemm on a 2-D view; no Troupe graph has one now) is still quantized, its weight int8 with one scale per
      * output channel (the weight's second axis here), within tolerance: the CartPole MLP's first Gemm rewritten that
@@ -351,9 +370,13 @@ class Int8QuantizerTest {
     }
 
     private static Model floatModel(String envId, ModelConfig config) {
+        return floatModel(envId, config, OnnxExporter.DEFAULT_OPSET);
+    }
+
+    private static Model floatModel(String envId, ModelConfig config, int opset) {
         try (Env env = EnvRegistry.defaults().make(envId);
              PolicyModel model = PolicyModel.create(env.spec(), config, 7, Device.cpu())) {
-            return OnnxExporter.toOnnx(model, 1, OnnxExporter.DEFAULT_OPSET);
+            return OnnxExporter.toOnnx(model, 1, opset);
         }
     }
 

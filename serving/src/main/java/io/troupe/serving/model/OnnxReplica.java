@@ -35,6 +35,13 @@ public final class OnnxReplica implements Policy {
         }
     }
 
+    /**
+     * The opset of the graph a replica builds for itself: the newest the exporter writes, since this process's own
+     * ONNX Runtime runs it and no other runtime ever reads it (an exported file keeps the portable default). At 23 the
+     * attention is ONNX's Attention operator: the GoToObject transformer 20-25% faster per observation at batch 16-64.
+     */
+    static final int SERVING_OPSET = OnnxExporter.MAX_OPSET;
+
     /** The ONNX Runtime policy of {@code model}'s current weights. */
     static OnnxPolicy export(PolicyModel model, long version) {
         Path dir;
@@ -46,8 +53,7 @@ public final class OnnxReplica implements Policy {
         }
         try {
             Path file = dir.resolve("policy.onnx");
-            PolicyContract contract = OnnxExporter.export(model, Math.max(0, version), file,
-                    OnnxExporter.DEFAULT_OPSET);
+            PolicyContract contract = OnnxExporter.export(model, Math.max(0, version), file, SERVING_OPSET);
             return OnnxPolicy.load(file, contract, 1);
         } finally {
             delete(dir);
