@@ -237,13 +237,8 @@ class Int8QuantizerTest {
     @Test
     void aHeadPrunedTransformerQuantizesLikeAnyOther() {
         // three heads of 8 over a 32-wide embedding (compress prune --structured heads): 24-wide K, Q, V and result
-        Model floatModel = floatModel("GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1).withHeads(3));
-        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, observations("GoToObject-v0", 16),
-                new QuantSettings(Calibration.MINMAX, 99.99, true, 0, 1e9));
-        assertTrue(r.layers().stream().allMatch(Int8Quantizer.Layer::int8), r.layers().toString());
-        assertEquals(6 + 3, r.runtimeOps().getOrDefault("QGemm", 0), "K, Q, V, result, ff1, ff2, state, policy, "
-                + "value: " + r.runtimeOps());
-        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR_ALL_INT8, "relative error " + r.relativeError());
+        quantizeEveryLayerOfTheSmallTransformer(floatModel("GoToObject-v0",
+                ModelConfig.transformer(32, 4, 1, 64, 6, 1).withHeads(3)));
     }
 
     /**
@@ -255,12 +250,7 @@ class Int8QuantizerTest {
         Model floatModel = floatModel("GoToObject-v0", ModelConfig.transformer(32, 4, 1, 64, 6, 1), 23);
         assertTrue(floatModel.graph().nodes().stream().anyMatch(n -> n.opType().equals("Attention")),
                 "the float graph at opset 23 holds an Attention node");
-        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, observations("GoToObject-v0", 16),
-                new QuantSettings(Calibration.MINMAX, 99.99, true, 0, 1e9));
-        assertTrue(r.layers().stream().allMatch(Int8Quantizer.Layer::int8), r.layers().toString());
-        assertEquals(6 + 3, r.runtimeOps().getOrDefault("QGemm", 0), "K, Q, V, result, ff1, ff2, state, policy, "
-                + "value: " + r.runtimeOps());
-        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR_ALL_INT8, "relative error " + r.relativeError());
+        Int8Quantizer.Result r = quantizeEveryLayerOfTheSmallTransformer(floatModel);
         assertTrue(Model.parse(r.model().toBytes()).graph().nodes().stream().anyMatch(n -> n.opType()
                 .equals("Attention")), "the int8 graph keeps the Attention node");
     }
@@ -367,6 +357,20 @@ class Int8QuantizerTest {
         return new Model(m.irVersion(), m.opsets(), m.producerName(), m.producerVersion(), m.docString(),
                 new OnnxProto.Graph(m.graph().name(), m.graph().nodes(), inits, m.graph().inputs(),
                         m.graph().outputs()), m.metadata());
+    }
+
+    /**
+     * A one-block GoToObject transformer's graph quantized with every layer int8 (the sensitivity pass off): all nine
+     * layers with a weight run as QGemm (K, Q, V, result, ff1, ff2, state, policy, value), within tolerance.
+     */
+    private static Int8Quantizer.Result quantizeEveryLayerOfTheSmallTransformer(Model floatModel) {
+        Int8Quantizer.Result r = Int8Quantizer.quantize(floatModel, observations("GoToObject-v0", 16),
+                new QuantSettings(Calibration.MINMAX, 99.99, true, 0, 1e9));
+        assertTrue(r.layers().stream().allMatch(Int8Quantizer.Layer::int8), r.layers().toString());
+        assertEquals(6 + 3, r.runtimeOps().getOrDefault("QGemm", 0), "K, Q, V, result, ff1, ff2, state, policy, "
+                + "value: " + r.runtimeOps());
+        assertTrue(r.relativeError() <= MAX_RELATIVE_ERROR_ALL_INT8, "relative error " + r.relativeError());
+        return r;
     }
 
     private static Model floatModel(String envId, ModelConfig config) {
