@@ -22,6 +22,7 @@ import io.troupe.learners.optim.Adam;
 import io.troupe.learners.ppo.PpoConfig;
 import io.troupe.learners.ppo.PpoUpdate;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -78,10 +79,10 @@ class InPlaceTest {
         try (PolicyModel from = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 5, Device.cpu());
              PolicyModel to = PolicyModel.create(ModelTest.GRID, SMALL.withFilm(true), 6, Device.cpu())) {
             float[] expected = from.flatParameters();
-            assertTrue(expected.length > 1000 && !java.util.Arrays.equals(expected, to.flatParameters()),
+            assertTrue(expected.length > 1000 && !Arrays.equals(expected, to.flatParameters()),
                     "different seeds, different weights");
             to.load(from.weights(3));
-            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(to.flatParameters()));
+            assertEquals(Arrays.toString(expected), Arrays.toString(to.flatParameters()));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> InPlace.copyIntoParameter(to.parameters().get(0).getValue().getArray(), new float[3]));
             assertTrue(e.getMessage().contains("cannot copy 3 values"), e.getMessage());

@@ -40,10 +40,7 @@ public final class InPlace {
     public static void copyIntoParameter(NDArray parameter, float[] values) {
         if (parameter.getDevice().getDeviceType().equals(Device.Type.CPU)
                 && parameter.getDataType() == DataType.FLOAT32) {
-            if (values.length != parameter.size()) {
-                throw new IllegalArgumentException("cannot copy " + values.length + " values into a parameter of shape "
-                        + parameter.getShape());
-            }
+            requireSize(parameter, values);
             hostView(parameter).put(0, values);
         } else {
             copy(parameter, values);
@@ -52,15 +49,19 @@ public final class InPlace {
 
     /** Copies {@code values} (as many as the array has elements, row-major) into {@code target}. */
     public static void copy(NDArray target, float[] values) {
-        if (values.length != target.size()) {
-            throw new IllegalArgumentException("cannot copy " + values.length + " values into an array of shape "
-                    + target.getShape());
-        }
+        requireSize(target, values);
         GradMode.off(); // parameters require gradients: their in-place writes must not be recorded
         try (NDManager scope = target.getManager().newSubManager(target.getDevice())) {
             NDArray source = scope.create(values, target.getShape());
             scope.tempAttachAll(target);
             target.set(new NDIndex("..."), source);
+        }
+    }
+
+    private static void requireSize(NDArray target, float[] values) {
+        if (values.length != target.size()) {
+            throw new IllegalArgumentException("cannot copy " + values.length + " values into an array of shape "
+                    + target.getShape());
         }
     }
 }
