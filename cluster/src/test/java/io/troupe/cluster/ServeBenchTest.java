@@ -35,5 +35,6 @@ class ServeBenchTest {
         assertTrue(table.contains("ceiling: no-op route") && table.contains("GoToObject-v0"), table);
         assertTrue(table.contains("server CPU per request: dynamic (us)") && !table.contains("n/a"), table);
         assertTrue(table.contains("worker CPU per obs: dynamic (us)"), table);
+        assertTrue(table.contains("ceiling / max-batch-size 1"), table);
     }
 }

@@ -125,6 +125,15 @@ public final class ServeBench {
         public double servedOverCeiling() {
             return dynamicRps / ceilingRps;
         }
+
+        /**
+         * The no-op route's rate over {@code max-batch-size} 1's: what dynamic batching would gain if its route cost
+         * no more than the no-op one, with a free model. Served requests cannot outrun the route that does nothing
+         * with them, so {@link #batchingGain} stays below this.
+         */
+        public double ceilingOverSingle() {
+            return ceilingRps / singleRps;
+        }
     }
 
     /** The run: the client, the configured delay and the other one compared, the backend, every model's figures. */
@@ -397,6 +406,8 @@ public final class ServeBench {
                 us(b.modelRowUsMax()), "");
         row(out, "model alone: batch " + r.maxBatchSize() + " / batch 1 speed", x(a.modelBatchingGain()),
                 x(b.modelBatchingGain()), "(bounds dynamic / max-batch-size 1)");
+        row(out, "ceiling / max-batch-size 1", x(a.ceilingOverSingle()), x(b.ceilingOverSingle()),
+                "(dynamic / max-batch-size 1 stays below)");
         row(out, "mean batch size (default delay)", String.format("%.1f", a.meanBatch()),
                 String.format("%.1f", b.meanBatch()), "");
         row(out, "mean batch size (delay " + r.otherDelay() + ")", String.format("%.1f", a.meanBatchOtherDelay()),
