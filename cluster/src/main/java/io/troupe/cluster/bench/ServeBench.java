@@ -117,7 +117,10 @@ public final class ServeBench {
             return dynamicRps / singleRps;
         }
 
-        /** What batching gains in the model alone: the most dynamic batching can gain end to end. */
+        /**
+         * What batching gains in the model alone: end to end, dynamic batching comes near it only where the model
+         * dominates a request's cost (not a strict bound: a request served alone also pays its worker's wake-up).
+         */
         public double modelBatchingGain() {
             return modelRowUs1 / modelRowUsMax;
         }
@@ -405,7 +408,7 @@ public final class ServeBench {
         row(out, "model alone, batch " + r.maxBatchSize() + " (us per obs)", us(a.modelRowUsMax()),
                 us(b.modelRowUsMax()), "");
         row(out, "model alone: batch " + r.maxBatchSize() + " / batch 1 speed", x(a.modelBatchingGain()),
-                x(b.modelBatchingGain()), "(bounds dynamic / max-batch-size 1)");
+                x(b.modelBatchingGain()), "(what batching gains in the model)");
         row(out, "ceiling / max-batch-size 1", x(a.ceilingOverSingle()), x(b.ceilingOverSingle()),
                 "(dynamic / max-batch-size 1 stays below)");
         row(out, "mean batch size (default delay)", String.format("%.1f", a.meanBatch()),
