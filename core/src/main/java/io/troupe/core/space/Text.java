@@ -41,21 +41,30 @@ public record Text(int maxTokens, List<String> vocabulary) implements Space {
 
     /** The token ids of a sentence (words split on spaces, lower-cased), padded to {@code maxTokens}. */
     public int[] encode(String sentence) {
+        if (sentence.isBlank()) {
+            throw new IllegalArgumentException("the sentence is empty; expected 1 to " + maxTokens + " words of the "
+                    + "vocabulary " + vocabulary.subList(1, vocabulary.size()));
+        }
         String[] words = WHITESPACE.split(sentence.trim().toLowerCase(Locale.ROOT));
         if (words.length > maxTokens) {
-            throw new IllegalArgumentException("sentence '" + sentence + "' has " + words.length
+            throw new IllegalArgumentException("sentence '" + excerpt(sentence) + "' has " + words.length
                     + " words; this Text space holds at most " + maxTokens);
         }
         int[] out = new int[maxTokens];
         for (int i = 0; i < words.length; i++) {
             int id = vocabulary.indexOf(words[i]); // no map built a call: vocabularies are short, sentences shorter
             if (id <= 0) {
-                throw new IllegalArgumentException("word '" + words[i] + "' of '" + sentence
+                throw new IllegalArgumentException("word '" + excerpt(words[i]) + "' of '" + excerpt(sentence)
                         + "' is not in the vocabulary " + vocabulary.subList(1, vocabulary.size()));
             }
             out[i] = id;
         }
         return out;
+    }
+
+    /** {@code s} as an error message quotes it: its first 60 characters, and how long it was when it is longer. */
+    static String excerpt(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "... (" + s.length() + " characters)";
     }
 
     /** The sentence of a padded id sequence. */

@@ -199,8 +199,9 @@ public final class ObservationJson {
             try {
                 bytes = Base64.getDecoder().decode(value.asText().trim());
             } catch (IllegalArgumentException e) {
-                throw new ObservationException(path, "malformed base64 (" + e.getMessage() + "); expected the "
-                        + n + " uint8 bytes of a " + Shapes.format(space.shape()) + " image in base64");
+                throw new ObservationException(path, "malformed base64 (" + base64Fault(value.asText().trim(), e)
+                        + "); expected the " + n + " uint8 bytes of a " + Shapes.format(space.shape())
+                        + " image in base64");
             }
             if (bytes.length != n) {
                 throw new ObservationException(path, "base64 decodes to " + bytes.length + " bytes; expected " + n
@@ -275,6 +276,24 @@ public final class ObservationJson {
             throw new ObservationException(path, "expected a finite float32 number, found " + v.asText());
         }
         return f;
+    }
+
+    /**
+     * What is wrong with base64 text the JDK's decoder refused: the first character outside the alphabet, by itself and
+     * its position (the decoder's own message gives it as a hexadecimal number, or a negative byte), or the decoder's
+     * message when every character is in the alphabet (a wrong length or padding).
+     */
+    static String base64Fault(String text, IllegalArgumentException refusal) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean alphabet = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+'
+                    || c == '/' || c == '=';
+            if (!alphabet) {
+                return String.format("character '%s' (U+%04X) at position %d is not in the base64 alphabet "
+                        + "A-Z a-z 0-9 + / =", Character.isISOControl(c) ? "?" : String.valueOf(c), (int) c, i);
+            }
+        }
+        return refusal.getMessage();
     }
 
     /** What a JSON value is, for error messages: {@code string "abc"}, {@code nothing}. */

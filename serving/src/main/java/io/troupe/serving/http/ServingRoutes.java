@@ -1,6 +1,7 @@
 package io.troupe.serving.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.troupe.core.http.BearerToken;
@@ -39,14 +40,16 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.HandlerProvider;
+import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -64,7 +67,7 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.util.ByteString;
 
@@ -84,7 +87,13 @@ public final class ServingRoutes extends AllDirectives {
     /** uPlot's files in its webjar (org.webjars.npm:uplot, on the class path). */
     public static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist";
     static final String OPENAPI_RESOURCE = "io/troupe/serving/http/openapi.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads bodies and writes answers; a body with anything after its JSON value is not valid JSON. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final System.Logger LOG = System.getLogger(ServingRoutes.class.getName());
+    /** Up while a routed request's body is still being read ({@link #body}), for its request timeout. */
+    private static final AttributeKey<AtomicBoolean> BODY_PENDING = AttributeKey.create("troupe-body-pending",
+            AtomicBoolean.class);
     /** A declared body over the limit but at most this long is read and dropped before the 413 (see {@link #body}). */
     private static final long MAX_DRAINED_BODY = 8L << 20;
 
@@ -196,22 +205,27 @@ public final class ServingRoutes extends AllDirectives {
         long started = System.nanoTime();
         String template = ServingRoute.templateOf(request.getUri().path()).orElse("other");
         String method = request.method().name();
-        return withinTimeout(route.apply(request), system).whenComplete((r, e) -> metrics.request(template, method,
+        AtomicBoolean bodyPending = new AtomicBoolean();
+        return withinTimeout(route.apply(request.addAttribute(BODY_PENDING, bodyPending)), bodyPending, system)
+                .whenComplete((r, e) -> metrics.request(template, method,
                 e == null ? r.status().intValue() : StatusCodes.INTERNAL_SERVER_ERROR.intValue(),
                 (System.nanoTime() - started) / 1e9));
     }
 
     /**
-     * The routes' answer, or 503 once {@code request-timeout} passed without one: Pekko HTTP's own request timeout is
-     * off on the serving port ({@link ServingServer#portSettings}); the direct act path's requests are timed by their
-     * batcher, and those routes are few, so a timer each costs nothing that matters here.
+     * The routes' answer, or 503 once {@code request-timeout} passed without one (408 while the route still waits for
+     * the rest of the request's body, {@code bodyPending}: the client's delay, not the service's): Pekko HTTP's own
+     * request timeout is off on the serving port ({@link ServingServer#portSettings}); the direct act path's requests
+     * are timed by their batcher, and those routes are few, so a timer each costs nothing that matters here.
      */
     private CompletionStage<HttpResponse> withinTimeout(CompletionStage<HttpResponse> answer,
+                                                        AtomicBoolean bodyPending,
                                                         ClassicActorSystemProvider system) {
         CompletableFuture<HttpResponse> result = new CompletableFuture<>();
         Duration timeout = settings.batcher().requestTimeout();
         Cancellable timer = system.classicSystem().scheduler().scheduleOnce(timeout,
-                () -> result.complete(failure(new RequestTimeoutException("the service", timeout))),
+                () -> result.complete(failure(bodyPending.get() ? new BodyTimeoutException()
+                        : new RequestTimeoutException("the service", timeout))),
                 system.classicSystem().dispatcher());
         answer.whenComplete((response, e) -> {
             timer.cancel();
@@ -224,7 +238,24 @@ public final class ServingRoutes extends AllDirectives {
         return result;
     }
 
-    /** The direct path's body did not arrive whole within the request timeout ({@code HttpEntity.toStrict}'s). */
+    /**
+     * Why a body could not be read whole, as the failure it is answered with: it stopped arriving for the request
+     * timeout (408), grew over {@code max-body-size} (413), or ended early, its connection closed or its chunks
+     * malformed (400: the client's, never the service's).
+     */
+    private static RuntimeException bodyError(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof TimeoutException) {
+            return new BodyTimeoutException();
+        }
+        if (cause instanceof EntityStreamException e) {
+            return new IllegalArgumentException("the request body could not be read whole: "
+                    + e.info().summary());
+        }
+        return cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    }
+
+    /** A body did not arrive whole within the request timeout ({@code HttpEntity.toStrict}'s). */
     private static final class BodyTimeoutException extends RuntimeException {
         BodyTimeoutException() {
             super("the request body did not arrive whole in time", null, false, false);
@@ -276,9 +307,7 @@ public final class ServingRoutes extends AllDirectives {
                     ? CompletableFuture.completedFuture(strict)
                     : request.entity().toStrict(settings.batcher().requestTimeout().toMillis(), system)
                     .exceptionally(e -> {
-                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                        throw cause instanceof TimeoutException ? new BodyTimeoutException() : new CompletionException(
-                                cause);
+                        throw bodyError(e);
                     });
             answer = body.thenCompose(b -> act(policy.get(), parse(b.getData()), act.batch()));
         }
@@ -374,8 +403,8 @@ public final class ServingRoutes extends AllDirectives {
                                 completeWithFuture(act(p, b, false))))))),
                         path("act-batch", () -> post(() -> inference(() -> withPolicy(name, p -> body(b ->
                                 completeWithFuture(act(p, b, true))))))),
-                        path("feedback", () -> post(() -> inference(() -> withPolicy(name, p -> body(b ->
-                                feedback(p, b)))))),
+                        path("feedback", () -> post(() -> inference(() -> jsonOnly(() -> withPolicy(name, p ->
+                                body(b -> feedback(p, b))))))),
                         path("drift", () -> get(() -> withPolicy(name, p -> withDrift(p, m -> json(StatusCodes.OK,
                                 drift(p.name(), m)))))),
                         path("pin", () -> concat(
@@ -426,6 +455,17 @@ public final class ServingRoutes extends AllDirectives {
             policy.observeServed(request.observations(), r);
             return response(StatusCodes.OK, batch ? batchAnswer(request, r, rng) : answer(request, r, rng));
         }, encoders);
+    }
+
+    /**
+     * A route that changes state without the admin token takes JSON only: a browser sends a cross-site form or
+     * text/plain POST without asking first (no CORS preflight), so any web page could otherwise post to this loopback
+     * service; a JSON body makes it ask, and nothing here answers that question.
+     */
+    private Route jsonOnly(Supplier<Route> inner) {
+        return extractRequestEntity(entity -> entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)
+                ? inner.get() : complete(response(StatusCodes.UNSUPPORTED_MEDIA_TYPE, new ErrorBody("this route "
+                + "takes a JSON body (Content-Type: application/json), got " + entity.getContentType()))));
     }
 
     /** {@code {"return": R}}: one episode's return, tracked against the reference's evaluation return. */
@@ -545,9 +585,12 @@ public final class ServingRoutes extends AllDirectives {
                 registry.names())));
     }
 
-    /** The JSON body (at most {@code max-body-size}), parsed; a body that is not JSON is a 400. */
+    /**
+     * The JSON body (at most {@code max-body-size}), parsed; a body that is not JSON is a 400. While it is read, the
+     * request's {@link #BODY_PENDING} flag is up, so that the request timeout blames the client.
+     */
     private Route body(Function<JsonNode, Route> handler) {
-        return extractRequestEntity(entity -> {
+        return extractRequest(request -> extractRequestEntity(entity -> {
             OptionalLong length = entity.getContentLengthOption();
             if (length.isPresent() && length.getAsLong() > settings.maxBodyBytes()) {
                 if (length.getAsLong() > MAX_DRAINED_BODY) {
@@ -558,14 +601,21 @@ public final class ServingRoutes extends AllDirectives {
                 return extractMaterializer(mat -> onComplete(entity.discardBytes(mat).completionStage(),
                         done -> complete(tooLarge())));
             }
-            return withSizeLimit(settings.maxBodyBytes(), () -> entity(Unmarshaller.entityToByteString(), bytes -> {
+            Optional<AtomicBoolean> pending = request.getAttribute(BODY_PENDING);
+            pending.ifPresent(p -> p.set(true));
+            return extractMaterializer(mat -> onComplete(entity.toStrict(settings.batcher().requestTimeout()
+                    .toMillis(), settings.maxBodyBytes(), mat), strict -> {
+                pending.ifPresent(p -> p.set(false));
                 try {
-                    return handler.apply(parse(bytes));
+                    if (strict.isFailure()) {
+                        throw bodyError(strict.failed().get());
+                    }
+                    return handler.apply(parse(strict.get().getData()));
                 } catch (RuntimeException e) {
                     return complete(failure(e));
                 }
             }));
-        });
+        }));
     }
 
     /**
@@ -646,6 +696,9 @@ public final class ServingRoutes extends AllDirectives {
             return response(StatusCodes.SERVICE_UNAVAILABLE, new ErrorBody(e.getMessage()))
                     .addHeader(RawHeader.create("Retry-After", Long.toString(settings.retryAfter().toSeconds())));
         }
+        if (e instanceof EntityStreamSizeException) {
+            return tooLarge();
+        }
         if (e instanceof BodyTimeoutException) {
             return response(StatusCodes.REQUEST_TIMEOUT, new ErrorBody("the request body did not arrive whole within "
                     + settings.batcher().requestTimeout().toMillis() + " ms (troupe.serving.request-timeout)"));
@@ -662,6 +715,7 @@ public final class ServingRoutes extends AllDirectives {
         if (e instanceof IllegalStateException) {
             return response(StatusCodes.SERVICE_UNAVAILABLE, new ErrorBody(e.getMessage()));
         }
+        LOG.log(System.Logger.Level.ERROR, "a request failed inside the service (answered 500)", e);
         return response(StatusCodes.INTERNAL_SERVER_ERROR, new ErrorBody("internal error: " + e));
     }
 

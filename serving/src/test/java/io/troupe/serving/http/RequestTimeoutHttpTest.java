@@ -128,4 +128,62 @@ class RequestTimeoutHttpTest {
             assertTrue(out.contains("did not arrive whole within 1000 ms (troupe.serving.request-timeout)"), out);
         }
     }
+
+    /**
+     * A python3 client sends {@code head} and the first bytes of the body, then (with {@code close}) shuts its side of
+     * the connection; what the server answered, read until the server closes or the answer is whole.
+     */
+    private static String rawClient(int port, String head, String body, boolean close) throws Exception {
+        String script = String.join("\n",
+                "import socket, sys",
+                "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=30)",
+                "s.sendall(sys.argv[2].replace('|', '\\r\\n').encode() + sys.argv[3].encode())",
+                "if sys.argv[4] == 'close': s.shutdown(socket.SHUT_WR)",
+                "answer = b''",
+                "while b'}' not in answer:",
+                "    part = s.recv(4096)",
+                "    if not part: break",
+                "    answer += part",
+                "print(answer.decode())");
+        Process p = new ProcessBuilder("python3", "-c", script, Integer.toString(port), head, body,
+                close ? "close" : "keep").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python3 did not finish");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    /** A chunked body that stops arriving gets the same 408 as a declared one, not the 503 of a service too slow. */
+    @Test
+    void aChunkedBodyThatStopsArrivingGets408() throws Exception {
+        ServingSettings s = settings("troupe.serving { request-timeout = 1s }");
+        try (HttpFixture http = new HttpFixture("chunked-timeout-python", s)) {
+            http.registry.add(ServedPolicy.start("held", new HeldSource(), s.batcher(), http.metrics));
+            String out = rawClient(http.server.port(), "POST /v1/policies/held/act HTTP/1.1|Host: 127.0.0.1|"
+                    + "Content-Type: application/json|Transfer-Encoding: chunked||a|", "{\"observat\r\n", false);
+            assertTrue(out.startsWith("HTTP/1.1 408"), out);
+            assertTrue(out.contains("did not arrive whole within 1000 ms (troupe.serving.request-timeout)"), out);
+        }
+    }
+
+    /**
+     * A client that closes its side before its declared body is whole gets 400, on the direct act path and a routed
+     * one alike, and the metrics count a client's error, not the service's.
+     */
+    @Test
+    void aBodyCutShortByTheClientGets400NotA500() throws Exception {
+        ServingSettings s = settings("troupe.serving { request-timeout = 5s }");
+        try (HttpFixture http = new HttpFixture("body-cut-python", s)) {
+            http.registry.add(ServedPolicy.start("held", new HeldSource(), s.batcher(), http.metrics));
+            for (String route : new String[] {"/v1/policies/held/act", "/v1/policies/held/feedback"}) {
+                String out = rawClient(http.server.port(), "POST " + route + " HTTP/1.1|Host: 127.0.0.1|"
+                        + "Content-Type: application/json|Content-Length: " + (BODY.length() + 10) + "||", BODY, true);
+                assertTrue(out.startsWith("HTTP/1.1 400"), route + ": " + out);
+                assertTrue(out.contains("the request body could not be read whole"), route + ": " + out);
+            }
+            String metrics = http.metrics.render(Map.of());
+            assertTrue(metrics.contains("route=\"/v1/policies/{name}/act\",method=\"POST\",status=\"400\"} 1\n")
+                    && !metrics.contains("status=\"500\""), metrics);
+        }
+    }
 }

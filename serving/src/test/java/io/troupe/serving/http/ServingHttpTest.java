@@ -23,6 +23,7 @@ import io.troupe.serving.model.ModelSource;
 import io.troupe.serving.model.ServedPolicy;
 import java.net.http.HttpRequest;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,7 +144,18 @@ class ServingHttpTest {
         // malformed base64
         ObjectNode badImage = valid.deepCopy();
         badImage.put("image", "not*base64!");
-        assertBad("goto", "{\"observation\": " + badImage + "}", "observation.image", "malformed base64");
+        assertBad("goto", "{\"observation\": " + badImage + "}", "observation.image",
+                "character '*' (U+002A) at position 3 is not in the base64 alphabet");
+        // an empty mission, and one so long that the message quotes only its start
+        ObjectNode emptyMission = valid.deepCopy();
+        emptyMission.put("mission", "  ");
+        assertBad("goto", "{\"observation\": " + emptyMission + "}", "observation.mission", "the sentence is empty");
+        ObjectNode longWord = valid.deepCopy();
+        longWord.put("mission", "x".repeat(10_000));
+        HttpFixture.Answer tooLong = http.post("/v1/policies/goto/act", "{\"observation\": " + longWord + "}");
+        assertEquals(400, tooLong.status());
+        assertTrue(tooLong.error().contains("(10000 characters)") && tooLong.body().length() < 1_000,
+                "the message quotes the start of the word: " + tooLong.body().length() + " characters");
         // a base64 image of the wrong size
         ObjectNode shortImage = valid.deepCopy();
         shortImage.put("image", Base64.getEncoder().encodeToString(new byte[10]));
@@ -168,11 +180,29 @@ class ServingHttpTest {
         assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"outputs\": [\"entropy\"]}", null,
                 "outputs[0]: unknown output 'entropy'");
         assertBad("cartpole", "{\"observation\": ", null, "not valid JSON");
+        // anything after the JSON value: a second object would otherwise be dropped unread
+        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}} {\"observation\": 1}", null,
+                "not valid JSON");
+        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}}xyz", null, "not valid JSON");
         // act-batch names the row
         HttpFixture.Answer a = http.post("/v1/policies/cartpole/act-batch",
                 "{\"observations\": [{\"obs\": [0, 0, 0, 0]}, {\"obs\": [0, 0, 0]}]}");
         assertEquals(400, a.status(), a.body());
         assertEquals("observations[1].obs", a.json().path("field").asText());
+    }
+
+    /**
+     * Feedback changes what the drift monitor reports without the admin token, so it takes JSON only: a web page can post
+     * text/plain or a form to a loopback port without the browser asking first, but not JSON.
+     */
+    @Test
+    void feedbackInAnythingButJsonGets415() {
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded")) {
+            HttpFixture.Answer a = http.send(HttpRequest.newBuilder(http.uri("/v1/policies/cartpole/feedback"))
+                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString("{\"return\": -1000}")));
+            assertEquals(415, a.status(), a.body());
+            assertTrue(a.error().contains("Content-Type: application/json") && a.error().contains(type), a.body());
+        }
     }
 
     @Test
