@@ -3,6 +3,7 @@ package io.troupe.cluster.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
@@ -12,6 +13,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -21,6 +23,9 @@ import java.util.regex.Pattern;
  * module's {@code reference.conf}. Errors name the file, the line and the key.
  */
 public final class JobConfig {
+    /** Env registrations and their parameters: the env registry checks them, in the env's own words. */
+    private static final String ENVIRONMENTS = "troupe.environments.";
+
     private JobConfig() {
     }
 
@@ -70,6 +75,10 @@ public final class JobConfig {
                 throw new IllegalArgumentException("override '" + kv + "' is malformed: " + e.getMessage(), e);
             }
         }
+        Config known = base.withFallback(underJob).withFallback(ConfigFactory.defaultReference());
+        for (String kv : overrides) {
+            checkKnown(kv.substring(0, kv.indexOf('=')).trim(), kv, known);
+        }
         try {
             return options.withFallback(over).withFallback(base).withFallback(underJob)
                     .withFallback(ConfigFactory.defaultReference())
@@ -77,6 +86,70 @@ public final class JobConfig {
         } catch (ConfigException e) {
             throw new IllegalArgumentException("config does not resolve: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Refuses an override of a key that no module's {@code reference.conf} nor the job's file has, naming the closest
+     * key that exists: a misspelt key would otherwise be ignored and the job run with the default. A key under a
+     * section that is an empty object in the defaults (a free-form map, such as {@code troupe.train.env-overrides}) is
+     * taken as it is, and so is one under {@code troupe.environments}: env registrations and their parameters, which
+     * the env registry checks with the env's own words.
+     */
+    private static void checkKnown(String key, String override, Config known) {
+        List<String> path;
+        try {
+            path = ConfigUtil.splitPath(key);
+            if (known.hasPathOrNull(key) || key.startsWith(ENVIRONMENTS)) {
+                return;
+            }
+        } catch (ConfigException e) {
+            return; // a malformed key, or one through a substitution: the load itself says what is wrong
+        }
+        int depth = path.size() - 1;
+        while (depth > 0 && !known.hasPathOrNull(ConfigUtil.joinPath(path.subList(0, depth)))) {
+            depth--;
+        }
+        ConfigObject section = known.root();
+        if (depth > 0) {
+            ConfigValue parent = known.getValue(ConfigUtil.joinPath(path.subList(0, depth)));
+            if (!(parent instanceof ConfigObject object)) {
+                throw new IllegalArgumentException("override '" + override + "': "
+                        + ConfigUtil.joinPath(path.subList(0, depth)) + " is a setting, not a section with "
+                        + path.get(depth) + " in it");
+            }
+            if (object.isEmpty()) {
+                return; // a free-form map
+            }
+            section = object;
+        }
+        String missing = path.get(depth);
+        String closest = depth == 0 ? null : section.keySet().stream().min(Comparator.comparingInt(k -> editDistance(k,
+                missing))).orElse(null); // no guess at the top, where the JVM's system properties are keys too
+        String prefix = depth > 0 ? ConfigUtil.joinPath(path.subList(0, depth)) + "." : "";
+        throw new IllegalArgumentException("override '" + override + "': " + key + " is not a setting"
+                + (closest != null && editDistance(closest, missing) <= Math.max(2, missing.length() / 3)
+                ? " (did you mean " + prefix + closest + "?)" : "") + "; every key is documented in the "
+                + "reference.conf of its module");
+    }
+
+    /** Levenshtein's distance between {@code a} and {@code b}: the edits that turn one into the other. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
     }
 
     private static String quoteIfNeeded(String value) {

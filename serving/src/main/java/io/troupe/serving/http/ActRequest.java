@@ -41,7 +41,7 @@ public record ActRequest(List<Observation> observations, boolean deterministic, 
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!known.contains(f)) {
-                throw new IllegalArgumentException("unknown field '" + f + "'; expected "
+                throw new FieldException(f, "unknown field '" + f + "'; expected "
                         + (batch ? "observations, deterministic, outputs, seed" : "observation, deterministic, "
                         + "outputs, seed"));
             }
@@ -68,7 +68,8 @@ public record ActRequest(List<Observation> observations, boolean deterministic, 
         JsonNode d = body.get("deterministic");
         if (d != null && !d.isNull()) {
             if (!d.isBoolean()) {
-                throw new IllegalArgumentException("deterministic: expected true or false, found " + kind(d));
+                throw new FieldException("deterministic", "deterministic: expected true or false, found "
+                        + kind(d));
             }
             deterministic = d.booleanValue();
         }
@@ -76,23 +77,28 @@ public record ActRequest(List<Observation> observations, boolean deterministic, 
         JsonNode out = body.get("outputs");
         if (out != null && !out.isNull()) {
             if (!out.isArray()) {
-                throw new IllegalArgumentException("outputs: expected an array of \"probs\", \"value\", \"logp\", "
+                throw new FieldException("outputs", "outputs: expected an array of \"probs\", \"value\", \"logp\", "
                         + "found " + kind(out));
             }
             for (int i = 0; i < out.size(); i++) {
                 JsonNode o = out.get(i);
+                String field = "outputs[" + i + "]";
                 if (!o.isTextual()) {
-                    throw new IllegalArgumentException("outputs[" + i + "]: expected \"probs\", \"value\" or "
-                            + "\"logp\", found " + kind(o));
+                    throw new FieldException(field, field + ": expected \"probs\", \"value\" or \"logp\", found "
+                            + kind(o));
                 }
-                outputs.add(Output.parse(o.asText(), "outputs[" + i + "]"));
+                try {
+                    outputs.add(Output.parse(o.asText(), field));
+                } catch (IllegalArgumentException e) {
+                    throw new FieldException(field, e.getMessage());
+                }
             }
         }
         OptionalLong seed = OptionalLong.empty();
         JsonNode s = body.get("seed");
         if (s != null && !s.isNull()) {
             if (!s.isIntegralNumber() || !s.canConvertToLong()) {
-                throw new IllegalArgumentException("seed: expected an integer, found " + kind(s));
+                throw new FieldException("seed", "seed: expected an integer, found " + kind(s));
             }
             seed = OptionalLong.of(s.longValue());
         }

@@ -706,6 +706,9 @@ public final class ServingRoutes extends AllDirectives {
         if (e instanceof UnknownPolicyException u) {
             return response(StatusCodes.NOT_FOUND, new ErrorBody(u.getMessage(), null, u.known()));
         }
+        if (e instanceof FieldException f) {
+            return response(StatusCodes.BAD_REQUEST, new ErrorBody(f.getMessage(), f.field(), null));
+        }
         if (e instanceof ObservationException o) {
             return response(StatusCodes.BAD_REQUEST, new ErrorBody(o.getMessage(), o.path(), null));
         }

@@ -173,12 +173,14 @@ class ServingHttpTest {
         assertBad("cartpole", "{\"observation\": {\"obs\": [100, 0, 0, 0]}}", "observation.obs", "is outside");
         // no observation, unknown fields, bad options
         assertBad("cartpole", "{}", "observation", "missing");
-        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"determinstic\": false}", null,
+        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"determinstic\": false}", "determinstic",
                 "unknown field 'determinstic'");
-        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"deterministic\": \"yes\"}", null,
+        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"deterministic\": \"yes\"}", "deterministic",
                 "deterministic: expected true or false");
-        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"outputs\": [\"entropy\"]}", null,
+        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"outputs\": [\"entropy\"]}", "outputs[0]",
                 "outputs[0]: unknown output 'entropy'");
+        assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}, \"deterministic\": false, \"seed\": 1.5}",
+                "seed", "seed: expected an integer");
         assertBad("cartpole", "{\"observation\": ", null, "not valid JSON");
         // anything after the JSON value: a second object would otherwise be dropped unread
         assertBad("cartpole", "{\"observation\": {\"obs\": [0, 0, 0, 0]}} {\"observation\": 1}", null,
@@ -192,8 +194,8 @@ class ServingHttpTest {
     }
 
     /**
-     * Feedback changes what the drift monitor reports without the admin token, so it takes JSON only: a web page can post
-     * text/plain or a form to a loopback port without the browser asking first, but not JSON.
+     * Feedback changes what the drift monitor reports without the admin token, so it takes JSON only: a web page can
+     * post text/plain or a form to a loopback port without the browser asking first, but not JSON.
      */
     @Test
     void feedbackInAnythingButJsonGets415() {
