@@ -13,6 +13,9 @@ import io.troupe.cluster.node.EmbeddedNode;
 import io.troupe.cluster.run.JobSnapshot;
 import io.troupe.environments.EnvRegistry;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +33,37 @@ class CliTest {
 
     private static CliRun run(String... args) {
         return CliRun.of(args);
+    }
+
+    /** picocli's own warnings go to System.err, past {@link CliRun}'s writer. */
+    @Test
+    void helpWorksOnEveryCommandWithoutWarnings() {
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        CliRun show;
+        CliRun quantize;
+        try {
+            System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+            show = run("reward", "show", "--help");
+            quantize = run("compress", "quantize", "--help");
+        } finally {
+            System.setErr(oldErr);
+        }
+        // reward show has a --version of its own (the reward version), which the standard options' would shadow
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("--version=N") && show.out().contains("--help"), show.out());
+        assertEquals(0, quantize.code(), quantize.err());
+        assertTrue(quantize.out().contains("the 95% intervals need many"), quantize.out());
+        assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anImageIsNotWrittenOverADirectory() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("render-into"));
+        CliRun render = run("env", "render", "GoToObject-v0", "--out", dir.toString());
+        assertEquals(TroupeCli.USER_ERROR, render.code());
+        assertEquals("troupe: --out " + dir + " is a directory; expected the PNG file to write", render.err().strip());
+        assertTrue(Files.isDirectory(dir), "the directory is still there");
     }
 
     @Test

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 final class CompressOptions {
     @Option(names = "--eval-episodes", defaultValue = "200", paramLabel = "N",
             description = "greedy episodes each of the original and the compressed policy is evaluated on "
-                    + "(default ${DEFAULT-VALUE}; the 95% intervals need many)")
+                    + "(default ${DEFAULT-VALUE}; the 95%% intervals need many)")
     int evalEpisodes;
 
     @Option(names = "--seed", defaultValue = "12345", paramLabel = "N",

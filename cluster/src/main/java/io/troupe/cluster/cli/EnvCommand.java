@@ -12,6 +12,7 @@ import io.troupe.environments.EnvWrapper;
 import io.troupe.environments.RgbRenderable;
 import io.troupe.environments.check.CheckReport;
 import io.troupe.environments.check.EnvChecker;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +102,9 @@ final class EnvCommand implements Runnable {
         public Integer call() {
             if (scale < 1 || scale > 64) {
                 throw new IllegalArgumentException("--scale must be in 1..64, got " + scale);
+            }
+            if (Files.isDirectory(out)) {
+                throw new IllegalArgumentException("--out " + out + " is a directory; expected the PNG file to write");
             }
             EnvRegistry registry = registry(configOptions);
             try (Env env = registry.make(id)) {

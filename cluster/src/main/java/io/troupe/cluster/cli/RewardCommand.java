@@ -93,10 +93,14 @@ final class RewardCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "One reward version (default: the active one).")
+    /** Help only: the standard options' {@code --version} would clash with this command's own. */
+    @Command(name = "show", description = "One reward version (default: the active one).")
     static final class Show implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Common common;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Option(names = "--version", paramLabel = "N", description = "the version to show")
         Long version;
