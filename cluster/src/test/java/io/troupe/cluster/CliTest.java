@@ -57,6 +57,25 @@ class CliTest {
         assertEquals("", warnings.toString(StandardCharsets.UTF_8));
     }
 
+    /** The admin API binds only once the node is up: its settings are checked before the run directory is written. */
+    @Test
+    void aBadAdminPortLeavesNoRunDirectory() throws Exception {
+        Path runs = tmp.resolve("admin-runs");
+        CliRun outOfRange = run("train", "--run-dir", runs.toString(), "--admin-port", "70000");
+        assertEquals(TroupeCli.USER_ERROR, outOfRange.code());
+        assertTrue(outOfRange.err().contains("troupe.admin.port must be -1 (off), 0 (any free port) or 1..65535"),
+                outOfRange.err());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            CliRun inUse = run("train", "--run-dir", runs.toString(), "--admin-port",
+                    Integer.toString(taken.getLocalPort()));
+            assertEquals(TroupeCli.USER_ERROR, inUse.code());
+            assertEquals("troupe: admin API: cannot bind 127.0.0.1:" + taken.getLocalPort() + ": the port is in use "
+                    + "(troupe.admin.port, --admin-port; 0 picks a free one)", inUse.err().strip());
+        }
+        assertFalse(Files.exists(runs), "no run directory was written");
+    }
+
     @Test
     void anImageIsNotWrittenOverADirectory() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("render-into"));
