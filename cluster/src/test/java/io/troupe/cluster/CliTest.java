@@ -15,6 +15,8 @@ import io.troupe.environments.EnvRegistry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +67,8 @@ class CliTest {
         assertEquals(TroupeCli.USER_ERROR, outOfRange.code());
         assertTrue(outOfRange.err().contains("troupe.admin.port must be -1 (off), 0 (any free port) or 1..65535"),
                 outOfRange.err());
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1,
+                InetAddress.getLoopbackAddress())) {
             CliRun inUse = run("train", "--run-dir", runs.toString(), "--admin-port",
                     Integer.toString(taken.getLocalPort()));
             assertEquals(TroupeCli.USER_ERROR, inUse.code());
@@ -74,6 +76,20 @@ class CliTest {
                     + "(troupe.admin.port, --admin-port; 0 picks a free one)", inUse.err().strip());
         }
         assertFalse(Files.exists(runs), "no run directory was written");
+    }
+
+    /** A port in use is one line before anything loads, not Pekko HTTP's bind failure with its stack trace. */
+    @Test
+    void serveOnAPortInUseSaysSoInOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1,
+                InetAddress.getLoopbackAddress())) {
+            CliRun serve = run("serve", "--checkpoint", tmp.resolve("no-run").toString(), "--port",
+                    Integer.toString(taken.getLocalPort()));
+            assertEquals(TroupeCli.USER_ERROR, serve.code());
+            assertEquals("troupe: serving: cannot bind 127.0.0.1:" + taken.getLocalPort() + ": the port is in use "
+                    + "(--host, --port; troupe.serving.hostname, troupe.serving.port; port 0 picks a free one)",
+                    serve.err().strip());
+        }
     }
 
     @Test

@@ -80,7 +80,7 @@ class CommandOptionsTest {
         String token = "s3cret-token-0123456789";
         CliRun r = run("train", "--run-dir", tmp.toString(), "troupe.train.algorithm=random",
                 "troupe.train.max-env-steps=500", "troupe.admin.token=" + token,
-                "troupe.tls.key-store-password=hunter2-hunter2");
+                "troupe.admin.tls.key-store-password=hunter2-hunter2");
         assertEquals(0, r.code(), r.err());
         String config = Files.readString(onlyRun(tmp).resolve("config.conf"));
         assertFalse(config.contains(token), config);

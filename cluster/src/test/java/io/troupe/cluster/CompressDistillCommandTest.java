@@ -38,7 +38,7 @@ class CompressDistillCommandTest {
     void aDistilledStudentMovesTowardsTheTeacher() throws Exception {
         Path runs = dir.resolve("runs");
         assertEquals(0, TroupeCli.commandLine().execute("train", "--config", Path.of("..", "conf", "cartpole.conf")
-                .toString(), "--run-dir", runs.toString(), "troupe.admin.enabled=false",
+                .toString(), "--run-dir", runs.toString(), "troupe.admin.port=-1",
                 "troupe.train.max-env-steps=150000"));
         Path teacher;
         try (Stream<Path> s = Files.list(runs)) {

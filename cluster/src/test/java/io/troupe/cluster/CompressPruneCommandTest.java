@@ -51,7 +51,7 @@ class CompressPruneCommandTest {
                 troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
                 troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
                 troupe.model { kind = mlp, mlp-hidden = [64, 64] }
-                troupe.admin.enabled = false
+                troupe.admin.port = -1
                 """);
         try (Env env = EnvRegistry.defaults().make("CartPole-v1");
              PolicyModel model = PolicyModel.create(env.spec(), ModelConfig.mlp(64, 64), 1, Device.cpu());
@@ -170,7 +170,7 @@ class CompressPruneCommandTest {
                 troupe.train { env = "CartPole-v1", algorithm = ppo, num-agents = 1, envs-per-agent = 4 }
                 troupe.agent { unroll-length = 32, max-policy-lag = 0, max-unconfirmed-batches = 1 }
                 troupe.model { kind = transformer, embedding = 16, heads = 4, layers = 1, feed-forward = 32 }
-                troupe.admin.enabled = false
+                troupe.admin.port = -1
                 """);
         return run;
     }

@@ -33,6 +33,15 @@ class JobConfigOverridesTest {
     }
 
     @Test
+    void anObjectThatDoesNotParseIsMalformedNotAString(@TempDir Path dir) {
+        String unbalanced = refusal("troupe.train={seed=3");
+        assertTrue(unbalanced.startsWith("override 'troupe.train={seed=3' is malformed: "), unbalanced);
+        String folder = assertThrows(IllegalArgumentException.class, () -> JobConfig.load(dir, List.of()))
+                .getMessage();
+        assertEquals("config file " + dir + " is a directory; expected a HOCON file", folder);
+    }
+
+    @Test
     void knownKeysFreeFormMapsAndKeysOfTheJobFileAreTaken(@TempDir Path dir) throws Exception {
         Config c = JobConfig.load(null, List.of("troupe.train.seed=3",
                 "troupe.train.env-overrides.max-episode-steps=100", "pekko.loglevel=DEBUG"));

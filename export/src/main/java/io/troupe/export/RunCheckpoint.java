@@ -40,7 +40,7 @@ public record RunCheckpoint(Path runDir, Path checkpointDir, Config config, Stri
      * longer settings and that a job refuses (seventeenth session): dropped when a run is opened, so that pruning's
      * fine-tuning job and distillation, which train from the run's config, still start from an older run.
      */
-    static final List<String> WRITTEN_BY_OLDER_RUNS = List.of("troupe.learner.algorithm", "troupe.learner.batch-unrolls",
+    public static final List<String> WRITTEN_BY_OLDER_RUNS = List.of("troupe.learner.algorithm", "troupe.learner.batch-unrolls",
             "troupe.learner.role", "troupe.replay.role", "troupe.replay.table.priority-exponent");
 
     /**

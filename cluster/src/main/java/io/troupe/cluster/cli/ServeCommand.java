@@ -2,6 +2,7 @@ package io.troupe.cluster.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.cluster.util.BindCheck;
 import io.troupe.export.RunCheckpoint;
 import io.troupe.learners.model.Devices;
 import io.troupe.learners.model.ModelKind;
@@ -98,6 +99,8 @@ final class ServeCommand implements Callable<Integer> {
         ServingSettings settings = ServingSettings.fromConfig(config, System.getenv());
         settings = settings.withAddress(host != null ? host : settings.hostname(), port != null ? port
                 : settings.port());
+        BindCheck.requireBindable("serving", settings.hostname(), settings.port(), "--host, --port; "
+                + "troupe.serving.hostname, troupe.serving.port; port 0 picks a free one");
         ServingSettings serving = settings;
         Map<String, PolicySource> sources = new LinkedHashMap<>();
         try (PolicyService service = PolicyService.start(config, settings, system -> {

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import io.troupe.export.RunCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -46,6 +47,9 @@ public final class JobConfig {
     public static Config load(Path file, List<String> overrides, Config options, Config underJob) {
         Config base = ConfigFactory.empty();
         if (file != null) {
+            if (Files.isDirectory(file)) {
+                throw new IllegalArgumentException("config file " + file + " is a directory; expected a HOCON file");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("config file " + file + " does not exist");
             }
@@ -99,7 +103,8 @@ public final class JobConfig {
         List<String> path;
         try {
             path = ConfigUtil.splitPath(key);
-            if (known.hasPathOrNull(key) || key.startsWith(ENVIRONMENTS)) {
+            if (known.hasPathOrNull(key) || key.startsWith(ENVIRONMENTS)
+                    || RunCheckpoint.WRITTEN_BY_OLDER_RUNS.contains(key)) { // refused by their settings, saying why
                 return;
             }
         } catch (ConfigException e) {
@@ -152,11 +157,18 @@ public final class JobConfig {
         return previous[b.length()];
     }
 
+    /**
+     * {@code value} as HOCON: itself when it parses, else quoted as a string (a path, a word with a colon); but an
+     * object or a list that does not parse is an error, not a string (an unbalanced {@code {seed=3}).
+     */
     private static String quoteIfNeeded(String value) {
         try {
             ConfigFactory.parseString("v = " + value);
             return value;
         } catch (ConfigException e) {
+            if (value.startsWith("{") || value.startsWith("[")) {
+                throw e; // the caller names the override
+            }
             return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         }
     }

@@ -4,14 +4,12 @@ import com.typesafe.config.Config;
 import io.troupe.cluster.http.AdminSettings;
 import io.troupe.cluster.node.ClusterJob;
 import io.troupe.cluster.node.NodeTimeouts;
+import io.troupe.cluster.util.BindCheck;
 import io.troupe.environments.Env;
 import io.troupe.environments.EnvRegistry;
 import io.troupe.learners.impala.ImpalaConfig;
 import io.troupe.learners.model.ModelConfig;
 import io.troupe.learners.ppo.PpoConfig;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.concurrent.CountDownLatch;
@@ -68,7 +66,11 @@ public final class TrainJob {
                     + settings.algorithm() + " in mode " + settings.mode());
         }
         NodeTimeouts timeouts = NodeTimeouts.fromConfig(config);
-        checkAdminPort(AdminSettings.fromConfig(config, System.getenv())); // a bad port or token: before the run dir
+        AdminSettings admin = AdminSettings.fromConfig(config, System.getenv()); // a bad port or token, or a port in
+        if (admin.enabled()) { // use: said before the run directory is written (the API binds once the node is up)
+            BindCheck.requireBindable("admin API", admin.hostname(), admin.port(), "troupe.admin.port, --admin-port; 0 "
+                    + "picks a free one");
+        }
         RunDirectory run = RunDirectory.create(settings.runsDir(), settings.env(), settings.algorithm(),
                 settings.seed(), LocalDateTime.now());
         run.writeConfig(config);
@@ -116,22 +118,5 @@ public final class TrainJob {
                 run.path().resolve("summary.json"));
         System.out.flush();
         return summary;
-    }
-
-    /**
-     * The admin API's port, when one is asked for, must be free: its server binds only once the node is up and the
-     * run directory written, and a run that stops there leaves a run without a summary. (Another process may still
-     * take it in between; that run then stops with the same message.)
-     */
-    private static void checkAdminPort(AdminSettings admin) {
-        if (!admin.enabled() || admin.port() == 0) {
-            return;
-        }
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(admin.hostname(), admin.port()));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("admin API: cannot bind " + admin.hostname() + ":" + admin.port()
-                    + ": the port is in use (troupe.admin.port, --admin-port; 0 picks a free one)");
-        }
     }
 }
