@@ -59,6 +59,7 @@ public final class JobConfig {
                 throw new IllegalArgumentException("config file " + file + " is malformed: " + e.getMessage(), e);
             }
         }
+        Config known = base.withFallback(underJob).withFallback(ConfigFactory.defaultReference());
         Config over = ConfigFactory.empty();
         for (String kv : overrides) {
             int eq = kv.indexOf('=');
@@ -78,15 +79,10 @@ public final class JobConfig {
             } catch (ConfigException e) {
                 throw new IllegalArgumentException("override '" + kv + "' is malformed: " + e.getMessage(), e);
             }
-        }
-        Config known = base.withFallback(underJob).withFallback(ConfigFactory.defaultReference());
-        for (String kv : overrides) {
-            checkKnown(kv.substring(0, kv.indexOf('=')).trim(), kv, known);
+            checkKnown(key, kv, known);
         }
         try {
-            return options.withFallback(over).withFallback(base).withFallback(underJob)
-                    .withFallback(ConfigFactory.defaultReference())
-                    .resolve(ConfigResolveOptions.defaults());
+            return options.withFallback(over).withFallback(known).resolve(ConfigResolveOptions.defaults());
         } catch (ConfigException e) {
             throw new IllegalArgumentException("config does not resolve: " + e.getMessage(), e);
         }

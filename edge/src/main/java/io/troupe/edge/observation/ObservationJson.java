@@ -195,11 +195,12 @@ public final class ObservationJson {
     private static ByteTensor image(JsonNode value, Box space, String path) {
         int n = space.size();
         if (value != null && value.isTextual()) {
+            String text = value.asText().trim();
             byte[] bytes;
             try {
-                bytes = Base64.getDecoder().decode(value.asText().trim());
+                bytes = Base64.getDecoder().decode(text);
             } catch (IllegalArgumentException e) {
-                throw new ObservationException(path, "malformed base64 (" + base64Fault(value.asText().trim(), e)
+                throw new ObservationException(path, "malformed base64 (" + base64Fault(text, e)
                         + "); expected the " + n + " uint8 bytes of a " + Shapes.format(space.shape())
                         + " image in base64");
             }
